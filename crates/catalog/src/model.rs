@@ -1,0 +1,306 @@
+//! The checked catalog. Every reference in these types has been resolved by
+//! [`Catalog::load`], so code that walks them may index the catalog's maps freely.
+
+use std::collections::BTreeMap;
+
+use ids::{ItemCode, OneThingId};
+use serde::Serialize;
+
+use crate::condition::Condition;
+
+/// A department (部门), e.g. `GA` 公安局.
+#[derive(Clone, Debug, Serialize)]
+pub struct Department {
+    pub code: String,
+    pub name: String,
+}
+
+/// Sensitivity level of a data element, which decides masking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum Sensitivity {
+    #[serde(rename = "公开")]
+    Public,
+    #[serde(rename = "内部")]
+    Internal,
+    #[serde(rename = "敏感")]
+    Sensitive,
+    #[serde(rename = "高敏")]
+    HighlySensitive,
+}
+
+impl Sensitivity {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "公开" => Self::Public,
+            "内部" => Self::Internal,
+            "敏感" => Self::Sensitive,
+            "高敏" => Self::HighlySensitive,
+            _ => return None,
+        })
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Public => "公开",
+            Self::Internal => "内部",
+            Self::Sensitive => "敏感",
+            Self::HighlySensitive => "高敏",
+        }
+    }
+}
+
+/// The value type of a data element; it decides the form control and validation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "options")]
+pub enum ElementType {
+    Text,
+    Date,
+    Integer,
+    Money,
+    Boolean,
+    Phone,
+    IdNumber,
+    CreditCode,
+    Choice(Vec<String>),
+}
+
+impl ElementType {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Text => "text",
+            Self::Date => "date",
+            Self::Integer => "integer",
+            Self::Money => "money",
+            Self::Boolean => "boolean",
+            Self::Phone => "phone",
+            Self::IdNumber => "id_number",
+            Self::CreditCode => "credit_code",
+            Self::Choice(_) => "choice",
+        }
+    }
+}
+
+/// A data element (数据元): one standard field, defined once, shared by every item.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataElement {
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub element_type: ElementType,
+    pub max_length: Option<usize>,
+    pub sensitivity: Sensitivity,
+    /// The authoritative source department (一数一源).
+    pub source: String,
+    /// The section of the merged form the field appears in.
+    pub group: String,
+}
+
+/// An e-certificate type (电子证照类型).
+#[derive(Clone, Debug, Serialize)]
+pub struct CertificateType {
+    pub code: String,
+    pub name: String,
+    pub issuer: String,
+}
+
+/// How a material can be provided.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum MaterialKind {
+    /// The applicant hands it in.
+    Upload,
+    /// Replaced by an e-certificate of this type when one is held or issued earlier.
+    Certificate { certificate: String },
+    /// Replaced by shared data when every element is available.
+    SharedData { elements: Vec<String> },
+    /// A commitment letter (告知承诺书), signed online.
+    Commitment,
+}
+
+impl MaterialKind {
+    pub fn label_zh(&self) -> &'static str {
+        match self {
+            Self::Upload => "上传材料",
+            Self::Certificate { .. } => "电子证照",
+            Self::SharedData { .. } => "共享数据",
+            Self::Commitment => "告知承诺",
+        }
+    }
+}
+
+/// Evidence trust level (国办函〔2016〕108号).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub enum TrustLevel {
+    A,
+    B,
+    C,
+    D,
+}
+
+impl TrustLevel {
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "A" => Self::A,
+            "B" => Self::B,
+            "C" => Self::C,
+            "D" => Self::D,
+            _ => return None,
+        })
+    }
+}
+
+/// A material (申请材料), defined once and shared by the items that ask for it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Material {
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: MaterialKind,
+    pub trust: TrustLevel,
+}
+
+/// What an item produces when it is done.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Outputs {
+    pub certificate: Option<String>,
+    pub elements: Vec<String>,
+}
+
+/// A service item (事项): one department's procedure.
+#[derive(Clone, Debug, Serialize)]
+pub struct Item {
+    pub code: ItemCode,
+    pub name: String,
+    pub department: String,
+    pub kind: String,
+    pub legal_limit_days: u32,
+    pub promised_limit_days: u32,
+    /// On-site visits when the item is done alone (单独办理跑动次数).
+    pub visits_alone: u32,
+    /// Steps when the item is done alone, 受理 and 办结 included.
+    pub steps: u32,
+    pub fields: Vec<String>,
+    pub materials: Vec<String>,
+    pub outputs: Outputs,
+}
+
+/// National key list or local featured list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum ListLevel {
+    #[serde(rename = "国家重点")]
+    NationalKey,
+    #[serde(rename = "地方特色")]
+    LocalFeatured,
+}
+
+impl ListLevel {
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::NationalKey => "国家重点",
+            Self::LocalFeatured => "地方特色",
+        }
+    }
+}
+
+/// One option of a situation question.
+#[derive(Clone, Debug, Serialize)]
+pub struct QuestionOption {
+    pub value: String,
+    pub label: String,
+}
+
+/// A situation question (情形引导).
+#[derive(Clone, Debug, Serialize)]
+pub struct Question {
+    pub id: String,
+    pub text: String,
+    pub options: Vec<QuestionOption>,
+}
+
+impl Question {
+    pub fn option(&self, value: &str) -> Option<&QuestionOption> {
+        self.options.iter().find(|option| option.value == value)
+    }
+}
+
+/// A member item of a one-thing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Member {
+    pub item: ItemCode,
+    /// When the item applies; `None` means always.
+    pub when: Option<Condition>,
+    /// Members that must be done first.
+    pub after: Vec<ItemCode>,
+}
+
+/// A material asked for only in some situations.
+#[derive(Clone, Debug, Serialize)]
+pub struct MaterialRule {
+    pub material: String,
+    pub when: Condition,
+}
+
+/// A one-thing (一件事): items of several departments composed into one service.
+#[derive(Clone, Debug, Serialize)]
+pub struct OneThing {
+    pub id: OneThingId,
+    pub name: String,
+    pub lead: String,
+    pub level: ListLevel,
+    pub batch: String,
+    pub life_stage: String,
+    pub applicant: String,
+    pub keywords: Vec<String>,
+    /// On-site visits when done as one thing.
+    pub visits: u32,
+    pub summary: String,
+    pub questions: Vec<Question>,
+    pub members: Vec<Member>,
+    pub material_rules: Vec<MaterialRule>,
+}
+
+impl OneThing {
+    pub fn question(&self, id: &str) -> Option<&Question> {
+        self.questions.iter().find(|question| question.id == id)
+    }
+
+    pub fn member(&self, code: &ItemCode) -> Option<&Member> {
+        self.members.iter().find(|member| &member.item == code)
+    }
+}
+
+/// The whole checked catalog.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Catalog {
+    pub departments: BTreeMap<String, Department>,
+    pub elements: BTreeMap<String, DataElement>,
+    pub certificates: BTreeMap<String, CertificateType>,
+    pub materials: BTreeMap<String, Material>,
+    pub items: BTreeMap<ItemCode, Item>,
+    pub one_things: BTreeMap<OneThingId, OneThing>,
+}
+
+impl Catalog {
+    pub fn one_thing(&self, id: &str) -> Option<&OneThing> {
+        let id = OneThingId::parse(id).ok()?;
+        self.one_things.get(&id)
+    }
+
+    /// Finds a one-thing by id or by its exact Chinese name, with or without the
+    /// trailing "一件事", so that `catalog show 新生儿出生` works.
+    pub fn find_one_thing(&self, key: &str) -> Option<&OneThing> {
+        self.one_thing(key).or_else(|| {
+            let bare = key.trim_end_matches("一件事");
+            self.one_things
+                .values()
+                .find(|one_thing| one_thing.name.trim_end_matches("一件事") == bare)
+        })
+    }
+
+    pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {
+        self.departments
+            .get(code)
+            .map(|department| department.name.as_str())
+            .unwrap_or(code)
+    }
+}

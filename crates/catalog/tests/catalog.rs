@@ -1,0 +1,557 @@
+//! The bundled catalog loads, every kind of broken catalog is refused with its file
+//! and line, and the newborn plan matches figures recomputed by hand.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use catalog::plan::{FieldSource, MaterialStatus};
+use catalog::{Answers, Catalog, Holdings, PlanError, SourceFile, compute_plan};
+use chrono::NaiveDate;
+
+fn bundled_files() -> Vec<SourceFile> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let mut files = Vec::new();
+    for dir in ["", "items", "onethings"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let relative = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                files.push(SourceFile::new(relative, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    files
+}
+
+fn bundled() -> Catalog {
+    Catalog::load(&bundled_files()).unwrap_or_else(|problems| panic!("bundled catalog has problems:\n{problems}"))
+}
+
+fn date(text: &str) -> NaiveDate {
+    text.parse().unwrap()
+}
+
+fn answers(pairs: &[(&str, &str)]) -> Answers {
+    pairs.iter().map(|(q, a)| ((*q).to_owned(), (*a).to_owned())).collect()
+}
+
+/// Loads the bundled catalog with `file` changed by `edit`, expecting problems.
+fn broken(file: &str, edit: impl Fn(&str) -> String) -> (String, Vec<catalog::Problem>) {
+    let mut files = bundled_files();
+    let target = files
+        .iter_mut()
+        .find(|f| f.path == file)
+        .unwrap_or_else(|| panic!("no file {file}"));
+    let edited = edit(&target.text);
+    assert_ne!(edited, target.text, "the edit must change {file}");
+    target.text = edited.clone();
+    let problems = Catalog::load(&files).expect_err("a broken catalog must be refused").0;
+    (edited, problems)
+}
+
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|line| line.contains(needle))
+        .unwrap_or_else(|| panic!("{needle} not in text"))
+        + 1
+}
+
+fn assert_problem(problems: &[catalog::Problem], file: &str, line: Option<usize>, message_part: &str) {
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == file && p.message.contains(message_part) && (line.is_none() || p.line == line)),
+        "expected a problem in {file} at line {line:?} containing {message_part:?}, got:\n{}",
+        problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")
+    );
+}
+
+const NEWBORN: &str = "onethings/newborn.toml";
+
+#[test]
+fn bundled_catalog_is_consistent_and_has_the_required_one_things() {
+    let catalog = bundled();
+    for id in [
+        "newborn",
+        "enterprise-change",
+        "restaurant",
+        "retirement",
+        "after-death",
+        "enterprise-relocation",
+        "enterprise-startup",
+        "school-enrolment",
+    ] {
+        assert!(catalog.one_thing(id).is_some(), "missing one-thing {id}");
+    }
+    assert_eq!(catalog.find_one_thing("新生儿出生").unwrap().id.as_str(), "newborn");
+    assert_eq!(
+        catalog.find_one_thing("新生儿出生一件事").unwrap().id.as_str(),
+        "newborn"
+    );
+}
+
+#[test]
+fn every_one_thing_plans_for_every_combination_of_answers() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    for one_thing in catalog.one_things.values() {
+        let combinations: usize = one_thing.questions.iter().map(|q| q.options.len()).product();
+        for combination in 0..combinations.min(512) {
+            let mut rest = combination;
+            let mut chosen = Answers::new();
+            for question in &one_thing.questions {
+                chosen.insert(
+                    question.id.clone(),
+                    question.options[rest % question.options.len()].value.clone(),
+                );
+                rest /= question.options.len();
+            }
+            let plan = compute_plan(
+                &catalog,
+                one_thing,
+                &chosen,
+                &Holdings::default(),
+                date("2026-03-02"),
+                &calendar,
+            )
+            .unwrap_or_else(|e| panic!("{}: {e}", one_thing.id));
+            // One field per data element, one entry per material.
+            let mut elements: Vec<&str> = plan
+                .form
+                .iter()
+                .flat_map(|g| &g.fields)
+                .map(|f| f.element.as_str())
+                .collect();
+            let total = elements.len();
+            elements.sort_unstable();
+            elements.dedup();
+            assert_eq!(elements.len(), total, "{}: duplicate form field", one_thing.id);
+            let mut materials: Vec<&str> = plan.materials.iter().map(|m| m.id.as_str()).collect();
+            materials.sort_unstable();
+            materials.dedup();
+            assert_eq!(
+                materials.len(),
+                plan.materials.len(),
+                "{}: duplicate material",
+                one_thing.id
+            );
+            // Every item starts only after what it waits for has finished.
+            for item in &plan.items {
+                for dependency in &item.after {
+                    let before = plan.items.iter().find(|i| &i.code == dependency).unwrap();
+                    assert!(before.finish_offset_days <= item.start_offset_days);
+                    assert!(before.stage < item.stage);
+                }
+            }
+            assert!(plan.savings.days.one_thing <= plan.savings.days.alone);
+            assert!(plan.savings.materials.one_thing <= plan.savings.materials.alone);
+        }
+    }
+}
+
+#[test]
+fn newborn_plan_matches_the_figures_recomputed_by_hand() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let all_yes = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let plan = compute_plan(
+        &catalog,
+        newborn,
+        &all_yes,
+        &Holdings::default(),
+        date("2026-02-12"),
+        &calendar,
+    )
+    .unwrap();
+
+    assert_eq!(plan.items.len(), 8);
+    // Materials: 2+1+2+4+2+1+3+3 handed in item by item (the commitment letter is
+    // only for unmarried parents); as one thing the birth certificate, the hukou
+    // information and the enrolment record come from earlier items, leaving
+    // parents' ID, delivery record, marriage certificate, hukou book, photo, invoices.
+    assert_eq!(
+        (plan.savings.materials.alone, plan.savings.materials.one_thing),
+        (18, 6)
+    );
+    // Fields: 9+6+6+10+6+4+7+7 = 55 item by item; 18 distinct elements, of which the
+    // birth certificate number, the child's ID number and the insurance number
+    // come from earlier items.
+    assert_eq!((plan.savings.fields.alone, plan.savings.fields.one_thing), (55, 15));
+    // Days: 1+1+1+3+1+1+1+5 = 14 in a row; the longest chain is 出生医学证明 (1) →
+    // 户口登记 (3) → 医保参保 (1) → 医保缴费 (1) = 6, as is 出生医学证明 → 生育医疗费用报销 (5).
+    assert_eq!((plan.savings.days.alone, plan.savings.days.one_thing), (14, 6));
+    // Visits: 1+1+1+1+1+1+2+1 alone, none online.
+    assert_eq!((plan.savings.visits.alone, plan.savings.visits.one_thing), (9, 0));
+    // Steps: 4+3+3+4+3+3+4+4 = 28; 受理 and 办结 once instead of eight times: 28 − 14.
+    assert_eq!((plan.savings.steps.alone, plan.savings.steps.one_thing), (28, 14));
+    // Six working days from Thursday 2026-02-12 over the Spring Festival: Feb 13,
+    // Feb 14 (make-up Saturday), then Feb 24, 25, 26, 27.
+    assert_eq!(plan.promised_date, date("2026-02-27"));
+
+    let stage = |code: &str| plan.items.iter().find(|i| i.code.as_str() == code).unwrap().stage;
+    assert_eq!(stage("GG00101001"), 1);
+    assert_eq!(stage("GG00102001"), 1);
+    assert_eq!(stage("QR00201001"), 2);
+    assert_eq!(stage("GG00301001"), 3);
+    assert_eq!(stage("GG00401001"), 3);
+    assert_eq!(stage("ZS00501001"), 4);
+
+    let material = |id: &str| plan.materials.iter().find(|m| m.id == id).unwrap().status.clone();
+    assert_eq!(
+        material("birth_medical_certificate"),
+        MaterialStatus::ProducedBy {
+            item: "GG00101001".parse().unwrap()
+        }
+    );
+    assert_eq!(material("parents_id_card"), MaterialStatus::Needed);
+    let field = |id: &str| {
+        plan.form
+            .iter()
+            .flat_map(|g| &g.fields)
+            .find(|f| f.element == id)
+            .unwrap()
+            .source
+            .clone()
+    };
+    assert_eq!(
+        field("child.birth_cert_no"),
+        FieldSource::ProducedBy {
+            item: "GG00101001".parse().unwrap()
+        }
+    );
+    assert_eq!(field("child.name"), FieldSource::Applicant);
+}
+
+#[test]
+fn held_certificates_and_shared_data_make_materials_and_fields_unnecessary() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let all_yes = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let holdings = Holdings {
+        certificates: ["resident_id_card", "household_register", "marriage_certificate"]
+            .map(String::from)
+            .into(),
+        elements: [
+            "child.birth_date",
+            "child.birth_hospital",
+            "mother.name",
+            "mother.id_number",
+        ]
+        .map(String::from)
+        .into(),
+    };
+    let plan = compute_plan(&catalog, newborn, &all_yes, &holdings, date("2026-02-12"), &calendar).unwrap();
+    let material = |id: &str| plan.materials.iter().find(|m| m.id == id).unwrap().status.clone();
+    assert_eq!(
+        material("parents_id_card"),
+        MaterialStatus::HeldCertificate {
+            certificate: "居民身份证".into()
+        }
+    );
+    assert!(matches!(material("delivery_record"), MaterialStatus::SharedData { .. }));
+    // Only the photo and the invoices remain.
+    assert_eq!(plan.savings.materials.one_thing, 2);
+    let field = |id: &str| {
+        plan.form
+            .iter()
+            .flat_map(|g| &g.fields)
+            .find(|f| f.element == id)
+            .unwrap()
+            .source
+            .clone()
+    };
+    assert_eq!(
+        field("mother.id_number"),
+        FieldSource::SharedData {
+            department: "GA".into()
+        }
+    );
+    assert_eq!(plan.savings.fields.one_thing, 11);
+}
+
+#[test]
+fn different_answers_give_different_plans() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let elsewhere = answers(&[
+        ("hukou_local", "no"),
+        ("parents_married", "no"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "no"),
+    ]);
+    let plan = compute_plan(
+        &catalog,
+        newborn,
+        &elsewhere,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar,
+    )
+    .unwrap();
+    let codes: Vec<&str> = plan.items.iter().map(|i| i.code.as_str()).collect();
+    assert_eq!(codes, ["GG00101001", "GG00102001"]);
+    assert_eq!(plan.skipped_items.len(), 6);
+    assert!(plan.materials.iter().all(|m| m.id != "marriage_certificate"));
+    assert_eq!(plan.critical_path_days, 1);
+    assert_eq!(plan.promised_date, date("2026-03-03"));
+
+    let unmarried_local = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "no"),
+        ("insure_child", "no"),
+        ("maternity_claim", "no"),
+    ]);
+    let plan = compute_plan(
+        &catalog,
+        newborn,
+        &unmarried_local,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar,
+    )
+    .unwrap();
+    assert!(
+        plan.materials
+            .iter()
+            .any(|m| m.id == "birth_commitment" && m.is_needed())
+    );
+    assert!(plan.materials.iter().all(|m| m.id != "marriage_certificate"));
+}
+
+#[test]
+fn answers_that_are_missing_unknown_or_invalid_name_their_question() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let bad = answers(&[
+        ("hukou_local", "maybe"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("favourite_colour", "red"),
+    ]);
+    let error = compute_plan(
+        &catalog,
+        newborn,
+        &bad,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar,
+    )
+    .unwrap_err();
+    let PlanError::Answers(errors) = error else {
+        panic!("expected answer errors")
+    };
+    let by_question: BTreeMap<&str, &str> = errors.iter().map(|e| (e.question(), e.code())).collect();
+    assert_eq!(
+        by_question,
+        BTreeMap::from([
+            ("favourite_colour", "ANSWER_UNKNOWN_QUESTION"),
+            ("hukou_local", "ANSWER_INVALID_OPTION"),
+            ("maternity_claim", "ANSWER_MISSING"),
+        ])
+    );
+    assert!(errors.iter().any(|e| e.to_string().contains("母亲是否参加生育保险")));
+}
+
+#[test]
+fn a_start_date_without_calendar_data_is_an_error_not_a_guess() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let all_no = answers(&[
+        ("hukou_local", "no"),
+        ("parents_married", "no"),
+        ("insure_child", "no"),
+        ("maternity_claim", "no"),
+    ]);
+    let error = compute_plan(
+        &catalog,
+        newborn,
+        &all_no,
+        &Holdings::default(),
+        date("2031-05-06"),
+        &calendar,
+    )
+    .unwrap_err();
+    assert!(matches!(error, PlanError::Calendar(_)), "{error:?}");
+}
+
+#[test]
+fn unknown_data_element_is_reported_with_file_and_line() {
+    let file = "items/GG00102001.toml";
+    let (text, problems) = broken(file, |t| t.replace("\"person.address\"", "\"person.adress\""));
+    assert_problem(
+        &problems,
+        file,
+        Some(line_of(&text, "person.adress")),
+        "不存在的数据元“person.adress”",
+    );
+}
+
+#[test]
+fn unknown_department_is_reported() {
+    let file = "items/GG00102001.toml";
+    let (text, problems) = broken(file, |t| t.replace("department = \"JK\"", "department = \"ZZZ\""));
+    assert_problem(&problems, file, Some(line_of(&text, "ZZZ")), "不存在的部门“ZZZ”");
+}
+
+#[test]
+fn unknown_certificate_type_is_reported() {
+    let file = "items/GG00102001.toml";
+    let (text, problems) = broken(file, |t| t.replace("\"vaccination_certificate\"", "\"vaccine_card\""));
+    assert_problem(
+        &problems,
+        file,
+        Some(line_of(&text, "vaccine_card")),
+        "不存在的证照类型“vaccine_card”",
+    );
+}
+
+#[test]
+fn dependency_cycle_is_reported() {
+    let (text, problems) = broken(NEWBORN, |t| {
+        t.replace(
+            "item = \"GG00101001\"          # 出生医学证明 — always first",
+            "item = \"GG00101001\"\nafter = [\"JF00302001\"]",
+        )
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "item = \"GG00101001\"")),
+        "循环依赖",
+    );
+}
+
+#[test]
+fn condition_that_does_not_parse_is_reported() {
+    let (text, problems) = broken(NEWBORN, |t| {
+        t.replacen("when = \"hukou_local == 'yes'\"", "when = \"hukou_local == \"", 1)
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "when = \"hukou_local == \"")),
+        "无法解析",
+    );
+}
+
+#[test]
+fn condition_naming_an_unknown_question_or_option_is_reported() {
+    let (text, problems) = broken(NEWBORN, |t| {
+        t.replacen("when = \"hukou_local == 'yes'\"", "when = \"hukou_place == 'yes'\"", 1)
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "hukou_place")),
+        "不存在的情形问题“hukou_place”",
+    );
+
+    let (text, problems) = broken(NEWBORN, |t| {
+        t.replacen(
+            "when = \"hukou_local == 'yes'\"",
+            "when = \"hukou_local == 'maybe'\"",
+            1,
+        )
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "'maybe'")),
+        "不存在的选项“maybe”",
+    );
+}
+
+#[test]
+fn dependency_on_an_item_that_is_not_a_member_is_reported() {
+    let (text, problems) = broken(NEWBORN, |t| {
+        t.replacen("after = [\"GG00101001\"]", "after = [\"XK99999001\"]", 1)
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "XK99999001")),
+        "不是本一件事的成员",
+    );
+}
+
+#[test]
+fn duplicate_codes_are_reported() {
+    let file = "departments.toml";
+    let (text, problems) = broken(file, |t| {
+        format!("{t}\n[[department]]\ncode = \"GA\"\nname = \"又一个公安局\"\n")
+    });
+    let duplicate_line = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.contains("code = \"GA\""))
+        .map(|(i, _)| i + 1)
+        .last();
+    assert_problem(&problems, file, duplicate_line, "部门代码“GA”重复");
+
+    let file = "data-elements.toml";
+    let (_, problems) = broken(file, |t| {
+        format!(
+            "{t}\n[[element]]\nid = \"child.name\"\nname = \"x\"\ntype = \"text\"\nsensitivity = \"内部\"\nsource = \"GA\"\ngroup = \"g\"\n"
+        )
+    });
+    assert_problem(&problems, file, None, "数据元“child.name”重复定义");
+}
+
+#[test]
+fn question_no_condition_uses_is_reported() {
+    let (text, problems) = broken(NEWBORN, |t| {
+        format!(
+            "{t}\n[[question]]\nid = \"twins\"\ntext = \"是否多胞胎？\"\noptions = [{{ value = \"yes\", label = \"是\" }}, {{ value = \"no\", label = \"否\" }}]\n"
+        )
+    });
+    assert_problem(
+        &problems,
+        NEWBORN,
+        Some(line_of(&text, "id = \"twins\"")),
+        "问题“twins”没有被任何条件使用",
+    );
+}
+
+#[test]
+fn missing_data_flow_dependency_is_reported() {
+    // 户口登记 uses the birth certificate number that 出生医学证明 produces.
+    let (_, problems) = broken(NEWBORN, |t| t.replacen("after = [\"GG00101001\"]", "after = []", 1));
+    assert_problem(&problems, NEWBORN, None, "没有在 after 中声明对它的依赖");
+}
+
+#[test]
+fn toml_syntax_errors_are_reported_with_their_line() {
+    let file = "items/GG00102001.toml";
+    let (text, problems) = broken(file, |t| t.replace("steps = 3", "steps = = 3"));
+    assert_problem(&problems, file, Some(line_of(&text, "steps = = 3")), "TOML 格式错误");
+}
+
+#[test]
+fn promised_limit_over_the_legal_limit_is_reported() {
+    let file = "items/GG00102001.toml";
+    let (text, problems) = broken(file, |t| {
+        t.replace("promised_limit_days = 1", "promised_limit_days = 9")
+    });
+    assert_problem(
+        &problems,
+        file,
+        Some(line_of(&text, "promised_limit_days = 9")),
+        "超过法定时限",
+    );
+}

@@ -1,0 +1,206 @@
+//! `onething`: the single binary of the OneThing engine.
+//!
+//! Subcommands grow with each capability; configuration comes from flags and the
+//! matching `ONETHING_*` environment variables (see the README).
+
+mod bundled;
+mod show;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "onething", version, about = "OneThing (一件事): 高效办成一件事 engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check and show the catalog of items and one-things.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct CatalogSource {
+    /// Catalog directory; the bundled catalog when not given.
+    #[arg(long, env = "ONETHING_CATALOG")]
+    catalog: Option<PathBuf>,
+    /// Directory of extra holiday-calendar year files (YYYY.toml) added to the bundled years.
+    #[arg(long, env = "ONETHING_CALENDAR_DIR")]
+    calendar_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    /// Check every file of the catalog; exit non-zero with every problem found.
+    Check {
+        #[command(flatten)]
+        source: CatalogSource,
+    },
+    /// List the one-things, or show the plan (一次告知) of one for given answers.
+    Show {
+        #[command(flatten)]
+        source: CatalogSource,
+        /// One-thing id (newborn) or Chinese name (新生儿出生); omit to list all.
+        one_thing: Option<String>,
+        /// An answer to a situation question, as question=option (repeatable).
+        #[arg(long = "answer", short = 'a', value_name = "QUESTION=OPTION")]
+        answers: Vec<String>,
+        /// An e-certificate type the applicant already holds (repeatable).
+        #[arg(long = "holds", value_name = "CERTIFICATE")]
+        holds: Vec<String>,
+        /// A data element available from shared data for this applicant (repeatable).
+        #[arg(long = "shared", value_name = "ELEMENT")]
+        shared: Vec<String>,
+        /// Start date (YYYY-MM-DD); today in China when not given.
+        #[arg(long)]
+        start: Option<NaiveDate>,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("错误：{error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Catalog { command } => match command {
+            CatalogCommand::Check { source } => catalog_check(&source),
+            CatalogCommand::Show {
+                source,
+                one_thing,
+                answers,
+                holds,
+                shared,
+                start,
+                json,
+            } => catalog_show(&source, one_thing.as_deref(), &answers, holds, shared, start, json),
+        },
+    }
+}
+
+fn load_calendar(source: &CatalogSource) -> anyhow::Result<calendar::Calendar> {
+    let mut calendar = calendar::Calendar::official().context("内置节假日数据无效")?;
+    if let Some(dir) = &source.calendar_dir {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("无法读取日历目录 {}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+            calendar.add_year_file(&path.display().to_string(), &text)?;
+        }
+    }
+    Ok(calendar)
+}
+
+fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
+    let catalog = bundled::load_catalog(source.catalog.as_deref())?;
+    load_calendar(source)?;
+    match catalog {
+        Ok(catalog) => {
+            println!(
+                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项，{} 个一件事",
+                catalog.departments.len(),
+                catalog.elements.len(),
+                catalog.certificates.len(),
+                catalog.materials.len(),
+                catalog.items.len(),
+                catalog.one_things.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(problems) => {
+            eprintln!("{problems}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+fn parse_answers(answers: &[String]) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut parsed = BTreeMap::new();
+    for answer in answers {
+        let Some((question, option)) = answer.split_once('=') else {
+            bail!("回答“{answer}”应写成 问题=选项，例如 --answer parents_married=yes");
+        };
+        parsed.insert(question.trim().to_owned(), option.trim().to_owned());
+    }
+    Ok(parsed)
+}
+
+/// Today's date in China (UTC+8), for plans computed without an explicit start.
+fn today_in_china() -> NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+fn catalog_show(
+    source: &CatalogSource,
+    key: Option<&str>,
+    answers: &[String],
+    holds: Vec<String>,
+    shared: Vec<String>,
+    start: Option<NaiveDate>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let catalog = match bundled::load_catalog(source.catalog.as_deref())? {
+        Ok(catalog) => catalog,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let Some(key) = key else {
+        print!("{}", show::list(&catalog));
+        return Ok(ExitCode::SUCCESS);
+    };
+    let Some(one_thing) = catalog.find_one_thing(key) else {
+        bail!("没有找到一件事“{key}”；运行 onething catalog show 查看全部");
+    };
+    let calendar = load_calendar(source)?;
+    let answers = parse_answers(answers)?;
+    let holdings = catalog::Holdings {
+        certificates: holds.into_iter().collect::<BTreeSet<_>>(),
+        elements: shared.into_iter().collect::<BTreeSet<_>>(),
+    };
+    let start = start.unwrap_or_else(today_in_china);
+    match catalog::compute_plan(&catalog, one_thing, &answers, &holdings, start, &calendar) {
+        Ok(plan) if json => {
+            println!("{}", serde_json::to_string_pretty(&plan)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok(plan) => {
+            print!("{}", show::plan(&catalog, &plan));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(catalog::PlanError::Answers(errors)) => {
+            eprint!("{}", show::questions(one_thing));
+            for error in errors {
+                eprintln!("错误：{error}");
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error.into()),
+    }
+}

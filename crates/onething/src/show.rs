@@ -1,0 +1,182 @@
+//! Plain-text Chinese renderings of the catalog and of a plan, for the terminal.
+
+use std::fmt::Write;
+
+use catalog::plan::{FieldSource, MaterialStatus};
+use catalog::{Catalog, OneThing, Plan};
+
+/// One line per one-thing.
+pub fn list(catalog: &Catalog) -> String {
+    let mut out = String::new();
+    for one_thing in catalog.one_things.values() {
+        let _ = writeln!(
+            out,
+            "{:<24} {}（{}，{}，{}，牵头：{}，{} 个事项）",
+            one_thing.id.as_str(),
+            one_thing.name,
+            one_thing.level.label_zh(),
+            one_thing.batch,
+            one_thing.life_stage,
+            catalog.department_name(&one_thing.lead),
+            one_thing.members.len()
+        );
+    }
+    out
+}
+
+/// The situation questions with their options, as `--answer` hints.
+pub fn questions(one_thing: &OneThing) -> String {
+    let mut out = format!("{} 的情形问题：\n", one_thing.name);
+    for question in &one_thing.questions {
+        let options: Vec<String> = question
+            .options
+            .iter()
+            .map(|o| format!("{}={}（{}）", question.id, o.value, o.label))
+            .collect();
+        let _ = writeln!(out, "  {}\n    --answer {}", question.text, options.join(" | "));
+    }
+    out
+}
+
+/// The whole personalised notice.
+pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "【{}】一次告知", plan.name);
+    let _ = writeln!(out, "牵头部门：{}", catalog.department_name(&plan.lead));
+    let _ = writeln!(
+        out,
+        "申请日期：{}　承诺办结：{}（{} 个工作日）",
+        plan.start_date, plan.promised_date, plan.critical_path_days
+    );
+
+    let _ = writeln!(out, "\n一、办理事项（{} 项，同一阶段并联办理）", plan.items.len());
+    for item in &plan.items {
+        let waits = if item.after.is_empty() {
+            "受理后即办".to_owned()
+        } else {
+            let names: Vec<String> = item
+                .after
+                .iter()
+                .map(|code| {
+                    catalog
+                        .items
+                        .get(code)
+                        .map(|i| i.name.clone())
+                        .unwrap_or_else(|| code.to_string())
+                })
+                .collect();
+            format!("待 {} 完成后办理", names.join("、"))
+        };
+        let _ = writeln!(
+            out,
+            "  第{}阶段  {} {}（{}）承诺 {} 个工作日，{}，预计 {} 前完成",
+            item.stage, item.code, item.name, item.department_name, item.promised_limit_days, waits, item.due_date
+        );
+    }
+    for skipped in &plan.skipped_items {
+        let _ = writeln!(out, "  不需办理  {} {}（按您的情形）", skipped.code, skipped.name);
+    }
+
+    let to_type: usize = plan
+        .form
+        .iter()
+        .flat_map(|g| &g.fields)
+        .filter(|f| f.source == FieldSource::Applicant)
+        .count();
+    let total: usize = plan.form.iter().map(|g| g.fields.len()).sum();
+    let _ = writeln!(out, "\n二、一张表单（共 {total} 项，需填写 {to_type} 项）");
+    for group in &plan.form {
+        let _ = writeln!(out, "  {}", group.name);
+        for field in &group.fields {
+            let source = match &field.source {
+                FieldSource::Applicant => "需填写".to_owned(),
+                FieldSource::SharedData { department } => {
+                    format!("由{}共享数据自动填入", catalog.department_name(department))
+                }
+                FieldSource::ProducedBy { item } => {
+                    format!(
+                        "由“{}”办结后自动填入",
+                        catalog
+                            .items
+                            .get(item)
+                            .map(|i| i.name.as_str())
+                            .unwrap_or(item.as_str())
+                    )
+                }
+            };
+            let _ = writeln!(out, "    - {}（{}）", field.name, source);
+        }
+    }
+
+    let needed: Vec<_> = plan.materials.iter().filter(|m| m.is_needed()).collect();
+    let _ = writeln!(out, "\n三、一套材料（需提交 {} 份）", needed.len());
+    for material in &plan.materials {
+        let status = match &material.status {
+            MaterialStatus::Needed if material.kind == "告知承诺" => "在线签署".to_owned(),
+            MaterialStatus::Needed => "需提交".to_owned(),
+            MaterialStatus::HeldCertificate { certificate } => format!("免提交：已有电子证照“{certificate}”"),
+            MaterialStatus::ProducedBy { item } => {
+                format!(
+                    "免提交：由“{}”在本次办理中生成",
+                    catalog
+                        .items
+                        .get(item)
+                        .map(|i| i.name.as_str())
+                        .unwrap_or(item.as_str())
+                )
+            }
+            MaterialStatus::SharedData { departments } => {
+                format!("免提交：通过数据共享从{}获取", departments.join("、"))
+            }
+        };
+        let _ = writeln!(
+            out,
+            "  - {}（{}，可信等级 {:?}）{}",
+            material.name, material.kind, material.trust, status
+        );
+    }
+
+    let s = &plan.savings;
+    let _ = writeln!(out, "\n四、比分别办理节省（四减）");
+    let _ = writeln!(
+        out,
+        "  少交 {} 份材料（{} → {}，减少 {}%）",
+        s.materials.saved(),
+        s.materials.alone,
+        s.materials.one_thing,
+        s.materials.saved_percent()
+    );
+    let _ = writeln!(
+        out,
+        "  少填 {} 项表单（{} → {}，减少 {}%）",
+        s.fields.saved(),
+        s.fields.alone,
+        s.fields.one_thing,
+        s.fields.saved_percent()
+    );
+    let _ = writeln!(
+        out,
+        "  少等 {} 个工作日（{} → {}，减少 {}%）",
+        s.days.saved(),
+        s.days.alone,
+        s.days.one_thing,
+        s.days.saved_percent()
+    );
+    let _ = writeln!(
+        out,
+        "  少跑 {} 次（{} → {}，减少 {}%）",
+        s.visits.saved(),
+        s.visits.alone,
+        s.visits.one_thing,
+        s.visits.saved_percent()
+    );
+    let _ = writeln!(
+        out,
+        "  少 {} 个环节（{} → {}，减少 {}%）",
+        s.steps.saved(),
+        s.steps.alone,
+        s.steps.one_thing,
+        s.steps.saved_percent()
+    );
+    out
+}

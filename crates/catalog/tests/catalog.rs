@@ -180,10 +180,10 @@ fn newborn_plan_matches_the_figures_recomputed_by_hand() {
         (plan.savings.materials.alone, plan.savings.materials.one_thing),
         (18, 6)
     );
-    // Fields: 9+6+6+10+6+4+7+7 = 55 item by item; 18 distinct elements, of which the
+    // Fields: 9+7+7+10+6+4+7+7 = 57 item by item; 18 distinct elements, of which the
     // birth certificate number, the child's ID number and the insurance number
     // come from earlier items.
-    assert_eq!((plan.savings.fields.alone, plan.savings.fields.one_thing), (55, 15));
+    assert_eq!((plan.savings.fields.alone, plan.savings.fields.one_thing), (57, 15));
     // Days: 1+1+1+3+1+1+1+5 = 14 in a row; the longest chain is 出生医学证明 (1) →
     // 户口登记 (3) → 医保参保 (1) → 医保缴费 (1) = 6, as is 出生医学证明 → 生育医疗费用报销 (5).
     assert_eq!((plan.savings.days.alone, plan.savings.days.one_thing), (14, 6));
@@ -197,7 +197,8 @@ fn newborn_plan_matches_the_figures_recomputed_by_hand() {
 
     let stage = |code: &str| plan.items.iter().find(|i| i.code.as_str() == code).unwrap().stage;
     assert_eq!(stage("GG00101001"), 1);
-    assert_eq!(stage("GG00102001"), 1);
+    assert_eq!(stage("GG00102001"), 2);
+    assert_eq!(stage("GG00103001"), 2);
     assert_eq!(stage("QR00201001"), 2);
     assert_eq!(stage("GG00301001"), 3);
     assert_eq!(stage("GG00401001"), 3);
@@ -306,8 +307,8 @@ fn different_answers_give_different_plans() {
     assert_eq!(codes, ["GG00101001", "GG00102001"]);
     assert_eq!(plan.skipped_items.len(), 6);
     assert!(plan.materials.iter().all(|m| m.id != "marriage_certificate"));
-    assert_eq!(plan.critical_path_days, 1);
-    assert_eq!(plan.promised_date, date("2026-03-03"));
+    assert_eq!(plan.critical_path_days, 2);
+    assert_eq!(plan.promised_date, date("2026-03-04"));
 
     let unmarried_local = answers(&[
         ("hukou_local", "yes"),

@@ -4,6 +4,7 @@
 //! matching `ONETHING_*` environment variables (see the README).
 
 mod bundled;
+mod run;
 mod show;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,6 +28,32 @@ enum Command {
     Catalog {
         #[command(subcommand)]
         command: CatalogCommand,
+    },
+    /// Run the server (production): SQLite in the data directory, or PostgreSQL.
+    Serve {
+        #[command(flatten)]
+        server: run::ServerOptions,
+        #[command(flatten)]
+        source: CatalogSource,
+        /// Also create the demo accounts (for trials and load tests, never production).
+        #[arg(long, env = "ONETHING_DEMO_ACCOUNTS")]
+        demo_accounts: bool,
+    },
+    /// Run the server on embedded SQLite with the bundled catalog and demo accounts.
+    Demo {
+        /// Address and port to listen on.
+        #[arg(long, env = "ONETHING_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: std::net::SocketAddr,
+        /// Directory of the demo database.
+        #[arg(long, env = "ONETHING_DATA_DIR", default_value = "data/demo")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        source: CatalogSource,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        server: run::ServerOptions,
     },
 }
 
@@ -73,7 +100,7 @@ enum CatalogCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    match dispatch(cli) {
         Ok(code) => code,
         Err(error) => {
             eprintln!("错误：{error:#}");
@@ -82,8 +109,89 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Serve {
+            server,
+            source,
+            demo_accounts,
+        } => {
+            run::init_logging(&server.log_format);
+            let calendar = load_calendar(&source)?;
+            runtime()?.block_on(async {
+                let state = run::build_state(&server, source.catalog.as_deref(), calendar).await?;
+                if demo_accounts {
+                    server::seed_demo_accounts(&state)
+                        .await
+                        .map_err(|e| anyhow::anyhow!(e.message))?;
+                    tracing::warn!("demo accounts created");
+                }
+                let listener = tokio::net::TcpListener::bind(server.listen)
+                    .await
+                    .with_context(|| format!("无法监听 {}", server.listen))?;
+                tracing::info!(address = %listener.local_addr()?, backend = state.store.backend(), "listening");
+                run::serve(state, listener).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo {
+            listen,
+            data_dir,
+            source,
+        } => {
+            let options = run::ServerOptions {
+                listen,
+                data_dir,
+                database: None,
+                log_format: "text".into(),
+            };
+            run::init_logging(&options.log_format);
+            let calendar = load_calendar(&source)?;
+            runtime()?.block_on(async {
+                let state = run::build_state(&options, source.catalog.as_deref(), calendar).await?;
+                let accounts = server::seed_demo_accounts(&state)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.message))?;
+                let listener = tokio::net::TcpListener::bind(options.listen)
+                    .await
+                    .with_context(|| format!("无法监听 {}", options.listen))?;
+                let address = listener.local_addr()?;
+                println!("OneThing 演示已启动 / demo running: http://{address}/");
+                println!("API: http://{address}/api/v1/openapi.json");
+                println!("数据库 / database: {}", options.data_dir.join("onething.db").display());
+                println!(
+                    "演示账号（密码均为 {}）/ demo accounts (password {}):",
+                    server::auth::DEMO_PASSWORD,
+                    server::auth::DEMO_PASSWORD
+                );
+                for account in &accounts {
+                    let department = account
+                        .department
+                        .as_deref()
+                        .map(|d| state.catalog.department_name(d))
+                        .unwrap_or("");
+                    println!(
+                        "  {:<14} {:<10} {} {}",
+                        account.username,
+                        account.role.as_str(),
+                        account.display_name,
+                        department
+                    );
+                }
+                println!("按 Ctrl-C 停止 / press Ctrl-C to stop");
+                run::serve(state, listener).await
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { server } => {
+            run::init_logging(&server.log_format);
+            runtime()?.block_on(async {
+                let store = run::open_store(&server).await?;
+                println!("数据库已迁移到最新版本（{}）", store.backend());
+                anyhow::Ok(())
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Catalog { command } => match command {
             CatalogCommand::Check { source } => catalog_check(&source),
             CatalogCommand::Show {
@@ -97,6 +205,13 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } => catalog_show(&source, one_thing.as_deref(), &answers, holds, shared, start, json),
         },
     }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动运行时")
 }
 
 fn load_calendar(source: &CatalogSource) -> anyhow::Result<calendar::Calendar> {

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Load benchmark of case submissions on loopback, bounded in time:
+#   bench/load.sh [sqlite|postgres] [seconds] [connections]
+# Starts the release binary, logs in as a demo applicant, and drives
+# POST /api/v1/cases with wrk (each request a new newborn case with its own
+# Idempotency-Key). Prints the sustained rate and p50/p90/p99 latency.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+backend="${1:-sqlite}"
+seconds="${2:-20}"
+connections="${3:-16}"
+port=18089
+base="http://127.0.0.1:${port}"
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
+
+cargo build --release -p onething >/dev/null
+bin=target/release/onething
+workdir=$(mktemp -d)
+trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+
+if [ "$backend" = postgres ]; then
+  pg="${ONETHING_BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+  psql "$pg" -qc "DROP DATABASE IF EXISTS onething_bench" -c "CREATE DATABASE onething_bench" >/dev/null
+  ONETHING_LOG=warn "$bin" serve --listen "127.0.0.1:${port}" \
+    --database "postgres://postgres@127.0.0.1:5432/onething_bench" --demo-accounts >"$workdir/server.log" 2>&1 &
+else
+  ONETHING_LOG=warn "$bin" demo --listen "127.0.0.1:${port}" --data-dir "$workdir/data" >"$workdir/server.log" 2>&1 &
+fi
+server_pid=$!
+for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+
+token=$(curl -sf "$base/api/v1/login" -H 'content-type: application/json' \
+  -d '{"username":"zhangsan","password":"demo-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+answers='{"hukou_local":"yes","parents_married":"yes","insure_child":"yes","maternity_claim":"yes"}'
+body=$(curl -sf "$base/api/v1/catalog/one-things/newborn/plan" -H 'content-type: application/json' \
+  -d "{\"answers\":$answers}" | python3 -c '
+import json, sys
+plan = json.load(sys.stdin)
+samples = {"text": "测试", "date": "2026-02-10", "integer": "1", "money": "100.00", "boolean": "true",
+           "phone": "13800138000", "id_number": "11010519491231002X", "credit_code": "91350100M000100Y43", "choice": "男"}
+form = {f["element"]: samples[f["type"]] for g in plan["form"] for f in g["fields"] if f["source"]["kind"] == "applicant"}
+print(json.dumps({"one_thing": "newborn", "answers": plan["answers"], "form": form}, ensure_ascii=False))')
+
+echo "backend=$backend seconds=$seconds connections=$connections"
+BODY="$body" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true

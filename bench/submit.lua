@@ -1,0 +1,30 @@
+-- wrk script: POST one newborn case per request, each with its own Idempotency-Key.
+-- BODY and TOKEN come from the environment (set by load.sh).
+local counter = 0
+local thread_id = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_id", #threads + 1)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  wrk.method = "POST"
+  wrk.body = os.getenv("BODY")
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
+end
+
+function request()
+  counter = counter + 1
+  wrk.headers["Idempotency-Key"] = string.format("load-%d-%d-%d", os.time(), thread_id, counter)
+  return wrk.format(nil, "/api/v1/cases")
+end
+
+function done(summary, latency, requests)
+  local errors = summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout
+  io.write(string.format("RESULT requests=%d errors=%d rate=%.1f/s p50=%.2fms p90=%.2fms p99=%.2fms max=%.2fms\n",
+    summary.requests, errors, summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(90) / 1000, latency:percentile(99) / 1000, latency.max / 1000))
+end

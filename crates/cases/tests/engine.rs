@@ -1,0 +1,595 @@
+//! The case engine drives the newborn one-thing through its departments: dispatch
+//! along dependencies, outputs prefilled into dependents, one combined supplement
+//! list, deadlines by the official calendar, and typed errors for illegal moves.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use cases::*;
+use catalog::{Catalog, Holdings, compute_plan};
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use ids::ItemCode;
+
+struct World {
+    catalog: Catalog,
+    calendar: calendar::Calendar,
+}
+
+fn world() -> World {
+    World {
+        catalog: testkit::catalog(),
+        calendar: testkit::calendar(),
+    }
+}
+
+/// 10:00 in Beijing on the given day.
+fn at(date: &str) -> DateTime<Utc> {
+    let date: NaiveDate = date.parse().unwrap();
+    Utc.from_utc_datetime(&date.and_hms_opt(2, 0, 0).unwrap())
+}
+
+fn code(text: &str) -> ItemCode {
+    text.parse().unwrap()
+}
+
+fn staff(department: &str) -> Actor {
+    Actor::Staff {
+        account: format!("staff-{}", department.to_lowercase()),
+        department: department.into(),
+    }
+}
+
+fn applicant() -> Actor {
+    Actor::Applicant {
+        account: "applicant-1".into(),
+    }
+}
+
+fn submit(world: &World, now: DateTime<Utc>) -> Outcome {
+    let newborn = world.catalog.one_thing("newborn").unwrap();
+    let plan = compute_plan(
+        &world.catalog,
+        newborn,
+        &testkit::newborn_all_yes(),
+        &Holdings::default(),
+        cases::china_date(now),
+        &world.calendar,
+    )
+    .unwrap();
+    let form = testkit::sample_form(&world.catalog, &plan);
+    Case::create(
+        &world.catalog,
+        &world.calendar,
+        &plan,
+        CaseId::parse("YJS20260212TEST0001").unwrap(),
+        "applicant-1",
+        &form,
+        now,
+    )
+    .unwrap()
+}
+
+fn state_of(case: &Case, item: &str) -> TaskState {
+    case.task(&code(item)).unwrap().state
+}
+
+fn act(world: &World, case: &Case, department: &str, item: &str, action: Action, now: DateTime<Utc>) -> Case {
+    case.act(
+        &world.catalog,
+        &world.calendar,
+        &staff(department),
+        &code(item),
+        action,
+        now,
+    )
+    .unwrap_or_else(|e| panic!("{item} {department}: {e}"))
+    .case
+}
+
+fn approve(
+    world: &World,
+    case: &Case,
+    department: &str,
+    item: &str,
+    outputs: &[(&str, &str)],
+    now: DateTime<Utc>,
+) -> Case {
+    let case = act(world, case, department, item, Action::Accept, now);
+    let outputs = outputs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    act(world, &case, department, item, Action::Approve { outputs }, now)
+}
+
+#[test]
+fn only_tasks_without_dependencies_are_dispatched_at_submission() {
+    let world = world();
+    let outcome = submit(&world, at("2026-02-12"));
+    let case = outcome.case;
+    assert_eq!(state_of(&case, "GG00101001"), TaskState::Dispatched);
+    for waiting in [
+        "GG00102001",
+        "GG00103001",
+        "QR00201001",
+        "GG00301001",
+        "GG00401001",
+        "ZS00501001",
+        "JF00302001",
+    ] {
+        assert_eq!(state_of(&case, waiting), TaskState::Waiting, "{waiting}");
+    }
+    assert_eq!(case.state(), CaseState::InProgress);
+    assert_eq!(outcome.events.first().unwrap().transition, Transition::Submit);
+    assert_eq!(
+        outcome
+            .events
+            .iter()
+            .filter(|e| e.transition == Transition::Dispatch)
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_deadline_counts_working_days_by_the_official_calendar() {
+    let world = world();
+    let newborn = world.catalog.one_thing("newborn").unwrap();
+    // Dispatch 户口登记 (3 days) on Thursday 2026-02-12: Feb 13, Feb 14 (make-up
+    // Saturday), then the Spring Festival until Feb 23, so Feb 24.
+    let case = submit(&world, at("2026-02-12")).case;
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440000001")],
+        at("2026-02-12"),
+    );
+    let task = case.task(&code("QR00201001")).unwrap();
+    assert_eq!(task.dispatched_on, Some("2026-02-12".parse().unwrap()));
+    assert_eq!(task.deadline, Some("2026-02-24".parse().unwrap()));
+    // A five-day limit from the same day ends on Feb 26.
+    assert_eq!(
+        world
+            .calendar
+            .add_working_days("2026-02-12".parse().unwrap(), 5)
+            .unwrap(),
+        "2026-02-26".parse::<NaiveDate>().unwrap()
+    );
+    assert!(newborn.members.len() >= 8);
+}
+
+#[test]
+fn outputs_of_a_finished_task_are_prefilled_for_its_dependents() {
+    let world = world();
+    let now = at("2026-03-02");
+    let case = submit(&world, now).case;
+    assert!(!case.form.contains_key("child.birth_cert_no"));
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440000001")],
+        now,
+    );
+    let value = &case.form["child.birth_cert_no"];
+    assert_eq!(value.value, "Q440000001");
+    assert_eq!(
+        value.provenance,
+        Provenance::ProducedBy {
+            item: code("GG00101001")
+        }
+    );
+    assert_eq!(state_of(&case, "QR00201001"), TaskState::Dispatched);
+    assert_eq!(state_of(&case, "JF00302001"), TaskState::Dispatched);
+    assert_eq!(state_of(&case, "GG00301001"), TaskState::Waiting);
+
+    // 户口登记 assigns the ID number; 医保参保 and 社保卡 then run in parallel.
+    let case = approve(
+        &world,
+        &case,
+        "GA",
+        "QR00201001",
+        &[("child.id_number", "110105202602100016")],
+        now,
+    );
+    assert_eq!(state_of(&case, "GG00301001"), TaskState::Dispatched);
+    assert_eq!(state_of(&case, "GG00401001"), TaskState::Dispatched);
+    assert_eq!(case.form["child.id_number"].value, "110105202602100016");
+}
+
+#[test]
+fn approval_requires_valid_declared_outputs_and_changes_nothing_when_refused() {
+    let world = world();
+    let now = at("2026-03-02");
+    let case = submit(&world, now).case;
+    let case = act(&world, &case, "WJ", "GG00101001", Action::Accept, now);
+    let missing = case.act(
+        &world.catalog,
+        &world.calendar,
+        &staff("WJ"),
+        &code("GG00101001"),
+        Action::Approve {
+            outputs: BTreeMap::new(),
+        },
+        now,
+    );
+    assert!(matches!(missing, Err(CaseError::Form(ref issues)) if issues[0].code == "OUTPUT_REQUIRED"));
+    let undeclared = BTreeMap::from([
+        ("child.birth_cert_no".to_owned(), "Q1".to_owned()),
+        ("child.name".to_owned(), "x".to_owned()),
+    ]);
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::Approve { outputs: undeclared },
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(error, CaseError::Form(ref issues) if issues.iter().any(|i| i.code == "OUTPUT_NOT_DECLARED")));
+    // An invalid ID number as an output is refused with the reason.
+    let outputs = BTreeMap::from([("child.birth_cert_no".to_owned(), "Q1".to_owned())]);
+    let case2 = act(&world, &case, "WJ", "GG00101001", Action::Approve { outputs }, now);
+    let case2 = act(&world, &case2, "GA", "QR00201001", Action::Accept, now);
+    let bad = BTreeMap::from([("child.id_number".to_owned(), "110105202602100011".to_owned())]);
+    let error = case2
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("GA"),
+            &code("QR00201001"),
+            Action::Approve { outputs: bad },
+            now,
+        )
+        .unwrap_err();
+    assert!(error.to_string().contains("校验码"), "{error}");
+    assert_eq!(state_of(&case2, "QR00201001"), TaskState::Accepted);
+}
+
+#[test]
+fn supplement_requests_combine_into_one_list_and_an_answer_resumes_them() {
+    let world = world();
+    let requested_on = at("2026-03-02");
+    let case = submit(&world, requested_on).case;
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440000001")],
+        requested_on,
+    );
+    let case = act(
+        &world,
+        &case,
+        "WJ",
+        "GG00103001",
+        Action::RequestSupplement {
+            reasons: vec!["父亲身份证号码与人口库不一致".into()],
+        },
+        requested_on,
+    );
+    let case = act(
+        &world,
+        &case,
+        "JK",
+        "GG00102001",
+        Action::RequestSupplement {
+            reasons: vec!["请补充通讯地址的门牌号".into()],
+        },
+        requested_on,
+    );
+    assert_eq!(case.state(), CaseState::AwaitingSupplement);
+    let list = case.supplement_requests();
+    assert_eq!(list.len(), 2);
+    assert!(
+        list.iter()
+            .any(|r| r.department == "JK" && r.reasons[0].contains("门牌号"))
+    );
+    let deadline_before = case.task(&code("GG00103001")).unwrap().deadline.unwrap();
+
+    // The applicant answers three working days later, with a correction.
+    let answered_on = at("2026-03-05");
+    let corrections = BTreeMap::from([("person.address".to_owned(), "北京市东城区某街1号".to_owned())]);
+    let outcome = case
+        .answer_supplement(
+            &world.catalog,
+            &world.calendar,
+            &applicant(),
+            &corrections,
+            "已更正",
+            answered_on,
+        )
+        .unwrap();
+    let case = outcome.case;
+    assert_eq!(outcome.events.len(), 2);
+    assert_eq!(state_of(&case, "GG00103001"), TaskState::Accepted);
+    assert_eq!(state_of(&case, "GG00102001"), TaskState::Accepted);
+    assert_eq!(case.form["person.address"].provenance, Provenance::Supplemented);
+    // 补正 time does not count: the deadline moves by the 3 working days it took.
+    let deadline_after = case.task(&code("GG00103001")).unwrap().deadline.unwrap();
+    assert_eq!(
+        world
+            .calendar
+            .working_days_between(deadline_before, deadline_after)
+            .unwrap(),
+        3
+    );
+    assert!(case.supplement_requests().is_empty());
+
+    // Nothing left to answer.
+    let again = case.answer_supplement(
+        &world.catalog,
+        &world.calendar,
+        &applicant(),
+        &BTreeMap::new(),
+        "",
+        answered_on,
+    );
+    assert_eq!(again.unwrap_err(), CaseError::NoSupplementPending);
+}
+
+#[test]
+fn the_whole_newborn_case_completes_with_a_full_history() {
+    let world = world();
+    let now = at("2026-03-02");
+    let mut events = Vec::new();
+    let outcome = submit(&world, now);
+    events.extend(outcome.events);
+    let mut case = outcome.case;
+    type Outputs<'a> = &'a [(&'a str, &'a str)];
+    let steps: [(&str, &str, Outputs); 8] = [
+        ("WJ", "GG00101001", &[("child.birth_cert_no", "Q440000001")]),
+        ("JK", "GG00102001", &[]),
+        ("WJ", "GG00103001", &[]),
+        ("GA", "QR00201001", &[("child.id_number", "110105202602100016")]),
+        ("YB", "JF00302001", &[]),
+        ("YB", "GG00301001", &[("child.medical_insurance_no", "YB2026000001")]),
+        ("RS", "GG00401001", &[]),
+        ("SW", "ZS00501001", &[]),
+    ];
+    for (department, item, outputs) in steps {
+        assert_ne!(case.state(), CaseState::Completed);
+        let accepted = case
+            .act(
+                &world.catalog,
+                &world.calendar,
+                &staff(department),
+                &code(item),
+                Action::Accept,
+                now,
+            )
+            .unwrap();
+        events.extend(accepted.events);
+        let outputs = outputs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let approved = accepted
+            .case
+            .act(
+                &world.catalog,
+                &world.calendar,
+                &staff(department),
+                &code(item),
+                Action::Approve { outputs },
+                now,
+            )
+            .unwrap();
+        events.extend(approved.events);
+        case = approved.case;
+    }
+    assert_eq!(case.state(), CaseState::Completed);
+    // submit + 8 dispatches + 8 accepts + 8 approvals.
+    assert_eq!(events.len(), 25);
+    assert_eq!(
+        events.iter().filter(|e| e.transition == Transition::Dispatch).count(),
+        8
+    );
+}
+
+#[test]
+fn illegal_transitions_are_typed_errors() {
+    let world = world();
+    let now = at("2026-03-02");
+    let case = submit(&world, now).case;
+    // Approving before accepting.
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::Approve {
+                outputs: BTreeMap::new(),
+            },
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(
+        error,
+        CaseError::IllegalTransition {
+            from: TaskState::Dispatched,
+            transition: Transition::Approve
+        }
+    );
+    // Accepting a task that still waits for its dependency.
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("GA"),
+            &code("QR00201001"),
+            Action::Accept,
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(
+        error,
+        CaseError::IllegalTransition {
+            from: TaskState::Waiting,
+            transition: Transition::Accept
+        }
+    );
+    // Accepting twice.
+    let accepted = act(&world, &case, "WJ", "GG00101001", Action::Accept, now);
+    let error = accepted
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::Accept,
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(error.code(), "E_ILLEGAL_TRANSITION");
+    // Another department's task.
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("GA"),
+            &code("GG00101001"),
+            Action::Accept,
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(error, CaseError::WrongDepartment { .. }));
+    // An applicant cannot act as a department.
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &applicant(),
+            &code("GG00101001"),
+            Action::Accept,
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(error, CaseError::NotAllowed);
+    // A task the case does not have.
+    let error = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG09999001"),
+            Action::Accept,
+            now,
+        )
+        .unwrap_err();
+    assert!(matches!(error, CaseError::UnknownTask(_)));
+    // Someone else answering the supplement.
+    let other = Actor::Applicant {
+        account: "someone-else".into(),
+    };
+    let error = case
+        .answer_supplement(&world.catalog, &world.calendar, &other, &BTreeMap::new(), "", now)
+        .unwrap_err();
+    assert_eq!(error, CaseError::NotAllowed);
+}
+
+#[test]
+fn a_rejection_cancels_what_depends_on_it_and_closes_the_case_when_all_is_done() {
+    let world = world();
+    let now = at("2026-03-02");
+    let case = submit(&world, now).case;
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440000001")],
+        now,
+    );
+    let case = act(
+        &world,
+        &case,
+        "GA",
+        "QR00201001",
+        Action::Reject {
+            reason: "落户地址不在本辖区".into(),
+        },
+        now,
+    );
+    for cancelled in ["GG00301001", "GG00401001", "ZS00501001"] {
+        assert_eq!(state_of(&case, cancelled), TaskState::Cancelled, "{cancelled}");
+    }
+    assert_eq!(
+        case.task(&code("QR00201001")).unwrap().rejection_reason.as_deref(),
+        Some("落户地址不在本辖区")
+    );
+    let case = approve(&world, &case, "JK", "GG00102001", &[], now);
+    let case = approve(&world, &case, "WJ", "GG00103001", &[], now);
+    assert_eq!(case.state(), CaseState::InProgress);
+    let case = approve(&world, &case, "YB", "JF00302001", &[], now);
+    assert_eq!(case.state(), CaseState::Rejected);
+    // Empty reasons are refused.
+    let fresh = submit(&world, now).case;
+    let error = fresh
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::Reject { reason: "  ".into() },
+            now,
+        )
+        .unwrap_err();
+    assert_eq!(error.code(), "E_INVALID_REQUEST");
+}
+
+#[test]
+fn a_form_with_errors_is_refused_with_every_field_named() {
+    let world = world();
+    let newborn = world.catalog.one_thing("newborn").unwrap();
+    let now = at("2026-03-02");
+    let plan = compute_plan(
+        &world.catalog,
+        newborn,
+        &testkit::newborn_all_yes(),
+        &Holdings::default(),
+        cases::china_date(now),
+        &world.calendar,
+    )
+    .unwrap();
+    let mut form = testkit::sample_form(&world.catalog, &plan);
+    form.insert("mother.id_number".into(), "110105194912310021".into());
+    form.remove("child.name");
+    form.insert("child.birth_cert_no".into(), "Q1".into());
+    form.insert("shoe.size".into(), "42".into());
+    let error = Case::create(
+        &world.catalog,
+        &world.calendar,
+        &plan,
+        CaseId::parse("YJS20260302TEST0002").unwrap(),
+        "a",
+        &form,
+        now,
+    )
+    .unwrap_err();
+    let CaseError::Form(issues) = error else {
+        panic!("expected form errors")
+    };
+    let by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.code.as_str())).collect();
+    assert_eq!(by_field["mother.id_number"], "FIELD_ID_NUMBER_CHECK_DIGIT");
+    assert_eq!(by_field["child.name"], "FIELD_REQUIRED");
+    assert_eq!(by_field["child.birth_cert_no"], "FIELD_NOT_EXPECTED");
+    assert_eq!(by_field["shoe.size"], "FIELD_UNKNOWN");
+}
+
+#[test]
+fn a_case_survives_a_json_round_trip() {
+    let world = world();
+    let case = submit(&world, at("2026-03-02")).case;
+    let text = serde_json::to_string(&case).unwrap();
+    let back: Case = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, case);
+    assert_eq!(back.format, CASE_FORMAT);
+}

@@ -1,0 +1,109 @@
+//! `serve`, `demo` and `migrate`: opening the store, building the state, serving
+//! HTTP until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use server::AppState;
+use store::Store;
+
+/// Where the server keeps its state and how it listens.
+#[derive(clap::Args, Clone, Debug)]
+pub struct ServerOptions {
+    /// Address and port to listen on.
+    #[arg(long, env = "ONETHING_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Directory of the embedded SQLite database (onething.db).
+    #[arg(long, env = "ONETHING_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…); the embedded SQLite database when not given.
+    #[arg(long, env = "ONETHING_DATABASE_URL")]
+    pub database: Option<String>,
+    /// Log format.
+    #[arg(long, env = "ONETHING_LOG_FORMAT", value_parser = ["json", "text"], default_value = "json")]
+    pub log_format: String,
+}
+
+pub fn init_logging(format: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ONETHING_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if format == "json" {
+        builder.json().flatten_event(true).init();
+    } else {
+        builder.compact().init();
+    }
+}
+
+/// Opens the configured store and applies pending migrations.
+pub async fn open_store(options: &ServerOptions) -> anyhow::Result<Arc<dyn Store>> {
+    let store: Arc<dyn Store> = match &options.database {
+        Some(url) => Arc::new(
+            store::PostgresStore::connect(url)
+                .await
+                .context("无法连接 PostgreSQL")?,
+        ),
+        None => {
+            std::fs::create_dir_all(&options.data_dir)
+                .with_context(|| format!("无法创建数据目录 {}", options.data_dir.display()))?;
+            let path = options.data_dir.join("onething.db");
+            Arc::new(
+                store::SqliteStore::open(&path)
+                    .await
+                    .with_context(|| format!("无法打开数据库 {}", path.display()))?,
+            )
+        }
+    };
+    store.migrate().await.context("数据库迁移失败")?;
+    Ok(store)
+}
+
+pub async fn build_state(
+    options: &ServerOptions,
+    catalog_dir: Option<&Path>,
+    calendar: calendar::Calendar,
+) -> anyhow::Result<Arc<AppState>> {
+    let catalog = match crate::bundled::load_catalog(catalog_dir)? {
+        Ok(catalog) => catalog,
+        Err(problems) => anyhow::bail!("目录有问题，拒绝启动：\n{problems}"),
+    };
+    let store = open_store(options).await?;
+    Ok(Arc::new(AppState::new(store, Arc::new(catalog), Arc::new(calendar))))
+}
+
+/// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
+    let app = server::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("服务异常退出")?;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received");
+}

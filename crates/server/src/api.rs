@@ -1,0 +1,887 @@
+//! Routes and handlers of `/api/v1`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use cases::{Action, Case, CaseError, CaseId, Outcome, Provenance};
+use catalog::{Answers, Holdings, Sensitivity};
+use chrono::NaiveDate;
+use ids::ItemCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use store::{AccessEntry, IdempotencyKey, Inserted, Role, Updated};
+use tower_http::trace::TraceLayer;
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::{ApiError, ApiJson};
+
+/// Largest request body accepted, in bytes. A whole one-thing form is a few KiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+type Shared = State<Arc<AppState>>;
+
+pub fn routes(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/login", post(login))
+        .route("/logout", post(logout))
+        .route("/me", get(me))
+        .route("/catalog/one-things", get(list_one_things))
+        .route("/catalog/one-things/{id}", get(get_one_thing))
+        .route("/catalog/one-things/{id}/plan", post(compute_plan))
+        .route("/catalog/items/{code}", get(get_item))
+        .route("/cases", post(submit_case).get(list_cases))
+        .route("/cases/{id}", get(get_case))
+        .route("/cases/{id}/history", get(case_history))
+        .route("/cases/{id}/supplement", post(answer_supplement))
+        .route("/cases/{id}/tasks/{item}/accept", post(accept_task))
+        .route("/cases/{id}/tasks/{item}/request-supplement", post(request_supplement))
+        .route("/cases/{id}/tasks/{item}/approve", post(approve_task))
+        .route("/cases/{id}/tasks/{item}/reject", post(reject_task))
+        .route("/departments/{code}/tasks", get(department_queue))
+        .route("/openapi.json", get(openapi));
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/", get(index))
+        .route("/healthz", get(health))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "E_NOT_FOUND", "没有这个接口")
+}
+
+/// A plain index until the portal pages arrive: what runs here and where the API is.
+async fn index(State(state): Shared) -> axum::response::Html<String> {
+    let mut list = String::new();
+    for one_thing in state.catalog.one_things.values() {
+        list.push_str(&format!(
+            "<li><a href=\"/api/v1/catalog/one-things/{id}\">{name}</a>（{level}，牵头：{lead}）</li>",
+            id = one_thing.id,
+            name = escape_html(&one_thing.name),
+            level = one_thing.level.label_zh(),
+            lead = escape_html(state.catalog.department_name(&one_thing.lead)),
+        ));
+    }
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>一件事 OneThing</title></head>\
+         <body><h1>高效办成一件事</h1><p>接口文档：<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p>\
+         <h2>一件事目录</h2><ul>{list}</ul></body></html>"
+    ))
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+async fn health(State(state): Shared) -> Json<Value> {
+    Json(json!({ "status": "ok", "backend": state.store.backend() }))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LoginRequest {
+    username: String,
+    password: String,
+}
+
+#[derive(Serialize)]
+struct AccountView {
+    id: String,
+    username: String,
+    display_name: String,
+    role: Role,
+    department: Option<String>,
+    department_name: Option<String>,
+}
+
+fn account_view(state: &AppState, account: &store::Account) -> AccountView {
+    AccountView {
+        id: account.id.clone(),
+        username: account.username.clone(),
+        display_name: account.display_name.clone(),
+        role: account.role,
+        department: account.department.clone(),
+        department_name: account
+            .department
+            .as_deref()
+            .map(|code| state.catalog.department_name(code).to_owned()),
+    }
+}
+
+async fn login(State(state): Shared, ApiJson(request): ApiJson<LoginRequest>) -> Result<Json<Value>, ApiError> {
+    let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "E_LOGIN_FAILED", "用户名或密码错误");
+    if request.username.len() > 100 || request.password.len() > 200 {
+        return Err(invalid());
+    }
+    let account = state
+        .store
+        .account_by_username(&request.username)
+        .await?
+        .ok_or_else(invalid)?;
+    if !auth::verify_password(&request.password, &account.password_hash) {
+        return Err(invalid());
+    }
+    let (token, hash) = auth::new_token();
+    let now = state.now();
+    state
+        .store
+        .create_session(&hash, &account.id, now + chrono::Duration::hours(auth::SESSION_HOURS))
+        .await?;
+    record(&state, &CurrentUser(account.clone()), "login", None, Vec::new(), "登录").await?;
+    Ok(Json(
+        json!({ "token": token, "account": account_view(&state, &account) }),
+    ))
+}
+
+async fn logout(State(state): Shared, headers: HeaderMap, _user: CurrentUser) -> Result<StatusCode, ApiError> {
+    if let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        state.store.delete_session(&auth::token_hash(token.trim())).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn me(State(state): Shared, user: CurrentUser) -> Json<AccountView> {
+    Json(account_view(&state, &user.0))
+}
+
+// ---------------------------------------------------------------- catalog
+
+async fn list_one_things(State(state): Shared) -> Json<Value> {
+    let list: Vec<Value> = state
+        .catalog
+        .one_things
+        .values()
+        .map(|one_thing| {
+            json!({
+                "id": one_thing.id,
+                "name": one_thing.name,
+                "level": one_thing.level,
+                "batch": one_thing.batch,
+                "life_stage": one_thing.life_stage,
+                "applicant": one_thing.applicant,
+                "lead": one_thing.lead,
+                "lead_name": state.catalog.department_name(&one_thing.lead),
+                "keywords": one_thing.keywords,
+                "summary": one_thing.summary,
+                "items": one_thing.members.len(),
+            })
+        })
+        .collect();
+    Json(json!({ "one_things": list }))
+}
+
+fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
+    state.catalog.one_thing(id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_ONE_THING_NOT_FOUND",
+            format!("没有找到一件事“{}”", truncate(id)),
+        )
+        .field("one_thing")
+    })
+}
+
+async fn get_one_thing(State(state): Shared, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let one_thing = find_one_thing(&state, &id)?;
+    let members: Vec<Value> = one_thing
+        .members
+        .iter()
+        .filter_map(|member| {
+            let item = state.catalog.items.get(&member.item)?;
+            Some(json!({
+                "item": item,
+                "department_name": state.catalog.department_name(&item.department),
+                "when": member.when,
+                "after": member.after,
+            }))
+        })
+        .collect();
+    Ok(Json(json!({
+        "id": one_thing.id,
+        "name": one_thing.name,
+        "level": one_thing.level,
+        "batch": one_thing.batch,
+        "life_stage": one_thing.life_stage,
+        "applicant": one_thing.applicant,
+        "lead": one_thing.lead,
+        "summary": one_thing.summary,
+        "keywords": one_thing.keywords,
+        "questions": one_thing.questions,
+        "members": members,
+        "material_rules": one_thing.material_rules,
+    })))
+}
+
+async fn get_item(State(state): Shared, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_ITEM_NOT_FOUND",
+            format!("没有找到事项“{}”", truncate(&code)),
+        )
+    };
+    let code = ItemCode::parse(&code).map_err(|_| not_found())?;
+    let item = state.catalog.items.get(&code).ok_or_else(not_found)?;
+    Ok(Json(
+        json!({ "item": item, "department_name": state.catalog.department_name(&item.department) }),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanRequest {
+    #[serde(default)]
+    answers: Answers,
+    /// E-certificate types the applicant holds.
+    #[serde(default)]
+    holds: Vec<String>,
+    start_date: Option<NaiveDate>,
+}
+
+fn plan_for(
+    state: &AppState,
+    one_thing: &catalog::OneThing,
+    answers: &Answers,
+    holdings: &Holdings,
+    start: NaiveDate,
+) -> Result<catalog::Plan, ApiError> {
+    catalog::compute_plan(&state.catalog, one_thing, answers, holdings, start, &state.calendar).map_err(|error| {
+        match error {
+            catalog::PlanError::Answers(ref errors) => {
+                let details: Vec<cases::FieldIssue> = errors
+                    .iter()
+                    .map(|e| cases::FieldIssue {
+                        field: format!("answers.{}", truncate(e.question())),
+                        code: e.code().to_owned(),
+                        message: e.to_string(),
+                    })
+                    .collect();
+                let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_ANSWER_INVALID", error.to_string());
+                api.field = details.first().map(|d| d.field.clone());
+                api.details = details;
+                api
+            }
+            catalog::PlanError::Calendar(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_CALENDAR_NO_DATA", message).field("start_date")
+            }
+            catalog::PlanError::Condition(message) => ApiError::internal(message),
+        }
+    })
+}
+
+async fn compute_plan(
+    State(state): Shared,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PlanRequest>,
+) -> Result<Json<catalog::Plan>, ApiError> {
+    let one_thing = find_one_thing(&state, &id)?;
+    for (index, certificate) in request.holds.iter().enumerate() {
+        if !state.catalog.certificates.contains_key(certificate) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_CERTIFICATE_TYPE_UNKNOWN",
+                format!("不认识的证照类型“{}”", truncate(certificate)),
+            )
+            .field(format!("holds[{index}]")));
+        }
+    }
+    let holdings = Holdings {
+        certificates: request.holds.into_iter().collect(),
+        elements: BTreeSet::new(),
+    };
+    let start = request.start_date.unwrap_or_else(|| cases::china_date(state.now()));
+    Ok(Json(plan_for(&state, one_thing, &request.answers, &holdings, start)?))
+}
+
+// ---------------------------------------------------------------- cases
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmitRequest {
+    one_thing: String,
+    #[serde(default)]
+    answers: Answers,
+    #[serde(default)]
+    form: BTreeMap<String, Value>,
+}
+
+/// Form values may come as strings, numbers or booleans; anything else is refused.
+fn form_strings(form: BTreeMap<String, Value>, prefix: &str) -> Result<BTreeMap<String, String>, ApiError> {
+    let mut strings = BTreeMap::new();
+    let mut issues = Vec::new();
+    for (key, value) in form {
+        match value {
+            Value::String(text) => {
+                strings.insert(key, text);
+            }
+            Value::Number(number) => {
+                strings.insert(key, number.to_string());
+            }
+            Value::Bool(flag) => {
+                strings.insert(key, flag.to_string());
+            }
+            _ => issues.push(cases::FieldIssue {
+                field: format!("{prefix}.{}", truncate(&key)),
+                code: "FIELD_TYPE_INVALID".into(),
+                message: format!("字段“{}”的值应为文字、数字或是否", truncate(&key)),
+            }),
+        }
+    }
+    if issues.is_empty() {
+        Ok(strings)
+    } else {
+        let mut error = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_FORM_FIELD_INVALID",
+            "表单字段类型不正确",
+        );
+        error.field = issues.first().map(|i| i.field.clone());
+        error.details = issues;
+        Err(error)
+    }
+}
+
+fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::thread_rng();
+    let suffix: String = (0..8)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect();
+    let date = cases::china_date(state.now()).format("%Y%m%d");
+    CaseId::parse(&format!("YJS{date}{suffix}")).map_err(ApiError::internal)
+}
+
+fn idempotency_key(headers: &HeaderMap, user: &CurrentUser, body: &Value) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "E_IDEMPOTENCY_KEY_INVALID",
+                "Idempotency-Key 应为 1 到 100 个可见 ASCII 字符",
+            )
+            .field("Idempotency-Key")
+        })?;
+    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(Some(IdempotencyKey {
+        account: user.0.id.clone(),
+        key: key.to_owned(),
+        request_hash: hex::encode(Sha256::digest(&canonical)),
+    }))
+}
+
+async fn submit_case(
+    State(state): Shared,
+    user: CurrentUser,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<Value>,
+) -> Result<Response, ApiError> {
+    if !user.is_applicant() {
+        return Err(ApiError::forbidden("只有申请人可以提交办件"));
+    }
+    let key = idempotency_key(&headers, &user, &body)?;
+    let request: SubmitRequest = serde_json::from_value(body).map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_JSON_INVALID",
+            format!("请求内容的字段类型或取值不正确：{error}"),
+        )
+    })?;
+    let one_thing = find_one_thing(&state, &request.one_thing)?;
+    let now = state.now();
+    let plan = plan_for(
+        &state,
+        one_thing,
+        &request.answers,
+        &Holdings::default(),
+        cases::china_date(now),
+    )?;
+    let form = form_strings(request.form, "form")?;
+    let prefixed = |mut error: ApiError| {
+        error.field = error.field.map(|f| format!("form.{f}"));
+        for detail in &mut error.details {
+            detail.field = format!("form.{}", detail.field);
+        }
+        error
+    };
+    let outcome = Case::create(
+        &state.catalog,
+        &state.calendar,
+        &plan,
+        new_case_id(&state)?,
+        &user.0.id,
+        &form,
+        now,
+    )
+    .map_err(|e| prefixed(e.into()))?;
+    let (case, status, replayed) = match state
+        .store
+        .insert_case(&outcome.case, &outcome.events, key.as_ref())
+        .await?
+    {
+        Inserted::Created => (outcome.case, StatusCode::CREATED, false),
+        Inserted::Existing(id) => {
+            let existing = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
+            (existing.case, StatusCode::OK, true)
+        }
+        Inserted::KeyReused => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_IDEMPOTENCY_KEY_REUSED",
+                "该 Idempotency-Key 已用于另一份不同的申请",
+            )
+            .field("Idempotency-Key"));
+        }
+    };
+    tracing::info!(case = %case.id, one_thing = %case.one_thing, replayed, "case submitted");
+    let view = case_view(&state, &case, &user);
+    let mut response = (status, Json(view)).into_response();
+    if replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    let cases = match user.0.role {
+        Role::Applicant => state.store.cases_of_applicant(&user.0.id).await?,
+        Role::Admin => state.store.all_cases(200).await?,
+        Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
+    };
+    record(&state, &user, "list_cases", None, Vec::new(), "查看办件列表").await?;
+    Ok(Json(json!({ "cases": cases })))
+}
+
+fn parse_case_id(id: &str) -> Result<CaseId, ApiError> {
+    CaseId::parse(id).map_err(|_| ApiError::case_not_found())
+}
+
+/// Loads a case the user may see; anyone else gets "not found", so ids cannot be probed.
+async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<store::Versioned, ApiError> {
+    let id = parse_case_id(id)?;
+    let versioned = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
+    let visible = match user.0.role {
+        Role::Applicant => versioned.case.applicant == user.0.id,
+        Role::Admin => true,
+        Role::Staff => user
+            .staff_department()
+            .is_some_and(|department| versioned.case.tasks.iter().any(|t| t.department == department)),
+    };
+    if visible {
+        Ok(versioned)
+    } else {
+        Err(ApiError::case_not_found())
+    }
+}
+
+async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let versioned = visible_case(&state, &user, &id).await?;
+    let view = case_view(&state, &versioned.case, &user);
+    let elements = view["form"]
+        .as_object()
+        .map(|form| form.keys().cloned().collect())
+        .unwrap_or_default();
+    record(
+        &state,
+        &user,
+        "read_case",
+        Some(&versioned.case.id),
+        elements,
+        purpose(&user),
+    )
+    .await?;
+    Ok(Json(view))
+}
+
+async fn case_history(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let versioned = visible_case(&state, &user, &id).await?;
+    let mut events = state.store.case_events(&versioned.case.id).await?;
+    if let Some(department) = user.staff_department() {
+        events.retain(|e| e.event.department.as_deref().is_none_or(|d| d == department));
+    }
+    record(
+        &state,
+        &user,
+        "read_history",
+        Some(&versioned.case.id),
+        Vec::new(),
+        purpose(&user),
+    )
+    .await?;
+    Ok(Json(json!({ "case_id": versioned.case.id, "events": events })))
+}
+
+fn purpose(user: &CurrentUser) -> &'static str {
+    match user.0.role {
+        Role::Applicant => "申请人查看本人办件",
+        Role::Staff => "部门办理本部门事项",
+        Role::Admin => "监督管理",
+    }
+}
+
+async fn record(
+    state: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    case_id: Option<&CaseId>,
+    elements: Vec<String>,
+    purpose: &str,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .record_access(&AccessEntry {
+            at: state.now(),
+            actor: user.0.id.clone(),
+            role: user.0.role,
+            department: user.0.department.clone(),
+            action: action.to_owned(),
+            case_id: case_id.map(ToString::to_string),
+            elements: elements.join(","),
+            purpose: purpose.to_owned(),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Masks a value for a role that does not need it: keeps the ends of ID numbers,
+/// hides the middle of everything else.
+fn mask(value: &str) -> String {
+    let chars: Vec<char> = value.chars().collect();
+    let (head, tail) = match chars.len() {
+        0..=2 => (0, 0),
+        3..=6 => (1, 1),
+        7..=11 => (3, 2),
+        _ => (6, 4),
+    };
+    let hidden = chars.len() - head - tail;
+    chars[..head]
+        .iter()
+        .chain(std::iter::repeat_n(&'*', hidden))
+        .chain(chars[chars.len() - tail..].iter())
+        .collect()
+}
+
+/// The case as one user may see it. Staff see their department's tasks and the
+/// fields those items use; admins see every task with sensitive values masked;
+/// the applicant sees their whole case.
+fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
+    let catalog = &state.catalog;
+    let department = user.staff_department();
+    let tasks: Vec<&cases::Task> = case
+        .tasks
+        .iter()
+        .filter(|t| department.is_none_or(|d| t.department == d))
+        .collect();
+    let staff_fields: Option<BTreeSet<&str>> = department.map(|_| {
+        tasks
+            .iter()
+            .filter_map(|t| catalog.items.get(&t.item))
+            .flat_map(|item| item.fields.iter().chain(item.outputs.elements.iter()))
+            .map(String::as_str)
+            .collect()
+    });
+    let mut form = serde_json::Map::new();
+    for (element_id, value) in &case.form {
+        if staff_fields
+            .as_ref()
+            .is_some_and(|fields| !fields.contains(element_id.as_str()))
+        {
+            continue;
+        }
+        let element = catalog.elements.get(element_id);
+        let sensitivity = element.map(|e| e.sensitivity).unwrap_or(Sensitivity::HighlySensitive);
+        let masked = user.0.role == Role::Admin && sensitivity >= Sensitivity::Sensitive;
+        let source = match &value.provenance {
+            Provenance::Typed => json!({ "kind": "typed" }),
+            Provenance::Supplemented => json!({ "kind": "supplemented" }),
+            Provenance::ProducedBy { item } => json!({
+                "kind": "produced_by",
+                "item": item,
+                "item_name": catalog.items.get(item).map(|i| i.name.as_str()),
+            }),
+        };
+        form.insert(
+            element_id.clone(),
+            json!({
+                "name": element.map(|e| e.name.as_str()),
+                "value": if masked { mask(&value.value) } else { value.value.clone() },
+                "masked": masked,
+                "sensitivity": sensitivity,
+                "source": source,
+            }),
+        );
+    }
+    let task_views: Vec<Value> = tasks
+        .iter()
+        .map(|task| {
+            let waiting_for: Vec<&str> = task
+                .after
+                .iter()
+                .filter(|dependency| {
+                    case.task(dependency)
+                        .is_some_and(|t| t.state != cases::TaskState::Approved)
+                })
+                .map(ItemCode::as_str)
+                .collect();
+            json!({
+                "item": task.item,
+                "name": task.name,
+                "department": task.department,
+                "department_name": catalog.department_name(&task.department),
+                "state": task.state,
+                "state_label": task.state.label_zh(),
+                "after": task.after,
+                "waiting_for": waiting_for,
+                "promised_limit_days": task.promised_limit_days,
+                "dispatched_on": task.dispatched_on,
+                "deadline": task.deadline,
+                "supplement_reasons": task.supplement_reasons,
+                "outputs": task.outputs,
+                "rejection_reason": task.rejection_reason,
+                "updated_at": task.updated_at,
+            })
+        })
+        .collect();
+    let state_value = case.state();
+    json!({
+        "id": case.id,
+        "one_thing": case.one_thing,
+        "one_thing_name": case.one_thing_name,
+        "lead": case.lead,
+        "state": state_value,
+        "state_label": state_value.label_zh(),
+        "applicant": case.applicant,
+        "submitted_at": case.submitted_at,
+        "updated_at": case.updated_at,
+        "promised_date": case.promised_date,
+        "answers": case.answers,
+        "form": form,
+        "materials": case.materials,
+        "tasks": task_views,
+        "supplement_requests": if department.is_none() { json!(case.supplement_requests()) } else { json!([]) },
+    })
+}
+
+// ---------------------------------------------------------------- department work
+
+async fn department_queue(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let allowed = user.0.role == Role::Admin || user.staff_department() == Some(code.as_str());
+    if !allowed {
+        return Err(ApiError::forbidden("只能查看本部门的待办"));
+    }
+    if !state.catalog.departments.contains_key(&code) {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_DEPARTMENT_NOT_FOUND",
+            "没有这个部门",
+        ));
+    }
+    let tasks = state.store.department_queue(&code).await?;
+    record(&state, &user, "read_queue", None, Vec::new(), purpose(&user)).await?;
+    Ok(Json(
+        json!({ "department": code, "department_name": state.catalog.department_name(&code), "tasks": tasks }),
+    ))
+}
+
+/// Applies an engine operation with optimistic concurrency: reload and retry when
+/// another request or node wrote first; the engine then refuses a transition that
+/// is no longer legal, so none is applied twice.
+async fn mutate(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    operation: impl Fn(&Case) -> Result<Outcome, CaseError>,
+) -> Result<Case, ApiError> {
+    for _ in 0..16 {
+        let versioned = visible_case(state, user, id).await?;
+        let outcome = operation(&versioned.case)?;
+        match state
+            .store
+            .update_case(&outcome.case, versioned.version, &outcome.events)
+            .await?
+        {
+            Updated::Written(_) => {
+                for event in &outcome.events {
+                    tracing::info!(case = %event.case_id, transition = event.transition.as_str(), item = ?event.item.as_ref().map(ItemCode::as_str), actor = %event.actor, "transition");
+                }
+                return Ok(outcome.case);
+            }
+            Updated::Conflict => tokio::task::yield_now().await,
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "E_CONCURRENT_UPDATE",
+        "办件正被同时修改，请稍后重试",
+    ))
+}
+
+fn parse_item(item: &str) -> Result<ItemCode, ApiError> {
+    ItemCode::parse(item).map_err(|_| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_TASK_NOT_FOUND",
+            format!("本办件没有事项“{}”", truncate(item)),
+        )
+    })
+}
+
+async fn task_action(
+    state: Arc<AppState>,
+    user: CurrentUser,
+    id: String,
+    item: String,
+    action: Action,
+) -> Result<Json<Value>, ApiError> {
+    let item = parse_item(&item)?;
+    let actor = user.actor();
+    let case = mutate(&state, &user, &id, |case| {
+        case.act(
+            &state.catalog,
+            &state.calendar,
+            &actor,
+            &item,
+            action.clone(),
+            state.now(),
+        )
+    })
+    .await?;
+    Ok(Json(case_view(&state, &case, &user)))
+}
+
+async fn accept_task(
+    State(state): Shared,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    task_action(state, user, id, item, Action::Accept).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SupplementRequestBody {
+    reasons: Vec<String>,
+}
+
+async fn request_supplement(
+    State(state): Shared,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(body): ApiJson<SupplementRequestBody>,
+) -> Result<Json<Value>, ApiError> {
+    task_action(
+        state,
+        user,
+        id,
+        item,
+        Action::RequestSupplement { reasons: body.reasons },
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApproveBody {
+    #[serde(default)]
+    outputs: BTreeMap<String, Value>,
+}
+
+async fn approve_task(
+    State(state): Shared,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(body): ApiJson<ApproveBody>,
+) -> Result<Json<Value>, ApiError> {
+    let outputs = form_strings(body.outputs, "outputs")?;
+    task_action(state, user, id, item, Action::Approve { outputs }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RejectBody {
+    reason: String,
+}
+
+async fn reject_task(
+    State(state): Shared,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(body): ApiJson<RejectBody>,
+) -> Result<Json<Value>, ApiError> {
+    task_action(state, user, id, item, Action::Reject { reason: body.reason }).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AnswerSupplementBody {
+    #[serde(default)]
+    corrections: BTreeMap<String, Value>,
+    #[serde(default)]
+    note: String,
+}
+
+async fn answer_supplement(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AnswerSupplementBody>,
+) -> Result<Json<Value>, ApiError> {
+    let corrections = form_strings(body.corrections, "corrections")?;
+    let actor = user.actor();
+    let case = mutate(&state, &user, &id, |case| {
+        case.answer_supplement(
+            &state.catalog,
+            &state.calendar,
+            &actor,
+            &corrections,
+            &body.note,
+            state.now(),
+        )
+    })
+    .await?;
+    Ok(Json(case_view(&state, &case, &user)))
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(64).collect()
+}

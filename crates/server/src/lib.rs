@@ -1,0 +1,65 @@
+//! The HTTP edge of OneThing: a JSON API under `/api/v1` with its OpenAPI document.
+//!
+//! Handlers translate: they authenticate, check who may see what, call the pure
+//! case engine, and persist through the [`store::Store`] trait. Every read of case
+//! data is recorded in the access log; every state change is written with its
+//! history events in the store's transaction.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod api;
+pub mod auth;
+pub mod error;
+mod openapi;
+
+use std::sync::Arc;
+
+use axum::Router;
+use calendar::Calendar;
+use catalog::Catalog;
+use chrono::{DateTime, Utc};
+use store::Store;
+
+pub use api::MAX_BODY_BYTES;
+
+/// Where the server reads the time. Tests pass a clock they control.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// What every handler shares.
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<Catalog>,
+    pub calendar: Arc<Calendar>,
+    pub clock: Clock,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, calendar: Arc<Calendar>) -> Self {
+        Self {
+            store,
+            catalog,
+            calendar,
+            clock: Arc::new(Utc::now),
+        }
+    }
+
+    /// The current time, to the millisecond: what the store keeps, so a case and
+    /// its history agree on every timestamp.
+    pub fn now(&self) -> DateTime<Utc> {
+        use chrono::SubsecRound;
+        (self.clock)().trunc_subsecs(3)
+    }
+}
+
+/// The whole application router.
+pub fn router(state: Arc<AppState>) -> Router {
+    api::routes(state)
+}
+
+/// Seeds the demo accounts (idempotent: accounts are replaced by id).
+pub async fn seed_demo_accounts(state: &AppState) -> Result<Vec<store::Account>, error::ApiError> {
+    let accounts = auth::demo_accounts(&state.catalog)?;
+    for account in &accounts {
+        state.store.put_account(account).await?;
+    }
+    Ok(accounts)
+}

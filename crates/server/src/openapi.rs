@@ -1,0 +1,157 @@
+//! The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+//!
+//! Written as data next to the routes rather than derived from types: the API is
+//! small, and a test checks that every route is documented and every documented
+//! path is routed.
+
+use serde_json::{Value, json};
+
+fn error_responses(codes: &[&str]) -> Value {
+    let mut responses = serde_json::Map::new();
+    for code in codes {
+        let description = match *code {
+            "400" => "请求格式错误 (E_JSON_MALFORMED, E_IDEMPOTENCY_KEY_INVALID)",
+            "401" => "未登录或会话过期 (E_UNAUTHENTICATED, E_LOGIN_FAILED)",
+            "403" => "无权操作 (E_FORBIDDEN, E_WRONG_DEPARTMENT)",
+            "404" => "不存在或无权查看 (E_CASE_NOT_FOUND, E_TASK_NOT_FOUND, E_ONE_THING_NOT_FOUND)",
+            "409" => "当前状态不允许 (E_ILLEGAL_TRANSITION, E_NO_SUPPLEMENT_PENDING, E_CONCURRENT_UPDATE)",
+            "413" => "请求过大 (E_BODY_TOO_LARGE)",
+            "415" => "须为 JSON (E_CONTENT_TYPE)",
+            _ => "内容无效 (E_JSON_INVALID, E_ANSWER_INVALID, E_FORM_FIELD_INVALID, E_IDEMPOTENCY_KEY_REUSED)",
+        };
+        responses.insert(
+            (*code).to_owned(),
+            json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }),
+        );
+    }
+    Value::Object(responses)
+}
+
+fn with_errors(ok: Value, codes: &[&str]) -> Value {
+    let mut responses = error_responses(codes);
+    if let (Some(map), Some(ok)) = (responses.as_object_mut(), ok.as_object()) {
+        for (key, value) in ok {
+            map.insert(key.clone(), value.clone());
+        }
+    }
+    responses
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({ "200": { "description": description, "content": { "application/json": { "schema": schema } } } })
+}
+
+fn body(schema: Value) -> Value {
+    json!({ "required": true, "content": { "application/json": { "schema": schema } } })
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
+fn task_operation(summary: &str, request: Option<Value>) -> Value {
+    let mut operation = json!({
+        "summary": summary,
+        "tags": ["departments"],
+        "security": [{ "bearer": [] }],
+        "parameters": [path_param("id", "办件编号"), path_param("item", "事项编码")],
+        "responses": with_errors(ok("办件（本部门视图）", json!({ "$ref": "#/components/schemas/Case" })), &["401", "403", "404", "409", "413", "415", "422"]),
+    });
+    if let (Some(request), Some(map)) = (request, operation.as_object_mut()) {
+        map.insert("requestBody".into(), body(request));
+    }
+    operation
+}
+
+pub fn document() -> Value {
+    let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
+    let value_map = json!({ "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } });
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "OneThing（一件事）API",
+            "version": "1",
+            "description": "高效办成一件事：目录、一次告知、办件受理、部门并联办理。错误统一为 {\"error\": {code, message, field, details}}，code 稳定，message 为中文。",
+        },
+        "servers": [{ "url": "/api/v1" }],
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
+                        "code": { "type": "string", "examples": ["E_FORM_FIELD_INVALID"] },
+                        "message": { "type": "string" },
+                        "field": { "type": "string" },
+                        "details": { "type": "array", "items": { "type": "object", "properties": {
+                            "field": { "type": "string" }, "code": { "type": "string" }, "message": { "type": "string" } } } }
+                    } } }
+                },
+                "Case": { "type": "object", "description": "办件：状态、各部门子件、期限、补正清单", "properties": {
+                    "id": { "type": "string" }, "state": { "type": "string", "enum": ["in_progress", "awaiting_supplement", "completed", "rejected"] },
+                    "promised_date": { "type": "string", "format": "date" },
+                    "form": { "type": "object" }, "tasks": { "type": "array", "items": { "type": "object" } },
+                    "supplement_requests": { "type": "array", "items": { "type": "object" } } } },
+                "Plan": { "type": "object", "description": "一次告知：适用事项、合并表单、材料清单、并联进度、四减" },
+            }
+        },
+        "paths": {
+            "/login": { "post": {
+                "summary": "登录，取得会话令牌", "tags": ["sessions"],
+                "requestBody": body(json!({ "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } })),
+                "responses": with_errors(ok("令牌与账号", json!({ "type": "object", "properties": { "token": { "type": "string" }, "account": { "type": "object" } } })), &["400", "401", "415", "422"]),
+            } },
+            "/logout": { "post": { "summary": "退出登录", "tags": ["sessions"], "security": [{ "bearer": [] }],
+                "responses": with_errors(json!({ "204": { "description": "已退出" } }), &["401"]) } },
+            "/me": { "get": { "summary": "当前账号", "tags": ["sessions"], "security": [{ "bearer": [] }],
+                "responses": with_errors(ok("账号", json!({ "type": "object" })), &["401"]) } },
+            "/catalog/one-things": { "get": { "summary": "一件事目录", "tags": ["catalog"],
+                "responses": ok("一件事列表", json!({ "type": "object" })) } },
+            "/catalog/one-things/{id}": { "get": { "summary": "一件事详情：情形问题、成员事项、依赖", "tags": ["catalog"],
+                "parameters": [path_param("id", "一件事标识，如 newborn")],
+                "responses": with_errors(ok("一件事", json!({ "type": "object" })), &["404"]) } },
+            "/catalog/one-things/{id}/plan": { "post": { "summary": "按情形回答计算一次告知", "tags": ["catalog"],
+                "parameters": [path_param("id", "一件事标识")],
+                "requestBody": body(json!({ "type": "object", "properties": {
+                    "answers": string_map, "holds": { "type": "array", "items": { "type": "string" } },
+                    "start_date": { "type": "string", "format": "date" } } })),
+                "responses": with_errors(ok("一次告知", json!({ "$ref": "#/components/schemas/Plan" })), &["400", "404", "413", "415", "422"]) } },
+            "/catalog/items/{code}": { "get": { "summary": "事项详情", "tags": ["catalog"],
+                "parameters": [path_param("code", "事项编码")],
+                "responses": with_errors(ok("事项", json!({ "type": "object" })), &["404"]) } },
+            "/cases": {
+                "post": { "summary": "提交办件（一表申请）；Idempotency-Key 重试不会重复建件", "tags": ["cases"], "security": [{ "bearer": [] }],
+                    "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 100 } }],
+                    "requestBody": body(json!({ "type": "object", "required": ["one_thing"], "properties": {
+                        "one_thing": { "type": "string" }, "answers": string_map, "form": value_map } })),
+                    "responses": with_errors(json!({
+                        "201": { "description": "已受理", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
+                        "200": { "description": "同一 Idempotency-Key 的重试：返回原办件", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } }
+                    }), &["400", "401", "403", "404", "413", "415", "422"]) },
+                "get": { "summary": "我的办件（申请人）或全部办件（管理员）", "tags": ["cases"], "security": [{ "bearer": [] }],
+                    "responses": with_errors(ok("办件列表", json!({ "type": "object" })), &["401", "403"]) }
+            },
+            "/cases/{id}": { "get": { "summary": "办件详情：各部门子件、期限、补正清单", "tags": ["cases"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号")],
+                "responses": with_errors(ok("办件", json!({ "$ref": "#/components/schemas/Case" })), &["401", "404"]) } },
+            "/cases/{id}/history": { "get": { "summary": "办件全程记录", "tags": ["cases"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号")],
+                "responses": with_errors(ok("事件列表", json!({ "type": "object" })), &["401", "404"]) } },
+            "/cases/{id}/supplement": { "post": { "summary": "申请人一次性提交补正", "tags": ["cases"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号")],
+                "requestBody": body(json!({ "type": "object", "properties": { "corrections": value_map, "note": { "type": "string" } } })),
+                "responses": with_errors(ok("办件", json!({ "$ref": "#/components/schemas/Case" })), &["400", "401", "404", "409", "413", "415", "422"]) } },
+            "/cases/{id}/tasks/{item}/accept": { "post": task_operation("受理本部门子件", None) },
+            "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知）",
+                Some(json!({ "type": "object", "required": ["reasons"], "properties": { "reasons": { "type": "array", "items": { "type": "string" } } } }))) },
+            "/cases/{id}/tasks/{item}/approve": { "post": task_operation("办结，并填写本事项产生的数据",
+                Some(json!({ "type": "object", "properties": { "outputs": value_map } }))) },
+            "/cases/{id}/tasks/{item}/reject": { "post": task_operation("不予办理，写明理由",
+                Some(json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } }))) },
+            "/departments/{code}/tasks": { "get": { "summary": "本部门待办（按期限排序）", "tags": ["departments"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("code", "部门代码")],
+                "responses": with_errors(ok("待办", json!({ "type": "object" })), &["401", "403", "404"]) } },
+            "/openapi.json": { "get": { "summary": "本文档", "tags": ["meta"], "responses": ok("OpenAPI", json!({ "type": "object" })) } },
+        }
+    })
+}

@@ -1,0 +1,217 @@
+//! Storage behind one trait, [`Store`], with two implementations: embedded SQLite
+//! (the default, one file in the data directory, WAL) and PostgreSQL (several
+//! `onething serve` nodes on one database).
+//!
+//! Cases are stored as versioned JSON documents with optimistic concurrency: an
+//! update names the version it read, and loses (returns [`Updated::Conflict`]) if
+//! another node wrote first, so no transition is applied twice or lost. The task
+//! rows (for department queues) and the history events of a change are written in
+//! the same transaction as the case document.
+
+use async_trait::async_trait;
+use cases::{Case, CaseId, Event};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+mod common;
+mod migrate;
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+
+/// Why the store failed. Never caused by user input: the edges validate first.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored document is unreadable: {0}")]
+    Corrupt(String),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The role of an account.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Applicant,
+    Staff,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Applicant => "applicant",
+            Self::Staff => "staff",
+            Self::Admin => "admin",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Some(match text {
+            "applicant" => Self::Applicant,
+            "staff" => Self::Staff,
+            "admin" => Self::Admin,
+            _ => return None,
+        })
+    }
+}
+
+/// A person or system that logs in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The department code, for staff.
+    pub department: Option<String>,
+    /// The citizen ID number, for applicants who are people.
+    pub id_number: Option<String>,
+    /// An argon2 PHC string.
+    pub password_hash: String,
+}
+
+/// A retry-safe submission key (`Idempotency-Key` header), scoped to an account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey {
+    pub account: String,
+    pub key: String,
+    /// A hash of the request body: the same key with another body is refused.
+    pub request_hash: String,
+}
+
+/// The result of inserting a case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inserted {
+    Created,
+    /// The idempotency key was used before with the same request: that case.
+    Existing(CaseId),
+    /// The idempotency key was used before with a different request.
+    KeyReused,
+}
+
+/// The result of an optimistic update.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Updated {
+    /// Written; the new version.
+    Written(i64),
+    /// Someone else wrote first: reload and try again.
+    Conflict,
+}
+
+/// A case with the version it was read at.
+#[derive(Clone, Debug)]
+pub struct Versioned {
+    pub case: Case,
+    pub version: i64,
+}
+
+/// An event of the case history as stored, with its position.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredEvent {
+    pub seq: i64,
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// One line of an applicant's case list.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseSummary {
+    pub id: CaseId,
+    pub one_thing: String,
+    pub one_thing_name: String,
+    pub state: String,
+    pub submitted_at: DateTime<Utc>,
+    pub promised_date: NaiveDate,
+}
+
+/// One task in a department's queue.
+#[derive(Clone, Debug, Serialize)]
+pub struct QueueEntry {
+    pub case_id: CaseId,
+    pub item: String,
+    pub name: String,
+    pub state: String,
+    pub deadline: Option<NaiveDate>,
+    pub dispatched_on: Option<NaiveDate>,
+    pub one_thing_name: String,
+}
+
+/// A read of an applicant's data, or any other access worth an audit entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub role: Role,
+    pub department: Option<String>,
+    /// What was done, e.g. `read_case`, `read_task`, `login`.
+    pub action: String,
+    pub case_id: Option<String>,
+    /// The data elements seen, comma-separated.
+    pub elements: String,
+    pub purpose: String,
+}
+
+/// Everything the server needs from storage. Both backends pass the same
+/// conformance suite (`tests/conformance.rs`).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Applies the migrations that have not run yet. Safe to call on every start
+    /// and from several nodes at once.
+    async fn migrate(&self) -> Result<()>;
+
+    /// The backend's name, for logs: `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// Creates or replaces an account (by id).
+    async fn put_account(&self, account: &Account) -> Result<()>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
+    async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+
+    /// Stores a session: the SHA-256 of its token, never the token itself.
+    async fn create_session(&self, token_hash: &str, account_id: &str, expires_at: DateTime<Utc>) -> Result<()>;
+    /// The account of a live session.
+    async fn session_account(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Account>>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    /// Inserts a new case with its first events and task rows, and the
+    /// idempotency key if any, in one transaction.
+    async fn insert_case(&self, case: &Case, events: &[Event], key: Option<&IdempotencyKey>) -> Result<Inserted>;
+    async fn load_case(&self, id: &CaseId) -> Result<Option<Versioned>>;
+    /// Writes `case` if it is still at `expected_version`, with its events and task rows.
+    async fn update_case(&self, case: &Case, expected_version: i64, events: &[Event]) -> Result<Updated>;
+    async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>>;
+    async fn cases_of_applicant(&self, account: &str) -> Result<Vec<CaseSummary>>;
+    /// All cases, newest first, at most `limit`.
+    async fn all_cases(&self, limit: i64) -> Result<Vec<CaseSummary>>;
+    /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
+    async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
+
+    async fn record_access(&self, entry: &AccessEntry) -> Result<()>;
+    async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send<T: Send>(_: &T) {}
+
+    /// The server opens stores inside spawned tasks: the constructors' futures must be `Send`.
+    #[test]
+    fn constructors_are_send() {
+        let path = std::path::Path::new("unused.sqlite3");
+        assert_send(&SqliteStore::open(path));
+        assert_send(&SqliteStore::open_in_memory());
+        assert_send(&PostgresStore::connect("postgres://unused"));
+        assert_send(&PostgresStore::connect_with_schema("postgres://unused", "unused"));
+    }
+}

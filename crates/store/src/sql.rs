@@ -1,0 +1,187 @@
+//! Every SQL statement of the store, written once with PostgreSQL's numbered
+//! placeholders (`$1`, `$2`, …), and the conversion to SQLite's (`?1`, `?2`, …).
+//!
+//! Both backends share the same table shapes (see `migrations/`), so apart from the
+//! placeholders the statements are identical. Keep them to the common subset of the
+//! two dialects: `ON CONFLICT … DO UPDATE SET … = excluded.…`, `NULLS LAST`,
+//! `COALESCE`, `LIMIT`; no `RETURNING`, no JSON operators, no dialect functions.
+
+use std::borrow::Cow;
+
+/// Rewrites `$N` placeholders as `?N`, leaving string literals, quoted identifiers
+/// and comments untouched. `$` not followed by a digit is copied as is.
+pub(crate) fn to_sqlite(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' | '"' => {
+                // Copy the quoted text up to the matching quote; a doubled quote
+                // inside is an escaped quote and simply continues the text.
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == c {
+                        break;
+                    }
+                }
+            }
+            '-' if chars.peek() == Some(&'-') => {
+                out.push(c);
+                for inner in chars.by_ref() {
+                    out.push(inner);
+                    if inner == '\n' {
+                        break;
+                    }
+                }
+            }
+            '$' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('?'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A statement for a backend: borrowed as written for PostgreSQL, converted for SQLite.
+pub(crate) fn for_backend(sql: &'static str, sqlite: bool) -> Cow<'static, str> {
+    if sqlite {
+        Cow::Owned(to_sqlite(sql))
+    } else {
+        Cow::Borrowed(sql)
+    }
+}
+
+// ---------------------------------------------------------------- migrations
+
+pub(crate) const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = $1";
+
+pub(crate) const MIGRATION_RECORD: &str = "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)";
+
+pub(crate) const MIGRATION_LATEST: &str = "SELECT COALESCE(MAX(version), 0) AS latest FROM schema_migrations";
+
+// ---------------------------------------------------------------- accounts
+
+pub(crate) const ACCOUNT_PUT: &str = "INSERT INTO accounts \
+     (id, username, display_name, role, department, id_number, password_hash) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) \
+     ON CONFLICT (id) DO UPDATE SET \
+     username = excluded.username, display_name = excluded.display_name, role = excluded.role, \
+     department = excluded.department, id_number = excluded.id_number, \
+     password_hash = excluded.password_hash";
+
+/// Selects every column of `accounts` (read back by name).
+macro_rules! account_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, username, display_name, role, department, id_number, password_hash FROM accounts",
+            $tail
+        )
+    };
+}
+
+pub(crate) const ACCOUNT_BY_USERNAME: &str = account_select!(" WHERE username = $1");
+pub(crate) const ACCOUNT_BY_ID: &str = account_select!(" WHERE id = $1");
+pub(crate) const ACCOUNT_LIST: &str = account_select!(" ORDER BY username, id");
+
+// ---------------------------------------------------------------- sessions
+
+pub(crate) const SESSION_CREATE: &str = "INSERT INTO sessions (token_hash, account_id, expires_at) VALUES ($1, $2, $3)";
+
+pub(crate) const SESSION_ACCOUNT: &str = "SELECT a.id, a.username, a.display_name, a.role, a.department, \
+     a.id_number, a.password_hash \
+     FROM sessions s JOIN accounts a ON a.id = s.account_id \
+     WHERE s.token_hash = $1 AND s.expires_at > $2";
+
+pub(crate) const SESSION_DELETE: &str = "DELETE FROM sessions WHERE token_hash = $1";
+
+// ---------------------------------------------------------------- cases
+
+pub(crate) const KEY_CLAIM: &str = "INSERT INTO idempotency_keys (account, key, request_hash, case_id, created_at) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+
+pub(crate) const KEY_READ: &str = "SELECT request_hash, case_id FROM idempotency_keys WHERE account = $1 AND key = $2";
+
+pub(crate) const CASE_INSERT: &str = "INSERT INTO cases \
+     (id, applicant, one_thing, one_thing_name, state, submitted_at, promised_date, updated_at, version, doc) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)";
+
+pub(crate) const CASE_LOAD: &str = "SELECT doc, version FROM cases WHERE id = $1";
+
+pub(crate) const CASE_UPDATE: &str = "UPDATE cases SET doc = $1, state = $2, updated_at = $3, version = version + 1 \
+     WHERE id = $4 AND version = $5";
+
+/// Selects the columns of a case summary (read back by name).
+macro_rules! summary_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, one_thing, one_thing_name, state, submitted_at, promised_date FROM cases",
+            $tail
+        )
+    };
+}
+
+pub(crate) const CASES_OF_APPLICANT: &str =
+    summary_select!(" WHERE applicant = $1 ORDER BY submitted_at DESC, id DESC");
+
+pub(crate) const CASES_ALL: &str = summary_select!(" ORDER BY submitted_at DESC, id DESC LIMIT $1");
+
+pub(crate) const TASK_UPSERT: &str = "INSERT INTO tasks \
+     (case_id, item, department, name, state, deadline, dispatched_on, one_thing_name) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (case_id, item) DO UPDATE SET \
+     department = excluded.department, name = excluded.name, state = excluded.state, \
+     deadline = excluded.deadline, dispatched_on = excluded.dispatched_on, \
+     one_thing_name = excluded.one_thing_name";
+
+pub(crate) const DEPARTMENT_QUEUE: &str = "SELECT case_id, item, name, state, deadline, dispatched_on, one_thing_name \
+     FROM tasks \
+     WHERE department = $1 AND state IN ('dispatched', 'accepted', 'supplement_requested') \
+     ORDER BY deadline ASC NULLS LAST, case_id, item";
+
+pub(crate) const EVENT_NEXT_SEQ: &str = "SELECT COALESCE(MAX(seq), 0) AS last FROM case_events WHERE case_id = $1";
+
+pub(crate) const EVENT_INSERT: &str = "INSERT INTO case_events \
+     (case_id, seq, at, actor, transition, item, department, from_state, to_state, note) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+pub(crate) const EVENTS_OF_CASE: &str = "SELECT case_id, seq, at, actor, transition, item, department, \
+     from_state, to_state, note FROM case_events WHERE case_id = $1 ORDER BY seq";
+
+// ---------------------------------------------------------------- access log
+
+pub(crate) const ACCESS_INSERT: &str = "INSERT INTO access_log \
+     (at, actor, role, department, action, case_id, elements, purpose) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+pub(crate) const ACCESS_OF_CASE: &str = "SELECT at, actor, role, department, action, case_id, elements, purpose \
+     FROM access_log WHERE case_id = $1 ORDER BY at, id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_renumbered_outside_quotes_and_comments() {
+        assert_eq!(
+            to_sqlite("SELECT a FROM t WHERE b = $1 AND c = $12 -- $3\nAND d = '$4' AND \"$5\" = $2"),
+            "SELECT a FROM t WHERE b = ?1 AND c = ?12 -- $3\nAND d = '$4' AND \"$5\" = ?2"
+        );
+        assert_eq!(to_sqlite("SELECT 'it''s $1', $1"), "SELECT 'it''s $1', ?1");
+        assert_eq!(to_sqlite("SELECT $x, a - $1"), "SELECT $x, a - ?1");
+    }
+
+    #[test]
+    fn every_statement_converts() {
+        for sql in [
+            ACCOUNT_PUT,
+            SESSION_ACCOUNT,
+            CASE_UPDATE,
+            TASK_UPSERT,
+            EVENT_INSERT,
+            ACCESS_INSERT,
+        ] {
+            let converted = to_sqlite(sql);
+            assert!(!converted.contains('$'), "{converted}");
+        }
+    }
+}

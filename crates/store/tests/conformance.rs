@@ -1,0 +1,1293 @@
+//! The conformance suite: every scenario is written once, against `dyn Store` (plus a
+//! little raw SQL through the [`Fixture`] where a test must look behind the trait),
+//! and runs on both backends: `sqlite::<scenario>` on a fresh temporary file and
+//! `postgres::<scenario>` in a fresh schema of the database named by
+//! `ONETHING_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`).
+//!
+//! The PostgreSQL tests fail, never skip, when the server cannot be reached.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use calendar::Calendar;
+use cases::{Action, Actor, Case, CaseId, Event, Outcome, TaskState, Transition};
+use catalog::plan::FieldSource;
+use catalog::{Catalog, ElementType, Holdings, SourceFile};
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sqlx::Connection;
+use store::{
+    AccessEntry, Account, IdempotencyKey, Inserted, PostgresStore, QueueEntry, Role, SqliteStore, Store, StoreError,
+    Updated,
+};
+
+// ------------------------------------------------------------------ the world
+
+/// The real catalog and the official calendar.
+struct World {
+    catalog: Catalog,
+    calendar: Calendar,
+}
+
+fn load_world() -> World {
+    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
+    let mut files = Vec::new();
+    for dir in ["", "items", "onethings"] {
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            let relative = if dir.is_empty() { name } else { format!("{dir}/{name}") };
+            files.push(SourceFile::new(relative, std::fs::read_to_string(&path).unwrap()));
+        }
+    }
+    World {
+        catalog: Catalog::load(&files).unwrap_or_else(|problems| panic!("the catalog does not load: {problems:?}")),
+        calendar: Calendar::official().unwrap(),
+    }
+}
+
+thread_local! {
+    static WORLD: World = load_world();
+}
+
+/// A time in February 2026 (UTC), with milliseconds, the precision the store keeps.
+fn at(day: u32, hour: u32, minute: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, day, hour, minute, 0).unwrap() + Duration::milliseconds(123)
+}
+
+fn case_id(text: &str) -> CaseId {
+    CaseId::parse(text).unwrap()
+}
+
+const CASE_A: &str = "YJS20260212000001";
+const CASE_B: &str = "YJS20260210000002";
+const CASE_C: &str = "YJS20260211000003";
+const CASE_D: &str = "YJS20260211000004";
+const CASE_E: &str = "YJS20260212000000";
+
+/// A valid value for a data element, by its type.
+fn sample_value(catalog: &Catalog, element: &str) -> String {
+    match &catalog.elements[element].element_type {
+        ElementType::Text => "测试".to_owned(),
+        ElementType::Date => "2026-02-10".to_owned(),
+        ElementType::Phone => "13800138000".to_owned(),
+        ElementType::IdNumber => "11010519491231002X".to_owned(),
+        ElementType::Money => "100.00".to_owned(),
+        ElementType::Choice(options) => options[0].clone(),
+        ElementType::Integer => "1".to_owned(),
+        ElementType::Boolean => "true".to_owned(),
+        ElementType::CreditCode => "91350100M000100Y43".to_owned(),
+    }
+}
+
+/// A newborn case (all situation answers "yes"), created at `now` with a valid form.
+fn new_case(id: &str, applicant: &str, now: DateTime<Utc>) -> Outcome {
+    WORLD.with(|world| {
+        let answers: BTreeMap<String, String> = ["hukou_local", "parents_married", "insure_child", "maternity_claim"]
+            .into_iter()
+            .map(|question| (question.to_owned(), "yes".to_owned()))
+            .collect();
+        let plan = catalog::compute_plan(
+            &world.catalog,
+            world.catalog.one_thing("newborn").unwrap(),
+            &answers,
+            &Holdings::default(),
+            cases::china_date(now),
+            &world.calendar,
+        )
+        .unwrap();
+        let mut form = BTreeMap::new();
+        for field in plan.form.iter().flat_map(|group| &group.fields) {
+            if field.source != FieldSource::Applicant {
+                continue;
+            }
+            form.insert(field.element.clone(), sample_value(&world.catalog, &field.element));
+        }
+        Case::create(
+            &world.catalog,
+            &world.calendar,
+            &plan,
+            case_id(id),
+            applicant,
+            &form,
+            now,
+        )
+        .unwrap()
+    })
+}
+
+/// Staff of `department` act on the task of `item`.
+fn act(case: &Case, item: &str, department: &str, action: Action, now: DateTime<Utc>) -> Outcome {
+    WORLD.with(|world| {
+        let staff = Actor::Staff {
+            account: "s".into(),
+            department: department.into(),
+        };
+        case.act(
+            &world.catalog,
+            &world.calendar,
+            &staff,
+            &item.parse().unwrap(),
+            action,
+            now,
+        )
+        .unwrap()
+    })
+}
+
+/// Staff of `department` approve the task of `item` with valid outputs.
+fn approve(case: &Case, item: &str, department: &str, now: DateTime<Utc>) -> Outcome {
+    let outputs = WORLD.with(|world| {
+        world.catalog.items[&item.parse().unwrap()]
+            .outputs
+            .elements
+            .iter()
+            .map(|element| (element.clone(), sample_value(&world.catalog, element)))
+            .collect()
+    });
+    act(case, item, department, Action::Approve { outputs }, now)
+}
+
+fn reject(case: &Case, item: &str, department: &str, now: DateTime<Utc>) -> Outcome {
+    let reason = "材料不全".to_owned();
+    act(case, item, department, Action::Reject { reason }, now)
+}
+
+/// The birth certificate office (WJ) accepts its task (出生医学证明), the first
+/// task of a newborn case: every other task waits for it.
+fn accept(case: &Case, now: DateTime<Utc>) -> Outcome {
+    act(case, "GG00101001", "WJ", Action::Accept, now)
+}
+
+fn events_of(stored: &[store::StoredEvent]) -> Vec<Event> {
+    stored.iter().map(|stored| stored.event.clone()).collect()
+}
+
+fn json<T: serde::Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap()
+}
+
+// ------------------------------------------------------------------ the fixture
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// An open store of either backend.
+#[derive(Clone)]
+enum Handle {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PostgresStore>),
+}
+
+impl Handle {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Self::Sqlite(store) => store.clone(),
+            Self::Postgres(store) => store.clone(),
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            Self::Sqlite(store) => store.close().await,
+            Self::Postgres(store) => store.close().await,
+        }
+    }
+}
+
+fn database_url() -> String {
+    std::env::var("ONETHING_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// A fresh, empty database of one backend (not migrated), removed at the end.
+struct Fixture {
+    backend: Backend,
+    /// The SQLite file or the PostgreSQL schema.
+    location: String,
+    handle: Mutex<Handle>,
+}
+
+impl Fixture {
+    async fn new(backend: Backend) -> Self {
+        let token = format!("{:016x}", rand::random::<u64>());
+        let location = match backend {
+            Backend::Sqlite => std::env::temp_dir()
+                .join(format!("onething-store-test-{token}.sqlite3"))
+                .to_string_lossy()
+                .into_owned(),
+            Backend::Postgres => format!("t_{token}"),
+        };
+        let handle = Self::open(backend, &location).await;
+        Self {
+            backend,
+            location,
+            handle: Mutex::new(handle),
+        }
+    }
+
+    async fn open(backend: Backend, location: &str) -> Handle {
+        match backend {
+            Backend::Sqlite => Handle::Sqlite(Arc::new(
+                SqliteStore::open(Path::new(location))
+                    .await
+                    .unwrap_or_else(|error| panic!("cannot open SQLite file {location}: {error}")),
+            )),
+            Backend::Postgres => {
+                let url = database_url();
+                Handle::Postgres(Arc::new(
+                    PostgresStore::connect_with_schema(&url, location)
+                        .await
+                        .unwrap_or_else(|error| {
+                            panic!(
+                                "cannot reach PostgreSQL at {url}: {error}. The PostgreSQL conformance tests \
+                             need a running server: start one, or point ONETHING_TEST_DATABASE_URL at one."
+                            )
+                        }),
+                ))
+            }
+        }
+    }
+
+    fn handle(&self) -> Handle {
+        self.handle.lock().unwrap().clone()
+    }
+
+    fn store(&self) -> Arc<dyn Store> {
+        self.handle().store()
+    }
+
+    /// The same data as another node sees it: on PostgreSQL a second store with its
+    /// own pool; on SQLite the same store (one process owns the file).
+    async fn another_node(&self) -> Arc<dyn Store> {
+        match self.backend {
+            Backend::Sqlite => self.store(),
+            Backend::Postgres => Self::open(self.backend, &self.location).await.store(),
+        }
+    }
+
+    /// Closes the store and opens the same data again, as a restart does.
+    async fn reopen(&self) -> Arc<dyn Store> {
+        self.handle().close().await;
+        let handle = Self::open(self.backend, &self.location).await;
+        handle.store().migrate().await.unwrap();
+        *self.handle.lock().unwrap() = handle.clone();
+        handle.store()
+    }
+
+    /// Runs raw SQL behind the store's back.
+    async fn execute(&self, sql: &str) {
+        match self.handle() {
+            Handle::Sqlite(store) => {
+                sqlx::Executor::execute(store.pool(), sqlx::raw_sql(sql)).await.unwrap();
+            }
+            Handle::Postgres(store) => {
+                sqlx::Executor::execute(store.pool(), sqlx::raw_sql(sql)).await.unwrap();
+            }
+        }
+    }
+
+    async fn scalar(&self, sql: &str) -> i64 {
+        match self.handle() {
+            Handle::Sqlite(store) => sqlx::query_scalar(sql).fetch_one(store.pool()).await.unwrap(),
+            Handle::Postgres(store) => sqlx::query_scalar(sql).fetch_one(store.pool()).await.unwrap(),
+        }
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
+    }
+
+    async fn table_names(&self) -> Vec<String> {
+        match self.handle() {
+            Handle::Sqlite(store) => sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+            Handle::Postgres(store) => sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables \
+                 WHERE table_schema = current_schema() ORDER BY table_name",
+            )
+            .fetch_all(store.pool())
+            .await
+            .unwrap(),
+        }
+    }
+
+    /// `(version, applied_at)` of every applied migration.
+    async fn migrations(&self) -> Vec<(i64, i64)> {
+        let sql = "SELECT version, applied_at FROM schema_migrations ORDER BY version";
+        match self.handle() {
+            Handle::Sqlite(store) => sqlx::query_as(sql).fetch_all(store.pool()).await.unwrap(),
+            Handle::Postgres(store) => sqlx::query_as(sql).fetch_all(store.pool()).await.unwrap(),
+        }
+    }
+
+    async fn teardown(&self) {
+        self.handle().close().await;
+        match self.backend {
+            Backend::Sqlite => {
+                for suffix in ["", "-wal", "-shm", "-journal"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", self.location));
+                }
+            }
+            Backend::Postgres => {
+                let mut connection = sqlx::PgConnection::connect(&database_url()).await.unwrap();
+                let drop = format!("DROP SCHEMA IF EXISTS \"{}\" CASCADE", self.location);
+                sqlx::Executor::execute(&mut connection, sqlx::raw_sql(&drop))
+                    .await
+                    .unwrap();
+                connection.close().await.unwrap();
+            }
+        }
+    }
+}
+
+/// Runs a scenario on a fresh database (migrated first unless `migrate` is false)
+/// and removes the database afterwards, whether the scenario passed or not.
+async fn run<F, Fut>(backend: Backend, migrate: bool, scenario: F)
+where
+    F: FnOnce(Arc<Fixture>) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let fixture = Arc::new(Fixture::new(backend).await);
+    let task = {
+        let fixture = fixture.clone();
+        async move {
+            if migrate {
+                fixture.store().migrate().await.unwrap();
+            }
+            scenario(fixture).await;
+        }
+    };
+    let outcome = tokio::spawn(task).await;
+    fixture.teardown().await;
+    if let Err(error) = outcome {
+        match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(error) => panic!("the scenario did not finish: {error}"),
+        }
+    }
+}
+
+/// Generates `sqlite::<name>` and `postgres::<name>` for every scenario.
+macro_rules! conformance {
+    (fresh: [$($fresh:ident),* $(,)?], migrated: [$($migrated:ident),* $(,)?] $(,)?) => {
+        conformance!(@backend sqlite, Backend::Sqlite, [$($fresh),*], [$($migrated),*]);
+        conformance!(@backend postgres, Backend::Postgres, [$($fresh),*], [$($migrated),*]);
+    };
+    (@backend $module:ident, $backend:expr, [$($fresh:ident),*], [$($migrated:ident),*]) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $fresh() {
+                    run($backend, false, |fixture| async move { super::$fresh(&fixture).await }).await;
+                }
+            )*
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $migrated() {
+                    run($backend, true, |fixture| async move { super::$migrated(&fixture).await }).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    fresh: [
+        migrations_create_exactly_the_expected_tables,
+        first_migrations_from_several_nodes_race_safely,
+    ],
+    migrated: [
+        migrate_twice_is_a_no_op,
+        insert_and_load_round_trip,
+        event_fields_round_trip,
+        idempotent_insert_returns_the_first_case,
+        reused_key_with_another_request_is_refused,
+        concurrent_inserts_with_one_key_create_one_case,
+        update_with_the_read_version_is_written,
+        update_with_a_stale_version_conflicts,
+        racing_updates_have_exactly_one_winner,
+        department_queue_lists_open_tasks_by_deadline,
+        applicants_see_only_their_cases_newest_first,
+        accounts_upsert_by_id,
+        sessions_expire,
+        access_log_round_trip,
+        corrupt_document_is_an_error_not_a_panic,
+        data_survives_reopening,
+    ],
+}
+
+// ------------------------------------------------------------------ migrations
+
+const TABLES: [&str; 8] = [
+    "access_log",
+    "accounts",
+    "case_events",
+    "cases",
+    "idempotency_keys",
+    "schema_migrations",
+    "sessions",
+    "tasks",
+];
+
+async fn assert_migrated(fixture: &Fixture) {
+    assert_eq!(fixture.table_names().await, TABLES);
+    let versions: Vec<i64> = fixture.migrations().await.iter().map(|(version, _)| *version).collect();
+    assert!(!versions.is_empty());
+    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+}
+
+async fn migrations_create_exactly_the_expected_tables(fixture: &Fixture) {
+    assert!(fixture.table_names().await.is_empty());
+    fixture.store().migrate().await.unwrap();
+    assert_migrated(fixture).await;
+}
+
+async fn first_migrations_from_several_nodes_race_safely(fixture: &Fixture) {
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let runs: Vec<_> = (0..6)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            tokio::spawn(async move { node.migrate().await })
+        })
+        .collect();
+    for run in runs {
+        run.await.unwrap().unwrap();
+    }
+    assert_migrated(fixture).await;
+}
+
+async fn migrate_twice_is_a_no_op(fixture: &Fixture) {
+    let store = fixture.store();
+    let before = fixture.migrations().await;
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+
+    store.migrate().await.unwrap();
+    store.migrate().await.unwrap();
+
+    assert_eq!(fixture.migrations().await, before);
+    assert_migrated(fixture).await;
+    assert_eq!(
+        store.load_case(&case_id(CASE_A)).await.unwrap().unwrap().case,
+        created.case
+    );
+}
+
+// ------------------------------------------------------------------ cases
+
+async fn insert_and_load_round_trip(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    assert!(created.events.len() > 1, "submit and dispatch events");
+
+    let inserted = store.insert_case(&created.case, &created.events, None).await.unwrap();
+    assert_eq!(inserted, Inserted::Created);
+
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 1);
+    assert_eq!(loaded.case, created.case);
+
+    let stored = store.case_events(&case_id(CASE_A)).await.unwrap();
+    assert_eq!(
+        stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=created.events.len() as i64).collect::<Vec<_>>()
+    );
+    assert_eq!(events_of(&stored), created.events);
+
+    assert_eq!(fixture.count("tasks").await, created.case.tasks.len() as i64);
+    assert_eq!(fixture.count("cases").await, 1);
+    assert!(store.load_case(&case_id("YJS20260212999999")).await.unwrap().is_none());
+    assert!(
+        store
+            .case_events(&case_id("YJS20260212999999"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn event_fields_round_trip(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let transitions = [
+        Transition::Submit,
+        Transition::Dispatch,
+        Transition::Accept,
+        Transition::RequestSupplement,
+        Transition::AnswerSupplement,
+        Transition::Approve,
+        Transition::Reject,
+        Transition::Cancel,
+    ];
+    let states = [
+        TaskState::Waiting,
+        TaskState::Dispatched,
+        TaskState::Accepted,
+        TaskState::SupplementRequested,
+        TaskState::Approved,
+        TaskState::Rejected,
+        TaskState::Cancelled,
+    ];
+    let mut events = Vec::new();
+    for (i, transition) in transitions.into_iter().enumerate() {
+        events.push(Event {
+            case_id: case_id(CASE_A),
+            at: at(12, 2, i as u32),
+            actor: format!("actor-{i}"),
+            transition,
+            item: (i % 2 == 0).then(|| "GG00101001".parse().unwrap()),
+            department: (i % 3 != 0).then(|| "WJ".to_owned()),
+            from: Some(states[i % states.len()]),
+            to: Some(states[(i + 3) % states.len()]),
+            note: format!("说明 {i}：'引号' \"双引号\" $1 ?1"),
+        });
+    }
+    for (i, state) in states.into_iter().enumerate() {
+        events.push(Event {
+            case_id: case_id(CASE_A),
+            at: at(12, 3, i as u32),
+            actor: "system".into(),
+            transition: Transition::Dispatch,
+            item: Some("QR00201001".parse().unwrap()),
+            department: Some("GA".into()),
+            from: (i % 2 == 1).then_some(state),
+            to: (i % 2 == 0).then_some(state),
+            note: String::new(),
+        });
+    }
+    store.insert_case(&created.case, &events, None).await.unwrap();
+    assert_eq!(events_of(&store.case_events(&case_id(CASE_A)).await.unwrap()), events);
+}
+
+async fn idempotent_insert_returns_the_first_case(fixture: &Fixture) {
+    let store = fixture.store();
+    let first = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let retry = new_case(CASE_B, "applicant-1", at(12, 1, 31));
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "key-1".into(),
+        request_hash: "hash-1".into(),
+    };
+
+    let inserted = store.insert_case(&first.case, &first.events, Some(&key)).await.unwrap();
+    assert_eq!(inserted, Inserted::Created);
+    let again = store.insert_case(&retry.case, &retry.events, Some(&key)).await.unwrap();
+    assert_eq!(again, Inserted::Existing(case_id(CASE_A)));
+
+    assert!(store.load_case(&case_id(CASE_B)).await.unwrap().is_none());
+    assert_eq!(fixture.count("cases").await, 1);
+    assert_eq!(fixture.count("tasks").await, first.case.tasks.len() as i64);
+    assert_eq!(fixture.count("case_events").await, first.events.len() as i64);
+    assert_eq!(fixture.count("idempotency_keys").await, 1);
+
+    // Keys are scoped to an account: the same key of another account is another request.
+    let other = new_case(CASE_C, "applicant-2", at(12, 1, 32));
+    let other_key = IdempotencyKey {
+        account: "applicant-2".into(),
+        ..key.clone()
+    };
+    let inserted = store
+        .insert_case(&other.case, &other.events, Some(&other_key))
+        .await
+        .unwrap();
+    assert_eq!(inserted, Inserted::Created);
+    assert_eq!(fixture.count("cases").await, 2);
+}
+
+async fn reused_key_with_another_request_is_refused(fixture: &Fixture) {
+    let store = fixture.store();
+    let first = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let second = new_case(CASE_B, "applicant-1", at(12, 1, 31));
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "key-1".into(),
+        request_hash: "hash-1".into(),
+    };
+    store.insert_case(&first.case, &first.events, Some(&key)).await.unwrap();
+    let counts = [
+        fixture.count("cases").await,
+        fixture.count("tasks").await,
+        fixture.count("case_events").await,
+        fixture.count("idempotency_keys").await,
+    ];
+
+    let reused = IdempotencyKey {
+        request_hash: "hash-2".into(),
+        ..key
+    };
+    let inserted = store
+        .insert_case(&second.case, &second.events, Some(&reused))
+        .await
+        .unwrap();
+    assert_eq!(inserted, Inserted::KeyReused);
+
+    assert!(store.load_case(&case_id(CASE_B)).await.unwrap().is_none());
+    let after = [
+        fixture.count("cases").await,
+        fixture.count("tasks").await,
+        fixture.count("case_events").await,
+        fixture.count("idempotency_keys").await,
+    ];
+    assert_eq!(after, counts);
+    let hash = fixture
+        .scalar("SELECT COUNT(*) FROM idempotency_keys WHERE request_hash = 'hash-1'")
+        .await;
+    assert_eq!(hash, 1);
+}
+
+async fn concurrent_inserts_with_one_key_create_one_case(fixture: &Fixture) {
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "double-click".into(),
+        request_hash: "hash-1".into(),
+    };
+    let racers = 8;
+    let barrier = Arc::new(tokio::sync::Barrier::new(racers));
+    let tasks: Vec<_> = (0..racers)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            let key = key.clone();
+            let barrier = barrier.clone();
+            let outcome = new_case(&format!("YJS2026021200010{i}"), "applicant-1", at(12, 1, 30));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let inserted = node
+                    .insert_case(&outcome.case, &outcome.events, Some(&key))
+                    .await
+                    .unwrap();
+                (outcome.case.id, inserted)
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    let winners: Vec<&CaseId> = results
+        .iter()
+        .filter(|(_, inserted)| *inserted == Inserted::Created)
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(winners.len(), 1, "{results:?}");
+    let winner = winners[0].clone();
+    for (id, inserted) in &results {
+        if *id != winner {
+            assert_eq!(*inserted, Inserted::Existing(winner.clone()));
+        }
+    }
+    assert_eq!(fixture.count("cases").await, 1);
+    assert!(nodes[0].load_case(&winner).await.unwrap().is_some());
+}
+
+async fn update_with_the_read_version_is_written(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+
+    let read = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    let accepted = accept(&read.case, at(12, 2, 0));
+    let updated = store
+        .update_case(&accepted.case, read.version, &accepted.events)
+        .await
+        .unwrap();
+    assert_eq!(updated, Updated::Written(2));
+
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 2);
+    assert_eq!(loaded.case, accepted.case);
+
+    let approved = approve(&loaded.case, "GG00101001", "WJ", at(12, 3, 0));
+    assert!(approved.events.len() > 1, "approval dispatches the next tasks");
+    let updated = store.update_case(&approved.case, 2, &approved.events).await.unwrap();
+    assert_eq!(updated, Updated::Written(3));
+    assert_eq!(
+        store.load_case(&case_id(CASE_A)).await.unwrap().unwrap().case,
+        approved.case
+    );
+
+    let stored = store.case_events(&case_id(CASE_A)).await.unwrap();
+    let total = created.events.len() + accepted.events.len() + approved.events.len();
+    assert_eq!(
+        stored.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        (1..=total as i64).collect::<Vec<_>>()
+    );
+    let mut expected = created.events.clone();
+    expected.extend(accepted.events.iter().cloned());
+    expected.extend(approved.events.iter().cloned());
+    assert_eq!(events_of(&stored), expected);
+
+    // The task rows follow the document.
+    for department in departments(&[&approved.case]) {
+        let queue = store.department_queue(&department).await.unwrap();
+        assert_eq!(json(&queue), json(&expected_queue(&[&approved.case], &department)));
+    }
+    let queue = store.department_queue("WJ").await.unwrap();
+    assert!(
+        queue.iter().all(|entry| entry.item != "GG00101001"),
+        "approved: no longer queued"
+    );
+    let rows = fixture
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM tasks WHERE case_id = '{CASE_A}' AND item = 'GG00101001' AND state = 'approved'"
+        ))
+        .await;
+    assert_eq!(rows, 1);
+    let rows = fixture
+        .scalar(&format!(
+            "SELECT COUNT(*) FROM cases WHERE id = '{CASE_A}' AND version = 3 AND state = '{}'",
+            approved.case.state().as_str()
+        ))
+        .await;
+    assert_eq!(rows, 1);
+}
+
+async fn update_with_a_stale_version_conflicts(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+    assert_eq!(
+        store.update_case(&accepted.case, 1, &accepted.events).await.unwrap(),
+        Updated::Written(2)
+    );
+    let events_before = fixture.count("case_events").await;
+    let queue_before = json(&store.department_queue("WJ").await.unwrap());
+
+    // Another request read version 1 too and rejects a task.
+    let stale = reject(&created.case, "GG00101001", "WJ", at(12, 3, 0));
+    assert_eq!(
+        store.update_case(&stale.case, 1, &stale.events).await.unwrap(),
+        Updated::Conflict
+    );
+    assert_eq!(
+        store.update_case(&stale.case, 7, &stale.events).await.unwrap(),
+        Updated::Conflict
+    );
+
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 2);
+    assert_eq!(loaded.case, accepted.case);
+    assert_eq!(fixture.count("case_events").await, events_before);
+    assert_eq!(json(&store.department_queue("WJ").await.unwrap()), queue_before);
+
+    // A case that does not exist cannot be updated either.
+    let missing = new_case(CASE_B, "applicant-1", at(10, 1, 30));
+    assert_eq!(
+        store.update_case(&missing.case, 1, &missing.events).await.unwrap(),
+        Updated::Conflict
+    );
+    assert_eq!(fixture.count("cases").await, 1);
+}
+
+async fn racing_updates_have_exactly_one_winner(fixture: &Fixture) {
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    nodes[0]
+        .insert_case(&created.case, &created.events, None)
+        .await
+        .unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+
+    let racers = 16;
+    let barrier = Arc::new(tokio::sync::Barrier::new(racers));
+    let tasks: Vec<_> = (0..racers)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            let barrier = barrier.clone();
+            let accepted = accepted.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                node.update_case(&accepted.case, 1, &accepted.events).await.unwrap()
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for task in tasks {
+        results.push(task.await.unwrap());
+    }
+    let written = results.iter().filter(|r| **r == Updated::Written(2)).count();
+    let conflicts = results.iter().filter(|r| **r == Updated::Conflict).count();
+    assert_eq!((written, conflicts), (1, racers - 1), "{results:?}");
+
+    let loaded = nodes[1].load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 2);
+    let stored = nodes[1].case_events(&case_id(CASE_A)).await.unwrap();
+    assert_eq!(stored.len(), created.events.len() + accepted.events.len());
+    let accepts = stored
+        .iter()
+        .filter(|e| e.event.transition == Transition::Accept)
+        .count();
+    assert_eq!(accepts, 1);
+}
+
+// ------------------------------------------------------------------ lists
+
+fn is_open(state: TaskState) -> bool {
+    matches!(
+        state,
+        TaskState::Dispatched | TaskState::Accepted | TaskState::SupplementRequested
+    )
+}
+
+/// The queue of `department` computed from the cases themselves.
+fn expected_queue(cases: &[&Case], department: &str) -> Vec<QueueEntry> {
+    let mut entries: Vec<QueueEntry> = cases
+        .iter()
+        .flat_map(|case| {
+            case.tasks
+                .iter()
+                .filter(|task| task.department == department && is_open(task.state))
+                .map(|task| QueueEntry {
+                    case_id: case.id.clone(),
+                    item: task.item.to_string(),
+                    name: task.name.clone(),
+                    state: task.state.as_str().to_owned(),
+                    deadline: task.deadline,
+                    dispatched_on: task.dispatched_on,
+                    one_thing_name: case.one_thing_name.clone(),
+                })
+        })
+        .collect();
+    entries.sort_by(|a, b| {
+        (a.deadline.is_none(), a.deadline, &a.case_id, &a.item).cmp(&(
+            b.deadline.is_none(),
+            b.deadline,
+            &b.case_id,
+            &b.item,
+        ))
+    });
+    entries
+}
+
+/// Every department with a task in one of the cases, and one with none.
+fn departments(cases: &[&Case]) -> Vec<String> {
+    let mut departments: Vec<String> = cases
+        .iter()
+        .flat_map(|case| case.tasks.iter().map(|task| task.department.clone()))
+        .collect();
+    departments.push("XX".into());
+    departments.sort();
+    departments.dedup();
+    departments
+}
+
+/// The first task of `case` in `state`, as `(item, department)`.
+fn task_in(case: &Case, state: TaskState) -> (String, String) {
+    let task = case
+        .tasks
+        .iter()
+        .find(|task| task.state == state)
+        .unwrap_or_else(|| panic!("no task is {state:?}"));
+    (task.item.to_string(), task.department.clone())
+}
+
+async fn department_queue_lists_open_tasks_by_deadline(fixture: &Fixture) {
+    let store = fixture.store();
+
+    // A and E: submitted on the 12th, untouched (same deadlines: by case id).
+    let a = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let e = new_case(CASE_E, "applicant-1", at(12, 1, 30));
+    // B: submitted on the 10th (earlier deadlines). The birth certificate is
+    // approved (closed), which dispatches the next tasks: one is accepted, another
+    // awaits a supplement (both still open).
+    let b = new_case(CASE_B, "applicant-2", at(10, 1, 30));
+    let b1 = accept(&b.case, at(10, 2, 0));
+    let b2 = approve(&b1.case, "GG00101001", "WJ", at(10, 3, 0));
+    let (item, department) = task_in(&b2.case, TaskState::Dispatched);
+    let b3 = act(&b2.case, &item, &department, Action::Accept, at(10, 4, 0));
+    let (item, department) = task_in(&b3.case, TaskState::Dispatched);
+    let reasons = vec!["请补充材料".to_owned()];
+    let b4 = act(
+        &b3.case,
+        &item,
+        &department,
+        Action::RequestSupplement { reasons },
+        at(10, 5, 0),
+    );
+    // C: an open task without a deadline sorts last.
+    let mut c = new_case(CASE_C, "applicant-1", at(11, 1, 30));
+    let first = c
+        .case
+        .tasks
+        .iter()
+        .position(|t| t.item.as_str() == "GG00101001")
+        .unwrap();
+    c.case.tasks[first].deadline = None;
+    // D: the birth certificate was refused: nothing of D is open any more.
+    let d = new_case(CASE_D, "applicant-2", at(11, 1, 30));
+    let d1 = reject(&d.case, "GG00101001", "WJ", at(11, 2, 0));
+
+    for created in [&a, &e, &b, &c, &d] {
+        store.insert_case(&created.case, &created.events, None).await.unwrap();
+    }
+    for (version, step) in [&b1, &b2, &b3, &b4].into_iter().enumerate() {
+        let updated = store
+            .update_case(&step.case, version as i64 + 1, &step.events)
+            .await
+            .unwrap();
+        assert_eq!(updated, Updated::Written(version as i64 + 2));
+    }
+    store.update_case(&d1.case, 1, &d1.events).await.unwrap();
+
+    // Every department's queue is exactly its open tasks, in order.
+    let cases = [&a.case, &e.case, &b4.case, &c.case, &d1.case];
+    let mut everything = Vec::new();
+    for department in departments(&cases) {
+        let queue = store.department_queue(&department).await.unwrap();
+        assert_eq!(json(&queue), json(&expected_queue(&cases, &department)), "{department}");
+        everything.extend(queue);
+    }
+    assert!(store.department_queue("XX").await.unwrap().is_empty());
+
+    // The suite is not vacuous: every open state, no closed or waiting task.
+    for state in ["dispatched", "accepted", "supplement_requested"] {
+        assert!(everything.iter().any(|entry| entry.state == state), "{state}");
+    }
+    assert!(everything.iter().all(|entry| entry.case_id.as_str() != CASE_D));
+    assert!(a.case.tasks.iter().any(|task| task.state == TaskState::Waiting));
+    let open_of_a = a.case.tasks.iter().filter(|task| is_open(task.state)).count();
+    assert_eq!(
+        everything
+            .iter()
+            .filter(|entry| entry.case_id.as_str() == CASE_A)
+            .count(),
+        open_of_a
+    );
+
+    // The birth certificate office: by deadline, then case id, no deadline last.
+    let wj = store.department_queue("WJ").await.unwrap();
+    let first_tasks: Vec<(&str, Option<chrono::NaiveDate>)> = wj
+        .iter()
+        .filter(|entry| entry.item == "GG00101001")
+        .map(|entry| (entry.case_id.as_str(), entry.deadline))
+        .collect();
+    assert_eq!(first_tasks.len(), 3);
+    assert_eq!(
+        first_tasks.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+        [CASE_E, CASE_A, CASE_C]
+    );
+    assert_eq!(first_tasks[0].1, first_tasks[1].1);
+    assert!(first_tasks[0].1.is_some() && first_tasks[2].1.is_none());
+    assert_eq!(wj.last().map(|entry| entry.case_id.as_str()), Some(CASE_C));
+    let deadlines: Vec<_> = everything.iter().filter_map(|entry| entry.deadline).collect();
+    assert!(deadlines.iter().min() < deadlines.iter().max(), "several deadlines");
+}
+
+async fn applicants_see_only_their_cases_newest_first(fixture: &Fixture) {
+    let store = fixture.store();
+    let a = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let b = new_case(CASE_B, "applicant-1", at(10, 1, 30));
+    let c = new_case(CASE_C, "applicant-2", at(11, 1, 30));
+    for created in [&b, &a, &c] {
+        store.insert_case(&created.case, &created.events, None).await.unwrap();
+    }
+
+    let ids = |list: &[store::CaseSummary]| list.iter().map(|s| s.id.to_string()).collect::<Vec<_>>();
+    let mine = store.cases_of_applicant("applicant-1").await.unwrap();
+    assert_eq!(ids(&mine), [CASE_A, CASE_B]);
+    let summary = &mine[0];
+    assert_eq!(summary.one_thing, "newborn");
+    assert_eq!(summary.one_thing_name, a.case.one_thing_name);
+    assert_eq!(summary.state, "in_progress");
+    assert_eq!(summary.submitted_at, a.case.submitted_at);
+    assert_eq!(summary.promised_date, a.case.promised_date);
+
+    assert_eq!(ids(&store.cases_of_applicant("applicant-2").await.unwrap()), [CASE_C]);
+    assert!(store.cases_of_applicant("applicant-3").await.unwrap().is_empty());
+
+    assert_eq!(ids(&store.all_cases(10).await.unwrap()), [CASE_A, CASE_C, CASE_B]);
+    assert_eq!(ids(&store.all_cases(2).await.unwrap()), [CASE_A, CASE_C]);
+    assert!(store.all_cases(0).await.unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------ accounts and sessions
+
+fn staff() -> Account {
+    Account {
+        id: "acc-staff-1".into(),
+        username: "wj.zhang".into(),
+        display_name: "张三".into(),
+        role: Role::Staff,
+        department: Some("WJ".into()),
+        id_number: None,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+    }
+}
+
+fn applicant() -> Account {
+    Account {
+        id: "acc-applicant-1".into(),
+        username: "li.si".into(),
+        display_name: "李四".into(),
+        role: Role::Applicant,
+        department: None,
+        id_number: Some("11010519491231002X".into()),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$b3RoZXI".into(),
+    }
+}
+
+async fn accounts_upsert_by_id(fixture: &Fixture) {
+    let store = fixture.store();
+    store.put_account(&staff()).await.unwrap();
+    store.put_account(&applicant()).await.unwrap();
+
+    assert_eq!(store.account_by_username("wj.zhang").await.unwrap(), Some(staff()));
+    assert_eq!(store.account_by_id("acc-applicant-1").await.unwrap(), Some(applicant()));
+    assert_eq!(store.account_by_username("nobody").await.unwrap(), None);
+    assert_eq!(store.account_by_id("nobody").await.unwrap(), None);
+    assert_eq!(store.list_accounts().await.unwrap(), [applicant(), staff()]);
+
+    let changed = Account {
+        username: "wj.zhang2".into(),
+        display_name: "张三丰".into(),
+        role: Role::Admin,
+        department: None,
+        ..staff()
+    };
+    store.put_account(&changed).await.unwrap();
+    assert_eq!(store.account_by_id("acc-staff-1").await.unwrap(), Some(changed.clone()));
+    assert_eq!(store.account_by_username("wj.zhang").await.unwrap(), None);
+    assert_eq!(store.list_accounts().await.unwrap(), [applicant(), changed]);
+}
+
+async fn sessions_expire(fixture: &Fixture) {
+    let store = fixture.store();
+    store.put_account(&staff()).await.unwrap();
+    let now = at(12, 1, 0);
+    let expires = now + Duration::hours(8);
+    store
+        .create_session("token-hash-1", "acc-staff-1", expires)
+        .await
+        .unwrap();
+
+    assert_eq!(store.session_account("token-hash-1", now).await.unwrap(), Some(staff()));
+    assert_eq!(
+        store
+            .session_account("token-hash-1", expires - Duration::milliseconds(1))
+            .await
+            .unwrap(),
+        Some(staff())
+    );
+    assert_eq!(store.session_account("token-hash-1", expires).await.unwrap(), None);
+    assert_eq!(
+        store
+            .session_account("token-hash-1", expires + Duration::days(1))
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.session_account("unknown", now).await.unwrap(), None);
+
+    store.delete_session("token-hash-1").await.unwrap();
+    assert_eq!(store.session_account("token-hash-1", now).await.unwrap(), None);
+    store.delete_session("token-hash-1").await.unwrap();
+}
+
+// ------------------------------------------------------------------ access log
+
+fn access(at: DateTime<Utc>, action: &str, case: Option<&str>) -> AccessEntry {
+    AccessEntry {
+        at,
+        actor: "acc-staff-1".into(),
+        role: Role::Staff,
+        department: Some("WJ".into()),
+        action: action.into(),
+        case_id: case.map(str::to_owned),
+        elements: "child_name,mother_id_number".into(),
+        purpose: "办理出生医学证明".into(),
+    }
+}
+
+async fn access_log_round_trip(fixture: &Fixture) {
+    let store = fixture.store();
+    let later = access(at(12, 2, 0), "read_task", Some(CASE_A));
+    let earlier = access(at(12, 1, 0), "read_case", Some(CASE_A));
+    let other = AccessEntry {
+        role: Role::Applicant,
+        department: None,
+        actor: "acc-applicant-1".into(),
+        ..access(at(12, 1, 30), "read_case", Some(CASE_B))
+    };
+    let login = access(at(12, 0, 30), "login", None);
+    let same_time_1 = access(at(12, 4, 0), "read_case", Some(CASE_C));
+    let same_time_2 = access(at(12, 4, 0), "read_task", Some(CASE_C));
+    for entry in [&later, &earlier, &other, &login, &same_time_1, &same_time_2] {
+        store.record_access(entry).await.unwrap();
+    }
+
+    assert_eq!(
+        json(&store.access_log(CASE_A).await.unwrap()),
+        json(&[&earlier, &later])
+    );
+    assert_eq!(json(&store.access_log(CASE_B).await.unwrap()), json(&[&other]));
+    assert_eq!(
+        json(&store.access_log(CASE_C).await.unwrap()),
+        json(&[&same_time_1, &same_time_2])
+    );
+    assert!(store.access_log("YJS20260212999999").await.unwrap().is_empty());
+    assert_eq!(fixture.count("access_log").await, 6);
+}
+
+// ------------------------------------------------------------------ failures and durability
+
+async fn corrupt_document_is_an_error_not_a_panic(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+
+    fixture
+        .execute(&format!("UPDATE cases SET doc = 'not json' WHERE id = '{CASE_A}'"))
+        .await;
+    match store.load_case(&case_id(CASE_A)).await {
+        Err(StoreError::Corrupt(message)) => assert!(message.contains(CASE_A), "{message}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+
+    // A readable document of another case is corrupt too.
+    let other = new_case(CASE_B, "applicant-1", at(12, 1, 30));
+    let doc = serde_json::to_string(&other.case).unwrap().replace('\'', "''");
+    fixture
+        .execute(&format!("UPDATE cases SET doc = '{doc}' WHERE id = '{CASE_A}'"))
+        .await;
+    assert!(matches!(
+        store.load_case(&case_id(CASE_A)).await,
+        Err(StoreError::Corrupt(_))
+    ));
+
+    // The columns are still readable.
+    assert_eq!(store.cases_of_applicant("applicant-1").await.unwrap().len(), 1);
+    assert_eq!(
+        store.case_events(&case_id(CASE_A)).await.unwrap().len(),
+        created.events.len()
+    );
+}
+
+async fn data_survives_reopening(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "key-1".into(),
+        request_hash: "hash-1".into(),
+    };
+    store
+        .insert_case(&created.case, &created.events, Some(&key))
+        .await
+        .unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+    store.update_case(&accepted.case, 1, &accepted.events).await.unwrap();
+    store.put_account(&staff()).await.unwrap();
+    store
+        .create_session("token-hash-1", "acc-staff-1", at(13, 0, 0))
+        .await
+        .unwrap();
+    let entry = access(at(12, 2, 0), "read_case", Some(CASE_A));
+    store.record_access(&entry).await.unwrap();
+    let events = store.case_events(&case_id(CASE_A)).await.unwrap();
+    drop(store);
+
+    let store = fixture.reopen().await;
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 2);
+    assert_eq!(loaded.case, accepted.case);
+    assert_eq!(json(&store.case_events(&case_id(CASE_A)).await.unwrap()), json(&events));
+    assert_eq!(store.account_by_id("acc-staff-1").await.unwrap(), Some(staff()));
+    assert_eq!(
+        store.session_account("token-hash-1", at(12, 3, 0)).await.unwrap(),
+        Some(staff())
+    );
+    assert_eq!(json(&store.access_log(CASE_A).await.unwrap()), json(&[&entry]));
+    assert_eq!(
+        store
+            .insert_case(&created.case, &created.events, Some(&key))
+            .await
+            .unwrap(),
+        Inserted::Existing(case_id(CASE_A))
+    );
+    assert_eq!(
+        json(&store.department_queue("WJ").await.unwrap()),
+        json(&expected_queue(&[&accepted.case], "WJ"))
+    );
+    assert_eq!(store.department_queue("WJ").await.unwrap()[0].state, "accepted");
+}
+
+// ------------------------------------------------------------------ backend specifics
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_file_is_durable_wal() {
+    run(Backend::Sqlite, true, |fixture| async move {
+        let Handle::Sqlite(store) = fixture.handle() else {
+            unreachable!()
+        };
+        let mut connection = store.pool().acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let foreign_keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        let busy_timeout: i64 = sqlx::query_scalar("PRAGMA busy_timeout")
+            .fetch_one(&mut *connection)
+            .await
+            .unwrap();
+        assert_eq!(journal, "wal");
+        assert_eq!(synchronous, 2, "FULL");
+        assert_eq!(foreign_keys, 1);
+        assert_eq!(busy_timeout, 5000);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_in_memory_store_works() {
+    let store = SqliteStore::open_in_memory().await.unwrap();
+    store.migrate().await.unwrap();
+    assert_eq!(store.backend(), "sqlite");
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.case, created.case);
+    assert_eq!(
+        events_of(&store.case_events(&case_id(CASE_A)).await.unwrap()),
+        created.events
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_bad_schema_names() {
+    for schema in ["", "Public", "a-b", "x\"; DROP TABLE cases; --", "1abc"] {
+        let result = PostgresStore::connect_with_schema(&database_url(), schema).await;
+        assert!(result.is_err(), "{schema:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_backend_name_and_default_schema_connection() {
+    let url = database_url();
+    let store = PostgresStore::connect(&url)
+        .await
+        .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
+    assert_eq!(store.backend(), "postgres");
+    store.close().await;
+}

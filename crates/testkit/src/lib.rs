@@ -1,0 +1,83 @@
+//! Fixtures for tests and benchmarks: the repository's catalog read from disk, the
+//! official calendar, and forms filled with valid sample values.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use catalog::plan::FieldSource;
+use catalog::{Answers, Catalog, ElementType, Plan, SourceFile};
+
+/// The repository's `catalog/` directory.
+pub fn catalog_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog")
+}
+
+/// Every `.toml` file of the repository's catalog, with paths relative to its root.
+pub fn catalog_files() -> Vec<SourceFile> {
+    let root = catalog_dir();
+    let mut files = Vec::new();
+    for dir in ["", "items", "onethings"] {
+        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let relative = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+                files.push(SourceFile::new(relative, std::fs::read_to_string(&path).unwrap()));
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files
+}
+
+pub fn catalog() -> Catalog {
+    Catalog::load(&catalog_files()).unwrap_or_else(|problems| panic!("catalog has problems:\n{problems}"))
+}
+
+pub fn calendar() -> calendar::Calendar {
+    calendar::Calendar::official().unwrap()
+}
+
+pub fn answers(pairs: &[(&str, &str)]) -> Answers {
+    pairs.iter().map(|(q, a)| ((*q).to_owned(), (*a).to_owned())).collect()
+}
+
+/// The newborn one-thing with every item applicable.
+pub fn newborn_all_yes() -> Answers {
+    answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ])
+}
+
+/// A valid sample value for a data element of this type.
+pub fn sample_value(element_type: &ElementType) -> String {
+    match element_type {
+        ElementType::Text => "测试".into(),
+        ElementType::Date => "2026-02-10".into(),
+        ElementType::Integer => "1".into(),
+        ElementType::Money => "100.00".into(),
+        ElementType::Boolean => "true".into(),
+        ElementType::Phone => "13800138000".into(),
+        ElementType::IdNumber => "11010519491231002X".into(),
+        ElementType::CreditCode => "91350100M000100Y43".into(),
+        ElementType::Choice(options) => options[0].clone(),
+    }
+}
+
+/// Every field the applicant must type in `plan`, filled with a valid value.
+pub fn sample_form(catalog: &Catalog, plan: &Plan) -> BTreeMap<String, String> {
+    plan.form
+        .iter()
+        .flat_map(|group| &group.fields)
+        .filter(|field| field.source == FieldSource::Applicant)
+        .map(|field| {
+            (
+                field.element.clone(),
+                sample_value(&catalog.elements[&field.element].element_type),
+            )
+        })
+        .collect()
+}

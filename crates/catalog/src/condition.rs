@@ -7,11 +7,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use cel::objects::Value;
-use cel::{Context, Program};
+use cel::{Context, Env, Program};
 use serde::{Serialize, Serializer};
 
 use crate::model::Question;
@@ -111,15 +111,37 @@ impl Condition {
 
     /// Evaluates the condition with each question bound to its answer.
     pub fn evaluate(&self, answers: &BTreeMap<String, String>) -> Result<bool, ConditionError> {
-        let mut context = Context::default();
-        for (question, value) in answers {
-            context.add_variable_from_value(question.as_str(), Value::String(Arc::new(value.clone())));
-        }
-        match self.program.execute(&context) {
+        self.evaluate_in(&AnswerContext::new(answers))
+    }
+
+    /// Evaluates the condition in a context built once for many conditions.
+    pub fn evaluate_in(&self, context: &AnswerContext) -> Result<bool, ConditionError> {
+        match self.program.execute(&context.0) {
             Ok(Value::Bool(result)) => Ok(result),
             Ok(other) => Err(ConditionError::NotBoolean(format!("{other:?}"))),
             Err(error) => Err(ConditionError::Evaluation(error.to_string())),
         }
+    }
+}
+
+/// The answers bound as CEL variables, built once and shared by every condition
+/// of a plan.
+pub struct AnswerContext(Context<'static, 'static>);
+
+/// The CEL standard environment, built once: building it registers every standard
+/// function and was most of the cost of a plan.
+fn standard_env() -> Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| Arc::new(Env::stdlib())).clone()
+}
+
+impl AnswerContext {
+    pub fn new(answers: &BTreeMap<String, String>) -> Self {
+        let mut context = Context::with_env(standard_env());
+        for (question, value) in answers {
+            context.add_variable_from_value(question.as_str(), Value::String(Arc::new(value.clone())));
+        }
+        Self(context)
     }
 }
 

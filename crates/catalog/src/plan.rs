@@ -12,6 +12,7 @@ use chrono::NaiveDate;
 use ids::ItemCode;
 use serde::Serialize;
 
+use crate::condition::AnswerContext;
 use crate::model::*;
 
 /// Answers to situation questions: question id → option value.
@@ -221,6 +222,7 @@ pub fn compute_plan(
     calendar: &Calendar,
 ) -> Result<Plan, PlanError> {
     check_answers(one_thing, answers)?;
+    let context = AnswerContext::new(answers);
 
     // Which members apply.
     let mut applicable: Vec<&Member> = Vec::new();
@@ -320,7 +322,7 @@ pub fn compute_plan(
     let (materials, materials_alone) = merge_materials(
         catalog,
         one_thing,
-        answers,
+        &context,
         &items,
         &produced_elements,
         &produced_certificates,
@@ -494,7 +496,7 @@ fn merge_form(
 fn merge_materials(
     catalog: &Catalog,
     one_thing: &OneThing,
-    answers: &Answers,
+    context: &AnswerContext,
     items: &[(&Member, &Item)],
     produced_elements: &BTreeMap<&str, &ItemCode>,
     produced_certificates: &BTreeMap<&str, &ItemCode>,
@@ -504,7 +506,7 @@ fn merge_materials(
     for rule in &one_thing.material_rules {
         if !rule
             .when
-            .evaluate(answers)
+            .evaluate_in(context)
             .map_err(|e| PlanError::Condition(e.to_string()))?
         {
             excluded.insert(rule.material.as_str());

@@ -13,7 +13,7 @@ port=18089
 base="http://127.0.0.1:${port}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
-cargo build --release -p onething >/dev/null
+cargo build --release -p onething >/dev/null 2>&1
 bin=target/release/onething
 workdir=$(mktemp -d)
 trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$workdir"' EXIT

@@ -3,25 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use catalog::plan::{FieldSource, MaterialStatus};
 use catalog::{Answers, Catalog, Holdings, PlanError, SourceFile, compute_plan};
 use chrono::NaiveDate;
 
 fn bundled_files() -> Vec<SourceFile> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
-    let mut files = Vec::new();
-    for dir in ["", "items", "onethings"] {
-        for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-            let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                let relative = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
-                files.push(SourceFile::new(relative, std::fs::read_to_string(&path).unwrap()));
-            }
-        }
-    }
-    files
+    testkit::catalog_files()
 }
 
 fn bundled() -> Catalog {

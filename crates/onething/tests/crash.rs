@@ -2,7 +2,6 @@
 //! the same data directory, every acknowledged case is there with its history.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -79,22 +78,7 @@ async fn newborn_body(client: &reqwest::Client, base: &str) -> Value {
         .json()
         .await
         .unwrap();
-    let catalog = testkit::catalog();
-    let mut form = BTreeMap::new();
-    for field in plan["form"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["fields"].as_array().unwrap())
-    {
-        if field["source"]["kind"] == "applicant" {
-            let element = field["element"].as_str().unwrap();
-            form.insert(
-                element.to_owned(),
-                testkit::sample_value(&catalog.elements[element].element_type),
-            );
-        }
-    }
+    let form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
     json!({ "one_thing": "newborn", "answers": answers, "form": form })
 }
 

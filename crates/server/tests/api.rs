@@ -156,20 +156,7 @@ async fn newborn_form(node: &Node) -> BTreeMap<String, String> {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
-    let catalog = testkit::catalog();
-    let mut form = BTreeMap::new();
-    for group in plan["form"].as_array().unwrap() {
-        for field in group["fields"].as_array().unwrap() {
-            if field["source"]["kind"] == "applicant" {
-                let element = field["element"].as_str().unwrap();
-                form.insert(
-                    element.to_owned(),
-                    testkit::sample_value(&catalog.elements[element].element_type),
-                );
-            }
-        }
-    }
-    form
+    testkit::sample_form_from_json(&testkit::catalog(), &plan)
 }
 
 async fn submit(node: &Node, token: &str, form: &BTreeMap<String, String>) -> Value {
@@ -467,22 +454,7 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
             Some(json!({ "answers": { "change_name": "yes", "change_legal_rep": "no", "change_address": "no", "change_scope": "no", "has_employees_insured": "yes", "has_housing_fund": "yes" } })),
         )
         .await;
-    let catalog = testkit::catalog();
-    let mut enterprise_form = BTreeMap::new();
-    for field in plan["form"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .flat_map(|g| g["fields"].as_array().unwrap())
-    {
-        if field["source"]["kind"] == "applicant" {
-            let element = field["element"].as_str().unwrap();
-            enterprise_form.insert(
-                element.to_owned(),
-                testkit::sample_value(&catalog.elements[element].element_type),
-            );
-        }
-    }
+    let mut enterprise_form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
     assert!(
         enterprise_form.contains_key("enterprise.uscc"),
         "the enterprise form asks for the credit code"

@@ -6,15 +6,13 @@
 //!
 //! The PostgreSQL tests fail, never skip, when the server cannot be reached.
 
-use std::collections::BTreeMap;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use calendar::Calendar;
 use cases::{Action, Actor, Case, CaseId, Event, Outcome, TaskState, Transition};
-use catalog::plan::FieldSource;
-use catalog::{Catalog, ElementType, Holdings, SourceFile};
+use catalog::{Catalog, Holdings};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::Connection;
 use store::{
@@ -31,24 +29,9 @@ struct World {
 }
 
 fn load_world() -> World {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../catalog"));
-    let mut files = Vec::new();
-    for dir in ["", "items", "onethings"] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join(dir))
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
-            .collect();
-        paths.sort();
-        for path in paths {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let relative = if dir.is_empty() { name } else { format!("{dir}/{name}") };
-            files.push(SourceFile::new(relative, std::fs::read_to_string(&path).unwrap()));
-        }
-    }
     World {
-        catalog: Catalog::load(&files).unwrap_or_else(|problems| panic!("the catalog does not load: {problems:?}")),
-        calendar: Calendar::official().unwrap(),
+        catalog: testkit::catalog(),
+        calendar: testkit::calendar(),
     }
 }
 
@@ -71,28 +54,10 @@ const CASE_C: &str = "YJS20260211000003";
 const CASE_D: &str = "YJS20260211000004";
 const CASE_E: &str = "YJS20260212000000";
 
-/// A valid value for a data element, by its type.
-fn sample_value(catalog: &Catalog, element: &str) -> String {
-    match &catalog.elements[element].element_type {
-        ElementType::Text => "测试".to_owned(),
-        ElementType::Date => "2026-02-10".to_owned(),
-        ElementType::Phone => "13800138000".to_owned(),
-        ElementType::IdNumber => "11010519491231002X".to_owned(),
-        ElementType::Money => "100.00".to_owned(),
-        ElementType::Choice(options) => options[0].clone(),
-        ElementType::Integer => "1".to_owned(),
-        ElementType::Boolean => "true".to_owned(),
-        ElementType::CreditCode => "91350100M000100Y43".to_owned(),
-    }
-}
-
 /// A newborn case (all situation answers "yes"), created at `now` with a valid form.
 fn new_case(id: &str, applicant: &str, now: DateTime<Utc>) -> Outcome {
     WORLD.with(|world| {
-        let answers: BTreeMap<String, String> = ["hukou_local", "parents_married", "insure_child", "maternity_claim"]
-            .into_iter()
-            .map(|question| (question.to_owned(), "yes".to_owned()))
-            .collect();
+        let answers = testkit::newborn_all_yes();
         let plan = catalog::compute_plan(
             &world.catalog,
             world.catalog.one_thing("newborn").unwrap(),
@@ -102,13 +67,7 @@ fn new_case(id: &str, applicant: &str, now: DateTime<Utc>) -> Outcome {
             &world.calendar,
         )
         .unwrap();
-        let mut form = BTreeMap::new();
-        for field in plan.form.iter().flat_map(|group| &group.fields) {
-            if field.source != FieldSource::Applicant {
-                continue;
-            }
-            form.insert(field.element.clone(), sample_value(&world.catalog, &field.element));
-        }
+        let form = testkit::sample_form(&world.catalog, &plan);
         Case::create(
             &world.catalog,
             &world.calendar,
@@ -148,7 +107,12 @@ fn approve(case: &Case, item: &str, department: &str, now: DateTime<Utc>) -> Out
             .outputs
             .elements
             .iter()
-            .map(|element| (element.clone(), sample_value(&world.catalog, element)))
+            .map(|element| {
+                (
+                    element.clone(),
+                    testkit::sample_value(&world.catalog.elements[element].element_type),
+                )
+            })
             .collect()
     });
     act(case, item, department, Action::Approve { outputs }, now)

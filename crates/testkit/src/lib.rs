@@ -81,3 +81,22 @@ pub fn sample_form(catalog: &Catalog, plan: &Plan) -> BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// Every field the applicant must type in a plan received as JSON from the API,
+/// filled with a valid value.
+pub fn sample_form_from_json(catalog: &Catalog, plan: &serde_json::Value) -> BTreeMap<String, String> {
+    plan["form"]
+        .as_array()
+        .expect("a plan has a form")
+        .iter()
+        .flat_map(|group| group["fields"].as_array().expect("a form group has fields"))
+        .filter(|field| field["source"]["kind"] == "applicant")
+        .map(|field| {
+            let element = field["element"].as_str().expect("a field names its element");
+            (
+                element.to_owned(),
+                sample_value(&catalog.elements[element].element_type),
+            )
+        })
+        .collect()
+}

@@ -165,17 +165,11 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                     server::auth::DEMO_PASSWORD
                 );
                 for account in &accounts {
-                    let department = account
-                        .department
-                        .as_deref()
-                        .map(|d| state.catalog.department_name(d))
-                        .unwrap_or("");
                     println!(
-                        "  {:<14} {:<10} {} {}",
+                        "  {:<14} {:<10} {}",
                         account.username,
                         account.role.as_str(),
-                        account.display_name,
-                        department
+                        account.display_name
                     );
                 }
                 println!("按 Ctrl-C 停止 / press Ctrl-C to stop");

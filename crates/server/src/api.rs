@@ -48,9 +48,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/openapi.json", get(openapi));
     Router::new()
         .nest("/api/v1", api)
-        .route("/", get(index))
+        .merge(crate::web::routes())
         .route("/healthz", get(health))
         .fallback(not_found)
+        .layer(axum::middleware::map_response(crate::web::security_headers))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -58,33 +59,6 @@ pub fn routes(state: Arc<AppState>) -> Router {
 
 async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "E_NOT_FOUND", "没有这个接口")
-}
-
-/// A plain index until the portal pages arrive: what runs here and where the API is.
-async fn index(State(state): Shared) -> axum::response::Html<String> {
-    let mut list = String::new();
-    for one_thing in state.catalog.one_things.values() {
-        list.push_str(&format!(
-            "<li><a href=\"/api/v1/catalog/one-things/{id}\">{name}</a>（{level}，牵头：{lead}）</li>",
-            id = one_thing.id,
-            name = escape_html(&one_thing.name),
-            level = one_thing.level.label_zh(),
-            lead = escape_html(state.catalog.department_name(&one_thing.lead)),
-        ));
-    }
-    axum::response::Html(format!(
-        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>一件事 OneThing</title></head>\
-         <body><h1>高效办成一件事</h1><p>接口文档：<a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a></p>\
-         <h2>一件事目录</h2><ul>{list}</ul></body></html>"
-    ))
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 async fn health(State(state): Shared) -> Json<Value> {
@@ -365,7 +339,7 @@ fn form_strings(form: BTreeMap<String, Value>, prefix: &str) -> Result<BTreeMap<
     }
 }
 
-fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
+pub(crate) fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
     use rand::Rng;
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
     let mut rng = rand::thread_rng();

@@ -10,6 +10,7 @@ mod api;
 pub mod auth;
 pub mod error;
 mod openapi;
+mod web;
 
 use std::sync::Arc;
 

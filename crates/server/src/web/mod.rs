@@ -1,0 +1,431 @@
+//! Server-rendered pages: the citizen portal and the department workbench.
+//!
+//! Every page works without JavaScript; `assets/app.js` only adds drafts and early
+//! hints. Sessions are HttpOnly SameSite cookies holding the same random token as
+//! the API's bearer sessions; every form carries a CSRF token derived from it.
+//! Every page checks ownership or department on the server.
+
+// Handlers return `Result<_, Response>` so that a refusal is the page the user sees;
+// the response is built once per request, so its size on the stack does not matter.
+#![allow(clippy::result_large_err)]
+
+mod portal;
+mod workbench;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use minijinja::{Environment, Value as JinjaValue, context};
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use store::Account;
+
+use crate::AppState;
+use crate::auth;
+
+pub(crate) type Shared = State<Arc<AppState>>;
+
+const SESSION_COOKIE: &str = "onething_session";
+const PRE_SESSION_COOKIE: &str = "onething_pre";
+const DISPLAY_COOKIE: &str = "onething_display";
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/", get(portal::home))
+        .route("/one-things/{id}", get(portal::one_thing))
+        .route("/one-things/{id}/notice", get(portal::notice))
+        .route(
+            "/one-things/{id}/apply",
+            get(portal::apply_form).post(portal::apply_submit),
+        )
+        .route("/my/cases", get(portal::my_cases))
+        .route("/my/cases/{id}", get(portal::my_case))
+        .route("/my/cases/{id}/supplement", post(portal::answer_supplement))
+        .route("/login", get(login_page).post(login_submit))
+        .route("/logout", post(logout))
+        .route("/display", get(display))
+        .route("/workbench", get(workbench::queue))
+        .route("/workbench/cases/{id}/tasks/{item}", get(workbench::task_page))
+        .route(
+            "/workbench/cases/{id}/tasks/{item}/{action}",
+            post(workbench::task_action),
+        )
+        .route("/assets/app.css", get(stylesheet))
+        .route("/assets/app.js", get(script))
+}
+
+// ---------------------------------------------------------------- templates
+
+fn templates() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        let sources: [(&str, &str); 11] = [
+            ("base.html", include_str!("../../templates/base.html")),
+            ("home.html", include_str!("../../templates/home.html")),
+            ("one_thing.html", include_str!("../../templates/one_thing.html")),
+            ("notice.html", include_str!("../../templates/notice.html")),
+            ("apply.html", include_str!("../../templates/apply.html")),
+            ("login.html", include_str!("../../templates/login.html")),
+            ("my_cases.html", include_str!("../../templates/my_cases.html")),
+            ("case.html", include_str!("../../templates/case.html")),
+            ("workbench.html", include_str!("../../templates/workbench.html")),
+            ("task.html", include_str!("../../templates/task.html")),
+            ("message.html", include_str!("../../templates/message.html")),
+        ];
+        for (name, source) in sources {
+            if let Err(error) = env.add_template(name, source) {
+                tracing::error!(template = name, %error, "template does not compile");
+            }
+        }
+        env.add_filter("urlencode", |value: String| {
+            percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC).to_string()
+        });
+        env
+    })
+}
+
+/// What every page knows about the request.
+pub(crate) struct Page {
+    pub user: Option<Account>,
+    pub csrf: String,
+    pub large_text: bool,
+    pub high_contrast: bool,
+    pub path: String,
+    /// A cookie to set with the response (the pre-session CSRF cookie).
+    pub set_cookie: Option<String>,
+}
+
+impl Page {
+    pub fn render(&self, template: &str, title: &str, data: JinjaValue) -> Response {
+        let user = self.user.as_ref().map(|account| {
+            context! { display_name => account.display_name, role => account.role.as_str(), department => account.department }
+        });
+        let mut classes = Vec::new();
+        if self.large_text {
+            classes.push("large");
+        }
+        if self.high_contrast {
+            classes.push("contrast");
+        }
+        let base = context! {
+            title => title,
+            user => user,
+            csrf => self.csrf,
+            large_text => self.large_text,
+            high_contrast => self.high_contrast,
+            display_class => classes.join(" "),
+            path => self.path,
+        };
+        let merged = context! { ..data, ..base };
+        let rendered = templates().get_template(template).and_then(|t| t.render(merged));
+        let mut response = match rendered {
+            Ok(html) => Html(html).into_response(),
+            Err(error) => {
+                tracing::error!(template, %error, "render failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    Html("<h1>系统繁忙，请稍后再试</h1>".to_owned()),
+                )
+                    .into_response()
+            }
+        };
+        if let Some(cookie) = &self.set_cookie
+            && let Ok(value) = HeaderValue::from_str(cookie)
+        {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+        response
+    }
+
+    pub fn message(&self, status: StatusCode, heading: &str, message: &str) -> Response {
+        let mut response = self.render(
+            "message.html",
+            heading,
+            context! { heading => heading, message => message },
+        );
+        *response.status_mut() = status;
+        response
+    }
+
+    pub fn not_found(&self) -> Response {
+        self.message(StatusCode::NOT_FOUND, "没有找到", "没有找到这个页面，或者您无权查看。")
+    }
+
+    pub fn check_csrf(&self, form: &BTreeMap<String, String>) -> Result<(), Response> {
+        let given = form.get("csrf").map(String::as_str).unwrap_or("");
+        if !self.csrf.is_empty() && constant_time_eq(given.as_bytes(), self.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(self.message(
+                StatusCode::FORBIDDEN,
+                "页面已过期",
+                "页面已过期或来源不明，请返回上一页刷新后重试。",
+            ))
+        }
+    }
+
+    /// Redirects to the login page, coming back here afterwards.
+    pub fn login_redirect(&self) -> Response {
+        let next = percent_encoding::utf8_percent_encode(&self.path, percent_encoding::NON_ALPHANUMERIC).to_string();
+        Redirect::to(&format!("/login?next={next}")).into_response()
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+fn csrf_for(secret: &str) -> String {
+    hex::encode(Sha256::digest(format!("csrf:{secret}").as_bytes()))[..32].to_owned()
+}
+
+/// Builds the page context: the session from its cookie, the CSRF token, display modes.
+pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> Page {
+    let display = cookie(headers, DISPLAY_COOKIE).unwrap_or("");
+    let mut page = Page {
+        user: None,
+        csrf: String::new(),
+        large_text: display.split('.').any(|m| m == "large"),
+        high_contrast: display.split('.').any(|m| m == "contrast"),
+        path: path.to_owned(),
+        set_cookie: None,
+    };
+    if let Some(token) =
+        cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        && let Ok(Some(account)) = state.store.session_account(&auth::token_hash(token), state.now()).await
+    {
+        page.user = Some(account);
+        page.csrf = csrf_for(token);
+        return page;
+    }
+    // Anonymous forms (login) use a double-submit cookie.
+    match cookie(headers, PRE_SESSION_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
+        Some(pre) => page.csrf = csrf_for(pre),
+        None => {
+            let mut bytes = [0u8; 16];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let pre = hex::encode(bytes);
+            page.csrf = csrf_for(&pre);
+            page.set_cookie = Some(format!("{PRE_SESSION_COOKIE}={pre}; Path=/; HttpOnly; SameSite=Strict"));
+        }
+    }
+    page
+}
+
+/// Beijing time for people.
+pub(crate) fn local_time(at: DateTime<Utc>) -> String {
+    (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A safe local redirect target: a path on this site, never another host.
+fn local_path(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+// ---------------------------------------------------------------- sessions
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    #[serde(default)]
+    next: String,
+}
+
+async fn login_page(State(state): Shared, headers: HeaderMap, Query(query): Query<LoginQuery>) -> Response {
+    let page = page(&state, &headers, "/login").await;
+    page.render(
+        "login.html",
+        "登录",
+        context! { next => local_path(&query.next), username => "" },
+    )
+}
+
+async fn login_submit(
+    State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/login").await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let username = form.get("username").cloned().unwrap_or_default();
+    let password = form.get("password").cloned().unwrap_or_default();
+    let next = local_path(form.get("next").map(String::as_str).unwrap_or("/")).to_owned();
+    let failed = |message: &str| {
+        let mut response = page.render(
+            "login.html",
+            "登录",
+            context! { next => next, username => username, error => message },
+        );
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+        response
+    };
+    if username.is_empty() || password.is_empty() {
+        return failed("请填写用户名和密码");
+    }
+    let account = match state.store.account_by_username(&username).await {
+        Ok(Some(account)) if username.len() <= 100 && auth::verify_password(&password, &account.password_hash) => {
+            account
+        }
+        Ok(_) => return failed("用户名或密码错误"),
+        Err(error) => {
+            tracing::error!(%error, "login lookup failed");
+            return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
+        }
+    };
+    let (token, hash) = auth::new_token();
+    let expires = state.now() + chrono::Duration::hours(auth::SESSION_HOURS);
+    if let Err(error) = state.store.create_session(&hash, &account.id, expires).await {
+        tracing::error!(%error, "session not stored");
+        return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
+    }
+    let _ = state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: account.id.clone(),
+            role: account.role,
+            department: account.department.clone(),
+            action: "login".into(),
+            case_id: None,
+            elements: String::new(),
+            purpose: "登录".into(),
+        })
+        .await;
+    let target = if next == "/" {
+        match account.role {
+            store::Role::Staff => "/workbench".to_owned(),
+            store::Role::Applicant => "/my/cases".to_owned(),
+            store::Role::Admin => "/".to_owned(),
+        }
+    } else {
+        next
+    };
+    let mut response = Redirect::to(&target).into_response();
+    let cookie = format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+        auth::SESSION_HOURS * 3600
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn logout(
+    State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/").await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        let _ = state.store.delete_session(&auth::token_hash(token)).await;
+    }
+    let mut response = Redirect::to("/").into_response();
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        HeaderValue::from_static("onething_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    response
+}
+
+#[derive(Deserialize)]
+struct DisplayQuery {
+    mode: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches large text or high contrast, remembered for a year.
+async fn display(headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Response {
+    let current = cookie(&headers, DISPLAY_COOKIE).unwrap_or("");
+    let mut large = current.split('.').any(|m| m == "large");
+    let mut contrast = current.split('.').any(|m| m == "contrast");
+    match query.mode.as_str() {
+        "large" => large = true,
+        "normal" => large = false,
+        "contrast" => contrast = true,
+        "normal-contrast" => contrast = false,
+        _ => {}
+    }
+    let mut modes = Vec::new();
+    if large {
+        modes.push("large");
+    }
+    if contrast {
+        modes.push("contrast");
+    }
+    let mut response = Redirect::to(local_path(&query.back)).into_response();
+    let cookie = format!(
+        "{DISPLAY_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        modes.join(".")
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.css"),
+    )
+        .into_response()
+}
+
+async fn script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../assets/app.js"),
+    )
+        .into_response()
+}
+
+/// Security headers on every response, pages and API alike.
+pub async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}

@@ -1,0 +1,674 @@
+//! The citizen portal: find a one-thing, answer the situation questions, read the
+//! one notice, fill the one form, follow the case and answer supplement requests.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use cases::{Case, CaseError, CaseId, Provenance, TaskState};
+use catalog::plan::FieldSource;
+use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
+use minijinja::context;
+use serde::Serialize;
+use store::{Inserted, Role};
+
+use super::{Page, Shared, local_time, page};
+use crate::AppState;
+
+/// Life stages to browse by, as the policy names them.
+const PERSON_STAGES: [&str; 10] = [
+    "出生", "教育", "就业", "生活", "置业", "出行", "就医", "救助", "养老", "身后",
+];
+const ENTERPRISE_STAGES: [&str; 4] = ["准入准营", "变更", "迁移", "注销"];
+
+#[derive(Serialize)]
+struct OneThingCard {
+    id: String,
+    name: String,
+    summary: String,
+}
+
+fn card(one: &OneThing) -> OneThingCard {
+    OneThingCard {
+        id: one.id.to_string(),
+        name: one.name.clone(),
+        summary: one.summary.clone(),
+    }
+}
+
+/// Scores a one-thing against words a person would type: its keywords, name,
+/// summary and item names.
+fn search_score(state: &AppState, one: &OneThing, query: &str) -> usize {
+    let query = query.trim();
+    if query.is_empty() {
+        return 0;
+    }
+    let mut score = 0;
+    for keyword in &one.keywords {
+        if query.contains(keyword.as_str()) || keyword.contains(query) {
+            score += 3;
+        }
+    }
+    if one.name.contains(query) {
+        score += 3;
+    }
+    if one.summary.contains(query) || one.life_stage == query {
+        score += 1;
+    }
+    for member in &one.members {
+        if state
+            .catalog
+            .items
+            .get(&member.item)
+            .is_some_and(|item| item.name.contains(query))
+        {
+            score += 1;
+        }
+    }
+    score
+}
+
+pub async fn home(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let q: String = query.get("q").map(|q| q.chars().take(50).collect()).unwrap_or_default();
+    let page = page(&state, &headers, "/").await;
+    let mut results: Vec<(usize, &OneThing)> = state
+        .catalog
+        .one_things
+        .values()
+        .map(|one| (search_score(&state, one, &q), one))
+        .filter(|(score, _)| *score > 0)
+        .collect();
+    results.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
+    let results: Vec<OneThingCard> = results.into_iter().map(|(_, one)| card(one)).collect();
+    let stage_list = |title: &str, applicant: &str, stages: &[&str]| {
+        let stages: Vec<_> = stages
+            .iter()
+            .map(|stage| {
+                let items: Vec<OneThingCard> = state
+                    .catalog
+                    .one_things
+                    .values()
+                    .filter(|one| one.life_stage == *stage && one.applicant == applicant)
+                    .map(card)
+                    .collect();
+                context! { name => stage, items => items }
+            })
+            .collect();
+        context! { title => title, stages => stages }
+    };
+    let stages = vec![
+        stage_list("个人办事（按人生阶段）", "自然人", &PERSON_STAGES),
+        stage_list("企业办事（按企业生命周期）", "法人", &ENTERPRISE_STAGES),
+    ];
+    page.render(
+        "home.html",
+        "首页",
+        context! { query => q, results => results, stages => stages },
+    )
+}
+
+fn one_thing_view(state: &AppState, one: &OneThing) -> minijinja::Value {
+    context! {
+        id => one.id.to_string(),
+        name => one.name,
+        summary => one.summary,
+        level => one.level.label_zh(),
+        batch => one.batch,
+        lead_name => state.catalog.department_name(&one.lead),
+        questions => one.questions,
+    }
+}
+
+pub async fn one_thing(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, &format!("/one-things/{id}")).await;
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    page.render(
+        "one_thing.html",
+        &one.name,
+        context! { one => one_thing_view(&state, one), answers => BTreeMap::<String, String>::new(), errors => Vec::<()>::new(), error_ids => Vec::<String>::new() },
+    )
+}
+
+/// The answers in a query or form, keeping only the one-thing's questions.
+fn answers_from(one: &OneThing, values: &BTreeMap<String, String>, prefix: &str) -> Answers {
+    one.questions
+        .iter()
+        .filter_map(|q| {
+            values
+                .get(&format!("{prefix}{}", q.id))
+                .map(|v| (q.id.clone(), v.clone()))
+        })
+        .collect()
+}
+
+fn today(state: &AppState) -> chrono::NaiveDate {
+    cases::china_date(state.now())
+}
+
+/// Computes the plan, or re-renders the questions with what is missing.
+fn plan_or_questions(state: &AppState, page: &Page, one: &OneThing, answers: &Answers) -> Result<Plan, Response> {
+    match catalog::compute_plan(
+        &state.catalog,
+        one,
+        answers,
+        &Holdings::default(),
+        today(state),
+        &state.calendar,
+    ) {
+        Ok(plan) => Ok(plan),
+        Err(catalog::PlanError::Answers(errors)) => {
+            let error_ids: Vec<String> = errors.iter().map(|e| e.question().to_owned()).collect();
+            let errors: Vec<_> = errors
+                .iter()
+                .map(|e| context! { question => e.question(), message => e.to_string() })
+                .collect();
+            let mut response = page.render(
+                "one_thing.html",
+                &one.name,
+                context! { one => one_thing_view(state, one), answers => answers, errors => errors, error_ids => error_ids },
+            );
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Err(response)
+        }
+        Err(error) => Err(page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "暂时无法计算办结日期",
+            &error.to_string(),
+        )),
+    }
+}
+
+pub async fn notice(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/one-things/{id}")).await;
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    let answers = answers_from(one, &query, "");
+    let plan = match plan_or_questions(&state, &page, one, &answers) {
+        Ok(plan) => plan,
+        Err(response) => return response,
+    };
+    let item_names: BTreeMap<String, String> = state
+        .catalog
+        .items
+        .iter()
+        .map(|(code, item)| (code.to_string(), item.name.clone()))
+        .collect();
+    page.render(
+        "notice.html",
+        &format!("{}：一次告知", plan.name),
+        context! { plan => plan, item_names => item_names },
+    )
+}
+
+#[derive(Serialize)]
+struct FieldView {
+    element: String,
+    anchor: String,
+    name: String,
+    value: String,
+    error: Option<String>,
+    hint: Option<&'static str>,
+    input_type: &'static str,
+    inputmode: Option<&'static str>,
+    autocomplete: Option<&'static str>,
+    kind: &'static str,
+    options: Option<Vec<String>>,
+    source_label: Option<String>,
+}
+
+fn anchor(element: &str) -> String {
+    element.replace('.', "-")
+}
+
+fn field_view(
+    state: &AppState,
+    element_id: &str,
+    value: String,
+    error: Option<String>,
+    source_label: Option<String>,
+) -> Option<FieldView> {
+    let element = state.catalog.elements.get(element_id)?;
+    let (input_type, inputmode, hint, options) = match &element.element_type {
+        ElementType::Date => ("date", None, Some("格式：年-月-日，例如 2026-02-10"), None),
+        ElementType::Phone => ("tel", Some("tel"), Some("11位手机号，或带区号的固定电话"), None),
+        ElementType::IdNumber => ("text", None, Some("18位，最后一位可能是X"), None),
+        ElementType::CreditCode => ("text", None, Some("18位统一社会信用代码"), None),
+        ElementType::Money => ("text", Some("decimal"), Some("单位：元，最多两位小数"), None),
+        ElementType::Integer => ("text", Some("numeric"), None, None),
+        ElementType::Boolean => ("text", None, None, Some(vec!["是".to_owned(), "否".to_owned()])),
+        ElementType::Choice(options) => ("text", None, None, Some(options.clone())),
+        ElementType::Text => ("text", None, None, None),
+    };
+    let autocomplete = match element_id {
+        "person.name" => Some("name"),
+        "person.phone" => Some("tel"),
+        "person.address" => Some("street-address"),
+        _ => None,
+    };
+    Some(FieldView {
+        element: element_id.to_owned(),
+        anchor: anchor(element_id),
+        name: element.name.clone(),
+        value,
+        error,
+        hint,
+        input_type,
+        inputmode,
+        autocomplete,
+        kind: element.element_type.name(),
+        options,
+        source_label,
+    })
+}
+
+/// Values known from the applicant's own account, with where they come from.
+fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
+    let mut values = BTreeMap::new();
+    if let Some(account) = &page.user
+        && account.role == Role::Applicant
+    {
+        values.insert("person.name", account.display_name.clone());
+        if let Some(id_number) = &account.id_number {
+            values.insert("person.id_number", id_number.clone());
+        }
+    }
+    values
+}
+
+fn render_apply(
+    state: &AppState,
+    page: &Page,
+    plan: &Plan,
+    submitted: Option<&BTreeMap<String, String>>,
+    issues: &[cases::FieldIssue],
+) -> Response {
+    let profile = profile_values(page);
+    let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
+    let mut groups = Vec::new();
+    let mut produced = Vec::new();
+    for group in &plan.form {
+        let mut fields = Vec::new();
+        for field in &group.fields {
+            if let FieldSource::ProducedBy { item } = &field.source {
+                let item_name = state
+                    .catalog
+                    .items
+                    .get(item)
+                    .map(|i| i.name.clone())
+                    .unwrap_or_default();
+                produced.push(context! { name => field.name, item_name => item_name });
+                continue;
+            }
+            let (value, source_label) = match submitted.and_then(|s| s.get(&field.element)) {
+                Some(value) => (value.clone(), None),
+                None => match profile.get(field.element.as_str()) {
+                    Some(value) => (value.clone(), Some("您的实名账户信息（可修改）".to_owned())),
+                    None => (String::new(), None),
+                },
+            };
+            let error = errors_by_field.get(field.element.as_str()).map(|m| (*m).to_owned());
+            if let Some(view) = field_view(state, &field.element, value, error, source_label) {
+                fields.push(view);
+            }
+        }
+        if !fields.is_empty() {
+            groups.push(context! { name => group.name, fields => fields });
+        }
+    }
+    let errors: Vec<_> = issues
+        .iter()
+        .map(|i| context! { anchor => anchor(&i.field), message => i.message })
+        .collect();
+    let status = if issues.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut response = page.render(
+        "apply.html",
+        &format!("{}：一表申请", plan.name),
+        context! { plan => plan, groups => groups, produced => produced, errors => errors },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn apply_form(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let query_string: String = query
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    let page = page(&state, &headers, &format!("/one-things/{id}/apply?{query_string}")).await;
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    match &page.user {
+        None => return page.login_redirect(),
+        Some(account) if account.role != Role::Applicant => {
+            return page.message(StatusCode::FORBIDDEN, "请以申请人身份登录", "工作人员请在工作台代办。");
+        }
+        Some(_) => {}
+    }
+    let answers = answers_from(one, &query, "");
+    match plan_or_questions(&state, &page, one, &answers) {
+        Ok(plan) => render_apply(&state, &page, &plan, None, &[]),
+        Err(response) => response,
+    }
+}
+
+pub async fn apply_submit(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/one-things/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    let account = match &page.user {
+        Some(account) if account.role == Role::Applicant => account.clone(),
+        Some(_) => return page.message(StatusCode::FORBIDDEN, "请以申请人身份登录", "工作人员请在工作台代办。"),
+        None => return page.login_redirect(),
+    };
+    let answers = answers_from(one, &form, "answer.");
+    let plan = match plan_or_questions(&state, &page, one, &answers) {
+        Ok(plan) => plan,
+        Err(response) => return response,
+    };
+    // Only the plan's fields go to the engine; empty inputs are "not given".
+    let values: BTreeMap<String, String> = plan
+        .form
+        .iter()
+        .flat_map(|g| &g.fields)
+        .filter(|f| !matches!(f.source, FieldSource::ProducedBy { .. }))
+        .filter_map(|f| {
+            form.get(&f.element)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (f.element.clone(), v.clone()))
+        })
+        .collect();
+    let now = state.now();
+    let case_id = match crate::api::new_case_id(&state) {
+        Ok(id) => id,
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    };
+    let outcome = match Case::create(
+        &state.catalog,
+        &state.calendar,
+        &plan,
+        case_id,
+        &account.id,
+        &values,
+        now,
+    ) {
+        Ok(outcome) => outcome,
+        Err(CaseError::Form(issues)) => return render_apply(&state, &page, &plan, Some(&form), &issues),
+        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法提交", &error.to_string()),
+    };
+    match state.store.insert_case(&outcome.case, &outcome.events, None).await {
+        Ok(Inserted::Created) => {
+            Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
+        }
+        Ok(_) | Err(_) => page.message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "系统繁忙",
+            "申请没有保存，请稍后重试。",
+        ),
+    }
+}
+
+pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/my/cases").await;
+    let Some(account) = &page.user else {
+        return page.login_redirect();
+    };
+    if account.role != Role::Applicant {
+        return page.message(StatusCode::FORBIDDEN, "仅限申请人", "工作人员请使用工作台。");
+    }
+    let cases = match state.store.cases_of_applicant(&account.id).await {
+        Ok(cases) => cases,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    let rows: Vec<_> = cases
+        .iter()
+        .map(|c| {
+            let label = match c.state.as_str() {
+                "in_progress" => "办理中",
+                "awaiting_supplement" => "待补正",
+                "completed" => "已办结",
+                _ => "办结（部分不予办理）",
+            };
+            context! { id => c.id.to_string(), one_thing_name => c.one_thing_name, state_label => label, promised_date => c.promised_date.to_string() }
+        })
+        .collect();
+    page.render("my_cases.html", "我的办件", context! { cases => rows })
+}
+
+/// Loads an applicant's own case; anyone else gets "not found".
+async fn own_case(state: &AppState, page: &Page, id: &str) -> Result<(Case, i64), Response> {
+    let Some(account) = &page.user else {
+        return Err(page.login_redirect());
+    };
+    let Ok(case_id) = CaseId::parse(id) else {
+        return Err(page.not_found());
+    };
+    match state.store.load_case(&case_id).await {
+        Ok(Some(versioned)) if versioned.case.applicant == account.id => Ok((versioned.case, versioned.version)),
+        Ok(_) => Err(page.not_found()),
+        Err(error) => Err(page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string())),
+    }
+}
+
+pub(crate) fn task_views(state: &AppState, case: &Case, only_department: Option<&str>) -> Vec<minijinja::Value> {
+    case.tasks
+        .iter()
+        .filter(|t| only_department.is_none_or(|d| t.department == d))
+        .map(|t| {
+            let waiting: Vec<String> = t
+                .after
+                .iter()
+                .filter_map(|code| case.task(code))
+                .filter(|dep| dep.state != TaskState::Approved)
+                .map(|dep| dep.name.clone())
+                .collect();
+            context! {
+                item => t.item.to_string(),
+                name => t.name,
+                department_name => state.catalog.department_name(&t.department),
+                state => t.state.as_str(),
+                state_label => t.state.label_zh(),
+                deadline => t.deadline.map(|d| d.to_string()),
+                waiting_names => waiting,
+                rejection_reason => t.rejection_reason,
+            }
+        })
+        .collect()
+}
+
+async fn render_case(
+    state: &AppState,
+    page: &Page,
+    case: &Case,
+    issues: &[cases::FieldIssue],
+    submitted: Option<&BTreeMap<String, String>>,
+    clear_draft: Option<&str>,
+) -> Response {
+    let events = state.store.case_events(&case.id).await.unwrap_or_default();
+    let events: Vec<_> = events
+        .iter()
+        .map(|e| {
+            context! {
+                at_local => local_time(e.event.at),
+                label => e.event.transition.label_zh(),
+                item_name => e.event.item.as_ref().and_then(|code| case.task(code)).map(|t| t.name.clone()),
+                note => e.event.note,
+            }
+        })
+        .collect();
+    let requests: Vec<_> = case
+        .supplement_requests()
+        .into_iter()
+        .map(|r| context! { name => r.name, department_name => state.catalog.department_name(&r.department), reasons => r.reasons })
+        .collect();
+    let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
+    let editable: Vec<_> = case
+        .form
+        .iter()
+        .filter(|(_, v)| !matches!(v.provenance, Provenance::ProducedBy { .. }))
+        .filter_map(|(element, value)| {
+            let shown = submitted
+                .and_then(|s| s.get(element))
+                .cloned()
+                .unwrap_or_else(|| value.value.clone());
+            let error = errors_by_field.get(element.as_str()).map(|m| (*m).to_owned());
+            field_view(state, element, shown, error, None)
+        })
+        .collect();
+    let errors: Vec<_> = issues
+        .iter()
+        .map(|i| context! { anchor => anchor(&i.field), message => i.message })
+        .collect();
+    let view = context! {
+        id => case.id.to_string(),
+        one_thing_name => case.one_thing_name,
+        state_label => case.state().label_zh(),
+        submitted_at_local => local_time(case.submitted_at),
+        promised_date => case.promised_date.to_string(),
+        supplement_requests => requests,
+        tasks => task_views(state, case, None),
+    };
+    let _ = state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+            role: Role::Applicant,
+            department: None,
+            action: "read_case".into(),
+            case_id: Some(case.id.to_string()),
+            elements: case.form.keys().cloned().collect::<Vec<_>>().join(","),
+            purpose: "申请人查看本人办件".into(),
+        })
+        .await;
+    let status = if issues.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let note = submitted.and_then(|s| s.get("note")).cloned().unwrap_or_default();
+    let mut response = page.render(
+        "case.html",
+        &case.one_thing_name,
+        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")) },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn my_case(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/my/cases/{id}")).await;
+    let (case, _) = match own_case(&state, &page, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let submitted = query
+        .get("submitted")
+        .filter(|s| state.catalog.one_thing(s).is_some())
+        .cloned();
+    render_case(&state, &page, &case, &[], None, submitted.as_deref()).await
+}
+
+pub async fn answer_supplement(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/my/cases/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let actor = cases::Actor::Applicant {
+        account: account.id.clone(),
+    };
+    for _ in 0..8 {
+        let (case, version) = match own_case(&state, &page, &id).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+        // Only fields the applicant changed are corrections.
+        let corrections: BTreeMap<String, String> = case
+            .form
+            .iter()
+            .filter(|(_, v)| !matches!(v.provenance, Provenance::ProducedBy { .. }))
+            .filter_map(|(element, v)| {
+                form.get(element)
+                    .filter(|new| new.trim() != v.value)
+                    .map(|new| (element.clone(), new.clone()))
+            })
+            .collect();
+        let note = form.get("note").cloned().unwrap_or_default();
+        let outcome = match case.answer_supplement(
+            &state.catalog,
+            &state.calendar,
+            &actor,
+            &corrections,
+            &note,
+            state.now(),
+        ) {
+            Ok(outcome) => outcome,
+            Err(CaseError::Form(issues)) => return render_case(&state, &page, &case, &issues, Some(&form), None).await,
+            Err(error) => {
+                let issue = cases::FieldIssue {
+                    field: "note".into(),
+                    code: error.code().into(),
+                    message: error.to_string(),
+                };
+                return render_case(&state, &page, &case, &[issue], Some(&form), None).await;
+            }
+        };
+        match state.store.update_case(&outcome.case, version, &outcome.events).await {
+            Ok(store::Updated::Written(_)) => return Redirect::to(&format!("/my/cases/{id}")).into_response(),
+            Ok(store::Updated::Conflict) => continue,
+            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        }
+    }
+    page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
+}

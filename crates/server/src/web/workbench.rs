@@ -1,0 +1,358 @@
+//! The department workbench: the queue by deadline, one task with the data its item
+//! needs, and the actions accept, request supplement, approve with outputs, reject.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use cases::{Action, Case, CaseError, CaseId, FieldIssue, Provenance};
+use chrono::NaiveDate;
+use ids::ItemCode;
+use minijinja::context;
+use store::Role;
+
+use super::{Page, Shared, page};
+use crate::AppState;
+
+/// How close a task is to its deadline. "Due soon" is the last 40% of its time.
+fn urgency(
+    state: &AppState,
+    dispatched_on: Option<NaiveDate>,
+    deadline: Option<NaiveDate>,
+) -> (&'static str, &'static str) {
+    let (Some(dispatched_on), Some(deadline)) = (dispatched_on, deadline) else {
+        return ("normal", "正常");
+    };
+    let today = cases::china_date(state.now());
+    if today > deadline {
+        return ("overdue", "已逾期");
+    }
+    let total = state.calendar.working_days_between(dispatched_on, deadline);
+    let left = state.calendar.working_days_between(today, deadline);
+    match (total, left) {
+        (Ok(total), Ok(left)) if left * 10 <= total * 4 => ("due_soon", "临近期限"),
+        (Ok(_), Ok(_)) => ("normal", "正常"),
+        _ => ("normal", "期限待核"),
+    }
+}
+
+fn staff_department(page: &Page) -> Option<String> {
+    page.user
+        .as_ref()
+        .filter(|a| a.role == Role::Staff)
+        .and_then(|a| a.department.clone())
+}
+
+pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/workbench").await;
+    if page.user.is_none() {
+        return page.login_redirect();
+    }
+    let Some(department) = staff_department(&page) else {
+        return page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "申请人请前往“我的办件”。");
+    };
+    let entries = match state.store.department_queue(&department).await {
+        Ok(entries) => entries,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    let mut overdue = 0;
+    let mut due_soon = 0;
+    let tasks: Vec<_> = entries
+        .iter()
+        .map(|entry| {
+            let (code, label) = urgency(&state, entry.dispatched_on, entry.deadline);
+            match code {
+                "overdue" => overdue += 1,
+                "due_soon" => due_soon += 1,
+                _ => {}
+            }
+            let state_label = match entry.state.as_str() {
+                "dispatched" => "待受理",
+                "accepted" => "办理中",
+                "supplement_requested" => "待申请人补正",
+                other => other,
+            };
+            context! {
+                case_id => entry.case_id.to_string(),
+                item => entry.item,
+                name => entry.name,
+                one_thing_name => entry.one_thing_name,
+                deadline => entry.deadline.map(|d| d.to_string()),
+                urgency => code,
+                urgency_label => label,
+                state_label => state_label,
+            }
+        })
+        .collect();
+    let _ = state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+            role: Role::Staff,
+            department: Some(department.clone()),
+            action: "read_queue".into(),
+            case_id: None,
+            elements: String::new(),
+            purpose: "部门办理本部门事项".into(),
+        })
+        .await;
+    page.render(
+        "workbench.html",
+        "工作台",
+        context! { department_name => state.catalog.department_name(&department), tasks => tasks, overdue => overdue, due_soon => due_soon },
+    )
+}
+
+/// Loads a case and one of the staff member's own department's tasks in it; any
+/// other task or case is "not found", even by a typed URL.
+async fn own_task(
+    state: &AppState,
+    page: &Page,
+    id: &str,
+    item: &str,
+) -> Result<(Case, i64, ItemCode, String), Response> {
+    if page.user.is_none() {
+        return Err(page.login_redirect());
+    }
+    let Some(department) = staff_department(page) else {
+        return Err(page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "申请人请前往“我的办件”。"));
+    };
+    let (Ok(case_id), Ok(item)) = (CaseId::parse(id), ItemCode::parse(item)) else {
+        return Err(page.not_found());
+    };
+    match state.store.load_case(&case_id).await {
+        Ok(Some(versioned)) if versioned.case.task(&item).is_some_and(|t| t.department == department) => {
+            Ok((versioned.case, versioned.version, item, department))
+        }
+        Ok(_) => Err(page.not_found()),
+        Err(error) => Err(page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string())),
+    }
+}
+
+async fn render_task(
+    state: &AppState,
+    page: &Page,
+    case: &Case,
+    item: &ItemCode,
+    issues: &[FieldIssue],
+    submitted: Option<&BTreeMap<String, String>>,
+) -> Response {
+    let Some(task) = case.task(item) else {
+        return page.not_found();
+    };
+    let Some(catalog_item) = state.catalog.items.get(item) else {
+        return page.not_found();
+    };
+    let fields: Vec<_> = catalog_item
+        .fields
+        .iter()
+        .filter_map(|element| {
+            let definition = state.catalog.elements.get(element)?;
+            let (value, source) = match case.form.get(element) {
+                Some(v) => {
+                    let source = match &v.provenance {
+                        Provenance::Typed => None,
+                        Provenance::Supplemented => Some("申请人补正".to_owned()),
+                        Provenance::ProducedBy { item } => Some(format!(
+                            "由“{}”办结生成",
+                            state
+                                .catalog
+                                .items
+                                .get(item)
+                                .map(|i| i.name.as_str())
+                                .unwrap_or(item.as_str())
+                        )),
+                    };
+                    (v.value.clone(), source)
+                }
+                None => ("（尚未产生）".to_owned(), None),
+            };
+            Some(context! { name => definition.name, value => value, source => source })
+        })
+        .collect();
+    let materials: Vec<String> = catalog_item
+        .materials
+        .iter()
+        .filter(|m| case.materials.contains(m))
+        .filter_map(|m| state.catalog.materials.get(m).map(|m| m.name.clone()))
+        .collect();
+    let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
+    let outputs: Vec<_> = catalog_item
+        .outputs
+        .elements
+        .iter()
+        .filter_map(|element| {
+            let definition = state.catalog.elements.get(element)?;
+            Some(context! {
+                element => element,
+                anchor => element.replace('.', "-"),
+                name => definition.name,
+                value => submitted.and_then(|s| s.get(element)).cloned().unwrap_or_default(),
+                error => errors_by_field.get(element.as_str()).map(|m| (*m).to_owned()),
+            })
+        })
+        .collect();
+    let errors: Vec<_> = issues
+        .iter()
+        .map(|i| {
+            let anchor = catalog_item
+                .outputs
+                .elements
+                .contains(&i.field)
+                .then(|| i.field.replace('.', "-"));
+            context! { anchor => anchor, message => i.message }
+        })
+        .collect();
+    let (urgency_code, urgency_label) = urgency(state, task.dispatched_on, task.deadline);
+    let waiting: Vec<String> = task
+        .after
+        .iter()
+        .filter_map(|code| case.task(code))
+        .filter(|dep| dep.state != cases::TaskState::Approved)
+        .map(|dep| dep.name.clone())
+        .collect();
+    let task_view = context! {
+        item => task.item.to_string(),
+        name => task.name,
+        state => task.state.as_str(),
+        state_label => task.state.label_zh(),
+        deadline => task.deadline.map(|d| d.to_string()),
+        urgency => urgency_code,
+        urgency_label => urgency_label,
+        waiting_names => waiting,
+    };
+    let account = page.user.as_ref();
+    let _ = state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: account.map(|a| a.id.clone()).unwrap_or_default(),
+            role: Role::Staff,
+            department: account.and_then(|a| a.department.clone()),
+            action: "read_task".into(),
+            case_id: Some(case.id.to_string()),
+            elements: catalog_item.fields.join(","),
+            purpose: format!("办理“{}”", task.name),
+        })
+        .await;
+    let status = if issues.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
+    let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
+    let mut response = page.render(
+        "task.html",
+        &task.name,
+        context! {
+            case => context! { id => case.id.to_string(), one_thing_name => case.one_thing_name },
+            task => task_view, fields => fields, materials => materials, outputs => outputs,
+            errors => errors, reasons => reasons, reason => reason,
+        },
+    );
+    *response.status_mut() = status;
+    response
+}
+
+pub async fn task_page(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/cases/{id}/tasks/{item}")).await;
+    match own_task(&state, &page, &id, &item).await {
+        Ok((case, _, item, _)) => render_task(&state, &page, &case, &item, &[], None).await,
+        Err(response) => response,
+    }
+}
+
+pub async fn task_action(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path((id, item, action)): Path<(String, String, String)>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/cases/{id}/tasks/{item}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    for _ in 0..8 {
+        let (case, version, code, department) = match own_task(&state, &page, &id, &item).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+        let action_value = match action.as_str() {
+            "accept" => Action::Accept,
+            "request-supplement" => Action::RequestSupplement {
+                reasons: form
+                    .get("reasons")
+                    .map(|r| {
+                        r.lines()
+                            .map(str::trim)
+                            .filter(|l| !l.is_empty())
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            },
+            "approve" => {
+                let declared = state
+                    .catalog
+                    .items
+                    .get(&code)
+                    .map(|i| i.outputs.elements.clone())
+                    .unwrap_or_default();
+                Action::Approve {
+                    outputs: declared
+                        .iter()
+                        .filter_map(|e| {
+                            form.get(e)
+                                .filter(|v| !v.trim().is_empty())
+                                .map(|v| (e.clone(), v.clone()))
+                        })
+                        .collect(),
+                }
+            }
+            "reject" => Action::Reject {
+                reason: form.get("reason").cloned().unwrap_or_default(),
+            },
+            _ => return page.not_found(),
+        };
+        let actor = cases::Actor::Staff {
+            account: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+            department,
+        };
+        let outcome = match case.act(
+            &state.catalog,
+            &state.calendar,
+            &actor,
+            &code,
+            action_value,
+            state.now(),
+        ) {
+            Ok(outcome) => outcome,
+            Err(CaseError::Form(issues)) => {
+                return render_task(&state, &page, &case, &code, &issues, Some(&form)).await;
+            }
+            Err(error) => {
+                let issue = FieldIssue {
+                    field: String::new(),
+                    code: error.code().into(),
+                    message: error.to_string(),
+                };
+                return render_task(&state, &page, &case, &code, &[issue], Some(&form)).await;
+            }
+        };
+        match state.store.update_case(&outcome.case, version, &outcome.events).await {
+            Ok(store::Updated::Written(_)) => {
+                return Redirect::to(&format!("/workbench/cases/{id}/tasks/{item}")).into_response();
+            }
+            Ok(store::Updated::Conflict) => continue,
+            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        }
+    }
+    page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
+}

@@ -1,0 +1,238 @@
+//! The web security baseline, over HTTP: security headers, session cookie flags,
+//! CSRF tokens on forms, no open redirects, and pages that check ownership.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, LOCATION, SET_COOKIE};
+use server::AppState;
+
+struct Site {
+    base: String,
+    client: reqwest::Client,
+    store: Arc<dyn store::Store>,
+}
+
+async fn spawn() -> Site {
+    let path = std::env::temp_dir().join(format!("onething-web-{}-{}.db", std::process::id(), rand_suffix()));
+    let store: Arc<dyn store::Store> = Arc::new(store::SqliteStore::open(&path).await.unwrap());
+    store.migrate().await.unwrap();
+    let state = Arc::new(AppState::new(
+        store.clone(),
+        Arc::new(testkit::catalog()),
+        Arc::new(testkit::calendar()),
+    ));
+    server::seed_demo_accounts(&state).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await });
+    Site {
+        base: format!("http://{address}"),
+        // No redirects followed: the tests look at them.
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        store,
+    }
+}
+
+fn rand_suffix() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<String> {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect()
+}
+
+fn cookie_value(set_cookie: &str) -> String {
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+/// The hidden CSRF field of the first form on a page.
+fn csrf_field(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+    html[start..start + 32].to_owned()
+}
+
+/// Logs in through the login form; returns the session cookie pair.
+async fn login(site: &Site, username: &str, next: &str) -> (String, String) {
+    let page = site.client.get(format!("{}/login", site.base)).send().await.unwrap();
+    let pre = cookie_value(&cookies(page.headers())[0]);
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let response = site
+        .client
+        .post(format!("{}/login", site.base))
+        .header("cookie", &pre)
+        .form(&[
+            ("username", username),
+            ("password", server::auth::DEMO_PASSWORD),
+            ("csrf", &csrf),
+            ("next", next),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()[LOCATION].to_str().unwrap().to_owned();
+    let session = cookies(response.headers())
+        .into_iter()
+        .find(|c| c.starts_with("onething_session="))
+        .unwrap();
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    (cookie_value(&session), location)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_and_api_carry_security_headers() {
+    let site = spawn().await;
+    for path in [
+        "/",
+        "/one-things/newborn",
+        "/api/v1/catalog/one-things",
+        "/no-such-page",
+    ] {
+        let response = site.client.get(format!("{}{path}", site.base)).send().await.unwrap();
+        let headers = response.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_without_its_csrf_token_is_refused_and_stores_nothing() {
+    let site = spawn().await;
+    let (session, _) = login(&site, "zhangsan", "/").await;
+    let response = site
+        .client
+        .post(format!("{}/one-things/newborn/apply", site.base))
+        .header("cookie", &session)
+        .form(&[
+            ("csrf", "00000000000000000000000000000000"),
+            ("answer.hukou_local", "no"),
+            ("answer.parents_married", "no"),
+            ("answer.insure_child", "no"),
+            ("answer.maternity_claim", "no"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.text().await.unwrap().contains("页面已过期"));
+    assert!(
+        site.store
+            .cases_of_applicant("applicant-zhangsan")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Logging out needs the token too.
+    let response = site
+        .client
+        .post(format!("{}/logout", site.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(response.status(), StatusCode::SEE_OTHER);
+    let page = site
+        .client
+        .get(format!("{}/my/cases", site.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "still logged in");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_never_redirects_to_another_site() {
+    let site = spawn().await;
+    let (_, location) = login(&site, "zhangsan", "//evil.example/steal").await;
+    assert_eq!(location, "/my/cases");
+    let (_, location) = login(&site, "zhangsan", "/one-things/newborn").await;
+    assert_eq!(location, "/one-things/newborn");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_need_the_right_person() {
+    let site = spawn().await;
+    // Not logged in: sent to the login page, coming back afterwards.
+    let response = site.client.get(format!("{}/my/cases", site.base)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=")
+    );
+    // An applicant is not staff.
+    let (session, _) = login(&site, "zhangsan", "/").await;
+    let response = site
+        .client
+        .get(format!("{}/workbench", site.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    // A case that is not yours, or does not exist, is not found.
+    let response = site
+        .client
+        .get(format!("{}/my/cases/YJS20261122ABCDEFGH", site.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn display_modes_are_remembered_in_a_cookie() {
+    let site = spawn().await;
+    let response = site
+        .client
+        .get(format!("{}/display?mode=large&back=%2Fmy%2Fcases", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[LOCATION], "/my/cases");
+    let cookie = cookie_value(&cookies(response.headers())[0]);
+    assert_eq!(cookie, "onething_display=large");
+    let page = site
+        .client
+        .get(format!("{}/", site.base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        page.text()
+            .await
+            .unwrap()
+            .contains("<html lang=\"zh-CN\" class=\"large\">")
+    );
+    // A foreign "back" address is not followed.
+    let response = site
+        .client
+        .get(format!("{}/display?mode=contrast&back=https://evil.example", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[LOCATION], "/");
+}

@@ -1,0 +1,209 @@
+// The applicant's and the departments' journeys in a real Chromium: 新生儿出生 from
+// the portal search to submission, every department's work in the workbench with a
+// supplement round trip, the case completing, access limited by department (by URL
+// too), the same form without JavaScript, axe-core on every main page in both
+// display modes, and screenshots at phone and desktop sizes.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launch, login, seriousViolations, screenshots, fillForm } from '../lib.js';
+
+let server;
+let browser;
+before(async () => { server = await startServer(); browser = await launch(); });
+after(async () => { await browser?.close(); await server?.stop(); });
+
+const ANSWERS = { hukou_local: '是', parents_married: '是', insure_child: '是', maternity_claim: '是' };
+const OUTPUTS = {
+  'child.birth_cert_no': 'Q440312345',
+  'child.id_number': '110105202602100016',
+  'child.medical_insurance_no': 'YB2026000001',
+};
+// Which department does which newborn item, in an order the dependencies allow.
+const DEPARTMENT_ORDER = [
+  ['staff-wj', '出生医学证明首次签发'],
+  ['staff-jk', '预防接种证办理'],
+  ['staff-wj', '生育登记'],
+  ['staff-ga', '出生登记（户口登记）'],
+  ['staff-yb', '生育医疗费用报销'],
+  ['staff-yb', '城乡居民医保参保登记'],
+  ['staff-rs', '社会保障卡申领'],
+  ['staff-sw', '城乡居民医保缴费'],
+];
+
+async function checkAxe(page, label) {
+  const violations = await seriousViolations(page);
+  assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 1)}`);
+}
+
+/** From the home page search to the applied form; returns the case number. */
+async function applyForNewborn(page, base, { withErrorRound }) {
+  await page.goto(`${base}/`);
+  await page.getByLabel('您想办什么事？').fill('生孩子');
+  await page.getByRole('button', { name: '搜索' }).click();
+  await page.getByRole('link', { name: '新生儿出生一件事' }).first().click();
+  for (const [question, label] of Object.entries(ANSWERS)) {
+    await page.locator(`fieldset#q-${question}`).getByLabel(label, { exact: true }).check();
+  }
+  await page.getByRole('button', { name: '查看一次告知' }).click();
+  await assert.doesNotReject(page.getByText(/少交 \d+ 份材料/).waitFor());
+  await page.getByRole('button', { name: '开始申请（一张表）' }).click();
+  if (page.url().includes('/login')) {
+    await page.getByLabel('用户名').fill('zhangsan');
+    await page.getByLabel('密码').fill('demo-2026');
+    await page.getByRole('button', { name: '登录' }).click();
+  }
+  await page.waitForURL(/\/apply/);
+  // Prefilled from the applicant's own account, marked with its source.
+  assert.equal(await page.locator('input[name="person.id_number"]').inputValue(), '11010519491231002X');
+  await fillForm(page, 'form.apply');
+  if (withErrorRound) {
+    await page.locator('input[name="mother.id_number"]').fill('110105194912310021');
+    await page.getByRole('button', { name: '提交申请' }).click();
+    const summary = page.locator('#error-summary');
+    await summary.waitFor();
+    assert.match(await summary.innerText(), /校验码/);
+    assert.match(await page.locator('#f-mother-id_number-error').innerText(), /校验码/);
+    // What the user typed is kept.
+    assert.equal(await page.locator('input[name="child.name"]').inputValue() !== '', true);
+    await page.locator('input[name="mother.id_number"]').fill('11010519491231002X');
+  }
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await page.waitForURL(/\/my\/cases\/YJS/);
+  const number = (await page.locator('dl.receipt dd strong').first().innerText()).trim();
+  assert.match(number, /^YJS\d{8}[0-9A-Z]{8}$/);
+  return number;
+}
+
+async function openTask(page, base, taskName, caseNumber) {
+  await page.goto(`${base}/workbench`);
+  const row = page.locator('tr', { hasText: caseNumber }).filter({ hasText: taskName });
+  await row.getByRole('link', { name: taskName }).click();
+  await page.waitForURL(/\/workbench\/cases\//);
+}
+
+test('an applicant does 新生儿出生 and every department works it to completion', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const applicant = await context.newPage();
+  const caseNumber = await applyForNewborn(applicant, server.base, { withErrorRound: true });
+  await screenshots(applicant, 'receipt');
+
+  const staffContext = await browser.newContext();
+  const staff = await staffContext.newPage();
+  let current = '';
+  let supplementDone = false;
+  for (const [username, taskName] of DEPARTMENT_ORDER) {
+    if (username !== current) {
+      await staffContext.clearCookies();
+      await login(staff, server.base, username);
+      current = username;
+    }
+    await openTask(staff, server.base, taskName, caseNumber);
+    await staff.getByRole('button', { name: '受理' }).click();
+    await staff.waitForLoadState('load');
+    if (taskName === '城乡居民医保参保登记' && !supplementDone) {
+      await staff.getByLabel(/补正理由/).fill('请核对通讯地址，需写明门牌号');
+      await staff.getByRole('button', { name: '要求补正' }).click();
+      await staff.waitForLoadState('load');
+      // The applicant sees one combined list and answers on the same page.
+      await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
+      assert.match(await applicant.locator('.supplement').innerText(), /门牌号/);
+      await applicant.locator('input[name="person.address"]').fill('北京市东城区东四十条1号');
+      await applicant.getByLabel('补正说明').fill('已补充门牌号');
+      await applicant.getByRole('button', { name: '提交补正' }).click();
+      await applicant.waitForLoadState('load');
+      assert.equal(await applicant.locator('.supplement').count(), 0);
+      supplementDone = true;
+      await openTask(staff, server.base, taskName, caseNumber);
+    }
+    for (const [element, value] of Object.entries(OUTPUTS)) {
+      const input = staff.locator(`input[name="${element}"]`);
+      if (await input.count()) { await input.fill(value); }
+    }
+    await staff.getByRole('button', { name: '办结', exact: true }).click();
+    await staff.waitForLoadState('load');
+    assert.match(await staff.locator('dl.receipt').innerText(), /已办结/, `${taskName} approved`);
+  }
+  await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
+  assert.match(await applicant.locator('dl.receipt').innerText(), /已办结/);
+  assert.equal(await applicant.locator('.timeline .tag', { hasText: '已办结' }).count(), 8);
+  await screenshots(applicant, 'case-completed');
+  assert.ok(supplementDone);
+  await context.close();
+  await staffContext.close();
+});
+
+test('a staff member cannot open another department\'s task, even by URL', async () => {
+  const context = await browser.newContext();
+  const applicant = await context.newPage();
+  const caseNumber = await applyForNewborn(applicant, server.base, { withErrorRound: false });
+  await context.clearCookies();
+  const page = await context.newPage();
+  await login(page, server.base, 'staff-ga');
+  const response = await page.goto(`${server.base}/workbench/cases/${caseNumber}/tasks/GG00101001`);
+  assert.equal(response.status(), 404);
+  assert.match(await page.locator('h1').innerText(), /没有找到/);
+  // Nor the applicant's own case page.
+  const mine = await page.goto(`${server.base}/my/cases/${caseNumber}`);
+  assert.equal(mine.status(), 404);
+  await context.close();
+});
+
+test('the same form works with JavaScript disabled', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const caseNumber = await applyForNewborn(page, server.base, { withErrorRound: true });
+  assert.match(caseNumber, /^YJS/);
+  await context.close();
+});
+
+test('main pages have no serious accessibility violations in either display mode, and are photographed', async () => {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+  const page = await context.newPage();
+  const base = server.base;
+  const visit = async (name, url) => {
+    await page.goto(`${base}${url}`);
+    await checkAxe(page, `${name} (standard)`);
+    await screenshots(page, name);
+  };
+  const caseNumber = await applyForNewborn(page, base, { withErrorRound: false });
+  const pages = [
+    ['home', '/'],
+    ['search', '/?q=' + encodeURIComponent('开饭店')],
+    ['one-thing', '/one-things/newborn'],
+    ['notice', '/one-things/newborn/notice?hukou_local=yes&parents_married=yes&insure_child=yes&maternity_claim=yes'],
+    ['apply', '/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no'],
+    ['my-cases', '/my/cases'],
+    ['case', `/my/cases/${caseNumber}`],
+  ];
+  for (const [name, url] of pages) { await visit(name, url); }
+  // The form with errors.
+  await page.goto(`${base}/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no`);
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await page.locator('#error-summary').waitFor();
+  await checkAxe(page, 'apply with errors');
+  await screenshots(page, 'apply-errors');
+  // Large text and high contrast, switched from the page and remembered.
+  await page.goto(`${base}/`);
+  await page.getByRole('link', { name: '大字模式' }).click();
+  await page.getByRole('link', { name: '高对比度' }).click();
+  assert.match(await page.locator('html').getAttribute('class'), /large/);
+  assert.match(await page.locator('html').getAttribute('class'), /contrast/);
+  for (const [name, url] of pages) {
+    await page.goto(`${base}${url}`);
+    assert.match(await page.locator('html').getAttribute('class'), /contrast/, 'the mode is remembered');
+    await checkAxe(page, `${name} (large, high contrast)`);
+  }
+  await screenshots(page, 'case-large-contrast');
+  // The workbench.
+  await context.clearCookies();
+  await login(page, base, 'staff-wj');
+  await page.goto(`${base}/workbench`);
+  await checkAxe(page, 'workbench');
+  await screenshots(page, 'workbench');
+  await page.locator('table.queue a').first().click();
+  await checkAxe(page, 'task');
+  await screenshots(page, 'task');
+  await page.goto(`${base}/login`);
+  await checkAxe(page, 'login');
+  await context.close();
+});

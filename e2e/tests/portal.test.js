@@ -203,6 +203,19 @@ test('main pages have no serious accessibility violations in either display mode
   await page.locator('table.queue a').first().click();
   await checkAxe(page, 'task');
   await screenshots(page, 'task');
+  // The admin's view of the catalog as designed and of the live cases.
+  await context.clearCookies();
+  await login(page, base, 'admin');
+  await page.goto(`${base}/admin`);
+  await checkAxe(page, 'admin catalog');
+  await screenshots(page, 'admin');
+  await page.getByRole('link', { name: '新生儿出生一件事' }).click();
+  assert.equal(await page.locator('figure svg rect').count(), 8, 'one box per newborn item');
+  await checkAxe(page, 'admin one-thing');
+  await screenshots(page, 'admin-one-thing');
+  await page.goto(`${base}/admin/cases?one_thing=newborn&state=in_progress`);
+  assert.ok((await page.locator('tbody tr').count()) >= 1, 'the case submitted above is listed');
+  await checkAxe(page, 'admin cases');
   await page.goto(`${base}/login`);
   await checkAxe(page, 'login');
   await context.close();

@@ -9,6 +9,7 @@
 // the response is built once per request, so its size on the stack does not matter.
 #![allow(clippy::result_large_err)]
 
+mod admin;
 mod portal;
 mod workbench;
 
@@ -57,6 +58,9 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/workbench/cases/{id}/tasks/{item}/{action}",
             post(workbench::task_action),
         )
+        .route("/admin", get(admin::overview))
+        .route("/admin/one-things/{id}", get(admin::one_thing))
+        .route("/admin/cases", get(admin::cases))
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/app.js", get(script))
 }
@@ -67,7 +71,13 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 11] = [
+        let sources: [(&str, &str); 14] = [
+            ("admin.html", include_str!("../../templates/admin.html")),
+            (
+                "admin_one_thing.html",
+                include_str!("../../templates/admin_one_thing.html"),
+            ),
+            ("admin_cases.html", include_str!("../../templates/admin_cases.html")),
             ("base.html", include_str!("../../templates/base.html")),
             ("home.html", include_str!("../../templates/home.html")),
             ("one_thing.html", include_str!("../../templates/one_thing.html")),

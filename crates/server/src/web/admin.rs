@@ -1,0 +1,253 @@
+//! Admin pages: each one-thing as designed (members, conditions, the dependency
+//! diagram, 四减) and the live case list with filters.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use catalog::{Answers, Holdings, OneThing, Plan};
+use ids::ItemCode;
+use minijinja::context;
+use store::Role;
+
+use super::{Page, Shared, local_time, page};
+use crate::AppState;
+
+fn require_admin(page: &Page) -> Result<(), Response> {
+    match &page.user {
+        None => Err(page.login_redirect()),
+        Some(account) if account.role == Role::Admin => Ok(()),
+        Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限管理员", "此页面仅对管理员和督查人员开放。")),
+    }
+}
+
+/// The plan in which the most items apply: the one-thing "as designed".
+fn fullest_plan(state: &AppState, one: &OneThing) -> Option<Plan> {
+    let combinations: usize = one.questions.iter().map(|q| q.options.len().max(1)).product();
+    let start = cases::china_date(state.now());
+    let mut best: Option<Plan> = None;
+    for combination in 0..combinations.min(4096) {
+        let mut rest = combination;
+        let mut answers = Answers::new();
+        for question in &one.questions {
+            let count = question.options.len().max(1);
+            if let Some(option) = question.options.get(rest % count) {
+                answers.insert(question.id.clone(), option.value.clone());
+            }
+            rest /= count;
+        }
+        let Ok(plan) = catalog::compute_plan(
+            &state.catalog,
+            one,
+            &answers,
+            &Holdings::default(),
+            start,
+            &state.calendar,
+        ) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| plan.items.len() > b.items.len()) {
+            best = Some(plan);
+        }
+    }
+    best
+}
+
+pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/admin").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    let rows: Vec<_> = state
+        .catalog
+        .one_things
+        .values()
+        .filter_map(|one| {
+            let plan = fullest_plan(&state, one)?;
+            Some(context! {
+                id => one.id.to_string(), name => one.name, level => one.level.label_zh(), batch => one.batch,
+                lead => state.catalog.department_name(&one.lead), items => one.members.len(), s => plan.savings,
+            })
+        })
+        .collect();
+    page.render("admin.html", "一件事目录", context! { rows => rows })
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The dependency graph as an SVG: one column per stage, arrows from each item to
+/// the items that wait for it. Presentation attributes only (the CSP forbids inline styles).
+fn diagram(state: &AppState, one: &OneThing) -> String {
+    const WIDTH: i64 = 200;
+    const HEIGHT: i64 = 56;
+    const GAP_X: i64 = 48;
+    const GAP_Y: i64 = 18;
+    let mut stage: BTreeMap<&ItemCode, i64> = BTreeMap::new();
+    // Members are few; relax until stable (the catalog guarantees a DAG).
+    for _ in 0..one.members.len() {
+        for member in &one.members {
+            let s = member
+                .after
+                .iter()
+                .filter_map(|d| stage.get(d))
+                .max()
+                .map_or(0, |m| m + 1);
+            stage.insert(&member.item, s);
+        }
+    }
+    let mut rows_in_stage: BTreeMap<i64, i64> = BTreeMap::new();
+    let mut position: BTreeMap<&ItemCode, (i64, i64)> = BTreeMap::new();
+    for member in &one.members {
+        let s = stage.get(&member.item).copied().unwrap_or(0);
+        let row = rows_in_stage.entry(s).or_insert(0);
+        position.insert(&member.item, (10 + s * (WIDTH + GAP_X), 10 + *row * (HEIGHT + GAP_Y)));
+        *row += 1;
+    }
+    let columns = rows_in_stage.len() as i64;
+    let rows = rows_in_stage.values().copied().max().unwrap_or(1);
+    let width = 20 + columns * WIDTH + (columns - 1).max(0) * GAP_X;
+    let height = 20 + rows * HEIGHT + (rows - 1).max(0) * GAP_Y;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" width=\"100%\" role=\"img\" aria-labelledby=\"diagram-title\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"8\" markerHeight=\"8\" orient=\"auto\">\
+         <path d=\"M0,0 L10,5 L0,10 z\" fill=\"#1b1b1b\"/></marker></defs>"
+    );
+    for member in &one.members {
+        let Some(&(x, y)) = position.get(&member.item) else {
+            continue;
+        };
+        for dependency in &member.after {
+            if let Some(&(dx, dy)) = position.get(dependency) {
+                svg.push_str(&format!(
+                    "<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#1b1b1b\" stroke-width=\"2\" marker-end=\"url(#arrow)\"/>",
+                    dx + WIDTH,
+                    dy + HEIGHT / 2,
+                    x - 2,
+                    y + HEIGHT / 2
+                ));
+            }
+        }
+    }
+    for member in &one.members {
+        let Some(&(x, y)) = position.get(&member.item) else {
+            continue;
+        };
+        let Some(item) = state.catalog.items.get(&member.item) else {
+            continue;
+        };
+        let name: String = item.name.chars().take(12).collect();
+        let conditional = if member.when.is_some() { "（按情形）" } else { "" };
+        svg.push_str(&format!(
+            "<rect x=\"{x}\" y=\"{y}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" rx=\"6\" fill=\"#f3f6f9\" stroke=\"#0b57a4\" stroke-width=\"2\"/>\
+             <text x=\"{}\" y=\"{}\" font-size=\"14\" fill=\"#1b1b1b\">{}</text>\
+             <text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#444444\">{}{}</text>",
+            x + 8,
+            y + 22,
+            xml_escape(&name),
+            x + 8,
+            y + 42,
+            xml_escape(state.catalog.department_name(&item.department)),
+            conditional
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+pub async fn one_thing(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, &format!("/admin/one-things/{id}")).await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    let Some(plan) = fullest_plan(&state, one) else {
+        return page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "无法计算",
+            "该一件事在当前日期无法计算办结期限（缺少节假日数据）。",
+        );
+    };
+    let members: Vec<_> = one
+        .members
+        .iter()
+        .filter_map(|m| {
+            let item = state.catalog.items.get(&m.item)?;
+            let after: Vec<String> =
+                m.after.iter().filter_map(|d| state.catalog.items.get(d)).map(|i| i.name.clone()).collect();
+            Some(context! {
+                code => m.item.to_string(), name => item.name, department => state.catalog.department_name(&item.department),
+                legal => item.legal_limit_days, promised => item.promised_limit_days,
+                when => m.when.as_ref().map(|c| c.source().to_owned()), after => after,
+            })
+        })
+        .collect();
+    let view = context! {
+        name => one.name, level => one.level.label_zh(), batch => one.batch, life_stage => one.life_stage,
+        lead_name => state.catalog.department_name(&one.lead), questions => one.questions,
+    };
+    page.render(
+        "admin_one_thing.html",
+        &one.name,
+        context! { one => view, members => members, diagram => diagram(&state, one), s => plan.savings },
+    )
+}
+
+pub async fn cases(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/admin/cases").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    let filter_one_thing = query.get("one_thing").cloned().unwrap_or_default();
+    let filter_state = query.get("state").cloned().unwrap_or_default();
+    let all = match state.store.all_cases(500).await {
+        Ok(all) => all,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    let states = [
+        ("in_progress", "办理中"),
+        ("awaiting_supplement", "待补正"),
+        ("completed", "已办结"),
+        ("rejected", "办结（部分不予办理）"),
+    ];
+    let cases: Vec<_> = all
+        .iter()
+        .filter(|c| filter_one_thing.is_empty() || c.one_thing == filter_one_thing)
+        .filter(|c| filter_state.is_empty() || c.state == filter_state)
+        .map(|c| {
+            let label = states
+                .iter()
+                .find(|(v, _)| *v == c.state)
+                .map_or(c.state.as_str(), |(_, l)| l);
+            context! { id => c.id.to_string(), one_thing_name => c.one_thing_name, state_label => label,
+            submitted_at => local_time(c.submitted_at), promised_date => c.promised_date.to_string() }
+        })
+        .collect();
+    let one_things: Vec<_> = state
+        .catalog
+        .one_things
+        .values()
+        .map(|o| context! { id => o.id.to_string(), name => o.name })
+        .collect();
+    let states: Vec<_> = states
+        .iter()
+        .map(|(v, l)| context! { value => v, label => l })
+        .collect();
+    page.render(
+        "admin_cases.html",
+        "全部办件",
+        context! { cases => cases, one_things => one_things, states => states,
+        filter_one_thing => filter_one_thing, filter_state => filter_state },
+    )
+}

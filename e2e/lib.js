@@ -93,9 +93,21 @@ export function sampleValue(name, kind, type) {
   return '测试' + name.split('.').pop().slice(0, 6);
 }
 
-/** Fills every empty visible field of a form with a valid value. */
+// The smallest valid PNG: a 1x1 transparent pixel.
+export const PNG = Buffer.from(
+  '89504e470d0a1a0a0000000d4948445200000001000000010806000000' +
+  '1f15c4890000000d49444154789c63000100000500010d0a2db40000000049454e44ae426082', 'hex');
+
+/** Fills every empty visible field of a form with a valid value, attaches a PNG to
+ *  every file input and accepts every commitment. */
 export async function fillForm(page, formSelector) {
-  const inputs = await page.locator(`${formSelector} input[name]:not([type=hidden]), ${formSelector} select[name]`).all();
+  for (const file of await page.locator(`${formSelector} input[type=file]`).all()) {
+    await file.setInputFiles({ name: 'scan.png', mimeType: 'image/png', buffer: PNG });
+  }
+  for (const box of await page.locator(`${formSelector} input[type=checkbox]`).all()) {
+    await box.check();
+  }
+  const inputs = await page.locator(`${formSelector} input[name]:not([type=hidden]):not([type=file]):not([type=checkbox]), ${formSelector} select[name]`).all();
   for (const input of inputs) {
     const name = await input.getAttribute('name');
     const tag = await input.evaluate((el) => el.tagName.toLowerCase());

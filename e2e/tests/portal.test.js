@@ -58,14 +58,19 @@ async function applyForNewborn(page, base, { withErrorRound }) {
   await fillForm(page, 'form.apply');
   if (withErrorRound) {
     await page.locator('input[name="mother.id_number"]').fill('110105194912310021');
+    // A text file named like a photo is refused by its content.
+    await page.locator('input[name="material.child_photo"]').setInputFiles(
+      { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not an image') });
     await page.getByRole('button', { name: '提交申请' }).click();
     const summary = page.locator('#error-summary');
     await summary.waitFor();
     assert.match(await summary.innerText(), /校验码/);
     assert.match(await page.locator('#f-mother-id_number-error').innerText(), /校验码/);
-    // What the user typed is kept.
+    assert.match(await page.locator('#f-material-child_photo-error').innerText(), /只接受 PDF、JPG、PNG 或 OFD/);
+    // What the user typed is kept; files must be chosen again.
     assert.equal(await page.locator('input[name="child.name"]').inputValue() !== '', true);
     await page.locator('input[name="mother.id_number"]').fill('11010519491231002X');
+    await fillForm(page, 'form.apply');
   }
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.waitForURL(/\/my\/cases\/YJS/);
@@ -98,6 +103,12 @@ test('an applicant does 新生儿出生 and every department works it to complet
       current = username;
     }
     await openTask(staff, server.base, taskName, caseNumber);
+    if (taskName === '社会保障卡申领') {
+      // The photo the applicant uploaded, for the department that needs it.
+      const link = staff.getByRole('link', { name: '新生儿免冠照片' });
+      const response = await staff.request.get(new URL(await link.getAttribute('href'), server.base).toString());
+      assert.equal(response.headers()['content-type'], 'image/png');
+    }
     await staff.getByRole('button', { name: '受理' }).click();
     await staff.waitForLoadState('load');
     if (taskName === '城乡居民医保参保登记' && !supplementDone) {

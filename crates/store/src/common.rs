@@ -42,6 +42,7 @@ pub(crate) trait ReadRow {
     fn text(&self, column: &str) -> Result<String>;
     fn optional_text(&self, column: &str) -> Result<Option<String>>;
     fn int(&self, column: &str) -> Result<i64>;
+    fn bytes(&self, column: &str) -> Result<Vec<u8>>;
 }
 
 macro_rules! impl_read_row {
@@ -56,6 +57,9 @@ macro_rules! impl_read_row {
             fn int(&self, column: &str) -> Result<i64> {
                 Ok(self.try_get(column)?)
             }
+            fn bytes(&self, column: &str) -> Result<Vec<u8>> {
+                Ok(self.try_get(column)?)
+            }
         }
     };
 }
@@ -64,6 +68,20 @@ impl_read_row!(sqlx::sqlite::SqliteRow);
 impl_read_row!(sqlx::postgres::PgRow);
 
 // ---------------------------------------------------------------- values
+
+pub(crate) fn upload_from_row(row: &impl ReadRow) -> Result<crate::Upload> {
+    Ok(crate::Upload {
+        id: row.text("id")?,
+        case_id: row.text("case_id")?,
+        material: row.text("material")?,
+        file_name: row.text("file_name")?,
+        content_type: row.text("content_type")?,
+        size: row.int("size")?,
+        sha256: row.text("sha256")?,
+        uploaded_at: time_from_millis(row.int("uploaded_at")?, "upload time")?,
+        uploaded_by: row.text("uploaded_by")?,
+    })
+}
 
 /// Times are stored as milliseconds since the Unix epoch (UTC); finer precision is dropped.
 pub(crate) fn millis(time: DateTime<Utc>) -> i64 {
@@ -219,7 +237,7 @@ macro_rules! impl_store {
             use $crate::sql;
             use $crate::{
                 AccessEntry, Account, CaseSummary, IdempotencyKey, Inserted, QueueEntry, Result, StoredEvent, Updated,
-                Versioned,
+                Upload, Versioned,
             };
 
             impl $store {
@@ -369,11 +387,12 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
-                async fn insert_case(
+                async fn insert_case_with_uploads(
                     &self,
                     case: &Case,
                     events: &[Event],
                     key: Option<&IdempotencyKey>,
+                    uploads: &[(Upload, Vec<u8>)],
                 ) -> Result<Inserted> {
                     let doc = common::encode_case(case)?;
                     let mut writer = self.begin_write().await?;
@@ -418,8 +437,46 @@ macro_rules! impl_store {
                         .await?;
                     self.write_tasks(&mut writer.tx, case).await?;
                     self.append_events(&mut writer.tx, &case.id, 0, events).await?;
+                    for (upload, data) in uploads {
+                        sqlx::query(&self.sql(sql::UPLOAD_INSERT))
+                            .bind(&upload.id)
+                            .bind(&upload.case_id)
+                            .bind(&upload.material)
+                            .bind(&upload.file_name)
+                            .bind(&upload.content_type)
+                            .bind(upload.size)
+                            .bind(&upload.sha256)
+                            .bind(data.as_slice())
+                            .bind(millis(upload.uploaded_at))
+                            .bind(&upload.uploaded_by)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
                     writer.commit().await?;
                     Ok(Inserted::Created)
+                }
+
+                async fn uploads_of_case(&self, case_id: &str) -> Result<Vec<Upload>> {
+                    sqlx::query(&self.sql(sql::UPLOADS_OF_CASE))
+                        .bind(case_id)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::upload_from_row)
+                        .collect()
+                }
+
+                async fn upload_data(&self, case_id: &str, id: &str) -> Result<Option<(Upload, Vec<u8>)>> {
+                    let Some(row) = sqlx::query(&self.sql(sql::UPLOAD_DATA))
+                        .bind(case_id)
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?
+                    else {
+                        return Ok(None);
+                    };
+                    let data = row.bytes("data")?;
+                    Ok(Some((common::upload_from_row(&row)?, data)))
                 }
 
                 async fn load_case(&self, id: &CaseId) -> Result<Option<Versioned>> {

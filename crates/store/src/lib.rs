@@ -159,6 +159,23 @@ pub struct AccessEntry {
     pub purpose: String,
 }
 
+/// A file handed in for a material: its metadata; the bytes travel beside it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Upload {
+    pub id: String,
+    pub case_id: String,
+    /// The material id from the catalog.
+    pub material: String,
+    /// The name the applicant's file had (for display only; never trusted for type).
+    pub file_name: String,
+    /// The type found by looking at the content.
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub uploaded_by: String,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -184,7 +201,23 @@ pub trait Store: Send + Sync + 'static {
 
     /// Inserts a new case with its first events and task rows, and the
     /// idempotency key if any, in one transaction.
-    async fn insert_case(&self, case: &Case, events: &[Event], key: Option<&IdempotencyKey>) -> Result<Inserted>;
+    async fn insert_case(&self, case: &Case, events: &[Event], key: Option<&IdempotencyKey>) -> Result<Inserted> {
+        self.insert_case_with_uploads(case, events, key, &[]).await
+    }
+    /// Like [`Store::insert_case`], with the files handed in for its materials, all
+    /// in the same transaction: a case is never stored without its files, nor files
+    /// without their case.
+    async fn insert_case_with_uploads(
+        &self,
+        case: &Case,
+        events: &[Event],
+        key: Option<&IdempotencyKey>,
+        uploads: &[(Upload, Vec<u8>)],
+    ) -> Result<Inserted>;
+    /// The files of a case (without their bytes), in upload order.
+    async fn uploads_of_case(&self, case_id: &str) -> Result<Vec<Upload>>;
+    /// One file of a case with its bytes.
+    async fn upload_data(&self, case_id: &str, id: &str) -> Result<Option<(Upload, Vec<u8>)>>;
     async fn load_case(&self, id: &CaseId) -> Result<Option<Versioned>>;
     /// Writes `case` if it is still at `expected_version`, with its events and task rows.
     async fn update_case(&self, case: &Case, expected_version: i64, events: &[Event]) -> Result<Updated>;

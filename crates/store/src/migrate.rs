@@ -19,18 +19,32 @@ pub(crate) struct Migration {
 }
 
 /// The SQLite migrations, in order.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/sqlite/0001_init.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/sqlite/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "uploads",
+        sql: include_str!("../migrations/sqlite/0002_uploads.sql"),
+    },
+];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "init",
-    sql: include_str!("../migrations/postgres/0001_init.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "init",
+        sql: include_str!("../migrations/postgres/0001_init.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "uploads",
+        sql: include_str!("../migrations/postgres/0002_uploads.sql"),
+    },
+];
 
 /// Creates the bookkeeping table (SQLite).
 pub(crate) const SQLITE_BOOTSTRAP: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (\

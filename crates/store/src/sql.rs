@@ -156,6 +156,18 @@ pub(crate) const ACCESS_INSERT: &str = "INSERT INTO access_log \
 pub(crate) const ACCESS_OF_CASE: &str = "SELECT at, actor, role, department, action, case_id, elements, purpose \
      FROM access_log WHERE case_id = $1 ORDER BY at, id";
 
+// ---------------------------------------------------------------- uploads
+
+pub(crate) const UPLOAD_INSERT: &str = "INSERT INTO uploads \
+    (id, case_id, material, file_name, content_type, size, sha256, data, uploaded_at, uploaded_by) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+pub(crate) const UPLOADS_OF_CASE: &str = "SELECT id, case_id, material, file_name, content_type, size, sha256, \
+    uploaded_at, uploaded_by FROM uploads WHERE case_id = $1 ORDER BY uploaded_at, id";
+
+pub(crate) const UPLOAD_DATA: &str = "SELECT id, case_id, material, file_name, content_type, size, sha256, \
+    uploaded_at, uploaded_by, data FROM uploads WHERE case_id = $1 AND id = $2";
+
 #[cfg(test)]
 mod tests {
     use super::*;

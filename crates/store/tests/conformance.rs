@@ -391,12 +391,13 @@ conformance! {
         access_log_round_trip,
         corrupt_document_is_an_error_not_a_panic,
         data_survives_reopening,
+        uploads_are_stored_with_their_case_or_not_at_all,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "access_log",
     "accounts",
     "case_events",
@@ -405,6 +406,7 @@ const TABLES: [&str; 8] = [
     "schema_migrations",
     "sessions",
     "tasks",
+    "uploads",
 ];
 
 async fn assert_migrated(fixture: &Fixture) {
@@ -1254,4 +1256,67 @@ async fn postgres_backend_name_and_default_schema_connection() {
         .unwrap_or_else(|error| panic!("cannot reach PostgreSQL at {url}: {error}"));
     assert_eq!(store.backend(), "postgres");
     store.close().await;
+}
+
+fn upload(id: &str, case: &str, material: &str, data: &[u8]) -> (store::Upload, Vec<u8>) {
+    (
+        store::Upload {
+            id: id.into(),
+            case_id: case.into(),
+            material: material.into(),
+            file_name: "照片.png".into(),
+            content_type: "image/png".into(),
+            size: data.len() as i64,
+            sha256: "00".repeat(32),
+            uploaded_at: at(12, 1, 30),
+            uploaded_by: "applicant-1".into(),
+        },
+        data.to_vec(),
+    )
+}
+
+async fn uploads_are_stored_with_their_case_or_not_at_all(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let files = [
+        upload("U1", CASE_A, "child_photo", b"\x89PNG first"),
+        upload("U2", CASE_A, "maternity_invoices", &[0, 1, 2, 255]),
+    ];
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "k".into(),
+        request_hash: "h".into(),
+    };
+    let inserted = store
+        .insert_case_with_uploads(&created.case, &created.events, Some(&key), &files)
+        .await
+        .unwrap();
+    assert_eq!(inserted, Inserted::Created);
+    let listed = store.uploads_of_case(CASE_A).await.unwrap();
+    assert_eq!(listed, vec![files[0].0.clone(), files[1].0.clone()]);
+    let (meta, bytes) = store.upload_data(CASE_A, "U2").await.unwrap().unwrap();
+    assert_eq!((meta, bytes), files[1].clone());
+    assert!(
+        store.upload_data(CASE_B, "U2").await.unwrap().is_none(),
+        "a file belongs to its case only"
+    );
+
+    // A refused insert (the key was used with another request) stores no file.
+    let other = new_case(CASE_B, "applicant-1", at(12, 1, 31));
+    let reused = IdempotencyKey {
+        request_hash: "other".into(),
+        ..key
+    };
+    let refused = store
+        .insert_case_with_uploads(
+            &other.case,
+            &other.events,
+            Some(&reused),
+            &[upload("U3", CASE_B, "child_photo", b"x")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused, Inserted::KeyReused);
+    assert_eq!(fixture.count("uploads").await, 2);
+    assert!(store.uploads_of_case(CASE_B).await.unwrap().is_empty());
 }

@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod files;
 mod portal;
 mod workbench;
 
@@ -44,8 +45,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/one-things/{id}/notice", get(portal::notice))
         .route(
             "/one-things/{id}/apply",
-            get(portal::apply_form).post(portal::apply_submit),
+            get(portal::apply_form)
+                .post(portal::apply_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(files::MAX_FORM_BYTES)),
         )
+        .route("/files/{id}/{upload}", get(files::download))
         .route("/my/cases", get(portal::my_cases))
         .route("/my/cases/{id}", get(portal::my_case))
         .route("/my/cases/{id}/supplement", post(portal::answer_supplement))

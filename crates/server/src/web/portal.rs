@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query};
+use axum::extract::{Multipart, Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cases::{Case, CaseError, CaseId, Provenance, TaskState};
@@ -11,6 +11,7 @@ use catalog::plan::FieldSource;
 use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
 use minijinja::context;
 use serde::Serialize;
+use sha2::Digest;
 use store::{Inserted, Role};
 
 use super::{Page, Shared, local_time, page};
@@ -294,6 +295,7 @@ fn render_apply(
     plan: &Plan,
     submitted: Option<&BTreeMap<String, String>>,
     issues: &[cases::FieldIssue],
+    files_lost: bool,
 ) -> Response {
     let profile = profile_values(page);
     let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
@@ -328,6 +330,21 @@ fn render_apply(
             groups.push(context! { name => group.name, fields => fields });
         }
     }
+    let mut uploads = Vec::new();
+    let mut commitments = Vec::new();
+    for material in plan.materials.iter().filter(|m| m.is_needed()) {
+        let field = format!("material.{}", material.id);
+        let view = context! {
+            id => material.id, name => material.name, anchor => anchor(&field),
+            error => errors_by_field.get(field.as_str()).map(|m| (*m).to_owned()),
+            checked => submitted.is_some_and(|s| s.get(&format!("commit.{}", material.id)).is_some_and(|v| v == "yes")),
+        };
+        if material.kind == catalog::MaterialKind::Commitment.label_zh() {
+            commitments.push(view);
+        } else {
+            uploads.push(view);
+        }
+    }
     let errors: Vec<_> = issues
         .iter()
         .map(|i| context! { anchor => anchor(&i.field), message => i.message })
@@ -340,7 +357,8 @@ fn render_apply(
     let mut response = page.render(
         "apply.html",
         &format!("{}：一表申请", plan.name),
-        context! { plan => plan, groups => groups, produced => produced, errors => errors },
+        context! { plan => plan, groups => groups, produced => produced, errors => errors,
+        uploads => uploads, commitments => commitments, files_lost => files_lost },
     );
     *response.status_mut() = status;
     response
@@ -376,18 +394,68 @@ pub async fn apply_form(
     }
     let answers = answers_from(one, &query, "");
     match plan_or_questions(&state, &page, one, &answers) {
-        Ok(plan) => render_apply(&state, &page, &plan, None, &[]),
+        Ok(plan) => render_apply(&state, &page, &plan, None, &[], false),
         Err(response) => response,
     }
+}
+
+/// A file in the submitted form: which material, the name it had, its bytes.
+struct SubmittedFile {
+    material: String,
+    file_name: String,
+    bytes: Vec<u8>,
+}
+
+/// Reads the multipart form: text fields, and files by material.
+async fn read_multipart(mut multipart: Multipart) -> Result<(BTreeMap<String, String>, Vec<SubmittedFile>), String> {
+    let mut fields = BTreeMap::new();
+    let mut files = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(error) if error.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                return Err("上传的文件总大小超过 25 MB，请压缩后重新提交".to_owned());
+            }
+            Err(_) => return Err("表单内容无法读取，请返回重新提交".to_owned()),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if let Some(material) = name.strip_prefix("material.") {
+            let material = material.to_owned();
+            let file_name: String = field.file_name().unwrap_or_default().chars().take(200).collect();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| "上传的文件无法读取，请重新选择".to_owned())?;
+            if !bytes.is_empty() {
+                files.push(SubmittedFile {
+                    material,
+                    file_name,
+                    bytes: bytes.to_vec(),
+                });
+            }
+        } else {
+            let text = field
+                .text()
+                .await
+                .map_err(|_| "表单内容无法读取，请返回重新提交".to_owned())?;
+            fields.insert(name, text);
+        }
+    }
+    Ok((fields, files))
 }
 
 pub async fn apply_submit(
     axum::extract::State(state): Shared,
     headers: HeaderMap,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+    multipart: Multipart,
 ) -> Response {
     let page = page(&state, &headers, &format!("/one-things/{id}")).await;
+    let (form, files) = match read_multipart(multipart).await {
+        Ok(read) => read,
+        Err(message) => return page.message(StatusCode::PAYLOAD_TOO_LARGE, "无法提交", &message),
+    };
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
@@ -421,6 +489,56 @@ pub async fn apply_submit(
         Ok(id) => id,
         Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
+
+    // One set of materials: every needed file present and of an accepted type, every
+    // commitment accepted.
+    let mut issues = Vec::new();
+    let mut uploads = Vec::new();
+    for material in plan.materials.iter().filter(|m| m.is_needed()) {
+        let field = format!("material.{}", material.id);
+        if material.kind == catalog::MaterialKind::Commitment.label_zh() {
+            if form.get(&format!("commit.{}", material.id)).is_none_or(|v| v != "yes") {
+                issues.push(cases::FieldIssue {
+                    field,
+                    code: "COMMITMENT_REQUIRED".into(),
+                    message: format!("请阅读并勾选承诺：{}", material.name),
+                });
+            }
+            continue;
+        }
+        match files.iter().find(|f| f.material == material.id) {
+            None => issues.push(cases::FieldIssue {
+                field,
+                code: "MATERIAL_REQUIRED".into(),
+                message: format!("请上传：{}", material.name),
+            }),
+            Some(file) => match super::files::check(&material.name, &file.bytes) {
+                Err(message) => issues.push(cases::FieldIssue {
+                    field,
+                    code: "MATERIAL_REJECTED".into(),
+                    message,
+                }),
+                Ok(content_type) => {
+                    let mut random = [0u8; 8];
+                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+                    uploads.push((
+                        store::Upload {
+                            id: format!("F{}", hex::encode(random).to_uppercase()),
+                            case_id: case_id.to_string(),
+                            material: material.id.clone(),
+                            file_name: file.file_name.clone(),
+                            content_type: content_type.to_owned(),
+                            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                            sha256: hex::encode(sha2::Sha256::digest(&file.bytes)),
+                            uploaded_at: now,
+                            uploaded_by: account.id.clone(),
+                        },
+                        file.bytes.clone(),
+                    ));
+                }
+            },
+        }
+    }
     let outcome = match Case::create(
         &state.catalog,
         &state.calendar,
@@ -430,11 +548,19 @@ pub async fn apply_submit(
         &values,
         now,
     ) {
-        Ok(outcome) => outcome,
-        Err(CaseError::Form(issues)) => return render_apply(&state, &page, &plan, Some(&form), &issues),
+        Ok(outcome) if issues.is_empty() => outcome,
+        Ok(_) => return render_apply(&state, &page, &plan, Some(&form), &issues, !files.is_empty()),
+        Err(CaseError::Form(mut form_issues)) => {
+            form_issues.extend(issues);
+            return render_apply(&state, &page, &plan, Some(&form), &form_issues, !files.is_empty());
+        }
         Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法提交", &error.to_string()),
     };
-    match state.store.insert_case(&outcome.case, &outcome.events, None).await {
+    match state
+        .store
+        .insert_case_with_uploads(&outcome.case, &outcome.events, None, &uploads)
+        .await
+    {
         Ok(Inserted::Created) => {
             Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
         }
@@ -585,10 +711,11 @@ async fn render_case(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let note = submitted.and_then(|s| s.get("note")).cloned().unwrap_or_default();
+    let files = super::files::file_views(state, case.id.as_str(), None).await;
     let mut response = page.render(
         "case.html",
         &case.one_thing_name,
-        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")) },
+        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files },
     );
     *response.status_mut() = status;
     response

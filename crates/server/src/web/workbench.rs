@@ -244,13 +244,14 @@ async fn render_task(
     };
     let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
     let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
+    let files = super::files::file_views(state, case.id.as_str(), Some(&catalog_item.materials)).await;
     let mut response = page.render(
         "task.html",
         &task.name,
         context! {
             case => context! { id => case.id.to_string(), one_thing_name => case.one_thing_name },
             task => task_view, fields => fields, materials => materials, outputs => outputs,
-            errors => errors, reasons => reasons, reason => reason,
+            errors => errors, reasons => reasons, reason => reason, files => files,
         },
     );
     *response.status_mut() = status;

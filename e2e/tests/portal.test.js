@@ -137,6 +137,15 @@ test('an applicant does 新生儿出生 and every department works it to complet
   await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
   assert.match(await applicant.locator('dl.receipt').innerText(), /已办结/);
   assert.equal(await applicant.locator('.timeline .tag', { hasText: '已办结' }).count(), 8);
+  // 好差评: a level must be chosen; then the rating is shown instead of the form.
+  await applicant.getByRole('button', { name: '提交评价' }).click();
+  assert.match(await applicant.locator('#error-summary').innerText(), /请选择满意程度/);
+  await applicant.getByLabel('满意', { exact: true }).check();
+  await applicant.getByLabel('意见或建议（选填）').fill('一次都没跑，很方便');
+  await applicant.getByRole('button', { name: '提交评价' }).click();
+  await applicant.waitForLoadState('load');
+  assert.match(await applicant.locator('section', { hasText: '您的评价' }).innerText(), /满意：一次都没跑/);
+  assert.equal(await applicant.getByRole('button', { name: '提交评价' }).count(), 0, 'one rating per case');
   await screenshots(applicant, 'case-completed');
   assert.ok(supplementDone);
   await context.close();

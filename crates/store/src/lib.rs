@@ -176,6 +176,18 @@ pub struct Upload {
     pub uploaded_by: String,
 }
 
+/// A 好差评 rating of a whole case, levels 5 (非常满意) to 1 (非常不满意).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rating {
+    pub case_id: String,
+    pub account: String,
+    pub level: i64,
+    pub comment: String,
+    /// Given at a window by staff on the applicant's behalf.
+    pub on_behalf: bool,
+    pub rated_at: DateTime<Utc>,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -227,6 +239,10 @@ pub trait Store: Send + Sync + 'static {
     async fn all_cases(&self, limit: i64) -> Result<Vec<CaseSummary>>;
     /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
     async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
+
+    /// Stores the rating of a case; `false` if the case was already rated (一次一评).
+    async fn put_rating(&self, rating: &Rating) -> Result<bool>;
+    async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
 
     async fn record_access(&self, entry: &AccessEntry) -> Result<()>;
     async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>>;

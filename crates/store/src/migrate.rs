@@ -30,6 +30,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "uploads",
         sql: include_str!("../migrations/sqlite/0002_uploads.sql"),
     },
+    Migration {
+        version: 3,
+        name: "ratings",
+        sql: include_str!("../migrations/sqlite/0003_ratings.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -43,6 +48,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "uploads",
         sql: include_str!("../migrations/postgres/0002_uploads.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "ratings",
+        sql: include_str!("../migrations/postgres/0003_ratings.sql"),
     },
 ];
 

@@ -168,6 +168,14 @@ pub(crate) const UPLOADS_OF_CASE: &str = "SELECT id, case_id, material, file_nam
 pub(crate) const UPLOAD_DATA: &str = "SELECT id, case_id, material, file_name, content_type, size, sha256, \
     uploaded_at, uploaded_by, data FROM uploads WHERE case_id = $1 AND id = $2";
 
+// ---------------------------------------------------------------- ratings
+
+pub(crate) const RATING_INSERT: &str = "INSERT INTO ratings (case_id, account, level, comment, on_behalf, rated_at) \
+    VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_id) DO NOTHING";
+
+pub(crate) const RATING_OF_CASE: &str =
+    "SELECT case_id, account, level, comment, on_behalf, rated_at FROM ratings WHERE case_id = $1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

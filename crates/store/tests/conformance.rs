@@ -392,17 +392,19 @@ conformance! {
         corrupt_document_is_an_error_not_a_panic,
         data_survives_reopening,
         uploads_are_stored_with_their_case_or_not_at_all,
+        a_case_is_rated_once,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 9] = [
+const TABLES: [&str; 10] = [
     "access_log",
     "accounts",
     "case_events",
     "cases",
     "idempotency_keys",
+    "ratings",
     "schema_migrations",
     "sessions",
     "tasks",
@@ -1319,4 +1321,29 @@ async fn uploads_are_stored_with_their_case_or_not_at_all(fixture: &Fixture) {
     assert_eq!(refused, Inserted::KeyReused);
     assert_eq!(fixture.count("uploads").await, 2);
     assert!(store.uploads_of_case(CASE_B).await.unwrap().is_empty());
+}
+
+async fn a_case_is_rated_once(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    assert!(store.rating_of_case(CASE_A).await.unwrap().is_none());
+    let rating = store::Rating {
+        case_id: CASE_A.into(),
+        account: "applicant-1".into(),
+        level: 4,
+        comment: "一次办好".into(),
+        on_behalf: false,
+        rated_at: at(13, 9, 0),
+    };
+    assert!(store.put_rating(&rating).await.unwrap());
+    let again = store::Rating {
+        level: 1,
+        ..rating.clone()
+    };
+    assert!(
+        !store.put_rating(&again).await.unwrap(),
+        "一次一评: the second rating is refused"
+    );
+    assert_eq!(store.rating_of_case(CASE_A).await.unwrap(), Some(rating));
 }

@@ -53,6 +53,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/my/cases", get(portal::my_cases))
         .route("/my/cases/{id}", get(portal::my_case))
         .route("/my/cases/{id}/supplement", post(portal::answer_supplement))
+        .route("/my/cases/{id}/rating", post(portal::rate_case))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/display", get(display))

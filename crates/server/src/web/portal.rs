@@ -648,6 +648,29 @@ async fn render_case(
     submitted: Option<&BTreeMap<String, String>>,
     clear_draft: Option<&str>,
 ) -> Response {
+    render_case_with(state, page, case, issues, submitted, clear_draft, None).await
+}
+
+/// The five levels of GB/T 39734 好差评.
+fn rating_label(level: i64) -> &'static str {
+    match level {
+        5 => "非常满意",
+        4 => "满意",
+        3 => "基本满意",
+        2 => "不满意",
+        _ => "非常不满意",
+    }
+}
+
+async fn render_case_with(
+    state: &AppState,
+    page: &Page,
+    case: &Case,
+    issues: &[cases::FieldIssue],
+    submitted: Option<&BTreeMap<String, String>>,
+    clear_draft: Option<&str>,
+    rating_error: Option<&str>,
+) -> Response {
     let events = state.store.case_events(&case.id).await.unwrap_or_default();
     let events: Vec<_> = events
         .iter()
@@ -712,10 +735,25 @@ async fn render_case(
     };
     let note = submitted.and_then(|s| s.get("note")).cloned().unwrap_or_default();
     let files = super::files::file_views(state, case.id.as_str(), None).await;
+    let rating = state
+        .store
+        .rating_of_case(case.id.as_str())
+        .await
+        .ok()
+        .flatten()
+        .map(|r| {
+            context! { label => rating_label(r.level), comment => r.comment }
+        });
+    let can_rate = matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected);
+    let levels: Vec<_> = (1..=5)
+        .rev()
+        .map(|level| context! { value => level, label => rating_label(level) })
+        .collect();
     let mut response = page.render(
         "case.html",
         &case.one_thing_name,
-        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files },
+        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files,
+                   rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error },
     );
     *response.status_mut() = status;
     response
@@ -798,4 +836,51 @@ pub async fn answer_supplement(
         }
     }
     page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
+}
+
+/// 好差评 of a finished case by its applicant: one of five levels and a comment.
+pub async fn rate_case(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/my/cases/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let (case, _) = match own_case(&state, &page, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if !matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected) {
+        return page.message(StatusCode::CONFLICT, "尚未办结", "办件办结后才能评价。");
+    }
+    let level = form
+        .get("level")
+        .and_then(|l| l.parse::<i64>().ok())
+        .filter(|l| (1..=5).contains(l));
+    let comment = form.get("comment").map(|c| c.trim().to_owned()).unwrap_or_default();
+    let error = match level {
+        None => Some("请选择满意程度"),
+        Some(_) if comment.chars().count() > 500 => Some("意见最多 500 个字"),
+        Some(_) => None,
+    };
+    let Some(level) = level.filter(|_| error.is_none()) else {
+        let mut response = render_case_with(&state, &page, &case, &[], None, None, error).await;
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        return response;
+    };
+    let rating = store::Rating {
+        case_id: case.id.to_string(),
+        account: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
+        level,
+        comment,
+        on_behalf: false,
+        rated_at: state.now(),
+    };
+    match state.store.put_rating(&rating).await {
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    }
 }

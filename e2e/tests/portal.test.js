@@ -168,6 +168,39 @@ test('a staff member cannot open another department\'s task, even by URL', async
   await context.close();
 });
 
+test('window staff (综合窗口) submit a case for a person who came in', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await login(page, server.base, 'staff-zw');
+  await page.getByRole('link', { name: '窗口代办' }).click();
+  await page.getByLabel('您想办什么事？').fill('上户口');
+  await page.getByRole('button', { name: '搜索' }).click();
+  await page.getByRole('link', { name: '新生儿出生一件事' }).first().click();
+  for (const [question, label] of Object.entries(ANSWERS)) {
+    await page.locator(`fieldset#q-${question}`).getByLabel(label, { exact: true }).check();
+  }
+  await page.getByRole('button', { name: '查看一次告知' }).click();
+  await page.getByRole('button', { name: '开始申请（一张表）' }).click();
+  await page.waitForURL(/\/apply/);
+  // The person is named by their ID number; a wrong one is refused with the reason.
+  await page.getByLabel('办事群众姓名').fill('王芳');
+  await page.getByLabel('办事群众公民身份号码').fill('320102198506151235');
+  await fillForm(page, 'form.apply');
+  await page.getByRole('button', { name: '提交申请' }).click();
+  assert.match(await page.locator('#f-applicant-id_number-error').innerText(), /校验码/);
+  await page.getByLabel('办事群众公民身份号码').fill('320102198506151236');
+  await fillForm(page, 'form.apply');
+  await page.getByRole('button', { name: '提交申请' }).click();
+  await page.locator('h1', { hasText: '窗口受理成功' }).waitFor();
+  const number = (await page.locator('main p').first().innerText()).match(/YJS\d{8}[0-9A-Z]{8}/)[0];
+  // It reaches the first department like any other case.
+  await context.clearCookies();
+  await login(page, server.base, 'staff-wj');
+  await page.goto(`${server.base}/workbench`);
+  assert.equal(await page.locator('tr', { hasText: number }).count(), 1);
+  await context.close();
+});
+
 test('the same form works with JavaScript disabled', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

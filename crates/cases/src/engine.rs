@@ -49,6 +49,20 @@ pub struct Outcome {
     pub events: Vec<Event>,
 }
 
+impl Outcome {
+    /// Marks a new case as accepted at a window by staff on the applicant's behalf:
+    /// the submission event names the staff member who entered it.
+    pub fn submitted_at_window(mut self, staff_account: &str) -> Self {
+        for event in &mut self.events {
+            if event.transition == Transition::Submit {
+                event.actor = staff_account.to_owned();
+                event.note = format!("{}（综合窗口代为提交）", event.note);
+            }
+        }
+        self
+    }
+}
+
 /// One entry of the combined supplement list (一次性告知).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SupplementRequest {

@@ -32,7 +32,8 @@
 //!      from the node table and authenticated by a consistency proof from
 //!      `m` to the failing checkpoint. The first bad index is then
 //!      classified by comparing neighbouring rows with the authenticated
-//!      original leaves: [`Divergence::RowInserted`],
+//!      original leaves (a best-effort hint; the index itself is exact):
+//!      [`Divergence::RowInserted`],
 //!      [`Divergence::RowDeleted`], [`Divergence::LeafHashAltered`] (only the
 //!      stored hash changed) or [`Divergence::RowReplaced`].
 //!    * Without the node table (or if it was rewritten too, so that its
@@ -335,11 +336,28 @@ fn locate(
         return Some((first_bad, Divergence::Missing));
     }
 
+    // Classify by comparing neighbours with authenticated original leaves
+    // (a hint: the index is exact, the kind is the simplest explanation).
+    // A shift by one must hold for two consecutive rows where both exist,
+    // so that a swap of two rows is not mistaken for an insertion.
     let stored_at = |i: u64| stored_leaves.get(usize::try_from(i).ok()?).copied();
-    let original = original_leaf(first_bad)?;
-    let kind = if stored_at(first_bad + 1) == Some(original) {
+    let shifted = |stored_from: u64, original_from: u64| -> bool {
+        let mut compared = 0;
+        for k in 0..2 {
+            let (s, o) = (stored_from + k, original_from + k);
+            if s >= rows || o >= bad.size {
+                break;
+            }
+            if stored_at(s) != original_leaf(o) {
+                return false;
+            }
+            compared += 1;
+        }
+        compared > 0
+    };
+    let kind = if shifted(first_bad + 1, first_bad) {
         Divergence::RowInserted
-    } else if first_bad + 1 < bad.size && original_leaf(first_bad + 1) == stored_at(first_bad) {
+    } else if shifted(first_bad, first_bad + 1) {
         Divergence::RowDeleted
     } else {
         Divergence::RowReplaced

@@ -95,8 +95,7 @@ impl InclusionBundle {
     /// # Errors
     /// [`BundleError::Malformed`].
     pub fn from_json(json: &str) -> Result<Self, BundleError> {
-        let bundle: Self =
-            serde_json::from_str(json).map_err(|e| BundleError::Malformed(e.to_string()))?;
+        let bundle: Self = serde_json::from_str(json).map_err(|e| BundleError::Malformed(e.to_string()))?;
         if bundle.version != BUNDLE_VERSION {
             return Err(BundleError::Malformed(format!(
                 "unsupported version {}",

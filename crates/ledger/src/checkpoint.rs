@@ -111,8 +111,7 @@ impl Checkpoint {
             return Err(CheckpointError::TooFewLines);
         };
         let mut lines = without_last.split('\n');
-        let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next())
-        else {
+        let (Some(origin), Some(size), Some(root)) = (lines.next(), lines.next(), lines.next()) else {
             return Err(CheckpointError::TooFewLines);
         };
         if !valid_line(origin) {
@@ -150,9 +149,8 @@ impl Checkpoint {
 
 /// ASCII decimal, no sign, no leading zeros (except `0` itself), fits `u64`.
 fn parse_size(text: &str) -> Result<u64, CheckpointError> {
-    let canonical = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
+    let canonical =
+        !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) && (text == "0" || !text.starts_with('0'));
     if !canonical {
         return Err(CheckpointError::InvalidSize);
     }
@@ -166,12 +164,7 @@ fn parse_size(text: &str) -> Result<u64, CheckpointError> {
 ///
 /// # Errors
 /// [`NoteError::Checkpoint`] for an invalid origin.
-pub fn sign_checkpoint(
-    signer: &SignerKey,
-    origin: &str,
-    size: u64,
-    root: &Hash,
-) -> Result<String, NoteError> {
+pub fn sign_checkpoint(signer: &SignerKey, origin: &str, size: u64, root: &Hash) -> Result<String, NoteError> {
     let checkpoint = Checkpoint::new(origin, size, *root)?;
     sign_checkpoint_body(signer, &checkpoint)
 }
@@ -191,10 +184,7 @@ pub fn sign_checkpoint_body(signer: &SignerKey, checkpoint: &Checkpoint) -> Resu
 ///
 /// # Errors
 /// Any [`NoteError`] from [`open_note`], or [`NoteError::Checkpoint`].
-pub fn verify_checkpoint(
-    note: impl AsRef<[u8]>,
-    verifier: &VerifierKey,
-) -> Result<Checkpoint, NoteError> {
+pub fn verify_checkpoint(note: impl AsRef<[u8]>, verifier: &VerifierKey) -> Result<Checkpoint, NoteError> {
     let text = open_note(note.as_ref(), verifier)?;
     Ok(Checkpoint::parse_body(text)?)
 }

@@ -109,11 +109,7 @@ impl CompactRange {
     {
         let frontier = frontier_ids(size)
             .into_iter()
-            .map(|id| {
-                store
-                    .node(id.level, id.index)
-                    .ok_or(FrontierError::MissingNode(id))
-            })
+            .map(|id| store.node(id.level, id.index).ok_or(FrontierError::MissingNode(id)))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self { size, frontier })
     }
@@ -179,10 +175,7 @@ mod tests {
     fn frontier_ids_cover_the_tree_left_to_right() {
         assert!(frontier_ids(0).is_empty());
         assert_eq!(frontier_ids(1), vec![NodeId::new(0, 0)]);
-        assert_eq!(
-            frontier_ids(6),
-            vec![NodeId::new(2, 0), NodeId::new(1, 2)]
-        );
+        assert_eq!(frontier_ids(6), vec![NodeId::new(2, 0), NodeId::new(1, 2)]);
         assert_eq!(
             frontier_ids(7),
             vec![NodeId::new(2, 0), NodeId::new(1, 2), NodeId::new(0, 6)]

@@ -161,8 +161,7 @@ impl LedgerEntry {
     /// # Errors
     /// See [`EntryError`].
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, EntryError> {
-        let entry: Self =
-            serde_json::from_slice(bytes).map_err(|e| EntryError::Invalid(e.to_string()))?;
+        let entry: Self = serde_json::from_slice(bytes).map_err(|e| EntryError::Invalid(e.to_string()))?;
         if entry.format != ENTRY_FORMAT_V1 {
             return Err(EntryError::UnsupportedFormat(entry.format));
         }

@@ -25,8 +25,8 @@ pub struct Hash(pub [u8; HASH_LEN]);
 /// The root of the empty tree: SHA-256 of the empty string
 /// (`e3b0c442…b855`, RFC 9162 §2.1.1).
 pub const EMPTY_ROOT: Hash = Hash([
-    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24,
-    0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
+    0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41,
+    0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55,
 ]);
 
 /// Why a textual hash could not be decoded.
@@ -52,9 +52,7 @@ impl Hash {
     /// # Errors
     /// [`HashParseError::Length`] when the slice has another length.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, HashParseError> {
-        let arr: [u8; HASH_LEN] = bytes
-            .try_into()
-            .map_err(|_| HashParseError::Length(bytes.len()))?;
+        let arr: [u8; HASH_LEN] = bytes.try_into().map_err(|_| HashParseError::Length(bytes.len()))?;
         Ok(Self(arr))
     }
 
@@ -84,9 +82,7 @@ impl Hash {
     /// # Errors
     /// When the text is not canonical base64 or does not decode to 32 bytes.
     pub fn from_base64(text: &str) -> Result<Self, HashParseError> {
-        let bytes = BASE64
-            .decode(text)
-            .map_err(|_| HashParseError::Encoding("base64"))?;
+        let bytes = BASE64.decode(text).map_err(|_| HashParseError::Encoding("base64"))?;
         Self::from_slice(&bytes)
     }
 }

@@ -31,15 +31,12 @@ pub mod tree;
 
 pub use audit::{AuditError, AuditOutcome, AuditReport, Divergence, StoredRow, audit};
 pub use bundle::{BundleError, InclusionBundle, VerifiedEntry, verify_bundle};
-pub use checkpoint::{
-    Checkpoint, CheckpointError, sign_checkpoint, sign_checkpoint_body, verify_checkpoint,
-};
+pub use checkpoint::{Checkpoint, CheckpointError, sign_checkpoint, sign_checkpoint_body, verify_checkpoint};
 pub use compact::{CompactRange, FrontierError, NodeId, frontier_ids};
 pub use entry::{ENTRY_FORMAT_V1, Entry, EntryError, LedgerEntry};
 pub use hash::{EMPTY_ROOT, Hash, HashParseError, leaf_hash, node_hash};
 pub use note::{KeyError, NoteError, SignerKey, VerifierKey, key_id, open_note, sign_note};
 pub use store::{MemoryLog, MemoryNodeStore, NodeStore, StoreError};
 pub use tree::{
-    ProofError, TreeHead, consistency_proof, inclusion_proof, root, verify_all,
-    verify_consistency, verify_inclusion,
+    ProofError, TreeHead, consistency_proof, inclusion_proof, root, verify_all, verify_consistency, verify_inclusion,
 };

@@ -166,8 +166,7 @@ impl VerifierKey {
     /// See [`KeyError`].
     pub fn parse(text: &str) -> Result<Self, KeyError> {
         let mut parts = text.splitn(3, '+');
-        let (Some(name), Some(hash), Some(key64)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(hash), Some(key64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(KeyError::Malformed);
         };
         if !is_valid_key_name(name) {
@@ -258,12 +257,9 @@ impl SignerKey {
     /// # Errors
     /// See [`KeyError`].
     pub fn parse(text: &str) -> Result<Self, KeyError> {
-        let rest = text
-            .strip_prefix(PRIVATE_KEY_PREFIX)
-            .ok_or(KeyError::Malformed)?;
+        let rest = text.strip_prefix(PRIVATE_KEY_PREFIX).ok_or(KeyError::Malformed)?;
         let mut parts = rest.splitn(3, '+');
-        let (Some(name), Some(hash), Some(key64)) = (parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(name), Some(hash), Some(key64)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(KeyError::Malformed);
         };
         if !is_valid_key_name(name) {
@@ -409,15 +405,11 @@ pub fn open_note<'a>(note: &'a [u8], verifier: &VerifierKey) -> Result<&'a str, 
         let body = line
             .strip_prefix(SIGNATURE_PREFIX)
             .ok_or(NoteError::MalformedSignatureLine)?;
-        let (name, b64) = body
-            .split_once(' ')
-            .ok_or(NoteError::MalformedSignatureLine)?;
+        let (name, b64) = body.split_once(' ').ok_or(NoteError::MalformedSignatureLine)?;
         if !is_valid_key_name(name) || b64.is_empty() {
             return Err(NoteError::MalformedSignatureLine);
         }
-        let blob = BASE64
-            .decode(b64)
-            .map_err(|_| NoteError::MalformedSignatureLine)?;
+        let blob = BASE64.decode(b64).map_err(|_| NoteError::MalformedSignatureLine)?;
         if blob.len() < 5 {
             return Err(NoteError::MalformedSignatureLine);
         }

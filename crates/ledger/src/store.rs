@@ -160,11 +160,7 @@ pub fn root_at<S: NodeStore + ?Sized>(store: &S, size: u64) -> Result<Hash, Stor
 ///
 /// # Errors
 /// Invalid index, or a needed leaf is not stored.
-pub fn inclusion_proof_at<S: NodeStore + ?Sized>(
-    store: &S,
-    index: u64,
-    size: u64,
-) -> Result<Vec<Hash>, StoreError> {
+pub fn inclusion_proof_at<S: NodeStore + ?Sized>(store: &S, index: u64, size: u64) -> Result<Vec<Hash>, StoreError> {
     tree::inclusion_ranges(index, size)?
         .into_iter()
         .map(|(lo, hi)| range_hash(store, lo, hi))
@@ -207,6 +203,9 @@ impl MemoryNodeStore {
     /// # Errors
     /// [`StoreError::OutOfOrder`] when the write would leave a gap.
     pub fn put(&mut self, id: NodeId, hash: Hash) -> Result<(), StoreError> {
+        if id.level >= 64 {
+            return Err(StoreError::OutOfOrder(id));
+        }
         let level = id.level as usize;
         if self.levels.len() <= level {
             self.levels.resize_with(level + 1, Vec::new);
@@ -348,6 +347,7 @@ mod tests {
         assert!(store.put(NodeId::new(0, 0), EMPTY_ROOT).is_ok());
         assert!(store.put(NodeId::new(0, 1), EMPTY_ROOT).is_ok());
         assert_eq!(store.leaf_count(), 2);
+        assert!(store.put(NodeId::new(u32::MAX, 0), EMPTY_ROOT).is_err());
     }
 
     #[test]

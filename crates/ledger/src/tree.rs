@@ -177,10 +177,7 @@ fn slice_range_hash(leaves: &[Hash], (lo, hi): LeafRange) -> Hash {
 /// [`ProofError::IndexOutOfRange`] when `index >= leaves.len()`.
 pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, ProofError> {
     let ranges = inclusion_ranges(index, leaves.len() as u64)?;
-    Ok(ranges
-        .into_iter()
-        .map(|r| slice_range_hash(leaves, r))
-        .collect())
+    Ok(ranges.into_iter().map(|r| slice_range_hash(leaves, r)).collect())
 }
 
 /// Consistency proof (`PROOF(m, D[n])`) between the first `old_size`
@@ -190,10 +187,7 @@ pub fn inclusion_proof(leaves: &[Hash], index: u64) -> Result<Vec<Hash>, ProofEr
 /// [`ProofError::InvalidSizes`] when `old_size > leaves.len()`.
 pub fn consistency_proof(leaves: &[Hash], old_size: u64) -> Result<Vec<Hash>, ProofError> {
     let ranges = consistency_ranges(old_size, leaves.len() as u64)?;
-    Ok(ranges
-        .into_iter()
-        .map(|r| slice_range_hash(leaves, r))
-        .collect())
+    Ok(ranges.into_iter().map(|r| slice_range_hash(leaves, r)).collect())
 }
 
 /// Recomputes the root from a leaf hash and its inclusion proof
@@ -201,18 +195,10 @@ pub fn consistency_proof(leaves: &[Hash], old_size: u64) -> Result<Vec<Hash>, Pr
 ///
 /// # Errors
 /// [`ProofError::IndexOutOfRange`] or [`ProofError::WrongLength`].
-pub fn root_from_inclusion(
-    leaf_hash: &Hash,
-    index: u64,
-    tree_size: u64,
-    proof: &[Hash],
-) -> Result<Hash, ProofError> {
+pub fn root_from_inclusion(leaf_hash: &Hash, index: u64, tree_size: u64, proof: &[Hash]) -> Result<Hash, ProofError> {
     // 1. leaf_index must be below tree_size.
     if index >= tree_size {
-        return Err(ProofError::IndexOutOfRange {
-            index,
-            size: tree_size,
-        });
+        return Err(ProofError::IndexOutOfRange { index, size: tree_size });
     }
     // 2. fn = leaf_index, sn = tree_size - 1. 3. r = hash.
     let mut f = index;
@@ -300,11 +286,7 @@ pub fn verify_consistency(
         } else {
             old_root == new_root
         };
-        return if ok {
-            Ok(())
-        } else {
-            Err(ProofError::RootMismatch)
-        };
+        return if ok { Ok(()) } else { Err(ProofError::RootMismatch) };
     }
     // 1. An empty path fails.
     let Some((first, rest)) = proof.split_first() else {
@@ -379,22 +361,10 @@ mod tests {
         // RFC 6962 §2.1.3 example tree of seven leaves d0..d6: leaves
         // a..f and j = d6, g = (a,b), h = (c,d), i = (e,f), k = (g,h),
         // l = (i,j). PATH(0) = [b, h, l] has the same shape as PATH(1).
-        assert_eq!(
-            inclusion_ranges(1, 7).unwrap_or_default(),
-            vec![(0, 1), (2, 4), (4, 7)]
-        );
-        assert_eq!(
-            inclusion_ranges(3, 7).unwrap_or_default(),
-            vec![(2, 3), (0, 2), (4, 7)]
-        );
-        assert_eq!(
-            inclusion_ranges(4, 7).unwrap_or_default(),
-            vec![(5, 6), (6, 7), (0, 4)]
-        );
-        assert_eq!(
-            inclusion_ranges(6, 7).unwrap_or_default(),
-            vec![(4, 6), (0, 4)]
-        );
+        assert_eq!(inclusion_ranges(1, 7).unwrap_or_default(), vec![(0, 1), (2, 4), (4, 7)]);
+        assert_eq!(inclusion_ranges(3, 7).unwrap_or_default(), vec![(2, 3), (0, 2), (4, 7)]);
+        assert_eq!(inclusion_ranges(4, 7).unwrap_or_default(), vec![(5, 6), (6, 7), (0, 4)]);
+        assert_eq!(inclusion_ranges(6, 7).unwrap_or_default(), vec![(4, 6), (0, 4)]);
         // PROOF(3, D[7]) = [c, d, g, l].
         assert_eq!(
             consistency_ranges(3, 7).unwrap_or_default(),

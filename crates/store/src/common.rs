@@ -342,6 +342,10 @@ macro_rules! impl_store {
                     self.one_account(sql::ACCOUNT_BY_ID, id).await
                 }
 
+                async fn account_by_id_number(&self, id_number: &str) -> Result<Option<Account>> {
+                    self.one_account(sql::ACCOUNT_BY_ID_NUMBER, id_number).await
+                }
+
                 async fn list_accounts(&self) -> Result<Vec<Account>> {
                     sqlx::query(&self.sql(sql::ACCOUNT_LIST))
                         .fetch_all(self.pool())

@@ -203,6 +203,8 @@ pub trait Store: Send + Sync + 'static {
     async fn put_account(&self, account: &Account) -> Result<()>;
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
     async fn account_by_id(&self, id: &str) -> Result<Option<Account>>;
+    /// The applicant account of a citizen ID number, if any.
+    async fn account_by_id_number(&self, id_number: &str) -> Result<Option<Account>>;
     async fn list_accounts(&self) -> Result<Vec<Account>>;
 
     /// Stores a session: the SHA-256 of its token, never the token itself.

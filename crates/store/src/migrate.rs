@@ -35,6 +35,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "ratings",
         sql: include_str!("../migrations/sqlite/0003_ratings.sql"),
     },
+    Migration {
+        version: 4,
+        name: "account_id_number",
+        sql: include_str!("../migrations/sqlite/0004_account_id_number.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -53,6 +58,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "ratings",
         sql: include_str!("../migrations/postgres/0003_ratings.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "account_id_number",
+        sql: include_str!("../migrations/postgres/0004_account_id_number.sql"),
     },
 ];
 

@@ -81,6 +81,8 @@ macro_rules! account_select {
 
 pub(crate) const ACCOUNT_BY_USERNAME: &str = account_select!(" WHERE username = $1");
 pub(crate) const ACCOUNT_BY_ID: &str = account_select!(" WHERE id = $1");
+pub(crate) const ACCOUNT_BY_ID_NUMBER: &str =
+    account_select!(" WHERE id_number = $1 AND role = 'applicant' ORDER BY id LIMIT 1");
 pub(crate) const ACCOUNT_LIST: &str = account_select!(" ORDER BY username, id");
 
 // ---------------------------------------------------------------- sessions

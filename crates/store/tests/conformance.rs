@@ -1019,6 +1019,9 @@ async fn accounts_upsert_by_id(fixture: &Fixture) {
     assert_eq!(store.account_by_username("nobody").await.unwrap(), None);
     assert_eq!(store.account_by_id("nobody").await.unwrap(), None);
     assert_eq!(store.list_accounts().await.unwrap(), [applicant(), staff()]);
+    let id_number = applicant().id_number.unwrap();
+    assert_eq!(store.account_by_id_number(&id_number).await.unwrap(), Some(applicant()));
+    assert_eq!(store.account_by_id_number("110105202602100016").await.unwrap(), None);
 
     let changed = Account {
         username: "wj.zhang2".into(),

@@ -275,6 +275,14 @@ fn field_view(
     })
 }
 
+/// Window staff (综合窗口) accept cases for people who come in person.
+pub(crate) fn is_window(account: &store::Account) -> bool {
+    account.role == Role::Staff && account.department.as_deref() == Some(WINDOW_DEPARTMENT)
+}
+
+/// The department code of the government service centre's one window.
+pub(crate) const WINDOW_DEPARTMENT: &str = "ZW";
+
 /// Values known from the applicant's own account, with where they come from.
 fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
     let mut values = BTreeMap::new();
@@ -358,7 +366,12 @@ fn render_apply(
         "apply.html",
         &format!("{}：一表申请", plan.name),
         context! { plan => plan, groups => groups, produced => produced, errors => errors,
-        uploads => uploads, commitments => commitments, files_lost => files_lost },
+        uploads => uploads, commitments => commitments, files_lost => files_lost,
+        window => page.user.as_ref().is_some_and(is_window),
+        applicant_name => submitted.and_then(|s| s.get("applicant.name")).cloned().unwrap_or_default(),
+        applicant_id_number => submitted.and_then(|s| s.get("applicant.id_number")).cloned().unwrap_or_default(),
+        applicant_name_error => errors_by_field.get("applicant.name").map(|m| (*m).to_owned()),
+        applicant_id_number_error => errors_by_field.get("applicant.id_number").map(|m| (*m).to_owned()) },
     );
     *response.status_mut() = status;
     response
@@ -387,8 +400,12 @@ pub async fn apply_form(
     };
     match &page.user {
         None => return page.login_redirect(),
-        Some(account) if account.role != Role::Applicant => {
-            return page.message(StatusCode::FORBIDDEN, "请以申请人身份登录", "工作人员请在工作台代办。");
+        Some(account) if account.role != Role::Applicant && !is_window(account) => {
+            return page.message(
+                StatusCode::FORBIDDEN,
+                "请以申请人身份登录",
+                "部门工作人员不能代为申请；请到综合窗口办理。",
+            );
         }
         Some(_) => {}
     }
@@ -463,10 +480,17 @@ pub async fn apply_submit(
         return page.not_found();
     };
     let account = match &page.user {
-        Some(account) if account.role == Role::Applicant => account.clone(),
-        Some(_) => return page.message(StatusCode::FORBIDDEN, "请以申请人身份登录", "工作人员请在工作台代办。"),
+        Some(account) if account.role == Role::Applicant || is_window(account) => account.clone(),
+        Some(_) => {
+            return page.message(
+                StatusCode::FORBIDDEN,
+                "请以申请人身份登录",
+                "部门工作人员不能代为申请；请到综合窗口办理。",
+            );
+        }
         None => return page.login_redirect(),
     };
+    let window = is_window(&account);
     let answers = answers_from(one, &form, "answer.");
     let plan = match plan_or_questions(&state, &page, one, &answers) {
         Ok(plan) => plan,
@@ -539,12 +563,60 @@ pub async fn apply_submit(
             },
         }
     }
+    // At a window, the case belongs to the person who came in, named by their ID number.
+    let person = if window {
+        let name = form
+            .get("applicant.name")
+            .map(|n| n.trim().to_owned())
+            .unwrap_or_default();
+        if name.is_empty() || name.chars().count() > 50 {
+            issues.push(cases::FieldIssue {
+                field: "applicant.name".into(),
+                code: "FIELD_REQUIRED".into(),
+                message: "办事群众姓名：请填写（最多 50 个字）".into(),
+            });
+        }
+        match ids::IdNumber::parse(form.get("applicant.id_number").map(|n| n.trim()).unwrap_or_default()) {
+            Ok(id_number) if !name.is_empty() => Some((name, id_number)),
+            Ok(_) => None,
+            Err(error) => {
+                issues.push(cases::FieldIssue {
+                    field: "applicant.id_number".into(),
+                    code: error.code().into(),
+                    message: format!("办事群众公民身份号码：{error}"),
+                });
+                None
+            }
+        }
+    } else {
+        None
+    };
+    // The form's applicant fields default to the person at the window.
+    let mut values = values;
+    if let Some((name, id_number)) = &person {
+        let asked = |element: &str| plan.form.iter().flat_map(|g| &g.fields).any(|f| f.element == element);
+        if asked("person.name") {
+            values.entry("person.name".to_owned()).or_insert_with(|| name.clone());
+        }
+        if asked("person.id_number") {
+            values
+                .entry("person.id_number".to_owned())
+                .or_insert_with(|| id_number.to_string());
+        }
+    }
+    let applicant_id = match &person {
+        Some((name, id_number)) if issues.is_empty() => match applicant_for(&state, name, id_number).await {
+            Ok(id) => id,
+            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        },
+        _ => account.id.clone(),
+    };
     let outcome = match Case::create(
         &state.catalog,
         &state.calendar,
         &plan,
         case_id,
-        &account.id,
+        &applicant_id,
         &values,
         now,
     ) {
@@ -556,11 +628,23 @@ pub async fn apply_submit(
         }
         Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法提交", &error.to_string()),
     };
+    let outcome = if window {
+        outcome.submitted_at_window(&account.id)
+    } else {
+        outcome
+    };
     match state
         .store
         .insert_case_with_uploads(&outcome.case, &outcome.events, None, &uploads)
         .await
     {
+        Ok(Inserted::Created) if window => {
+            let message = format!(
+                "已受理。办件编号 {}，承诺 {} 前办结。请将办件编号告知申请人；申请人可登录“我的办件”查看进度。",
+                outcome.case.id, outcome.case.promised_date
+            );
+            page.message(StatusCode::OK, "窗口受理成功", &message)
+        }
         Ok(Inserted::Created) => {
             Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
         }
@@ -883,4 +967,24 @@ pub async fn rate_case(
         Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
         Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
     }
+}
+
+/// The applicant account of a person who came to a window: theirs if they have one,
+/// else a new one under their ID number that cannot log in until it is activated.
+async fn applicant_for(state: &AppState, name: &str, id_number: &ids::IdNumber) -> store::Result<String> {
+    if let Some(existing) = state.store.account_by_id_number(id_number.as_str()).await? {
+        return Ok(existing.id);
+    }
+    let account = store::Account {
+        id: format!("applicant-{id_number}"),
+        username: id_number.to_string(),
+        display_name: name.to_owned(),
+        role: Role::Applicant,
+        department: None,
+        id_number: Some(id_number.to_string()),
+        // Not a PHC string: no password verifies until the person activates the account.
+        password_hash: "!window".to_owned(),
+    };
+    state.store.put_account(&account).await?;
+    Ok(account.id)
 }

@@ -117,17 +117,26 @@ async fn pages_and_api_carry_security_headers() {
 async fn a_form_without_its_csrf_token_is_refused_and_stores_nothing() {
     let site = spawn().await;
     let (session, _) = login(&site, "zhangsan", "/").await;
+    // The application form is multipart (it carries files).
+    let mut body = String::new();
+    for (name, value) in [
+        ("csrf", "00000000000000000000000000000000"),
+        ("answer.hukou_local", "no"),
+        ("answer.parents_married", "no"),
+        ("answer.insure_child", "no"),
+        ("answer.maternity_claim", "no"),
+    ] {
+        body.push_str(&format!(
+            "--XBOUNDARY\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+        ));
+    }
+    body.push_str("--XBOUNDARY--\r\n");
     let response = site
         .client
         .post(format!("{}/one-things/newborn/apply", site.base))
         .header("cookie", &session)
-        .form(&[
-            ("csrf", "00000000000000000000000000000000"),
-            ("answer.hukou_local", "no"),
-            ("answer.parents_married", "no"),
-            ("answer.insure_child", "no"),
-            ("answer.maternity_claim", "no"),
-        ])
+        .header("content-type", "multipart/form-data; boundary=XBOUNDARY")
+        .body(body)
         .send()
         .await
         .unwrap();

@@ -147,6 +147,14 @@ test('an applicant does 新生儿出生 and every department works it to complet
   assert.match(await applicant.locator('section', { hasText: '您的评价' }).innerText(), /满意：一次都没跑/);
   assert.equal(await applicant.getByRole('button', { name: '提交评价' }).count(), 0, 'one rating per case');
   await screenshots(applicant, 'case-completed');
+  // 谁查看了我的数据: every department that read the case, each proven in the ledger.
+  await applicant.getByRole('link', { name: '谁查看了我的数据' }).click();
+  const accesses = applicant.locator('ol.access > li');
+  assert.ok((await accesses.count()) >= 8, 'each department\'s reads are listed');
+  assert.match(await applicant.locator('ol.access').innerText(), /公安局工作人员/);
+  assert.equal(await applicant.locator('ol.access .tag', { hasText: '待验证' }).count(), 0, 'all proven');
+  await checkAxe(applicant, 'data access');
+  await screenshots(applicant, 'data-access');
   assert.ok(supplementDone);
   await context.close();
   await staffContext.close();

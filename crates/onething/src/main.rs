@@ -4,6 +4,7 @@
 //! matching `ONETHING_*` environment variables (see the README).
 
 mod bundled;
+mod ledger_cmd;
 mod run;
 mod show;
 
@@ -48,12 +49,22 @@ enum Command {
         #[arg(long, env = "ONETHING_DATA_DIR", default_value = "data/demo")]
         data_dir: PathBuf,
         #[command(flatten)]
+        ledger: ledger_cmd::KeyOptions,
+        /// Seconds between signed ledger checkpoints.
+        #[arg(long, env = "ONETHING_CHECKPOINT_SECONDS", default_value_t = 60)]
+        checkpoint_seconds: u64,
+        #[command(flatten)]
         source: CatalogSource,
     },
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
         server: run::ServerOptions,
+    },
+    /// The tamper-evident ledger: verify it, sign checkpoints, prove entries.
+    Ledger {
+        #[command(subcommand)]
+        command: ledger_cmd::LedgerCommand,
     },
 }
 
@@ -138,11 +149,15 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             listen,
             data_dir,
             source,
+            ledger,
+            checkpoint_seconds,
         } => {
             let options = run::ServerOptions {
                 listen,
                 data_dir,
                 database: None,
+                ledger,
+                checkpoint_seconds,
                 log_format: "text".into(),
             };
             run::init_logging(&options.log_format);
@@ -186,6 +201,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Ledger { command } => ledger_cmd::run(command),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { source } => catalog_check(&source),
             CatalogCommand::Show {

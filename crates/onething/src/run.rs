@@ -21,6 +21,12 @@ pub struct ServerOptions {
     /// PostgreSQL URL (postgres://…); the embedded SQLite database when not given.
     #[arg(long, env = "ONETHING_DATABASE_URL")]
     pub database: Option<String>,
+    /// The ledger's signing key and origin.
+    #[command(flatten)]
+    pub ledger: crate::ledger_cmd::KeyOptions,
+    /// Seconds between signed ledger checkpoints.
+    #[arg(long, env = "ONETHING_CHECKPOINT_SECONDS", default_value_t = 60)]
+    pub checkpoint_seconds: u64,
     /// Log format.
     #[arg(long, env = "ONETHING_LOG_FORMAT", value_parser = ["json", "text"], default_value = "json")]
     pub log_format: String,
@@ -72,7 +78,29 @@ pub async fn build_state(
         Err(problems) => anyhow::bail!("目录有问题，拒绝启动：\n{problems}"),
     };
     let store = open_store(options).await?;
-    Ok(Arc::new(AppState::new(store, Arc::new(catalog), Arc::new(calendar))))
+    let signer = crate::ledger_cmd::load_or_create_signer(
+        &options.data_dir,
+        options.ledger.ledger_key.as_deref(),
+        &options.ledger.ledger_origin,
+    )?;
+    let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
+    state.ledger_signer = Some(Arc::new(signer));
+    let state = Arc::new(state);
+    spawn_checkpoints(state.clone(), options.checkpoint_seconds);
+    Ok(state)
+}
+
+/// Publishes a signed ledger checkpoint every `seconds` while the ledger grows.
+fn spawn_checkpoints(state: Arc<AppState>, seconds: u64) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
+        loop {
+            ticker.tick().await;
+            if let Err(error) = server::ledger_api::publish_checkpoint(&state).await {
+                tracing::warn!(error = %error.message, "checkpoint not published");
+            }
+        }
+    });
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.

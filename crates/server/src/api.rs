@@ -45,7 +45,8 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/cases/{id}/tasks/{item}/approve", post(approve_task))
         .route("/cases/{id}/tasks/{item}/reject", post(reject_task))
         .route("/departments/{code}/tasks", get(department_queue))
-        .route("/openapi.json", get(openapi));
+        .route("/openapi.json", get(openapi))
+        .merge(crate::ledger_api::routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::web::routes())

@@ -9,6 +9,7 @@
 mod api;
 pub mod auth;
 pub mod error;
+pub mod ledger_api;
 mod openapi;
 mod web;
 
@@ -31,6 +32,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub calendar: Arc<Calendar>,
     pub clock: Clock,
+    /// The key that signs ledger checkpoints; `None` serves no checkpoints.
+    pub ledger_signer: Option<Arc<ledger::SignerKey>>,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
             catalog,
             calendar,
             clock: Arc::new(Utc::now),
+            ledger_signer: None,
         }
     }
 

@@ -152,6 +152,21 @@ pub fn document() -> Value {
                 "parameters": [path_param("code", "部门代码")],
                 "responses": with_errors(ok("待办", json!({ "type": "object" })), &["401", "403", "404"]) } },
             "/openapi.json": { "get": { "summary": "本文档", "tags": ["meta"], "responses": ok("OpenAPI", json!({ "type": "object" })) } },
+            "/ledger/checkpoint": { "get": { "summary": "最新的账本检查点（C2SP tlog-checkpoint，signed-note，Ed25519）", "tags": ["ledger"],
+                "responses": with_errors(json!({ "200": { "description": "检查点原文", "content": { "text/plain": { "schema": { "type": "string" } } } } }), &["404"]) } },
+            "/ledger/checkpoints": { "post": { "summary": "立即发布检查点（管理员）", "tags": ["ledger"], "security": [{ "bearer": [] }],
+                "responses": with_errors(ok("检查点", json!({ "type": "object" })), &["401", "403"]) } },
+            "/ledger/verifier-key": { "get": { "summary": "检查点验证公钥（C2SP vkey）", "tags": ["ledger"],
+                "responses": { "200": { "description": "公钥", "content": { "text/plain": { "schema": { "type": "string" } } } } } } },
+            "/ledger/proof/inclusion": { "get": { "summary": "包含证明（RFC 9162）", "tags": ["ledger"],
+                "parameters": [{ "name": "index", "in": "query", "required": true, "schema": { "type": "integer" } }, { "name": "size", "in": "query", "required": true, "schema": { "type": "integer" } }],
+                "responses": with_errors(ok("证明", json!({ "type": "object" })), &["400", "422"]) } },
+            "/ledger/proof/consistency": { "get": { "summary": "一致性证明（RFC 9162）", "tags": ["ledger"],
+                "parameters": [{ "name": "old", "in": "query", "required": true, "schema": { "type": "integer" } }, { "name": "new", "in": "query", "required": true, "schema": { "type": "integer" } }],
+                "responses": with_errors(ok("证明", json!({ "type": "object" })), &["400", "422"]) } },
+            "/ledger/entries/{index}": { "get": { "summary": "账本条目（本人、办理部门或管理员可见）", "tags": ["ledger"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("index", "条目序号，从 0 开始")],
+                "responses": with_errors(ok("条目", json!({ "type": "object" })), &["401", "404"]) } },
         }
     })
 }

@@ -9,7 +9,11 @@ use tokio::sync::MutexGuard;
 
 use cases::{Case, CaseId, Event};
 
-use crate::{AccessEntry, Account, CaseSummary, QueueEntry, Result, Role, StoreError, StoredEvent};
+use ledger::{CompactRange, ENTRY_FORMAT_V1, Hash, LedgerEntry, NodeId};
+
+use crate::{
+    AccessEntry, Account, CaseSummary, LedgerRow, QueueEntry, Result, Role, StoreError, StoredCheckpoint, StoredEvent,
+};
 
 /// A write transaction, holding the store's writer lock (SQLite) until it ends.
 pub(crate) struct Writer<'a, DB: Database> {
@@ -221,6 +225,207 @@ pub(crate) fn access_from_row(row: &impl ReadRow) -> Result<AccessEntry> {
     })
 }
 
+// ---------------------------------------------------------------- ledger
+
+/// The legal basis recorded for an access, by the role of the one who accessed.
+pub(crate) fn legal_basis(role: Role) -> &'static str {
+    match role {
+        Role::Staff => "依申请人提交的办件办理本部门事项",
+        Role::Admin => "监督管理职责",
+        Role::Applicant => "本人查询",
+    }
+}
+
+/// The ledger entry of a case event. `subject` is the applicant of the case: the
+/// person whose data it is.
+pub(crate) fn event_ledger_entry(event: &Event, subject: &str) -> LedgerEntry {
+    let transition = event.transition.as_str();
+    let mut detail = transition.to_owned();
+    if let Some(item) = &event.item {
+        detail.push(' ');
+        detail.push_str(item.as_str());
+    }
+    if event.from.is_some() || event.to.is_some() {
+        detail.push(' ');
+        detail.push_str(event.from.map_or("-", |state| state.as_str()));
+        detail.push('→');
+        detail.push_str(event.to.map_or("-", |state| state.as_str()));
+    }
+    if !event.note.is_empty() {
+        detail.push_str(": ");
+        detail.push_str(&event.note);
+    }
+    LedgerEntry {
+        format: ENTRY_FORMAT_V1,
+        at_ms: millis(event.at),
+        kind: ledger::entry::kind::CASE_TRANSITION.to_owned(),
+        actor: event.actor.clone(),
+        department: event.department.clone(),
+        case_id: Some(event.case_id.as_str().to_owned()),
+        subject: Some(subject.to_owned()),
+        elements: Vec::new(),
+        purpose: Some(transition.to_owned()),
+        legal_basis: None,
+        detail,
+    }
+}
+
+/// The ledger entry of an access. `subject` is the applicant of the case read, if any.
+pub(crate) fn access_ledger_entry(entry: &AccessEntry, subject: Option<String>) -> LedgerEntry {
+    let kind = if entry.action == "login" {
+        ledger::entry::kind::STAFF_LOGIN
+    } else {
+        ledger::entry::kind::DATA_ACCESS
+    };
+    LedgerEntry {
+        format: ENTRY_FORMAT_V1,
+        at_ms: millis(entry.at),
+        kind: kind.to_owned(),
+        actor: entry.actor.clone(),
+        department: entry.department.clone(),
+        case_id: entry.case_id.clone(),
+        subject,
+        elements: entry
+            .elements
+            .split(',')
+            .map(str::trim)
+            .filter(|element| !element.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        purpose: Some(entry.purpose.clone()),
+        legal_basis: Some(legal_basis(entry.role).to_owned()),
+        detail: entry.action.clone(),
+    }
+}
+
+/// One `ledger_entries` row to insert.
+pub(crate) struct EntryRow {
+    pub(crate) index: i64,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) leaf_hash: String,
+    pub(crate) subject: Option<String>,
+    pub(crate) kind: String,
+}
+
+/// Everything one append writes: the entry rows, the tree nodes they complete and
+/// the new head. Computed from the head row alone, whatever the size of the ledger.
+pub(crate) struct LedgerAppend {
+    pub(crate) rows: Vec<EntryRow>,
+    /// `(level, idx, hash)` of every node that became final.
+    pub(crate) nodes: Vec<(i64, i64, String)>,
+    pub(crate) new_size: i64,
+    pub(crate) frontier: String,
+}
+
+/// Plans the append of `entries` to the tree whose head row is `(size, frontier)`.
+pub(crate) fn plan_append(size: i64, frontier: &str, entries: &[LedgerEntry]) -> Result<LedgerAppend> {
+    let mut range = range_from_head(size, frontier)?;
+    let mut rows = Vec::with_capacity(entries.len());
+    let mut completed: Vec<(NodeId, Hash)> = Vec::with_capacity(entries.len() * 2);
+    for entry in entries {
+        let bytes = entry.canonical_bytes();
+        let leaf = ledger::leaf_hash(&bytes);
+        let index = range.append_with(leaf, |id, hash| completed.push((id, *hash)));
+        rows.push(EntryRow {
+            index: db_index(index)?,
+            bytes,
+            leaf_hash: leaf.to_hex(),
+            subject: entry.subject.clone(),
+            kind: entry.kind.clone(),
+        });
+    }
+    let nodes = completed
+        .into_iter()
+        .map(|(id, hash)| Ok((i64::from(id.level), db_index(id.index)?, hash.to_hex())))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LedgerAppend {
+        rows,
+        nodes,
+        new_size: db_index(range.size())?,
+        frontier: frontier_text(range.frontier()),
+    })
+}
+
+/// The frontier as stored in `ledger_head.frontier`: comma-separated hex, largest
+/// subtree first.
+pub(crate) fn frontier_text(frontier: &[Hash]) -> String {
+    frontier.iter().map(Hash::to_hex).collect::<Vec<_>>().join(",")
+}
+
+/// The compact range of the head row.
+pub(crate) fn range_from_head(size: i64, frontier: &str) -> Result<CompactRange> {
+    let size = index_from_db(size, "ledger_head.size")?;
+    let hashes = if frontier.is_empty() {
+        Vec::new()
+    } else {
+        frontier
+            .split(',')
+            .map(|text| hash_from_text(text, "ledger_head.frontier"))
+            .collect::<Result<Vec<_>>>()?
+    };
+    CompactRange::from_frontier(size, hashes).map_err(|error| StoreError::Corrupt(format!("ledger_head: {error}")))
+}
+
+/// A ledger index or size as a database integer.
+pub(crate) fn db_index(value: u64) -> Result<i64> {
+    i64::try_from(value).map_err(|_| StoreError::Ledger(format!("{value} is beyond any ledger size")))
+}
+
+pub(crate) fn index_from_db(value: i64, what: &str) -> Result<u64> {
+    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("{what}: negative value {value}")))
+}
+
+pub(crate) fn hash_from_text(text: &str, what: &str) -> Result<Hash> {
+    Hash::from_hex(text).map_err(|error| StoreError::Corrupt(format!("{what}: bad hash {text:?}: {error}")))
+}
+
+/// Refuses a tree size beyond the current one.
+pub(crate) fn check_size(size: u64, current: u64) -> Result<()> {
+    if size > current {
+        return Err(StoreError::Ledger(format!(
+            "tree size {size} is beyond the ledger size {current}"
+        )));
+    }
+    Ok(())
+}
+
+/// Bad requests are [`StoreError::Ledger`]; missing nodes mean a damaged table.
+pub(crate) fn ledger_store_error(error: ledger::StoreError) -> StoreError {
+    match error {
+        ledger::StoreError::Proof(error) => StoreError::Ledger(error.to_string()),
+        other => StoreError::Corrupt(format!("ledger_nodes: {other}")),
+    }
+}
+
+pub(crate) fn ledger_row_from_row(row: &impl ReadRow) -> Result<LedgerRow> {
+    let index = index_from_db(row.int("idx")?, "ledger_entries.idx")?;
+    Ok(LedgerRow {
+        index,
+        entry: row.bytes("entry")?,
+        leaf_hash: hash_from_text(&row.text("leaf_hash")?, &format!("ledger_entries.leaf_hash of {index}"))?,
+    })
+}
+
+pub(crate) fn node_from_row(row: &impl ReadRow) -> Result<(NodeId, Hash)> {
+    let level = row.int("level")?;
+    let level = u32::try_from(level)
+        .ok()
+        .filter(|level| *level < 64)
+        .ok_or_else(|| StoreError::Corrupt(format!("ledger_nodes.level: bad level {level}")))?;
+    let index = index_from_db(row.int("idx")?, "ledger_nodes.idx")?;
+    let hash = hash_from_text(&row.text("hash")?, "ledger_nodes.hash")?;
+    Ok((NodeId::new(level, index), hash))
+}
+
+pub(crate) fn checkpoint_from_row(row: &impl ReadRow) -> Result<StoredCheckpoint> {
+    Ok(StoredCheckpoint {
+        size: index_from_db(row.int("size")?, "ledger_checkpoints.size")?,
+        root: hash_from_text(&row.text("root")?, "ledger_checkpoints.root")?,
+        note: row.text("note")?,
+        signed_at: time_from_millis(row.int("signed_at")?, "ledger_checkpoints.signed_at")?,
+    })
+}
+
 /// Implements [`Store`](crate::Store) for a store type, once for both backends.
 ///
 /// The store type provides, as inherent items: `pool()` (its `sqlx::Pool`),
@@ -236,8 +441,8 @@ macro_rules! impl_store {
             use $crate::common::{self as common, ReadRow as _, millis};
             use $crate::sql;
             use $crate::{
-                AccessEntry, Account, CaseSummary, IdempotencyKey, Inserted, QueueEntry, Result, StoredEvent, Updated,
-                Upload, Versioned,
+                AccessEntry, Account, CaseSummary, IdempotencyKey, Inserted, LedgerRow, QueueEntry, Result, StoreError,
+                StoredCheckpoint, StoredEvent, Updated, Upload, Versioned,
             };
 
             impl $store {
@@ -285,6 +490,110 @@ macro_rules! impl_store {
                             .await?;
                     }
                     Ok(())
+                }
+
+                /// Appends `entries` to the ledger inside the caller's write transaction:
+                /// reads (and on PostgreSQL locks) the head row, writes the entry rows and
+                /// the tree nodes they complete, and moves the head on. The work depends
+                /// on the number of entries only, never on the size of the ledger.
+                async fn append_ledger(&self, conn: &mut $conn, entries: &[ledger::LedgerEntry]) -> Result<()> {
+                    if entries.is_empty() {
+                        return Ok(());
+                    }
+                    let head = sqlx::query(&self.sql(Self::LEDGER_HEAD_FOR_WRITE))
+                        .fetch_optional(&mut *conn)
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt("the ledger_head row is missing".into()))?;
+                    let old_size = head.int("size")?;
+                    let append = common::plan_append(old_size, &head.text("frontier")?, entries)?;
+                    let statement = self.sql(sql::LEDGER_ENTRY_INSERT);
+                    for row in &append.rows {
+                        sqlx::query(&statement)
+                            .bind(row.index)
+                            .bind(row.bytes.as_slice())
+                            .bind(&row.leaf_hash)
+                            .bind(row.subject.as_deref())
+                            .bind(&row.kind)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    let statement = self.sql(sql::LEDGER_NODE_INSERT);
+                    for (level, index, hash) in &append.nodes {
+                        sqlx::query(&statement)
+                            .bind(*level)
+                            .bind(*index)
+                            .bind(hash)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    let moved = sqlx::query(&self.sql(sql::LEDGER_HEAD_UPDATE))
+                        .bind(append.new_size)
+                        .bind(&append.frontier)
+                        .bind(old_size)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if moved != 1 {
+                        return Err(StoreError::Corrupt(
+                            "the ledger head moved during an append".into(),
+                        ));
+                    }
+                    Ok(())
+                }
+
+                /// The ledger entries of the events of `case`.
+                fn event_entries(case: &Case, events: &[Event]) -> Vec<ledger::LedgerEntry> {
+                    events
+                        .iter()
+                        .map(|event| common::event_ledger_entry(event, &case.applicant))
+                        .collect()
+                }
+
+                /// The current size and compact range of the ledger.
+                async fn ledger_range(&self) -> Result<ledger::CompactRange> {
+                    let head = sqlx::query(&self.sql(sql::LEDGER_HEAD))
+                        .fetch_optional(self.pool())
+                        .await?
+                        .ok_or_else(|| StoreError::Corrupt("the ledger_head row is missing".into()))?;
+                    common::range_from_head(head.int("size")?, &head.text("frontier")?)
+                }
+
+                /// Fetches exactly the nodes `ids` (those present), in a few queries.
+                async fn ledger_node_map(
+                    &self,
+                    ids: &[ledger::NodeId],
+                ) -> Result<std::collections::HashMap<ledger::NodeId, ledger::Hash>> {
+                    let mut map = std::collections::HashMap::with_capacity(ids.len());
+                    for chunk in ids.chunks(sql::LEDGER_NODES_PER_SELECT) {
+                        let statement = self.sql_owned(sql::ledger_nodes_select(chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for id in chunk {
+                            query = query.bind(i64::from(id.level)).bind(common::db_index(id.index)?);
+                        }
+                        for row in query.fetch_all(self.pool()).await? {
+                            let (id, hash) = common::node_from_row(&row)?;
+                            map.insert(id, hash);
+                        }
+                    }
+                    Ok(map)
+                }
+
+                async fn one_checkpoint(
+                    &self,
+                    statement: &'static str,
+                    size: Option<i64>,
+                ) -> Result<Option<StoredCheckpoint>> {
+                    let statement = self.sql(statement);
+                    let mut query = sqlx::query(&statement);
+                    if let Some(size) = size {
+                        query = query.bind(size);
+                    }
+                    query
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(common::checkpoint_from_row)
+                        .transpose()
                 }
 
                 /// Runs a script of several statements (a migration). Calls the
@@ -456,6 +765,9 @@ macro_rules! impl_store {
                             .execute(&mut *writer.tx)
                             .await?;
                     }
+                    // Last, so that PostgreSQL holds the ledger head lock briefly.
+                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
+                        .await?;
                     writer.commit().await?;
                     Ok(Inserted::Created)
                 }
@@ -522,6 +834,8 @@ macro_rules! impl_store {
                         .await?
                         .int("last")?;
                     self.append_events(&mut writer.tx, &case.id, last_seq, events)
+                        .await?;
+                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
                         .await?;
                     writer.commit().await?;
                     Ok(Updated::Written(expected_version + 1))
@@ -614,6 +928,18 @@ macro_rules! impl_store {
                         .bind(&entry.purpose)
                         .execute(&mut *writer.tx)
                         .await?;
+                    let subject = match entry.case_id.as_deref() {
+                        Some(case_id) => sqlx::query(&self.sql(sql::CASE_APPLICANT))
+                            .bind(case_id)
+                            .fetch_optional(&mut *writer.tx)
+                            .await?
+                            .map(|row| row.text("applicant"))
+                            .transpose()?,
+                        None => None,
+                    };
+                    let ledger_entry = common::access_ledger_entry(entry, subject);
+                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&ledger_entry))
+                        .await?;
                     writer.commit().await
                 }
 
@@ -626,9 +952,217 @@ macro_rules! impl_store {
                         .map(common::access_from_row)
                         .collect()
                 }
+
+                async fn ledger_head(&self) -> Result<(u64, ledger::Hash)> {
+                    let range = self.ledger_range().await?;
+                    Ok((range.size(), range.root()))
+                }
+
+                async fn ledger_rows(&self, from: u64, limit: u64) -> Result<Vec<LedgerRow>> {
+                    let Ok(from) = i64::try_from(from) else {
+                        return Ok(Vec::new());
+                    };
+                    sqlx::query(&self.sql(sql::LEDGER_ROWS))
+                        .bind(from)
+                        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::ledger_row_from_row)
+                        .collect()
+                }
+
+                async fn ledger_row(&self, index: u64) -> Result<Option<LedgerRow>> {
+                    let Ok(index) = i64::try_from(index) else {
+                        return Ok(None);
+                    };
+                    sqlx::query(&self.sql(sql::LEDGER_ROW))
+                        .bind(index)
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(common::ledger_row_from_row)
+                        .transpose()
+                }
+
+                async fn ledger_rows_about(&self, subject: &str, limit: u64) -> Result<Vec<LedgerRow>> {
+                    sqlx::query(&self.sql(sql::LEDGER_ROWS_ABOUT))
+                        .bind(subject)
+                        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::ledger_row_from_row)
+                        .collect()
+                }
+
+                async fn ledger_root_at(&self, size: u64) -> Result<ledger::Hash> {
+                    common::check_size(size, self.ledger_range().await?.size())?;
+                    let nodes = self.ledger_node_map(&ledger::store::root_nodes(size)).await?;
+                    ledger::store::root_at(&nodes, size).map_err(common::ledger_store_error)
+                }
+
+                async fn ledger_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<ledger::Hash>> {
+                    common::check_size(size, self.ledger_range().await?.size())?;
+                    let ids = ledger::store::inclusion_proof_nodes(index, size)
+                        .map_err(|error| StoreError::Ledger(error.to_string()))?;
+                    let nodes = self.ledger_node_map(&ids).await?;
+                    ledger::store::inclusion_proof_at(&nodes, index, size).map_err(common::ledger_store_error)
+                }
+
+                async fn ledger_consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<ledger::Hash>> {
+                    common::check_size(new_size, self.ledger_range().await?.size())?;
+                    let ids = ledger::store::consistency_proof_nodes(old_size, new_size)
+                        .map_err(|error| StoreError::Ledger(error.to_string()))?;
+                    let nodes = self.ledger_node_map(&ids).await?;
+                    ledger::store::consistency_proof_at(&nodes, old_size, new_size).map_err(common::ledger_store_error)
+                }
+
+                async fn ledger_nodes(&self) -> Result<Vec<(ledger::NodeId, ledger::Hash)>> {
+                    sqlx::query(&self.sql(sql::LEDGER_NODES_ALL))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::node_from_row)
+                        .collect()
+                }
+
+                async fn put_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()> {
+                    let mut writer = self.begin_write().await?;
+                    sqlx::query(&self.sql(sql::CHECKPOINT_INSERT))
+                        .bind(common::db_index(checkpoint.size)?)
+                        .bind(checkpoint.root.to_hex())
+                        .bind(&checkpoint.note)
+                        .bind(millis(checkpoint.signed_at))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    writer.commit().await
+                }
+
+                async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {
+                    self.one_checkpoint(sql::CHECKPOINT_LATEST, None).await
+                }
+
+                async fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>> {
+                    let Ok(size) = i64::try_from(size) else {
+                        return Ok(None);
+                    };
+                    self.one_checkpoint(sql::CHECKPOINT_AT, Some(size)).await
+                }
+
+                async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>> {
+                    sqlx::query(&self.sql(sql::CHECKPOINTS_ALL))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::checkpoint_from_row)
+                        .collect()
+                }
             }
         };
     };
 }
 
 pub(crate) use impl_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(i: i64) -> LedgerEntry {
+        LedgerEntry {
+            format: ENTRY_FORMAT_V1,
+            at_ms: i,
+            kind: ledger::entry::kind::DATA_ACCESS.into(),
+            actor: format!("actor-{i}"),
+            department: None,
+            case_id: None,
+            subject: (i % 2 == 0).then(|| "applicant-1".to_owned()),
+            elements: Vec::new(),
+            purpose: None,
+            legal_basis: None,
+            detail: String::new(),
+        }
+    }
+
+    /// Appending batch by batch through the stored head text gives the same rows,
+    /// nodes and root as the reference in-memory log.
+    #[test]
+    fn planned_appends_match_the_reference_log() {
+        let mut reference = ledger::MemoryLog::new();
+        let (mut size, mut frontier) = (0i64, String::new());
+        let mut nodes = std::collections::BTreeMap::new();
+        let mut next = 0i64;
+        for batch in [1usize, 3, 0, 7, 2, 16, 1, 5] {
+            let entries: Vec<_> = (0..batch)
+                .map(|_| {
+                    next += 1;
+                    entry(next)
+                })
+                .collect();
+            let append = plan_append(size, &frontier, &entries).unwrap();
+            for (row, entry) in append.rows.iter().zip(&entries) {
+                assert_eq!(row.index, i64::try_from(reference.append(entry.leaf_hash())).unwrap());
+                assert_eq!(row.bytes, entry.canonical_bytes());
+                assert_eq!(row.subject, entry.subject);
+                assert_eq!(row.kind, "data.access");
+            }
+            for (level, index, hash) in append.nodes {
+                assert!(nodes.insert((level, index), hash).is_none(), "a node is written once");
+            }
+            (size, frontier) = (append.new_size, append.frontier);
+            let range = range_from_head(size, &frontier).unwrap();
+            assert_eq!(range.root(), reference.root());
+        }
+        assert_eq!(nodes.len(), reference.nodes().len());
+        for ((level, index), hash) in nodes {
+            let node = ledger::NodeStore::node(reference.nodes(), u32::try_from(level).unwrap(), index as u64);
+            assert_eq!(node.map(|h| h.to_hex()), Some(hash));
+        }
+    }
+
+    #[test]
+    fn a_damaged_head_is_corrupt_not_a_panic() {
+        assert!(matches!(range_from_head(-1, ""), Err(StoreError::Corrupt(_))));
+        assert!(matches!(range_from_head(3, ""), Err(StoreError::Corrupt(_))));
+        assert!(matches!(range_from_head(1, "zz"), Err(StoreError::Corrupt(_))));
+        assert!(matches!(plan_append(1, "", &[entry(1)]), Err(StoreError::Corrupt(_))));
+        assert_eq!(range_from_head(0, "").unwrap().root(), ledger::EMPTY_ROOT);
+    }
+
+    #[test]
+    fn access_entries_name_their_legal_basis_and_elements() {
+        let access = AccessEntry {
+            at: DateTime::from_timestamp_millis(1_770_000_000_123).unwrap(),
+            actor: "acc-staff-1".into(),
+            role: Role::Staff,
+            department: Some("WJ".into()),
+            action: "read_case".into(),
+            case_id: Some("YJS20260212000001".into()),
+            elements: "child_name,, mother_id_number".into(),
+            purpose: "办理出生医学证明".into(),
+        };
+        let entry = access_ledger_entry(&access, Some("applicant-1".into()));
+        assert_eq!(entry.kind, "data.access");
+        assert_eq!(entry.at_ms, 1_770_000_000_123);
+        assert_eq!(entry.elements, ["child_name", "mother_id_number"]);
+        assert_eq!(entry.legal_basis.as_deref(), Some("依申请人提交的办件办理本部门事项"));
+        assert_eq!(entry.subject.as_deref(), Some("applicant-1"));
+        assert_eq!(entry.detail, "read_case");
+        let login = AccessEntry {
+            action: "login".into(),
+            role: Role::Admin,
+            case_id: None,
+            elements: String::new(),
+            ..access
+        };
+        let entry = access_ledger_entry(&login, None);
+        assert_eq!(entry.kind, "staff.login");
+        assert!(entry.elements.is_empty());
+        assert_eq!(entry.legal_basis.as_deref(), Some("监督管理职责"));
+        assert_eq!(
+            ledger::LedgerEntry::from_canonical_bytes(&entry.canonical_bytes()),
+            Ok(entry)
+        );
+    }
+}

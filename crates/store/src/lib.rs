@@ -31,6 +31,10 @@ pub enum StoreError {
     Corrupt(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A ledger request the ledger cannot answer: an index or a tree size beyond
+    /// the current size, or sizes in the wrong order.
+    #[error("ledger: {0}")]
+    Ledger(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -188,6 +192,25 @@ pub struct Rating {
     pub rated_at: DateTime<Utc>,
 }
 
+/// One row of the tamper-evident ledger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LedgerRow {
+    pub index: u64,
+    /// The canonical bytes of a `ledger::LedgerEntry`.
+    pub entry: Vec<u8>,
+    pub leaf_hash: ledger::Hash,
+}
+
+/// A signed checkpoint (C2SP tlog-checkpoint as a signed note).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCheckpoint {
+    pub size: u64,
+    pub root: ledger::Hash,
+    /// The whole signed note text.
+    pub note: String,
+    pub signed_at: DateTime<Utc>,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -247,6 +270,29 @@ pub trait Store: Send + Sync + 'static {
     async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
 
     async fn record_access(&self, entry: &AccessEntry) -> Result<()>;
+
+    // ---- the ledger: every case event and every access entry is appended, in the
+    // same transaction as the write it records.
+
+    /// The current size and root of the ledger.
+    async fn ledger_head(&self) -> Result<(u64, ledger::Hash)>;
+    /// Rows `[from, from + limit)` in index order.
+    async fn ledger_rows(&self, from: u64, limit: u64) -> Result<Vec<LedgerRow>>;
+    async fn ledger_row(&self, index: u64) -> Result<Option<LedgerRow>>;
+    /// Rows whose entry concerns `subject` (the account whose data it is), newest first.
+    async fn ledger_rows_about(&self, subject: &str, limit: u64) -> Result<Vec<LedgerRow>>;
+    /// The root of the first `size` entries.
+    async fn ledger_root_at(&self, size: u64) -> Result<ledger::Hash>;
+    async fn ledger_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<ledger::Hash>>;
+    async fn ledger_consistency_proof(&self, old_size: u64, new_size: u64) -> Result<Vec<ledger::Hash>>;
+    /// Every stored tree node (level, index, hash), for `ledger verify`.
+    async fn ledger_nodes(&self) -> Result<Vec<(ledger::NodeId, ledger::Hash)>>;
+    /// Stores a checkpoint; an existing one of the same size is kept.
+    async fn put_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()>;
+    async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>>;
+    async fn checkpoint_at(&self, size: u64) -> Result<Option<StoredCheckpoint>>;
+    /// All checkpoints, smallest first.
+    async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
     async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>>;
 }
 

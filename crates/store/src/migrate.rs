@@ -40,6 +40,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "account_id_number",
         sql: include_str!("../migrations/sqlite/0004_account_id_number.sql"),
     },
+    Migration {
+        version: 5,
+        name: "ledger",
+        sql: include_str!("../migrations/sqlite/0005_ledger.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -63,6 +68,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "account_id_number",
         sql: include_str!("../migrations/postgres/0004_account_id_number.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "ledger",
+        sql: include_str!("../migrations/postgres/0005_ledger.sql"),
     },
 ];
 

@@ -32,6 +32,9 @@ impl PostgresStore {
     pub(crate) const MIGRATIONS: &'static [Migration] = migrate::POSTGRES;
     pub(crate) const MIGRATION_BOOTSTRAP: &'static str = migrate::POSTGRES_BOOTSTRAP;
     pub(crate) const MIGRATION_LOCK: Option<&'static str> = Some(migrate::POSTGRES_LOCK);
+    /// How an appender reads the ledger head: locked, so appenders on several nodes
+    /// queue for it.
+    pub(crate) const LEDGER_HEAD_FOR_WRITE: &'static str = sql::LEDGER_HEAD_FOR_UPDATE;
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), using the
     /// connection's default `search_path` (normally `public`).
@@ -92,6 +95,11 @@ impl PostgresStore {
 
     fn sql(&self, statement: &'static str) -> Cow<'static, str> {
         sql::for_backend(statement, false)
+    }
+
+    /// A statement built at run time, in this backend's placeholder syntax.
+    fn sql_owned(&self, statement: String) -> String {
+        statement
     }
 
     async fn begin_write(&self) -> Result<Writer<'_, Postgres>> {

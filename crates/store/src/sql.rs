@@ -178,6 +178,67 @@ pub(crate) const RATING_INSERT: &str = "INSERT INTO ratings (case_id, account, l
 pub(crate) const RATING_OF_CASE: &str =
     "SELECT case_id, account, level, comment, on_behalf, rated_at FROM ratings WHERE case_id = $1";
 
+// ---------------------------------------------------------------- ledger
+
+/// The applicant (data owner) of a case, for the subject of an access entry.
+pub(crate) const CASE_APPLICANT: &str = "SELECT applicant FROM cases WHERE id = $1";
+
+/// The head row, for readers.
+pub(crate) const LEDGER_HEAD: &str = "SELECT size, frontier FROM ledger_head WHERE id = 1";
+
+/// The head row, locked until the end of the transaction: appenders on several
+/// PostgreSQL nodes queue here. (SQLite has one writer and no `FOR UPDATE`: it
+/// uses [`LEDGER_HEAD`].)
+pub(crate) const LEDGER_HEAD_FOR_UPDATE: &str = "SELECT size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE";
+
+/// Moves the head on; the old size guards against a writer that did not lock it.
+pub(crate) const LEDGER_HEAD_UPDATE: &str =
+    "UPDATE ledger_head SET size = $1, frontier = $2 WHERE id = 1 AND size = $3";
+
+pub(crate) const LEDGER_ENTRY_INSERT: &str =
+    "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, kind) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const LEDGER_NODE_INSERT: &str = "INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3)";
+
+/// Up to `$2` rows from index `$1` on, in index order.
+pub(crate) const LEDGER_ROWS: &str =
+    "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= $1 ORDER BY idx LIMIT $2";
+
+pub(crate) const LEDGER_ROW: &str = "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx = $1";
+
+pub(crate) const LEDGER_ROWS_ABOUT: &str =
+    "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE subject = $1 ORDER BY idx DESC LIMIT $2";
+
+pub(crate) const LEDGER_NODES_ALL: &str = "SELECT level, idx, hash FROM ledger_nodes ORDER BY level, idx";
+
+/// Most nodes fetched by one [`ledger_nodes_select`] statement (two parameters each).
+pub(crate) const LEDGER_NODES_PER_SELECT: usize = 128;
+
+/// Selects `count` nodes by `(level, idx)`: parameters `$1, $2` are the first
+/// node's level and index, `$3, $4` the second's, and so on. The only statement
+/// built at run time, because its length depends on the proof; each term is a
+/// primary-key lookup on both backends.
+pub(crate) fn ledger_nodes_select(count: usize) -> String {
+    let mut sql = String::from("SELECT level, idx, hash FROM ledger_nodes WHERE ");
+    for i in 0..count {
+        if i > 0 {
+            sql.push_str(" OR ");
+        }
+        sql.push_str(&format!("(level = ${} AND idx = ${})", 2 * i + 1, 2 * i + 2));
+    }
+    sql
+}
+
+pub(crate) const CHECKPOINT_INSERT: &str = "INSERT INTO ledger_checkpoints (size, root, note, signed_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (size) DO NOTHING";
+
+pub(crate) const CHECKPOINT_LATEST: &str =
+    "SELECT size, root, note, signed_at FROM ledger_checkpoints ORDER BY size DESC LIMIT 1";
+
+pub(crate) const CHECKPOINT_AT: &str = "SELECT size, root, note, signed_at FROM ledger_checkpoints WHERE size = $1";
+
+pub(crate) const CHECKPOINTS_ALL: &str = "SELECT size, root, note, signed_at FROM ledger_checkpoints ORDER BY size";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,9 +262,25 @@ mod tests {
             TASK_UPSERT,
             EVENT_INSERT,
             ACCESS_INSERT,
+            LEDGER_HEAD_UPDATE,
+            LEDGER_ENTRY_INSERT,
+            LEDGER_NODE_INSERT,
+            LEDGER_ROWS,
+            CHECKPOINT_INSERT,
         ] {
             let converted = to_sqlite(sql);
             assert!(!converted.contains('$'), "{converted}");
         }
+    }
+
+    #[test]
+    fn node_select_numbers_its_parameters_in_pairs() {
+        assert_eq!(
+            ledger_nodes_select(2),
+            "SELECT level, idx, hash FROM ledger_nodes WHERE (level = $1 AND idx = $2) OR (level = $3 AND idx = $4)"
+        );
+        let converted = to_sqlite(&ledger_nodes_select(LEDGER_NODES_PER_SELECT));
+        assert!(!converted.contains('$'));
+        assert!(converted.ends_with("(level = ?255 AND idx = ?256)"), "{converted}");
     }
 }

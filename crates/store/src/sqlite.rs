@@ -36,6 +36,9 @@ impl SqliteStore {
     pub(crate) const MIGRATIONS: &'static [Migration] = migrate::SQLITE;
     pub(crate) const MIGRATION_BOOTSTRAP: &'static str = migrate::SQLITE_BOOTSTRAP;
     pub(crate) const MIGRATION_LOCK: Option<&'static str> = None;
+    /// How an appender reads the ledger head: the store's writer lock already
+    /// serializes appends.
+    pub(crate) const LEDGER_HEAD_FOR_WRITE: &'static str = sql::LEDGER_HEAD;
 
     /// Opens (creating it if missing) the database file at `path`. The directory
     /// must exist. Journal mode WAL, `synchronous = FULL` (an acknowledged write
@@ -92,6 +95,11 @@ impl SqliteStore {
 
     fn sql(&self, statement: &'static str) -> Cow<'static, str> {
         sql::for_backend(statement, true)
+    }
+
+    /// A statement built at run time, in this backend's placeholder syntax.
+    fn sql_owned(&self, statement: String) -> String {
+        sql::to_sqlite(&statement)
     }
 
     async fn begin_write(&self) -> Result<Writer<'_, Sqlite>> {

@@ -14,10 +14,11 @@ use calendar::Calendar;
 use cases::{Action, Actor, Case, CaseId, Event, Outcome, TaskState, Transition};
 use catalog::{Catalog, Holdings};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use ledger::{Hash, LedgerEntry};
 use sqlx::Connection;
 use store::{
-    AccessEntry, Account, IdempotencyKey, Inserted, PostgresStore, QueueEntry, Role, SqliteStore, Store, StoreError,
-    Updated,
+    AccessEntry, Account, IdempotencyKey, Inserted, LedgerRow, PostgresStore, QueueEntry, Role, SqliteStore, Store,
+    StoreError, StoredCheckpoint, Updated,
 };
 
 // ------------------------------------------------------------------ the world
@@ -259,6 +260,19 @@ impl Fixture {
         }
     }
 
+    /// Runs raw SQL behind the store's back, returning the database's refusal.
+    async fn try_execute(&self, sql: &str) -> Result<(), String> {
+        let result = match self.handle() {
+            Handle::Sqlite(store) => sqlx::Executor::execute(store.pool(), sqlx::raw_sql(sql))
+                .await
+                .map(drop),
+            Handle::Postgres(store) => sqlx::Executor::execute(store.pool(), sqlx::raw_sql(sql))
+                .await
+                .map(drop),
+        };
+        result.map_err(|error| error.to_string())
+    }
+
     async fn scalar(&self, sql: &str) -> i64 {
         match self.handle() {
             Handle::Sqlite(store) => sqlx::query_scalar(sql).fetch_one(store.pool()).await.unwrap(),
@@ -393,17 +407,27 @@ conformance! {
         data_survives_reopening,
         uploads_are_stored_with_their_case_or_not_at_all,
         a_case_is_rated_once,
+        every_event_and_access_leaves_one_ledger_row,
+        ledger_roots_and_proofs_verify,
+        racing_writers_keep_the_ledger_gapless,
+        ledger_continues_after_reopening,
+        checkpoints_round_trip,
+        ledger_tables_are_append_only,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 10] = [
+const TABLES: [&str; 14] = [
     "access_log",
     "accounts",
     "case_events",
     "cases",
     "idempotency_keys",
+    "ledger_checkpoints",
+    "ledger_entries",
+    "ledger_head",
+    "ledger_nodes",
     "ratings",
     "schema_migrations",
     "sessions",
@@ -1349,4 +1373,442 @@ async fn a_case_is_rated_once(fixture: &Fixture) {
         "一次一评: the second rating is refused"
     );
     assert_eq!(store.rating_of_case(CASE_A).await.unwrap(), Some(rating));
+}
+
+// ------------------------------------------------------------------ the ledger
+
+/// Every stored ledger row, read in pages: indexes are `0..n` without gaps and each
+/// stored leaf hash is the hash of its entry.
+async fn all_ledger_rows(store: &dyn Store) -> Vec<LedgerRow> {
+    let mut rows: Vec<LedgerRow> = Vec::new();
+    loop {
+        let page = store.ledger_rows(rows.len() as u64, 7).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        rows.extend(page);
+    }
+    for (i, row) in rows.iter().enumerate() {
+        assert_eq!(row.index, i as u64, "no gaps");
+        assert_eq!(row.leaf_hash, ledger::leaf_hash(&row.entry));
+    }
+    rows
+}
+
+fn leaves(rows: &[LedgerRow]) -> Vec<Hash> {
+    rows.iter().map(|row| row.leaf_hash).collect()
+}
+
+/// The rows, after checking that the head is the root over every stored leaf.
+async fn consistent_ledger(store: &dyn Store) -> Vec<LedgerRow> {
+    let rows = all_ledger_rows(store).await;
+    assert_eq!(
+        store.ledger_head().await.unwrap(),
+        (rows.len() as u64, ledger::root(&leaves(&rows)))
+    );
+    rows
+}
+
+fn decode(row: &LedgerRow) -> LedgerEntry {
+    LedgerEntry::from_canonical_bytes(&row.entry).unwrap()
+}
+
+async fn every_event_and_access_leaves_one_ledger_row(fixture: &Fixture) {
+    let store = fixture.store();
+    assert_eq!(store.ledger_head().await.unwrap(), (0, ledger::EMPTY_ROOT));
+    assert!(store.ledger_rows(0, 10).await.unwrap().is_empty());
+
+    // A new case: one row per event, about the applicant.
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    let key = IdempotencyKey {
+        account: "applicant-1".into(),
+        key: "key-1".into(),
+        request_hash: "hash-1".into(),
+    };
+    store
+        .insert_case(&created.case, &created.events, Some(&key))
+        .await
+        .unwrap();
+    let rows = consistent_ledger(&*store).await;
+    assert_eq!(rows.len(), created.events.len());
+    for (row, event) in rows.iter().zip(&created.events) {
+        let entry = decode(row);
+        assert_eq!(entry.kind, "case.transition");
+        assert_eq!(entry.at_ms, event.at.timestamp_millis());
+        assert_eq!(entry.actor, event.actor);
+        assert_eq!(entry.department, event.department);
+        assert_eq!(entry.case_id.as_deref(), Some(CASE_A));
+        assert_eq!(entry.subject.as_deref(), Some("applicant-1"));
+        assert_eq!(entry.purpose.as_deref(), Some(event.transition.as_str()));
+        assert!(entry.elements.is_empty());
+        assert_eq!(entry.legal_basis, None);
+        assert!(entry.detail.starts_with(event.transition.as_str()), "{}", entry.detail);
+        assert!(entry.detail.ends_with(&event.note), "{}", entry.detail);
+    }
+    assert_eq!(decode(&rows[0]).purpose.as_deref(), Some("submit"));
+
+    // Nothing is written for a retry, a reused key, or an insert that fails.
+    let retry = new_case(CASE_B, "applicant-1", at(12, 1, 31));
+    assert_eq!(
+        store.insert_case(&retry.case, &retry.events, Some(&key)).await.unwrap(),
+        Inserted::Existing(case_id(CASE_A))
+    );
+    let reused = IdempotencyKey {
+        request_hash: "hash-2".into(),
+        ..key.clone()
+    };
+    assert_eq!(
+        store
+            .insert_case(&retry.case, &retry.events, Some(&reused))
+            .await
+            .unwrap(),
+        Inserted::KeyReused
+    );
+    assert!(
+        store.insert_case(&created.case, &created.events, None).await.is_err(),
+        "the same case id twice"
+    );
+    assert_eq!(fixture.count("ledger_entries").await, created.events.len() as i64);
+    let head = store.ledger_head().await.unwrap();
+    assert_eq!(head.0, created.events.len() as u64);
+
+    // An update: one row per event; a conflict: none.
+    let accepted = accept(&created.case, at(12, 2, 0));
+    assert_eq!(
+        store.update_case(&accepted.case, 1, &accepted.events).await.unwrap(),
+        Updated::Written(2)
+    );
+    let after_update = (created.events.len() + accepted.events.len()) as i64;
+    assert_eq!(fixture.count("ledger_entries").await, after_update);
+    let stale = reject(&created.case, "GG00101001", "WJ", at(12, 3, 0));
+    assert_eq!(
+        store.update_case(&stale.case, 1, &stale.events).await.unwrap(),
+        Updated::Conflict
+    );
+    assert_eq!(fixture.count("ledger_entries").await, after_update);
+    let rows = consistent_ledger(&*store).await;
+    let entry = decode(&rows[created.events.len()]);
+    assert_eq!(entry.purpose.as_deref(), Some("accept"));
+    assert_eq!(entry.department.as_deref(), Some("WJ"));
+    assert!(
+        entry.detail.starts_with("accept GG00101001 dispatched→accepted"),
+        "{}",
+        entry.detail
+    );
+
+    // Accesses: one row each; the subject is the applicant of the case read.
+    let read = access(at(12, 2, 30), "read_case", Some(CASE_A));
+    store.record_access(&read).await.unwrap();
+    let login = access(at(12, 2, 31), "login", None);
+    store.record_access(&login).await.unwrap();
+    let unknown = access(at(12, 2, 32), "read_case", Some("YJS20260212999999"));
+    store.record_access(&unknown).await.unwrap();
+    let own = AccessEntry {
+        actor: "applicant-1".into(),
+        role: Role::Applicant,
+        department: None,
+        elements: String::new(),
+        purpose: "查看本人办件".into(),
+        ..access(at(12, 2, 33), "read_case", Some(CASE_A))
+    };
+    store.record_access(&own).await.unwrap();
+    assert_eq!(fixture.count("ledger_entries").await, after_update + 4);
+    assert_eq!(fixture.count("access_log").await, 4);
+
+    let rows = consistent_ledger(&*store).await;
+    let tail: Vec<LedgerEntry> = rows[after_update as usize..].iter().map(decode).collect();
+    assert_eq!(tail[0].kind, "data.access");
+    assert_eq!(tail[0].at_ms, read.at.timestamp_millis());
+    assert_eq!(tail[0].actor, "acc-staff-1");
+    assert_eq!(tail[0].department.as_deref(), Some("WJ"));
+    assert_eq!(tail[0].case_id.as_deref(), Some(CASE_A));
+    assert_eq!(tail[0].subject.as_deref(), Some("applicant-1"));
+    assert_eq!(tail[0].elements, ["child_name", "mother_id_number"]);
+    assert_eq!(tail[0].purpose.as_deref(), Some("办理出生医学证明"));
+    assert_eq!(tail[0].legal_basis.as_deref(), Some("依申请人提交的办件办理本部门事项"));
+    assert_eq!(tail[0].detail, "read_case");
+    assert_eq!(tail[1].kind, "staff.login");
+    assert_eq!(tail[1].subject, None);
+    assert_eq!(tail[1].case_id, None);
+    assert_eq!(tail[2].kind, "data.access");
+    assert_eq!(tail[2].subject, None, "no such case");
+    assert_eq!(tail[3].legal_basis.as_deref(), Some("本人查询"));
+    assert!(tail[3].elements.is_empty());
+
+    // Rows about the applicant, newest first.
+    let about = store.ledger_rows_about("applicant-1", 100).await.unwrap();
+    let expected: Vec<u64> = rows
+        .iter()
+        .rev()
+        .filter(|row| decode(row).subject.as_deref() == Some("applicant-1"))
+        .map(|row| row.index)
+        .collect();
+    assert_eq!(about.iter().map(|row| row.index).collect::<Vec<_>>(), expected);
+    assert_eq!(expected.len(), after_update as usize + 2);
+    assert_eq!(store.ledger_rows_about("applicant-1", 2).await.unwrap(), about[..2]);
+    assert!(store.ledger_rows_about("nobody", 10).await.unwrap().is_empty());
+
+    // Single rows and pages.
+    let n = rows.len() as u64;
+    assert_eq!(store.ledger_row(3).await.unwrap().as_ref(), Some(&rows[3]));
+    assert_eq!(store.ledger_row(n).await.unwrap(), None);
+    assert_eq!(store.ledger_row(u64::MAX).await.unwrap(), None);
+    assert_eq!(store.ledger_rows(2, 3).await.unwrap(), rows[2..5]);
+    assert!(store.ledger_rows(n, 3).await.unwrap().is_empty());
+    assert!(store.ledger_rows(u64::MAX, 3).await.unwrap().is_empty());
+}
+
+async fn ledger_roots_and_proofs_verify(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    for minute in 0..40 {
+        let entry = access(at(12, 3, minute), "read_case", Some(CASE_A));
+        store.record_access(&entry).await.unwrap();
+    }
+    let rows = consistent_ledger(&*store).await;
+    let leaves = leaves(&rows);
+    let n = leaves.len() as u64;
+    assert!(n > 40, "{n}");
+
+    for size in 0..=n {
+        let root = store.ledger_root_at(size).await.unwrap();
+        assert_eq!(root, ledger::root(&leaves[..size as usize]), "root at {size}");
+    }
+
+    let sizes = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 31, n - 1, n];
+    for &size in &sizes {
+        let root = ledger::root(&leaves[..size as usize]);
+        for index in 0..size {
+            let proof = store.ledger_inclusion_proof(index, size).await.unwrap();
+            ledger::verify_inclusion(&leaves[index as usize], index, size, &proof, &root)
+                .unwrap_or_else(|error| panic!("inclusion of {index} in {size}: {error}"));
+            assert_eq!(proof, ledger::inclusion_proof(&leaves[..size as usize], index).unwrap());
+        }
+    }
+    for &new in &sizes {
+        let new_root = ledger::root(&leaves[..new as usize]);
+        for old in 0..=new {
+            let proof = store.ledger_consistency_proof(old, new).await.unwrap();
+            let old_root = ledger::root(&leaves[..old as usize]);
+            ledger::verify_consistency(old, new, &old_root, &new_root, &proof)
+                .unwrap_or_else(|error| panic!("consistency {old} → {new}: {error}"));
+        }
+    }
+
+    // Requests beyond the ledger are clean errors.
+    for result in [
+        store.ledger_inclusion_proof(n, n).await,
+        store.ledger_inclusion_proof(0, n + 1).await,
+        store.ledger_inclusion_proof(0, 0).await,
+        store.ledger_consistency_proof(5, 3).await,
+        store.ledger_consistency_proof(0, n + 1).await,
+        store.ledger_consistency_proof(0, u64::MAX).await,
+    ] {
+        assert!(matches!(result, Err(StoreError::Ledger(_))), "{result:?}");
+    }
+    for size in [n + 1, u64::MAX] {
+        let result = store.ledger_root_at(size).await;
+        assert!(matches!(result, Err(StoreError::Ledger(_))), "{result:?}");
+    }
+
+    // The node table is exactly what the reference log completes.
+    let mut reference = ledger::MemoryLog::new();
+    for leaf in &leaves {
+        reference.append(*leaf);
+    }
+    let nodes = store.ledger_nodes().await.unwrap();
+    assert_eq!(nodes.len(), reference.nodes().len());
+    for (id, hash) in nodes {
+        assert_eq!(
+            ledger::NodeStore::node(reference.nodes(), id.level, id.index),
+            Some(hash)
+        );
+    }
+}
+
+async fn racing_writers_keep_the_ledger_gapless(fixture: &Fixture) {
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    nodes[0]
+        .insert_case(&created.case, &created.events, None)
+        .await
+        .unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+
+    let racers = 16;
+    let reads_each = 5;
+    let barrier = Arc::new(tokio::sync::Barrier::new(racers));
+    let tasks: Vec<_> = (0..racers)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            let barrier = barrier.clone();
+            let accepted = accepted.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                let mut updated = None;
+                for j in 0..reads_each {
+                    let entry = access(at(12, 3, (i * reads_each + j) as u32 % 60), "read_case", Some(CASE_A));
+                    node.record_access(&entry).await.unwrap();
+                    if j == 2 {
+                        updated = Some(node.update_case(&accepted.case, 1, &accepted.events).await.unwrap());
+                    }
+                }
+                updated
+            })
+        })
+        .collect();
+    let mut written = 0;
+    for task in tasks {
+        if task.await.unwrap() == Some(Updated::Written(2)) {
+            written += 1;
+        }
+    }
+    assert_eq!(written, 1);
+
+    let rows = consistent_ledger(&*nodes[1]).await;
+    assert_eq!(
+        rows.len(),
+        created.events.len() + accepted.events.len() + racers * reads_each
+    );
+    let accesses = rows.iter().filter(|row| decode(row).kind == "data.access").count();
+    assert_eq!(accesses, racers * reads_each);
+    let accepts = rows
+        .iter()
+        .filter(|row| decode(row).purpose.as_deref() == Some("accept"))
+        .count();
+    assert_eq!(accepts, 1);
+    assert_eq!(
+        nodes[0].ledger_head().await.unwrap(),
+        nodes[1].ledger_head().await.unwrap()
+    );
+    // And the node table agrees with the rows.
+    let n = rows.len() as u64;
+    let proof = nodes[0].ledger_consistency_proof(3, n).await.unwrap();
+    let leaves = leaves(&rows);
+    ledger::verify_consistency(3, n, &ledger::root(&leaves[..3]), &ledger::root(&leaves), &proof).unwrap();
+}
+
+async fn ledger_continues_after_reopening(fixture: &Fixture) {
+    let store = fixture.store();
+    for minute in 0..5 {
+        store
+            .record_access(&access(at(12, 1, minute), "read_case", None))
+            .await
+            .unwrap();
+    }
+    let before = store.ledger_head().await.unwrap();
+    drop(store);
+
+    let store = fixture.reopen().await;
+    assert_eq!(store.ledger_head().await.unwrap(), before);
+    for minute in 5..12 {
+        store
+            .record_access(&access(at(12, 1, minute), "read_case", None))
+            .await
+            .unwrap();
+    }
+    let rows = consistent_ledger(&*store).await;
+    assert_eq!(rows.len(), 12);
+    assert_eq!(store.ledger_root_at(5).await.unwrap(), before.1);
+}
+
+async fn checkpoints_round_trip(fixture: &Fixture) {
+    let store = fixture.store();
+    assert_eq!(store.latest_checkpoint().await.unwrap(), None);
+    assert_eq!(store.checkpoint_at(0).await.unwrap(), None);
+    assert!(store.checkpoints().await.unwrap().is_empty());
+
+    let signer = ledger::SignerKey::from_seed("onething.test/ledger", &[7; 32]).unwrap();
+    let mut signed = Vec::new();
+    for (i, count) in [3u32, 2].into_iter().enumerate() {
+        for minute in 0..count {
+            store
+                .record_access(&access(at(12, i as u32, minute), "read_case", None))
+                .await
+                .unwrap();
+        }
+        let (size, root) = store.ledger_head().await.unwrap();
+        let note = ledger::sign_checkpoint(&signer, signer.name(), size, &root).unwrap();
+        let checkpoint = StoredCheckpoint {
+            size,
+            root,
+            note,
+            signed_at: at(13, i as u32, 0),
+        };
+        store.put_checkpoint(&checkpoint).await.unwrap();
+        signed.push(checkpoint);
+    }
+
+    assert_eq!(store.latest_checkpoint().await.unwrap().as_ref(), Some(&signed[1]));
+    assert_eq!(store.checkpoint_at(3).await.unwrap().as_ref(), Some(&signed[0]));
+    assert_eq!(store.checkpoint_at(4).await.unwrap(), None);
+    assert_eq!(store.checkpoint_at(u64::MAX).await.unwrap(), None);
+    assert_eq!(store.checkpoints().await.unwrap(), signed);
+
+    // A checkpoint of a size already stored keeps the first one.
+    let again = StoredCheckpoint {
+        note: "another note\n".into(),
+        signed_at: at(14, 0, 0),
+        ..signed[0].clone()
+    };
+    store.put_checkpoint(&again).await.unwrap();
+    assert_eq!(store.checkpoints().await.unwrap(), signed);
+
+    let latest = store.latest_checkpoint().await.unwrap().unwrap();
+    let opened = ledger::verify_checkpoint(&latest.note, &signer.verifier()).unwrap();
+    assert_eq!((opened.size, opened.root), (5, store.ledger_root_at(5).await.unwrap()));
+}
+
+async fn ledger_tables_are_append_only(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    store
+        .record_access(&access(at(12, 2, 0), "read_case", Some(CASE_A)))
+        .await
+        .unwrap();
+    let (size, root) = store.ledger_head().await.unwrap();
+    store
+        .put_checkpoint(&StoredCheckpoint {
+            size,
+            root,
+            note: "note\n".into(),
+            signed_at: at(12, 3, 0),
+        })
+        .await
+        .unwrap();
+    let counts = [
+        fixture.count("ledger_entries").await,
+        fixture.count("ledger_nodes").await,
+        fixture.count("ledger_checkpoints").await,
+        fixture.count("ledger_head").await,
+    ];
+
+    for statement in [
+        "UPDATE ledger_entries SET kind = 'data.access' WHERE idx = 0",
+        "UPDATE ledger_entries SET entry = entry WHERE idx = 1",
+        "DELETE FROM ledger_entries WHERE idx = 1",
+        "UPDATE ledger_nodes SET hash = hash",
+        "DELETE FROM ledger_nodes",
+        "UPDATE ledger_checkpoints SET note = 'forged'",
+        "DELETE FROM ledger_checkpoints",
+        "DELETE FROM ledger_head",
+    ] {
+        let refused = fixture.try_execute(statement).await;
+        let Err(message) = refused else {
+            panic!("{statement} was not refused");
+        };
+        assert!(message.contains("ledger_"), "{statement}: {message}");
+    }
+    let after = [
+        fixture.count("ledger_entries").await,
+        fixture.count("ledger_nodes").await,
+        fixture.count("ledger_checkpoints").await,
+        fixture.count("ledger_head").await,
+    ];
+    assert_eq!(after, counts);
+    assert_eq!(store.ledger_head().await.unwrap(), (size, root));
+    consistent_ledger(&*store).await;
 }

@@ -54,6 +54,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/my/cases/{id}", get(portal::my_case))
         .route("/my/cases/{id}/supplement", post(portal::answer_supplement))
         .route("/my/cases/{id}/rating", post(portal::rate_case))
+        .route("/my/data-access", get(portal::data_access))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/display", get(display))
@@ -76,7 +77,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 14] = [
+        let sources: [(&str, &str); 15] = [
+            ("data_access.html", include_str!("../../templates/data_access.html")),
             ("admin.html", include_str!("../../templates/admin.html")),
             (
                 "admin_one_thing.html",

@@ -988,3 +988,92 @@ async fn applicant_for(state: &AppState, name: &str, id_number: &ids::IdNumber) 
     state.store.put_account(&account).await?;
     Ok(account.id)
 }
+
+/// "谁查看了我的数据": every access to the applicant's data by someone else, from the
+/// ledger, each with its inclusion in the latest signed checkpoint verified here.
+pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/my/data-access").await;
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    if account.role != Role::Applicant {
+        return page.message(
+            StatusCode::FORBIDDEN,
+            "仅限申请人",
+            "此页面显示申请人本人数据的查看记录。",
+        );
+    }
+    let rows = match state.store.ledger_rows_about(&account.id, 500).await {
+        Ok(rows) => rows,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    // Publish a checkpoint on demand so that every access so far can be proven.
+    if state.ledger_signer.is_some()
+        && let Err(error) = crate::ledger_api::publish_checkpoint(&state).await
+    {
+        tracing::warn!(error = %error.message, "checkpoint not published");
+    }
+    // The latest checkpoint, its signature checked with the public key.
+    let checkpoint = match (&state.ledger_signer, state.store.latest_checkpoint().await) {
+        (Some(signer), Ok(Some(stored))) => ledger::verify_checkpoint(stored.note.as_bytes(), &signer.verifier())
+            .ok()
+            .map(|c| (c.size, c.root)),
+        _ => None,
+    };
+    let mut views = Vec::new();
+    for row in rows {
+        let Ok(entry) = ledger::LedgerEntry::from_canonical_bytes(&row.entry) else {
+            continue;
+        };
+        if entry.kind != "data.access" || entry.actor == account.id {
+            continue;
+        }
+        let verified = match checkpoint {
+            Some((size, root)) if row.index < size => state
+                .store
+                .ledger_inclusion_proof(row.index, size)
+                .await
+                .ok()
+                .is_some_and(|proof| {
+                    ledger::verify_inclusion(&ledger::leaf_hash(&row.entry), row.index, size, &proof, &root).is_ok()
+                }),
+            _ => false,
+        };
+        let who = match (&entry.department, entry.actor.as_str()) {
+            (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
+            (None, "admin") => "系统管理员（监督）".to_owned(),
+            (None, actor) => actor.to_owned(),
+        };
+        let what = match entry.detail.as_str() {
+            "read_task" => "办理事项所需的信息",
+            "read_material" => "您提交的材料",
+            "read_history" => "办件的办理记录",
+            _ => "您的办件",
+        };
+        let fields: Vec<String> = entry
+            .elements
+            .iter()
+            .map(|e| {
+                state
+                    .catalog
+                    .elements
+                    .get(e)
+                    .map_or_else(|| e.clone(), |d| d.name.clone())
+            })
+            .collect();
+        let at = chrono::DateTime::from_timestamp_millis(entry.at_ms)
+            .map(local_time)
+            .unwrap_or_default();
+        views.push(context! {
+            index => row.index, who => who, what => what, at => at, fields => fields.join("、"),
+            case_id => entry.case_id, purpose => entry.purpose.unwrap_or_default(),
+            legal_basis => entry.legal_basis.unwrap_or_default(), verified => verified,
+        });
+    }
+    let checkpoint_view = checkpoint.map(|(size, _)| context! { size => size });
+    page.render(
+        "data_access.html",
+        "谁查看了我的数据",
+        context! { rows => views, checkpoint => checkpoint_view },
+    )
+}

@@ -1,0 +1,656 @@
+//! `onething ledger …` on the real binary: a demo produces entries through the API,
+//! then `checkpoint` and `verify` pass; an attacker who edits the SQLite file
+//! directly (dropping the triggers first) is caught at the right index; `prove`
+//! and `verify-bundle` round-trip; and after a `kill -9` mid-burst every
+//! acknowledged case has its submit entry and the ledger still verifies.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use ledger::LedgerEntry;
+use serde_json::{Value, json};
+use sqlx::Connection as _;
+use store::Store as _;
+
+// ------------------------------------------------------------------ processes
+
+/// The demo process; killed (SIGKILL) and reaped when dropped.
+struct Demo(Child);
+
+impl Demo {
+    fn kill_9(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        self.kill_9();
+    }
+}
+
+fn command() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onething"));
+    command
+        .env("ONETHING_LOG", "warn")
+        .env_remove("ONETHING_LEDGER_KEY")
+        .env_remove("ONETHING_LEDGER_ORIGIN")
+        .env_remove("ONETHING_DATABASE_URL")
+        .env_remove("ONETHING_DATA_DIR");
+    command
+}
+
+/// Starts `onething demo` on a free port and returns it with its API base URL.
+fn start_demo(data_dir: &Path) -> (Demo, String) {
+    let mut child = command()
+        .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let child = Demo(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "demo did not start");
+        let line = lines.next().expect("demo exited before printing its URL").unwrap();
+        if let Some(rest) = line.split("demo running: ").nth(1) {
+            let base = format!("{}api/v1", rest.trim());
+            std::thread::spawn(move || for _ in lines {});
+            return (child, base);
+        }
+    }
+}
+
+/// What a run of `onething ledger …` printed, and how it exited.
+#[derive(Debug)]
+struct Output {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn ledger(data_dir: &Path, args: &[&str]) -> Output {
+    let output = command()
+        .arg("ledger")
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(["--log-format", "text"])
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn verify_bundle(file: &Path, key: &str) -> Output {
+    let output = command()
+        .args(["ledger", "verify-bundle"])
+        .arg(file)
+        .args(["--key", key])
+        .output()
+        .unwrap();
+    Output {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("onething-ledger-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+// ------------------------------------------------------------------ the API
+
+async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let response: Value = client
+        .post(format!("{base}/login"))
+        .json(&json!({ "username": username, "password": "demo-2026" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["token"].as_str().unwrap().to_owned()
+}
+
+async fn newborn_body(client: &reqwest::Client, base: &str) -> Value {
+    let answers =
+        json!({ "hukou_local": "yes", "parents_married": "no", "insure_child": "no", "maternity_claim": "no" });
+    let plan: Value = client
+        .post(format!("{base}/catalog/one-things/newborn/plan"))
+        .json(&json!({ "answers": answers }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
+    json!({ "one_thing": "newborn", "answers": answers, "form": form })
+}
+
+async fn submit(client: &reqwest::Client, base: &str, token: &str, body: &Value) -> String {
+    let response = client
+        .post(format!("{base}/cases"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let case: Value = response.json().await.unwrap();
+    case["id"].as_str().unwrap().to_owned()
+}
+
+async fn get_case(client: &reqwest::Client, base: &str, token: &str, id: &str) {
+    let response = client
+        .get(format!("{base}/cases/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+}
+
+// ------------------------------------------------------------------ the database
+
+fn database(data_dir: &Path) -> PathBuf {
+    data_dir.join("onething.db")
+}
+
+/// Every ledger row of a stopped data directory, decoded.
+fn entries(data_dir: &Path) -> Vec<(u64, LedgerEntry)> {
+    block_on(async {
+        let store = store::SqliteStore::open(&database(data_dir)).await.unwrap();
+        let rows = store.ledger_rows(0, u64::MAX).await.unwrap();
+        store.close().await;
+        rows.into_iter()
+            .map(|row| (row.index, LedgerEntry::from_canonical_bytes(&row.entry).unwrap()))
+            .collect()
+    })
+}
+
+/// Runs `statements` on the SQLite file directly, as an attacker with file access
+/// would (the triggers are dropped first).
+fn tamper(data_dir: &Path, work: impl AsyncFnOnce(&mut sqlx::SqliteConnection)) {
+    block_on(async {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(database(data_dir));
+        let mut connection = sqlx::SqliteConnection::connect_with(&options).await.unwrap();
+        sqlx::raw_sql(
+            "DROP TRIGGER IF EXISTS ledger_entries_no_update; DROP TRIGGER IF EXISTS ledger_entries_no_delete;",
+        )
+        .execute(&mut connection)
+        .await
+        .unwrap();
+        work(&mut connection).await;
+        connection.close().await.unwrap();
+    });
+}
+
+/// `(entry, leaf_hash)` of a row as stored.
+async fn raw_row(connection: &mut sqlx::SqliteConnection, index: u64) -> (Vec<u8>, String) {
+    sqlx::query_as("SELECT entry, leaf_hash FROM ledger_entries WHERE idx = ?1")
+        .bind(index as i64)
+        .fetch_one(connection)
+        .await
+        .unwrap()
+}
+
+async fn set_row(connection: &mut sqlx::SqliteConnection, index: u64, entry: &[u8], leaf_hash: &str) {
+    let updated = sqlx::query("UPDATE ledger_entries SET entry = ?1, leaf_hash = ?2 WHERE idx = ?3")
+        .bind(entry)
+        .bind(leaf_hash)
+        .bind(index as i64)
+        .execute(connection)
+        .await
+        .unwrap()
+        .rows_affected();
+    assert_eq!(updated, 1);
+}
+
+// ------------------------------------------------------------------ a prepared ledger
+
+struct Prepared {
+    /// The files of a stopped data directory with a checkpoint of the whole ledger;
+    /// each test writes its own copy.
+    files: Vec<(std::ffi::OsString, Vec<u8>)>,
+    size: u64,
+}
+
+/// A demo run: logins, two submissions, reads by the applicant and by staff, and
+/// a staff decision; then the demo is stopped and `ledger checkpoint` signs the head.
+fn prepared() -> &'static Prepared {
+    static PREPARED: OnceLock<Prepared> = OnceLock::new();
+    PREPARED.get_or_init(|| {
+        let dir = temp_dir("prepared");
+        let (mut demo, base) = start_demo(&dir);
+        block_on(async {
+            let client = reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .build()
+                .unwrap();
+            let token = login(&client, &base, "zhangsan").await;
+            let body = newborn_body(&client, &base).await;
+            let first = submit(&client, &base, &token, &body).await;
+            let second = submit(&client, &base, &token, &body).await;
+            get_case(&client, &base, &token, &first).await;
+            let staff = login(&client, &base, "staff-wj").await;
+            get_case(&client, &base, &staff, &second).await;
+            let response = client
+                .post(format!("{base}/cases/{first}/tasks/GG00101001/accept"))
+                .bearer_auth(&staff)
+                .send()
+                .await
+                .unwrap();
+            assert!(response.status().is_success(), "{}", response.status());
+        });
+        demo.kill_9();
+
+        let checkpoint = ledger(&dir, &["checkpoint"]);
+        assert_eq!(checkpoint.code, Some(0), "{checkpoint:?}");
+        assert!(checkpoint.stdout.contains("已签署检查点"), "{checkpoint:?}");
+        let entries = entries(&dir);
+        let size = entries.len() as u64;
+        assert!(size >= 8, "only {size} entries");
+        assert!(
+            checkpoint.stdout.contains(&format!("已签署检查点：{size} 条")),
+            "{checkpoint:?}"
+        );
+        let files = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|entry| {
+                let entry = entry.unwrap();
+                (entry.file_name(), std::fs::read(entry.path()).unwrap())
+            })
+            .collect();
+        let _ = std::fs::remove_dir_all(&dir);
+        Prepared { files, size }
+    })
+}
+
+/// A private copy of the prepared data directory.
+fn copy_of_prepared(name: &str) -> (PathBuf, u64) {
+    let prepared = prepared();
+    let dir = temp_dir(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, bytes) in &prepared.files {
+        std::fs::write(dir.join(name), bytes).unwrap();
+    }
+    (dir, prepared.size)
+}
+
+fn assert_tampered_at(output: &Output, index: u64, what: &str) {
+    assert_eq!(output.code, Some(1), "{output:?}");
+    assert!(
+        output.stdout.contains(&format!("第一处异常位于索引 {index}：{what}")),
+        "expected index {index} ({what}): {output:?}"
+    );
+    assert!(output.stdout.contains("账本已被篡改"), "{output:?}");
+    assert!(!output.stdout.contains("账本完整"), "{output:?}");
+}
+
+// ------------------------------------------------------------------ tests
+
+#[test]
+fn demo_activity_is_in_the_ledger_and_verifies() {
+    let (dir, size) = copy_of_prepared("intact");
+    let entries = entries(&dir);
+    let kinds: BTreeMap<&str, usize> = entries.iter().fold(BTreeMap::new(), |mut kinds, (_, entry)| {
+        *kinds.entry(entry.kind.as_str()).or_default() += 1;
+        kinds
+    });
+    assert_eq!(kinds.get("staff.login"), Some(&2), "{kinds:?}");
+    assert_eq!(kinds.get("data.access"), Some(&2), "{kinds:?}");
+    assert!(kinds.get("case.transition").is_some_and(|n| *n >= 5), "{kinds:?}");
+    let submits: Vec<&LedgerEntry> = entries
+        .iter()
+        .map(|(_, entry)| entry)
+        .filter(|entry| entry.purpose.as_deref() == Some("submit"))
+        .collect();
+    assert_eq!(submits.len(), 2);
+    assert!(
+        submits
+            .iter()
+            .all(|entry| entry.subject.as_deref() == Some("applicant-zhangsan"))
+    );
+    let staff_read = entries
+        .iter()
+        .map(|(_, entry)| entry)
+        .find(|entry| entry.kind == "data.access" && entry.actor == "staff-wj")
+        .unwrap();
+    assert_eq!(staff_read.subject.as_deref(), Some("applicant-zhangsan"));
+    assert_eq!(staff_read.department.as_deref(), Some("WJ"));
+    assert!(!staff_read.elements.is_empty());
+
+    let verified = ledger(&dir, &["verify"]);
+    assert_eq!(verified.code, Some(0), "{verified:?}");
+    assert!(
+        verified.stdout.contains(&format!("账本条目：{size} 条")),
+        "{verified:?}"
+    );
+    assert!(verified.stdout.contains("已检查 1 个（签名有效 1 个"), "{verified:?}");
+    assert!(verified.stdout.contains("账本完整"), "{verified:?}");
+
+    // Signing again at the same size keeps the checkpoint; verify still passes.
+    let again = ledger(&dir, &["checkpoint"]);
+    assert_eq!(again.code, Some(0), "{again:?}");
+    assert!(ledger(&dir, &["verify"]).stdout.contains("已检查 1 个"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_edited_entry_is_found_at_its_index() {
+    let (dir, size) = copy_of_prepared("edited");
+    let index = size / 2;
+    tamper(&dir, async |connection| {
+        let (bytes, hash) = raw_row(connection, index).await;
+        let mut entry = LedgerEntry::from_canonical_bytes(&bytes).unwrap();
+        entry.actor = "someone-else".into();
+        // The entry is rewritten, its stored hash is left alone.
+        set_row(connection, index, &entry.canonical_bytes(), &hash).await;
+    });
+    assert_tampered_at(&ledger(&dir, &["verify"]), index, "条目内容被修改");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_edited_entry_with_a_matching_hash_is_found_at_its_index() {
+    let (dir, size) = copy_of_prepared("rehashed");
+    let index = size / 2 + 1;
+    tamper(&dir, async |connection| {
+        let (bytes, _) = raw_row(connection, index).await;
+        let mut entry = LedgerEntry::from_canonical_bytes(&bytes).unwrap();
+        entry.detail.push_str(" (edited)");
+        let bytes = entry.canonical_bytes();
+        set_row(connection, index, &bytes, &ledger::leaf_hash(&bytes).to_hex()).await;
+    });
+    assert_tampered_at(&ledger(&dir, &["verify"]), index, "条目被替换");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_deleted_row_is_found_at_its_index() {
+    let (dir, size) = copy_of_prepared("deleted");
+    let index = size / 2;
+    tamper(&dir, async |connection| {
+        let deleted = sqlx::query("DELETE FROM ledger_entries WHERE idx = ?1")
+            .bind(index as i64)
+            .execute(connection)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(deleted, 1);
+    });
+    assert_tampered_at(&ledger(&dir, &["verify"]), index, "此处的记录被删除");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn swapped_rows_are_found_at_the_first_of_them() {
+    let (dir, size) = copy_of_prepared("swapped");
+    let (first, second) = (1, size - 2);
+    tamper(&dir, async |connection| {
+        let a = raw_row(connection, first).await;
+        let b = raw_row(connection, second).await;
+        assert_ne!(a, b);
+        set_row(connection, first, &b.0, &b.1).await;
+        set_row(connection, second, &a.0, &a.1).await;
+    });
+    assert_tampered_at(&ledger(&dir, &["verify"]), first, "条目被替换");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_truncated_ledger_is_found_at_the_first_missing_index() {
+    let (dir, size) = copy_of_prepared("truncated");
+    let kept = size - 3;
+    tamper(&dir, async |connection| {
+        let deleted = sqlx::query("DELETE FROM ledger_entries WHERE idx >= ?1")
+            .bind(kept as i64)
+            .execute(connection)
+            .await
+            .unwrap()
+            .rows_affected();
+        assert_eq!(deleted, 3);
+    });
+    let output = ledger(&dir, &["verify"]);
+    assert_tampered_at(&output, kept, "记录缺失");
+    assert!(output.stdout.contains(&format!("账本条目：{kept} 条")), "{output:?}");
+
+    // A careful attacker also rewinds the head to the rows kept: the signed
+    // checkpoint still catches it, and the shorter head is never signed.
+    tamper(&dir, async |connection| {
+        let leaves: Vec<String> = sqlx::query_scalar("SELECT leaf_hash FROM ledger_entries ORDER BY idx")
+            .fetch_all(&mut *connection)
+            .await
+            .unwrap();
+        let mut range = ledger::CompactRange::new();
+        for leaf in &leaves {
+            range.append(ledger::Hash::from_hex(leaf).unwrap());
+        }
+        let frontier: Vec<String> = range.frontier().iter().map(ledger::Hash::to_hex).collect();
+        sqlx::query("UPDATE ledger_head SET size = ?1, frontier = ?2 WHERE id = 1")
+            .bind(range.size() as i64)
+            .bind(frontier.join(","))
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+    });
+    let output = ledger(&dir, &["verify"]);
+    assert_tampered_at(&output, kept, "记录缺失");
+    assert!(output.stdout.contains(&format!("账本头：{kept} 条")), "{output:?}");
+    let refused = ledger(&dir, &["checkpoint"]);
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(refused.stderr.contains("拒绝签署"), "{refused:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_forged_checkpoint_signature_fails_verification() {
+    let (dir, _) = copy_of_prepared("forged-key");
+    // Another key signs the data directory's checkpoints from now on: the stored
+    // checkpoint no longer verifies with it.
+    let other = ledger::SignerKey::from_seed("onething.local/ledger", &[9; 32]).unwrap();
+    let output = command()
+        .args(["ledger", "verify", "--data-dir"])
+        .arg(&dir)
+        .args(["--ledger-key", &other.to_encoded()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("签名无效"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn proofs_verify_offline_with_the_published_key_only() {
+    let (dir, size) = copy_of_prepared("prove");
+    let vkey_file = dir.join("ledger.vkey");
+    let vkey = std::fs::read_to_string(&vkey_file).unwrap().trim().to_owned();
+    assert!(vkey.starts_with("onething.local/ledger+"), "{vkey}");
+
+    let index = 2;
+    let proved = ledger(&dir, &["prove", &index.to_string()]);
+    assert_eq!(proved.code, Some(0), "{proved:?}");
+    let bundle_file = dir.join("bundle.json");
+    std::fs::write(&bundle_file, &proved.stdout).unwrap();
+    let bundle: Value = serde_json::from_str(proved.stdout.trim()).unwrap();
+    assert_eq!(bundle["index"], index);
+
+    let checked = verify_bundle(&bundle_file, &vkey);
+    assert_eq!(checked.code, Some(0), "{checked:?}");
+    assert!(checked.stdout.contains("凭证有效"), "{checked:?}");
+    assert!(checked.stdout.contains(&format!("索引：{index}")), "{checked:?}");
+    assert!(checked.stdout.contains(&format!("检查点 {size} 条")), "{checked:?}");
+    let (_, expected) = entries(&dir).into_iter().find(|(i, _)| *i == index).unwrap();
+    assert!(
+        checked.stdout.contains(&format!("操作人：{}", expected.actor)),
+        "{checked:?}"
+    );
+    // The key may also be given as the published file.
+    let from_file = verify_bundle(&bundle_file, vkey_file.to_str().unwrap());
+    assert_eq!(from_file.code, Some(0), "{from_file:?}");
+
+    // Another key with the same name does not verify it.
+    let other = ledger::SignerKey::from_seed("onething.local/ledger", &[9; 32])
+        .unwrap()
+        .verifier()
+        .to_string();
+    let wrong = verify_bundle(&bundle_file, &other);
+    assert_eq!(wrong.code, Some(1), "{wrong:?}");
+    assert!(wrong.stdout.contains("凭证无效"), "{wrong:?}");
+
+    // Nor does the bundle with another index or an edited entry.
+    let mut moved = bundle.clone();
+    moved["index"] = json!(index + 1);
+    let moved_file = dir.join("moved.json");
+    std::fs::write(&moved_file, moved.to_string()).unwrap();
+    assert_eq!(verify_bundle(&moved_file, &vkey).code, Some(1));
+
+    // An index beyond the ledger is an error, not a bundle.
+    let beyond = ledger(&dir, &["prove", &size.to_string()]);
+    assert_ne!(beyond.code, Some(0), "{beyond:?}");
+    assert!(beyond.stdout.is_empty(), "{beyond:?}");
+    assert!(beyond.stderr.contains("超出账本范围"), "{beyond:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn prove_signs_a_checkpoint_when_none_covers_the_entry() {
+    let dir = temp_dir("prove-fresh");
+    let (mut demo, base) = start_demo(&dir);
+    block_on(async {
+        let client = reqwest::Client::new();
+        login(&client, &base, "zhangsan").await;
+    });
+    demo.kill_9();
+    let proved = ledger(&dir, &["prove", "0"]);
+    assert_eq!(proved.code, Some(0), "{proved:?}");
+    let bundle_file = dir.join("bundle.json");
+    std::fs::write(&bundle_file, &proved.stdout).unwrap();
+    let vkey = std::fs::read_to_string(dir.join("ledger.vkey")).unwrap();
+    let checked = verify_bundle(&bundle_file, vkey.trim());
+    assert_eq!(checked.code, Some(0), "{checked:?}");
+    assert!(checked.stdout.contains("类型：staff.login"), "{checked:?}");
+    let verified = ledger(&dir, &["verify"]);
+    assert_eq!(verified.code, Some(0), "{verified:?}");
+    assert!(verified.stdout.contains("已检查 1 个（签名有效 1 个"), "{verified:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
+    let data_dir = temp_dir("crash");
+    let (mut child, base) = start_demo(&data_dir);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let token = login(&client, &base, "zhangsan").await;
+    let body = newborn_body(&client, &base).await;
+
+    let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
+    let mut workers = Vec::new();
+    for _ in 0..4 {
+        let (client, base, token, body, acknowledged) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            body.clone(),
+            acknowledged.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            for _ in 0..500 {
+                let Ok(response) = client
+                    .post(format!("{base}/cases"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                if response.status() != reqwest::StatusCode::CREATED {
+                    return;
+                }
+                let Ok(case) = response.json::<Value>().await else {
+                    return;
+                };
+                acknowledged
+                    .lock()
+                    .unwrap()
+                    .push(case["id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    let started = Instant::now();
+    while acknowledged.lock().unwrap().len() < 30 && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill_9();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
+
+    let dir = data_dir.clone();
+    let (checkpoint, verified, entries) =
+        tokio::task::spawn_blocking(move || (ledger(&dir, &["checkpoint"]), ledger(&dir, &["verify"]), entries(&dir)))
+            .await
+            .unwrap();
+    assert_eq!(checkpoint.code, Some(0), "{checkpoint:?}");
+    assert_eq!(verified.code, Some(0), "{verified:?}");
+    assert!(verified.stdout.contains("账本完整"), "{verified:?}");
+
+    let mut submits: BTreeMap<String, usize> = BTreeMap::new();
+    for (_, entry) in &entries {
+        if entry.kind == "case.transition" && entry.purpose.as_deref() == Some("submit") {
+            *submits.entry(entry.case_id.clone().unwrap()).or_default() += 1;
+        }
+    }
+    for id in &acknowledged {
+        assert_eq!(submits.get(id), Some(&1), "acknowledged case {id} has no submit entry");
+    }
+    // Every stored case has its entry too: nothing was committed without its ledger row.
+    let stored_cases = tokio::task::spawn_blocking(move || {
+        block_on(async {
+            let store = store::SqliteStore::open(&database(&data_dir)).await.unwrap();
+            let cases = store.cases_of_applicant("applicant-zhangsan").await.unwrap();
+            store.close().await;
+            let _ = std::fs::remove_dir_all(&data_dir);
+            cases
+        })
+    })
+    .await
+    .unwrap();
+    assert_eq!(stored_cases.len(), submits.len());
+    for case in stored_cases {
+        assert_eq!(submits.get(case.id.as_str()), Some(&1), "{}", case.id);
+    }
+}

@@ -1,0 +1,243 @@
+//! The ledger at the HTTP edge: signed checkpoints published periodically and on
+//! demand, the public proof endpoints, and entries for those entitled to see them.
+//!
+//! Hashes and checkpoints are public (anyone may check the log grows append-only);
+//! an entry names who looked at whose data, so it is shown only to its subject, to
+//! staff of the department that made it, and to admins.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use store::{Role, StoredCheckpoint};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::ApiError;
+
+type Shared = State<Arc<AppState>>;
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/ledger/checkpoint", get(latest_checkpoint))
+        .route("/ledger/checkpoints", post(publish_now))
+        .route("/ledger/verifier-key", get(verifier_key))
+        .route("/ledger/proof/inclusion", get(inclusion))
+        .route("/ledger/proof/consistency", get(consistency))
+        .route("/ledger/entries/{index}", get(entry))
+}
+
+fn no_ledger_key() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "E_LEDGER_UNSIGNED",
+        "本服务未配置账本签名密钥",
+    )
+}
+
+/// Why a checkpoint was not signed.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+    /// The head does not extend the latest checkpoint: the ledger may have been
+    /// truncated or rewritten, and signing it would launder that.
+    #[error("{0}")]
+    Refused(String),
+    #[error("签名失败：{0}")]
+    Sign(String),
+}
+
+/// Signs and stores a checkpoint of the current head, after checking with a
+/// consistency proof that the head extends the latest checkpoint. Returns the
+/// latest checkpoint unchanged when the head has not grown. Shared by the server's
+/// periodic publication and `onething ledger checkpoint`.
+pub async fn sign_checkpoint(
+    store: &dyn store::Store,
+    signer: &ledger::SignerKey,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<StoredCheckpoint, CheckpointError> {
+    let (size, root) = store.ledger_head().await?;
+    if let Some(latest) = store.latest_checkpoint().await? {
+        if latest.size > size {
+            return Err(CheckpointError::Refused(format!(
+                "账本头只有 {size} 条，少于最新检查点的 {} 条：账本可能被截断，拒绝签署",
+                latest.size
+            )));
+        }
+        let proof = store.ledger_consistency_proof(latest.size, size).await?;
+        ledger::verify_consistency(latest.size, size, &latest.root, &root, &proof).map_err(|error| {
+            CheckpointError::Refused(format!(
+                "当前账本与最新检查点（{} 条）不一致，拒绝签署：{error}",
+                latest.size
+            ))
+        })?;
+        if latest.size == size {
+            return Ok(latest);
+        }
+    }
+    let note = ledger::sign_checkpoint(signer, signer.name(), size, &root)
+        .map_err(|error| CheckpointError::Sign(error.to_string()))?;
+    let checkpoint = StoredCheckpoint {
+        size,
+        root,
+        note,
+        signed_at: now,
+    };
+    store.put_checkpoint(&checkpoint).await?;
+    // Another node may have stored this size first; that one is kept.
+    Ok(store.checkpoint_at(size).await?.unwrap_or(checkpoint))
+}
+
+/// Publishes a checkpoint of the current head if the ledger has grown. Called
+/// periodically by the server and on demand.
+pub async fn publish_checkpoint(state: &AppState) -> Result<Option<StoredCheckpoint>, ApiError> {
+    let Some(signer) = &state.ledger_signer else {
+        return Err(no_ledger_key());
+    };
+    if state.store.ledger_head().await?.0 == 0 {
+        return Ok(None);
+    }
+    match sign_checkpoint(state.store.as_ref(), signer, state.now()).await {
+        Ok(checkpoint) => Ok(Some(checkpoint)),
+        Err(CheckpointError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            tracing::error!(%error, "checkpoint refused");
+            Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "E_LEDGER_INCONSISTENT",
+                error.to_string(),
+            ))
+        }
+    }
+}
+
+async fn latest_checkpoint(State(state): Shared) -> Result<Response, ApiError> {
+    let latest = match state.store.latest_checkpoint().await? {
+        Some(latest) => latest,
+        None => publish_checkpoint(&state)
+            .await?
+            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "E_LEDGER_EMPTY", "账本还没有记录"))?,
+    };
+    Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], latest.note).into_response())
+}
+
+async fn publish_now(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    if user.0.role != Role::Admin {
+        return Err(ApiError::forbidden("只有管理员可以发布检查点"));
+    }
+    let checkpoint = publish_checkpoint(&state).await?;
+    Ok(Json(json!({ "checkpoint": checkpoint.map(|c| c.note) })))
+}
+
+async fn verifier_key(State(state): Shared) -> Result<Response, ApiError> {
+    let Some(signer) = &state.ledger_signer else {
+        return Err(no_ledger_key());
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("{}\n", signer.verifier()),
+    )
+        .into_response())
+}
+
+fn number(query: &BTreeMap<String, String>, name: &str) -> Result<u64, ApiError> {
+    query.get(name).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "E_QUERY_INVALID",
+            format!("参数 {name} 应为非负整数"),
+        )
+        .field(name)
+    })
+}
+
+fn ledger_error(error: store::StoreError) -> ApiError {
+    match error {
+        store::StoreError::Ledger(message) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_LEDGER_RANGE",
+            format!("请求的位置或大小超出账本：{message}"),
+        ),
+        other => ApiError::internal(other),
+    }
+}
+
+async fn inclusion(
+    State(state): Shared,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let index = number(&query, "index")?;
+    let size = number(&query, "size")?;
+    let proof = state
+        .store
+        .ledger_inclusion_proof(index, size)
+        .await
+        .map_err(ledger_error)?;
+    let root = state.store.ledger_root_at(size).await.map_err(ledger_error)?;
+    Ok(Json(json!({
+        "index": index, "size": size, "root": root.to_base64(),
+        "proof": proof.iter().map(ledger::Hash::to_base64).collect::<Vec<_>>(),
+    })))
+}
+
+async fn consistency(
+    State(state): Shared,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let old = number(&query, "old")?;
+    let new = number(&query, "new")?;
+    let proof = state
+        .store
+        .ledger_consistency_proof(old, new)
+        .await
+        .map_err(ledger_error)?;
+    Ok(Json(json!({
+        "old": old, "new": new,
+        "old_root": state.store.ledger_root_at(old).await.map_err(ledger_error)?.to_base64(),
+        "new_root": state.store.ledger_root_at(new).await.map_err(ledger_error)?.to_base64(),
+        "proof": proof.iter().map(ledger::Hash::to_base64).collect::<Vec<_>>(),
+    })))
+}
+
+/// Whether `user` may read an entry: its subject, staff of the department that
+/// made it, or an admin.
+pub fn may_read(user: &store::Account, entry: &ledger::LedgerEntry) -> bool {
+    match user.role {
+        Role::Admin => true,
+        Role::Applicant => entry.subject.as_deref() == Some(user.id.as_str()),
+        Role::Staff => entry.department.is_some() && entry.department == user.department,
+    }
+}
+
+async fn entry(State(state): Shared, user: CurrentUser, Path(index): Path<String>) -> Result<Json<Value>, ApiError> {
+    let not_found = || {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_LEDGER_ENTRY_NOT_FOUND",
+            "没有这条记录，或无权查看",
+        )
+    };
+    let index: u64 = index.parse().map_err(|_| not_found())?;
+    let row = state.store.ledger_row(index).await?.ok_or_else(not_found)?;
+    let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).map_err(ApiError::internal)?;
+    if !may_read(&user.0, &entry) {
+        return Err(not_found());
+    }
+    Ok(Json(json!({
+        "index": row.index,
+        "leaf_hash": row.leaf_hash.to_base64(),
+        "entry_base64": base64_encode(&row.entry),
+        "entry": serde_json::from_slice::<Value>(&row.entry).unwrap_or(Value::Null),
+    })))
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

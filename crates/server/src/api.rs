@@ -452,7 +452,7 @@ async fn submit_case(
 async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
     let cases = match user.0.role {
         Role::Applicant => state.store.cases_of_applicant(&user.0.id).await?,
-        Role::Admin => state.store.all_cases(200).await?,
+        Role::Admin | Role::Auditor => state.store.all_cases(200).await?,
         Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
     };
     record(&state, &user, "list_cases", None, Vec::new(), "查看办件列表").await?;
@@ -469,7 +469,7 @@ async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<
     let versioned = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
     let visible = match user.0.role {
         Role::Applicant => versioned.case.applicant == user.0.id,
-        Role::Admin => true,
+        Role::Admin | Role::Auditor => true,
         Role::Staff => user
             .staff_department()
             .is_some_and(|department| versioned.case.tasks.iter().any(|t| t.department == department)),
@@ -527,6 +527,7 @@ fn purpose(user: &CurrentUser) -> &'static str {
         Role::Applicant => "申请人查看本人办件",
         Role::Staff => "部门办理本部门事项",
         Role::Admin => "监督管理",
+        Role::Auditor => "审计监督",
     }
 }
 
@@ -601,7 +602,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         }
         let element = catalog.elements.get(element_id);
         let sensitivity = element.map(|e| e.sensitivity).unwrap_or(Sensitivity::HighlySensitive);
-        let masked = user.0.role == Role::Admin && sensitivity >= Sensitivity::Sensitive;
+        let masked = matches!(user.0.role, Role::Admin | Role::Auditor) && sensitivity >= Sensitivity::Sensitive;
         let source = match &value.provenance {
             Provenance::Typed => json!({ "kind": "typed" }),
             Provenance::Supplemented => json!({ "kind": "supplemented" }),

@@ -60,7 +60,7 @@ impl CurrentUser {
                 account,
                 department: department.clone(),
             },
-            (Role::Admin, _) => Actor::Admin { account },
+            (Role::Admin | Role::Auditor, _) => Actor::Admin { account },
             _ => Actor::Applicant { account },
         }
     }
@@ -126,6 +126,15 @@ pub fn demo_accounts(catalog: &Catalog) -> Result<Vec<Account>, ApiError> {
             role: Role::Applicant,
             department: None,
             id_number: Some("440305199001010018".into()),
+            password_hash: hash.clone(),
+        },
+        Account {
+            id: "auditor".into(),
+            username: "auditor".into(),
+            display_name: "审计人员".into(),
+            role: Role::Auditor,
+            department: None,
+            id_number: None,
             password_hash: hash.clone(),
         },
         Account {

@@ -209,7 +209,7 @@ async fn consistency(
 /// made it, or an admin.
 pub fn may_read(user: &store::Account, entry: &ledger::LedgerEntry) -> bool {
     match user.role {
-        Role::Admin => true,
+        Role::Admin | Role::Auditor => true,
         Role::Applicant => entry.subject.as_deref() == Some(user.id.as_str()),
         Role::Staff => entry.department.is_some() && entry.department == user.department,
     }

@@ -926,4 +926,18 @@ async fn the_ledger_proves_every_access_and_shows_entries_only_to_those_concerne
         .call("GET", &format!("/ledger/entries/{index}"), Some(&wj), None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    // The auditor sees every entry, and cannot publish checkpoints or act.
+    let auditor = node.login("auditor").await;
+    for any in 0..checkpoint.size {
+        let (status, _) = node
+            .call("GET", &format!("/ledger/entries/{any}"), Some(&auditor), None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "entry {any}");
+    }
+    let (status, body) = node
+        .call("POST", "/ledger/checkpoints", Some(&auditor), Some(json!({})))
+        .await;
+    assert_error(status, &body, StatusCode::FORBIDDEN, "E_FORBIDDEN");
+    let (status, _) = act(&node, &auditor, id, "GG00101001", "accept", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -232,6 +232,7 @@ pub(crate) fn legal_basis(role: Role) -> &'static str {
     match role {
         Role::Staff => "依申请人提交的办件办理本部门事项",
         Role::Admin => "监督管理职责",
+        Role::Auditor => "审计监督职责",
         Role::Applicant => "本人查询",
     }
 }

@@ -46,6 +46,8 @@ pub enum Role {
     Applicant,
     Staff,
     Admin,
+    /// Reads the whole ledger and cases (sensitive values masked); changes nothing.
+    Auditor,
 }
 
 impl Role {
@@ -54,6 +56,7 @@ impl Role {
             Self::Applicant => "applicant",
             Self::Staff => "staff",
             Self::Admin => "admin",
+            Self::Auditor => "auditor",
         }
     }
 
@@ -62,6 +65,7 @@ impl Role {
             "applicant" => Self::Applicant,
             "staff" => Self::Staff,
             "admin" => Self::Admin,
+            "auditor" => Self::Auditor,
             _ => return None,
         })
     }

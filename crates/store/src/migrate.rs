@@ -45,6 +45,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "ledger",
         sql: include_str!("../migrations/sqlite/0005_ledger.sql"),
     },
+    Migration {
+        version: 6,
+        name: "auditor_role",
+        sql: include_str!("../migrations/sqlite/0006_auditor_role.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -73,6 +78,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "ledger",
         sql: include_str!("../migrations/postgres/0005_ledger.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "auditor_role",
+        sql: include_str!("../migrations/postgres/0006_auditor_role.sql"),
     },
 ];
 

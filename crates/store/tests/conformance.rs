@@ -1046,6 +1046,15 @@ async fn accounts_upsert_by_id(fixture: &Fixture) {
     let id_number = applicant().id_number.unwrap();
     assert_eq!(store.account_by_id_number(&id_number).await.unwrap(), Some(applicant()));
     assert_eq!(store.account_by_id_number("110105202602100016").await.unwrap(), None);
+    let auditor = Account {
+        id: "acc-auditor".into(),
+        username: "audit".into(),
+        role: Role::Auditor,
+        ..staff()
+    };
+    store.put_account(&auditor).await.unwrap();
+    assert_eq!(store.account_by_id("acc-auditor").await.unwrap(), Some(auditor.clone()));
+    fixture.execute("DELETE FROM accounts WHERE id = 'acc-auditor'").await;
 
     let changed = Account {
         username: "wj.zhang2".into(),

@@ -100,6 +100,7 @@ pub async fn download(
     let allowed = match account.role {
         Role::Applicant => case.applicant == account.id,
         Role::Admin => true,
+        Role::Auditor => false,
         Role::Staff => case.tasks.iter().any(|task| {
             Some(&task.department) == account.department.as_ref()
                 && state

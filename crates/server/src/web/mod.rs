@@ -336,7 +336,7 @@ async fn login_submit(
         match account.role {
             store::Role::Staff => "/workbench".to_owned(),
             store::Role::Applicant => "/my/cases".to_owned(),
-            store::Role::Admin => "/".to_owned(),
+            store::Role::Admin | store::Role::Auditor => "/".to_owned(),
         }
     } else {
         next

@@ -1042,6 +1042,7 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
         let who = match (&entry.department, entry.actor.as_str()) {
             (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
             (None, "admin") => "系统管理员（监督）".to_owned(),
+            (None, "auditor") => "审计人员".to_owned(),
             (None, actor) => actor.to_owned(),
         };
         let what = match entry.detail.as_str() {

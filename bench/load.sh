@@ -43,3 +43,10 @@ print(json.dumps({"one_thing": "newborn", "answers": plan["answers"], "form": fo
 
 echo "backend=$backend seconds=$seconds connections=$connections"
 BODY="$body" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true
+# Every request must have made a new case (no idempotent replays), with its ledger entries.
+if [ "$backend" = postgres ]; then
+  psql postgres://postgres@127.0.0.1:5432/onething_bench -Atc \
+    "SELECT 'stored: ' || (SELECT count(*) FROM cases) || ' cases, ' || (SELECT count(*) FROM ledger_entries) || ' ledger entries'"
+else
+  python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('stored: %d cases, %d ledger entries' % (c.execute('select count(*) from cases').fetchone()[0], c.execute('select count(*) from ledger_entries').fetchone()[0]))" "$workdir/data/onething.db"
+fi

@@ -1,7 +1,8 @@
 -- wrk script: POST one newborn case per request, each with its own Idempotency-Key.
 -- BODY and TOKEN come from the environment (set by load.sh).
+-- `thread_id` is a global set per thread by setup(); a local of the same name
+-- would shadow it and make the threads' keys collide (replays, not new cases).
 local counter = 0
-local thread_id = 0
 local threads = {}
 
 function setup(thread)

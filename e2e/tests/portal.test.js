@@ -255,15 +255,24 @@ test('main pages have no serious accessibility violations in either display mode
     await checkAxe(page, `${name} (large, high contrast)`);
   }
   await screenshots(page, 'case-large-contrast');
-  // The workbench.
+  // The workbench, in both modes.
   await context.clearCookies();
   await login(page, base, 'staff-wj');
   await page.goto(`${base}/workbench`);
   await checkAxe(page, 'workbench');
   await screenshots(page, 'workbench');
   await page.locator('table.queue a').first().click();
+  const taskUrl = page.url();
   await checkAxe(page, 'task');
   await screenshots(page, 'task');
+  await page.getByRole('link', { name: '大字模式' }).click();
+  await page.getByRole('link', { name: '高对比度' }).click();
+  for (const url of [`${base}/workbench`, taskUrl]) {
+    await page.goto(url);
+    assert.match(await page.locator('html').getAttribute('class'), /large contrast/);
+    await checkAxe(page, `${url} (large, high contrast)`);
+  }
+  await screenshots(page, 'task-large-contrast');
   // The admin's view of the catalog as designed and of the live cases.
   await context.clearCookies();
   await login(page, base, 'admin');
@@ -277,6 +286,12 @@ test('main pages have no serious accessibility violations in either display mode
   await page.goto(`${base}/admin/cases?one_thing=newborn&state=in_progress`);
   assert.ok((await page.locator('tbody tr').count()) >= 1, 'the case submitted above is listed');
   await checkAxe(page, 'admin cases');
+  await page.getByRole('link', { name: '大字模式' }).click();
+  await page.getByRole('link', { name: '高对比度' }).click();
+  for (const url of ['/admin', '/admin/one-things/newborn', '/admin/cases']) {
+    await page.goto(`${base}${url}`);
+    await checkAxe(page, `${url} (large, high contrast)`);
+  }
   await page.goto(`${base}/login`);
   await checkAxe(page, 'login');
   await context.close();

@@ -650,6 +650,12 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
     .await
     .unwrap();
     assert_eq!(stored_cases.len(), submits.len());
+    for id in &acknowledged {
+        assert!(
+            stored_cases.iter().any(|case| case.id.as_str() == id),
+            "acknowledged case {id} was lost"
+        );
+    }
     for case in stored_cases {
         assert_eq!(submits.get(case.id.as_str()), Some(&1), "{}", case.id);
     }

@@ -9,8 +9,10 @@
 //! everything succeeded).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod deadline;
 mod engine;
 mod model;
 
+pub use deadline::{DeadlineStatus, task_status};
 pub use engine::*;
 pub use model::*;

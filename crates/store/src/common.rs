@@ -46,6 +46,7 @@ pub(crate) trait ReadRow {
     fn text(&self, column: &str) -> Result<String>;
     fn optional_text(&self, column: &str) -> Result<Option<String>>;
     fn int(&self, column: &str) -> Result<i64>;
+    fn optional_int(&self, column: &str) -> Result<Option<i64>>;
     fn bytes(&self, column: &str) -> Result<Vec<u8>>;
 }
 
@@ -59,6 +60,9 @@ macro_rules! impl_read_row {
                 Ok(self.try_get(column)?)
             }
             fn int(&self, column: &str) -> Result<i64> {
+                Ok(self.try_get(column)?)
+            }
+            fn optional_int(&self, column: &str) -> Result<Option<i64>> {
                 Ok(self.try_get(column)?)
             }
             fn bytes(&self, column: &str) -> Result<Vec<u8>> {
@@ -87,6 +91,12 @@ pub(crate) fn upload_from_row(row: &impl ReadRow) -> Result<crate::Upload> {
     })
 }
 
+/// Exactly three recipients for an `IN ($1, $2, $3)`; missing ones match nothing.
+pub(crate) fn three(recipients: &[String]) -> [String; 3] {
+    let at = |i: usize| recipients.get(i).cloned().unwrap_or_default();
+    [at(0), at(1), at(2)]
+}
+
 /// Times are stored as milliseconds since the Unix epoch (UTC); finer precision is dropped.
 pub(crate) fn millis(time: DateTime<Utc>) -> i64 {
     time.timestamp_millis()
@@ -105,12 +115,12 @@ pub(crate) fn optional_date_text(date: Option<NaiveDate>) -> Option<String> {
     date.map(date_text)
 }
 
-fn date_from_text(text: &str, what: &str) -> Result<NaiveDate> {
+pub(crate) fn date_from_text(text: &str, what: &str) -> Result<NaiveDate> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|error| StoreError::Corrupt(format!("{what}: bad date {text:?}: {error}")))
 }
 
-fn optional_date_from_text(text: Option<String>, what: &str) -> Result<Option<NaiveDate>> {
+pub(crate) fn optional_date_from_text(text: Option<String>, what: &str) -> Result<Option<NaiveDate>> {
     text.map(|text| date_from_text(&text, what)).transpose()
 }
 
@@ -447,6 +457,24 @@ macro_rules! impl_store {
             };
 
             impl $store {
+                /// Stores notifications inside a write transaction.
+                async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
+                    let statement = self.sql(sql::NOTIFICATION_INSERT);
+                    for notice in notices {
+                        sqlx::query(&statement)
+                            .bind(&notice.recipient)
+                            .bind(&notice.kind)
+                            .bind(notice.case_id.as_deref())
+                            .bind(notice.item.as_deref())
+                            .bind(&notice.title)
+                            .bind(&notice.body)
+                            .bind(millis(notice.created_at))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                }
+
                 /// Writes one task row per task of the case (insert or update).
                 async fn write_tasks(&self, conn: &mut $conn, case: &Case) -> Result<()> {
                     let statement = self.sql(sql::TASK_UPSERT);
@@ -810,7 +838,13 @@ macro_rules! impl_store {
                     }))
                 }
 
-                async fn update_case(&self, case: &Case, expected_version: i64, events: &[Event]) -> Result<Updated> {
+                async fn update_case_with_notices(
+                    &self,
+                    case: &Case,
+                    expected_version: i64,
+                    events: &[Event],
+                    notices: &[$crate::NewNotification],
+                ) -> Result<Updated> {
                     let doc = common::encode_case(case)?;
                     let mut writer = self.begin_write().await?;
                     // Also takes the row lock on PostgreSQL: a concurrent update of the
@@ -838,8 +872,129 @@ macro_rules! impl_store {
                         .await?;
                     self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
                         .await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
                     writer.commit().await?;
                     Ok(Updated::Written(expected_version + 1))
+                }
+
+                async fn running_tasks_due_by(
+                    &self,
+                    date: chrono::NaiveDate,
+                    limit: i64,
+                ) -> Result<Vec<$crate::RunningTask>> {
+                    sqlx::query(&self.sql(sql::RUNNING_TASKS_DUE))
+                        .bind(common::date_text(date))
+                        .bind(limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            let deadline = row.text("deadline")?;
+                            Ok($crate::RunningTask {
+                                case_id: row.text("case_id")?,
+                                item: row.text("item")?,
+                                name: row.text("name")?,
+                                department: row.text("department")?,
+                                dispatched_on: common::optional_date_from_text(
+                                    row.optional_text("dispatched_on")?,
+                                    "dispatch date",
+                                )?,
+                                deadline: common::date_from_text(&deadline, "deadline")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn claim_alert(
+                    &self,
+                    case_id: &str,
+                    item: &str,
+                    kind: &str,
+                    deadline: chrono::NaiveDate,
+                    notices: &[$crate::NewNotification],
+                ) -> Result<bool> {
+                    let mut writer = self.begin_write().await?;
+                    let claimed = sqlx::query(&self.sql(sql::ALERT_CLAIM))
+                        .bind(case_id)
+                        .bind(item)
+                        .bind(kind)
+                        .bind(common::date_text(deadline))
+                        .bind(notices.first().map_or(0, |n| millis(n.created_at)))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                    if claimed == 0 {
+                        writer.rollback().await?;
+                        return Ok(false);
+                    }
+                    self.insert_notices(&mut writer.tx, notices).await?;
+                    writer.commit().await?;
+                    Ok(true)
+                }
+
+                async fn notify(&self, notices: &[$crate::NewNotification]) -> Result<()> {
+                    let mut writer = self.begin_write().await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
+                    writer.commit().await
+                }
+
+                async fn notifications_for(
+                    &self,
+                    recipients: &[String],
+                    limit: i64,
+                ) -> Result<Vec<$crate::Notification>> {
+                    let [a, b, c] = common::three(recipients);
+                    sqlx::query(&self.sql(sql::NOTIFICATIONS_FOR))
+                        .bind(a)
+                        .bind(b)
+                        .bind(c)
+                        .bind(limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            Ok($crate::Notification {
+                                id: row.int("id")?,
+                                message: $crate::NewNotification {
+                                    recipient: row.text("recipient")?,
+                                    kind: row.text("kind")?,
+                                    case_id: row.optional_text("case_id")?,
+                                    item: row.optional_text("item")?,
+                                    title: row.text("title")?,
+                                    body: row.text("body")?,
+                                    created_at: common::time_from_millis(row.int("created_at")?, "notification time")?,
+                                },
+                                read_at: match row.optional_int("read_at")? {
+                                    Some(ms) => Some(common::time_from_millis(ms, "read time")?),
+                                    None => None,
+                                },
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn unread_count(&self, recipients: &[String]) -> Result<i64> {
+                    let [a, b, c] = common::three(recipients);
+                    sqlx::query(&self.sql(sql::UNREAD_COUNT))
+                        .bind(a)
+                        .bind(b)
+                        .bind(c)
+                        .fetch_one(self.pool())
+                        .await?
+                        .int("unread")
+                }
+
+                async fn mark_read(&self, recipients: &[String], now: DateTime<Utc>) -> Result<()> {
+                    let [a, b, c] = common::three(recipients);
+                    let mut writer = self.begin_write().await?;
+                    sqlx::query(&self.sql(sql::MARK_READ))
+                        .bind(a)
+                        .bind(b)
+                        .bind(c)
+                        .bind(millis(now))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    writer.commit().await
                 }
 
                 async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {

@@ -215,6 +215,40 @@ pub struct StoredCheckpoint {
     pub signed_at: DateTime<Utc>,
 }
 
+/// A message for an inbox. `recipient` is an account id, `dept:<code>` for everyone
+/// of a department, or `role:admin` for supervisors.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NewNotification {
+    pub recipient: String,
+    /// What happened, e.g. `supplement_requested`, `task_done`, `due_soon`, `overdue`.
+    pub kind: String,
+    pub case_id: Option<String>,
+    pub item: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A stored message with its id and whether it was read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notification {
+    pub id: i64,
+    #[serde(flatten)]
+    pub message: NewNotification,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+/// A running task (dispatched or accepted) with its deadline, for the deadline watch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunningTask {
+    pub case_id: String,
+    pub item: String,
+    pub name: String,
+    pub department: String,
+    pub dispatched_on: Option<NaiveDate>,
+    pub deadline: NaiveDate,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -261,7 +295,38 @@ pub trait Store: Send + Sync + 'static {
     async fn upload_data(&self, case_id: &str, id: &str) -> Result<Option<(Upload, Vec<u8>)>>;
     async fn load_case(&self, id: &CaseId) -> Result<Option<Versioned>>;
     /// Writes `case` if it is still at `expected_version`, with its events and task rows.
-    async fn update_case(&self, case: &Case, expected_version: i64, events: &[Event]) -> Result<Updated>;
+    async fn update_case(&self, case: &Case, expected_version: i64, events: &[Event]) -> Result<Updated> {
+        self.update_case_with_notices(case, expected_version, events, &[]).await
+    }
+    /// Like [`Store::update_case`], with the notifications the change causes, in the
+    /// same transaction: a change is never stored without its messages.
+    async fn update_case_with_notices(
+        &self,
+        case: &Case,
+        expected_version: i64,
+        events: &[Event],
+        notices: &[NewNotification],
+    ) -> Result<Updated>;
+
+    /// Running tasks whose deadline is on or before `date`, soonest first.
+    async fn running_tasks_due_by(&self, date: NaiveDate, limit: i64) -> Result<Vec<RunningTask>>;
+    /// Claims a deadline alert (`due_soon` or `overdue` of one task at one deadline)
+    /// and stores its notifications, in one transaction. `false` when another node
+    /// (or an earlier run) already raised it: then nothing is written.
+    async fn claim_alert(
+        &self,
+        case_id: &str,
+        item: &str,
+        kind: &str,
+        deadline: NaiveDate,
+        notices: &[NewNotification],
+    ) -> Result<bool>;
+    /// Stores messages outside any other change.
+    async fn notify(&self, notices: &[NewNotification]) -> Result<()>;
+    /// The newest messages for up to three recipients (an account, its department, its role).
+    async fn notifications_for(&self, recipients: &[String], limit: i64) -> Result<Vec<Notification>>;
+    async fn unread_count(&self, recipients: &[String]) -> Result<i64>;
+    async fn mark_read(&self, recipients: &[String], now: DateTime<Utc>) -> Result<()>;
     async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>>;
     async fn cases_of_applicant(&self, account: &str) -> Result<Vec<CaseSummary>>;
     /// All cases, newest first, at most `limit`.

@@ -50,6 +50,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "auditor_role",
         sql: include_str!("../migrations/sqlite/0006_auditor_role.sql"),
     },
+    Migration {
+        version: 7,
+        name: "notifications",
+        sql: include_str!("../migrations/sqlite/0007_notifications.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -83,6 +88,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 6,
         name: "auditor_role",
         sql: include_str!("../migrations/postgres/0006_auditor_role.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "notifications",
+        sql: include_str!("../migrations/postgres/0007_notifications.sql"),
     },
 ];
 

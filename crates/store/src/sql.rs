@@ -239,6 +239,27 @@ pub(crate) const CHECKPOINT_AT: &str = "SELECT size, root, note, signed_at FROM 
 
 pub(crate) const CHECKPOINTS_ALL: &str = "SELECT size, root, note, signed_at FROM ledger_checkpoints ORDER BY size";
 
+// ---------------------------------------------------------------- notifications
+
+pub(crate) const NOTIFICATION_INSERT: &str = "INSERT INTO notifications \
+    (recipient, kind, case_id, item, title, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub(crate) const ALERT_CLAIM: &str = "INSERT INTO deadline_alerts (case_id, item, kind, deadline, created_at) \
+    VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+
+pub(crate) const RUNNING_TASKS_DUE: &str = "SELECT case_id, item, name, department, dispatched_on, deadline \
+    FROM tasks WHERE state IN ('dispatched', 'accepted') AND deadline IS NOT NULL AND deadline <= $1 \
+    ORDER BY deadline, case_id, item LIMIT $2";
+
+pub(crate) const NOTIFICATIONS_FOR: &str = "SELECT id, recipient, kind, case_id, item, title, body, created_at, read_at \
+    FROM notifications WHERE recipient IN ($1, $2, $3) ORDER BY id DESC LIMIT $4";
+
+pub(crate) const UNREAD_COUNT: &str =
+    "SELECT COUNT(*) AS unread FROM notifications WHERE recipient IN ($1, $2, $3) AND read_at IS NULL";
+
+pub(crate) const MARK_READ: &str =
+    "UPDATE notifications SET read_at = $4 WHERE recipient IN ($1, $2, $3) AND read_at IS NULL";
+
 #[cfg(test)]
 mod tests {
     use super::*;

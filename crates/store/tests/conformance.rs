@@ -407,6 +407,8 @@ conformance! {
         data_survives_reopening,
         uploads_are_stored_with_their_case_or_not_at_all,
         a_case_is_rated_once,
+        deadline_alerts_are_raised_exactly_once,
+        notices_are_written_with_their_change_or_not_at_all,
         every_event_and_access_leaves_one_ledger_row,
         ledger_roots_and_proofs_verify,
         racing_writers_keep_the_ledger_gapless,
@@ -418,16 +420,18 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 14] = [
+const TABLES: [&str; 16] = [
     "access_log",
     "accounts",
     "case_events",
     "cases",
+    "deadline_alerts",
     "idempotency_keys",
     "ledger_checkpoints",
     "ledger_entries",
     "ledger_head",
     "ledger_nodes",
+    "notifications",
     "ratings",
     "schema_migrations",
     "sessions",
@@ -1820,4 +1824,119 @@ async fn ledger_tables_are_append_only(fixture: &Fixture) {
     assert_eq!(after, counts);
     assert_eq!(store.ledger_head().await.unwrap(), (size, root));
     consistent_ledger(&*store).await;
+}
+
+fn notice(recipient: &str, kind: &str) -> store::NewNotification {
+    store::NewNotification {
+        recipient: recipient.into(),
+        kind: kind.into(),
+        case_id: Some(CASE_A.into()),
+        item: Some("GG00101001".into()),
+        title: "标题".into(),
+        body: "内容".into(),
+        created_at: at(13, 9, 0),
+    }
+}
+
+async fn deadline_alerts_are_raised_exactly_once(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let deadline = created.case.tasks[0].deadline.unwrap();
+    let due = store.running_tasks_due_by(deadline, 100).await.unwrap();
+    assert_eq!(due.len(), 1, "only the dispatched task runs");
+    assert_eq!(
+        (due[0].item.as_str(), due[0].department.as_str(), due[0].deadline),
+        ("GG00101001", "WJ", deadline)
+    );
+    assert!(
+        store
+            .running_tasks_due_by(deadline.pred_opt().unwrap(), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Sixteen attempts from two nodes at once: one raises the alert, with its messages.
+    let nodes = [store.clone(), fixture.another_node().await];
+    let attempts: Vec<_> = (0..16)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            tokio::spawn(async move {
+                node.claim_alert(
+                    CASE_A,
+                    "GG00101001",
+                    "overdue",
+                    deadline,
+                    &[notice("dept:WJ", "overdue"), notice("role:admin", "overdue")],
+                )
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    let mut raised = 0;
+    for attempt in attempts {
+        raised += usize::from(attempt.await.unwrap());
+    }
+    assert_eq!(raised, 1);
+    assert_eq!(fixture.count("notifications").await, 2);
+    // The same kind at a later deadline (after a supplement moved it) is a new alert.
+    assert!(
+        store
+            .claim_alert(
+                CASE_A,
+                "GG00101001",
+                "overdue",
+                deadline.succ_opt().unwrap(),
+                &[notice("dept:WJ", "overdue")]
+            )
+            .await
+            .unwrap()
+    );
+
+    let staff = vec!["staff-wj".to_owned(), "dept:WJ".to_owned()];
+    assert_eq!(store.unread_count(&staff).await.unwrap(), 2);
+    let inbox = store.notifications_for(&staff, 10).await.unwrap();
+    assert_eq!(inbox.len(), 2);
+    assert!(inbox[0].id > inbox[1].id, "newest first");
+    store.mark_read(&staff, at(14, 9, 0)).await.unwrap();
+    assert_eq!(store.unread_count(&staff).await.unwrap(), 0);
+    assert_eq!(
+        store.unread_count(&["role:admin".to_owned()]).await.unwrap(),
+        1,
+        "others' messages stay unread"
+    );
+}
+
+async fn notices_are_written_with_their_change_or_not_at_all(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+    let written = store
+        .update_case_with_notices(
+            &accepted.case,
+            1,
+            &accepted.events,
+            &[notice("applicant-1", "accepted")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(written, Updated::Written(2));
+    assert_eq!(fixture.count("notifications").await, 1);
+    // A lost race writes neither the change nor its messages.
+    let conflict = store
+        .update_case_with_notices(
+            &accepted.case,
+            1,
+            &accepted.events,
+            &[notice("applicant-1", "accepted")],
+        )
+        .await
+        .unwrap();
+    assert_eq!(conflict, Updated::Conflict);
+    assert_eq!(fixture.count("notifications").await, 1);
+    store.notify(&[notice("applicant-1", "rating_received")]).await.unwrap();
+    assert_eq!(store.unread_count(&["applicant-1".to_owned()]).await.unwrap(), 2);
 }

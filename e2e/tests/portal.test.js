@@ -116,6 +116,11 @@ test('an applicant does 新生儿出生 and every department works it to complet
       await staff.getByRole('button', { name: '要求补正' }).click();
       await staff.waitForLoadState('load');
       // The applicant sees one combined list and answers on the same page.
+      // The request reaches the applicant's inbox, with an unread count on every page.
+      await applicant.goto(`${server.base}/`);
+      await applicant.getByRole('link', { name: /消息（\d+ 条未读）/ }).click();
+      assert.match(await applicant.locator('ol.inbox').innerText(), /需要您补正：城乡居民医保参保登记/);
+      await checkAxe(applicant, 'inbox');
       await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
       assert.match(await applicant.locator('.supplement').innerText(), /门牌号/);
       await applicant.locator('input[name="person.address"]').fill('北京市东城区东四十条1号');

@@ -45,12 +45,13 @@ impl DeadlineStatus {
     }
 }
 
-/// The status of a running task dispatched on `dispatched_on` with `deadline`, on
-/// `today`. Due soon when the working days left are at most `due_soon_percent` of
-/// the working days it was given.
+/// The status on `today` of a running task with `deadline` that was given
+/// `given_days` working days. Due soon when the working days left are at most
+/// `due_soon_percent` of those given. (Supplement time moves the deadline but is not
+/// time given: pass the task's limit, not the span from dispatch to deadline.)
 pub fn status_of(
     calendar: &Calendar,
-    dispatched_on: NaiveDate,
+    given_days: u32,
     deadline: NaiveDate,
     today: NaiveDate,
     due_soon_percent: u32,
@@ -58,7 +59,7 @@ pub fn status_of(
     if today > deadline {
         return Ok(DeadlineStatus::Overdue);
     }
-    let given = calendar.working_days_between(dispatched_on, deadline)?;
+    let given = given_days;
     let left = calendar.working_days_between(today, deadline)?;
     if u64::from(left) * 100 <= u64::from(given) * u64::from(due_soon_percent) {
         Ok(DeadlineStatus::DueSoon)
@@ -75,8 +76,8 @@ pub fn task_status(
     due_soon_percent: u32,
 ) -> Result<DeadlineStatus, calendar::CalendarError> {
     match (task.state, task.dispatched_on, task.deadline) {
-        (TaskState::Dispatched | TaskState::Accepted, Some(dispatched_on), Some(deadline)) => {
-            status_of(calendar, dispatched_on, deadline, today, due_soon_percent)
+        (TaskState::Dispatched | TaskState::Accepted, Some(_), Some(deadline)) => {
+            status_of(calendar, task.promised_limit_days, deadline, today, due_soon_percent)
         }
         _ => Ok(DeadlineStatus::NotRunning),
     }

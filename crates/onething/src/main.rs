@@ -54,6 +54,8 @@ enum Command {
         #[arg(long, env = "ONETHING_CHECKPOINT_SECONDS", default_value_t = 60)]
         checkpoint_seconds: u64,
         #[command(flatten)]
+        watch: run::WatchOptions,
+        #[command(flatten)]
         source: CatalogSource,
     },
     /// Apply pending database migrations and exit.
@@ -151,6 +153,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             source,
             ledger,
             checkpoint_seconds,
+            watch,
         } => {
             let options = run::ServerOptions {
                 listen,
@@ -158,6 +161,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 database: None,
                 ledger,
                 checkpoint_seconds,
+                watch,
                 log_format: "text".into(),
             };
             run::init_logging(&options.log_format);

@@ -27,6 +27,10 @@ pub struct ServerOptions {
     /// Seconds between signed ledger checkpoints.
     #[arg(long, env = "ONETHING_CHECKPOINT_SECONDS", default_value_t = 60)]
     pub checkpoint_seconds: u64,
+    /// Deadline watch: seconds between runs, and the share of a task's time (percent)
+    /// that counts as due soon.
+    #[command(flatten)]
+    pub watch: WatchOptions,
     /// Log format.
     #[arg(long, env = "ONETHING_LOG_FORMAT", value_parser = ["json", "text"], default_value = "json")]
     pub log_format: String,
@@ -85,9 +89,43 @@ pub async fn build_state(
     )?;
     let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
     state.ledger_signer = Some(Arc::new(signer));
+    state.due_soon_percent = options.watch.due_soon_percent;
     let state = Arc::new(state);
     spawn_checkpoints(state.clone(), options.checkpoint_seconds);
+    spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
     Ok(state)
+}
+
+/// The deadline watch of `ServerOptions`.
+#[derive(clap::Args, Clone, Debug)]
+pub struct WatchOptions {
+    /// Seconds between runs of the deadline watch.
+    #[arg(long, env = "ONETHING_WATCH_SECONDS", default_value_t = 60)]
+    pub watch_seconds: u64,
+    /// The last share of a task's working days, in percent, that counts as due soon.
+    #[arg(long, env = "ONETHING_DUE_SOON_PERCENT", default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub due_soon_percent: u32,
+}
+
+/// Raises due-soon and overdue alerts every `seconds`; safe on several nodes.
+fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
+        loop {
+            ticker.tick().await;
+            match server::watch::watch_deadlines(&state, state.now(), 10_000).await {
+                Ok(report) if report.due_soon + report.overdue > 0 => {
+                    tracing::info!(
+                        due_soon = report.due_soon,
+                        overdue = report.overdue,
+                        "deadline alerts raised"
+                    );
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "deadline watch failed"),
+            }
+        }
+    });
 }
 
 /// Publishes a signed ledger checkpoint every `seconds` while the ledger grows.

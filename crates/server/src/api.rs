@@ -424,7 +424,10 @@ async fn submit_case(
         .insert_case(&outcome.case, &outcome.events, key.as_ref())
         .await?
     {
-        Inserted::Created => (outcome.case, StatusCode::CREATED, false),
+        Inserted::Created => {
+            crate::watch::announce_new_case(&state, &outcome).await;
+            (outcome.case, StatusCode::CREATED, false)
+        }
         Inserted::Existing(id) => {
             let existing = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
             (existing.case, StatusCode::OK, true)
@@ -711,11 +714,7 @@ async fn mutate(
     for _ in 0..16 {
         let versioned = visible_case(state, user, id).await?;
         let outcome = operation(&versioned.case)?;
-        match state
-            .store
-            .update_case(&outcome.case, versioned.version, &outcome.events)
-            .await?
-        {
+        match crate::watch::save_case(state, &outcome, versioned.version).await? {
             Updated::Written(_) => {
                 for event in &outcome.events {
                     tracing::info!(case = %event.case_id, transition = event.transition.as_str(), item = ?event.item.as_ref().map(ItemCode::as_str), actor = %event.actor, "transition");

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod error;
 pub mod ledger_api;
 mod openapi;
+pub mod watch;
 mod web;
 
 use std::sync::Arc;
@@ -34,6 +35,10 @@ pub struct AppState {
     pub clock: Clock,
     /// The key that signs ledger checkpoints; `None` serves no checkpoints.
     pub ledger_signer: Option<Arc<ledger::SignerKey>>,
+    /// The share of a task's working days that counts as "due soon", in percent.
+    pub due_soon_percent: u32,
+    /// Where messages go besides the inbox.
+    pub channel: Arc<dyn watch::Channel>,
 }
 
 impl AppState {
@@ -44,6 +49,8 @@ impl AppState {
             calendar,
             clock: Arc::new(Utc::now),
             ledger_signer: None,
+            due_soon_percent: cases::deadline::DEFAULT_DUE_SOON_PERCENT,
+            channel: watch::default_channel(),
         }
     }
 

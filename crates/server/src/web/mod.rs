@@ -55,6 +55,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/my/cases/{id}/supplement", post(portal::answer_supplement))
         .route("/my/cases/{id}/rating", post(portal::rate_case))
         .route("/my/data-access", get(portal::data_access))
+        .route("/inbox", get(inbox))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
         .route("/display", get(display))
@@ -77,7 +78,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 15] = [
+        let sources: [(&str, &str); 16] = [
+            ("inbox.html", include_str!("../../templates/inbox.html")),
             ("data_access.html", include_str!("../../templates/data_access.html")),
             ("admin.html", include_str!("../../templates/admin.html")),
             (
@@ -116,6 +118,8 @@ pub(crate) struct Page {
     pub large_text: bool,
     pub high_contrast: bool,
     pub path: String,
+    /// Unread messages of the logged-in user.
+    pub unread: i64,
     /// A cookie to set with the response (the pre-session CSRF cookie).
     pub set_cookie: Option<String>,
 }
@@ -140,6 +144,7 @@ impl Page {
             high_contrast => self.high_contrast,
             display_class => classes.join(" "),
             path => self.path,
+            unread => self.unread,
         };
         let merged = context! { ..data, ..base };
         let rendered = templates().get_template(template).and_then(|t| t.render(merged));
@@ -224,12 +229,18 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
         large_text: display.split('.').any(|m| m == "large"),
         high_contrast: display.split('.').any(|m| m == "contrast"),
         path: path.to_owned(),
+        unread: 0,
         set_cookie: None,
     };
     if let Some(token) =
         cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
         && let Ok(Some(account)) = state.store.session_account(&auth::token_hash(token), state.now()).await
     {
+        page.unread = state
+            .store
+            .unread_count(&crate::watch::recipients_of(&account))
+            .await
+            .unwrap_or(0);
         page.user = Some(account);
         page.csrf = csrf_for(token);
         return page;
@@ -407,6 +418,38 @@ async fn display(headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Respo
         response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
+}
+
+/// The inbox: the newest messages for the user, their department and role; opening
+/// it marks them read.
+async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/inbox").await;
+    let Some(account) = &page.user else {
+        return page.login_redirect();
+    };
+    let recipients = crate::watch::recipients_of(account);
+    let messages = match state.store.notifications_for(&recipients, 100).await {
+        Ok(messages) => messages,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    let _ = state.store.mark_read(&recipients, state.now()).await;
+    let role = account.role;
+    let views: Vec<_> = messages
+        .iter()
+        .map(|m| {
+            let link = m.message.case_id.as_ref().map(|id| match (role, &m.message.item) {
+                (store::Role::Applicant, _) => format!("/my/cases/{id}"),
+                (store::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
+                (store::Role::Staff, None) => "/workbench".to_owned(),
+                (store::Role::Admin | store::Role::Auditor, _) => "/admin/cases".to_owned(),
+            });
+            context! {
+                title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),
+                read => m.read_at.is_some(), case_id => m.message.case_id, link => link,
+            }
+        })
+        .collect();
+    page.render("inbox.html", "消息", context! { messages => views })
 }
 
 async fn stylesheet() -> Response {

@@ -639,6 +639,7 @@ pub async fn apply_submit(
         .await
     {
         Ok(Inserted::Created) if window => {
+            crate::watch::announce_new_case(&state, &outcome).await;
             let message = format!(
                 "已受理。办件编号 {}，承诺 {} 前办结。请将办件编号告知申请人；申请人可登录“我的办件”查看进度。",
                 outcome.case.id, outcome.case.promised_date
@@ -646,6 +647,7 @@ pub async fn apply_submit(
             page.message(StatusCode::OK, "窗口受理成功", &message)
         }
         Ok(Inserted::Created) => {
+            crate::watch::announce_new_case(&state, &outcome).await;
             Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
         }
         Ok(_) | Err(_) => page.message(
@@ -913,7 +915,7 @@ pub async fn answer_supplement(
                 return render_case(&state, &page, &case, &[issue], Some(&form), None).await;
             }
         };
-        match state.store.update_case(&outcome.case, version, &outcome.events).await {
+        match crate::watch::save_case(&state, &outcome, version).await {
             Ok(store::Updated::Written(_)) => return Redirect::to(&format!("/my/cases/{id}")).into_response(),
             Ok(store::Updated::Conflict) => continue,
             Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),

@@ -15,7 +15,7 @@ use store::Role;
 use super::{Page, Shared, page};
 use crate::AppState;
 
-/// How close a task is to its deadline. "Due soon" is the last 40% of its time.
+/// How close a task is to its deadline, by the core's rule (last 40% by default).
 fn urgency(
     state: &AppState,
     dispatched_on: Option<NaiveDate>,
@@ -25,15 +25,15 @@ fn urgency(
         return ("normal", "正常");
     };
     let today = cases::china_date(state.now());
-    if today > deadline {
-        return ("overdue", "已逾期");
-    }
-    let total = state.calendar.working_days_between(dispatched_on, deadline);
-    let left = state.calendar.working_days_between(today, deadline);
-    match (total, left) {
-        (Ok(total), Ok(left)) if left * 10 <= total * 4 => ("due_soon", "临近期限"),
-        (Ok(_), Ok(_)) => ("normal", "正常"),
-        _ => ("normal", "期限待核"),
+    // The queue has no limit at hand: the span from dispatch is an upper bound of the
+    // time given, exact unless a supplement moved the deadline.
+    let given = state
+        .calendar
+        .working_days_between(dispatched_on, deadline)
+        .unwrap_or(0);
+    match cases::deadline::status_of(&state.calendar, given, deadline, today, state.due_soon_percent) {
+        Ok(status) => (status.as_str(), status.label_zh()),
+        Err(_) => ("normal", "期限待核"),
     }
 }
 
@@ -347,7 +347,7 @@ pub async fn task_action(
                 return render_task(&state, &page, &case, &code, &[issue], Some(&form)).await;
             }
         };
-        match state.store.update_case(&outcome.case, version, &outcome.events).await {
+        match crate::watch::save_case(&state, &outcome, version).await {
             Ok(store::Updated::Written(_)) => {
                 return Redirect::to(&format!("/workbench/cases/{id}/tasks/{item}")).into_response();
             }

@@ -1,0 +1,284 @@
+//! Notifications and the deadline watch.
+//!
+//! Messages caused by a case change are stored in the change's own transaction
+//! ([`save_case`]); deadline alerts are claimed one by one by [`watch_deadlines`], so
+//! with several nodes on one PostgreSQL each is raised exactly once, and a restart
+//! in the middle loses none (the next run raises what is left). Every stored message
+//! is then handed to the configured [`Channel`].
+
+use std::sync::Arc;
+
+use cases::{Case, CaseState, DeadlineStatus, Event, Outcome, Transition};
+use chrono::{DateTime, Duration, Utc};
+use store::{NewNotification, StoreError, Updated};
+
+use crate::AppState;
+
+/// Where messages go besides the inbox: SMS, e-mail or a provincial message platform
+/// plug in here. The inbox itself is the store.
+pub trait Channel: Send + Sync {
+    fn deliver(&self, notice: &NewNotification);
+}
+
+/// The default channel: the inbox (already written) and the log.
+pub struct LogChannel;
+
+impl Channel for LogChannel {
+    fn deliver(&self, notice: &NewNotification) {
+        tracing::info!(recipient = %notice.recipient, kind = %notice.kind, case = ?notice.case_id, title = %notice.title, "notification");
+    }
+}
+
+pub fn default_channel() -> Arc<dyn Channel> {
+    Arc::new(LogChannel)
+}
+
+fn notice(
+    recipient: String,
+    kind: &str,
+    case: &Case,
+    item: Option<&str>,
+    title: String,
+    body: String,
+    now: DateTime<Utc>,
+) -> NewNotification {
+    NewNotification {
+        recipient,
+        kind: kind.to_owned(),
+        case_id: Some(case.id.to_string()),
+        item: item.map(str::to_owned),
+        title,
+        body,
+        created_at: now,
+    }
+}
+
+/// The messages a change to `case` causes: new work for departments, supplement
+/// requests, finished parts and the finished case for the applicant.
+pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<NewNotification> {
+    let mut notices = Vec::new();
+    for event in events {
+        let item = event.item.as_ref().map(ids::ItemCode::as_str);
+        let task = event.item.as_ref().and_then(|code| case.task(code));
+        let task_name = task.map(|t| t.name.as_str()).unwrap_or_default();
+        match event.transition {
+            Transition::Dispatch => {
+                if let Some(task) = task {
+                    notices.push(notice(
+                        format!("dept:{}", task.department),
+                        "task_dispatched",
+                        case,
+                        item,
+                        format!("新的待办：{task_name}"),
+                        format!(
+                            "办件 {}（{}）的“{task_name}”已分送本部门，期限 {}。",
+                            case.id,
+                            case.one_thing_name,
+                            task.deadline.map(|d| d.to_string()).unwrap_or_default()
+                        ),
+                        now,
+                    ));
+                }
+            }
+            Transition::RequestSupplement => notices.push(notice(
+                case.applicant.clone(),
+                "supplement_requested",
+                case,
+                item,
+                format!("需要您补正：{task_name}"),
+                task.map(|t| t.supplement_reasons.join("；")).unwrap_or_default(),
+                now,
+            )),
+            Transition::AnswerSupplement => {
+                if let Some(task) = task {
+                    notices.push(notice(
+                        format!("dept:{}", task.department),
+                        "supplement_answered",
+                        case,
+                        item,
+                        format!("申请人已补正：{task_name}"),
+                        format!("办件 {} 的补正已提交，计时恢复。", case.id),
+                        now,
+                    ));
+                }
+            }
+            Transition::Approve => notices.push(notice(
+                case.applicant.clone(),
+                "task_done",
+                case,
+                item,
+                format!("已办结：{task_name}"),
+                event.note.clone(),
+                now,
+            )),
+            Transition::Reject => notices.push(notice(
+                case.applicant.clone(),
+                "task_rejected",
+                case,
+                item,
+                format!("不予办理：{task_name}"),
+                event.note.clone(),
+                now,
+            )),
+            Transition::Submit | Transition::Accept | Transition::Cancel => {}
+        }
+    }
+    let finished = matches!(case.state(), CaseState::Completed | CaseState::Rejected);
+    let just_finished = events
+        .iter()
+        .any(|e| matches!(e.transition, Transition::Approve | Transition::Reject));
+    if finished && just_finished {
+        notices.push(notice(
+            case.applicant.clone(),
+            "case_complete",
+            case,
+            None,
+            format!("办件已办结：{}", case.one_thing_name),
+            format!("办件 {} 已全部办结（{}），欢迎评价。", case.id, case.state().label_zh()),
+            now,
+        ));
+    }
+    notices
+}
+
+/// Saves an engine outcome at the version it was read, with the messages it causes
+/// in the same transaction, then hands them to the channel.
+pub async fn save_case(state: &AppState, outcome: &Outcome, version: i64) -> Result<Updated, StoreError> {
+    let notices = notices_for(&outcome.case, &outcome.events, state.now());
+    let updated = state
+        .store
+        .update_case_with_notices(&outcome.case, version, &outcome.events, &notices)
+        .await?;
+    if matches!(updated, Updated::Written(_)) {
+        for notice in &notices {
+            state.channel.deliver(notice);
+        }
+    }
+    Ok(updated)
+}
+
+/// Stores and delivers the messages of a new case (its first dispatches).
+pub async fn announce_new_case(state: &AppState, outcome: &Outcome) {
+    let notices = notices_for(&outcome.case, &outcome.events, state.now());
+    match state.store.notify(&notices).await {
+        Ok(()) => notices.iter().for_each(|n| state.channel.deliver(n)),
+        Err(error) => tracing::error!(%error, case = %outcome.case.id, "new-case messages not stored"),
+    }
+}
+
+/// What one run of the deadline watch did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct WatchReport {
+    pub examined: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+}
+
+/// How far ahead a deadline may be and still be due soon: longer than any limit's
+/// "last 40%" in calendar days.
+const HORIZON_DAYS: i64 = 180;
+
+/// Raises the due-soon and overdue alerts that are due at `now` and not yet raised.
+/// Due soon goes to the task's department; overdue also to the one-thing's lead
+/// department (首问负责) and to supervisors.
+pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -> Result<WatchReport, StoreError> {
+    let today = cases::china_date(now);
+    let horizon = today + Duration::days(HORIZON_DAYS);
+    let tasks = state.store.running_tasks_due_by(horizon, limit).await?;
+    let mut report = WatchReport {
+        examined: tasks.len(),
+        ..WatchReport::default()
+    };
+    for task in tasks {
+        let Some(dispatched_on) = task.dispatched_on else {
+            continue;
+        };
+        // A first, cheap look with the span from dispatch, an upper bound of the time
+        // given; only a task that may be late is read in full.
+        let span = state
+            .calendar
+            .working_days_between(dispatched_on, task.deadline)
+            .unwrap_or(0);
+        let rough = cases::deadline::status_of(&state.calendar, span, task.deadline, today, state.due_soon_percent);
+        if !matches!(rough, Ok(DeadlineStatus::DueSoon | DeadlineStatus::Overdue)) {
+            continue;
+        }
+        let Ok(case_id) = cases::CaseId::parse(&task.case_id) else {
+            continue;
+        };
+        let Some(case) = state.store.load_case(&case_id).await?.map(|v| v.case) else {
+            continue;
+        };
+        let Some(full) = ids::ItemCode::parse(&task.item)
+            .ok()
+            .and_then(|code| case.task(&code).cloned())
+        else {
+            continue;
+        };
+        let status = match cases::task_status(&state.calendar, &full, today, state.due_soon_percent) {
+            Ok(status) => status,
+            Err(error) => {
+                tracing::warn!(%error, case = %task.case_id, item = %task.item, "deadline not computable");
+                continue;
+            }
+        };
+        let (kind, mut recipients, title) = match status {
+            DeadlineStatus::DueSoon => (
+                "due_soon",
+                vec![format!("dept:{}", task.department)],
+                format!("临近期限：{}", task.name),
+            ),
+            DeadlineStatus::Overdue => {
+                let mut recipients = vec![format!("dept:{}", task.department), "role:admin".to_owned()];
+                if case.lead != task.department {
+                    recipients.push(format!("dept:{}", case.lead));
+                }
+                ("overdue", recipients, format!("已逾期：{}", task.name))
+            }
+            DeadlineStatus::Normal | DeadlineStatus::NotRunning => continue,
+        };
+        recipients.dedup();
+        let body = format!(
+            "办件 {} 的“{}”期限为 {}（{}）。",
+            task.case_id,
+            task.name,
+            task.deadline,
+            status.label_zh()
+        );
+        let notices: Vec<NewNotification> = recipients
+            .into_iter()
+            .map(|recipient| NewNotification {
+                recipient,
+                kind: kind.to_owned(),
+                case_id: Some(task.case_id.clone()),
+                item: Some(task.item.clone()),
+                title: title.clone(),
+                body: body.clone(),
+                created_at: now,
+            })
+            .collect();
+        if state
+            .store
+            .claim_alert(&task.case_id, &task.item, kind, task.deadline, &notices)
+            .await?
+        {
+            notices.iter().for_each(|n| state.channel.deliver(n));
+            match status {
+                DeadlineStatus::DueSoon => report.due_soon += 1,
+                _ => report.overdue += 1,
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// The recipients whose messages an account reads: itself, its department, its role.
+pub fn recipients_of(account: &store::Account) -> Vec<String> {
+    let mut recipients = vec![account.id.clone()];
+    match account.role {
+        store::Role::Staff => recipients.extend(account.department.as_ref().map(|d| format!("dept:{d}"))),
+        store::Role::Admin => recipients.push("role:admin".to_owned()),
+        store::Role::Applicant | store::Role::Auditor => {}
+    }
+    recipients
+}

@@ -91,6 +91,46 @@ pub(crate) fn upload_from_row(row: &impl ReadRow) -> Result<crate::Upload> {
     })
 }
 
+pub(crate) fn rating_from_row(row: &impl ReadRow) -> Result<crate::Rating> {
+    Ok(crate::Rating {
+        case_id: row.text("case_id")?,
+        account: row.text("account")?,
+        level: row.int("level")?,
+        comment: row.text("comment")?,
+        on_behalf: row.int("on_behalf")? == 1,
+        rated_at: time_from_millis(row.int("rated_at")?, "rating time")?,
+    })
+}
+
+pub(crate) fn department_rating_from_row(row: &impl ReadRow) -> Result<crate::DepartmentRating> {
+    Ok(crate::DepartmentRating {
+        case_id: row.text("case_id")?,
+        department: row.text("department")?,
+        level: row.int("level")?,
+        comment: row.text("comment")?,
+        rated_at: time_from_millis(row.int("rated_at")?, "rating time")?,
+    })
+}
+
+pub(crate) fn rectification_from_row(row: &impl ReadRow) -> Result<crate::Rectification> {
+    Ok(crate::Rectification {
+        id: row.text("id")?,
+        case_id: row.text("case_id")?,
+        department: row.text("department")?,
+        level: row.int("level")?,
+        complaint: row.text("complaint")?,
+        opened_at: time_from_millis(row.int("opened_at")?, "rectification time")?,
+        deadline: date_from_text(&row.text("deadline")?, "rectification deadline")?,
+        follow_up: row.optional_text("follow_up")?,
+        result: row.optional_text("result")?,
+        closed_at: row
+            .optional_int("closed_at")?
+            .map(|ms| time_from_millis(ms, "closing time"))
+            .transpose()?,
+        closed_by: row.optional_text("closed_by")?,
+    })
+}
+
 /// Exactly three recipients for an `IN ($1, $2, $3)`; missing ones match nothing.
 pub(crate) fn three(recipients: &[String]) -> [String; 3] {
     let at = |i: usize| recipients.get(i).cloned().unwrap_or_default();
@@ -1069,6 +1109,153 @@ macro_rules! impl_store {
                         on_behalf: row.int("on_behalf")? == 1,
                         rated_at: common::time_from_millis(row.int("rated_at")?, "rating time")?,
                     }))
+                }
+
+                async fn put_rating_submission(&self, submission: &$crate::RatingSubmission) -> Result<bool> {
+                    let rating = &submission.rating;
+                    let mut writer = self.begin_write().await?;
+                    let inserted = sqlx::query(&self.sql(sql::RATING_INSERT))
+                        .bind(&rating.case_id)
+                        .bind(&rating.account)
+                        .bind(rating.level)
+                        .bind(&rating.comment)
+                        .bind(i64::from(rating.on_behalf))
+                        .bind(millis(rating.rated_at))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                    if inserted == 0 {
+                        writer.rollback().await?;
+                        return Ok(false);
+                    }
+                    for (indicator, level) in &submission.indicators {
+                        sqlx::query(&self.sql(sql::INDICATOR_INSERT))
+                            .bind(&rating.case_id)
+                            .bind(indicator)
+                            .bind(*level)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
+                    for department in &submission.departments {
+                        sqlx::query(&self.sql(sql::DEPARTMENT_RATING_INSERT))
+                            .bind(&department.case_id)
+                            .bind(&department.department)
+                            .bind(department.level)
+                            .bind(&department.comment)
+                            .bind(millis(department.rated_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
+                    for rectification in &submission.rectifications {
+                        sqlx::query(&self.sql(sql::RECTIFICATION_INSERT))
+                            .bind(&rectification.id)
+                            .bind(&rectification.case_id)
+                            .bind(&rectification.department)
+                            .bind(rectification.level)
+                            .bind(&rectification.complaint)
+                            .bind(millis(rectification.opened_at))
+                            .bind(common::date_text(rectification.deadline))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
+                    self.insert_notices(&mut writer.tx, &submission.notices).await?;
+                    writer.commit().await?;
+                    Ok(true)
+                }
+
+                async fn indicators_of_case(&self, case_id: &str) -> Result<Vec<(String, i64)>> {
+                    sqlx::query(&self.sql(sql::INDICATORS_OF_CASE))
+                        .bind(case_id)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| Ok((row.text("indicator")?, row.int("level")?)))
+                        .collect()
+                }
+
+                async fn department_ratings_of_case(&self, case_id: &str) -> Result<Vec<$crate::DepartmentRating>> {
+                    sqlx::query(&self.sql(sql::DEPARTMENT_RATINGS_OF_CASE))
+                        .bind(case_id)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::department_rating_from_row)
+                        .collect()
+                }
+
+                async fn all_ratings(&self) -> Result<(Vec<$crate::Rating>, Vec<$crate::DepartmentRating>)> {
+                    let ratings = sqlx::query(&self.sql(sql::RATINGS_ALL))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::rating_from_row)
+                        .collect::<Result<Vec<_>>>()?;
+                    let departments = sqlx::query(&self.sql(sql::DEPARTMENT_RATINGS_ALL))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::department_rating_from_row)
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok((ratings, departments))
+                }
+
+                async fn rectifications_of_case(&self, case_id: &str) -> Result<Vec<$crate::Rectification>> {
+                    sqlx::query(&self.sql(sql::RECTIFICATIONS_OF_CASE))
+                        .bind(case_id)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::rectification_from_row)
+                        .collect()
+                }
+
+                async fn rectifications(&self, department: Option<&str>) -> Result<Vec<$crate::Rectification>> {
+                    let rows = match department {
+                        Some(department) => {
+                            sqlx::query(&self.sql(sql::RECTIFICATIONS_OF_DEPARTMENT))
+                                .bind(department)
+                                .fetch_all(self.pool())
+                                .await?
+                        }
+                        None => {
+                            sqlx::query(&self.sql(sql::RECTIFICATIONS_ALL))
+                                .fetch_all(self.pool())
+                                .await?
+                        }
+                    };
+                    rows.iter().map(common::rectification_from_row).collect()
+                }
+
+                async fn rectification(&self, id: &str) -> Result<Option<$crate::Rectification>> {
+                    sqlx::query(&self.sql(sql::RECTIFICATION_BY_ID))
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(common::rectification_from_row)
+                        .transpose()
+                }
+
+                async fn update_rectification(
+                    &self,
+                    id: &str,
+                    follow_up: &str,
+                    result: Option<&str>,
+                    closed_at: Option<DateTime<Utc>>,
+                    closed_by: &str,
+                ) -> Result<bool> {
+                    let mut writer = self.begin_write().await?;
+                    let updated = sqlx::query(&self.sql(sql::RECTIFICATION_UPDATE))
+                        .bind(id)
+                        .bind(follow_up)
+                        .bind(result)
+                        .bind(closed_at.map(millis))
+                        .bind(closed_by)
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                    writer.commit().await?;
+                    Ok(updated == 1)
                 }
 
                 async fn record_access(&self, entry: &AccessEntry) -> Result<()> {

@@ -215,6 +215,47 @@ pub struct StoredCheckpoint {
     pub signed_at: DateTime<Utc>,
 }
 
+/// A 好差评 level given to one department's part of a case (一事一评).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DepartmentRating {
+    pub case_id: String,
+    pub department: String,
+    pub level: i64,
+    pub comment: String,
+    pub rated_at: DateTime<Utc>,
+}
+
+/// A rectification (整改) opened by a bad rating for the department responsible.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Rectification {
+    pub id: String,
+    pub case_id: String,
+    pub department: String,
+    /// The level of the rating that opened it (1 or 2).
+    pub level: i64,
+    /// The applicant's comment.
+    pub complaint: String,
+    pub opened_at: DateTime<Utc>,
+    pub deadline: NaiveDate,
+    /// The department's follow-up with the applicant (回访).
+    pub follow_up: Option<String>,
+    /// What was done, shown to the applicant when closed.
+    pub result: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub closed_by: Option<String>,
+}
+
+/// Everything one rating brings: the whole-case rating, its online indicators
+/// (GB/T 39734), per-department ratings, and the rectifications the bad ones open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RatingSubmission {
+    pub rating: Rating,
+    pub indicators: Vec<(String, i64)>,
+    pub departments: Vec<DepartmentRating>,
+    pub rectifications: Vec<Rectification>,
+    pub notices: Vec<NewNotification>,
+}
+
 /// A message for an inbox. `recipient` is an account id, `dept:<code>` for everyone
 /// of a department, or `role:admin` for supervisors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -337,6 +378,27 @@ pub trait Store: Send + Sync + 'static {
     /// Stores the rating of a case; `false` if the case was already rated (一次一评).
     async fn put_rating(&self, rating: &Rating) -> Result<bool>;
     async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
+    /// Stores a whole rating in one transaction; `false` (and nothing written) if the
+    /// case was already rated.
+    async fn put_rating_submission(&self, submission: &RatingSubmission) -> Result<bool>;
+    async fn indicators_of_case(&self, case_id: &str) -> Result<Vec<(String, i64)>>;
+    async fn department_ratings_of_case(&self, case_id: &str) -> Result<Vec<DepartmentRating>>;
+    /// Every rating (for dashboards).
+    async fn all_ratings(&self) -> Result<(Vec<Rating>, Vec<DepartmentRating>)>;
+    async fn rectifications_of_case(&self, case_id: &str) -> Result<Vec<Rectification>>;
+    /// A department's rectifications, or everyone's with `None`; open ones first.
+    async fn rectifications(&self, department: Option<&str>) -> Result<Vec<Rectification>>;
+    async fn rectification(&self, id: &str) -> Result<Option<Rectification>>;
+    /// Records the follow-up and, with `closed_at`, the result, of an open
+    /// rectification; `false` if it is already closed (nothing changes).
+    async fn update_rectification(
+        &self,
+        id: &str,
+        follow_up: &str,
+        result: Option<&str>,
+        closed_at: Option<DateTime<Utc>>,
+        closed_by: &str,
+    ) -> Result<bool>;
 
     async fn record_access(&self, entry: &AccessEntry) -> Result<()>;
 

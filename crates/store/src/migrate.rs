@@ -55,6 +55,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0007_notifications.sql"),
     },
+    Migration {
+        version: 8,
+        name: "rectifications",
+        sql: include_str!("../migrations/sqlite/0008_rectifications.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -93,6 +98,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 7,
         name: "notifications",
         sql: include_str!("../migrations/postgres/0007_notifications.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "rectifications",
+        sql: include_str!("../migrations/postgres/0008_rectifications.sql"),
     },
 ];
 

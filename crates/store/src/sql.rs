@@ -260,6 +260,48 @@ pub(crate) const UNREAD_COUNT: &str =
 pub(crate) const MARK_READ: &str =
     "UPDATE notifications SET read_at = $4 WHERE recipient IN ($1, $2, $3) AND read_at IS NULL";
 
+// ---------------------------------------------------------------- ratings and rectifications
+
+pub(crate) const INDICATOR_INSERT: &str =
+    "INSERT INTO rating_indicators (case_id, indicator, level) VALUES ($1, $2, $3)";
+
+pub(crate) const INDICATORS_OF_CASE: &str =
+    "SELECT indicator, level FROM rating_indicators WHERE case_id = $1 ORDER BY indicator";
+
+pub(crate) const DEPARTMENT_RATING_INSERT: &str = "INSERT INTO department_ratings \
+    (case_id, department, level, comment, rated_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const DEPARTMENT_RATINGS_OF_CASE: &str = "SELECT case_id, department, level, comment, rated_at \
+    FROM department_ratings WHERE case_id = $1 ORDER BY department";
+
+pub(crate) const DEPARTMENT_RATINGS_ALL: &str =
+    "SELECT case_id, department, level, comment, rated_at FROM department_ratings ORDER BY case_id, department";
+
+pub(crate) const RATINGS_ALL: &str =
+    "SELECT case_id, account, level, comment, on_behalf, rated_at FROM ratings ORDER BY case_id";
+
+pub(crate) const RECTIFICATION_INSERT: &str = "INSERT INTO rectifications \
+    (id, case_id, department, level, complaint, opened_at, deadline) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+macro_rules! rectification_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, case_id, department, level, complaint, opened_at, deadline, follow_up, result, closed_at, closed_by \
+             FROM rectifications",
+            $rest
+        )
+    };
+}
+
+pub(crate) const RECTIFICATIONS_OF_CASE: &str = rectification_select!(" WHERE case_id = $1 ORDER BY opened_at, id");
+pub(crate) const RECTIFICATIONS_OF_DEPARTMENT: &str =
+    rectification_select!(" WHERE department = $1 ORDER BY closed_at IS NOT NULL, deadline, id");
+pub(crate) const RECTIFICATIONS_ALL: &str = rectification_select!(" ORDER BY closed_at IS NOT NULL, deadline, id");
+pub(crate) const RECTIFICATION_BY_ID: &str = rectification_select!(" WHERE id = $1");
+
+pub(crate) const RECTIFICATION_UPDATE: &str = "UPDATE rectifications SET follow_up = $2, result = $3, closed_at = $4, \
+    closed_by = $5 WHERE id = $1 AND closed_at IS NULL";
+
 #[cfg(test)]
 mod tests {
     use super::*;

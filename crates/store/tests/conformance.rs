@@ -409,6 +409,7 @@ conformance! {
         a_case_is_rated_once,
         deadline_alerts_are_raised_exactly_once,
         notices_are_written_with_their_change_or_not_at_all,
+        a_bad_rating_and_its_rectification_are_stored_together,
         every_event_and_access_leaves_one_ledger_row,
         ledger_roots_and_proofs_verify,
         racing_writers_keep_the_ledger_gapless,
@@ -420,19 +421,22 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 16] = [
+const TABLES: [&str; 19] = [
     "access_log",
     "accounts",
     "case_events",
     "cases",
     "deadline_alerts",
+    "department_ratings",
     "idempotency_keys",
     "ledger_checkpoints",
     "ledger_entries",
     "ledger_head",
     "ledger_nodes",
     "notifications",
+    "rating_indicators",
     "ratings",
+    "rectifications",
     "schema_migrations",
     "sessions",
     "tasks",
@@ -1939,4 +1943,87 @@ async fn notices_are_written_with_their_change_or_not_at_all(fixture: &Fixture) 
     assert_eq!(fixture.count("notifications").await, 1);
     store.notify(&[notice("applicant-1", "rating_received")]).await.unwrap();
     assert_eq!(store.unread_count(&["applicant-1".to_owned()]).await.unwrap(), 2);
+}
+
+async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let rating = store::Rating {
+        case_id: CASE_A.into(),
+        account: "applicant-1".into(),
+        level: 2,
+        comment: "跑了两次".into(),
+        on_behalf: false,
+        rated_at: at(20, 9, 0),
+    };
+    let rectification = store::Rectification {
+        id: "R1".into(),
+        case_id: CASE_A.into(),
+        department: "GA".into(),
+        level: 1,
+        complaint: "窗口态度差".into(),
+        opened_at: at(20, 9, 0),
+        deadline: "2026-03-06".parse().unwrap(),
+        follow_up: None,
+        result: None,
+        closed_at: None,
+        closed_by: None,
+    };
+    let submission = store::RatingSubmission {
+        rating: rating.clone(),
+        indicators: vec![("efficiency".into(), 2), ("convenience".into(), 3)],
+        departments: vec![store::DepartmentRating {
+            case_id: CASE_A.into(),
+            department: "GA".into(),
+            level: 1,
+            comment: "窗口态度差".into(),
+            rated_at: at(20, 9, 0),
+        }],
+        rectifications: vec![rectification.clone()],
+        notices: vec![notice("dept:GA", "rectification_assigned")],
+    };
+    assert!(store.put_rating_submission(&submission).await.unwrap());
+    assert!(!store.put_rating_submission(&submission).await.unwrap(), "一次一评");
+    assert_eq!(fixture.count("rectifications").await, 1);
+    assert_eq!(store.rating_of_case(CASE_A).await.unwrap(), Some(rating));
+    assert_eq!(
+        store.indicators_of_case(CASE_A).await.unwrap(),
+        [("convenience".to_owned(), 3), ("efficiency".to_owned(), 2)]
+    );
+    assert_eq!(store.department_ratings_of_case(CASE_A).await.unwrap().len(), 1);
+    assert_eq!(store.rectifications(Some("GA")).await.unwrap(), [rectification.clone()]);
+    assert!(store.rectifications(Some("WJ")).await.unwrap().is_empty());
+    assert_eq!(store.unread_count(&["dept:GA".to_owned()]).await.unwrap(), 1);
+
+    // Follow-up, then closing with a result; a closed one cannot change.
+    assert!(
+        store
+            .update_rectification("R1", "已电话回访", None, None, "staff-ga")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .update_rectification(
+                "R1",
+                "已电话回访",
+                Some("已批评教育，改进窗口服务"),
+                Some(at(24, 9, 0)),
+                "staff-ga"
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_rectification("R1", "改口", Some("x"), Some(at(25, 9, 0)), "staff-ga")
+            .await
+            .unwrap()
+    );
+    let closed = store.rectification("R1").await.unwrap().unwrap();
+    assert_eq!(closed.result.as_deref(), Some("已批评教育，改进窗口服务"));
+    assert_eq!(closed.closed_at, Some(at(24, 9, 0)));
+    let (ratings, departments) = store.all_ratings().await.unwrap();
+    assert_eq!((ratings.len(), departments.len()), (1, 1));
 }

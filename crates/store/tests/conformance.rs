@@ -1992,7 +1992,10 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
         [("convenience".to_owned(), 3), ("efficiency".to_owned(), 2)]
     );
     assert_eq!(store.department_ratings_of_case(CASE_A).await.unwrap().len(), 1);
-    assert_eq!(store.rectifications(Some("GA")).await.unwrap(), [rectification.clone()]);
+    assert_eq!(
+        store.rectifications(Some("GA")).await.unwrap(),
+        std::slice::from_ref(&rectification)
+    );
     assert!(store.rectifications(Some("WJ")).await.unwrap().is_empty());
     assert_eq!(store.unread_count(&["dept:GA".to_owned()]).await.unwrap(), 1);
 

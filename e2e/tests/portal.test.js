@@ -146,11 +146,38 @@ test('an applicant does 新生儿出生 and every department works it to complet
   await applicant.getByRole('button', { name: '提交评价' }).click();
   assert.match(await applicant.locator('#error-summary').innerText(), /请选择满意程度/);
   await applicant.getByLabel('满意', { exact: true }).check();
-  await applicant.getByLabel('意见或建议（选填）').fill('一次都没跑，很方便');
+  await applicant.locator('details summary').click();
+  await applicant.getByLabel('办事效率').selectOption({ label: '满意' });
+  await applicant.getByLabel('公安局（一事一评）').selectOption({ label: '非常不满意' });
+  await applicant.getByLabel('意见或建议（选填）').fill('一次都没跑，但户口登记等得太久');
   await applicant.getByRole('button', { name: '提交评价' }).click();
   await applicant.waitForLoadState('load');
-  assert.match(await applicant.locator('section', { hasText: '您的评价' }).innerText(), /满意：一次都没跑/);
+  const rated = applicant.locator('section', { hasText: '您的评价' });
+  assert.match(await rated.innerText(), /满意：一次都没跑/);
+  assert.match(await rated.innerText(), /公安局：非常不满意/);
+  assert.match(await rated.innerText(), /整改中/, 'the bad part opened a rectification');
   assert.equal(await applicant.getByRole('button', { name: '提交评价' }).count(), 0, 'one rating per case');
+
+  // 公安 follows up and closes the rectification; the applicant sees the result.
+  await staffContext.clearCookies();
+  await login(staff, server.base, 'staff-ga');
+  await staff.goto(`${server.base}/workbench`);
+  await staff.getByRole('link', { name: '差评整改' }).click();
+  await checkAxe(staff, 'rectifications');
+  await staff.locator('table a', { hasText: caseNumber }).click();
+  await staff.getByLabel('整改已完成，将结果告知申请人').check();
+  await staff.getByRole('button', { name: '保存' }).click();
+  assert.match(await staff.locator('#error-summary').innerText(), /回访记录/);
+  assert.match(await staff.locator('#error-summary').innerText(), /整改结果/);
+  await staff.getByLabel(/回访记录/).fill('已电话回访，申请人认可');
+  await staff.getByLabel(/整改结果/).fill('户口登记改为当日受理、次日办结');
+  await staff.getByLabel('整改已完成，将结果告知申请人').check();
+  await staff.getByRole('button', { name: '保存' }).click();
+  await staff.waitForLoadState('load');
+  assert.match(await staff.locator('dl.receipt').innerText(), /户口登记改为当日受理/);
+  await checkAxe(staff, 'rectification');
+  await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
+  assert.match(await applicant.locator('section', { hasText: '您的评价' }).innerText(), /已整改——户口登记改为当日受理、次日办结/);
   await screenshots(applicant, 'case-completed');
   // 谁查看了我的数据: every department that read the case, each proven in the ledger.
   await applicant.getByRole('link', { name: '谁查看了我的数据' }).click();

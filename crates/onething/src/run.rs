@@ -90,6 +90,7 @@ pub async fn build_state(
     let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
     state.ledger_signer = Some(Arc::new(signer));
     state.due_soon_percent = options.watch.due_soon_percent;
+    state.rectification_days = options.watch.rectification_days;
     let state = Arc::new(state);
     spawn_checkpoints(state.clone(), options.checkpoint_seconds);
     spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
@@ -105,6 +106,9 @@ pub struct WatchOptions {
     /// The last share of a task's working days, in percent, that counts as due soon.
     #[arg(long, env = "ONETHING_DUE_SOON_PERCENT", default_value_t = 40, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub due_soon_percent: u32,
+    /// Working days a department has to answer a bad rating (整改期限; 5 to 15 are common).
+    #[arg(long, env = "ONETHING_RECTIFICATION_DAYS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
+    pub rectification_days: u32,
 }
 
 /// Raises due-soon and overdue alerts every `seconds`; safe on several nodes.

@@ -39,6 +39,8 @@ pub struct AppState {
     pub due_soon_percent: u32,
     /// Where messages go besides the inbox.
     pub channel: Arc<dyn watch::Channel>,
+    /// Working days a department has to answer a bad rating (整改期限).
+    pub rectification_days: u32,
 }
 
 impl AppState {
@@ -51,6 +53,7 @@ impl AppState {
             ledger_signer: None,
             due_soon_percent: cases::deadline::DEFAULT_DUE_SOON_PERCENT,
             channel: watch::default_channel(),
+            rectification_days: 10,
         }
     }
 

@@ -172,6 +172,7 @@ pub struct WatchReport {
     pub examined: usize,
     pub due_soon: usize,
     pub overdue: usize,
+    pub rectifications_overdue: usize,
 }
 
 /// How far ahead a deadline may be and still be due soon: longer than any limit's
@@ -269,6 +270,42 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
             }
         }
     }
+    // A rectification left open past its deadline is overdue too.
+    for rectification in state.store.rectifications(None).await? {
+        if rectification.closed_at.is_some() || today <= rectification.deadline {
+            continue;
+        }
+        let notices: Vec<NewNotification> = [format!("dept:{}", rectification.department), "role:admin".to_owned()]
+            .into_iter()
+            .map(|recipient| NewNotification {
+                recipient,
+                kind: "rectification_overdue".to_owned(),
+                case_id: Some(rectification.case_id.clone()),
+                item: None,
+                title: "差评整改已逾期".to_owned(),
+                body: format!(
+                    "办件 {} 的差评整改期限为 {}，尚未办结。",
+                    rectification.case_id, rectification.deadline
+                ),
+                created_at: now,
+            })
+            .collect();
+        let key = format!("rect:{}", rectification.id);
+        if state
+            .store
+            .claim_alert(
+                &rectification.case_id,
+                &key,
+                "overdue",
+                rectification.deadline,
+                &notices,
+            )
+            .await?
+        {
+            notices.iter().for_each(|n| state.channel.deliver(n));
+            report.rectifications_overdue += 1;
+        }
+    }
     Ok(report)
 }
 
@@ -281,4 +318,84 @@ pub fn recipients_of(account: &store::Account) -> Vec<String> {
         store::Role::Applicant | store::Role::Auditor => {}
     }
     recipients
+}
+
+/// Builds everything a rating brings. Every 不满意 / 非常不满意 opens a rectification
+/// for the department responsible: the department rated so, or the lead department
+/// (首问负责) when only the whole case was rated badly. Its deadline is
+/// `state.rectification_days` working days.
+pub fn rating_submission(
+    state: &AppState,
+    case: &Case,
+    rating: store::Rating,
+    indicators: Vec<(String, i64)>,
+    departments: Vec<store::DepartmentRating>,
+) -> Result<store::RatingSubmission, String> {
+    let now = rating.rated_at;
+    let today = cases::china_date(now);
+    let deadline = state
+        .calendar
+        .add_working_days(today, state.rectification_days)
+        .map_err(|error| format!("无法计算整改期限：{error}"))?;
+    let mut responsible: Vec<(String, i64)> = departments
+        .iter()
+        .filter(|d| d.level <= 2)
+        .map(|d| (d.department.clone(), d.level))
+        .collect();
+    if rating.level <= 2 && responsible.is_empty() {
+        responsible.push((case.lead.clone(), rating.level));
+    }
+    let rectifications: Vec<store::Rectification> = responsible
+        .into_iter()
+        .map(|(department, level)| store::Rectification {
+            id: format!("ZG-{}-{department}", case.id),
+            case_id: case.id.to_string(),
+            department,
+            level,
+            complaint: if rating.comment.is_empty() {
+                "（未填写意见）".to_owned()
+            } else {
+                rating.comment.clone()
+            },
+            opened_at: now,
+            deadline,
+            follow_up: None,
+            result: None,
+            closed_at: None,
+            closed_by: None,
+        })
+        .collect();
+    let mut notices: Vec<NewNotification> = rectifications
+        .iter()
+        .map(|r| {
+            notice(
+                format!("dept:{}", r.department),
+                "rectification_assigned",
+                case,
+                None,
+                format!("差评整改：{}", case.one_thing_name),
+                format!(
+                    "办件 {} 收到差评，请在 {} 前回访申请人并反馈整改结果。",
+                    case.id, r.deadline
+                ),
+                now,
+            )
+        })
+        .collect();
+    notices.push(notice(
+        format!("dept:{}", case.lead),
+        "rating_received",
+        case,
+        None,
+        format!("收到评价：{}", case.one_thing_name),
+        format!("办件 {} 的评价：{} 级。", case.id, rating.level),
+        now,
+    ));
+    Ok(store::RatingSubmission {
+        rating,
+        indicators,
+        departments,
+        rectifications,
+        notices,
+    })
 }

@@ -362,3 +362,116 @@ async fn a_restart_in_the_middle_loses_no_alert() {
     assert_eq!(rest.overdue, cases - 3);
     assert_eq!(alert_count(&store).await, cases);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_rating_opens_a_rectification_that_goes_overdue_and_reaches_the_applicant_when_closed() {
+    let world = world(sqlite().await, "2026-09-18");
+    let id = "YJS20260918WATCH003";
+    world.submit(id).await;
+    let case = world
+        .state
+        .store
+        .load_case(&CaseId::parse(id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case;
+    // Rated on Friday 2026-09-18: 非常不满意 for 公安, 满意 for 卫健, 不满意 overall.
+    let rating = store::Rating {
+        case_id: id.into(),
+        account: "applicant-zhangsan".into(),
+        level: 2,
+        comment: "户口登记跑了两趟".into(),
+        on_behalf: false,
+        rated_at: world.state.now(),
+    };
+    let departments = vec![
+        store::DepartmentRating {
+            case_id: id.into(),
+            department: "GA".into(),
+            level: 1,
+            comment: rating.comment.clone(),
+            rated_at: rating.rated_at,
+        },
+        store::DepartmentRating {
+            case_id: id.into(),
+            department: "WJ".into(),
+            level: 4,
+            comment: rating.comment.clone(),
+            rated_at: rating.rated_at,
+        },
+    ];
+    let submission =
+        server::watch::rating_submission(&world.state, &case, rating, vec![("efficiency".into(), 2)], departments)
+            .unwrap();
+    assert!(world.state.store.put_rating_submission(&submission).await.unwrap());
+    let opened = world.state.store.rectifications_of_case(id).await.unwrap();
+    assert_eq!(opened.len(), 1, "only the department rated badly answers for it");
+    assert_eq!(opened[0].department, "GA");
+    // 10 working days from Friday 2026-09-18: Sunday Sep 20 is a make-up working day
+    // (1), Sep 21-24 (5), 中秋 Sep 25-27 off, Sep 28-30 (8), 国庆 Oct 1-7 off, Oct 8, 9 (10).
+    assert_eq!(opened[0].deadline, "2026-10-09".parse::<NaiveDate>().unwrap());
+    let assigned = world
+        .state
+        .store
+        .notifications_for(&["dept:GA".to_owned()], 100)
+        .await
+        .unwrap();
+    assert!(assigned.iter().any(|n| n.message.kind == "rectification_assigned"));
+
+    // Untouched past its deadline it is overdue, to the department and supervisors, once.
+    world.set("2026-10-09");
+    assert_eq!(world.watch().await.rectifications_overdue, 0);
+    world.set("2026-10-10");
+    assert_eq!(world.watch().await.rectifications_overdue, 1);
+    assert_eq!(world.watch().await.rectifications_overdue, 0);
+    let supervisors = world
+        .state
+        .store
+        .notifications_for(&["role:admin".to_owned()], 100)
+        .await
+        .unwrap();
+    assert!(supervisors.iter().any(|n| n.message.kind == "rectification_overdue"));
+
+    // Closed with a result, which the applicant then sees.
+    let stored = world
+        .state
+        .store
+        .update_rectification(
+            &opened[0].id,
+            "已电话回访申请人",
+            Some("已优化户口登记材料审核流程"),
+            Some(world.state.now()),
+            "staff-ga",
+        )
+        .await
+        .unwrap();
+    assert!(stored);
+    let closed = world.state.store.rectifications_of_case(id).await.unwrap();
+    assert_eq!(closed[0].result.as_deref(), Some("已优化户口登记材料审核流程"));
+    // A case rated badly only as a whole answers to its lead department.
+    let other = "YJS20260918WATCH004";
+    world.submit(other).await;
+    let case = world
+        .state
+        .store
+        .load_case(&CaseId::parse(other).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case;
+    let rating = store::Rating {
+        case_id: other.into(),
+        account: "applicant-zhangsan".into(),
+        level: 1,
+        comment: String::new(),
+        on_behalf: false,
+        rated_at: world.state.now(),
+    };
+    let submission = server::watch::rating_submission(&world.state, &case, rating, vec![], vec![]).unwrap();
+    assert_eq!(submission.rectifications.len(), 1);
+    assert_eq!(
+        submission.rectifications[0].department, "WJ",
+        "newborn's lead department"
+    );
+}

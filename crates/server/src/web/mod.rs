@@ -12,6 +12,7 @@
 mod admin;
 mod files;
 mod portal;
+mod rectify;
 mod workbench;
 
 use std::collections::BTreeMap;
@@ -68,6 +69,12 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin", get(admin::overview))
         .route("/admin/one-things/{id}", get(admin::one_thing))
         .route("/admin/cases", get(admin::cases))
+        .route("/admin/rectifications", get(rectify::supervisor_list))
+        .route("/workbench/rectifications", get(rectify::department_list))
+        .route(
+            "/workbench/rectifications/{id}",
+            get(rectify::show).post(rectify::update),
+        )
         .route("/assets/app.css", get(stylesheet))
         .route("/assets/app.js", get(script))
 }
@@ -78,7 +85,12 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 16] = [
+        let sources: [(&str, &str); 18] = [
+            ("rectification.html", include_str!("../../templates/rectification.html")),
+            (
+                "rectifications.html",
+                include_str!("../../templates/rectifications.html"),
+            ),
             ("inbox.html", include_str!("../../templates/inbox.html")),
             ("data_access.html", include_str!("../../templates/data_access.html")),
             ("admin.html", include_str!("../../templates/admin.html")),

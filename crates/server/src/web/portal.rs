@@ -737,6 +737,14 @@ async fn render_case(
     render_case_with(state, page, case, issues, submitted, clear_draft, None).await
 }
 
+/// The online indicators of GB/T 39734 好差评, besides overall satisfaction.
+const INDICATORS: [(&str, &str); 4] = [
+    ("efficiency", "办事效率"),
+    ("guide_accuracy", "办事指南准确性"),
+    ("convenience", "便利程度"),
+    ("usability", "系统好用程度"),
+];
+
 /// The five levels of GB/T 39734 好差评.
 fn rating_label(level: i64) -> &'static str {
     match level {
@@ -831,6 +839,38 @@ async fn render_case_with(
             context! { label => rating_label(r.level), comment => r.comment }
         });
     let can_rate = matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected);
+    let department_ratings: Vec<_> = state
+        .store
+        .department_ratings_of_case(case.id.as_str())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|d| context! { department_name => state.catalog.department_name(&d.department), label => rating_label(d.level) })
+        .collect();
+    let rectifications: Vec<_> = state
+        .store
+        .rectifications_of_case(case.id.as_str())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            context! {
+                department_name => state.catalog.department_name(&r.department), deadline => r.deadline.to_string(),
+                follow_up => r.follow_up, result => r.result, closed_at => r.closed_at.map(local_time),
+            }
+        })
+        .collect();
+    let mut departments: Vec<&str> = case.tasks.iter().map(|t| t.department.as_str()).collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let rate_departments: Vec<_> = departments
+        .iter()
+        .map(|code| context! { code => code, name => state.catalog.department_name(code) })
+        .collect();
+    let indicators: Vec<_> = INDICATORS
+        .iter()
+        .map(|(id, label)| context! { id => id, label => label })
+        .collect();
     let levels: Vec<_> = (1..=5)
         .rev()
         .map(|level| context! { value => level, label => rating_label(level) })
@@ -839,7 +879,9 @@ async fn render_case_with(
         "case.html",
         &case.one_thing_name,
         context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files,
-                   rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error },
+                   rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error,
+                   department_ratings => department_ratings, rectifications => rectifications,
+                   rate_departments => rate_departments, indicators => indicators },
     );
     *response.status_mut() = status;
     response
@@ -965,8 +1007,39 @@ pub async fn rate_case(
         on_behalf: false,
         rated_at: state.now(),
     };
-    match state.store.put_rating(&rating).await {
-        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+    let pick = |key: String| {
+        form.get(&key)
+            .and_then(|l| l.parse::<i64>().ok())
+            .filter(|l| (1..=5).contains(l))
+    };
+    let indicators: Vec<(String, i64)> = INDICATORS
+        .iter()
+        .filter_map(|(id, _)| pick(format!("indicator.{id}")).map(|l| ((*id).to_owned(), l)))
+        .collect();
+    let mut departments: Vec<String> = case.tasks.iter().map(|t| t.department.clone()).collect();
+    departments.sort_unstable();
+    departments.dedup();
+    let department_ratings: Vec<store::DepartmentRating> = departments
+        .iter()
+        .filter_map(|code| {
+            pick(format!("department.{code}")).map(|level| store::DepartmentRating {
+                case_id: case.id.to_string(),
+                department: code.clone(),
+                level,
+                comment: rating.comment.clone(),
+                rated_at: rating.rated_at,
+            })
+        })
+        .collect();
+    let submission = match crate::watch::rating_submission(&state, &case, rating, indicators, department_ratings) {
+        Ok(submission) => submission,
+        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "暂时无法评价", &error),
+    };
+    match state.store.put_rating_submission(&submission).await {
+        Ok(_) => {
+            submission.notices.iter().for_each(|n| state.channel.deliver(n));
+            Redirect::to(&format!("/my/cases/{id}")).into_response()
+        }
         Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
     }
 }

@@ -305,6 +305,12 @@ test('main pages have no serious accessibility violations in either display mode
     await checkAxe(page, `${url} (large, high contrast)`);
   }
   await screenshots(page, 'task-large-contrast');
+  // 卫健 leads 新生儿出生: it sees every department's progress of the open cases.
+  await page.goto(`${base}/workbench`);
+  await page.getByRole('link', { name: '牵头督办' }).click();
+  assert.match(await page.locator('main').innerText(), new RegExp(caseNumber));
+  await checkAxe(page, 'lead overview');
+  await screenshots(page, 'lead');
   // The admin's view of the catalog as designed and of the live cases.
   await context.clearCookies();
   await login(page, base, 'admin');

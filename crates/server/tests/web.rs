@@ -245,3 +245,112 @@ async fn display_modes_are_remembered_in_a_cookie() {
         .unwrap();
     assert_eq!(response.headers()[LOCATION], "/");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
+    let site = spawn().await;
+    // A newborn case submitted weeks ago whose 出生医学证明 was approved then, so that
+    // 户口登记 at 公安 is now late.
+    let catalog = testkit::catalog();
+    let calendar = testkit::calendar();
+    let then = chrono::Utc::now() - chrono::Duration::days(30);
+    let plan = catalog::compute_plan(
+        &catalog,
+        catalog.one_thing("newborn").unwrap(),
+        &testkit::newborn_all_yes(),
+        &catalog::Holdings::default(),
+        cases::china_date(then),
+        &calendar,
+    )
+    .unwrap();
+    let form = testkit::sample_form(&catalog, &plan);
+    let created = cases::Case::create(
+        &catalog,
+        &calendar,
+        &plan,
+        cases::CaseId::parse("YJS20261001LATE0001").unwrap(),
+        "applicant-zhangsan",
+        &form,
+        then,
+    )
+    .unwrap();
+    site.store
+        .insert_case(&created.case, &created.events, None)
+        .await
+        .unwrap();
+    let wj = cases::Actor::Staff {
+        account: "staff-wj".into(),
+        department: "WJ".into(),
+    };
+    let accepted = created
+        .case
+        .act(
+            &catalog,
+            &calendar,
+            &wj,
+            &"GG00101001".parse().unwrap(),
+            cases::Action::Accept,
+            then,
+        )
+        .unwrap();
+    let outputs = std::collections::BTreeMap::from([("child.birth_cert_no".to_owned(), "Q1".to_owned())]);
+    let approved = accepted
+        .case
+        .act(
+            &catalog,
+            &calendar,
+            &wj,
+            &"GG00101001".parse().unwrap(),
+            cases::Action::Approve { outputs },
+            then,
+        )
+        .unwrap();
+    let mut events = accepted.events.clone();
+    events.extend(approved.events.clone());
+    site.store.update_case(&approved.case, 1, &events).await.unwrap();
+
+    let (session, _) = login(&site, "staff-wj", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/workbench/lead", site.base))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("YJS20261001LATE0001") && html.contains("已逾期") && html.contains("催办公安局"),
+        "{html}"
+    );
+    let csrf = csrf_field(&html);
+    let response = site
+        .client
+        .post(format!(
+            "{}/workbench/lead/YJS20261001LATE0001/QR00201001/remind",
+            site.base
+        ))
+        .header("cookie", &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let inbox = site.store.notifications_for(&["dept:GA".to_owned()], 10).await.unwrap();
+    assert!(
+        inbox
+            .iter()
+            .any(|n| n.message.kind == "reminder" && n.message.title.contains("出生登记"))
+    );
+
+    // A department that leads nothing has no such view.
+    let (ga, _) = login(&site, "staff-sw", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/workbench/lead", site.base))
+        .header("cookie", &ga)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+}

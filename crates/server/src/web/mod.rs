@@ -11,6 +11,7 @@
 
 mod admin;
 mod files;
+mod lead;
 mod portal;
 mod rectify;
 mod workbench;
@@ -71,6 +72,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/cases", get(admin::cases))
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/workbench/rectifications", get(rectify::department_list))
+        .route("/workbench/lead", get(lead::overview))
+        .route("/workbench/lead/{id}/{item}/remind", post(lead::remind))
         .route(
             "/workbench/rectifications/{id}",
             get(rectify::show).post(rectify::update),
@@ -85,7 +88,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 18] = [
+        let sources: [(&str, &str); 19] = [
+            ("lead.html", include_str!("../../templates/lead.html")),
             ("rectification.html", include_str!("../../templates/rectification.html")),
             (
                 "rectifications.html",

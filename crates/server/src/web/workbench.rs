@@ -101,7 +101,10 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
     page.render(
         "workbench.html",
         "工作台",
-        context! { department_name => state.catalog.department_name(&department), tasks => tasks, overdue => overdue, due_soon => due_soon },
+        context! {
+            department_name => state.catalog.department_name(&department), tasks => tasks, overdue => overdue,
+            due_soon => due_soon, leads => state.catalog.one_things.values().any(|o| o.lead == department),
+        },
     )
 }
 

@@ -324,9 +324,16 @@ test('main pages have no serious accessibility violations in either display mode
   await page.goto(`${base}/admin/cases?one_thing=newborn&state=in_progress`);
   assert.ok((await page.locator('tbody tr').count()) >= 1, 'the case submitted above is listed');
   await checkAxe(page, 'admin cases');
+  await page.getByRole('link', { name: '统计' }).click();
+  assert.match(await page.locator('h1').innerText(), /效能统计/);
+  assert.ok((await page.locator('figure svg').count()) >= 2, 'charts drawn on the server');
+  await checkAxe(page, 'dashboard');
+  await screenshots(page, 'dashboard');
+  await page.goto(`${base}/admin/rectifications`);
+  await checkAxe(page, 'rectifications (supervisor)');
   await page.getByRole('link', { name: '大字模式' }).click();
   await page.getByRole('link', { name: '高对比度' }).click();
-  for (const url of ['/admin', '/admin/one-things/newborn', '/admin/cases']) {
+  for (const url of ['/admin', '/admin/one-things/newborn', '/admin/cases', '/dashboard', '/admin/rectifications']) {
     await page.goto(`${base}${url}`);
     await checkAxe(page, `${url} (large, high contrast)`);
   }

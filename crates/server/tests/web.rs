@@ -354,3 +354,89 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dashboards_show_the_figures_in_scope_and_export_them() {
+    let site = spawn().await;
+    let catalog = testkit::catalog();
+    let calendar = testkit::calendar();
+    let now = chrono::Utc::now();
+    for n in 0..5 {
+        let plan = catalog::compute_plan(
+            &catalog,
+            catalog.one_thing("newborn").unwrap(),
+            &testkit::newborn_all_yes(),
+            &catalog::Holdings::default(),
+            cases::china_date(now),
+            &calendar,
+        )
+        .unwrap();
+        let form = testkit::sample_form(&catalog, &plan);
+        let created = cases::Case::create(
+            &catalog,
+            &calendar,
+            &plan,
+            cases::CaseId::parse(&format!("YJS20261122DASH{n:04}")).unwrap(),
+            "applicant-zhangsan",
+            &form,
+            now,
+        )
+        .unwrap();
+        site.store
+            .insert_case(&created.case, &created.events, None)
+            .await
+            .unwrap();
+    }
+    let (admin, _) = login(&site, "admin", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/dashboard", site.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("<dt>办件</dt><dd>5 件（办理中 5"),
+        "{}",
+        &html[..html.len().min(3000)]
+    );
+    assert!(html.contains("<svg"), "charts are drawn on the server");
+    // The CSV is what metrics computes, with a byte-order mark for spreadsheets.
+    let csv = site
+        .client
+        .get(format!("{}/dashboard/one-things.csv", site.base))
+        .header("cookie", &admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = csv.text().await.unwrap();
+    assert!(body.starts_with('\u{FEFF}'));
+    let newborn_line = body.lines().find(|l| l.starts_with("newborn,")).expect("a newborn row");
+    assert!(newborn_line.split(',').nth(2) == Some("5"), "{newborn_line}");
+    // Staff see their department only; applicants none.
+    let (wj, _) = login(&site, "staff-wj", "/").await;
+    let body = site
+        .client
+        .get(format!("{}/dashboard/departments.csv", site.base))
+        .header("cookie", &wj)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body.lines().count(), 2, "header and 卫健's row: {body}");
+    assert!(body.lines().nth(1).unwrap().starts_with("WJ,"));
+    let (zhangsan, _) = login(&site, "zhangsan", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/dashboard", site.base))
+        .header("cookie", &zhangsan)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+}

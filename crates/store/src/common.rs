@@ -1037,6 +1037,18 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
+                async fn case_documents(&self, limit: i64) -> Result<Vec<Case>> {
+                    sqlx::query(&self.sql(sql::CASE_DOCUMENTS))
+                        .bind(limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            common::decode_case(&common::case_id_from_text(&row.text("id")?)?, &row.text("doc")?)
+                        })
+                        .collect()
+                }
+
                 async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {
                     sqlx::query(&self.sql(sql::EVENTS_OF_CASE))
                         .bind(id.as_str())

@@ -372,6 +372,8 @@ pub trait Store: Send + Sync + 'static {
     async fn cases_of_applicant(&self, account: &str) -> Result<Vec<CaseSummary>>;
     /// All cases, newest first, at most `limit`.
     async fn all_cases(&self, limit: i64) -> Result<Vec<CaseSummary>>;
+    /// The documents of the newest `limit` cases, for dashboards.
+    async fn case_documents(&self, limit: i64) -> Result<Vec<Case>>;
     /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
     async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
 

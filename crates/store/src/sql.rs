@@ -302,6 +302,8 @@ pub(crate) const RECTIFICATION_BY_ID: &str = rectification_select!(" WHERE id = 
 pub(crate) const RECTIFICATION_UPDATE: &str = "UPDATE rectifications SET follow_up = $2, result = $3, closed_at = $4, \
     closed_by = $5 WHERE id = $1 AND closed_at IS NULL";
 
+pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1372,6 +1372,11 @@ async fn a_case_is_rated_once(fixture: &Fixture) {
     let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
     store.insert_case(&created.case, &created.events, None).await.unwrap();
     assert!(store.rating_of_case(CASE_A).await.unwrap().is_none());
+    assert_eq!(
+        store.case_documents(10).await.unwrap(),
+        [created.case.clone()],
+        "dashboards read whole cases"
+    );
     let rating = store::Rating {
         case_id: CASE_A.into(),
         account: "applicant-1".into(),

@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod dashboard;
 mod files;
 mod lead;
 mod portal;
@@ -73,6 +74,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/workbench/rectifications", get(rectify::department_list))
         .route("/workbench/lead", get(lead::overview))
+        .route("/dashboard", get(dashboard::show))
+        .route("/dashboard/{name}", get(dashboard::csv))
         .route("/workbench/lead/{id}/{item}/remind", post(lead::remind))
         .route(
             "/workbench/rectifications/{id}",
@@ -88,7 +91,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 19] = [
+        let sources: [(&str, &str); 20] = [
+            ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("lead.html", include_str!("../../templates/lead.html")),
             ("rectification.html", include_str!("../../templates/rectification.html")),
             (

@@ -1374,7 +1374,7 @@ async fn a_case_is_rated_once(fixture: &Fixture) {
     assert!(store.rating_of_case(CASE_A).await.unwrap().is_none());
     assert_eq!(
         store.case_documents(10).await.unwrap(),
-        [created.case.clone()],
+        std::slice::from_ref(&created.case),
         "dashboards read whole cases"
     );
     let rating = store::Rating {

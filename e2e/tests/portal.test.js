@@ -233,6 +233,11 @@ test('window staff (综合窗口) submit a case for a person who came in', async
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.locator('h1', { hasText: '窗口受理成功' }).waitFor();
   const number = (await page.locator('main p').first().innerText()).match(/YJS\d{8}[0-9A-Z]{8}/)[0];
+  await page.getByRole('link', { name: '窗口代评' }).click();
+  await page.getByLabel('办件编号').fill(number);
+  await page.getByRole('button', { name: '查找' }).click();
+  assert.match(await page.locator('main').innerText(), /办件尚未办结/);
+  await checkAxe(page, 'window rating');
   // It reaches the first department like any other case.
   await context.clearCookies();
   await login(page, server.base, 'staff-wj');

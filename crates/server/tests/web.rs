@@ -440,3 +440,140 @@ async fn dashboards_show_the_figures_in_scope_and_export_them() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn window_staff_record_a_rating_given_in_person_marked_as_such() {
+    let site = spawn().await;
+    let catalog = testkit::catalog();
+    let calendar = testkit::calendar();
+    let now = chrono::Utc::now();
+    let answers = testkit::answers(&[
+        ("hukou_local", "no"),
+        ("parents_married", "no"),
+        ("insure_child", "no"),
+        ("maternity_claim", "no"),
+    ]);
+    let plan = catalog::compute_plan(
+        &catalog,
+        catalog.one_thing("newborn").unwrap(),
+        &answers,
+        &catalog::Holdings::default(),
+        cases::china_date(now),
+        &calendar,
+    )
+    .unwrap();
+    let form = testkit::sample_form(&catalog, &plan);
+    let created = cases::Case::create(
+        &catalog,
+        &calendar,
+        &plan,
+        cases::CaseId::parse("YJS20261122RATE0001").unwrap(),
+        "applicant-zhangsan",
+        &form,
+        now,
+    )
+    .unwrap();
+    site.store
+        .insert_case(&created.case, &created.events, None)
+        .await
+        .unwrap();
+
+    let (window, _) = login(&site, "staff-zw", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/window/rate?case=YJS20261122RATE0001", site.base))
+        .header("cookie", &window)
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("办件尚未办结"), "not before the case is finished");
+    // Finish the case: both tasks (出生医学证明, then 预防接种证) approved.
+    let mut case = created.case;
+    for (version, (department, item, outputs)) in [
+        ("WJ", "GG00101001", vec![("child.birth_cert_no", "Q1")]),
+        ("JK", "GG00102001", vec![]),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let version = i64::try_from(version).unwrap() + 1;
+        let actor = cases::Actor::Staff {
+            account: format!("staff-{}", department.to_lowercase()),
+            department: department.into(),
+        };
+        let accepted = case
+            .act(
+                &catalog,
+                &calendar,
+                &actor,
+                &item.parse().unwrap(),
+                cases::Action::Accept,
+                now,
+            )
+            .unwrap();
+        let outputs = outputs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+        let approved = accepted
+            .case
+            .act(
+                &catalog,
+                &calendar,
+                &actor,
+                &item.parse().unwrap(),
+                cases::Action::Approve { outputs },
+                now,
+            )
+            .unwrap();
+        let mut events = accepted.events;
+        events.extend(approved.events);
+        site.store.update_case(&approved.case, version, &events).await.unwrap();
+        case = approved.case;
+    }
+    let page = site
+        .client
+        .get(format!("{}/window/rate?case=YJS20261122RATE0001", site.base))
+        .header("cookie", &window)
+        .send()
+        .await
+        .unwrap();
+    let csrf = csrf_field(&page.text().await.unwrap());
+    let response = site
+        .client
+        .post(format!("{}/window/rate", site.base))
+        .header("cookie", &window)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("case", "YJS20261122RATE0001"),
+            ("level", "5"),
+            ("comment", "窗口服务很好"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let rating = site.store.rating_of_case("YJS20261122RATE0001").await.unwrap().unwrap();
+    assert!(rating.on_behalf, "marked as given at the window");
+    assert_eq!((rating.level, rating.account.as_str()), (5, "staff-zw"));
+    // The applicant sees it marked; other staff cannot use the window page.
+    let (zhangsan, _) = login(&site, "zhangsan", "/").await;
+    let html = site
+        .client
+        .get(format!("{}/my/cases/YJS20261122RATE0001", site.base))
+        .header("cookie", &zhangsan)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("非常满意（窗口代评）"));
+    let (wj, _) = login(&site, "staff-wj", "/").await;
+    let page = site
+        .client
+        .get(format!("{}/window/rate", site.base))
+        .header("cookie", &wj)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+}

@@ -75,6 +75,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/workbench/rectifications", get(rectify::department_list))
         .route("/workbench/lead", get(lead::overview))
         .route("/dashboard", get(dashboard::show))
+        .route(
+            "/window/rate",
+            get(portal::window_rate_form).post(portal::window_rate_submit),
+        )
         .route("/dashboard/{name}", get(dashboard::csv))
         .route("/workbench/lead/{id}/{item}/remind", post(lead::remind))
         .route(
@@ -91,7 +95,8 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 20] = [
+        let sources: [(&str, &str); 21] = [
+            ("window_rate.html", include_str!("../../templates/window_rate.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("lead.html", include_str!("../../templates/lead.html")),
             ("rectification.html", include_str!("../../templates/rectification.html")),

@@ -836,7 +836,12 @@ async fn render_case_with(
         .ok()
         .flatten()
         .map(|r| {
-            context! { label => rating_label(r.level), comment => r.comment }
+            let label = if r.on_behalf {
+                format!("{}（窗口代评）", rating_label(r.level))
+            } else {
+                rating_label(r.level).to_owned()
+            };
+            context! { label => label, comment => r.comment }
         });
     let can_rate = matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected);
     let department_ratings: Vec<_> = state
@@ -1152,4 +1157,132 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
         "谁查看了我的数据",
         context! { rows => views, checkpoint => checkpoint_view },
     )
+}
+
+/// Window staff look a case up by its number to record a rating given in person.
+async fn render_window_rate(state: &AppState, page: &Page, case_id: &str, error: Option<&str>) -> Response {
+    let case = match CaseId::parse(case_id.trim()) {
+        Ok(id) => state.store.load_case(&id).await.ok().flatten().map(|v| v.case),
+        Err(_) => None,
+    };
+    let error = error.or_else(|| (!case_id.is_empty() && case.is_none()).then_some("没有找到该办件，请核对办件编号"));
+    let view = match &case {
+        Some(case) => {
+            let rated = state
+                .store
+                .rating_of_case(case.id.as_str())
+                .await
+                .ok()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{}{}",
+                        rating_label(r.level),
+                        if r.on_behalf { "（窗口代评）" } else { "" }
+                    )
+                });
+            Some(context! {
+                id => case.id.to_string(), one_thing_name => case.one_thing_name, state_label => case.state().label_zh(),
+                can_rate => matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected), rated => rated,
+            })
+        }
+        None => None,
+    };
+    let levels: Vec<_> = (1..=5)
+        .rev()
+        .map(|level| context! { value => level, label => rating_label(level) })
+        .collect();
+    let mut response = page.render(
+        "window_rate.html",
+        "窗口代评",
+        context! { case_id => case_id, case => view, levels => levels, error => error },
+    );
+    if error.is_some() {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+pub async fn window_rate_form(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/window/rate").await;
+    match &page.user {
+        None => page.login_redirect(),
+        Some(account) if is_window(account) => {
+            let case_id: String = query
+                .get("case")
+                .map(|c| c.chars().take(40).collect())
+                .unwrap_or_default();
+            render_window_rate(&state, &page, &case_id, None).await
+        }
+        Some(_) => page.message(
+            StatusCode::FORBIDDEN,
+            "仅限综合窗口",
+            "代为评价只能由综合窗口人员录入。",
+        ),
+    }
+}
+
+pub async fn window_rate_submit(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/window/rate").await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone().filter(is_window) else {
+        return page.message(
+            StatusCode::FORBIDDEN,
+            "仅限综合窗口",
+            "代为评价只能由综合窗口人员录入。",
+        );
+    };
+    let case_id = form.get("case").cloned().unwrap_or_default();
+    let Ok(id) = CaseId::parse(&case_id) else {
+        return render_window_rate(&state, &page, &case_id, None).await;
+    };
+    let case = match state.store.load_case(&id).await {
+        Ok(Some(versioned)) => versioned.case,
+        Ok(None) => return render_window_rate(&state, &page, &case_id, None).await,
+        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    };
+    if !matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected) {
+        return render_window_rate(&state, &page, &case_id, Some("办件尚未办结，办结后才能评价")).await;
+    }
+    let Some(level) = form
+        .get("level")
+        .and_then(|l| l.parse::<i64>().ok())
+        .filter(|l| (1..=5).contains(l))
+    else {
+        return render_window_rate(&state, &page, &case_id, Some("请选择满意程度")).await;
+    };
+    let comment: String = form
+        .get("comment")
+        .map(|c| c.trim().chars().take(500).collect())
+        .unwrap_or_default();
+    let rating = store::Rating {
+        case_id: case.id.to_string(),
+        account: account.id.clone(),
+        level,
+        comment,
+        on_behalf: true,
+        rated_at: state.now(),
+    };
+    let submission = match crate::watch::rating_submission(&state, &case, rating, Vec::new(), Vec::new()) {
+        Ok(submission) => submission,
+        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "暂时无法评价", &error),
+    };
+    match state.store.put_rating_submission(&submission).await {
+        Ok(true) => {
+            submission.notices.iter().for_each(|n| state.channel.deliver(n));
+            Redirect::to(&format!("/window/rate?case={}", case.id)).into_response()
+        }
+        Ok(false) => render_window_rate(&state, &page, &case_id, Some("该办件已评价过（一次一评）")).await,
+        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    }
 }

@@ -419,13 +419,14 @@ async fn submit_case(
         now,
     )
     .map_err(|e| prefixed(e.into()))?;
+    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
     let (case, status, replayed) = match state
         .store
-        .insert_case(&outcome.case, &outcome.events, key.as_ref())
+        .insert_case_with_uploads(&outcome.case, &outcome.events, key.as_ref(), &[], &notices)
         .await?
     {
         Inserted::Created => {
-            crate::watch::announce_new_case(&state, &outcome).await;
+            crate::watch::deliver(&state, &notices);
             (outcome.case, StatusCode::CREATED, false)
         }
         Inserted::Existing(id) => {

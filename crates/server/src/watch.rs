@@ -157,13 +157,9 @@ pub async fn save_case(state: &AppState, outcome: &Outcome, version: i64) -> Res
     Ok(updated)
 }
 
-/// Stores and delivers the messages of a new case (its first dispatches).
-pub async fn announce_new_case(state: &AppState, outcome: &Outcome) {
-    let notices = notices_for(&outcome.case, &outcome.events, state.now());
-    match state.store.notify(&notices).await {
-        Ok(()) => notices.iter().for_each(|n| state.channel.deliver(n)),
-        Err(error) => tracing::error!(%error, case = %outcome.case.id, "new-case messages not stored"),
-    }
+/// Hands stored messages to the channel (after their transaction committed).
+pub fn deliver(state: &AppState, notices: &[NewNotification]) {
+    notices.iter().for_each(|n| state.channel.deliver(n));
 }
 
 /// What one run of the deadline watch did.

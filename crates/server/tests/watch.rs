@@ -64,12 +64,12 @@ impl World {
             state.now(),
         )
         .unwrap();
+        let notices = server::watch::notices_for(&outcome.case, &outcome.events, state.now());
         state
             .store
-            .insert_case(&outcome.case, &outcome.events, None)
+            .insert_case_with_uploads(&outcome.case, &outcome.events, None, &[], &notices)
             .await
             .unwrap();
-        server::watch::announce_new_case(state, &outcome).await;
         outcome.case
     }
 

@@ -775,6 +775,7 @@ macro_rules! impl_store {
                     events: &[Event],
                     key: Option<&IdempotencyKey>,
                     uploads: &[(Upload, Vec<u8>)],
+                    notices: &[$crate::NewNotification],
                 ) -> Result<Inserted> {
                     let doc = common::encode_case(case)?;
                     let mut writer = self.begin_write().await?;
@@ -837,6 +838,7 @@ macro_rules! impl_store {
                     // Last, so that PostgreSQL holds the ledger head lock briefly.
                     self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
                         .await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
                     writer.commit().await?;
                     Ok(Inserted::Created)
                 }

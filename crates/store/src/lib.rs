@@ -318,17 +318,18 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts a new case with its first events and task rows, and the
     /// idempotency key if any, in one transaction.
     async fn insert_case(&self, case: &Case, events: &[Event], key: Option<&IdempotencyKey>) -> Result<Inserted> {
-        self.insert_case_with_uploads(case, events, key, &[]).await
+        self.insert_case_with_uploads(case, events, key, &[], &[]).await
     }
-    /// Like [`Store::insert_case`], with the files handed in for its materials, all
-    /// in the same transaction: a case is never stored without its files, nor files
-    /// without their case.
+    /// Like [`Store::insert_case`], with the files handed in for its materials and
+    /// the messages the new case causes, all in the same transaction: a case is never
+    /// stored without its files or messages, nor those without their case.
     async fn insert_case_with_uploads(
         &self,
         case: &Case,
         events: &[Event],
         key: Option<&IdempotencyKey>,
         uploads: &[(Upload, Vec<u8>)],
+        notices: &[NewNotification],
     ) -> Result<Inserted>;
     /// The files of a case (without their bytes), in upload order.
     async fn uploads_of_case(&self, case_id: &str) -> Result<Vec<Upload>>;

@@ -1334,7 +1334,7 @@ async fn uploads_are_stored_with_their_case_or_not_at_all(fixture: &Fixture) {
         request_hash: "h".into(),
     };
     let inserted = store
-        .insert_case_with_uploads(&created.case, &created.events, Some(&key), &files)
+        .insert_case_with_uploads(&created.case, &created.events, Some(&key), &files, &[])
         .await
         .unwrap();
     assert_eq!(inserted, Inserted::Created);
@@ -1359,11 +1359,13 @@ async fn uploads_are_stored_with_their_case_or_not_at_all(fixture: &Fixture) {
             &other.events,
             Some(&reused),
             &[upload("U3", CASE_B, "child_photo", b"x")],
+            &[notice("applicant-1", "task_dispatched")],
         )
         .await
         .unwrap();
     assert_eq!(refused, Inserted::KeyReused);
     assert_eq!(fixture.count("uploads").await, 2);
+    assert_eq!(fixture.count("notifications").await, 0, "nor any message");
     assert!(store.uploads_of_case(CASE_B).await.unwrap().is_empty());
 }
 

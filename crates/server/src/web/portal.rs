@@ -633,13 +633,14 @@ pub async fn apply_submit(
     } else {
         outcome
     };
+    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
     match state
         .store
-        .insert_case_with_uploads(&outcome.case, &outcome.events, None, &uploads)
+        .insert_case_with_uploads(&outcome.case, &outcome.events, None, &uploads, &notices)
         .await
     {
         Ok(Inserted::Created) if window => {
-            crate::watch::announce_new_case(&state, &outcome).await;
+            crate::watch::deliver(&state, &notices);
             let message = format!(
                 "已受理。办件编号 {}，承诺 {} 前办结。请将办件编号告知申请人；申请人可登录“我的办件”查看进度。",
                 outcome.case.id, outcome.case.promised_date
@@ -647,7 +648,7 @@ pub async fn apply_submit(
             page.message(StatusCode::OK, "窗口受理成功", &message)
         }
         Ok(Inserted::Created) => {
-            crate::watch::announce_new_case(&state, &outcome).await;
+            crate::watch::deliver(&state, &notices);
             Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
         }
         Ok(_) | Err(_) => page.message(

@@ -256,19 +256,20 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
         table("按一件事", "/dashboard/one-things.csv", &one_things),
         table("按部门", "/dashboard/departments.csv", &departments),
     ];
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-            role: page.user.as_ref().map_or(Role::Staff, |a| a.role),
-            department: page.user.as_ref().and_then(|a| a.department.clone()),
-            action: "read_dashboard".into(),
-            case_id: None,
-            elements: String::new(),
-            purpose: "效能统计".into(),
-        })
-        .await;
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            &state,
+            &page,
+            account,
+            "read_dashboard",
+            None,
+            String::new(),
+            "效能统计",
+        )
+        .await
+    {
+        return response;
+    }
     page.render(
         "dashboard.html",
         "效能统计",

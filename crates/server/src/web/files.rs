@@ -113,19 +113,19 @@ pub async fn download(
     if !allowed {
         return page.not_found();
     }
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: account.department.clone(),
-            action: "read_material".into(),
-            case_id: Some(case.id.to_string()),
-            elements: upload.material.clone(),
-            purpose: "查看申请材料".into(),
-        })
-        .await;
+    if let Err(response) = super::audit(
+        &state,
+        &page,
+        &account,
+        "read_material",
+        Some(case.id.as_str()),
+        upload.material.clone(),
+        "查看申请材料",
+    )
+    .await
+    {
+        return response;
+    }
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&upload.content_type) {

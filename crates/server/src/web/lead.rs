@@ -80,19 +80,20 @@ pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -
         .filter_map(|id| state.catalog.one_thing(id))
         .map(|o| o.name.clone())
         .collect();
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-            role: Role::Staff,
-            department: Some(department.clone()),
-            action: "read_lead_overview".into(),
-            case_id: None,
-            elements: String::new(),
-            purpose: "牵头部门督办".into(),
-        })
-        .await;
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            &state,
+            &page,
+            account,
+            "read_lead_overview",
+            None,
+            String::new(),
+            "牵头部门督办",
+        )
+        .await
+    {
+        return response;
+    }
     page.render(
         "lead.html",
         "牵头督办",

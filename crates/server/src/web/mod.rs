@@ -284,6 +284,36 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
     page
 }
 
+/// Records a read or change in the access log (and so in the ledger). Pages fail
+/// closed: what cannot be audited is not shown.
+pub(crate) async fn audit(
+    state: &AppState,
+    page: &Page,
+    account: &Account,
+    action: &str,
+    case_id: Option<&str>,
+    elements: String,
+    purpose: &str,
+) -> Result<(), Response> {
+    state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: account.id.clone(),
+            role: account.role,
+            department: account.department.clone(),
+            action: action.to_owned(),
+            case_id: case_id.map(str::to_owned),
+            elements,
+            purpose: purpose.to_owned(),
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, action, "access not audited");
+            page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。")
+        })
+}
+
 /// Beijing time for people.
 pub(crate) fn local_time(at: DateTime<Utc>) -> String {
     (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
@@ -355,19 +385,9 @@ async fn login_submit(
         tracing::error!(%error, "session not stored");
         return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
     }
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: account.department.clone(),
-            action: "login".into(),
-            case_id: None,
-            elements: String::new(),
-            purpose: "登录".into(),
-        })
-        .await;
+    if let Err(response) = audit(&state, &page, &account, "login", None, String::new(), "登录").await {
+        return response;
+    }
     let target = if next == "/" {
         match account.role {
             store::Role::Staff => "/workbench".to_owned(),

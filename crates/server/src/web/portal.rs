@@ -810,19 +810,20 @@ async fn render_case_with(
         supplement_requests => requests,
         tasks => task_views(state, case, None),
     };
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-            role: Role::Applicant,
-            department: None,
-            action: "read_case".into(),
-            case_id: Some(case.id.to_string()),
-            elements: case.form.keys().cloned().collect::<Vec<_>>().join(","),
-            purpose: "申请人查看本人办件".into(),
-        })
-        .await;
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            state,
+            page,
+            account,
+            "read_case",
+            Some(case.id.as_str()),
+            case.form.keys().cloned().collect::<Vec<_>>().join(","),
+            "申请人查看本人办件",
+        )
+        .await
+    {
+        return response;
+    }
     let status = if issues.is_empty() {
         StatusCode::OK
     } else {
@@ -1083,6 +1084,19 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
             "仅限申请人",
             "此页面显示申请人本人数据的查看记录。",
         );
+    }
+    if let Err(response) = super::audit(
+        &state,
+        &page,
+        &account,
+        "read_access_log",
+        None,
+        String::new(),
+        "本人查询数据查看记录",
+    )
+    .await
+    {
+        return response;
     }
     let rows = match state.store.ledger_rows_about(&account.id, 500).await {
         Ok(rows) => rows,

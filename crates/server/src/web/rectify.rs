@@ -228,23 +228,23 @@ pub async fn update(
     match stored {
         Ok(true) => {
             // The change is audited like any other, and a closed one reaches the applicant.
-            let _ = state
-                .store
-                .record_access(&store::AccessEntry {
-                    at: now,
-                    actor: account.id.clone(),
-                    role: account.role,
-                    department: account.department.clone(),
-                    action: if close {
-                        "rectification_closed".into()
-                    } else {
-                        "rectification_follow_up".into()
-                    },
-                    case_id: Some(r.case_id.clone()),
-                    elements: String::new(),
-                    purpose: "差评整改".into(),
-                })
-                .await;
+            if let Err(response) = super::audit(
+                &state,
+                &page,
+                &account,
+                if close {
+                    "rectification_closed"
+                } else {
+                    "rectification_follow_up"
+                },
+                Some(&r.case_id),
+                String::new(),
+                "差评整改",
+            )
+            .await
+            {
+                return response;
+            }
             if close
                 && let Ok(id) = cases::CaseId::parse(&r.case_id)
                 && let Ok(Some(versioned)) = state.store.load_case(&id).await

@@ -85,19 +85,20 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
             }
         })
         .collect();
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-            role: Role::Staff,
-            department: Some(department.clone()),
-            action: "read_queue".into(),
-            case_id: None,
-            elements: String::new(),
-            purpose: "部门办理本部门事项".into(),
-        })
-        .await;
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            &state,
+            &page,
+            account,
+            "read_queue",
+            None,
+            String::new(),
+            "部门办理本部门事项",
+        )
+        .await
+    {
+        return response;
+    }
     page.render(
         "workbench.html",
         "工作台",
@@ -226,20 +227,20 @@ async fn render_task(
         urgency_label => urgency_label,
         waiting_names => waiting,
     };
-    let account = page.user.as_ref();
-    let _ = state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: account.map(|a| a.id.clone()).unwrap_or_default(),
-            role: Role::Staff,
-            department: account.and_then(|a| a.department.clone()),
-            action: "read_task".into(),
-            case_id: Some(case.id.to_string()),
-            elements: catalog_item.fields.join(","),
-            purpose: format!("办理“{}”", task.name),
-        })
-        .await;
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            state,
+            page,
+            account,
+            "read_task",
+            Some(case.id.as_str()),
+            catalog_item.fields.join(","),
+            &format!("办理“{}”", task.name),
+        )
+        .await
+    {
+        return response;
+    }
     let status = if issues.is_empty() {
         StatusCode::OK
     } else {

@@ -38,6 +38,78 @@ async fn spawn() -> Site {
     }
 }
 
+impl Site {
+    /// Stores a newborn case for zhangsan as submitted at `when` with these answers.
+    async fn seed_newborn(&self, id: &str, answers: &catalog::Answers, when: chrono::DateTime<chrono::Utc>) {
+        let (catalog, calendar) = (testkit::catalog(), testkit::calendar());
+        let newborn = catalog.one_thing("newborn").unwrap();
+        let plan = catalog::compute_plan(
+            &catalog,
+            newborn,
+            answers,
+            &catalog::Holdings::default(),
+            cases::china_date(when),
+            &calendar,
+        )
+        .unwrap();
+        let form = testkit::sample_form(&catalog, &plan);
+        let id = cases::CaseId::parse(id).unwrap();
+        let created = cases::Case::create(&catalog, &calendar, &plan, id, "applicant-zhangsan", &form, when).unwrap();
+        self.store
+            .insert_case(&created.case, &created.events, None)
+            .await
+            .unwrap();
+    }
+
+    /// A department accepts and approves a task at `when`, as its staff would.
+    async fn approve(
+        &self,
+        id: &str,
+        department: &str,
+        item: &str,
+        outputs: &[(&str, &str)],
+        when: chrono::DateTime<chrono::Utc>,
+    ) {
+        let (catalog, calendar) = (testkit::catalog(), testkit::calendar());
+        let versioned = self
+            .store
+            .load_case(&cases::CaseId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let actor = cases::Actor::Staff {
+            account: format!("staff-{}", department.to_lowercase()),
+            department: department.into(),
+        };
+        let item: ids::ItemCode = item.parse().unwrap();
+        let accepted = versioned
+            .case
+            .act(&catalog, &calendar, &actor, &item, cases::Action::Accept, when)
+            .unwrap();
+        let outputs = outputs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let approved = accepted
+            .case
+            .act(
+                &catalog,
+                &calendar,
+                &actor,
+                &item,
+                cases::Action::Approve { outputs },
+                when,
+            )
+            .unwrap();
+        let mut events = accepted.events;
+        events.extend(approved.events);
+        self.store
+            .update_case(&approved.case, versioned.version, &events)
+            .await
+            .unwrap();
+    }
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -251,63 +323,17 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
     let site = spawn().await;
     // A newborn case submitted weeks ago whose 出生医学证明 was approved then, so that
     // 户口登记 at 公安 is now late.
-    let catalog = testkit::catalog();
-    let calendar = testkit::calendar();
     let then = chrono::Utc::now() - chrono::Duration::days(30);
-    let plan = catalog::compute_plan(
-        &catalog,
-        catalog.one_thing("newborn").unwrap(),
-        &testkit::newborn_all_yes(),
-        &catalog::Holdings::default(),
-        cases::china_date(then),
-        &calendar,
-    )
-    .unwrap();
-    let form = testkit::sample_form(&catalog, &plan);
-    let created = cases::Case::create(
-        &catalog,
-        &calendar,
-        &plan,
-        cases::CaseId::parse("YJS20261001LATE0001").unwrap(),
-        "applicant-zhangsan",
-        &form,
+    site.seed_newborn("YJS20261001LATE0001", &testkit::newborn_all_yes(), then)
+        .await;
+    site.approve(
+        "YJS20261001LATE0001",
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q1")],
         then,
     )
-    .unwrap();
-    site.store
-        .insert_case(&created.case, &created.events, None)
-        .await
-        .unwrap();
-    let wj = cases::Actor::Staff {
-        account: "staff-wj".into(),
-        department: "WJ".into(),
-    };
-    let accepted = created
-        .case
-        .act(
-            &catalog,
-            &calendar,
-            &wj,
-            &"GG00101001".parse().unwrap(),
-            cases::Action::Accept,
-            then,
-        )
-        .unwrap();
-    let outputs = std::collections::BTreeMap::from([("child.birth_cert_no".to_owned(), "Q1".to_owned())]);
-    let approved = accepted
-        .case
-        .act(
-            &catalog,
-            &calendar,
-            &wj,
-            &"GG00101001".parse().unwrap(),
-            cases::Action::Approve { outputs },
-            then,
-        )
-        .unwrap();
-    let mut events = accepted.events.clone();
-    events.extend(approved.events.clone());
-    site.store.update_case(&approved.case, 1, &events).await.unwrap();
+    .await;
 
     let (session, _) = login(&site, "staff-wj", "/").await;
     let page = site
@@ -358,34 +384,10 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboards_show_the_figures_in_scope_and_export_them() {
     let site = spawn().await;
-    let catalog = testkit::catalog();
-    let calendar = testkit::calendar();
     let now = chrono::Utc::now();
     for n in 0..5 {
-        let plan = catalog::compute_plan(
-            &catalog,
-            catalog.one_thing("newborn").unwrap(),
-            &testkit::newborn_all_yes(),
-            &catalog::Holdings::default(),
-            cases::china_date(now),
-            &calendar,
-        )
-        .unwrap();
-        let form = testkit::sample_form(&catalog, &plan);
-        let created = cases::Case::create(
-            &catalog,
-            &calendar,
-            &plan,
-            cases::CaseId::parse(&format!("YJS20261122DASH{n:04}")).unwrap(),
-            "applicant-zhangsan",
-            &form,
-            now,
-        )
-        .unwrap();
-        site.store
-            .insert_case(&created.case, &created.events, None)
-            .await
-            .unwrap();
+        site.seed_newborn(&format!("YJS20261122DASH{n:04}"), &testkit::newborn_all_yes(), now)
+            .await;
     }
     let (admin, _) = login(&site, "admin", "/").await;
     let page = site
@@ -444,8 +446,6 @@ async fn dashboards_show_the_figures_in_scope_and_export_them() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn window_staff_record_a_rating_given_in_person_marked_as_such() {
     let site = spawn().await;
-    let catalog = testkit::catalog();
-    let calendar = testkit::calendar();
     let now = chrono::Utc::now();
     let answers = testkit::answers(&[
         ("hukou_local", "no"),
@@ -453,30 +453,7 @@ async fn window_staff_record_a_rating_given_in_person_marked_as_such() {
         ("insure_child", "no"),
         ("maternity_claim", "no"),
     ]);
-    let plan = catalog::compute_plan(
-        &catalog,
-        catalog.one_thing("newborn").unwrap(),
-        &answers,
-        &catalog::Holdings::default(),
-        cases::china_date(now),
-        &calendar,
-    )
-    .unwrap();
-    let form = testkit::sample_form(&catalog, &plan);
-    let created = cases::Case::create(
-        &catalog,
-        &calendar,
-        &plan,
-        cases::CaseId::parse("YJS20261122RATE0001").unwrap(),
-        "applicant-zhangsan",
-        &form,
-        now,
-    )
-    .unwrap();
-    site.store
-        .insert_case(&created.case, &created.events, None)
-        .await
-        .unwrap();
+    site.seed_newborn("YJS20261122RATE0001", &answers, now).await;
 
     let (window, _) = login(&site, "staff-zw", "/").await;
     let page = site
@@ -489,46 +466,15 @@ async fn window_staff_record_a_rating_given_in_person_marked_as_such() {
     let html = page.text().await.unwrap();
     assert!(html.contains("办件尚未办结"), "not before the case is finished");
     // Finish the case: both tasks (出生医学证明, then 预防接种证) approved.
-    let mut case = created.case;
-    for (version, (department, item, outputs)) in [
-        ("WJ", "GG00101001", vec![("child.birth_cert_no", "Q1")]),
-        ("JK", "GG00102001", vec![]),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let version = i64::try_from(version).unwrap() + 1;
-        let actor = cases::Actor::Staff {
-            account: format!("staff-{}", department.to_lowercase()),
-            department: department.into(),
-        };
-        let accepted = case
-            .act(
-                &catalog,
-                &calendar,
-                &actor,
-                &item.parse().unwrap(),
-                cases::Action::Accept,
-                now,
-            )
-            .unwrap();
-        let outputs = outputs.into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-        let approved = accepted
-            .case
-            .act(
-                &catalog,
-                &calendar,
-                &actor,
-                &item.parse().unwrap(),
-                cases::Action::Approve { outputs },
-                now,
-            )
-            .unwrap();
-        let mut events = accepted.events;
-        events.extend(approved.events);
-        site.store.update_case(&approved.case, version, &events).await.unwrap();
-        case = approved.case;
-    }
+    site.approve(
+        "YJS20261122RATE0001",
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q1")],
+        now,
+    )
+    .await;
+    site.approve("YJS20261122RATE0001", "JK", "GG00102001", &[], now).await;
     let page = site
         .client
         .get(format!("{}/window/rate?case=YJS20261122RATE0001", site.base))

@@ -523,3 +523,24 @@ async fn window_staff_record_a_rating_given_in_person_marked_as_such() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_are_compressed_for_weak_networks() {
+    let site = spawn().await;
+    for path in ["/", "/assets/app.css", "/assets/app.js"] {
+        let plain = site.client.get(format!("{}{path}", site.base)).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none(), "only when asked");
+        let plain_size = plain.bytes().await.unwrap().len();
+        let gzip = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(gzip.headers()["content-encoding"], "gzip", "{path}");
+        assert!(gzip.headers().get("content-security-policy").is_some(), "headers kept");
+        let gzip_size = gzip.bytes().await.unwrap().len();
+        assert!(gzip_size * 2 < plain_size, "{path}: {gzip_size} vs {plain_size}");
+    }
+}

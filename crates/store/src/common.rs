@@ -1091,22 +1091,6 @@ macro_rules! impl_store {
                         .collect()
                 }
 
-                async fn put_rating(&self, rating: &$crate::Rating) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let inserted = sqlx::query(&self.sql(sql::RATING_INSERT))
-                        .bind(&rating.case_id)
-                        .bind(&rating.account)
-                        .bind(rating.level)
-                        .bind(&rating.comment)
-                        .bind(i64::from(rating.on_behalf))
-                        .bind(millis(rating.rated_at))
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    writer.commit().await?;
-                    Ok(inserted == 1)
-                }
-
                 async fn rating_of_case(&self, case_id: &str) -> Result<Option<$crate::Rating>> {
                     let Some(row) = sqlx::query(&self.sql(sql::RATING_OF_CASE))
                         .bind(case_id)

@@ -378,8 +378,6 @@ pub trait Store: Send + Sync + 'static {
     /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
     async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
 
-    /// Stores the rating of a case; `false` if the case was already rated (一次一评).
-    async fn put_rating(&self, rating: &Rating) -> Result<bool>;
     async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
     /// Stores a whole rating in one transaction; `false` (and nothing written) if the
     /// case was already rated.

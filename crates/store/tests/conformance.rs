@@ -1387,13 +1387,20 @@ async fn a_case_is_rated_once(fixture: &Fixture) {
         on_behalf: false,
         rated_at: at(13, 9, 0),
     };
-    assert!(store.put_rating(&rating).await.unwrap());
+    let only = |rating: &store::Rating| store::RatingSubmission {
+        rating: rating.clone(),
+        indicators: Vec::new(),
+        departments: Vec::new(),
+        rectifications: Vec::new(),
+        notices: Vec::new(),
+    };
+    assert!(store.put_rating_submission(&only(&rating)).await.unwrap());
     let again = store::Rating {
         level: 1,
         ..rating.clone()
     };
     assert!(
-        !store.put_rating(&again).await.unwrap(),
+        !store.put_rating_submission(&only(&again)).await.unwrap(),
         "一次一评: the second rating is refused"
     );
     assert_eq!(store.rating_of_case(CASE_A).await.unwrap(), Some(rating));

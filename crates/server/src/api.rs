@@ -15,7 +15,7 @@ use ids::ItemCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::{AccessEntry, IdempotencyKey, Inserted, Role, Updated};
+use store::{IdempotencyKey, Inserted, Role, Updated};
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
@@ -546,19 +546,8 @@ async fn record(
     elements: Vec<String>,
     purpose: &str,
 ) -> Result<(), ApiError> {
-    state
-        .store
-        .record_access(&AccessEntry {
-            at: state.now(),
-            actor: user.0.id.clone(),
-            role: user.0.role,
-            department: user.0.department.clone(),
-            action: action.to_owned(),
-            case_id: case_id.map(ToString::to_string),
-            elements: elements.join(","),
-            purpose: purpose.to_owned(),
-        })
-        .await?;
+    let case_id = case_id.map(ToString::to_string);
+    crate::audit(state, &user.0, action, case_id.as_deref(), elements.join(","), purpose).await?;
     Ok(())
 }
 

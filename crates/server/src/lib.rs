@@ -70,6 +70,31 @@ pub fn router(state: Arc<AppState>) -> Router {
     api::routes(state)
 }
 
+/// Writes one access entry (and so one ledger entry) for `account`: the single place
+/// where the API and the pages record who read or changed what.
+pub(crate) async fn audit(
+    state: &AppState,
+    account: &store::Account,
+    action: &str,
+    case_id: Option<&str>,
+    elements: String,
+    purpose: &str,
+) -> store::Result<()> {
+    state
+        .store
+        .record_access(&store::AccessEntry {
+            at: state.now(),
+            actor: account.id.clone(),
+            role: account.role,
+            department: account.department.clone(),
+            action: action.to_owned(),
+            case_id: case_id.map(str::to_owned),
+            elements,
+            purpose: purpose.to_owned(),
+        })
+        .await
+}
+
 /// Seeds the demo accounts (idempotent: accounts are replaced by id).
 pub async fn seed_demo_accounts(state: &AppState) -> Result<Vec<store::Account>, error::ApiError> {
     let accounts = auth::demo_accounts(&state.catalog)?;

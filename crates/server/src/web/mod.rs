@@ -295,18 +295,7 @@ pub(crate) async fn audit(
     elements: String,
     purpose: &str,
 ) -> Result<(), Response> {
-    state
-        .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: account.department.clone(),
-            action: action.to_owned(),
-            case_id: case_id.map(str::to_owned),
-            elements,
-            purpose: purpose.to_owned(),
-        })
+    crate::audit(state, account, action, case_id, elements, purpose)
         .await
         .map_err(|error| {
             tracing::error!(%error, action, "access not audited");

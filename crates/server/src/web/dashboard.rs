@@ -175,39 +175,66 @@ const HEADERS: [&str; 10] = [
     "材料：设计/实际（每件）",
 ];
 
+/// The rows and summary one user may see.
+struct Scoped {
+    heading: String,
+    today: chrono::NaiveDate,
+    figures: Figures,
+    one_things: Vec<Row>,
+    departments: Vec<Row>,
+}
+
+/// Computes the dashboard and keeps what the user's scope allows: supervisors every
+/// one-thing and every department with cases; a department its own row and the
+/// one-things it leads. The page and the CSV show the same rows.
+async fn scoped(state: &AppState, page: &Page) -> Result<Scoped, Response> {
+    let scope = scope(page)?;
+    let board = dashboard(state)
+        .await
+        .map_err(|error| page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()))?;
+    match scope {
+        Scope::All => Ok(Scoped {
+            heading: "效能统计（全部一件事与部门）".to_owned(),
+            today: board.today,
+            figures: board.overall,
+            one_things: board.by_one_thing,
+            departments: board
+                .by_department
+                .into_iter()
+                .filter(|(_, _, f)| f.cases > 0)
+                .collect(),
+        }),
+        Scope::Department(code) => {
+            let row = board
+                .by_department
+                .into_iter()
+                .find(|(c, _, _)| *c == code)
+                .ok_or_else(|| page.not_found())?;
+            let leads = |id: &String| state.catalog.one_thing(id).is_some_and(|o| o.lead == code);
+            Ok(Scoped {
+                heading: format!("{} · 效能统计", row.1),
+                today: board.today,
+                figures: row.2.clone(),
+                one_things: board.by_one_thing.into_iter().filter(|(id, _, _)| leads(id)).collect(),
+                departments: vec![row],
+            })
+        }
+    }
+}
+
 pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
     let page = page(&state, &headers, "/dashboard").await;
-    let scope = match scope(&page) {
-        Ok(scope) => scope,
+    let Scoped {
+        heading,
+        today,
+        figures,
+        one_things,
+        departments,
+    } = match scoped(&state, &page).await {
+        Ok(scoped) => scoped,
         Err(response) => return response,
     };
-    let board = match dashboard(&state).await {
-        Ok(board) => board,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
-    };
-    let (heading, figures, one_things, departments): (String, &Figures, Vec<&Row>, Vec<&Row>) = match &scope {
-        Scope::All => (
-            "效能统计（全部一件事与部门）".to_owned(),
-            &board.overall,
-            board.by_one_thing.iter().collect(),
-            board.by_department.iter().filter(|(_, _, f)| f.cases > 0).collect(),
-        ),
-        Scope::Department(code) => {
-            let Some(row) = board.by_department.iter().find(|(c, _, _)| c == code) else {
-                return page.not_found();
-            };
-            (
-                format!("{} · 效能统计", row.1),
-                &row.2,
-                board
-                    .by_one_thing
-                    .iter()
-                    .filter(|(id, _, _)| state.catalog.one_thing(id).is_some_and(|o| &o.lead == code))
-                    .collect(),
-                vec![row],
-            )
-        }
-    };
+    let figures = &figures;
     let state_count = |key: &str| figures.cases_by_state.get(key).copied().unwrap_or(0);
     let summary = context! {
         cases => figures.cases, in_progress => state_count("in_progress"), awaiting_supplement => state_count("awaiting_supplement"),
@@ -246,7 +273,7 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
             rows => satisfaction_rows.iter().map(|(name, _, shown)| vec![name.clone(), shown.clone()]).collect::<Vec<_>>(),
         },
     ];
-    let table = |title: &str, csv: &str, rows: &[&(String, String, Figures)]| {
+    let table = |title: &str, csv: &str, rows: &[Row]| {
         context! {
             title => title, csv => csv, headers => HEADERS,
             rows => rows.iter().map(|(_, name, f)| row_of(name, f)).collect::<Vec<_>>(),
@@ -273,34 +300,36 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
     page.render(
         "dashboard.html",
         "效能统计",
-        context! { heading => heading, today => board.today.to_string(), s => summary, charts => charts, tables => tables },
+        context! { heading => heading, today => today.to_string(), s => summary, charts => charts, tables => tables },
     )
 }
 
-/// `one-things.csv` or `departments.csv`, within the user's scope.
+/// `one-things.csv` or `departments.csv`: the rows of the page's tables.
 pub async fn csv(axum::extract::State(state): Shared, headers: HeaderMap, Path(name): Path<String>) -> Response {
     let page = page(&state, &headers, "/dashboard").await;
-    let scope = match scope(&page) {
-        Ok(scope) => scope,
+    let scoped = match scoped(&state, &page).await {
+        Ok(scoped) => scoped,
         Err(response) => return response,
     };
-    let board = match dashboard(&state).await {
-        Ok(board) => board,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
-    };
-    let rows: Vec<(String, String, Figures)> = match (name.as_str(), &scope) {
-        ("one-things.csv", Scope::All) => board.by_one_thing,
-        ("one-things.csv", Scope::Department(code)) => board
-            .by_one_thing
-            .into_iter()
-            .filter(|(id, _, _)| state.catalog.one_thing(id).is_some_and(|o| &o.lead == code))
-            .collect(),
-        ("departments.csv", Scope::All) => board.by_department,
-        ("departments.csv", Scope::Department(code)) => {
-            board.by_department.into_iter().filter(|(c, _, _)| c == code).collect()
-        }
+    let rows = match name.as_str() {
+        "one-things.csv" => scoped.one_things,
+        "departments.csv" => scoped.departments,
         _ => return page.not_found(),
     };
+    if let Some(account) = &page.user
+        && let Err(response) = super::audit(
+            &state,
+            &page,
+            account,
+            "export_dashboard",
+            None,
+            name.clone(),
+            "效能统计导出",
+        )
+        .await
+    {
+        return response;
+    }
     // A byte-order mark so that spreadsheet programs read the Chinese headers as UTF-8.
     let body = format!("\u{FEFF}{}", metrics::to_csv(&rows));
     let mut response = body.into_response();

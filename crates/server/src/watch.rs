@@ -187,32 +187,14 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
         ..WatchReport::default()
     };
     for task in tasks {
-        let Some(dispatched_on) = task.dispatched_on else {
-            continue;
-        };
-        // A first, cheap look with the span from dispatch, an upper bound of the time
-        // given; only a task that may be late is read in full.
-        let span = state
-            .calendar
-            .working_days_between(dispatched_on, task.deadline)
-            .unwrap_or(0);
-        let rough = cases::deadline::status_of(&state.calendar, span, task.deadline, today, state.due_soon_percent);
-        if !matches!(rough, Ok(DeadlineStatus::DueSoon | DeadlineStatus::Overdue)) {
-            continue;
-        }
-        let Ok(case_id) = cases::CaseId::parse(&task.case_id) else {
-            continue;
-        };
-        let Some(case) = state.store.load_case(&case_id).await?.map(|v| v.case) else {
-            continue;
-        };
-        let Some(full) = ids::ItemCode::parse(&task.item)
-            .ok()
-            .and_then(|code| case.task(&code).cloned())
-        else {
-            continue;
-        };
-        let status = match cases::task_status(&state.calendar, &full, today, state.due_soon_percent) {
+        // The limit the task was given, not the span a supplement stretched.
+        let status = match cases::deadline::status_of(
+            &state.calendar,
+            task.promised_limit_days,
+            task.deadline,
+            today,
+            state.due_soon_percent,
+        ) {
             Ok(status) => status,
             Err(error) => {
                 tracing::warn!(%error, case = %task.case_id, item = %task.item, "deadline not computable");
@@ -227,8 +209,13 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
             ),
             DeadlineStatus::Overdue => {
                 let mut recipients = vec![format!("dept:{}", task.department), "role:admin".to_owned()];
-                if case.lead != task.department {
-                    recipients.push(format!("dept:{}", case.lead));
+                // Only an overdue task needs its case: for the lead department.
+                let lead = match cases::CaseId::parse(&task.case_id) {
+                    Ok(id) => state.store.load_case(&id).await?.map(|v| v.case.lead),
+                    Err(_) => None,
+                };
+                if let Some(lead) = lead.filter(|lead| *lead != task.department) {
+                    recipients.push(format!("dept:{lead}"));
                 }
                 ("overdue", recipients, format!("已逾期：{}", task.name))
             }

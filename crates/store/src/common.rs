@@ -230,7 +230,14 @@ pub(crate) fn queue_entry_from_row(row: &impl ReadRow) -> Result<QueueEntry> {
         deadline: optional_date_from_text(row.optional_text("deadline")?, "tasks.deadline")?,
         dispatched_on: optional_date_from_text(row.optional_text("dispatched_on")?, "tasks.dispatched_on")?,
         one_thing_name: row.text("one_thing_name")?,
+        promised_limit_days: limit_days(row)?,
     })
+}
+
+/// The `promised_limit_days` column, which no valid row has negative or huge.
+pub(crate) fn limit_days(row: &impl ReadRow) -> Result<u32> {
+    let days = row.int("promised_limit_days")?;
+    u32::try_from(days).map_err(|_| StoreError::Corrupt(format!("tasks.promised_limit_days: {days}")))
 }
 
 pub(crate) fn event_from_row(row: &impl ReadRow) -> Result<StoredEvent> {
@@ -528,6 +535,7 @@ macro_rules! impl_store {
                             .bind(common::optional_date_text(task.deadline))
                             .bind(common::optional_date_text(task.dispatched_on))
                             .bind(&case.one_thing_name)
+                            .bind(i64::from(task.promised_limit_days))
                             .execute(&mut *conn)
                             .await?;
                     }
@@ -942,6 +950,7 @@ macro_rules! impl_store {
                                     "dispatch date",
                                 )?,
                                 deadline: common::date_from_text(&deadline, "deadline")?,
+                                promised_limit_days: common::limit_days(row)?,
                             })
                         })
                         .collect()

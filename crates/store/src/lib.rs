@@ -150,6 +150,8 @@ pub struct QueueEntry {
     pub deadline: Option<NaiveDate>,
     pub dispatched_on: Option<NaiveDate>,
     pub one_thing_name: String,
+    /// The working days the task was given.
+    pub promised_limit_days: u32,
 }
 
 /// A read of an applicant's data, or any other access worth an audit entry.
@@ -288,6 +290,8 @@ pub struct RunningTask {
     pub department: String,
     pub dispatched_on: Option<NaiveDate>,
     pub deadline: NaiveDate,
+    /// The working days the task was given (not stretched by supplements).
+    pub promised_limit_days: u32,
 }
 
 /// Everything the server needs from storage. Both backends pass the same

@@ -60,6 +60,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "rectifications",
         sql: include_str!("../migrations/sqlite/0008_rectifications.sql"),
     },
+    Migration {
+        version: 9,
+        name: "task_limit",
+        sql: include_str!("../migrations/sqlite/0009_task_limit.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -103,6 +108,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 8,
         name: "rectifications",
         sql: include_str!("../migrations/postgres/0008_rectifications.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "task_limit",
+        sql: include_str!("../migrations/postgres/0009_task_limit.sql"),
     },
 ];
 

@@ -128,14 +128,15 @@ pub(crate) const CASES_OF_APPLICANT: &str =
 pub(crate) const CASES_ALL: &str = summary_select!(" ORDER BY submitted_at DESC, id DESC LIMIT $1");
 
 pub(crate) const TASK_UPSERT: &str = "INSERT INTO tasks \
-     (case_id, item, department, name, state, deadline, dispatched_on, one_thing_name) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     (case_id, item, department, name, state, deadline, dispatched_on, one_thing_name, promised_limit_days) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
      ON CONFLICT (case_id, item) DO UPDATE SET \
      department = excluded.department, name = excluded.name, state = excluded.state, \
      deadline = excluded.deadline, dispatched_on = excluded.dispatched_on, \
-     one_thing_name = excluded.one_thing_name";
+     one_thing_name = excluded.one_thing_name, promised_limit_days = excluded.promised_limit_days";
 
-pub(crate) const DEPARTMENT_QUEUE: &str = "SELECT case_id, item, name, state, deadline, dispatched_on, one_thing_name \
+pub(crate) const DEPARTMENT_QUEUE: &str = "SELECT case_id, item, name, state, deadline, dispatched_on, one_thing_name, \
+     promised_limit_days \
      FROM tasks \
      WHERE department = $1 AND state IN ('dispatched', 'accepted', 'supplement_requested') \
      ORDER BY deadline ASC NULLS LAST, case_id, item";
@@ -247,7 +248,8 @@ pub(crate) const NOTIFICATION_INSERT: &str = "INSERT INTO notifications \
 pub(crate) const ALERT_CLAIM: &str = "INSERT INTO deadline_alerts (case_id, item, kind, deadline, created_at) \
     VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
 
-pub(crate) const RUNNING_TASKS_DUE: &str = "SELECT case_id, item, name, department, dispatched_on, deadline \
+pub(crate) const RUNNING_TASKS_DUE: &str = "SELECT case_id, item, name, department, dispatched_on, deadline, \
+    promised_limit_days \
     FROM tasks WHERE state IN ('dispatched', 'accepted') AND deadline IS NOT NULL AND deadline <= $1 \
     ORDER BY deadline, case_id, item LIMIT $2";
 

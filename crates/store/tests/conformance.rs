@@ -860,6 +860,7 @@ fn expected_queue(cases: &[&Case], department: &str) -> Vec<QueueEntry> {
                     deadline: task.deadline,
                     dispatched_on: task.dispatched_on,
                     one_thing_name: case.one_thing_name.clone(),
+                    promised_limit_days: task.promised_limit_days,
                 })
         })
         .collect();
@@ -1867,6 +1868,7 @@ async fn deadline_alerts_are_raised_exactly_once(fixture: &Fixture) {
         (due[0].item.as_str(), due[0].department.as_str(), due[0].deadline),
         ("GG00101001", "WJ", deadline)
     );
+    assert_eq!(due[0].promised_limit_days, created.case.tasks[0].promised_limit_days);
     assert!(
         store
             .running_tasks_due_by(deadline.pred_opt().unwrap(), 100)

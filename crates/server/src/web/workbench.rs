@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{Action, Case, CaseError, CaseId, FieldIssue, Provenance};
+use cases::{Action, Case, CaseError, CaseId, DeadlineStatus, FieldIssue, Provenance};
 use chrono::NaiveDate;
 use ids::ItemCode;
 use minijinja::context;
@@ -15,23 +15,22 @@ use store::Role;
 use super::{Page, Shared, page};
 use crate::AppState;
 
-/// How close a task is to its deadline, by the core's rule (last 40% by default).
+/// How a queue entry stands against its deadline: its limit, not the span a
+/// supplement stretched, and no clock while a supplement is with the applicant.
 fn urgency(
     state: &AppState,
-    dispatched_on: Option<NaiveDate>,
+    entry_state: &str,
+    limit: u32,
     deadline: Option<NaiveDate>,
 ) -> (&'static str, &'static str) {
-    let (Some(dispatched_on), Some(deadline)) = (dispatched_on, deadline) else {
-        return ("normal", "正常");
+    let Some(deadline) = deadline.filter(|_| matches!(entry_state, "dispatched" | "accepted")) else {
+        return (
+            DeadlineStatus::NotRunning.as_str(),
+            DeadlineStatus::NotRunning.label_zh(),
+        );
     };
     let today = cases::china_date(state.now());
-    // The queue has no limit at hand: the span from dispatch is an upper bound of the
-    // time given, exact unless a supplement moved the deadline.
-    let given = state
-        .calendar
-        .working_days_between(dispatched_on, deadline)
-        .unwrap_or(0);
-    match cases::deadline::status_of(&state.calendar, given, deadline, today, state.due_soon_percent) {
+    match cases::deadline::status_of(&state.calendar, limit, deadline, today, state.due_soon_percent) {
         Ok(status) => (status.as_str(), status.label_zh()),
         Err(_) => ("normal", "期限待核"),
     }
@@ -61,7 +60,7 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
     let tasks: Vec<_> = entries
         .iter()
         .map(|entry| {
-            let (code, label) = urgency(&state, entry.dispatched_on, entry.deadline);
+            let (code, label) = urgency(&state, &entry.state, entry.promised_limit_days, entry.deadline);
             match code {
                 "overdue" => overdue += 1,
                 "due_soon" => due_soon += 1,
@@ -209,7 +208,15 @@ async fn render_task(
             context! { anchor => anchor, message => i.message }
         })
         .collect();
-    let (urgency_code, urgency_label) = urgency(state, task.dispatched_on, task.deadline);
+    let (urgency_code, urgency_label) = match cases::task_status(
+        &state.calendar,
+        task,
+        cases::china_date(state.now()),
+        state.due_soon_percent,
+    ) {
+        Ok(status) => (status.as_str(), status.label_zh()),
+        Err(_) => ("normal", "期限待核"),
+    };
     let waiting: Vec<String> = task
         .after
         .iter()

@@ -254,10 +254,7 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
         }
     }
     // A rectification left open past its deadline is overdue too.
-    for rectification in state.store.rectifications(None).await? {
-        if rectification.closed_at.is_some() || today <= rectification.deadline {
-            continue;
-        }
+    for rectification in state.store.open_rectifications_due_before(today).await? {
         let notices: Vec<NewNotification> = [format!("dept:{}", rectification.department), "role:admin".to_owned()]
             .into_iter()
             .map(|recipient| NewNotification {

@@ -1243,6 +1243,19 @@ macro_rules! impl_store {
                         .transpose()
                 }
 
+                async fn open_rectifications_due_before(
+                    &self,
+                    date: chrono::NaiveDate,
+                ) -> Result<Vec<$crate::Rectification>> {
+                    sqlx::query(&self.sql(sql::RECTIFICATIONS_OPEN_DUE))
+                        .bind(common::date_text(date))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::rectification_from_row)
+                        .collect()
+                }
+
                 async fn update_rectification(
                     &self,
                     id: &str,

@@ -394,6 +394,8 @@ pub trait Store: Send + Sync + 'static {
     /// A department's rectifications, or everyone's with `None`; open ones first.
     async fn rectifications(&self, department: Option<&str>) -> Result<Vec<Rectification>>;
     async fn rectification(&self, id: &str) -> Result<Option<Rectification>>;
+    /// Open rectifications whose deadline is before `date`, for the deadline watch.
+    async fn open_rectifications_due_before(&self, date: NaiveDate) -> Result<Vec<Rectification>>;
     /// Records the follow-up and, with `closed_at`, the result, of an open
     /// rectification; `false` if it is already closed (nothing changes).
     async fn update_rectification(

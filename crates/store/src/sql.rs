@@ -300,6 +300,8 @@ pub(crate) const RECTIFICATIONS_OF_DEPARTMENT: &str =
     rectification_select!(" WHERE department = $1 ORDER BY closed_at IS NOT NULL, deadline, id");
 pub(crate) const RECTIFICATIONS_ALL: &str = rectification_select!(" ORDER BY closed_at IS NOT NULL, deadline, id");
 pub(crate) const RECTIFICATION_BY_ID: &str = rectification_select!(" WHERE id = $1");
+pub(crate) const RECTIFICATIONS_OPEN_DUE: &str =
+    rectification_select!(" WHERE closed_at IS NULL AND deadline < $1 ORDER BY deadline, id");
 
 pub(crate) const RECTIFICATION_UPDATE: &str = "UPDATE rectifications SET follow_up = $2, result = $3, closed_at = $4, \
     closed_by = $5 WHERE id = $1 AND closed_at IS NULL";

@@ -2015,6 +2015,17 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
     assert!(store.rectifications(Some("WJ")).await.unwrap().is_empty());
     assert_eq!(store.unread_count(&["dept:GA".to_owned()]).await.unwrap(), 1);
 
+    // Open and past its deadline only after the deadline day.
+    let deadline: chrono::NaiveDate = "2026-03-06".parse().unwrap();
+    assert!(store.open_rectifications_due_before(deadline).await.unwrap().is_empty());
+    assert_eq!(
+        store
+            .open_rectifications_due_before(deadline.succ_opt().unwrap())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     // Follow-up, then closing with a result; a closed one cannot change.
     assert!(
         store
@@ -2043,6 +2054,14 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
     let closed = store.rectification("R1").await.unwrap().unwrap();
     assert_eq!(closed.result.as_deref(), Some("已批评教育，改进窗口服务"));
     assert_eq!(closed.closed_at, Some(at(24, 9, 0)));
+    assert!(
+        store
+            .open_rectifications_due_before(deadline.succ_opt().unwrap())
+            .await
+            .unwrap()
+            .is_empty(),
+        "a closed one is no longer due"
+    );
     let (ratings, departments) = store.all_ratings().await.unwrap();
     assert_eq!((ratings.len(), departments.len()), (1, 1));
 }

@@ -504,6 +504,60 @@ macro_rules! impl_store {
             };
 
             impl $store {
+                /// Writes access entries with explicit subjects, and their ledger entries.
+                async fn write_accesses(&self, conn: &mut $conn, accesses: &[$crate::SubjectAccess]) -> Result<()> {
+                    let statement = self.sql(sql::ACCESS_INSERT);
+                    for access in accesses {
+                        let entry = &access.entry;
+                        sqlx::query(&statement)
+                            .bind(millis(entry.at))
+                            .bind(&entry.actor)
+                            .bind(entry.role.as_str())
+                            .bind(entry.department.as_deref())
+                            .bind(&entry.action)
+                            .bind(entry.case_id.as_deref())
+                            .bind(&entry.elements)
+                            .bind(&entry.purpose)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    let entries: Vec<_> = accesses
+                        .iter()
+                        .map($crate::shared::subject_access_entry)
+                        .collect();
+                    self.append_ledger(conn, &entries).await
+                }
+
+                /// Inserts certificates and their ledger entries.
+                async fn write_certificates(
+                    &self,
+                    conn: &mut $conn,
+                    certificates: &[$crate::NewCertificate],
+                ) -> Result<()> {
+                    let statement = self.sql(sql::CERTIFICATE_INSERT);
+                    for new in certificates {
+                        let c = &new.certificate;
+                        sqlx::query(&statement)
+                            .bind(&c.id)
+                            .bind(&c.type_code)
+                            .bind(&c.number)
+                            .bind(&c.holder_id_number)
+                            .bind(c.case_id.as_deref())
+                            .bind(c.item.as_deref())
+                            .bind(&c.issuer_code)
+                            .bind(common::date_text(c.issue_date))
+                            .bind(common::optional_date_text(c.valid_until))
+                            .bind(&c.file)
+                            .bind(common::optional_date_text(c.revoked_on))
+                            .bind(c.revoke_reason.as_deref())
+                            .bind(millis(c.issued_at))
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    let entries: Vec<_> = certificates.iter().map($crate::shared::issued_entry).collect();
+                    self.append_ledger(conn, &entries).await
+                }
+
                 /// Stores notifications inside a write transaction.
                 async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
                     let statement = self.sql(sql::NOTIFICATION_INSERT);
@@ -888,12 +942,13 @@ macro_rules! impl_store {
                     }))
                 }
 
-                async fn update_case_with_notices(
+                async fn update_case_with_certificates(
                     &self,
                     case: &Case,
                     expected_version: i64,
                     events: &[Event],
                     notices: &[$crate::NewNotification],
+                    certificates: &[$crate::NewCertificate],
                 ) -> Result<Updated> {
                     let doc = common::encode_case(case)?;
                     let mut writer = self.begin_write().await?;
@@ -923,6 +978,7 @@ macro_rules! impl_store {
                     self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
                         .await?;
                     self.insert_notices(&mut writer.tx, notices).await?;
+                    self.write_certificates(&mut writer.tx, certificates).await?;
                     writer.commit().await?;
                     Ok(Updated::Written(expected_version + 1))
                 }

@@ -16,10 +16,12 @@ use serde::{Deserialize, Serialize};
 mod common;
 mod migrate;
 mod postgres;
+mod shared;
 mod sql;
 mod sqlite;
 
 pub use postgres::PostgresStore;
+pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
 pub use sqlite::SqliteStore;
 
 /// Why the store failed. Never caused by user input: the edges validate first.
@@ -297,7 +299,7 @@ pub struct RunningTask {
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: SharingStore + Send + Sync + 'static {
     /// Applies the migrations that have not run yet. Safe to call on every start
     /// and from several nodes at once.
     async fn migrate(&self) -> Result<()>;
@@ -352,6 +354,19 @@ pub trait Store: Send + Sync + 'static {
         expected_version: i64,
         events: &[Event],
         notices: &[NewNotification],
+    ) -> Result<Updated> {
+        self.update_case_with_certificates(case, expected_version, events, notices, &[])
+            .await
+    }
+    /// Like [`Store::update_case_with_notices`], with the certificates the change
+    /// issues: an approval is never stored without its certificate, nor the reverse.
+    async fn update_case_with_certificates(
+        &self,
+        case: &Case,
+        expected_version: i64,
+        events: &[Event],
+        notices: &[NewNotification],
+        certificates: &[NewCertificate],
     ) -> Result<Updated>;
 
     /// Running tasks whose deadline is on or before `date`, soonest first.

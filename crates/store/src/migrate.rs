@@ -65,6 +65,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "task_limit",
         sql: include_str!("../migrations/sqlite/0009_task_limit.sql"),
     },
+    Migration {
+        version: 10,
+        name: "sharing_certificates",
+        sql: include_str!("../migrations/sqlite/0010_sharing_certificates.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -113,6 +118,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 9,
         name: "task_limit",
         sql: include_str!("../migrations/postgres/0009_task_limit.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "sharing_certificates",
+        sql: include_str!("../migrations/postgres/0010_sharing_certificates.sql"),
     },
 ];
 

@@ -108,3 +108,4 @@ impl PostgresStore {
 }
 
 impl_store!(PostgresStore, PgConnection, "postgres");
+crate::shared::impl_sharing_store!(PostgresStore);

@@ -308,6 +308,60 @@ pub(crate) const RECTIFICATION_UPDATE: &str = "UPDATE rectifications SET follow_
 
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 
+// ---- shared data, prefills, keys, certificates
+
+pub(crate) const SHARED_RECORD_GET: &str =
+    "SELECT source, subject, attributes FROM shared_records WHERE source = $1 AND subject = $2";
+
+pub(crate) const SHARED_RECORD_COUNT: &str = "SELECT COUNT(*) AS n FROM shared_records";
+
+/// A multi-row upsert of `rows` shared records.
+pub(crate) fn shared_records_upsert(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|row| format!("(${}, ${}, ${})", row * 3 + 1, row * 3 + 2, row * 3 + 3))
+        .collect();
+    format!(
+        "INSERT INTO shared_records (source, subject, attributes) VALUES {} \
+         ON CONFLICT (source, subject) DO UPDATE SET attributes = excluded.attributes",
+        values.join(", ")
+    )
+}
+
+pub(crate) const PREFILL_INSERT: &str =
+    "INSERT INTO prefills (id, account_id, one_thing, doc, created_at) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const PREFILL_GET: &str = "SELECT id, account_id, one_thing, doc, created_at FROM prefills WHERE id = $1";
+
+pub(crate) const KEYS_ALL: &str = "SELECT key_id, department, algorithm, public_key, secret, valid_from, retired_at, \
+     created_at FROM issuer_keys ORDER BY created_at, key_id";
+
+pub(crate) const KEYS_RETIRE_ACTIVE: &str =
+    "UPDATE issuer_keys SET retired_at = $2 WHERE department = $1 AND retired_at IS NULL";
+
+pub(crate) const KEY_INSERT: &str = "INSERT INTO issuer_keys \
+     (key_id, department, algorithm, public_key, secret, valid_from, retired_at, created_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+
+const CERTIFICATE_COLUMNS: &str = "id, type_code, number, holder_id_number, case_id, item, issuer_code, \
+     issue_date, valid_until, file, revoked_on, revoke_reason, issued_at";
+
+pub(crate) const CERTIFICATE_INSERT: &str = "INSERT INTO certificates \
+     (id, type_code, number, holder_id_number, case_id, item, issuer_code, issue_date, valid_until, file, \
+     revoked_on, revoke_reason, issued_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+pub(crate) fn certificate_select(condition: &str) -> String {
+    format!("SELECT {CERTIFICATE_COLUMNS} FROM certificates WHERE {condition}")
+}
+
+pub(crate) const CERTIFICATE_REVOKE: &str =
+    "UPDATE certificates SET revoked_on = $2, revoke_reason = $3 WHERE id = $1 AND revoked_on IS NULL";
+
+pub(crate) const SHARE_INSERT: &str = "INSERT INTO certificate_shares \
+     (token_hash, certificate_id, expires_at, created_at, created_by) VALUES ($1, $2, $3, $4, $5)";
+
+pub(crate) const SHARE_GET: &str = "SELECT certificate_id, expires_at FROM certificate_shares WHERE token_hash = $1";
+
 #[cfg(test)]
 mod tests {
     use super::*;

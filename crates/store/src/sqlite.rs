@@ -110,3 +110,4 @@ impl SqliteStore {
 }
 
 impl_store!(SqliteStore, SqliteConnection, "sqlite");
+crate::shared::impl_sharing_store!(SqliteStore);

@@ -17,8 +17,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use ledger::{Hash, LedgerEntry};
 use sqlx::Connection;
 use store::{
-    AccessEntry, Account, IdempotencyKey, Inserted, LedgerRow, PostgresStore, QueueEntry, Role, SqliteStore, Store,
-    StoreError, StoredCheckpoint, Updated,
+    AccessEntry, Account, IdempotencyKey, Inserted, LedgerRow, NewCertificate, PostgresStore, Prefill, QueueEntry,
+    Role, SharedRecord, SqliteStore, Store, StoreError, StoredCertificate, StoredCheckpoint, StoredKey, SubjectAccess,
+    Updated,
 };
 
 // ------------------------------------------------------------------ the world
@@ -416,29 +417,40 @@ conformance! {
         ledger_continues_after_reopening,
         checkpoints_round_trip,
         ledger_tables_are_append_only,
+        shared_records_upsert_in_bulk,
+        prefill_is_stored_with_its_ledger_entries,
+        issuer_keys_rotate_one_active_per_department,
+        certificates_are_issued_with_their_approval_or_not_at_all,
+        a_certificate_is_revoked_once,
+        certificate_shares_round_trip,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 19] = [
+const TABLES: [&str; 24] = [
     "access_log",
     "accounts",
     "case_events",
     "cases",
+    "certificate_shares",
+    "certificates",
     "deadline_alerts",
     "department_ratings",
     "idempotency_keys",
+    "issuer_keys",
     "ledger_checkpoints",
     "ledger_entries",
     "ledger_head",
     "ledger_nodes",
     "notifications",
+    "prefills",
     "rating_indicators",
     "ratings",
     "rectifications",
     "schema_migrations",
     "sessions",
+    "shared_records",
     "tasks",
     "uploads",
 ];
@@ -2064,4 +2076,253 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
     );
     let (ratings, departments) = store.all_ratings().await.unwrap();
     assert_eq!((ratings.len(), departments.len()), (1, 1));
+}
+
+// ------------------------------------------------------------------ shared data and certificates
+
+async fn shared_records_upsert_in_bulk(fixture: &Fixture) {
+    let store = fixture.store();
+    // More rows than one multi-row statement holds.
+    let records: Vec<SharedRecord> = (0..1203)
+        .map(|n| SharedRecord {
+            source: if n % 2 == 0 { "population" } else { "marriage" }.into(),
+            subject: format!("S{n:05}"),
+            attributes: [
+                ("name".to_owned(), format!("人{n}")),
+                ("note".to_owned(), "含\"引号\"".to_owned()),
+            ]
+            .into_iter()
+            .collect(),
+        })
+        .collect();
+    store.put_shared_records(&records).await.unwrap();
+    assert_eq!(store.shared_record_count().await.unwrap(), 1203);
+    let got = store.shared_record("marriage", "S01201").await.unwrap().unwrap();
+    assert_eq!(got, records[1201]);
+    assert_eq!(store.shared_record("population", "S01201").await.unwrap(), None);
+    // Upsert replaces the attributes.
+    let mut changed = records[0].clone();
+    changed.attributes.insert("name".into(), "改名".into());
+    store.put_shared_records(std::slice::from_ref(&changed)).await.unwrap();
+    assert_eq!(store.shared_record_count().await.unwrap(), 1203);
+    assert_eq!(
+        store.shared_record("population", "S00000").await.unwrap().unwrap(),
+        changed
+    );
+}
+
+fn subject_access(at: DateTime<Utc>, action: &str, subject: &str) -> SubjectAccess {
+    SubjectAccess {
+        entry: AccessEntry {
+            at,
+            actor: "applicant-1".into(),
+            role: Role::Applicant,
+            department: Some("GA".into()),
+            action: action.into(),
+            case_id: None,
+            elements: "person.name,mother.name".into(),
+            purpose: "新生儿出生一件事：预填表单".into(),
+        },
+        subject: Some(subject.into()),
+        legal_basis: "申请人授权同意".into(),
+    }
+}
+
+async fn prefill_is_stored_with_its_ledger_entries(fixture: &Fixture) {
+    let store = fixture.store();
+    let prefill = Prefill {
+        id: "PF-1".into(),
+        account_id: "applicant-1".into(),
+        one_thing: "newborn".into(),
+        doc: r#"{"values":{"person.name":"王芳"}}"#.into(),
+        created_at: at(12, 9, 0),
+    };
+    let reads = [
+        subject_access(at(12, 9, 0), "shared_read", "applicant-1"),
+        subject_access(at(12, 9, 0), "shared_read", "applicant-1"),
+    ];
+    store.put_prefill(&prefill, &reads).await.unwrap();
+    assert_eq!(store.prefill("PF-1").await.unwrap(), Some(prefill.clone()));
+    assert_eq!(store.prefill("PF-2").await.unwrap(), None);
+    let rows = consistent_ledger(&*store).await;
+    assert_eq!(rows.len(), 2);
+    let entry = decode(&rows[0]);
+    assert_eq!(entry.kind, "data.access");
+    assert_eq!(entry.subject.as_deref(), Some("applicant-1"));
+    assert_eq!(entry.legal_basis.as_deref(), Some("申请人授权同意"));
+    assert_eq!(entry.elements, ["person.name", "mother.name"]);
+    assert_eq!(store.ledger_rows_about("applicant-1", 10).await.unwrap().len(), 2);
+    // A second prefill with the same id is refused and adds no ledger entry.
+    assert!(store.put_prefill(&prefill, &reads).await.is_err());
+    assert_eq!(consistent_ledger(&*store).await.len(), 2);
+    // Accesses outside a prefill.
+    store
+        .record_accesses(&[subject_access(at(12, 9, 5), "shared_question", "applicant-1")])
+        .await
+        .unwrap();
+    assert_eq!(decode(&consistent_ledger(&*store).await[2]).detail, "shared_question");
+}
+
+fn key(id: &str, department: &str, valid_from: chrono::NaiveDate) -> StoredKey {
+    StoredKey {
+        key_id: id.into(),
+        department: department.into(),
+        algorithm: "SM2-SM3".into(),
+        public_key: vec![4, 1, 2, 3],
+        secret: vec![9, 9, 9],
+        valid_from,
+        retired_at: None,
+        created_at: at(1, 0, 0) + Duration::minutes(id.len() as i64),
+    }
+}
+
+async fn issuer_keys_rotate_one_active_per_department(fixture: &Fixture) {
+    let store = fixture.store();
+    let day = |d| chrono::NaiveDate::from_ymd_opt(2026, 2, d).unwrap();
+    store.add_issuer_key(&key("k-wj-1", "WJ", day(1))).await.unwrap();
+    store.add_issuer_key(&key("k-ga-1", "GA", day(1))).await.unwrap();
+    store.add_issuer_key(&key("k-wj-22", "WJ", day(10))).await.unwrap();
+    let keys = store.issuer_keys().await.unwrap();
+    assert_eq!(keys.len(), 3);
+    let by_id = |id: &str| keys.iter().find(|k| k.key_id == id).unwrap().clone();
+    assert_eq!(by_id("k-wj-1").retired_at, Some(day(10)));
+    assert_eq!(by_id("k-ga-1").retired_at, None);
+    assert_eq!(by_id("k-wj-22").retired_at, None);
+    assert_eq!(by_id("k-wj-22").secret, vec![9, 9, 9]);
+    assert!(!format!("{:?}", by_id("k-wj-22")).contains("999"));
+    // Two active keys for one department cannot exist, even written directly.
+    let refusal = fixture
+        .try_execute(
+            "INSERT INTO issuer_keys SELECT 'k-ga-x', department, algorithm, public_key, secret, '2026-02-11', \
+             NULL, 0 FROM issuer_keys WHERE key_id = 'k-ga-1'",
+        )
+        .await
+        .unwrap_err();
+    assert!(refusal.to_lowercase().contains("unique"), "{refusal}");
+}
+
+fn stored_certificate(id: &str, case: Option<&str>, issued_at: DateTime<Utc>) -> StoredCertificate {
+    StoredCertificate {
+        id: id.into(),
+        type_code: "birth_medical_certificate".into(),
+        number: format!("N{id}"),
+        holder_id_number: "620102199403150028".into(),
+        case_id: case.map(str::to_owned),
+        item: case.map(|_| "GG00101001".to_owned()),
+        issuer_code: "WJ".into(),
+        issue_date: cases::china_date(issued_at),
+        valid_until: None,
+        file: format!(r#"{{"certificate":{{"id":"{id}"}}}}"#),
+        revoked_on: None,
+        revoke_reason: None,
+        issued_at,
+    }
+}
+
+async fn certificates_are_issued_with_their_approval_or_not_at_all(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let before = consistent_ledger(&*store).await.len();
+    let new = NewCertificate {
+        certificate: stored_certificate("C-1", Some(CASE_A), at(12, 3, 0)),
+        actor: "staff-wj".into(),
+        subject: Some("applicant-1".into()),
+    };
+    // A stale version writes neither the case nor the certificate.
+    let stale = store
+        .update_case_with_certificates(&created.case, 7, &[], &[], std::slice::from_ref(&new))
+        .await
+        .unwrap();
+    assert_eq!(stale, Updated::Conflict);
+    assert_eq!(store.certificate("C-1").await.unwrap(), None);
+    assert_eq!(consistent_ledger(&*store).await.len(), before);
+    // The read version writes both, and a ledger entry about the holder.
+    let written = store
+        .update_case_with_certificates(&created.case, 1, &[], &[], std::slice::from_ref(&new))
+        .await
+        .unwrap();
+    assert_eq!(written, Updated::Written(2));
+    assert_eq!(store.certificate("C-1").await.unwrap(), Some(new.certificate.clone()));
+    assert_eq!(
+        store.certificates_of_case(CASE_A).await.unwrap(),
+        vec![new.certificate.clone()]
+    );
+    let rows = consistent_ledger(&*store).await;
+    let entry = decode(rows.last().unwrap());
+    assert_eq!(entry.kind, "certificate.issued");
+    assert_eq!(entry.subject.as_deref(), Some("applicant-1"));
+    assert_eq!(entry.department.as_deref(), Some("WJ"));
+    assert!(
+        entry.detail.starts_with("C-1 birth_medical_certificate"),
+        "{}",
+        entry.detail
+    );
+    // Outside a case; the holder's list is newest first.
+    let later = NewCertificate {
+        certificate: stored_certificate("C-2", None, at(13, 3, 0)),
+        actor: "system".into(),
+        subject: None,
+    };
+    store.insert_certificates(std::slice::from_ref(&later)).await.unwrap();
+    let held: Vec<String> = store
+        .certificates_of_holder("620102199403150028")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(held, ["C-2", "C-1"]);
+    // The same id twice is refused as a whole.
+    assert!(store.insert_certificates(&[later]).await.is_err());
+    assert_eq!(
+        store.certificates_of_holder("620102199403150028").await.unwrap().len(),
+        2
+    );
+}
+
+async fn a_certificate_is_revoked_once(fixture: &Fixture) {
+    let store = fixture.store();
+    let new = NewCertificate {
+        certificate: stored_certificate("C-9", None, at(12, 3, 0)),
+        actor: "staff-wj".into(),
+        subject: Some("applicant-1".into()),
+    };
+    store.insert_certificates(&[new]).await.unwrap();
+    let before = consistent_ledger(&*store).await.len();
+    let record = subject_access(at(14, 8, 0), "certificate_revoked", "applicant-1");
+    let day = chrono::NaiveDate::from_ymd_opt(2026, 2, 14).unwrap();
+    assert!(store.revoke_certificate("C-9", day, "信息有误", &record).await.unwrap());
+    assert!(!store.revoke_certificate("C-9", day, "再次注销", &record).await.unwrap());
+    assert!(!store.revoke_certificate("C-404", day, "不存在", &record).await.unwrap());
+    let stored = store.certificate("C-9").await.unwrap().unwrap();
+    assert_eq!(stored.revoked_on, Some(day));
+    assert_eq!(stored.revoke_reason.as_deref(), Some("信息有误"));
+    assert_eq!(consistent_ledger(&*store).await.len(), before + 1);
+}
+
+async fn certificate_shares_round_trip(fixture: &Fixture) {
+    let store = fixture.store();
+    let new = NewCertificate {
+        certificate: stored_certificate("C-5", None, at(12, 3, 0)),
+        actor: "system".into(),
+        subject: None,
+    };
+    store.insert_certificates(&[new]).await.unwrap();
+    store
+        .put_certificate_share("hash-1", "C-5", at(19, 3, 0), at(12, 3, 0), "applicant-1")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.certificate_share("hash-1").await.unwrap(),
+        Some(("C-5".to_owned(), at(19, 3, 0)))
+    );
+    assert_eq!(store.certificate_share("hash-2").await.unwrap(), None);
+    // A share of an unknown certificate is refused.
+    assert!(
+        store
+            .put_certificate_share("hash-3", "C-404", at(19, 3, 0), at(12, 3, 0), "applicant-1")
+            .await
+            .is_err()
+    );
 }

@@ -63,6 +63,55 @@ impl Outcome {
     }
 }
 
+/// A value fetched from a shared source for the form, before the applicant saw it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    pub value: String,
+    pub source: String,
+    pub department: String,
+}
+
+impl Outcome {
+    /// Records where prefilled values came from: a submitted value equal to the
+    /// fetched one is marked as shared; a different one stays typed and is kept as a
+    /// correction (with both values). Values fetched for fields the case does not
+    /// have are ignored.
+    pub fn with_prefill(mut self, fetched: &BTreeMap<String, Fetched>, consent: Consent) -> Self {
+        let mut shared = 0;
+        for (element, value) in &mut self.case.form {
+            let Some(found) = fetched.get(element) else {
+                continue;
+            };
+            if value.value == found.value {
+                value.provenance = Provenance::Shared {
+                    source: found.source.clone(),
+                    department: found.department.clone(),
+                };
+                shared += 1;
+            } else if value.provenance == Provenance::Typed {
+                self.case.corrections.push(Correction {
+                    element: element.clone(),
+                    source: found.source.clone(),
+                    department: found.department.clone(),
+                    fetched: found.value.clone(),
+                    corrected: value.value.clone(),
+                });
+            }
+        }
+        let corrected = self.case.corrections.len();
+        self.case.consent = Some(consent);
+        for event in &mut self.events {
+            if event.transition == Transition::Submit {
+                event.note = format!(
+                    "{}；{shared} 项经授权由共享数据预填，{corrected} 项由申请人更正",
+                    event.note
+                );
+            }
+        }
+        self
+    }
+}
+
 /// One entry of the combined supplement list (一次性告知).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SupplementRequest {
@@ -154,6 +203,8 @@ impl Case {
             promised_date: plan.promised_date,
             tasks,
             updated_at: now,
+            corrections: Vec::new(),
+            consent: None,
         };
         let mut events = vec![Event {
             case_id: id,

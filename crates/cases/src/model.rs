@@ -168,6 +168,31 @@ pub enum Provenance {
     Supplemented,
     /// An output of an earlier task of this case.
     ProducedBy { item: ItemCode },
+    /// Fetched with the applicant's consent from a shared data source, and kept as
+    /// fetched.
+    Shared { source: String, department: String },
+}
+
+/// A value fetched from a shared source that the applicant corrected before
+/// submitting: both are kept, so the source department can fix its data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Correction {
+    pub element: String,
+    pub source: String,
+    pub department: String,
+    pub fetched: String,
+    pub corrected: String,
+}
+
+/// The applicant's consent to read shared data for this case (授权): which sources
+/// and elements, given when. Departments read shared data only within it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Consent {
+    /// The prefill the consent produced.
+    pub prefill: String,
+    pub sources: Vec<String>,
+    pub elements: Vec<String>,
+    pub at: DateTime<Utc>,
 }
 
 /// One value of the merged form.
@@ -214,6 +239,12 @@ pub struct Case {
     pub promised_date: NaiveDate,
     pub tasks: Vec<Task>,
     pub updated_at: DateTime<Utc>,
+    /// Prefilled values the applicant changed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<Correction>,
+    /// The consent to read shared data, if the applicant gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consent: Option<Consent>,
 }
 
 /// The named transitions. Their names are stored in the history.

@@ -593,3 +593,70 @@ fn a_case_survives_a_json_round_trip() {
     assert_eq!(back, case);
     assert_eq!(back.format, CASE_FORMAT);
 }
+
+#[test]
+fn prefilled_values_keep_their_source_and_corrections_are_recorded() {
+    let world = world();
+    let outcome = submit(&world, at("2026-02-12"));
+    let kept = outcome.case.form["mother.name"].value.clone();
+    let typed = outcome.case.form["father.name"].value.clone();
+    let fetched: BTreeMap<String, Fetched> = [
+        ("mother.name", kept.as_str()),
+        ("father.name", "刘强强"),
+        ("no.such_field", "x"),
+    ]
+    .into_iter()
+    .map(|(element, value)| {
+        (
+            element.to_owned(),
+            Fetched {
+                value: value.to_owned(),
+                source: "population".into(),
+                department: "GA".into(),
+            },
+        )
+    })
+    .collect();
+    let consent = Consent {
+        prefill: "PF-1".into(),
+        sources: vec!["population".into()],
+        elements: vec!["mother.name".into(), "father.name".into()],
+        at: at("2026-02-11"),
+    };
+    let case = outcome.with_prefill(&fetched, consent.clone());
+    assert_eq!(
+        case.case.form["mother.name"].provenance,
+        Provenance::Shared {
+            source: "population".into(),
+            department: "GA".into()
+        }
+    );
+    assert_eq!(case.case.form["father.name"].provenance, Provenance::Typed);
+    assert_eq!(
+        case.case.corrections,
+        [Correction {
+            element: "father.name".into(),
+            source: "population".into(),
+            department: "GA".into(),
+            fetched: "刘强强".into(),
+            corrected: typed,
+        }]
+    );
+    assert_eq!(case.case.consent, Some(consent));
+    assert!(!case.case.form.contains_key("no.such_field"));
+    assert!(
+        case.events[0]
+            .note
+            .ends_with("1 项经授权由共享数据预填，1 项由申请人更正"),
+        "{}",
+        case.events[0].note
+    );
+    // The document round-trips with the new fields, and old documents without them still load.
+    let json = serde_json::to_string(&case.case).unwrap();
+    assert_eq!(serde_json::from_str::<Case>(&json).unwrap(), case.case);
+    let mut old: serde_json::Value = serde_json::from_str(&json).unwrap();
+    old.as_object_mut().unwrap().remove("corrections");
+    old.as_object_mut().unwrap().remove("consent");
+    let old: Case = serde_json::from_value(old).unwrap();
+    assert!(old.corrections.is_empty() && old.consent.is_none());
+}

@@ -270,6 +270,8 @@ impl Catalog {
                 "departments.toml" | "data-elements.toml" | "certificates.toml" | "materials.toml" => {
                     singletons.insert(path.clone(), index);
                 }
+                // The shared data sources: loaded and checked by the `sharing` crate.
+                "sources.toml" => {}
                 _ if path.starts_with("items/") => item_files.push(index),
                 _ if path.starts_with("onethings/") => one_thing_files.push(index),
                 _ => checker.report(

@@ -63,3 +63,21 @@ pub fn load_catalog(dir: Option<&Path>) -> anyhow::Result<Result<Catalog, Proble
     };
     Ok(Catalog::load(&files))
 }
+
+/// The shared data sources file: `explicit` when given, else `sources.toml` of the
+/// catalog directory, else the bundled one. Returns its path (for messages) and text.
+pub fn sources_text(catalog_dir: Option<&Path>, explicit: Option<&Path>) -> anyhow::Result<(String, String)> {
+    let path = match (explicit, catalog_dir) {
+        (Some(path), _) => path.to_path_buf(),
+        (None, Some(dir)) => dir.join("sources.toml"),
+        (None, None) => {
+            let text = BUNDLED_CATALOG
+                .get_file("sources.toml")
+                .and_then(|f| f.contents_utf8())
+                .context("内置目录缺少 sources.toml")?;
+            return Ok(("sources.toml".to_owned(), text.to_owned()));
+        }
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("无法读取 {}", path.display()))?;
+    Ok((path.display().to_string(), text))
+}

@@ -4,6 +4,7 @@
 //! matching `ONETHING_*` environment variables (see the README).
 
 mod bundled;
+mod cert_cmd;
 mod ledger_cmd;
 mod run;
 mod show;
@@ -67,6 +68,16 @@ enum Command {
     Ledger {
         #[command(subcommand)]
         command: ledger_cmd::LedgerCommand,
+    },
+    /// E-certificates (电子证照): verify a file offline, export or rotate department keys.
+    Cert {
+        #[command(subcommand)]
+        command: cert_cmd::CertCommand,
+    },
+    /// Synthetic shared data (人口、婚姻、社保…) for trials and load tests.
+    Population {
+        #[command(subcommand)]
+        command: cert_cmd::PopulationCommand,
     },
 }
 
@@ -163,6 +174,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 checkpoint_seconds,
                 watch,
                 log_format: "text".into(),
+                sources: None,
+                cert_algorithm: certs_default_algorithm(),
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;
@@ -171,6 +184,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 let accounts = server::seed_demo_accounts(&state)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.message))?;
+                let seeded = cert_cmd::seed_demo_population(&state, DEMO_PERSONS).await?;
+                if seeded > 0 {
+                    println!("已生成演示共享数据 {seeded} 条（人口、婚姻、社保、医保、公积金、法人）");
+                }
                 let listener = tokio::net::TcpListener::bind(options.listen)
                     .await
                     .with_context(|| format!("无法监听 {}", options.listen))?;
@@ -206,6 +223,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Ledger { command } => ledger_cmd::run(command),
+        Command::Cert { command } => cert_cmd::run(command),
+        Command::Population { command } => cert_cmd::population(command),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { source } => catalog_check(&source),
             CatalogCommand::Show {
@@ -221,7 +240,14 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// Synthetic persons in the demo's shared data, besides the named demo people.
+const DEMO_PERSONS: usize = 5_000;
+
+fn certs_default_algorithm() -> String {
+    "SM2-SM3".to_owned()
+}
+
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -280,7 +306,7 @@ fn parse_answers(answers: &[String]) -> anyhow::Result<BTreeMap<String, String>>
 }
 
 /// Today's date in China (UTC+8), for plans computed without an explicit start.
-fn today_in_china() -> NaiveDate {
+pub(crate) fn today_in_china() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 

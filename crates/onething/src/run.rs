@@ -34,6 +34,13 @@ pub struct ServerOptions {
     /// Log format.
     #[arg(long, env = "ONETHING_LOG_FORMAT", value_parser = ["json", "text"], default_value = "json")]
     pub log_format: String,
+    /// Shared data sources (sources.toml); the catalog's own when not given. A
+    /// deployment uses its own file to connect sources to departments' HTTP services.
+    #[arg(long, env = "ONETHING_SOURCES")]
+    pub sources: Option<PathBuf>,
+    /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
+    #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
+    pub cert_algorithm: String,
 }
 
 pub fn init_logging(format: &str) {
@@ -72,7 +79,24 @@ pub async fn open_store(options: &ServerOptions) -> anyhow::Result<Arc<dyn Store
     Ok(store)
 }
 
+/// The state with its background loops (checkpoints, deadline watch).
 pub async fn build_state(
+    options: &ServerOptions,
+    catalog_dir: Option<&Path>,
+    calendar: calendar::Calendar,
+) -> anyhow::Result<Arc<AppState>> {
+    let state = build_state_quiet(options, catalog_dir, calendar).await?;
+    let made = server::certify::ensure_keys(&state).await?;
+    if made > 0 {
+        tracing::info!(keys = made, "department signing keys generated");
+    }
+    spawn_checkpoints(state.clone(), options.checkpoint_seconds);
+    spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
+    Ok(state)
+}
+
+/// The state alone, for one-off commands.
+pub async fn build_state_quiet(
     options: &ServerOptions,
     catalog_dir: Option<&Path>,
     calendar: calendar::Calendar,
@@ -87,14 +111,21 @@ pub async fn build_state(
         options.ledger.ledger_key.as_deref(),
         &options.ledger.ledger_origin,
     )?;
+    let (sources_path, sources_text) = crate::bundled::sources_text(catalog_dir, options.sources.as_deref())?;
+    let sources = match server::sharing::load_registry(&sources_path, &sources_text, &catalog) {
+        Ok(sources) => sources,
+        Err(problems) => anyhow::bail!("共享数据源配置有问题，拒绝启动：\n{}", problems.join("\n")),
+    };
     let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
     state.ledger_signer = Some(Arc::new(signer));
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
-    let state = Arc::new(state);
-    spawn_checkpoints(state.clone(), options.checkpoint_seconds);
-    spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
-    Ok(state)
+    state.sources = Arc::new(sources);
+    state.cert_algorithm = options
+        .cert_algorithm
+        .parse()
+        .map_err(|e| anyhow::anyhow!("签名算法无效：{e}"))?;
+    Ok(Arc::new(state))
 }
 
 /// The deadline watch of `ServerOptions`.

@@ -35,6 +35,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/catalog/one-things", get(list_one_things))
         .route("/catalog/one-things/{id}", get(get_one_thing))
         .route("/catalog/one-things/{id}/plan", post(compute_plan))
+        .route("/catalog/one-things/{id}/prefill", post(prefill))
         .route("/catalog/items/{code}", get(get_item))
         .route("/cases", post(submit_case).get(list_cases))
         .route("/cases/{id}", get(get_case))
@@ -44,9 +45,18 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/cases/{id}/tasks/{item}/request-supplement", post(request_supplement))
         .route("/cases/{id}/tasks/{item}/approve", post(approve_task))
         .route("/cases/{id}/tasks/{item}/reject", post(reject_task))
+        .route(
+            "/cases/{id}/tasks/{item}/shared-data",
+            post(crate::sharing::read_shared),
+        )
+        .route(
+            "/cases/{id}/tasks/{item}/shared-question",
+            post(crate::sharing::ask_question),
+        )
         .route("/departments/{code}/tasks", get(department_queue))
         .route("/openapi.json", get(openapi))
-        .merge(crate::ledger_api::routes());
+        .merge(crate::ledger_api::routes())
+        .merge(crate::cert_api::routes());
     Router::new()
         .nest("/api/v1", api)
         .merge(crate::web::routes())
@@ -273,6 +283,7 @@ fn plan_for(
 
 async fn compute_plan(
     State(state): Shared,
+    user: Option<CurrentUser>,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<catalog::Plan>, ApiError> {
@@ -287,10 +298,12 @@ async fn compute_plan(
             .field(format!("holds[{index}]")));
         }
     }
-    let holdings = Holdings {
-        certificates: request.holds.into_iter().collect(),
-        elements: BTreeSet::new(),
+    // A logged-in applicant's own e-certificates count too (免证办).
+    let mut holdings = match &user {
+        Some(user) => applicant_holdings(&state, &user.0, None).await?,
+        None => Holdings::default(),
     };
+    holdings.certificates.extend(request.holds);
     let start = request.start_date.unwrap_or_else(|| cases::china_date(state.now()));
     Ok(Json(plan_for(&state, one_thing, &request.answers, &holdings, start)?))
 }
@@ -305,6 +318,9 @@ struct SubmitRequest {
     answers: Answers,
     #[serde(default)]
     form: BTreeMap<String, Value>,
+    /// The prefill the applicant consented to (`POST /catalog/one-things/{id}/prefill`).
+    #[serde(default)]
+    prefill: Option<String>,
 }
 
 /// Form values may come as strings, numbers or booleans; anything else is refused.
@@ -341,6 +357,81 @@ fn form_strings(form: BTreeMap<String, Value>, prefix: &str) -> Result<BTreeMap<
         error.details = issues;
         Err(error)
     }
+}
+
+/// The e-certificates an applicant holds and the elements a consented prefill gave.
+async fn applicant_holdings(
+    state: &AppState,
+    account: &store::Account,
+    prefill: Option<&crate::sharing::PrefillDoc>,
+) -> Result<Holdings, ApiError> {
+    let mut holdings = Holdings::default();
+    if account.role == Role::Applicant
+        && let Some(id_number) = &account.id_number
+    {
+        holdings
+            .certificates
+            .extend(crate::certify::held_types(state, id_number).await?);
+    }
+    if let Some(doc) = prefill {
+        holdings.elements.extend(doc.values.keys().cloned());
+    }
+    Ok(holdings)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrefillRequest {
+    #[serde(default)]
+    answers: Answers,
+    /// `true` once the applicant has seen the offer and agreed; `false` returns the
+    /// offer only and reads nothing.
+    consent: bool,
+}
+
+/// `POST /catalog/one-things/{id}/prefill`: what shared data could fill (without
+/// consent), or the values it does fill (with consent), as a stored prefill.
+async fn prefill(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<PrefillRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if !crate::sharing::can_prefill(&user.0) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_NO_ID_NUMBER",
+            "只有实名认证的申请人可以使用本人的共享数据",
+        ));
+    }
+    let one_thing = find_one_thing(&state, &id)?;
+    let holdings = applicant_holdings(&state, &user.0, None).await?;
+    let plan = plan_for(
+        &state,
+        one_thing,
+        &request.answers,
+        &holdings,
+        cases::china_date(state.now()),
+    )?;
+    let prefill_plan = crate::sharing::prefill_plan(&state, &plan);
+    let offer = crate::sharing::offer(&state, &prefill_plan);
+    if !request.consent {
+        return Ok(Json(json!({ "consent_required": true, "offer": offer })));
+    }
+    let (prefill_id, doc) = crate::sharing::run_prefill(&state, &user.0, one_thing, &plan).await?;
+    let values: serde_json::Map<String, Value> = doc
+        .values
+        .iter()
+        .map(|(element, v)| {
+            (
+                element.clone(),
+                json!({ "value": v.value, "source": v.source, "source_name": crate::sharing::source_name(&state, &v.source) }),
+            )
+        })
+        .collect();
+    Ok(Json(
+        json!({ "prefill_id": prefill_id, "values": values, "offer": offer }),
+    ))
 }
 
 pub(crate) fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
@@ -397,13 +488,23 @@ async fn submit_case(
     })?;
     let one_thing = find_one_thing(&state, &request.one_thing)?;
     let now = state.now();
-    let plan = plan_for(
-        &state,
-        one_thing,
-        &request.answers,
-        &Holdings::default(),
-        cases::china_date(now),
-    )?;
+    let prefill = match &request.prefill {
+        Some(id) => Some(
+            crate::sharing::load_prefill(&state, &user.0, one_thing.id.as_str(), id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "E_PREFILL_NOT_FOUND",
+                        "没有找到这份预填数据（编号有误，或不属于您和这件事）",
+                    )
+                    .field("prefill")
+                })?,
+        ),
+        None => None,
+    };
+    let holdings = applicant_holdings(&state, &user.0, prefill.as_ref().map(|(doc, _)| doc)).await?;
+    let plan = plan_for(&state, one_thing, &request.answers, &holdings, cases::china_date(now))?;
     let form = form_strings(request.form, "form")?;
     let prefixed = |mut error: ApiError| {
         error.field = error.field.map(|f| format!("form.{f}"));
@@ -422,6 +523,10 @@ async fn submit_case(
         now,
     )
     .map_err(|e| prefixed(e.into()))?;
+    let outcome = match prefill {
+        Some((doc, consent)) => outcome.with_prefill(&doc.fetched(), consent),
+        None => outcome,
+    };
     let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
     let (case, status, replayed) = match state
         .store
@@ -602,6 +707,11 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         let source = match &value.provenance {
             Provenance::Typed => json!({ "kind": "typed" }),
             Provenance::Supplemented => json!({ "kind": "supplemented" }),
+            Provenance::Shared { source, department } => json!({
+                "kind": "shared",
+                "source": source,
+                "department": department,
+            }),
             Provenance::ProducedBy { item } => json!({
                 "kind": "produced_by",
                 "item": item,

@@ -77,6 +77,21 @@ impl CurrentUser {
     }
 }
 
+/// A route open to everyone that does more for a logged-in user: no Authorization
+/// header is `None`; a header that does not name a live session is still refused.
+impl axum::extract::OptionalFromRequestParts<Arc<AppState>> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &Arc<AppState>) -> Result<Option<Self>, Self::Rejection> {
+        if !parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
+            return Ok(None);
+        }
+        <Self as FromRequestParts<Arc<AppState>>>::from_request_parts(parts, state)
+            .await
+            .map(Some)
+    }
+}
+
 impl FromRequestParts<Arc<AppState>> for CurrentUser {
     type Rejection = ApiError;
 
@@ -126,6 +141,26 @@ pub fn demo_accounts(catalog: &Catalog) -> Result<Vec<Account>, ApiError> {
             role: Role::Applicant,
             department: None,
             id_number: Some("440305199001010018".into()),
+            password_hash: hash.clone(),
+        },
+        // A married couple expecting a child: the newborn one-thing with prefill from
+        // 人口库 and 婚姻登记 (their records are in the demo's shared data).
+        Account {
+            id: "applicant-wangfang".into(),
+            username: "wangfang".into(),
+            display_name: "王芳".into(),
+            role: Role::Applicant,
+            department: None,
+            id_number: Some(::sharing::DEMO_WANGFANG_ID.into()),
+            password_hash: hash.clone(),
+        },
+        Account {
+            id: "applicant-liuqiang".into(),
+            username: "liuqiang".into(),
+            display_name: "刘强".into(),
+            role: Role::Applicant,
+            department: None,
+            id_number: Some(::sharing::DEMO_LIUQIANG_ID.into()),
             password_hash: hash.clone(),
         },
         Account {

@@ -8,9 +8,12 @@
 
 mod api;
 pub mod auth;
+mod cert_api;
+pub mod certify;
 pub mod error;
 pub mod ledger_api;
 mod openapi;
+pub mod sharing;
 pub mod watch;
 mod web;
 
@@ -41,6 +44,16 @@ pub struct AppState {
     pub channel: Arc<dyn watch::Channel>,
     /// Working days a department has to answer a bad rating (整改期限).
     pub rectification_days: u32,
+    /// The shared data sources (共享数据服务).
+    pub sources: Arc<::sharing::Registry>,
+    /// The client for sources connected to a department's HTTP service.
+    pub http: reqwest::Client,
+    /// Department signing keys, cached.
+    pub keys: certify::KeyCache,
+    /// The algorithm of newly generated department keys.
+    pub cert_algorithm: certs::Algorithm,
+    /// Days a certificate share link stays valid.
+    pub share_days: i64,
 }
 
 impl AppState {
@@ -54,6 +67,11 @@ impl AppState {
             due_soon_percent: cases::deadline::DEFAULT_DUE_SOON_PERCENT,
             channel: watch::default_channel(),
             rectification_days: 10,
+            sources: Arc::new(::sharing::Registry::default()),
+            http: reqwest::Client::new(),
+            keys: certify::KeyCache::default(),
+            cert_algorithm: certs::Algorithm::Sm2Sm3,
+            share_days: 7,
         }
     }
 

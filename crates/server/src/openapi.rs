@@ -64,6 +64,14 @@ fn task_operation(summary: &str, request: Option<Value>) -> Value {
 }
 
 pub fn document() -> Value {
+    let mut document = base_document();
+    if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), sharing_paths()) {
+        paths.extend(more);
+    }
+    document
+}
+
+fn base_document() -> Value {
     let string_map = json!({ "type": "object", "additionalProperties": { "type": "string" } });
     let value_map = json!({ "type": "object", "additionalProperties": { "type": ["string", "number", "boolean"] } });
     json!({
@@ -168,5 +176,43 @@ pub fn document() -> Value {
                 "parameters": [path_param("index", "条目序号，从 0 开始")],
                 "responses": with_errors(ok("条目", json!({ "type": "object" })), &["401", "404"]) } },
         }
+    })
+}
+
+/// The shared-data and e-certificate paths, merged into the document's paths.
+fn sharing_paths() -> Value {
+    json!({
+            "/catalog/one-things/{id}/prefill": { "post": { "summary": "授权预填：consent=false 只返回将获取的数据项与来源；consent=true 经授权读取共享数据并返回预填编号", "tags": ["sharing"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "一件事标识")],
+                "requestBody": body(json!({ "type": "object", "required": ["consent"], "properties": { "answers": { "type": "object" }, "consent": { "type": "boolean" } } })),
+                "responses": with_errors(ok("预填结果", json!({ "type": "object" })), &["401", "403", "404", "422"]) } },
+            "/cases/{id}/tasks/{item}/shared-data": { "post": { "summary": "部门在办件授权范围内调用本事项所需的共享数据（E_NO_CONSENT, E_ELEMENT_NOT_NEEDED）", "tags": ["sharing"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号"), path_param("item", "事项编码")],
+                "requestBody": body(json!({ "type": "object", "required": ["elements"], "properties": { "elements": { "type": "array", "items": { "type": "string" } } } })),
+                "responses": with_errors(ok("数据项的值与来源", json!({ "type": "object" })), &["401", "403", "404", "422"]) } },
+            "/cases/{id}/tasks/{item}/shared-question": { "post": { "summary": "可用不可见：以 CEL 表达式提问，只返回是或否（E_PREDICATE_INVALID）", "tags": ["sharing"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号"), path_param("item", "事项编码")],
+                "requestBody": body(json!({ "type": "object", "required": ["expression"], "properties": { "expression": { "type": "string", "examples": ["age >= 60", "hukou_city == '兰州市'", "marital_status == '已婚'"] } } })),
+                "responses": with_errors(ok("答案", json!({ "type": "object", "properties": { "answer": { "type": "boolean" } } })), &["401", "403", "404", "422"]) } },
+            "/issuer-keys": { "get": { "summary": "签发机关公钥库（含已轮换停用的密钥），用于离线验证电子证照", "tags": ["certificates"],
+                "responses": ok("公钥库", json!({ "type": "object" })) } },
+            "/certificates/verify": { "post": { "summary": "验证电子证照文件（无需登录）：签名、签发机关、有效期、注销状态", "tags": ["certificates"],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object" } } } },
+                "responses": ok("验证结果：valid 及原因代码 CERT_*", json!({ "type": "object" })) } },
+            "/certificates/{id}/status": { "get": { "summary": "按证照标识查询状态并验证（无需登录）", "tags": ["certificates"],
+                "parameters": [path_param("id", "证照标识")],
+                "responses": with_errors(ok("状态", json!({ "type": "object" })), &["404"]) } },
+            "/certificates/{id}/file": { "get": { "summary": "下载证照文件（持证人或签发机关）", "tags": ["certificates"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "证照标识")],
+                "responses": with_errors(ok("证照文件（RFC 8785 规范化 JSON）", json!({ "type": "object" })), &["401", "404"]) } },
+            "/certificates/{id}/revoke": { "post": { "summary": "签发机关注销证照", "tags": ["certificates"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "证照标识")],
+                "requestBody": body(json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } })),
+                "responses": with_errors(ok("注销后的状态", json!({ "type": "object" })), &["401", "403", "404", "409", "422"]) } },
+            "/me/certificates/claim": { "post": { "summary": "依签发部门的登记记录申领电子证照（如电子结婚证）", "tags": ["certificates"], "security": [{ "bearer": [] }],
+                "requestBody": body(json!({ "type": "object", "required": ["type"], "properties": { "type": { "type": "string" } } })),
+                "responses": with_errors(ok("申领的证照", json!({ "type": "object" })), &["401", "403", "422"]) } },
+            "/me/certificates": { "get": { "summary": "我的证照", "tags": ["certificates"], "security": [{ "bearer": [] }],
+                "responses": with_errors(ok("证照列表", json!({ "type": "object" })), &["401", "403"]) } },
     })
 }

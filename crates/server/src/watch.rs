@@ -143,11 +143,25 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
 
 /// Saves an engine outcome at the version it was read, with the messages it causes
 /// in the same transaction, then hands them to the channel.
+///
+/// A task approved in this change whose item outputs a certificate type issues
+/// that certificate (signed by its department) in the same transaction.
 pub async fn save_case(state: &AppState, outcome: &Outcome, version: i64) -> Result<Updated, StoreError> {
-    let notices = notices_for(&outcome.case, &outcome.events, state.now());
+    let mut notices = notices_for(&outcome.case, &outcome.events, state.now());
+    let approves = outcome
+        .events
+        .iter()
+        .any(|e| e.transition == cases::Transition::Approve);
+    let (certificates, issued) = if approves {
+        let holder = crate::certify::holder_of(state, &outcome.case).await?;
+        crate::certify::issued_by(state, &outcome.case, &outcome.events, holder.as_ref()).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    notices.extend(issued);
     let updated = state
         .store
-        .update_case_with_notices(&outcome.case, version, &outcome.events, &notices)
+        .update_case_with_certificates(&outcome.case, version, &outcome.events, &notices, &certificates)
         .await?;
     if matches!(updated, Updated::Written(_)) {
         for notice in &notices {

@@ -34,6 +34,13 @@ pub fn catalog() -> Catalog {
     Catalog::load(&catalog_files()).unwrap_or_else(|problems| panic!("catalog has problems:\n{problems}"))
 }
 
+/// The repository's shared data sources (`catalog/sources.toml`).
+pub fn sources() -> sharing::Registry {
+    let text = std::fs::read_to_string(catalog_dir().join("sources.toml")).unwrap();
+    sharing::Registry::load("sources.toml", &text)
+        .unwrap_or_else(|errors| panic!("sources.toml has problems: {errors:?}"))
+}
+
 pub fn calendar() -> calendar::Calendar {
     calendar::Calendar::official().unwrap()
 }

@@ -10,6 +10,8 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod certificates;
+pub(crate) use certificates::{claim_certificate, revoke_certificate};
 mod dashboard;
 mod files;
 mod lead;
@@ -52,6 +54,19 @@ pub fn routes() -> Router<Arc<AppState>> {
                 .post(portal::apply_submit)
                 .layer(axum::extract::DefaultBodyLimit::max(files::MAX_FORM_BYTES)),
         )
+        .route("/one-things/{id}/prefill", post(portal::prefill_consent))
+        .route("/my/certificates", get(certificates::wallet))
+        .route("/my/certificates/claim", post(certificates::claim))
+        .route("/my/certificates/{id}", get(certificates::show))
+        .route("/my/certificates/{id}/file", get(certificates::download))
+        .route("/my/certificates/{id}/share", post(certificates::share))
+        .route(
+            "/verify",
+            get(certificates::verify_form).post(certificates::verify_upload),
+        )
+        .route("/verify/s/{token}", get(certificates::verify_shared))
+        .route("/verify/{id}", get(certificates::verify_by_id))
+        .route("/workbench/certificates/{id}/revoke", post(certificates::revoke))
         .route("/files/{id}/{upload}", get(files::download))
         .route("/my/cases", get(portal::my_cases))
         .route("/my/cases/{id}", get(portal::my_case))
@@ -200,6 +215,12 @@ impl Page {
         );
         *response.status_mut() = status;
         response
+    }
+
+    /// A storage failure: nothing is shown but an apology; the error goes to the log.
+    pub fn store_error(&self, error: store::StoreError) -> Response {
+        tracing::error!(%error, path = %self.path, "store error");
+        self.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "系统繁忙，请稍后再试。")
     }
 
     pub fn not_found(&self) -> Response {

@@ -154,15 +154,44 @@ fn today(state: &AppState) -> chrono::NaiveDate {
 }
 
 /// Computes the plan, or re-renders the questions with what is missing.
-fn plan_or_questions(state: &AppState, page: &Page, one: &OneThing, answers: &Answers) -> Result<Plan, Response> {
-    match catalog::compute_plan(
-        &state.catalog,
-        one,
-        answers,
-        &Holdings::default(),
-        today(state),
-        &state.calendar,
-    ) {
+/// What the applicant brings to a plan: the e-certificates they hold (免证办), and
+/// the elements shared data gives them — those a prefill fetched with consent, or on
+/// the notice page those it could fetch (`offered`).
+async fn holdings_for(
+    state: &AppState,
+    page: &Page,
+    prefill: Option<&crate::sharing::PrefillDoc>,
+    offered: bool,
+) -> Result<Holdings, Response> {
+    let mut holdings = Holdings::default();
+    let Some(account) = page.user.as_ref().filter(|a| a.role == Role::Applicant) else {
+        return Ok(holdings);
+    };
+    if let Some(id_number) = &account.id_number {
+        match crate::certify::held_types(state, id_number).await {
+            Ok(types) => holdings.certificates.extend(types),
+            Err(error) => return Err(page.store_error(error)),
+        }
+    }
+    if let Some(doc) = prefill {
+        holdings.elements.extend(doc.values.keys().cloned());
+    } else if offered {
+        match crate::sharing::available_elements(state, account).await {
+            Ok(elements) => holdings.elements.extend(elements),
+            Err(error) => return Err(page.message(error.status, "暂时无法读取共享数据", &error.message)),
+        }
+    }
+    Ok(holdings)
+}
+
+fn plan_or_questions(
+    state: &AppState,
+    page: &Page,
+    one: &OneThing,
+    answers: &Answers,
+    holdings: &Holdings,
+) -> Result<Plan, Response> {
+    match catalog::compute_plan(&state.catalog, one, answers, holdings, today(state), &state.calendar) {
         Ok(plan) => Ok(plan),
         Err(catalog::PlanError::Answers(errors)) => {
             let error_ids: Vec<String> = errors.iter().map(|e| e.question().to_owned()).collect();
@@ -197,7 +226,11 @@ pub async fn notice(
         return page.not_found();
     };
     let answers = answers_from(one, &query, "");
-    let plan = match plan_or_questions(&state, &page, one, &answers) {
+    let holdings = match holdings_for(&state, &page, None, true).await {
+        Ok(holdings) => holdings,
+        Err(response) => return response,
+    };
+    let plan = match plan_or_questions(&state, &page, one, &answers, &holdings) {
         Ok(plan) => plan,
         Err(response) => return response,
     };
@@ -304,6 +337,7 @@ fn render_apply(
     submitted: Option<&BTreeMap<String, String>>,
     issues: &[cases::FieldIssue],
     files_lost: bool,
+    prefill: Option<&(String, crate::sharing::PrefillDoc)>,
 ) -> Response {
     let profile = profile_values(page);
     let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
@@ -322,9 +356,22 @@ fn render_apply(
                 produced.push(context! { name => field.name, item_name => item_name });
                 continue;
             }
-            let (value, source_label) = match submitted.and_then(|s| s.get(&field.element)) {
-                Some(value) => (value.clone(), None),
-                None => match profile.get(field.element.as_str()) {
+            let fetched = prefill.and_then(|(_, doc)| doc.values.get(&field.element));
+            let (value, source_label) = match (submitted.and_then(|s| s.get(&field.element)), fetched) {
+                (Some(value), Some(fetched)) if *value == fetched.value => {
+                    (value.clone(), Some(shared_label(state, fetched)))
+                }
+                (Some(value), Some(fetched)) => (
+                    value.clone(),
+                    Some(format!(
+                        "您已修改（{}的值为“{}”，修改将告知数据来源部门）",
+                        shared_label(state, fetched),
+                        fetched.value
+                    )),
+                ),
+                (Some(value), None) => (value.clone(), None),
+                (None, Some(fetched)) => (fetched.value.clone(), Some(shared_label(state, fetched))),
+                (None, None) => match profile.get(field.element.as_str()) {
                     Some(value) => (value.clone(), Some("您的实名账户信息（可修改）".to_owned())),
                     None => (String::new(), None),
                 },
@@ -340,6 +387,19 @@ fn render_apply(
     }
     let mut uploads = Vec::new();
     let mut commitments = Vec::new();
+    let reused: Vec<_> = plan
+        .materials
+        .iter()
+        .filter_map(|m| match &m.status {
+            catalog::plan::MaterialStatus::HeldCertificate { certificate } => {
+                Some(context! { name => m.name, reason => format!("您已持有电子证照“{certificate}”，免于提交") })
+            }
+            catalog::plan::MaterialStatus::SharedData { departments } => Some(
+                context! { name => m.name, reason => format!("经您授权已从{}获取，免于提交", departments.join("、")) },
+            ),
+            _ => None,
+        })
+        .collect();
     for material in plan.materials.iter().filter(|m| m.is_needed()) {
         let field = format!("material.{}", material.id);
         let view = context! {
@@ -366,7 +426,8 @@ fn render_apply(
         "apply.html",
         &format!("{}：一表申请", plan.name),
         context! { plan => plan, groups => groups, produced => produced, errors => errors,
-        uploads => uploads, commitments => commitments, files_lost => files_lost,
+        uploads => uploads, commitments => commitments, files_lost => files_lost, reused => reused,
+        prefill_id => prefill.map(|(id, _)| id.clone()),
         window => page.user.as_ref().is_some_and(is_window),
         applicant_name => submitted.and_then(|s| s.get("applicant.name")).cloned().unwrap_or_default(),
         applicant_id_number => submitted.and_then(|s| s.get("applicant.id_number")).cloned().unwrap_or_default(),
@@ -410,9 +471,114 @@ pub async fn apply_form(
         Some(_) => {}
     }
     let answers = answers_from(one, &query, "");
-    match plan_or_questions(&state, &page, one, &answers) {
-        Ok(plan) => render_apply(&state, &page, &plan, None, &[], false),
-        Err(response) => response,
+    let prefill = match (&page.user, query.get("prefill")) {
+        (Some(account), Some(id)) => match crate::sharing::load_prefill(&state, account, one.id.as_str(), id).await {
+            Ok(found) => found.map(|(doc, _)| (id.clone(), doc)),
+            Err(error) => return page.message(error.status, "暂时无法读取", &error.message),
+        },
+        _ => None,
+    };
+    let holdings = match holdings_for(&state, &page, prefill.as_ref().map(|(_, doc)| doc), false).await {
+        Ok(holdings) => holdings,
+        Err(response) => return response,
+    };
+    let plan = match plan_or_questions(&state, &page, one, &answers, &holdings) {
+        Ok(plan) => plan,
+        Err(response) => return response,
+    };
+    // Before the form: which data would be fetched from where, for what; the
+    // applicant agrees or types it themselves.
+    let asks_consent = prefill.is_none()
+        && !query.contains_key("noprefill")
+        && page.user.as_ref().is_some_and(crate::sharing::can_prefill);
+    if asks_consent {
+        let prefill_plan = crate::sharing::prefill_plan(&state, &plan);
+        if !prefill_plan.fetches.is_empty() {
+            let rows = crate::sharing::offer(&state, &prefill_plan);
+            let mut sources: Vec<_> = Vec::new();
+            for code in prefill_plan.sources() {
+                if let Some(source) = state.sources.source(code) {
+                    sources.push(context! {
+                        name => source.name, department => state.catalog.department_name(&source.department),
+                        legal_basis => source.legal_basis,
+                    });
+                }
+            }
+            return page.render(
+                "consent.html",
+                &format!("{}：授权使用共享数据", plan.name),
+                context! { plan => plan, rows => rows, sources => sources },
+            );
+        }
+    }
+    render_apply(&state, &page, &plan, None, &[], false, prefill.as_ref())
+}
+
+fn shared_label(state: &AppState, fetched: &crate::sharing::PrefillValue) -> String {
+    if fetched.source == ::sharing::ACCOUNT_SOURCE {
+        return "您的实名账户信息".to_owned();
+    }
+    format!(
+        "共享数据·{}（{}），经您授权获取",
+        crate::sharing::source_name(state, &fetched.source),
+        state.catalog.department_name(&fetched.department)
+    )
+}
+
+fn answers_query(answers: &Answers) -> String {
+    answers
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
+                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// The applicant's answer to the consent screen: agree (fetch, then the form,
+/// prefilled) or decline (the empty form).
+pub async fn prefill_consent(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/one-things/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(one) = state.catalog.one_thing(&id) else {
+        return page.not_found();
+    };
+    let Some(account) = page.user.clone().filter(crate::sharing::can_prefill) else {
+        return page.login_redirect();
+    };
+    let answers = answers_from(one, &form, "answer.");
+    let query = answers_query(&answers);
+    if form.get("decision").map(String::as_str) != Some("agree") {
+        return Redirect::to(&format!("/one-things/{id}/apply?{query}&noprefill=1")).into_response();
+    }
+    let holdings = match holdings_for(&state, &page, None, false).await {
+        Ok(holdings) => holdings,
+        Err(response) => return response,
+    };
+    let plan = match plan_or_questions(&state, &page, one, &answers, &holdings) {
+        Ok(plan) => plan,
+        Err(response) => return response,
+    };
+    match crate::sharing::run_prefill(&state, &account, one, &plan).await {
+        Ok((prefill_id, _)) => {
+            Redirect::to(&format!("/one-things/{id}/apply?{query}&prefill={prefill_id}")).into_response()
+        }
+        Err(error) => page.message(
+            error.status,
+            "暂时无法获取共享数据",
+            &format!("{}。您可以返回，选择“不同意，我自己填写”继续申请。", error.message),
+        ),
     }
 }
 
@@ -492,10 +658,22 @@ pub async fn apply_submit(
     };
     let window = is_window(&account);
     let answers = answers_from(one, &form, "answer.");
-    let plan = match plan_or_questions(&state, &page, one, &answers) {
+    let prefill = match form.get("prefill").filter(|_| !window) {
+        Some(prefill_id) => match crate::sharing::load_prefill(&state, &account, one.id.as_str(), prefill_id).await {
+            Ok(found) => found.map(|(doc, consent)| (prefill_id.clone(), doc, consent)),
+            Err(error) => return page.message(error.status, "暂时无法读取", &error.message),
+        },
+        None => None,
+    };
+    let holdings = match holdings_for(&state, &page, prefill.as_ref().map(|(_, doc, _)| doc), false).await {
+        Ok(holdings) => holdings,
+        Err(response) => return response,
+    };
+    let plan = match plan_or_questions(&state, &page, one, &answers, &holdings) {
         Ok(plan) => plan,
         Err(response) => return response,
     };
+    let shown_prefill = prefill.as_ref().map(|(id, doc, _)| (id.clone(), doc.clone()));
     // Only the plan's fields go to the engine; empty inputs are "not given".
     let values: BTreeMap<String, String> = plan
         .form
@@ -621,10 +799,28 @@ pub async fn apply_submit(
         now,
     ) {
         Ok(outcome) if issues.is_empty() => outcome,
-        Ok(_) => return render_apply(&state, &page, &plan, Some(&form), &issues, !files.is_empty()),
+        Ok(_) => {
+            return render_apply(
+                &state,
+                &page,
+                &plan,
+                Some(&form),
+                &issues,
+                !files.is_empty(),
+                shown_prefill.as_ref(),
+            );
+        }
         Err(CaseError::Form(mut form_issues)) => {
             form_issues.extend(issues);
-            return render_apply(&state, &page, &plan, Some(&form), &form_issues, !files.is_empty());
+            return render_apply(
+                &state,
+                &page,
+                &plan,
+                Some(&form),
+                &form_issues,
+                !files.is_empty(),
+                shown_prefill.as_ref(),
+            );
         }
         Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法提交", &error.to_string()),
     };
@@ -632,6 +828,10 @@ pub async fn apply_submit(
         outcome.submitted_at_window(&account.id)
     } else {
         outcome
+    };
+    let outcome = match &prefill {
+        Some((_, doc, consent)) => outcome.with_prefill(&doc.fetched(), consent.clone()),
+        None => outcome,
     };
     let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
     match state

@@ -158,6 +158,11 @@ async fn render_task(
                     let source = match &v.provenance {
                         Provenance::Typed => None,
                         Provenance::Supplemented => Some("申请人补正".to_owned()),
+                        Provenance::Shared { source, department } => Some(format!(
+                            "共享数据：{}（{}），经申请人授权",
+                            crate::sharing::source_name(state, source),
+                            state.catalog.department_name(department)
+                        )),
                         Provenance::ProducedBy { item } => Some(format!(
                             "由“{}”办结生成",
                             state

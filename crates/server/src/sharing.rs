@@ -1,0 +1,691 @@
+//! Shared data (共享数据) at the edge: reading sources (embedded tables or a
+//! department's HTTP service), the applicant's consent and prefill, departments'
+//! reads within a case, and yes/no questions that reveal no values (可用不可见).
+//!
+//! Every read, and every refusal, is an access entry in the ledger with the subject
+//! whose data it is.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use cases::{Case, Consent, Fetched};
+use ids::IdNumber;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sharing::{PrefillPlan, Registry, Source, SubjectKind};
+use store::{Account, Prefill, Role, SubjectAccess};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::{ApiError, ApiJson};
+
+/// How long a department's HTTP service may take to answer.
+pub const SOURCE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The legal basis recorded for reads the applicant agreed to.
+pub const CONSENT_BASIS: &str = "申请人授权同意";
+
+/// The Chinese name of a source, or its code when unknown.
+pub fn source_name(state: &AppState, code: &str) -> String {
+    if code == sharing::ACCOUNT_SOURCE {
+        return "本人实名账户".to_owned();
+    }
+    state
+        .sources
+        .source(code)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// Why a source could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchError {
+    #[error("共享数据源“{0}”暂时无法访问，请稍后再试或自行填写")]
+    Unavailable(String),
+    #[error("共享数据源“{source_name}”返回的数据无法识别：{message}")]
+    Mapping { source_name: String, message: String },
+    #[error("{0}")]
+    Store(#[from] store::StoreError),
+}
+
+impl From<FetchError> for ApiError {
+    fn from(error: FetchError) -> Self {
+        match error {
+            FetchError::Store(error) => error.into(),
+            FetchError::Unavailable(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "E_SOURCE_UNAVAILABLE", error.to_string())
+            }
+            FetchError::Mapping { .. } => ApiError::new(StatusCode::BAD_GATEWAY, "E_SOURCE_MAPPING", error.to_string()),
+        }
+    }
+}
+
+/// One subject's record in one source: from the department's HTTP service when the
+/// source is connected to one, else from the embedded tables.
+pub async fn fetch_record(
+    state: &AppState,
+    source: &Source,
+    subject: &str,
+) -> Result<Option<BTreeMap<String, String>>, FetchError> {
+    let Some(mapping) = &source.http else {
+        return Ok(state
+            .store
+            .shared_record(&source.code, subject)
+            .await?
+            .map(|record| record.attributes));
+    };
+    let unavailable = |error: reqwest::Error| {
+        tracing::warn!(source = %source.code, %error, "shared data source unavailable");
+        FetchError::Unavailable(source.name.clone())
+    };
+    let response = state
+        .http
+        .get(mapping.request_url(subject))
+        .timeout(SOURCE_TIMEOUT)
+        .send()
+        .await
+        .map_err(unavailable)?;
+    if response.status() == reqwest::StatusCode::NOT_FOUND {
+        return Ok(None);
+    }
+    let response = response.error_for_status().map_err(unavailable)?;
+    let body: Value = response.json().await.map_err(|error| FetchError::Mapping {
+        source_name: source.name.clone(),
+        message: format!("不是 JSON：{error}"),
+    })?;
+    mapping.map_response(&body).map_err(|error| FetchError::Mapping {
+        source_name: source.name.clone(),
+        message: error.to_string(),
+    })
+}
+
+/// Pre-loaded records keyed by (source, subject).
+type Records = BTreeMap<(String, String), BTreeMap<String, String>>;
+
+async fn load_records(
+    state: &AppState,
+    sources: &[&str],
+    subject: &str,
+    records: &mut Records,
+) -> Result<(), FetchError> {
+    for code in sources {
+        let Some(source) = state.sources.source(code) else {
+            continue;
+        };
+        if source.subject != SubjectKind::Person {
+            continue;
+        }
+        if let Some(attributes) = fetch_record(state, source, subject).await? {
+            records.insert(((*code).to_owned(), subject.to_owned()), attributes);
+        }
+    }
+    Ok(())
+}
+
+/// The values shared data gives for `elements` of the applicant with `id_number`.
+/// Returns the values and the (source, subject) pairs that were read, for the ledger.
+pub async fn resolve(
+    state: &AppState,
+    plan: &PrefillPlan,
+    id_number: &IdNumber,
+) -> Result<Vec<sharing::Prefilled>, FetchError> {
+    let mut records = Records::new();
+    load_records(state, &plan.sources(), id_number.as_str(), &mut records).await?;
+    if let Some(spouse_source) = &plan.spouse_source
+        && let Some(spouse) = records
+            .get(&(spouse_source.clone(), id_number.as_str().to_owned()))
+            .and_then(|r| r.get(sharing::SPOUSE_ATTRIBUTE))
+            .and_then(|text| IdNumber::parse(text.trim()).ok())
+    {
+        load_records(state, &plan.sources(), spouse.as_str(), &mut records).await?;
+    }
+    let lookup = |source: &str, subject: &str, attribute: &str| {
+        records
+            .get(&(source.to_owned(), subject.to_owned()))
+            .and_then(|r| r.get(attribute))
+            .cloned()
+    };
+    Ok(sharing::prefill_values(plan, id_number, None, &lookup))
+}
+
+/// What the consent screen lists: each element with the source it comes from.
+#[derive(Clone, Debug, Serialize)]
+pub struct OfferRow {
+    pub element: String,
+    pub element_name: String,
+    pub source: String,
+    pub source_name: String,
+    pub department_name: String,
+    pub legal_basis: String,
+}
+
+/// The prefill plan for the fields the applicant would type in `plan`.
+pub fn prefill_plan(state: &AppState, plan: &catalog::Plan) -> PrefillPlan {
+    let elements: Vec<&str> = plan
+        .form
+        .iter()
+        .flat_map(|group| &group.fields)
+        .filter(|field| !matches!(field.source, catalog::plan::FieldSource::ProducedBy { .. }))
+        .map(|field| field.element.as_str())
+        .collect();
+    sharing::plan_prefill(&state.sources, &elements)
+}
+
+/// The rows of the consent screen.
+pub fn offer(state: &AppState, plan: &PrefillPlan) -> Vec<OfferRow> {
+    plan.fetches
+        .iter()
+        .map(|fetch| {
+            let source = state.sources.source(&fetch.source);
+            OfferRow {
+                element: fetch.element.clone(),
+                element_name: state
+                    .catalog
+                    .elements
+                    .get(&fetch.element)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_else(|| fetch.element.clone()),
+                source: fetch.source.clone(),
+                source_name: source_name(state, &fetch.source),
+                department_name: source
+                    .map(|s| state.catalog.department_name(&s.department).to_owned())
+                    .unwrap_or_default(),
+                legal_basis: source.map(|s| s.legal_basis.clone()).unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// What a stored prefill holds.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PrefillDoc {
+    /// element -> fetched value with its source.
+    pub values: BTreeMap<String, PrefillValue>,
+    pub sources: Vec<String>,
+    pub elements: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PrefillValue {
+    pub value: String,
+    pub source: String,
+    pub department: String,
+}
+
+impl PrefillDoc {
+    pub fn fetched(&self) -> BTreeMap<String, Fetched> {
+        self.values
+            .iter()
+            .map(|(element, v)| {
+                (
+                    element.clone(),
+                    Fetched {
+                        value: v.value.clone(),
+                        source: v.source.clone(),
+                        department: v.department.clone(),
+                    },
+                )
+            })
+            .collect()
+    }
+}
+
+/// The applicant agreed: reads the sources, stores the prefill with one access entry
+/// per (source, subject) read, and returns its id and values.
+pub async fn run_prefill(
+    state: &AppState,
+    account: &Account,
+    one_thing: &catalog::OneThing,
+    plan: &catalog::Plan,
+) -> Result<(String, PrefillDoc), ApiError> {
+    let id_number = account
+        .id_number
+        .as_deref()
+        .and_then(|text| IdNumber::parse(text).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_NO_ID_NUMBER",
+                "账户未实名认证（缺少公民身份号码），不能从共享数据预填，请自行填写",
+            )
+        })?;
+    let prefill_plan = prefill_plan(state, plan);
+    let values = resolve(state, &prefill_plan, &id_number).await?;
+    let now = state.now();
+    let mut doc = PrefillDoc {
+        sources: prefill_plan.sources().iter().map(|s| (*s).to_owned()).collect(),
+        elements: prefill_plan.fetches.iter().map(|f| f.element.clone()).collect(),
+        ..PrefillDoc::default()
+    };
+    // One access entry per (source, subject): whose data, which elements.
+    let mut reads: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+    for value in &values {
+        let department = state
+            .sources
+            .source(&value.source)
+            .map(|s| s.department.clone())
+            .unwrap_or_default();
+        doc.values.insert(
+            value.element.clone(),
+            PrefillValue {
+                value: value.value.clone(),
+                source: value.source.clone(),
+                department,
+            },
+        );
+        if value.source != sharing::ACCOUNT_SOURCE {
+            reads
+                .entry((value.source.clone(), value.subject.clone()))
+                .or_default()
+                .push(value.element.clone());
+        }
+    }
+    let mut accesses = Vec::new();
+    for ((source, subject), elements) in reads {
+        let subject_account = if subject == id_number.as_str() {
+            Some(account.id.clone())
+        } else {
+            state.store.account_by_id_number(&subject).await?.map(|a| a.id)
+        };
+        accesses.push(SubjectAccess {
+            entry: store::AccessEntry {
+                at: now,
+                actor: account.id.clone(),
+                role: account.role,
+                department: None,
+                action: "shared_read".into(),
+                case_id: None,
+                elements: elements.join(","),
+                purpose: format!(
+                    "{}：经申请人授权从{}预填表单",
+                    one_thing.name,
+                    source_name(state, &source)
+                ),
+            },
+            subject: subject_account,
+            legal_basis: CONSENT_BASIS.into(),
+        });
+    }
+    let id = format!("PF-{:016x}", rand::random::<u64>());
+    let stored = Prefill {
+        id: id.clone(),
+        account_id: account.id.clone(),
+        one_thing: one_thing.id.to_string(),
+        doc: serde_json::to_string(&doc).map_err(ApiError::internal)?,
+        created_at: now,
+    };
+    state.store.put_prefill(&stored, &accesses).await?;
+    Ok((id, doc))
+}
+
+/// A stored prefill of this account for this one-thing, with its consent.
+pub async fn load_prefill(
+    state: &AppState,
+    account: &Account,
+    one_thing: &str,
+    id: &str,
+) -> Result<Option<(PrefillDoc, Consent)>, ApiError> {
+    if id.is_empty() || id.len() > 40 {
+        return Ok(None);
+    }
+    let Some(prefill) = state.store.prefill(id).await? else {
+        return Ok(None);
+    };
+    if prefill.account_id != account.id || prefill.one_thing != one_thing {
+        return Ok(None);
+    }
+    let doc: PrefillDoc = serde_json::from_str(&prefill.doc).map_err(ApiError::internal)?;
+    let consent = Consent {
+        prefill: prefill.id,
+        sources: doc.sources.clone(),
+        elements: doc.elements.clone(),
+        at: prefill.created_at,
+    };
+    Ok(Some((doc, consent)))
+}
+
+/// The elements shared data can give an applicant at all: what the plan shows as
+/// "from shared data" (Holdings.elements).
+pub async fn available_elements(state: &AppState, account: &Account) -> Result<BTreeSet<String>, ApiError> {
+    let Some(id_number) = account.id_number.as_deref() else {
+        return Ok(BTreeSet::new());
+    };
+    let Some(population) = state.sources.serving(SubjectKind::Person, "name") else {
+        return Ok(BTreeSet::new());
+    };
+    if fetch_record(state, population, id_number)
+        .await
+        .ok()
+        .flatten()
+        .is_none()
+    {
+        return Ok(BTreeSet::new());
+    }
+    let elements: Vec<&str> = state.catalog.elements.keys().map(String::as_str).collect();
+    Ok(sharing::plan_prefill(&state.sources, &elements)
+        .fetches
+        .into_iter()
+        .map(|f| f.element)
+        .collect())
+}
+
+// ---------------------------------------------------------------- departments
+
+/// A department's request within a case: reads the case, and checks the department
+/// holds a task of `item` in it. A refusal is written to the ledger before it is
+/// returned. Cases the department has no task in answer "not found".
+async fn department_scope(
+    state: &AppState,
+    user: &CurrentUser,
+    case_id: &str,
+    item: &str,
+    action: &str,
+    elements: &[String],
+) -> Result<(Case, catalog::Item), ApiError> {
+    let Some(department) = user.staff_department().map(str::to_owned) else {
+        return Err(ApiError::forbidden("只有部门工作人员和部门系统可以调用共享数据"));
+    };
+    let id = cases::CaseId::parse(case_id).map_err(|_| ApiError::case_not_found())?;
+    let case = state
+        .store
+        .load_case(&id)
+        .await?
+        .ok_or_else(ApiError::case_not_found)?
+        .case;
+    let refuse = |reason: String| SubjectAccess {
+        entry: store::AccessEntry {
+            at: state.now(),
+            actor: user.0.id.clone(),
+            role: user.0.role,
+            department: Some(department.clone()),
+            action: format!("{action}_refused"),
+            case_id: Some(case.id.to_string()),
+            elements: elements.join(","),
+            purpose: reason,
+        },
+        subject: Some(case.applicant.clone()),
+        legal_basis: "无".into(),
+    };
+    let task = case
+        .tasks
+        .iter()
+        .find(|t| t.item.as_str() == item && t.department == department);
+    let Some(task) = task else {
+        let reason = format!("拒绝：本部门在办件中没有事项“{}”", truncate(item));
+        state.store.record_accesses(&[refuse(reason)]).await?;
+        return Err(ApiError::case_not_found());
+    };
+    let Some(catalog_item) = state.catalog.items.get(&task.item).cloned() else {
+        return Err(ApiError::internal("item missing from catalog"));
+    };
+    let not_needed: Vec<&String> = elements.iter().filter(|e| !catalog_item.fields.contains(e)).collect();
+    if !not_needed.is_empty() {
+        let list = not_needed.iter().map(|e| truncate(e)).collect::<Vec<_>>().join("、");
+        state
+            .store
+            .record_accesses(&[refuse(format!("拒绝：事项不需要数据项 {list}"))])
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_ELEMENT_NOT_NEEDED",
+            format!("事项“{}”不需要这些数据项，不能调用：{list}", catalog_item.name),
+        )
+        .field("elements"));
+    }
+    let consented = case.consent.is_some();
+    if !consented {
+        state
+            .store
+            .record_accesses(&[refuse("拒绝：申请人未授权使用共享数据".into())])
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_NO_CONSENT",
+            "申请人没有授权使用共享数据，请使用申请人提交的材料",
+        ));
+    }
+    Ok((case, catalog_item))
+}
+
+fn truncate(text: &str) -> String {
+    text.chars().take(60).collect()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SharedReadRequest {
+    elements: Vec<String>,
+}
+
+/// `POST /api/v1/cases/{id}/tasks/{item}/shared-data`: a department reads the
+/// elements its item needs, for a case it holds a task of, within the consent.
+pub async fn read_shared(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(request): ApiJson<SharedReadRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if request.elements.is_empty() || request.elements.len() > 50 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_ELEMENTS_INVALID",
+            "请列出 1 到 50 个要调用的数据项",
+        )
+        .field("elements"));
+    }
+    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "shared_read", &request.elements).await?;
+    let applicant = state.store.account_by_id(&case.applicant).await?;
+    let Some(id_number) = applicant
+        .as_ref()
+        .and_then(|a| a.id_number.as_deref())
+        .and_then(|t| IdNumber::parse(t).ok())
+    else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_NO_ID_NUMBER",
+            "申请人账户没有公民身份号码，无法调用共享数据",
+        ));
+    };
+    let elements: Vec<&str> = request.elements.iter().map(String::as_str).collect();
+    let plan = sharing::plan_prefill(&state.sources, &elements);
+    let consent_sources: BTreeSet<&str> = case
+        .consent
+        .iter()
+        .flat_map(|c| c.sources.iter().map(String::as_str))
+        .collect();
+    let outside: Vec<&str> = plan
+        .sources()
+        .into_iter()
+        .filter(|s| !consent_sources.contains(s))
+        .collect();
+    if !outside.is_empty() {
+        let names: Vec<String> = outside.iter().map(|s| source_name(&state, s)).collect();
+        let department = user.staff_department().unwrap_or_default().to_owned();
+        state
+            .store
+            .record_accesses(&[SubjectAccess {
+                entry: store::AccessEntry {
+                    at: state.now(),
+                    actor: user.0.id.clone(),
+                    role: user.0.role,
+                    department: Some(department),
+                    action: "shared_read_refused".into(),
+                    case_id: Some(case.id.to_string()),
+                    elements: request.elements.join(","),
+                    purpose: format!("拒绝：申请人未授权 {}", names.join("、")),
+                },
+                subject: Some(case.applicant.clone()),
+                legal_basis: "无".into(),
+            }])
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_NO_CONSENT",
+            format!("申请人没有授权调用：{}", names.join("、")),
+        ));
+    }
+    let values = resolve(&state, &plan, &id_number).await?;
+    let mut by_element = serde_json::Map::new();
+    for value in &values {
+        by_element.insert(
+            value.element.clone(),
+            json!({ "value": value.value, "source": value.source, "source_name": source_name(&state, &value.source) }),
+        );
+    }
+    let read: Vec<String> = values.iter().map(|v| v.element.clone()).collect();
+    state
+        .store
+        .record_accesses(&[SubjectAccess {
+            entry: store::AccessEntry {
+                at: state.now(),
+                actor: user.0.id.clone(),
+                role: user.0.role,
+                department: user.0.department.clone(),
+                action: "shared_read".into(),
+                case_id: Some(case.id.to_string()),
+                elements: read.join(","),
+                purpose: format!("办理“{}”", catalog_item.name),
+            },
+            subject: Some(case.applicant.clone()),
+            legal_basis: format!("{CONSENT_BASIS}；依申请办理本部门事项"),
+        }])
+        .await?;
+    let missing: Vec<&String> = request.elements.iter().filter(|e| !read.contains(e)).collect();
+    Ok(Json(json!({
+        "case_id": case.id,
+        "values": by_element,
+        "unavailable": missing,
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionRequest {
+    /// A CEL predicate over the applicant's attributes, e.g. `age >= 60`.
+    expression: String,
+}
+
+/// `POST /api/v1/cases/{id}/tasks/{item}/shared-question`: 可用不可见. The department
+/// gets only true or false; the question and the answer go to the ledger.
+pub async fn ask_question(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+    ApiJson(request): ApiJson<QuestionRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let predicate =
+        sharing::Predicate::compile(&request.expression, &state.sources, SubjectKind::Person).map_err(|error| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_PREDICATE_INVALID",
+                error.to_string(),
+            )
+            .field("expression")
+        })?;
+    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "shared_question", &[]).await?;
+    let applicant = state.store.account_by_id(&case.applicant).await?;
+    let Some(id_number) = applicant.and_then(|a| a.id_number) else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_NO_ID_NUMBER",
+            "申请人账户没有公民身份号码，无法核验",
+        ));
+    };
+    let sources = predicate.sources(&state.sources);
+    let consent_sources: BTreeSet<&String> = case.consent.iter().flat_map(|c| c.sources.iter()).collect();
+    if let Some(outside) = sources.iter().find(|s| !consent_sources.contains(s)) {
+        let name = source_name(&state, outside);
+        state
+            .store
+            .record_accesses(&[SubjectAccess {
+                entry: store::AccessEntry {
+                    at: state.now(),
+                    actor: user.0.id.clone(),
+                    role: user.0.role,
+                    department: user.0.department.clone(),
+                    action: "shared_question_refused".into(),
+                    case_id: Some(case.id.to_string()),
+                    elements: String::new(),
+                    purpose: format!("拒绝：申请人未授权 {name}；问：{}", predicate.source_text()),
+                },
+                subject: Some(case.applicant.clone()),
+                legal_basis: "无".into(),
+            }])
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_NO_CONSENT",
+            format!("申请人没有授权调用：{name}"),
+        ));
+    }
+    let mut values = BTreeMap::new();
+    for code in &sources {
+        if let Some(source) = state.sources.source(code)
+            && let Some(record) = fetch_record(&state, source, &id_number).await?
+        {
+            for attribute in predicate.attributes() {
+                if let Some(value) = record.get(attribute) {
+                    values.insert(attribute.clone(), value.clone());
+                }
+            }
+        }
+    }
+    if predicate.reads_key() {
+        values.insert("id_number".into(), id_number.clone());
+    }
+    let today = cases::china_date(state.now());
+    let answer = predicate.evaluate(&values, today).map_err(|error| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), error.to_string()).field("expression")
+    })?;
+    let attributes: Vec<String> = predicate.attributes().to_vec();
+    state
+        .store
+        .record_accesses(&[SubjectAccess {
+            entry: store::AccessEntry {
+                at: state.now(),
+                actor: user.0.id.clone(),
+                role: user.0.role,
+                department: user.0.department.clone(),
+                action: "shared_question".into(),
+                case_id: Some(case.id.to_string()),
+                elements: attributes.join(","),
+                purpose: format!(
+                    "办理“{}”核验（可用不可见）：问 {} 答 {}",
+                    catalog_item.name,
+                    predicate.source_text(),
+                    if answer { "是" } else { "否" }
+                ),
+            },
+            subject: Some(case.applicant.clone()),
+            legal_basis: format!("{CONSENT_BASIS}；只返回是或否，不返回数据"),
+        }])
+        .await?;
+    Ok(Json(json!({
+        "case_id": case.id,
+        "expression": predicate.source_text(),
+        "answer": answer,
+        "sources": sources,
+    })))
+}
+
+/// Whether an account may use shared data for itself (a person with an ID number).
+pub fn can_prefill(account: &Account) -> bool {
+    account.role == Role::Applicant && account.id_number.is_some()
+}
+
+/// Loads the registry from a file's text; every problem is reported.
+pub fn load_registry(path: &str, text: &str, catalog: &catalog::Catalog) -> Result<Registry, Vec<String>> {
+    let registry =
+        Registry::load(path, text).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
+    let unknown: Vec<String> = registry
+        .sources()
+        .iter()
+        .filter(|s| !catalog.departments.contains_key(&s.department))
+        .map(|s| format!("{path}: 数据源“{}”的部门“{}”不在目录中", s.code, s.department))
+        .collect();
+    if unknown.is_empty() { Ok(registry) } else { Err(unknown) }
+}

@@ -1,0 +1,750 @@
+//! E-certificate pages: the holder's wallet (我的证照) with a QR code and share
+//! links, claiming a certificate from the issuer's records, the public
+//! verification pages, and revocation by the issuing department.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Multipart, Path};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use sha2::{Digest, Sha256};
+use store::{Role, StoredCertificate};
+
+use super::{Page, Shared, local_time, page};
+use crate::AppState;
+use crate::certify::{self, Checked};
+
+/// A certificate as the pages show it.
+fn view(state: &AppState, stored: &StoredCertificate) -> minijinja::Value {
+    let body = certify::body_of(stored).map(|s| s.certificate);
+    let today = cases::china_date(state.now());
+    let status = status_of(stored, today);
+    let data: Vec<_> = body
+        .as_ref()
+        .map(|b| {
+            b.data
+                .iter()
+                .filter(|(k, _)| k.as_str() != "case_id")
+                .map(|(k, v)| {
+                    let name = state.catalog.elements.get(k).map_or(k.as_str(), |e| e.name.as_str());
+                    context! { name => name, value => v }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    context! {
+        id => stored.id,
+        type_name => body.as_ref().map(|b| b.type_name.clone()).unwrap_or_else(|| stored.type_code.clone()),
+        number => stored.number,
+        holder_name => body.as_ref().map(|b| b.holder_name.clone()),
+        holder_id_number => mask_id(&stored.holder_id_number),
+        issuer_name => state.catalog.department_name(&stored.issuer_code),
+        issue_date => stored.issue_date.to_string(),
+        valid_until => stored.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
+        status => status.0,
+        status_label => status.1,
+        revoke_reason => stored.revoke_reason,
+        algorithm => certify::body_of(stored).map(|signed| signed.signature.algorithm.name()),
+        case_id => stored.case_id,
+        data => data,
+    }
+}
+
+fn status_of(stored: &StoredCertificate, today: chrono::NaiveDate) -> (&'static str, String) {
+    if let Some(on) = stored.revoked_on {
+        return ("revoked", format!("已注销（{on}）"));
+    }
+    if let Some(until) = stored.valid_until
+        && until < today
+    {
+        return ("expired", format!("已过期（{until}）"));
+    }
+    ("valid", "有效".to_owned())
+}
+
+/// Keeps the first 6 and last 4 characters of an ID number.
+fn mask_id(id: &str) -> String {
+    let chars: Vec<char> = id.chars().collect();
+    if chars.len() < 11 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+/// Keeps the family name: 王芳 → 王*.
+fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+        None => String::new(),
+    }
+}
+
+async fn audit(
+    state: &AppState,
+    page: &Page,
+    action: &str,
+    stored: &StoredCertificate,
+    purpose: &str,
+) -> Result<(), Response> {
+    let actor = page.user.as_ref();
+    let subject = match state.store.account_by_id_number(&stored.holder_id_number).await {
+        Ok(account) => account.map(|a| a.id),
+        Err(error) => return Err(page.store_error(error)),
+    };
+    let access = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: state.now(),
+            actor: actor.map_or("anonymous".to_owned(), |a| a.id.clone()),
+            role: actor.map_or(Role::Applicant, |a| a.role),
+            department: actor.and_then(|a| a.department.clone()),
+            action: action.to_owned(),
+            case_id: stored.case_id.clone(),
+            elements: format!("certificate:{}", stored.id),
+            purpose: purpose.to_owned(),
+        },
+        subject,
+        legal_basis: match actor {
+            Some(a) if a.role == Role::Applicant => "本人查询".to_owned(),
+            Some(_) => "依职责查验".to_owned(),
+            None => "持证人出示或分享，公开验证".to_owned(),
+        },
+    };
+    state
+        .store
+        .record_accesses(&[access])
+        .await
+        .map_err(|error| page.store_error(error))
+}
+
+fn own_account(page: &Page) -> Result<store::Account, Response> {
+    match &page.user {
+        Some(a) if a.role == Role::Applicant => Ok(a.clone()),
+        Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限持证人", "“我的证照”只对持证人本人开放。")),
+        None => Err(page.login_redirect()),
+    }
+}
+
+pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/my/certificates").await;
+    let account = match own_account(&page) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let held = match &account.id_number {
+        Some(id_number) => match state.store.certificates_of_holder(id_number).await {
+            Ok(held) => held,
+            Err(error) => return page.store_error(error),
+        },
+        None => Vec::new(),
+    };
+    let access = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: state.now(),
+            actor: account.id.clone(),
+            role: account.role,
+            department: None,
+            action: "list_certificates".into(),
+            case_id: None,
+            elements: String::new(),
+            purpose: "查看我的证照".into(),
+        },
+        subject: Some(account.id.clone()),
+        legal_basis: "本人查询".into(),
+    };
+    if let Err(error) = state.store.record_accesses(&[access]).await {
+        return page.store_error(error);
+    }
+    let views: Vec<_> = held.iter().map(|c| view(&state, c)).collect();
+    let claimable: Vec<_> = CLAIMS
+        .iter()
+        .filter(|claim| !held.iter().any(|c| c.type_code == claim.type_code && c.revoked_on.is_none()))
+        .filter_map(|claim| state.catalog.certificates.get(claim.type_code))
+        .map(|kind| context! { code => kind.code, name => kind.name, issuer => state.catalog.department_name(&kind.issuer) })
+        .collect();
+    page.render(
+        "wallet.html",
+        "我的证照",
+        context! { certificates => views, claimable => claimable, has_id => account.id_number.is_some() },
+    )
+}
+
+/// The stored certificate `id` if `account` holds it.
+async fn held(
+    state: &AppState,
+    page: &Page,
+    account: &store::Account,
+    id: &str,
+) -> Result<StoredCertificate, Response> {
+    if id.len() > 200 {
+        return Err(page.not_found());
+    }
+    match state.store.certificate(id).await {
+        Ok(Some(stored)) if account.id_number.as_deref() == Some(stored.holder_id_number.as_str()) => Ok(stored),
+        Ok(_) => Err(page.not_found()),
+        Err(error) => Err(page.store_error(error)),
+    }
+}
+
+/// The public URL of a page on this site, from the request's Host header.
+fn public_url(headers: &HeaderMap, path: &str) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.len() <= 200 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".:-[]".contains(&b)))
+        .unwrap_or("localhost");
+    format!("http://{host}{path}")
+}
+
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::new(text.as_bytes()).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color>()
+            .min_dimensions(200, 200)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+pub async fn show(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/my/certificates/{id}")).await;
+    let account = match own_account(&page) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let stored = match held(&state, &page, &account, &id).await {
+        Ok(stored) => stored,
+        Err(response) => return response,
+    };
+    if let Err(response) = audit(&state, &page, "read_certificate", &stored, "持证人查看证照").await {
+        return response;
+    }
+    let verify_url = public_url(&headers, &format!("/verify/{}", percent(&stored.id)));
+    let share_url = query
+        .get("share")
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|token| public_url(&headers, &format!("/verify/s/{token}")));
+    page.render(
+        "certificate.html",
+        "电子证照",
+        context! {
+            c => view(&state, &stored), qr => qr_svg(&verify_url), verify_url => verify_url,
+            share_url => share_url, share_days => state.share_days,
+        },
+    )
+}
+
+fn percent(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+}
+
+pub async fn download(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, &format!("/my/certificates/{id}/file")).await;
+    let account = match own_account(&page) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let stored = match held(&state, &page, &account, &id).await {
+        Ok(stored) => stored,
+        Err(response) => return response,
+    };
+    if let Err(response) = audit(&state, &page, "download_certificate", &stored, "持证人下载证照文件").await {
+        return response;
+    }
+    let mut response = stored.file.clone().into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}.json\"", stored.id)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// Makes a link anyone can open until it expires, to see the whole certificate.
+pub async fn share(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/my/certificates/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let account = match own_account(&page) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let stored = match held(&state, &page, &account, &id).await {
+        Ok(stored) => stored,
+        Err(response) => return response,
+    };
+    let (token, hash) = crate::auth::new_token();
+    let now = state.now();
+    let expires = now + chrono::Duration::days(state.share_days);
+    if let Err(error) = state
+        .store
+        .put_certificate_share(&hash, &stored.id, expires, now, &account.id)
+        .await
+    {
+        return page.store_error(error);
+    }
+    if let Err(response) = audit(&state, &page, "share_certificate", &stored, "持证人生成限时验证链接").await
+    {
+        return response;
+    }
+    Redirect::to(&format!("/my/certificates/{}?share={token}", percent(&stored.id))).into_response()
+}
+
+/// A certificate type an applicant can claim from the issuer's own records.
+struct Claim {
+    type_code: &'static str,
+    source: &'static str,
+    number: &'static str,
+    /// Attributes copied to the surface data, with the data element names they show as.
+    data: &'static [(&'static str, &'static str)],
+    /// The record must say this to be claimable.
+    require: (&'static str, &'static str),
+}
+
+const CLAIMS: &[Claim] = &[Claim {
+    type_code: "marriage_certificate",
+    source: "marriage",
+    number: "marriage_cert_no",
+    data: &[("spouse_name", "配偶姓名"), ("marriage_date", "登记日期")],
+    require: ("marital_status", "已婚"),
+}];
+
+/// Issues a certificate from the issuer's records (e.g. 电子结婚证 from 婚姻登记).
+pub async fn claim(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/my/certificates").await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let account = match own_account(&page) {
+        Ok(a) => a,
+        Err(response) => return response,
+    };
+    let wanted = form.get("type").map(String::as_str).unwrap_or_default();
+    let Some(claim) = CLAIMS.iter().find(|c| c.type_code == wanted) else {
+        return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法申领", "不支持申领这种证照。");
+    };
+    match issue_claim(&state, &account, claim).await {
+        Ok(Some(id)) => Redirect::to(&format!("/my/certificates/{}", percent(&id))).into_response(),
+        Ok(None) => page.message(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "无法申领",
+            "签发部门没有您的相应登记记录，或记录状态不符合申领条件。如有疑问请联系签发部门。",
+        ),
+        Err(error) => page.message(error.status, "无法申领", &error.message),
+    }
+}
+
+/// Claims a certificate of `type_code` for `account`; `None` when nothing can be claimed.
+pub async fn claim_certificate(
+    state: &AppState,
+    account: &store::Account,
+    type_code: &str,
+) -> Result<Option<String>, crate::error::ApiError> {
+    match CLAIMS.iter().find(|c| c.type_code == type_code) {
+        Some(claim) => issue_claim(state, account, claim).await,
+        None => Ok(None),
+    }
+}
+
+async fn issue_claim(
+    state: &AppState,
+    account: &store::Account,
+    claim: &Claim,
+) -> Result<Option<String>, crate::error::ApiError> {
+    let Some(id_number) = account.id_number.clone() else {
+        return Ok(None);
+    };
+    let (Some(kind), Some(source)) = (
+        state.catalog.certificates.get(claim.type_code),
+        state.sources.source(claim.source),
+    ) else {
+        return Ok(None);
+    };
+    let record = crate::sharing::fetch_record(state, source, &id_number).await?;
+    let Some(record) = record.filter(|r| r.get(claim.require.0).map(String::as_str) == Some(claim.require.1)) else {
+        return Ok(None);
+    };
+    let Some(number) = record.get(claim.number).cloned() else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let today = cases::china_date(now);
+    let mut data = BTreeMap::new();
+    for (attribute, label) in claim.data {
+        if let Some(value) = record.get(*attribute) {
+            data.insert((*label).to_owned(), value.clone());
+        }
+    }
+    let certificate = certs::Certificate {
+        id: format!("CN-{}-{}-{}", kind.issuer, claim.type_code, number),
+        type_code: claim.type_code.to_owned(),
+        type_name: kind.name.clone(),
+        number,
+        holder_name: record
+            .get("name")
+            .cloned()
+            .unwrap_or_else(|| account.display_name.clone()),
+        holder_id_type: "居民身份证".into(),
+        holder_id_number: id_number.clone(),
+        issuer_name: state.catalog.department_name(&kind.issuer).to_owned(),
+        issuer_code: kind.issuer.clone(),
+        issue_date: today,
+        valid_from: today,
+        valid_until: None,
+        data,
+    };
+    if state.store.certificate(&certificate.id).await?.is_some() {
+        return Ok(Some(certificate.id));
+    }
+    let stored = certify::sign(state, certificate).await?;
+    let read = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: now,
+            actor: account.id.clone(),
+            role: account.role,
+            department: None,
+            action: "shared_read".into(),
+            case_id: None,
+            elements: claim.data.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(","),
+            purpose: format!("申领电子证照“{}”", kind.name),
+        },
+        subject: Some(account.id.clone()),
+        legal_basis: "本人申请".into(),
+    };
+    state.store.record_accesses(&[read]).await?;
+    let id = stored.id.clone();
+    state
+        .store
+        .insert_certificates(&[store::NewCertificate {
+            certificate: stored,
+            actor: account.id.clone(),
+            subject: Some(account.id.clone()),
+        }])
+        .await?;
+    Ok(Some(id))
+}
+
+// ---------------------------------------------------------------- public verification
+
+fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Value {
+    match &checked.result {
+        Ok(verified) => {
+            let c = &verified.certificate;
+            let data: Vec<_> = if full {
+                c.data
+                    .iter()
+                    .filter(|(k, _)| k.as_str() != "case_id")
+                    .map(|(k, v)| {
+                        let name = state.catalog.elements.get(k).map_or(k.as_str(), |e| e.name.as_str());
+                        context! { name => name, value => v }
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            context! {
+                ok => true,
+                type_name => c.type_name, number => c.number,
+                holder_name => if full { c.holder_name.clone() } else { mask_name(&c.holder_name) },
+                holder_id_number => mask_id(&c.holder_id_number),
+                issuer_name => c.issuer_name, issuer_code => c.issuer_code,
+                issue_date => c.issue_date.to_string(),
+                valid_until => c.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
+                algorithm => verified.issuer.public_key.algorithm.name(),
+                key_id => verified.issuer.key_id,
+                data => data,
+            }
+        }
+        Err(error) => context! { ok => false, code => error.code(), message => error.to_string() },
+    }
+}
+
+async fn record_verification(state: &AppState, page: &Page, checked: &Checked, how: &str) -> Result<(), Response> {
+    let Some(stored) = &checked.stored else {
+        // Not issued here: still an entry, with no subject.
+        let access = store::SubjectAccess {
+            entry: store::AccessEntry {
+                at: state.now(),
+                actor: page.user.as_ref().map_or("anonymous".to_owned(), |a| a.id.clone()),
+                role: page.user.as_ref().map_or(Role::Applicant, |a| a.role),
+                department: None,
+                action: "verify_certificate".into(),
+                case_id: None,
+                elements: String::new(),
+                purpose: format!("{how}：{}", result_word(checked)),
+            },
+            subject: None,
+            legal_basis: "公开验证".into(),
+        };
+        return state
+            .store
+            .record_accesses(&[access])
+            .await
+            .map_err(|error| page.store_error(error));
+    };
+    audit(
+        state,
+        page,
+        "verify_certificate",
+        stored,
+        &format!("{how}：{}", result_word(checked)),
+    )
+    .await
+}
+
+fn result_word(checked: &Checked) -> String {
+    match &checked.result {
+        Ok(_) => "验证通过".to_owned(),
+        Err(error) => format!("验证未通过（{}）", error.code()),
+    }
+}
+
+pub async fn verify_form(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/verify").await;
+    page.render("verify.html", "验证电子证照", context! { result => None::<()> })
+}
+
+/// Verifies an uploaded or pasted certificate file.
+pub async fn verify_upload(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    let page = page(&state, &headers, "/verify").await;
+    let mut fields = BTreeMap::new();
+    let mut file = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else {
+            return page.message(StatusCode::BAD_REQUEST, "无法读取", "上传没有完成，请重试。");
+        };
+        if bytes.len() > certs::MAX_FILE_BYTES {
+            return page.message(StatusCode::PAYLOAD_TOO_LARGE, "文件过大", "证照文件不超过 1 MB。");
+        }
+        if name == "file" {
+            file = bytes.to_vec();
+        } else {
+            fields.insert(name, String::from_utf8_lossy(&bytes).into_owned());
+        }
+    }
+    if let Err(response) = page.check_csrf(&fields) {
+        return response;
+    }
+    if file.is_empty() {
+        file = fields
+            .get("text")
+            .map(|t| t.trim().as_bytes().to_vec())
+            .unwrap_or_default();
+    }
+    if file.is_empty() {
+        return page.render(
+            "verify.html",
+            "验证电子证照",
+            context! { result => None::<()>, error => "请选择证照文件，或粘贴证照内容。" },
+        );
+    }
+    let checked = match certify::verify_bytes(&state, &file).await {
+        Ok(checked) => checked,
+        Err(error) => return page.store_error(error),
+    };
+    if let Err(response) = record_verification(&state, &page, &checked, "上传文件验证").await {
+        return response;
+    }
+    page.render(
+        "verify.html",
+        "验证电子证照",
+        context! { result => result_view(&checked, &state, false) },
+    )
+}
+
+/// The page a certificate's QR code opens: its status now, from the issuer's record.
+pub async fn verify_by_id(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, "/verify").await;
+    if id.len() > 200 {
+        return page.not_found();
+    }
+    let stored = match state.store.certificate(&id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => {
+            return page.message(
+                StatusCode::NOT_FOUND,
+                "查无此证",
+                "没有找到这个电子证照：它不是本平台签发的，或编号有误。",
+            );
+        }
+        Err(error) => return page.store_error(error),
+    };
+    verify_stored(&state, &page, stored, "扫码验证", false).await
+}
+
+async fn verify_stored(state: &AppState, page: &Page, stored: StoredCertificate, how: &str, full: bool) -> Response {
+    let checked = match certify::verify_bytes(state, stored.file.as_bytes()).await {
+        Ok(checked) => checked,
+        Err(error) => return page.store_error(error),
+    };
+    if let Err(response) = record_verification(state, page, &checked, how).await {
+        return response;
+    }
+    page.render(
+        "verify.html",
+        "验证电子证照",
+        context! { result => result_view(&checked, state, full), online => true, full => full },
+    )
+}
+
+/// A share link: the whole certificate, verified, until the link expires.
+pub async fn verify_shared(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let page = page(&state, &headers, "/verify").await;
+    let expired = || {
+        page.message(
+            StatusCode::GONE,
+            "链接已失效",
+            "这个验证链接已过期或不存在。请持证人重新生成链接。",
+        )
+    };
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return expired();
+    }
+    let hash = hex::encode(Sha256::digest(token.as_bytes()));
+    let (certificate_id, expires_at) = match state.store.certificate_share(&hash).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return expired(),
+        Err(error) => return page.store_error(error),
+    };
+    if expires_at <= state.now() {
+        return expired();
+    }
+    let stored = match state.store.certificate(&certificate_id).await {
+        Ok(Some(stored)) => stored,
+        Ok(None) => return expired(),
+        Err(error) => return page.store_error(error),
+    };
+    let mut response = verify_stored(&state, &page, stored, "分享链接验证", true).await;
+    if let Ok(value) = HeaderValue::from_str(&format!("链接有效期至 {}", local_time(expires_at))) {
+        response.headers_mut().insert("x-share-expires", value);
+    }
+    response
+}
+
+// ---------------------------------------------------------------- revocation
+
+/// The issuing department revokes a certificate (注销), with a reason.
+pub async fn revoke(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/workbench").await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let reason = form.get("reason").map(|r| r.trim().to_owned()).unwrap_or_default();
+    let back = form.get("back").filter(|b| b.starts_with("/workbench/")).cloned();
+    match revoke_certificate(&state, &account, &id, &reason).await {
+        Ok(()) => Redirect::to(back.as_deref().unwrap_or("/workbench")).into_response(),
+        Err(error) => page.message(error.status, "无法注销", &error.message),
+    }
+}
+
+/// Revokes `id` for `account` (staff of the issuing department): the one place the
+/// API and the pages share.
+pub async fn revoke_certificate(
+    state: &AppState,
+    account: &store::Account,
+    id: &str,
+    reason: &str,
+) -> Result<(), crate::error::ApiError> {
+    use crate::error::ApiError;
+    let reason_len = reason.chars().count();
+    if reason_len == 0 || reason_len > 200 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_REASON_REQUIRED",
+            "请填写注销原因（1 到 200 个字）",
+        )
+        .field("reason"));
+    }
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照");
+    if id.len() > 200 {
+        return Err(not_found());
+    }
+    let stored = state.store.certificate(id).await?.ok_or_else(not_found)?;
+    if account.role != Role::Staff || account.department.as_deref() != Some(stored.issuer_code.as_str()) {
+        return Err(ApiError::forbidden(format!(
+            "只有签发机关（{}）可以注销此证照",
+            state.catalog.department_name(&stored.issuer_code)
+        )));
+    }
+    let subject = state.store.account_by_id_number(&stored.holder_id_number).await?;
+    let record = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: state.now(),
+            actor: account.id.clone(),
+            role: account.role,
+            department: account.department.clone(),
+            action: "certificate_revoked".into(),
+            case_id: stored.case_id.clone(),
+            elements: format!("certificate:{}", stored.id),
+            purpose: format!("注销电子证照：{reason}"),
+        },
+        subject: subject.as_ref().map(|a| a.id.clone()),
+        legal_basis: "签发机关依职责注销".into(),
+    };
+    let today = cases::china_date(state.now());
+    if !state.store.revoke_certificate(id, today, reason, &record).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "E_ALREADY_REVOKED",
+            "该证照已经注销",
+        ));
+    }
+    if let Some(holder) = subject {
+        let kind = state
+            .catalog
+            .certificates
+            .get(&stored.type_code)
+            .map_or(stored.type_code.clone(), |k| k.name.clone());
+        let notice = store::NewNotification {
+            recipient: holder.id,
+            kind: "certificate_revoked".into(),
+            case_id: stored.case_id.clone(),
+            item: stored.item.clone(),
+            title: format!("电子证照“{kind}”已被注销"),
+            body: format!(
+                "{}注销了您的电子证照（编号 {}）。原因：{reason}",
+                state.catalog.department_name(&stored.issuer_code),
+                stored.number
+            ),
+            created_at: state.now(),
+        };
+        state.store.notify(std::slice::from_ref(&notice)).await?;
+        crate::watch::deliver(state, std::slice::from_ref(&notice));
+    }
+    Ok(())
+}

@@ -1,0 +1,210 @@
+//! The harness of the HTTP tests: a real server on port 0 with a controlled clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, dead_code)]
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use server::AppState;
+use store::Store;
+
+// ------------------------------------------------------------------ harness
+
+pub struct Node {
+    pub store: Arc<dyn Store>,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub clock: Arc<Mutex<DateTime<Utc>>>,
+}
+
+/// 10:00 in Beijing on the given day.
+pub fn beijing_morning(date: &str) -> DateTime<Utc> {
+    let date: NaiveDate = date.parse().unwrap();
+    Utc.from_utc_datetime(&date.and_hms_opt(2, 0, 0).unwrap())
+}
+
+pub async fn spawn_node(store: Arc<dyn Store>, seed: bool) -> Node {
+    spawn_node_with(store, seed, |_| {}).await
+}
+
+/// A node whose state `configure` adjusts before it serves (sources, algorithms…).
+pub async fn spawn_node_with(store: Arc<dyn Store>, seed: bool, configure: impl FnOnce(&mut AppState)) -> Node {
+    store.migrate().await.unwrap();
+    let clock = Arc::new(Mutex::new(beijing_morning("2026-02-12")));
+    let reader = clock.clone();
+    let mut state = AppState::new(
+        store.clone(),
+        Arc::new(testkit::catalog()),
+        Arc::new(testkit::calendar()),
+    );
+    state.clock = Arc::new(move || *reader.lock().unwrap());
+    state.ledger_signer = Some(Arc::new(
+        ledger::SignerKey::from_seed("test.local/ledger", &[7; 32]).unwrap(),
+    ));
+    configure(&mut state);
+    let state = Arc::new(state);
+    if seed {
+        server::seed_demo_accounts(&state).await.unwrap();
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, server::router(state)).await });
+    Node {
+        store,
+        base: format!("http://{address}/api/v1"),
+        client: reqwest::Client::new(),
+        clock,
+    }
+}
+
+pub async fn sqlite_store() -> Arc<dyn Store> {
+    let path = std::env::temp_dir().join(format!("onething-api-{}.db", rand_suffix()));
+    Arc::new(store::SqliteStore::open(&path).await.unwrap())
+}
+
+pub fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("ONETHING_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+pub async fn postgres_store(schema: &str) -> Arc<dyn Store> {
+    Arc::new(
+        store::PostgresStore::connect_with_schema(&postgres_url(), schema)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for these tests: {e}", postgres_url())),
+    )
+}
+
+pub fn new_schema() -> String {
+    format!("api_{}", rand_suffix())
+}
+
+impl Node {
+    pub async fn login(&self, username: &str) -> String {
+        let response = self
+            .client
+            .post(format!("{}/login", self.base))
+            .json(&json!({ "username": username, "password": server::auth::DEMO_PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "login {username}");
+        response.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let url = format!("{}{path}", self.base);
+        let mut request = match method {
+            "GET" => self.client.get(url),
+            _ => self.client.post(url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    pub fn set_date(&self, date: &str) {
+        *self.clock.lock().unwrap() = beijing_morning(date);
+    }
+}
+
+pub fn task<'a>(case: &'a Value, item: &str) -> &'a Value {
+    case["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["item"] == item)
+        .unwrap_or_else(|| panic!("no task {item} in {case}"))
+}
+
+pub fn task_state(case: &Value, item: &str) -> String {
+    task(case, item)["state"].as_str().unwrap().to_owned()
+}
+
+pub fn newborn_answers() -> Value {
+    json!({ "hukou_local": "yes", "parents_married": "yes", "insure_child": "yes", "maternity_claim": "yes" })
+}
+
+/// A complete, valid newborn form built from the plan the server computes.
+pub async fn newborn_form(node: &Node) -> BTreeMap<String, String> {
+    let (status, plan) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/plan",
+            None,
+            Some(json!({ "answers": newborn_answers() })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    testkit::sample_form_from_json(&testkit::catalog(), &plan)
+}
+
+pub async fn submit(node: &Node, token: &str, form: &BTreeMap<String, String>) -> Value {
+    let (status, case) = node
+        .call(
+            "POST",
+            "/cases",
+            Some(token),
+            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    case
+}
+
+pub async fn act(
+    node: &Node,
+    token: &str,
+    case_id: &str,
+    item: &str,
+    action: &str,
+    body: Value,
+) -> (StatusCode, Value) {
+    node.call(
+        "POST",
+        &format!("/cases/{case_id}/tasks/{item}/{action}"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
+pub async fn approve(node: &Node, token: &str, case_id: &str, item: &str, outputs: Value) -> Value {
+    let (status, body) = act(node, token, case_id, item, "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "accept {item}: {body}");
+    let (status, body) = act(node, token, case_id, item, "approve", json!({ "outputs": outputs })).await;
+    assert_eq!(status, StatusCode::OK, "approve {item}: {body}");
+    body
+}

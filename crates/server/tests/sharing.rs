@@ -1,0 +1,743 @@
+//! Shared data and e-certificates over HTTP: the newborn one-thing with consent and
+//! prefill from 人口库 and 婚姻登记, the 出生医学证明 issued as a signed certificate and
+//! used by 出生登记 without an upload, the marriage certificate held for a second
+//! child; departments refused outside their task, need or the consent (each refusal
+//! in the ledger); 可用不可见 questions; verification, revocation, key rotation; and a
+//! source connected to a department's HTTP service with its own field names.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use store::Store;
+
+mod common;
+use common::*;
+
+const WANGFANG: &str = sharing::DEMO_WANGFANG_ID;
+const LIUQIANG: &str = sharing::DEMO_LIUQIANG_ID;
+
+async fn seed_people(store: &Arc<dyn Store>) {
+    let records: Vec<store::SharedRecord> = sharing::demo_people()
+        .into_iter()
+        .map(|r| store::SharedRecord {
+            source: r.source,
+            subject: r.subject,
+            attributes: r.attributes,
+        })
+        .collect();
+    store.put_shared_records(&records).await.unwrap();
+}
+
+async fn sharing_node(store: Arc<dyn Store>) -> Node {
+    let node = spawn_node_with(store, true, |state| state.sources = Arc::new(testkit::sources())).await;
+    seed_people(&node.store).await;
+    node
+}
+
+/// Ledger entries about an account, decoded, oldest first.
+async fn entries_about(node: &Node, account: &str) -> Vec<ledger::LedgerEntry> {
+    let mut rows = node.store.ledger_rows_about(account, 10_000).await.unwrap();
+    rows.reverse();
+    rows.iter()
+        .map(|row| ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap())
+        .collect()
+}
+
+async fn plan_for(node: &Node, token: Option<&str>) -> Value {
+    let (status, plan) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/plan",
+            token,
+            Some(json!({ "answers": newborn_answers() })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{plan}");
+    plan
+}
+
+fn material_status(plan: &Value, id: &str) -> String {
+    plan["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == id)
+        .unwrap_or_else(|| panic!("no material {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn needed_count(plan: &Value) -> usize {
+    plan["materials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["status"] == "needed")
+        .count()
+}
+
+/// Consents, and submits the newborn form with the prefilled values (father's name
+/// corrected by the applicant). Returns the case.
+async fn submit_with_prefill(node: &Node, token: &str) -> (Value, String) {
+    // Without consent: the offer only, and nothing is read.
+    let before = node.store.ledger_head().await.unwrap().0;
+    let (status, offer) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(token),
+            Some(json!({ "answers": newborn_answers(), "consent": false })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{offer}");
+    assert_eq!(offer["consent_required"], true);
+    assert!(offer.get("values").is_none());
+    let offered: Vec<(String, String)> = offer["offer"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["element"].as_str().unwrap().into(),
+                r["source"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert!(
+        offered.contains(&("mother.name".into(), "population".into())),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&("father.id_number".into(), "marriage".into())),
+        "{offered:?}"
+    );
+    assert_eq!(node.store.ledger_head().await.unwrap().0, before, "no consent, no read");
+
+    let (status, prefill) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(token),
+            Some(json!({ "answers": newborn_answers(), "consent": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{prefill}");
+    let values = &prefill["values"];
+    assert_eq!(values["mother.name"]["value"], "王芳");
+    assert_eq!(values["mother.name"]["source"], "population");
+    assert_eq!(values["mother.id_number"]["value"], WANGFANG);
+    assert_eq!(values["mother.id_number"]["source"], "account");
+    assert_eq!(values["father.name"]["value"], "刘强");
+    assert_eq!(values["father.id_number"]["value"], LIUQIANG);
+    assert_eq!(values["father.id_number"]["source"], "marriage");
+    let prefill_id = prefill["prefill_id"].as_str().unwrap().to_owned();
+
+    let mut form: BTreeMap<String, String> =
+        testkit::sample_form_from_json(&testkit::catalog(), &plan_for(node, None).await);
+    for (element, value) in values.as_object().unwrap() {
+        if form.contains_key(element) {
+            form.insert(element.clone(), value["value"].as_str().unwrap().to_owned());
+        }
+    }
+    form.insert("father.name".into(), "刘强强".into());
+    let (status, case) = node
+        .call(
+            "POST",
+            "/cases",
+            Some(token),
+            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    (case, prefill_id)
+}
+
+async fn newborn_with_prefill_and_certificates(node: &Node) {
+    let wangfang = node.login("wangfang").await;
+    let wj = node.login("staff-wj").await;
+    let ga = node.login("staff-ga").await;
+
+    // Before anything: the marriage certificate is a material to hand in.
+    let first_plan = plan_for(node, Some(&wangfang)).await;
+    assert_eq!(material_status(&first_plan, "marriage_certificate"), "needed");
+    assert_eq!(material_status(&first_plan, "birth_medical_certificate"), "produced_by");
+
+    let (case, _) = submit_with_prefill(node, &wangfang).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(case["form"]["mother.name"]["source"]["kind"], "shared");
+    assert_eq!(case["form"]["mother.name"]["source"]["source"], "population");
+    assert_eq!(case["form"]["father.name"]["source"]["kind"], "typed");
+
+    // Each read is in the ledger about the person whose data it was: 王芳's own
+    // records, and 刘强's (he has an account) read through the marriage record.
+    let hers = entries_about(node, "applicant-wangfang").await;
+    assert!(
+        hers.iter()
+            .any(|e| e.detail == "shared_read" && e.elements.contains(&"mother.name".to_owned())),
+        "{hers:?}"
+    );
+    assert!(
+        hers.iter()
+            .all(|e| e.detail != "shared_read" || e.legal_basis.as_deref() == Some("申请人授权同意"))
+    );
+    let his = entries_about(node, "applicant-liuqiang").await;
+    assert!(
+        his.iter()
+            .any(|e| e.detail == "shared_read" && e.elements.contains(&"father.name".to_owned())),
+        "{his:?}"
+    );
+
+    // 出生医学证明 approved: issued as a signed certificate to the holder.
+    let case = approve(
+        node,
+        &wj,
+        &id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q620102001" }),
+    )
+    .await;
+    assert_eq!(task_state(&case, "GG00101001"), "approved");
+    let (status, mine) = node.call("GET", "/me/certificates", Some(&wangfang), None).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let certificates = mine["certificates"].as_array().unwrap();
+    assert_eq!(certificates.len(), 1, "{mine}");
+    let certificate = &certificates[0];
+    assert_eq!(certificate["type"], "birth_medical_certificate");
+    assert_eq!(certificate["number"], "Q620102001");
+    assert_eq!(certificate["status"], "valid");
+    let certificate_id = certificate["id"].as_str().unwrap().to_owned();
+    let issued = entries_about(node, "applicant-wangfang").await;
+    assert!(
+        issued
+            .iter()
+            .any(|e| e.kind == "certificate.issued" && e.detail.starts_with(&certificate_id))
+    );
+
+    // The file verifies, publicly, signed with SM2 by 卫生健康委员会.
+    let (status, file) = node
+        .call(
+            "GET",
+            &format!("/certificates/{certificate_id}/file"),
+            Some(&wangfang),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    let bytes = certs::canonical_json(&file).unwrap();
+    let verified = verify_bytes(node, &bytes).await;
+    assert_eq!(verified["valid"], true, "{verified}");
+    assert_eq!(verified["algorithm"], "SM2-SM3");
+    assert_eq!(verified["certificate"]["issuer_code"], "WJ");
+
+    // 出生登记 (公安) uses it without any upload: the case never asked for it, and the
+    // department reads the certificate itself.
+    assert!(
+        !case["materials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "birth_medical_certificate")
+    );
+    let (status, _) = node
+        .call("GET", &format!("/certificates/{certificate_id}/file"), Some(&ga), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // A department with no use for it does not.
+    let jy = node.login("staff-jy").await;
+    let (status, _) = node
+        .call("GET", &format!("/certificates/{certificate_id}/file"), Some(&jy), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // 王芳 claims her 电子结婚证 from 婚姻登记: the second child's 一次告知 asks for one
+    // material less, and says why.
+    let (status, claimed) = node
+        .call(
+            "POST",
+            "/me/certificates/claim",
+            Some(&wangfang),
+            Some(json!({ "type": "marriage_certificate" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    assert_eq!(claimed["number"], sharing::DEMO_MARRIAGE_CERT_NO);
+    let second_plan = plan_for(node, Some(&wangfang)).await;
+    assert_eq!(
+        material_status(&second_plan, "marriage_certificate"),
+        "held_certificate"
+    );
+    assert_eq!(needed_count(&second_plan), needed_count(&first_plan) - 1);
+    assert_eq!(
+        second_plan["savings"]["materials"]["one_thing"].as_u64().unwrap() + 1,
+        first_plan["savings"]["materials"]["one_thing"].as_u64().unwrap()
+    );
+    // Anonymous plans are unchanged.
+    assert_eq!(
+        material_status(&plan_for(node, None).await, "marriage_certificate"),
+        "needed"
+    );
+}
+
+async fn verify_bytes(node: &Node, bytes: &[u8]) -> Value {
+    let response = node
+        .client
+        .post(format!("{}/certificates/verify", node.base))
+        .body(bytes.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newborn_with_prefill_and_certificates_on_sqlite() {
+    let node = sharing_node(sqlite_store().await).await;
+    newborn_with_prefill_and_certificates(&node).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn newborn_with_prefill_and_certificates_on_postgres() {
+    let node = sharing_node(postgres_store(&new_schema()).await).await;
+    newborn_with_prefill_and_certificates(&node).await;
+}
+
+fn refusals(entries: &[ledger::LedgerEntry]) -> Vec<&ledger::LedgerEntry> {
+    entries.iter().filter(|e| e.detail.ends_with("_refused")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn departments_read_only_for_their_task_their_need_and_within_consent() {
+    let node = sharing_node(sqlite_store().await).await;
+    let wangfang = node.login("wangfang").await;
+    let wj = node.login("staff-wj").await;
+    let jy = node.login("staff-jy").await;
+
+    // A case submitted without consent: nobody reads shared data for it.
+    let form = newborn_form(&node).await;
+    let without = submit(&node, &wangfang, &form).await;
+    let without_id = without["id"].as_str().unwrap();
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{without_id}/tasks/GG00101001/shared-data"),
+            Some(&wj),
+            Some(json!({ "elements": ["mother.name"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "E_NO_CONSENT");
+    let refused = entries_about(&node, "applicant-wangfang").await;
+    assert_eq!(refusals(&refused).len(), 1);
+    assert_eq!(refusals(&refused)[0].department.as_deref(), Some("WJ"));
+
+    // With consent: the item's elements are given, with their source.
+    let (case, _) = submit_with_prefill(&node, &wangfang).await;
+    let id = case["id"].as_str().unwrap();
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
+            Some(&wj),
+            Some(json!({ "elements": ["mother.name", "father.id_number"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["values"]["mother.name"]["value"], "王芳");
+    assert_eq!(body["values"]["father.id_number"]["value"], LIUQIANG);
+    let read = entries_about(&node, "applicant-wangfang").await;
+    let last = read.last().unwrap();
+    assert_eq!(last.detail, "shared_read");
+    assert_eq!(last.department.as_deref(), Some("WJ"));
+    assert_eq!(last.case_id.as_deref(), Some(id));
+
+    // An element the item does not use: refused, and the refusal is in the ledger.
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
+            Some(&wj),
+            Some(json!({ "elements": ["mother.name", "person.housing_fund_account"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"]["code"], "E_ELEMENT_NOT_NEEDED");
+    assert!(body.get("values").is_none());
+    // A department with no task in the case: not found, and in the ledger.
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
+            Some(&jy),
+            Some(json!({ "elements": ["mother.name"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let after = entries_about(&node, "applicant-wangfang").await;
+    let refused = refusals(&after);
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_eq!(refused[1].department.as_deref(), Some("WJ"));
+    assert!(
+        refused[1]
+            .purpose
+            .as_deref()
+            .unwrap()
+            .contains("person.housing_fund_account")
+    );
+    assert_eq!(refused[2].department.as_deref(), Some("JY"));
+    assert_eq!(refused[2].case_id.as_deref(), Some(id));
+    // Bad input changes nothing.
+    let size = node.store.ledger_head().await.unwrap().0;
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
+            Some(&wj),
+            Some(json!({ "elements": [] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_ELEMENTS_INVALID");
+    assert_eq!(node.store.ledger_head().await.unwrap().0, size);
+
+    // 可用不可见: only yes or no, never the values; the question and the answer are
+    // in the ledger.
+    for (expression, answer) in [
+        ("age >= 18", true),
+        ("age >= 60", false),
+        ("marital_status == '已婚'", true),
+        ("hukou_city == '兰州市'", true),
+        ("hukou_city == '北京市'", false),
+    ] {
+        let (status, body) = node
+            .call(
+                "POST",
+                &format!("/cases/{id}/tasks/GG00101001/shared-question"),
+                Some(&wj),
+                Some(json!({ "expression": expression })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{expression}: {body}");
+        assert_eq!(body["answer"], answer, "{expression}");
+        let text = body.to_string();
+        assert!(!text.contains("1994") && !text.contains("王芳"), "{text}");
+        let entry = entries_about(&node, "applicant-wangfang").await.pop().unwrap();
+        assert_eq!(entry.detail, "shared_question");
+        let purpose = entry.purpose.unwrap();
+        assert!(purpose.contains(expression), "{purpose}");
+        assert!(purpose.ends_with(if answer { "答 是" } else { "答 否" }), "{purpose}");
+    }
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-question"),
+            Some(&wj),
+            Some(json!({ "expression": "salary > 10000" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_PREDICATE_INVALID");
+    let (status, _) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/tasks/GG00101001/shared-question"),
+            Some(&jy),
+            Some(json!({ "expression": "age >= 18" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoked_tampered_and_rotated_certificates() {
+    let node = sharing_node(sqlite_store().await).await;
+    let wangfang = node.login("wangfang").await;
+    let wj = node.login("staff-wj").await;
+    let ga = node.login("staff-ga").await;
+    let (case, _) = submit_with_prefill(&node, &wangfang).await;
+    let id = case["id"].as_str().unwrap();
+    approve(
+        &node,
+        &wj,
+        id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q620102002" }),
+    )
+    .await;
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&wangfang), None).await;
+    let certificate_id = mine["certificates"][0]["id"].as_str().unwrap().to_owned();
+    let (_, file) = node
+        .call(
+            "GET",
+            &format!("/certificates/{certificate_id}/file"),
+            Some(&wangfang),
+            None,
+        )
+        .await;
+    let bytes = certs::canonical_json(&file).unwrap();
+
+    // Tampered: a changed holder name fails with the signature named.
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let forged = text.replace("\"number\":\"Q620102002\"", "\"number\":\"Q620102003\"");
+    assert_ne!(forged, text);
+    let result = verify_bytes(&node, forged.as_bytes()).await;
+    assert_eq!(result["valid"], false);
+    assert_eq!(result["error"]["code"], "CERT_BAD_SIGNATURE");
+    let result = verify_bytes(&node, b"not a certificate").await;
+    assert_eq!(result["error"]["code"], "CERT_MALFORMED");
+
+    // Only the issuer revokes; a revoked certificate fails everywhere with the reason.
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/certificates/{certificate_id}/revoke"),
+            Some(&ga),
+            Some(json!({ "reason": "不是我们签发的" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/certificates/{certificate_id}/revoke"),
+            Some(&wj),
+            Some(json!({ "reason": "" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_REASON_REQUIRED");
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/certificates/{certificate_id}/revoke"),
+            Some(&wj),
+            Some(json!({ "reason": "出生日期登记错误，已重新签发" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "revoked");
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/certificates/{certificate_id}/revoke"),
+            Some(&wj),
+            Some(json!({ "reason": "again" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&wangfang), None).await;
+    assert_eq!(mine["certificates"][0]["status"], "revoked");
+    let (status, status_body) = node
+        .call("GET", &format!("/certificates/{certificate_id}/status"), None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(status_body["status"], "revoked");
+    // A revoked certificate no longer spares a material.
+    let (status, claimed) = node
+        .call(
+            "POST",
+            "/me/certificates/claim",
+            Some(&wangfang),
+            Some(json!({ "type": "marriage_certificate" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{claimed}");
+    assert_eq!(
+        material_status(&plan_for(&node, Some(&wangfang)).await, "marriage_certificate"),
+        "held_certificate"
+    );
+    let mz = node.login("staff-mz").await;
+    let marriage_id = claimed["id"].as_str().unwrap();
+    let (status, _) = node
+        .call(
+            "POST",
+            &format!("/certificates/{marriage_id}/revoke"),
+            Some(&mz),
+            Some(json!({ "reason": "婚姻状况已变更" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        material_status(&plan_for(&node, Some(&wangfang)).await, "marriage_certificate"),
+        "needed"
+    );
+    // The holder is told.
+    let inbox = node
+        .store
+        .notifications_for(&["applicant-wangfang".to_owned()], 50)
+        .await
+        .unwrap();
+    assert!(inbox.iter().any(|n| n.message.kind == "certificate_revoked"));
+    assert!(inbox.iter().any(|n| n.message.kind == "certificate_issued"));
+}
+
+// ------------------------------------------------------------------ a department's own HTTP service
+
+/// A 公安 service with its own field names and formats, as the seed documents describe.
+async fn spawn_department_service(fail: bool) -> String {
+    use axum::extract::Query;
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/rkk",
+        get(move |Query(query): Query<BTreeMap<String, String>>| async move {
+            if fail {
+                return (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(json!({ "code": 500 })),
+                );
+            }
+            let body = match query.get("sfzh").map(String::as_str) {
+                Some(WANGFANG) => json!({ "code": 0, "data": {
+                    "XM": "王芳", "XB": "2", "CSRQ": "19940315", "MZ": "汉族",
+                    "HJDZ": "甘肃省兰州市城关区张掖路街道123号", "HJCS": "兰州市" } }),
+                _ => json!({ "code": 0, "data": null }),
+            };
+            (axum::http::StatusCode::OK, axum::Json(body))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}")
+}
+
+/// The bundled sources with `population` connected to the service at `base`.
+fn sources_via_http(base: &str) -> sharing::Registry {
+    let bundled = std::fs::read_to_string(testkit::catalog_dir().join("sources.toml")).unwrap();
+    let start = bundled.find("\n[[source]]\ncode = \"population\"").unwrap() + 1;
+    let end = start + 1 + bundled[start + 1..].find("\n[[source]]").unwrap();
+    let http = format!(
+        "\n[source.http]\nurl = \"{base}/rkk?sfzh={{subject}}\"\nrecords_at = \"data\"\nstatus = {{ at = \"code\", ok = [0] }}\n\
+         [source.http.fields]\nname = {{ field = \"XM\" }}\nsex = {{ field = \"XB\", codes = {{ \"1\" = \"男\", \"2\" = \"女\" }} }}\n\
+         birth_date = {{ field = \"CSRQ\", format = \"yyyymmdd\" }}\nethnicity = {{ field = \"MZ\" }}\n\
+         address = {{ field = \"HJDZ\" }}\nhukou_city = {{ field = \"HJCS\" }}\n\n"
+    );
+    let text = format!("{}{http}{}", &bundled[..end], &bundled[end..]);
+    sharing::Registry::load("sources.toml", &text).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_source_connected_to_a_department_service_is_mapped_to_our_fields() {
+    let base = spawn_department_service(false).await;
+    let store = sqlite_store().await;
+    let node = spawn_node_with(store, true, |state| state.sources = Arc::new(sources_via_http(&base))).await;
+    seed_people(&node.store).await;
+    // The embedded population table says something else: the service must win.
+    node.store
+        .put_shared_records(&[store::SharedRecord {
+            source: "population".into(),
+            subject: WANGFANG.into(),
+            attributes: [("name".to_owned(), "旧名字".to_owned())].into_iter().collect(),
+        }])
+        .await
+        .unwrap();
+    let wangfang = node.login("wangfang").await;
+    let (status, prefill) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(&wangfang),
+            Some(json!({ "answers": newborn_answers(), "consent": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{prefill}");
+    assert_eq!(prefill["values"]["mother.name"]["value"], "王芳");
+    assert_eq!(prefill["values"]["mother.name"]["source"], "population");
+    // 刘强 is unknown to the service: his name is not filled, his ID number still is
+    // (from 婚姻登记, an embedded source).
+    assert!(prefill["values"].get("father.name").is_none(), "{prefill}");
+    assert_eq!(prefill["values"]["father.id_number"]["value"], LIUQIANG);
+
+    // A service that fails: a clear error, nothing stored, nothing half-read.
+    let failing = spawn_department_service(true).await;
+    let node = spawn_node_with(sqlite_store().await, true, |state| {
+        state.sources = Arc::new(sources_via_http(&failing))
+    })
+    .await;
+    seed_people(&node.store).await;
+    let wangfang = node.login("wangfang").await;
+    let size = node.store.ledger_head().await.unwrap().0;
+    let (status, body) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(&wangfang),
+            Some(json!({ "answers": newborn_answers(), "consent": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
+    assert_eq!(body["error"]["code"], "E_SOURCE_UNAVAILABLE");
+    assert!(body["error"]["message"].as_str().unwrap().contains("人口基础信息库"));
+    assert_eq!(node.store.ledger_head().await.unwrap().0, size);
+}
+
+// ------------------------------------------------------------------ keys
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotated_keys_keep_old_certificates_verifiable() {
+    let store = sqlite_store().await;
+    store.migrate().await.unwrap();
+    let mut state = server::AppState::new(store, Arc::new(testkit::catalog()), Arc::new(testkit::calendar()));
+    state.clock = Arc::new(|| {
+        chrono::DateTime::parse_from_rfc3339("2026-02-12T02:00:00Z")
+            .unwrap()
+            .to_utc()
+    });
+    let state = Arc::new(state);
+    assert!(server::certify::ensure_keys(&state).await.unwrap() >= 5);
+    assert_eq!(
+        server::certify::ensure_keys(&state).await.unwrap(),
+        0,
+        "keys are made once"
+    );
+    let body = |id: &str| certs::Certificate {
+        id: id.into(),
+        type_code: "birth_medical_certificate".into(),
+        type_name: "出生医学证明".into(),
+        number: id.into(),
+        holder_name: "王芳".into(),
+        holder_id_type: "居民身份证".into(),
+        holder_id_number: WANGFANG.into(),
+        issuer_name: "卫生健康委员会".into(),
+        issuer_code: "WJ".into(),
+        issue_date: "2026-02-12".parse().unwrap(),
+        valid_from: "2026-02-12".parse().unwrap(),
+        valid_until: None,
+        data: BTreeMap::new(),
+    };
+    let old = server::certify::sign(&state, body("C-OLD")).await.unwrap();
+    let old_key = serde_json::from_str::<Value>(&old.file).unwrap()["signature"]["key_id"].clone();
+    let new_key = server::certify::rotate_key(&state, "WJ", "2026-02-12".parse().unwrap())
+        .await
+        .unwrap();
+    assert_ne!(old_key, new_key.as_str());
+    // The old key is retired but keeps vouching for what it signed.
+    let checked = server::certify::verify_bytes(&state, old.file.as_bytes())
+        .await
+        .unwrap();
+    assert!(checked.result.is_ok(), "{:?}", checked.result);
+    let keyring = server::certify::keys(&state).await.unwrap().keyring.clone();
+    let wj: Vec<_> = keyring.keys.iter().filter(|k| k.issuer_code == "WJ").collect();
+    assert_eq!(wj.len(), 2);
+    assert_eq!(wj.iter().filter(|k| k.retired_at.is_some()).count(), 1);
+    // New certificates are signed by the new key, and the secret is never in the keyring.
+    let new = server::certify::sign(&state, body("C-NEW")).await.unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&new.file).unwrap()["signature"]["key_id"],
+        new_key.as_str()
+    );
+    let checked = server::certify::verify_bytes(&state, new.file.as_bytes())
+        .await
+        .unwrap();
+    assert!(checked.result.is_ok(), "{:?}", checked.result);
+    let published = serde_json::to_string(&keyring).unwrap();
+    for stored in state.store.issuer_keys().await.unwrap() {
+        use base64::Engine;
+        assert!(!published.contains(&base64::engine::general_purpose::STANDARD.encode(&stored.secret)));
+        assert!(!format!("{stored:?}").contains(&format!("{:?}", stored.secret)));
+    }
+}

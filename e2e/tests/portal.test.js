@@ -53,6 +53,9 @@ async function applyForNewborn(page, base, { withErrorRound }) {
     await page.getByRole('button', { name: '登录' }).click();
   }
   await page.waitForURL(/\/apply/);
+  // zhangsan is in the shared data: she is asked first, and types it herself here.
+  await page.getByRole('button', { name: '不同意，我自己填写' }).click();
+  await page.waitForURL(/noprefill=1/);
   // Prefilled from the applicant's own account, marked with its source.
   assert.equal(await page.locator('input[name="person.id_number"]').inputValue(), '11010519491231002X');
   await fillForm(page, 'form.apply');
@@ -269,13 +272,14 @@ test('main pages have no serious accessibility violations in either display mode
     ['search', '/?q=' + encodeURIComponent('开饭店')],
     ['one-thing', '/one-things/newborn'],
     ['notice', '/one-things/newborn/notice?hukou_local=yes&parents_married=yes&insure_child=yes&maternity_claim=yes'],
-    ['apply', '/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no'],
+    ['consent', '/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no'],
+    ['apply', '/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1'],
     ['my-cases', '/my/cases'],
     ['case', `/my/cases/${caseNumber}`],
   ];
   for (const [name, url] of pages) { await visit(name, url); }
   // The form with errors.
-  await page.goto(`${base}/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no`);
+  await page.goto(`${base}/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1`);
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.locator('#error-summary').waitFor();
   await checkAxe(page, 'apply with errors');

@@ -414,7 +414,7 @@ async fn prefill(
         cases::china_date(state.now()),
     )?;
     let prefill_plan = crate::sharing::prefill_plan(&state, &plan);
-    let offer = crate::sharing::offer(&state, &prefill_plan);
+    let offer = crate::sharing::offer(&state, &prefill_plan, Some(&user.0));
     if !request.consent {
         return Ok(Json(json!({ "consent_required": true, "offer": offer })));
     }

@@ -175,20 +175,36 @@ pub fn prefill_plan(state: &AppState, plan: &catalog::Plan) -> PrefillPlan {
     sharing::plan_prefill(&state.sources, &elements)
 }
 
-/// The rows of the consent screen.
-pub fn offer(state: &AppState, plan: &PrefillPlan) -> Vec<OfferRow> {
+/// The rows of the consent screen. The applicant's own ID number, when they are the
+/// mother or the father, comes from their account, not from a source.
+pub fn offer(state: &AppState, plan: &PrefillPlan, applicant: Option<&Account>) -> Vec<OfferRow> {
+    let sex = applicant
+        .and_then(|a| a.id_number.as_deref())
+        .and_then(|text| IdNumber::parse(text).ok())
+        .map(|id| id.sex());
     plan.fetches
         .iter()
         .map(|fetch| {
+            let own = match (fetch.role, sex) {
+                (sharing::Role::Mother, Some(ids::Sex::Female)) | (sharing::Role::Father, Some(ids::Sex::Male)) => {
+                    fetch.attribute == sharing::SPOUSE_ATTRIBUTE
+                }
+                _ => false,
+            };
+            if own {
+                return OfferRow {
+                    element: fetch.element.clone(),
+                    element_name: element_name(state, &fetch.element),
+                    source: sharing::ACCOUNT_SOURCE.to_owned(),
+                    source_name: source_name(state, sharing::ACCOUNT_SOURCE),
+                    department_name: "—".to_owned(),
+                    legal_basis: String::new(),
+                };
+            }
             let source = state.sources.source(&fetch.source);
             OfferRow {
                 element: fetch.element.clone(),
-                element_name: state
-                    .catalog
-                    .elements
-                    .get(&fetch.element)
-                    .map(|e| e.name.clone())
-                    .unwrap_or_else(|| fetch.element.clone()),
+                element_name: element_name(state, &fetch.element),
                 source: fetch.source.clone(),
                 source_name: source_name(state, &fetch.source),
                 department_name: source
@@ -198,6 +214,15 @@ pub fn offer(state: &AppState, plan: &PrefillPlan) -> Vec<OfferRow> {
             }
         })
         .collect()
+}
+
+fn element_name(state: &AppState, element: &str) -> String {
+    state
+        .catalog
+        .elements
+        .get(element)
+        .map(|e| e.name.clone())
+        .unwrap_or_else(|| element.to_owned())
 }
 
 /// What a stored prefill holds.

@@ -120,7 +120,25 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
                 event.note.clone(),
                 now,
             )),
-            Transition::Submit | Transition::Accept | Transition::Cancel => {}
+            // A prefilled value the applicant corrected goes back to the department
+            // that holds the data, so it can check its records (数据纠错).
+            Transition::Submit => {
+                for correction in &case.corrections {
+                    notices.push(notice(
+                        format!("dept:{}", correction.department),
+                        "data_correction",
+                        case,
+                        None,
+                        format!("共享数据更正：{}", correction.element),
+                        format!(
+                            "申请人在办件 {} 中更正了从本部门共享的数据“{}”：共享数据为“{}”，申请人填写为“{}”。请核实本部门数据。",
+                            case.id, correction.element, correction.fetched, correction.corrected
+                        ),
+                        now,
+                    ));
+                }
+            }
+            Transition::Accept | Transition::Cancel => {}
         }
     }
     let finished = matches!(case.state(), CaseState::Completed | CaseState::Rejected);

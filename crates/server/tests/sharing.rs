@@ -115,6 +115,10 @@ async fn submit_with_prefill(node: &Node, token: &str) -> (Value, String) {
         offered.contains(&("father.id_number".into(), "marriage".into())),
         "{offered:?}"
     );
+    assert!(
+        offered.contains(&("mother.id_number".into(), "account".into())),
+        "{offered:?}"
+    );
     assert_eq!(node.store.ledger_head().await.unwrap().0, before, "no consent, no read");
 
     let (status, prefill) = node
@@ -171,6 +175,13 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
     assert_eq!(case["form"]["mother.name"]["source"]["kind"], "shared");
     assert_eq!(case["form"]["mother.name"]["source"]["source"], "population");
     assert_eq!(case["form"]["father.name"]["source"]["kind"], "typed");
+    // The correction goes back to 公安, which holds the data.
+    let ga_inbox = node.store.notifications_for(&["dept:GA".to_owned()], 50).await.unwrap();
+    let correction = ga_inbox
+        .iter()
+        .find(|n| n.message.kind == "data_correction")
+        .expect("公安 is told about the correction");
+    assert!(correction.message.body.contains("“刘强”") && correction.message.body.contains("“刘强强”"));
 
     // Each read is in the ledger about the person whose data it was: 王芳's own
     // records, and 刘强's (he has an account) read through the marriage record.

@@ -242,8 +242,15 @@ pub async fn show(
     )
 }
 
+/// Characters kept as they are in a path segment (RFC 3986 unreserved).
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
 fn percent(text: &str) -> String {
-    percent_encoding::utf8_percent_encode(text, percent_encoding::NON_ALPHANUMERIC).to_string()
+    percent_encoding::utf8_percent_encode(text, PATH_SEGMENT).to_string()
 }
 
 pub async fn download(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {

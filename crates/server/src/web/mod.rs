@@ -110,7 +110,7 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 21] = [
+        let sources: [(&str, &str); 25] = [
             ("window_rate.html", include_str!("../../templates/window_rate.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("lead.html", include_str!("../../templates/lead.html")),
@@ -138,6 +138,10 @@ fn templates() -> &'static Environment<'static> {
             ("workbench.html", include_str!("../../templates/workbench.html")),
             ("task.html", include_str!("../../templates/task.html")),
             ("message.html", include_str!("../../templates/message.html")),
+            ("consent.html", include_str!("../../templates/consent.html")),
+            ("wallet.html", include_str!("../../templates/wallet.html")),
+            ("certificate.html", include_str!("../../templates/certificate.html")),
+            ("verify.html", include_str!("../../templates/verify.html")),
         ];
         for (name, source) in sources {
             if let Err(error) = env.add_template(name, source) {
@@ -543,4 +547,19 @@ pub async fn security_headers(mut response: Response) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every template file is embedded and parses: a page never fails for a template
+    /// someone forgot to register.
+    #[test]
+    fn every_template_file_is_registered() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let env = super::templates();
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(env.get_template(&name).is_ok(), "{name} is not registered");
+        }
+    }
 }

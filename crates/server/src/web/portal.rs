@@ -494,7 +494,7 @@ pub async fn apply_form(
     if asks_consent {
         let prefill_plan = crate::sharing::prefill_plan(&state, &plan);
         if !prefill_plan.fetches.is_empty() {
-            let rows = crate::sharing::offer(&state, &prefill_plan);
+            let rows = crate::sharing::offer(&state, &prefill_plan, page.user.as_ref());
             let mut sources: Vec<_> = Vec::new();
             for code in prefill_plan.sources() {
                 if let Some(source) = state.sources.source(code) {
@@ -1082,13 +1082,38 @@ async fn render_case_with(
         .rev()
         .map(|level| context! { value => level, label => rating_label(level) })
         .collect();
+    let issued: Vec<_> = state
+        .store
+        .certificates_of_case(case.id.as_str())
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|c| {
+            context! {
+                id => c.id, number => c.number, revoked => c.revoked_on.map(|d| d.to_string()),
+                name => state.catalog.certificates.get(&c.type_code).map_or(c.type_code.as_str(), |k| k.name.as_str()),
+            }
+        })
+        .collect();
+    let corrections: Vec<_> = case
+        .corrections
+        .iter()
+        .map(|c| {
+            context! {
+                name => state.catalog.elements.get(&c.element).map_or(c.element.as_str(), |e| e.name.as_str()),
+                fetched => c.fetched, corrected => c.corrected,
+                source => crate::sharing::source_name(state, &c.source),
+            }
+        })
+        .collect();
     let mut response = page.render(
         "case.html",
         &case.one_thing_name,
         context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files,
                    rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error,
                    department_ratings => department_ratings, rectifications => rectifications,
-                   rate_departments => rate_departments, indicators => indicators },
+                   rate_departments => rate_departments, indicators => indicators,
+                   issued => issued, corrections => corrections, consented => case.consent.is_some() },
     );
     *response.status_mut() = status;
     response

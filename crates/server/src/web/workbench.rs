@@ -229,6 +229,61 @@ async fn render_task(
         .filter(|dep| dep.state != cases::TaskState::Approved)
         .map(|dep| dep.name.clone())
         .collect();
+    // E-certificates: those this item takes as materials (produced earlier in the
+    // case, or held by the applicant: no upload needed), and those it issued.
+    let mut certificates = Vec::new();
+    let mut certificate_ids = Vec::new();
+    let wanted: Vec<&str> = catalog_item
+        .materials
+        .iter()
+        .filter_map(|m| state.catalog.materials.get(m))
+        .filter_map(|m| match &m.kind {
+            catalog::MaterialKind::Certificate { certificate } => Some(certificate.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut candidates = state
+        .store
+        .certificates_of_case(case.id.as_str())
+        .await
+        .unwrap_or_default();
+    if let Ok(Some(applicant)) = state.store.account_by_id(&case.applicant).await
+        && let Some(id_number) = applicant.id_number
+    {
+        for held in state.store.certificates_of_holder(&id_number).await.unwrap_or_default() {
+            if !candidates.iter().any(|c| c.id == held.id) {
+                candidates.push(held);
+            }
+        }
+    }
+    for stored in candidates {
+        let issued_here = stored.item.as_deref() == Some(task.item.as_str());
+        if !issued_here && !wanted.contains(&stored.type_code.as_str()) {
+            continue;
+        }
+        let verdict = match crate::certify::verify_bytes(state, stored.file.as_bytes()).await {
+            Ok(checked) => match checked.result {
+                Ok(_) => "验证通过".to_owned(),
+                Err(error) => format!("验证未通过：{error}"),
+            },
+            Err(_) => "暂时无法验证".to_owned(),
+        };
+        let may_revoke = issued_here
+            && stored.revoked_on.is_none()
+            && page.user.as_ref().and_then(|u| u.department.as_deref()) == Some(stored.issuer_code.as_str());
+        certificate_ids.push(format!("certificate:{}", stored.id));
+        certificates.push(context! {
+            id => stored.id,
+            name => state.catalog.certificates.get(&stored.type_code).map_or(stored.type_code.as_str(), |k| k.name.as_str()),
+            number => stored.number,
+            issuer => state.catalog.department_name(&stored.issuer_code),
+            issue_date => stored.issue_date.to_string(),
+            verdict => verdict,
+            revoked => stored.revoked_on.map(|d| d.to_string()),
+            issued_here => issued_here,
+            may_revoke => may_revoke,
+        });
+    }
     let task_view = context! {
         item => task.item.to_string(),
         name => task.name,
@@ -246,7 +301,13 @@ async fn render_task(
             account,
             "read_task",
             Some(case.id.as_str()),
-            catalog_item.fields.join(","),
+            catalog_item
+                .fields
+                .iter()
+                .cloned()
+                .chain(certificate_ids)
+                .collect::<Vec<_>>()
+                .join(","),
             &format!("办理“{}”", task.name),
         )
         .await
@@ -268,6 +329,7 @@ async fn render_task(
             case => context! { id => case.id.to_string(), one_thing_name => case.one_thing_name },
             task => task_view, fields => fields, materials => materials, outputs => outputs,
             errors => errors, reasons => reasons, reason => reason, files => files,
+            certificates => certificates,
         },
     );
     *response.status_mut() = status;

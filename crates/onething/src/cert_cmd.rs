@@ -29,6 +29,18 @@ pub enum CertCommand {
         #[arg(long)]
         today: Option<NaiveDate>,
     },
+    /// Write what OpenSSL needs to check a certificate's signature by itself: the
+    /// signed bytes, the signature and the issuer's public key, and print the command.
+    Openssl {
+        /// The certificate file.
+        file: PathBuf,
+        /// The issuers' keyring (JSON).
+        #[arg(long)]
+        keys: PathBuf,
+        /// Directory to write body.json, signature.bin and issuer.pem into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the keyring of every department key (current and retired) as JSON.
     Keyring {
         #[command(flatten)]
@@ -53,6 +65,7 @@ pub fn run(command: CertCommand) -> anyhow::Result<ExitCode> {
             revocations,
             today,
         } => verify(&file, &keys, revocations.as_deref(), today),
+        CertCommand::Openssl { file, keys, out } => openssl_export(&file, &keys, &out),
         CertCommand::Keyring { server } => {
             run::init_logging(&server.log_format);
             crate::runtime()?.block_on(async {
@@ -123,6 +136,41 @@ fn verify(
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+fn openssl_export(file: &std::path::Path, keys: &std::path::Path, out: &std::path::Path) -> anyhow::Result<ExitCode> {
+    use base64::Engine;
+    let bytes = std::fs::read(file).with_context(|| format!("无法读取证照文件 {}", file.display()))?;
+    let signed: certs::SignedCertificate = serde_json::from_slice(&bytes).context("不是有效的电子证照文件")?;
+    let keyring: certs::Keyring = serde_json::from_str(
+        &std::fs::read_to_string(keys).with_context(|| format!("无法读取公钥库 {}", keys.display()))?,
+    )
+    .context("公钥库不是有效的 JSON")?;
+    let issuer = keyring
+        .find(&signed.signature.key_id)
+        .with_context(|| format!("公钥库中没有签名密钥 {}", signed.signature.key_id))?;
+    let signature = base64::engine::general_purpose::STANDARD
+        .decode(&signed.signature.value)
+        .context("签名不是有效的 Base64")?;
+    std::fs::create_dir_all(out).with_context(|| format!("无法创建目录 {}", out.display()))?;
+    let body = certs::signing_bytes(&signed.certificate).map_err(|e| anyhow::anyhow!("{e}"))?;
+    std::fs::write(out.join("body.json"), body)?;
+    std::fs::write(out.join("signature.bin"), signature)?;
+    std::fs::write(
+        out.join("issuer.pem"),
+        issuer.public_key.to_spki_pem().map_err(|e| anyhow::anyhow!("{e}"))?,
+    )?;
+    let dir = out.display();
+    match signed.signature.algorithm {
+        certs::Algorithm::Sm2Sm3 => println!(
+            "openssl pkeyutl -verify -rawin -digest sm3 -pubin -inkey {dir}/issuer.pem -in {dir}/body.json \\\n  -sigfile {dir}/signature.bin -pkeyopt distid:{}",
+            certs::SM2_DISTID
+        ),
+        certs::Algorithm::Ed25519 => println!(
+            "openssl pkeyutl -verify -rawin -pubin -inkey {dir}/issuer.pem -in {dir}/body.json -sigfile {dir}/signature.bin"
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Subcommand)]

@@ -186,3 +186,62 @@ fn population_generate_writes_valid_people() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The README's OpenSSL check: a certificate OneThing signed verifies with OpenSSL's
+/// own SM2/SM3 (and Ed25519) code, and fails once a byte of the body changes.
+#[test]
+fn openssl_verifies_what_onething_signed() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        println!("openssl is not installed: the OpenSSL cross-check is skipped");
+        return;
+    }
+    let dir = temp_dir("openssl");
+    for algorithm in [certs::Algorithm::Sm2Sm3, certs::Algorithm::Ed25519] {
+        let key = certs::SigningKey::generate(algorithm, &mut rand::rngs::OsRng);
+        let keyring = certs::Keyring {
+            keys: vec![certs::IssuerKey::new(
+                "WJ",
+                "卫生健康委员会",
+                key.public_key(),
+                date("2026-01-01"),
+                None,
+            )],
+        };
+        let keys = write(&dir, "keys.json", serde_json::to_string(&keyring).unwrap().as_bytes());
+        let file = write(
+            &dir,
+            "cert.json",
+            &certs::issue(certificate("CN-WJ-9", None), &key)
+                .unwrap()
+                .to_file_bytes(),
+        );
+        let out = dir.join(algorithm.name());
+        let output = onething(&[
+            "cert",
+            "openssl",
+            &file,
+            "--keys",
+            &keys,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        let command = stdout(&output).replace("\\\n", " ");
+        let words: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(words[0], "openssl");
+        let verified = Command::new("openssl").args(&words[1..]).output().unwrap();
+        assert!(
+            verified.status.success(),
+            "{algorithm}: {}",
+            String::from_utf8_lossy(&verified.stderr)
+        );
+        assert!(String::from_utf8_lossy(&verified.stdout).contains("Signature Verified Successfully"));
+        // One changed byte in the signed body: OpenSSL refuses it.
+        let body = out.join("body.json");
+        let text = std::fs::read_to_string(&body).unwrap().replace("刘小宝", "刘小贝");
+        std::fs::write(&body, text).unwrap();
+        let refused = Command::new("openssl").args(&words[1..]).output().unwrap();
+        assert!(!refused.status.success(), "{algorithm}: a changed body must not verify");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

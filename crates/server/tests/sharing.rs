@@ -317,6 +317,27 @@ async fn newborn_with_prefill_and_certificates_on_postgres() {
     newborn_with_prefill_and_certificates(&node).await;
 }
 
+async fn revoke(node: &Node, token: &str, id: &str, reason: &str) -> (StatusCode, Value) {
+    node.call(
+        "POST",
+        &format!("/certificates/{id}/revoke"),
+        Some(token),
+        Some(json!({ "reason": reason })),
+    )
+    .await
+}
+
+/// A department's shared-data read or question about the 出生医学证明 task of a case.
+async fn ask(node: &Node, token: &str, case_id: &str, what: &str, body: Value) -> (StatusCode, Value) {
+    node.call(
+        "POST",
+        &format!("/cases/{case_id}/tasks/GG00101001/{what}"),
+        Some(token),
+        Some(body),
+    )
+    .await
+}
+
 fn refusals(entries: &[ledger::LedgerEntry]) -> Vec<&ledger::LedgerEntry> {
     entries.iter().filter(|e| e.detail.ends_with("_refused")).collect()
 }
@@ -349,14 +370,14 @@ async fn departments_read_only_for_their_task_their_need_and_within_consent() {
     // With consent: the item's elements are given, with their source.
     let (case, _) = submit_with_prefill(&node, &wangfang).await;
     let id = case["id"].as_str().unwrap();
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
-            Some(&wj),
-            Some(json!({ "elements": ["mother.name", "father.id_number"] })),
-        )
-        .await;
+    let (status, body) = ask(
+        &node,
+        &wj,
+        id,
+        "shared-data",
+        json!({ "elements": ["mother.name", "father.id_number"] }),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["values"]["mother.name"]["value"], "王芳");
     assert_eq!(body["values"]["father.id_number"]["value"], LIUQIANG);
@@ -367,26 +388,19 @@ async fn departments_read_only_for_their_task_their_need_and_within_consent() {
     assert_eq!(last.case_id.as_deref(), Some(id));
 
     // An element the item does not use: refused, and the refusal is in the ledger.
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
-            Some(&wj),
-            Some(json!({ "elements": ["mother.name", "person.housing_fund_account"] })),
-        )
-        .await;
+    let (status, body) = ask(
+        &node,
+        &wj,
+        id,
+        "shared-data",
+        json!({ "elements": ["mother.name", "person.housing_fund_account"] }),
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"]["code"], "E_ELEMENT_NOT_NEEDED");
     assert!(body.get("values").is_none());
     // A department with no task in the case: not found, and in the ledger.
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
-            Some(&jy),
-            Some(json!({ "elements": ["mother.name"] })),
-        )
-        .await;
+    let (status, body) = ask(&node, &jy, id, "shared-data", json!({ "elements": ["mother.name"] })).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let after = entries_about(&node, "applicant-wangfang").await;
     let refused = refusals(&after);
@@ -403,14 +417,7 @@ async fn departments_read_only_for_their_task_their_need_and_within_consent() {
     assert_eq!(refused[2].case_id.as_deref(), Some(id));
     // Bad input changes nothing.
     let size = node.store.ledger_head().await.unwrap().0;
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-data"),
-            Some(&wj),
-            Some(json!({ "elements": [] })),
-        )
-        .await;
+    let (status, body) = ask(&node, &wj, id, "shared-data", json!({ "elements": [] })).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "E_ELEMENTS_INVALID");
     assert_eq!(node.store.ledger_head().await.unwrap().0, size);
@@ -442,24 +449,17 @@ async fn departments_read_only_for_their_task_their_need_and_within_consent() {
         assert!(purpose.contains(expression), "{purpose}");
         assert!(purpose.ends_with(if answer { "答 是" } else { "答 否" }), "{purpose}");
     }
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-question"),
-            Some(&wj),
-            Some(json!({ "expression": "salary > 10000" })),
-        )
-        .await;
+    let (status, body) = ask(
+        &node,
+        &wj,
+        id,
+        "shared-question",
+        json!({ "expression": "salary > 10000" }),
+    )
+    .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "E_PREDICATE_INVALID");
-    let (status, _) = node
-        .call(
-            "POST",
-            &format!("/cases/{id}/tasks/GG00101001/shared-question"),
-            Some(&jy),
-            Some(json!({ "expression": "age >= 18" })),
-        )
-        .await;
+    let (status, _) = ask(&node, &jy, id, "shared-question", json!({ "expression": "age >= 18" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
@@ -502,43 +502,24 @@ async fn revoked_tampered_and_rotated_certificates() {
     assert_eq!(result["error"]["code"], "CERT_MALFORMED");
 
     // Only the issuer revokes; a revoked certificate fails everywhere with the reason.
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/certificates/{certificate_id}/revoke"),
-            Some(&ga),
-            Some(json!({ "reason": "不是我们签发的" })),
-        )
-        .await;
+    let (status, body) = revoke(&node, &ga, &certificate_id, "不是我们签发的").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/certificates/{certificate_id}/revoke"),
-            Some(&wj),
-            Some(json!({ "reason": "" })),
-        )
-        .await;
+    let (status, body) = revoke(&node, &wj, &certificate_id, "").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "E_REASON_REQUIRED");
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/certificates/{certificate_id}/revoke"),
-            Some(&wj),
-            Some(json!({ "reason": "出生日期登记错误，已重新签发" })),
-        )
-        .await;
+    let (status, body) = revoke(&node, &wj, &certificate_id, "出生日期登记错误，已重新签发").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["status"], "revoked");
-    let (status, body) = node
-        .call(
-            "POST",
-            &format!("/certificates/{certificate_id}/revoke"),
-            Some(&wj),
-            Some(json!({ "reason": "again" })),
-        )
-        .await;
+    let result = verify_bytes(&node, &bytes).await;
+    assert_eq!(result["valid"], false);
+    assert_eq!(result["error"]["code"], "CERT_REVOKED");
+    assert!(
+        result["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("出生日期登记错误")
+    );
+    let (status, body) = revoke(&node, &wj, &certificate_id, "again").await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     let (_, mine) = node.call("GET", "/me/certificates", Some(&wangfang), None).await;
     assert_eq!(mine["certificates"][0]["status"], "revoked");
@@ -563,14 +544,7 @@ async fn revoked_tampered_and_rotated_certificates() {
     );
     let mz = node.login("staff-mz").await;
     let marriage_id = claimed["id"].as_str().unwrap();
-    let (status, _) = node
-        .call(
-            "POST",
-            &format!("/certificates/{marriage_id}/revoke"),
-            Some(&mz),
-            Some(json!({ "reason": "婚姻状况已变更" })),
-        )
-        .await;
+    let (status, _) = revoke(&node, &mz, &marriage_id, "婚姻状况已变更").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         material_status(&plan_for(&node, Some(&wangfang)).await, "marriage_certificate"),

@@ -444,17 +444,7 @@ pub async fn apply_form(
     Path(id): Path<String>,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let query_string: String = query
-        .iter()
-        .map(|(k, v)| {
-            format!(
-                "{}={}",
-                percent_encoding::utf8_percent_encode(k, percent_encoding::NON_ALPHANUMERIC),
-                percent_encoding::utf8_percent_encode(v, percent_encoding::NON_ALPHANUMERIC)
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("&");
+    let query_string = encode_query(query.iter());
     let page = page(&state, &headers, &format!("/one-things/{id}/apply?{query_string}")).await;
     let Some(one) = state.catalog.one_thing(&id) else {
         return page.not_found();
@@ -525,9 +515,9 @@ fn shared_label(state: &AppState, fetched: &crate::sharing::PrefillValue) -> Str
     )
 }
 
-fn answers_query(answers: &Answers) -> String {
-    answers
-        .iter()
+/// `key=value&…`, percent-encoded.
+fn encode_query<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) -> String {
+    pairs
         .map(|(k, v)| {
             format!(
                 "{}={}",
@@ -558,7 +548,7 @@ pub async fn prefill_consent(
         return page.login_redirect();
     };
     let answers = answers_from(one, &form, "answer.");
-    let query = answers_query(&answers);
+    let query = encode_query(answers.iter());
     if form.get("decision").map(String::as_str) != Some("agree") {
         return Redirect::to(&format!("/one-things/{id}/apply?{query}&noprefill=1")).into_response();
     }

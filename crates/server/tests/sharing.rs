@@ -544,7 +544,7 @@ async fn revoked_tampered_and_rotated_certificates() {
     );
     let mz = node.login("staff-mz").await;
     let marriage_id = claimed["id"].as_str().unwrap();
-    let (status, _) = revoke(&node, &mz, &marriage_id, "婚姻状况已变更").await;
+    let (status, _) = revoke(&node, &mz, marriage_id, "婚姻状况已变更").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         material_status(&plan_for(&node, Some(&wangfang)).await, "marriage_certificate"),

@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 persons="${1:-100000}"
 seconds="${2:-15}"
 connections="${3:-8}"
+threads=$(( connections < 2 ? 1 : 2 ))
 port=18090
 base="http://127.0.0.1:${port}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
@@ -25,7 +26,7 @@ trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$workdir"' EXIT
 # The population first, into the demo's database, then the demo on top of it.
 started=$(date +%s.%N)
 "$bin" population generate --persons "$persons" --out "$workdir/people.jsonl" 2>&1 | tail -1
-"$bin" population import --data-dir "$workdir/data" --log-format text "$workdir/people.jsonl" | tail -1
+ONETHING_LOG=warn "$bin" population import --data-dir "$workdir/data" --log-format text "$workdir/people.jsonl" | tail -1
 echo "population of $persons ready in $(python3 -c "import time;print(round(time.time()-$started,1))") s"
 ONETHING_LOG=warn "$bin" demo --listen "127.0.0.1:${port}" --data-dir "$workdir/data" >"$workdir/server.log" 2>&1 &
 server_pid=$!
@@ -40,7 +41,7 @@ answers='{"hukou_local":"yes","parents_married":"yes","insure_child":"yes","mate
 
 echo "prefill: persons=$persons seconds=$seconds connections=$connections"
 BODY="{\"answers\":$answers,\"consent\":true}" TOKEN="$applicant" PATH_TO=/api/v1/catalog/one-things/newborn/prefill \
-  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/post.lua "$base" | grep -E "RESULT|Non-2xx" || true
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/post.lua "$base" | grep -E "RESULT|Non-2xx" || true
 
 # One certificate to verify: a case with the prefill, 出生医学证明 approved by 卫健.
 prefill=$(curl -sf "$base/api/v1/catalog/one-things/newborn/prefill" -H "authorization: Bearer $applicant" \
@@ -68,5 +69,5 @@ file=$(curl -sf "$base/api/v1/certificates/$certificate/file" -H "authorization:
   | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin), ensure_ascii=False, sort_keys=True, separators=(",", ":")))')
 echo "verify over HTTP: seconds=$seconds connections=$connections"
 BODY="$file" TOKEN="" PATH_TO=/api/v1/certificates/verify \
-  wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/post.lua "$base" | grep -E "RESULT|Non-2xx" || true
+  wrk -t"$threads" -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/post.lua "$base" | grep -E "RESULT|Non-2xx" || true
 curl -sf "$base/api/v1/certificates/verify" -H 'content-type: application/json' -d "$file" | python3 -c 'import json,sys; r=json.load(sys.stdin); print("verification of the benchmarked file:", r["valid"], r.get("algorithm"))'

@@ -69,6 +69,14 @@ test('consent, prefill, certificate issued, shown, shared, verified and reused',
   await staff.waitForLoadState('load');
   await staff.goto(`${base}/workbench/cases/${caseNumber}/tasks/GG00101001`);
   assert.match(await staff.locator('ul.certificates').innerText(), /出生医学证明[\s\S]*本事项签发[\s\S]*验证通过/);
+  // 可用不可见: 卫健 asks whether the mother is an adult and gets only the answer.
+  await staff.getByLabel('核验条件').fill('age >= 18');
+  await staff.getByRole('button', { name: '核验' }).click();
+  assert.match(await staff.locator('.verify-ok').innerText(), /核验“age >= 18”：是/);
+  await staff.getByLabel('核验条件').fill('salary > 1');
+  await staff.getByRole('button', { name: '核验' }).click();
+  assert.match(await staff.locator('main').innerText(), /salary/);
+  await checkAxe(staff, 'task with a question');
 
   // 公安's 出生登记 uses it: verified, nothing uploaded for it.
   await staffContext.clearCookies();
@@ -123,7 +131,10 @@ test('consent, prefill, certificate issued, shown, shared, verified and reused',
   // Every read is on her 谁查看了我的数据 page, with the department.
   await page.goto(`${base}/my/data-access`);
   const accesses = await page.locator('main').innerText();
-  assert.match(accesses, /公安局|卫生健康委员会/);
+  assert.match(accesses, /卫生健康委员会工作人员/);
+  assert.match(accesses, /是否核验（可用不可见/);
+  assert.match(accesses, /age >= 18/);
+  assert.match(accesses, /调用您数据的请求（已被拒绝）|验证您的电子证照/);
   await context.close();
   await staffContext.close();
 });

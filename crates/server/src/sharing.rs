@@ -602,16 +602,42 @@ pub async fn ask_question(
     Path((id, item)): Path<(String, String)>,
     ApiJson(request): ApiJson<QuestionRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let predicate =
-        sharing::Predicate::compile(&request.expression, &state.sources, SubjectKind::Person).map_err(|error| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "E_PREDICATE_INVALID",
-                error.to_string(),
-            )
-            .field("expression")
-        })?;
-    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "shared_question", &[]).await?;
+    let answer = answer_question(&state, &user, &id, &item, &request.expression).await?;
+    Ok(Json(json!({
+        "case_id": answer.case_id,
+        "expression": answer.expression,
+        "answer": answer.answer,
+        "sources": answer.sources,
+    })))
+}
+
+/// The answer to a yes/no question, and what it was about.
+pub struct Answer {
+    pub case_id: String,
+    pub expression: String,
+    pub answer: bool,
+    pub sources: Vec<String>,
+}
+
+/// Answers a department's yes/no question about the applicant of a case it holds a
+/// task of, within the consent; the question and the answer go to the ledger. The
+/// one place the API and the workbench share.
+pub async fn answer_question(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    item: &str,
+    expression: &str,
+) -> Result<Answer, ApiError> {
+    let predicate = sharing::Predicate::compile(expression, &state.sources, SubjectKind::Person).map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_PREDICATE_INVALID",
+            error.to_string(),
+        )
+        .field("expression")
+    })?;
+    let (case, catalog_item) = department_scope(state, user, id, item, "shared_question", &[]).await?;
     let applicant = state.store.account_by_id(&case.applicant).await?;
     let Some(id_number) = applicant.and_then(|a| a.id_number) else {
         return Err(ApiError::new(
@@ -623,7 +649,7 @@ pub async fn ask_question(
     let sources = predicate.sources(&state.sources);
     let consent_sources: BTreeSet<&String> = case.consent.iter().flat_map(|c| c.sources.iter()).collect();
     if let Some(outside) = sources.iter().find(|s| !consent_sources.contains(s)) {
-        let name = source_name(&state, outside);
+        let name = source_name(state, outside);
         state
             .store
             .record_accesses(&[SubjectAccess {
@@ -650,7 +676,7 @@ pub async fn ask_question(
     let mut values = BTreeMap::new();
     for code in &sources {
         if let Some(source) = state.sources.source(code)
-            && let Some(record) = fetch_record(&state, source, &id_number).await?
+            && let Some(record) = fetch_record(state, source, &id_number).await?
         {
             for attribute in predicate.attributes() {
                 if let Some(value) = record.get(attribute) {
@@ -689,12 +715,12 @@ pub async fn ask_question(
             legal_basis: format!("{CONSENT_BASIS}；只返回是或否，不返回数据"),
         }])
         .await?;
-    Ok(Json(json!({
-        "case_id": case.id,
-        "expression": predicate.source_text(),
-        "answer": answer,
-        "sources": sources,
-    })))
+    Ok(Answer {
+        case_id: case.id.to_string(),
+        expression: predicate.source_text().to_owned(),
+        answer,
+        sources,
+    })
 }
 
 /// Whether an account may use shared data for itself (a person with an ID number).

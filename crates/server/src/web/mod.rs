@@ -67,6 +67,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/verify/s/{token}", get(certificates::verify_shared))
         .route("/verify/{id}", get(certificates::verify_by_id))
         .route("/workbench/certificates/{id}/revoke", post(certificates::revoke))
+        .route(
+            "/workbench/cases/{id}/tasks/{item}/question",
+            post(workbench::task_question),
+        )
         .route("/files/{id}/{upload}", get(files::download))
         .route("/my/cases", get(portal::my_cases))
         .route("/my/cases/{id}", get(portal::my_case))

@@ -1331,6 +1331,7 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
         _ => None,
     };
     let mut views = Vec::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
     for row in rows {
         let Ok(entry) = ledger::LedgerEntry::from_canonical_bytes(&row.entry) else {
             continue;
@@ -1353,23 +1354,42 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
             (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
             (None, "admin") => "系统管理员（监督）".to_owned(),
             (None, "auditor") => "审计人员".to_owned(),
-            (None, actor) => actor.to_owned(),
+            (None, "anonymous") => "公众（扫码或通过您分享的链接验证）".to_owned(),
+            // Another applicant: a spouse whose application read this person's records.
+            (None, actor) => match names.get(actor) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = match state.store.account_by_id(actor).await {
+                        Ok(Some(other)) => format!("{}（申请人）", other.display_name),
+                        _ => actor.to_owned(),
+                    };
+                    names.insert(actor.to_owned(), name.clone());
+                    name
+                }
+            },
         };
         let what = match entry.detail.as_str() {
             "read_task" => "办理事项所需的信息",
             "read_material" => "您提交的材料",
             "read_history" => "办件的办理记录",
+            "shared_read" => "共享数据（在授权范围内调用）",
+            "shared_question" => "关于您的是否核验（可用不可见：只得到“是”或“否”）",
+            "shared_read_refused" | "shared_question_refused" => "调用您数据的请求（已被拒绝）",
+            "verify_certificate" => "验证您的电子证照",
+            "read_certificate" | "download_certificate" => "您的电子证照",
+            "certificate_revoked" => "注销您的电子证照",
             _ => "您的办件",
         };
         let fields: Vec<String> = entry
             .elements
             .iter()
-            .map(|e| {
-                state
+            .map(|e| match e.strip_prefix("certificate:") {
+                Some(id) => format!("电子证照 {id}"),
+                None => state
                     .catalog
                     .elements
                     .get(e)
-                    .map_or_else(|| e.clone(), |d| d.name.clone())
+                    .map_or_else(|| e.clone(), |d| d.name.clone()),
             })
             .collect();
         let at = chrono::DateTime::from_timestamp_millis(entry.at_ms)

@@ -319,6 +319,14 @@ async fn render_task(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let question = submitted.and_then(|s| s.get("question.expression")).map(|expression| {
+        context! {
+            expression => expression,
+            answer => submitted.and_then(|s| s.get("question.answer")),
+            error => submitted.and_then(|s| s.get("question.error")),
+        }
+    });
+    let consented = case.consent.is_some();
     let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
     let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
     let files = super::files::file_views(state, case.id.as_str(), Some(&catalog_item.materials)).await;
@@ -329,7 +337,7 @@ async fn render_task(
             case => context! { id => case.id.to_string(), one_thing_name => case.one_thing_name },
             task => task_view, fields => fields, materials => materials, outputs => outputs,
             errors => errors, reasons => reasons, reason => reason, files => files,
-            certificates => certificates,
+            certificates => certificates, question => question, consented => consented,
         },
     );
     *response.status_mut() = status;
@@ -346,6 +354,42 @@ pub async fn task_page(
         Ok((case, _, item, _)) => render_task(&state, &page, &case, &item, &[], None).await,
         Err(response) => response,
     }
+}
+
+/// 可用不可见: a yes/no question about the applicant, from the task page.
+pub async fn task_question(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/cases/{id}/tasks/{item}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let (case, _, code, _) = match own_task(&state, &page, &id, &item).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let expression = form.get("expression").map(|e| e.trim().to_owned()).unwrap_or_default();
+    let mut shown = BTreeMap::new();
+    shown.insert("question.expression".to_owned(), expression.clone());
+    let user = crate::auth::CurrentUser(account);
+    match crate::sharing::answer_question(&state, &user, &id, &item, &expression).await {
+        Ok(answer) => {
+            shown.insert(
+                "question.answer".to_owned(),
+                if answer.answer { "是" } else { "否" }.to_owned(),
+            );
+        }
+        Err(error) => {
+            shown.insert("question.error".to_owned(), error.message);
+        }
+    }
+    render_task(&state, &page, &case, &code, &[], Some(&shown)).await
 }
 
 pub async fn task_action(

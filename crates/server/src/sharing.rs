@@ -373,29 +373,19 @@ pub async fn load_prefill(
     Ok(Some((doc, consent)))
 }
 
-/// The elements shared data can give an applicant at all: what the plan shows as
-/// "from shared data" (Holdings.elements).
-pub async fn available_elements(state: &AppState, account: &Account) -> Result<BTreeSet<String>, ApiError> {
-    let Some(id_number) = account.id_number.as_deref() else {
-        return Ok(BTreeSet::new());
-    };
-    let Some(population) = state.sources.serving(SubjectKind::Person, "name") else {
-        return Ok(BTreeSet::new());
-    };
-    if fetch_record(state, population, id_number)
-        .await
-        .ok()
-        .flatten()
-        .is_none()
-    {
-        return Ok(BTreeSet::new());
+/// The elements shared data could give an applicant with an ID number, once they
+/// consent: what the notice shows as "from shared data". Decided from the registry
+/// alone: nothing is read before consent.
+pub fn available_elements(state: &AppState, account: &Account) -> BTreeSet<String> {
+    if !can_prefill(account) {
+        return BTreeSet::new();
     }
     let elements: Vec<&str> = state.catalog.elements.keys().map(String::as_str).collect();
-    Ok(sharing::plan_prefill(&state.sources, &elements)
+    sharing::plan_prefill(&state.sources, &elements)
         .fetches
         .into_iter()
         .map(|f| f.element)
-        .collect())
+        .collect()
 }
 
 // ---------------------------------------------------------------- departments

@@ -176,10 +176,7 @@ async fn holdings_for(
     if let Some(doc) = prefill {
         holdings.elements.extend(doc.values.keys().cloned());
     } else if offered {
-        match crate::sharing::available_elements(state, account).await {
-            Ok(elements) => holdings.elements.extend(elements),
-            Err(error) => return Err(page.message(error.status, "暂时无法读取共享数据", &error.message)),
-        }
+        holdings.elements.extend(crate::sharing::available_elements(state, account));
     }
     Ok(holdings)
 }

@@ -42,6 +42,12 @@ pub async fn keys(state: &AppState) -> Result<Arc<LoadedKeys>, StoreError> {
     if let Some(loaded) = state.keys.loaded.read().await.as_ref() {
         return Ok(loaded.clone());
     }
+    reload_keys(state).await
+}
+
+/// Reads the keys from the store, whatever the cache holds: another node or
+/// `onething cert rotate-key` may have rotated a key since.
+pub async fn reload_keys(state: &AppState) -> Result<Arc<LoadedKeys>, StoreError> {
     let mut keyring = Keyring::default();
     let mut signing = BTreeMap::new();
     for stored in state.store.issuer_keys().await? {
@@ -105,11 +111,13 @@ pub async fn ensure_keys(state: &AppState) -> Result<usize, StoreError> {
     Ok(made)
 }
 
+/// The department's active key, read from the store at every signature (signing is
+/// rare): a key rotated by another node is never used after its retirement.
 async fn signing_key(state: &AppState, department: &str) -> Result<(SigningKey, Arc<LoadedKeys>), StoreError> {
-    let mut loaded = keys(state).await?;
+    let mut loaded = reload_keys(state).await?;
     if !loaded.signing.contains_key(department) {
         ensure_keys(state).await?;
-        loaded = keys(state).await?;
+        loaded = reload_keys(state).await?;
     }
     let key = loaded
         .signing
@@ -279,7 +287,17 @@ pub async fn verify_bytes(state: &AppState, bytes: &[u8]) -> Result<Checked, Sto
     };
     let revocation = stored.as_ref().and_then(revocation_of);
     let today = cases::china_date(state.now());
-    let result = certs::verify_file(bytes, &loaded.keyring, revocation.as_ref(), today);
+    let mut result = certs::verify_file(bytes, &loaded.keyring, revocation.as_ref(), today);
+    // A key this node has not seen yet (added by another node or the CLI): reload once.
+    if matches!(
+        result,
+        Err(VerifyError::UnknownKey { .. } | VerifyError::KeyNotValid { .. })
+    ) {
+        let fresh = reload_keys(state).await?;
+        if fresh.keyring != loaded.keyring {
+            result = certs::verify_file(bytes, &fresh.keyring, revocation.as_ref(), today);
+        }
+    }
     Ok(Checked { result, stored })
 }
 

@@ -719,6 +719,32 @@ async fn rotated_keys_keep_old_certificates_verifiable() {
         .await
         .unwrap();
     assert!(checked.result.is_ok(), "{:?}", checked.result);
+    // A key added behind this node's back (another node, or `onething cert rotate-key`):
+    // the next signature uses it, and what it signs verifies here at once.
+    let other = certs::SigningKey::generate(certs::Algorithm::Ed25519, &mut rand::rngs::OsRng);
+    state
+        .store
+        .add_issuer_key(&store::StoredKey {
+            key_id: other.key_id(),
+            department: "WJ".into(),
+            algorithm: "Ed25519".into(),
+            public_key: other.public_key().bytes().to_vec(),
+            secret: other.secret_bytes(),
+            valid_from: "2026-02-12".parse().unwrap(),
+            retired_at: None,
+            created_at: chrono::Utc::now(),
+        })
+        .await
+        .unwrap();
+    let third = server::certify::sign(&state, body("C-THIRD")).await.unwrap();
+    let signature = &serde_json::from_str::<Value>(&third.file).unwrap()["signature"];
+    assert_eq!(signature["key_id"], other.key_id().as_str());
+    assert_eq!(signature["algorithm"], "Ed25519");
+    let checked = server::certify::verify_bytes(&state, third.file.as_bytes())
+        .await
+        .unwrap();
+    assert!(checked.result.is_ok(), "{:?}", checked.result);
+    let keyring = server::certify::keys(&state).await.unwrap().keyring.clone();
     let published = serde_json::to_string(&keyring).unwrap();
     for stored in state.store.issuer_keys().await.unwrap() {
         use base64::Engine;

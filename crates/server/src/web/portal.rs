@@ -176,7 +176,9 @@ async fn holdings_for(
     if let Some(doc) = prefill {
         holdings.elements.extend(doc.values.keys().cloned());
     } else if offered {
-        holdings.elements.extend(crate::sharing::available_elements(state, account));
+        holdings
+            .elements
+            .extend(crate::sharing::available_elements(state, account));
     }
     Ok(holdings)
 }

@@ -165,6 +165,10 @@ where
             return Err(AuditError::ConflictingCheckpoints(head.size));
         }
     }
+    let latest = heads.iter().next_back().map(|(size, root)| TreeHead {
+        size: *size,
+        root: *root,
+    });
     let mut pending = heads.iter().map(|(s, r)| (*s, *r)).peekable();
     // The empty tree needs no check.
     while pending.next_if(|(size, _)| *size == 0).is_some() {}
@@ -238,6 +242,7 @@ where
             &stored_leaves,
             last_good,
             bad,
+            latest.filter(|head| head.size > bad.size),
             first_mismatch.filter(|(i, _)| *i < bad.size),
         )
     });
@@ -267,6 +272,7 @@ fn locate(
     stored_leaves: &[Hash],
     good: u64,
     bad: TreeHead,
+    later: Option<TreeHead>,
     first_mismatch: Option<(u64, Hash)>,
 ) -> Option<(u64, Divergence)> {
     let mut stored = MemoryLog::new();
@@ -287,13 +293,21 @@ fn locate(
         let mine = stored.root_at(m).ok()?;
         Some(original_root(m)? == mine)
     };
-    // Original leaf i, authenticated by an inclusion proof.
+    // Original leaf i, authenticated by an inclusion proof in the failing
+    // checkpoint, or for leaves past it in the latest checkpoint (a trusted
+    // head too), so that a row deleted just before the failing checkpoint's
+    // end is still told from a replaced one.
     let original_leaf = |i: u64| -> Option<Hash> {
+        let head = match later {
+            Some(head) if i >= bad.size => head,
+            _ => bad,
+        };
         let leaf = nodes.node(0, i)?;
-        let proof = inclusion_proof_at(nodes, i, bad.size).ok()?;
-        verify_inclusion(&leaf, i, bad.size, &proof, &bad.root).ok()?;
+        let proof = inclusion_proof_at(nodes, i, head.size).ok()?;
+        verify_inclusion(&leaf, i, head.size, &proof, &head.root).ok()?;
         Some(leaf)
     };
+    let original_size = later.map_or(bad.size, |head| head.size);
 
     let hi = rows.min(bad.size);
     let first_bad = if hi == good || good_prefix(hi)? {
@@ -345,7 +359,7 @@ fn locate(
         let mut compared = 0;
         for k in 0..2 {
             let (s, o) = (stored_from + k, original_from + k);
-            if s >= rows || o >= bad.size {
+            if s >= rows || o >= original_size {
                 break;
             }
             if stored_at(s) != original_leaf(o) {

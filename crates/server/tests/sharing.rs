@@ -343,8 +343,17 @@ fn refusals(entries: &[ledger::LedgerEntry]) -> Vec<&ledger::LedgerEntry> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn departments_read_only_for_their_task_their_need_and_within_consent() {
-    let node = sharing_node(sqlite_store().await).await;
+async fn departments_read_only_for_their_task_their_need_and_within_consent_on_sqlite() {
+    departments_read_only_for_their_task_their_need_and_within_consent(sharing_node(sqlite_store().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn departments_read_only_for_their_task_their_need_and_within_consent_on_postgres() {
+    let node = sharing_node(postgres_store(&new_schema()).await).await;
+    departments_read_only_for_their_task_their_need_and_within_consent(node).await;
+}
+
+async fn departments_read_only_for_their_task_their_need_and_within_consent(node: Node) {
     let wangfang = node.login("wangfang").await;
     let wj = node.login("staff-wj").await;
     let jy = node.login("staff-jy").await;

@@ -13,6 +13,8 @@ use clap::Subcommand;
 
 use crate::run;
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum CertCommand {
     /// Verify a certificate file offline, with only the issuers' public keys.
@@ -173,6 +175,8 @@ fn openssl_export(file: &std::path::Path, keys: &std::path::Path, out: &std::pat
     Ok(ExitCode::SUCCESS)
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum PopulationCommand {
     /// Write a synthetic population (valid ID numbers, families, insurance records)

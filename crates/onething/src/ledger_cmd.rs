@@ -190,7 +190,7 @@ fn create_key_file(data_dir: &Path, path: &Path, origin: &str) -> anyhow::Result
 }
 
 /// Creates `path` (it must not exist), writes `bytes` and syncs them to disk.
-fn write_new_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
+pub(crate) fn write_new_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -176,6 +176,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 log_format: "text".into(),
                 sources: None,
                 cert_algorithm: certs_default_algorithm(),
+                issuer_master_key: None,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

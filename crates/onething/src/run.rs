@@ -38,6 +38,11 @@ pub struct ServerOptions {
     /// deployment uses its own file to connect sources to departments' HTTP services.
     #[arg(long, env = "ONETHING_SOURCES")]
     pub sources: Option<PathBuf>,
+    /// The master key (32 hex digits) that seals department signing keys in the
+    /// database (SM4-GCM); default `<data-dir>/issuer-master.key`, created on first
+    /// start. Several nodes on one PostgreSQL must share it.
+    #[arg(long, env = "ONETHING_ISSUER_MASTER_KEY", hide_env_values = true)]
+    pub issuer_master_key: Option<String>,
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
@@ -116,8 +121,10 @@ pub async fn build_state_quiet(
         Ok(sources) => sources,
         Err(problems) => anyhow::bail!("共享数据源配置有问题，拒绝启动：\n{}", problems.join("\n")),
     };
+    let key_wrap = load_or_create_master(&options.data_dir, options.issuer_master_key.as_deref())?;
     let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
     state.ledger_signer = Some(Arc::new(signer));
+    state.key_wrap = Some(Arc::new(key_wrap));
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
     state.sources = Arc::new(sources);
@@ -207,4 +214,38 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutdown signal received");
+}
+
+/// The file holding the master key of department signing keys, in the data directory.
+const MASTER_KEY_FILE: &str = "issuer-master.key";
+
+/// The master key from the option, or from its file (created on first start, 0600).
+fn load_or_create_master(data_dir: &Path, explicit: Option<&str>) -> anyhow::Result<server::keywrap::KeyWrap> {
+    let parse = |text: &str, what: &str| -> anyhow::Result<server::keywrap::KeyWrap> {
+        // The error never repeats the key.
+        let bytes = hex::decode(text.trim()).map_err(|_| anyhow::anyhow!("{what}应为 32 位十六进制"))?;
+        server::keywrap::KeyWrap::new(&bytes).map_err(|error| anyhow::anyhow!("{what}无效：{error}"))
+    };
+    if let Some(text) = explicit.filter(|t| !t.trim().is_empty()) {
+        return parse(text, "部门签名主密钥（ONETHING_ISSUER_MASTER_KEY）");
+    }
+    let path = data_dir.join(MASTER_KEY_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => parse(&text, &format!("主密钥文件 {} ", path.display())),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(data_dir).with_context(|| format!("无法创建数据目录 {}", data_dir.display()))?;
+            let master = server::keywrap::KeyWrap::generate_master();
+            match crate::ledger_cmd::write_new_file(&path, format!("{}\n", hex::encode(master)).as_bytes(), true) {
+                Ok(()) => tracing::info!(path = %path.display(), "issuer master key created"),
+                // Another process created it first: use theirs.
+                Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let text = std::fs::read_to_string(&path)?;
+                    return parse(&text, &format!("主密钥文件 {} ", path.display()));
+                }
+                Err(error) => return Err(error).with_context(|| format!("无法写入主密钥文件 {}", path.display())),
+            }
+            parse(&hex::encode(master), "主密钥")
+        }
+        Err(error) => Err(error).with_context(|| format!("无法读取主密钥文件 {}", path.display())),
+    }
 }

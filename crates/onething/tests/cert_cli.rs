@@ -245,3 +245,40 @@ fn openssl_verifies_what_onething_signed() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Department keys are sealed under a master key kept outside the database: with
+/// its file the keys load; with another master key they are refused, by name.
+#[test]
+fn department_keys_are_sealed_under_a_master_key() {
+    let dir = temp_dir("sealed");
+    let data = dir.join("data");
+    let data = data.to_str().unwrap();
+    let output = onething(&["cert", "rotate-key", "--department", "WJ", "--data-dir", data]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let master = std::path::Path::new(data).join("issuer-master.key");
+    assert_eq!(std::fs::read_to_string(&master).unwrap().trim().len(), 32);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&master).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // Rotating signs with the key just made: it is readable with the master file.
+    let output = onething(&["cert", "rotate-key", "--department", "WJ", "--data-dir", data]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let keyring = onething(&["cert", "keyring", "--data-dir", data]);
+    assert!(keyring.status.success());
+    let keyring: certs::Keyring = serde_json::from_slice(&keyring.stdout).unwrap();
+    assert_eq!(keyring.keys.len(), 2);
+    assert_eq!(keyring.keys.iter().filter(|k| k.retired_at.is_none()).count(), 1);
+    // Another master key cannot open them.
+    let output = Command::new(env!("CARGO_BIN_EXE_onething"))
+        .args(["cert", "keyring", "--data-dir", data])
+        .env("ONETHING_ISSUER_MASTER_KEY", "00112233445566778899aabbccddeeff")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("无法解密"), "{stderr}");
+    assert!(!stderr.contains("00112233445566778899aabbccddeeff"));
+    std::fs::remove_dir_all(&dir).ok();
+}

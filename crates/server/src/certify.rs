@@ -61,7 +61,15 @@ pub async fn reload_keys(state: &AppState) -> Result<Arc<LoadedKeys>, StoreError
             stored.retired_at,
         ));
         if stored.retired_at.is_none() {
-            let key = SigningKey::from_secret_bytes(algorithm, &stored.secret).map_err(corrupt)?;
+            let secret = match (&state.key_wrap, crate::keywrap::is_sealed(&stored.secret)) {
+                (Some(wrap), true) => wrap
+                    .open(&stored.key_id, &stored.department, &stored.secret)
+                    .map_err(corrupt)?,
+                (None, true) => return Err(corrupt(crate::keywrap::KeyWrapError::NoMasterKey(stored.key_id))),
+                // Written before keys were sealed: still usable.
+                (_, false) => stored.secret.clone(),
+            };
+            let key = SigningKey::from_secret_bytes(algorithm, &secret).map_err(corrupt)?;
             signing.insert(stored.department.clone(), key);
         }
     }
@@ -82,7 +90,10 @@ pub async fn rotate_key(state: &AppState, department: &str, today: NaiveDate) ->
             department: department.to_owned(),
             algorithm: key.algorithm().name().to_owned(),
             public_key: key.public_key().bytes().to_vec(),
-            secret: key.secret_bytes(),
+            secret: match &state.key_wrap {
+                Some(wrap) => wrap.seal(&key_id, department, &key.secret_bytes()),
+                None => key.secret_bytes(),
+            },
             valid_from: today,
             retired_at: None,
             created_at: state.now(),

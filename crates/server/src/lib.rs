@@ -11,6 +11,7 @@ pub mod auth;
 mod cert_api;
 pub mod certify;
 pub mod error;
+pub mod keywrap;
 pub mod ledger_api;
 mod openapi;
 pub mod sharing;
@@ -54,6 +55,9 @@ pub struct AppState {
     pub cert_algorithm: certs::Algorithm,
     /// Days a certificate share link stays valid.
     pub share_days: i64,
+    /// The master key sealing department signing keys at rest; `None` stores them
+    /// bare (tests only: `onething` always configures one).
+    pub key_wrap: Option<Arc<keywrap::KeyWrap>>,
 }
 
 impl AppState {
@@ -72,6 +76,7 @@ impl AppState {
             keys: certify::KeyCache::default(),
             cert_algorithm: certs::Algorithm::Sm2Sm3,
             share_days: 7,
+            key_wrap: None,
         }
     }
 

@@ -681,6 +681,8 @@ async fn rotated_keys_keep_old_certificates_verifiable() {
             .unwrap()
             .to_utc()
     });
+    let master = server::keywrap::KeyWrap::generate_master();
+    state.key_wrap = Some(Arc::new(server::keywrap::KeyWrap::new(&master).unwrap()));
     let state = Arc::new(state);
     assert!(server::certify::ensure_keys(&state).await.unwrap() >= 5);
     assert_eq!(
@@ -757,6 +759,14 @@ async fn rotated_keys_keep_old_certificates_verifiable() {
     let published = serde_json::to_string(&keyring).unwrap();
     for stored in state.store.issuer_keys().await.unwrap() {
         use base64::Engine;
+        // Keys this node made are sealed; the one written bare behind its back
+        // (as before sealing existed) is still used.
+        assert_eq!(
+            server::keywrap::is_sealed(&stored.secret),
+            stored.key_id != other.key_id(),
+            "{}",
+            stored.key_id
+        );
         assert!(!published.contains(&base64::engine::general_purpose::STANDARD.encode(&stored.secret)));
         assert!(!format!("{stored:?}").contains(&format!("{:?}", stored.secret)));
     }

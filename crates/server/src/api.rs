@@ -387,6 +387,10 @@ struct PrefillRequest {
     /// `true` once the applicant has seen the offer and agreed; `false` returns the
     /// offer only and reads nothing.
     consent: bool,
+    /// The enterprise's 统一社会信用代码, for one-things of an enterprise: its
+    /// registered data is prefilled for its legal representative only.
+    #[serde(default)]
+    enterprise: Option<String>,
 }
 
 /// `POST /catalog/one-things/{id}/prefill`: what shared data could fill (without
@@ -416,9 +420,14 @@ async fn prefill(
     let prefill_plan = crate::sharing::prefill_plan(&state, &plan);
     let offer = crate::sharing::offer(&state, &prefill_plan, Some(&user.0));
     if !request.consent {
-        return Ok(Json(json!({ "consent_required": true, "offer": offer })));
+        return Ok(Json(json!({
+            "consent_required": true,
+            "offer": offer,
+            "enterprise_required": crate::sharing::needs_enterprise(&prefill_plan),
+        })));
     }
-    let (prefill_id, doc) = crate::sharing::run_prefill(&state, &user.0, one_thing, &plan).await?;
+    let (prefill_id, doc) =
+        crate::sharing::run_prefill(&state, &user.0, one_thing, &plan, request.enterprise.as_deref()).await?;
     let values: serde_json::Map<String, Value> = doc
         .values
         .iter()

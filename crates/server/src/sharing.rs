@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use cases::{Case, Consent, Fetched};
-use ids::IdNumber;
+use ids::{CreditCode, IdNumber};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sharing::{PrefillPlan, Registry, Source, SubjectKind};
@@ -132,9 +132,22 @@ pub async fn resolve(
     state: &AppState,
     plan: &PrefillPlan,
     id_number: &IdNumber,
+    enterprise: Option<&CreditCode>,
 ) -> Result<Vec<sharing::Prefilled>, FetchError> {
     let mut records = Records::new();
     load_records(state, &plan.sources(), id_number.as_str(), &mut records).await?;
+    if let Some(code) = enterprise {
+        for source in plan.sources() {
+            if let Some(found) = state
+                .sources
+                .source(source)
+                .filter(|s| s.subject == SubjectKind::Enterprise)
+                && let Some(attributes) = fetch_record(state, found, code.as_str()).await?
+            {
+                records.insert((source.to_owned(), code.as_str().to_owned()), attributes);
+            }
+        }
+    }
     if let Some(spouse_source) = &plan.spouse_source
         && let Some(spouse) = records
             .get(&(spouse_source.clone(), id_number.as_str().to_owned()))
@@ -149,7 +162,62 @@ pub async fn resolve(
             .and_then(|r| r.get(attribute))
             .cloned()
     };
-    Ok(sharing::prefill_values(plan, id_number, None, &lookup))
+    Ok(sharing::prefill_values(plan, id_number, enterprise, &lookup))
+}
+
+/// The enterprise whose registered data an applicant may prefill: only its legal
+/// representative (法定代表人), checked against 法人库. A refusal is a ledger entry.
+pub async fn enterprise_of(state: &AppState, account: &Account, code: &str) -> Result<CreditCode, ApiError> {
+    let code = CreditCode::parse(code.trim()).map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_CREDIT_CODE_INVALID",
+            format!("统一社会信用代码有误：{error}"),
+        )
+        .field("enterprise")
+    })?;
+    let Some(source) = state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number") else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_ENTERPRISE_NOT_FOUND",
+            "没有可以核对法定代表人的法人库",
+        ));
+    };
+    let record = fetch_record(state, source, code.as_str()).await?;
+    let Some(record) = record else {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_ENTERPRISE_NOT_FOUND",
+            format!("{}中没有统一社会信用代码为 {} 的企业", source.name, code.as_str()),
+        )
+        .field("enterprise"));
+    };
+    if record.get("legal_rep_id_number").map(String::as_str) != account.id_number.as_deref() {
+        state
+            .store
+            .record_accesses(&[SubjectAccess {
+                entry: store::AccessEntry {
+                    at: state.now(),
+                    actor: account.id.clone(),
+                    role: account.role,
+                    department: None,
+                    action: "shared_read_refused".into(),
+                    case_id: None,
+                    elements: "enterprise.legal_rep_id_number".into(),
+                    purpose: format!("拒绝：申请人不是企业 {} 的法定代表人", code.as_str()),
+                },
+                subject: Some(account.id.clone()),
+                legal_basis: "无".into(),
+            }])
+            .await?;
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "E_NOT_LEGAL_REPRESENTATIVE",
+            "您不是该企业登记的法定代表人，不能调用其登记信息；请由法定代表人办理，或自行填写",
+        )
+        .field("enterprise"));
+    }
+    Ok(code)
 }
 
 /// What the consent screen lists: each element with the source it comes from.
@@ -266,6 +334,7 @@ pub async fn run_prefill(
     account: &Account,
     one_thing: &catalog::OneThing,
     plan: &catalog::Plan,
+    enterprise: Option<&str>,
 ) -> Result<(String, PrefillDoc), ApiError> {
     let id_number = account
         .id_number
@@ -279,7 +348,27 @@ pub async fn run_prefill(
             )
         })?;
     let prefill_plan = prefill_plan(state, plan);
-    let values = resolve(state, &prefill_plan, &id_number).await?;
+    let enterprise = match enterprise.filter(|code| !code.trim().is_empty()) {
+        Some(code) if needs_enterprise(&prefill_plan) => Some(enterprise_of(state, account, code).await?),
+        _ => None,
+    };
+    let mut values = resolve(state, &prefill_plan, &id_number, enterprise.as_ref()).await?;
+    // The credit code itself, confirmed by 法人库.
+    if let Some(code) = &enterprise
+        && plan
+            .form
+            .iter()
+            .flat_map(|g| &g.fields)
+            .any(|f| f.element == "enterprise.uscc")
+        && let Some(source) = state.sources.serving(SubjectKind::Enterprise, "name")
+    {
+        values.push(sharing::Prefilled {
+            element: "enterprise.uscc".into(),
+            value: code.as_str().to_owned(),
+            source: source.code.clone(),
+            subject: code.as_str().to_owned(),
+        });
+    }
     let now = state.now();
     let mut doc = PrefillDoc {
         sources: prefill_plan.sources().iter().map(|s| (*s).to_owned()).collect(),
@@ -311,11 +400,12 @@ pub async fn run_prefill(
     }
     let mut accesses = Vec::new();
     for ((source, subject), elements) in reads {
-        let subject_account = if subject == id_number.as_str() {
-            Some(account.id.clone())
-        } else {
-            state.store.account_by_id_number(&subject).await?.map(|a| a.id)
-        };
+        let subject_account =
+            if subject == id_number.as_str() || enterprise.as_ref().is_some_and(|c| c.as_str() == subject) {
+                Some(account.id.clone())
+            } else {
+                state.store.account_by_id_number(&subject).await?.map(|a| a.id)
+            };
         accesses.push(SubjectAccess {
             entry: store::AccessEntry {
                 at: now,
@@ -345,6 +435,12 @@ pub async fn run_prefill(
     };
     state.store.put_prefill(&stored, &accesses).await?;
     Ok((id, doc))
+}
+
+/// Whether a prefill plan reads an enterprise's records (the consent screen then asks
+/// for its credit code).
+pub fn needs_enterprise(plan: &PrefillPlan) -> bool {
+    plan.fetches.iter().any(|f| f.role == sharing::Role::Enterprise)
 }
 
 /// A stored prefill of this account for this one-thing, with its consent.
@@ -543,7 +639,11 @@ pub async fn read_shared(
             format!("申请人没有授权调用：{}", names.join("、")),
         ));
     }
-    let values = resolve(&state, &plan, &id_number).await?;
+    let enterprise = case
+        .form
+        .get("enterprise.uscc")
+        .and_then(|v| CreditCode::parse(&v.value).ok());
+    let values = resolve(&state, &plan, &id_number, enterprise.as_ref()).await?;
     let mut by_element = serde_json::Map::new();
     for value in &values {
         by_element.insert(

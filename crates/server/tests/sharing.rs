@@ -771,3 +771,98 @@ async fn rotated_keys_keep_old_certificates_verifiable() {
         assert!(!format!("{stored:?}").contains(&format!("{:?}", stored.secret)));
     }
 }
+
+// ------------------------------------------------------------------ enterprises
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enterprise_is_prefilled_for_its_legal_representative_only() {
+    let node = sharing_node(sqlite_store().await).await;
+    let lisi = node.login("lisi").await;
+    let wangfang = node.login("wangfang").await;
+    let answers = json!({
+        "change_name": "yes", "change_legal_rep": "no", "change_address": "yes",
+        "change_scope": "no", "has_employees_insured": "no", "has_housing_fund": "no"
+    });
+    let prefill = |token: String, enterprise: Option<&'static str>| {
+        let node = &node;
+        let answers = answers.clone();
+        async move {
+            let mut body = json!({ "answers": answers, "consent": true });
+            if let Some(code) = enterprise {
+                body["enterprise"] = json!(code);
+            }
+            node.call(
+                "POST",
+                "/catalog/one-things/enterprise-change/prefill",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    // The offer says a credit code is needed.
+    let (status, offer) = node
+        .call(
+            "POST",
+            "/catalog/one-things/enterprise-change/prefill",
+            Some(&lisi),
+            Some(json!({ "answers": answers, "consent": false })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{offer}");
+    assert_eq!(offer["enterprise_required"], true);
+    assert!(
+        offer["offer"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["source"] == "legal_entity")
+    );
+
+    // 李四 is the legal representative: the enterprise's registered data is filled.
+    let (status, body) = prefill(lisi.clone(), Some(sharing::DEMO_ENTERPRISE_USCC)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        body["values"]["enterprise.name"]["value"],
+        "深圳市南山区李四餐饮管理有限公司"
+    );
+    assert_eq!(body["values"]["enterprise.name"]["source"], "legal_entity");
+    assert_eq!(
+        body["values"]["enterprise.uscc"]["value"],
+        sharing::DEMO_ENTERPRISE_USCC
+    );
+    let his = entries_about(&node, "applicant-lisi").await;
+    assert!(
+        his.iter()
+            .any(|e| e.detail == "shared_read" && e.elements.contains(&"enterprise.name".to_owned()))
+    );
+
+    // 王芳 is not: refused, and the refusal is in the ledger; nothing of it is read.
+    let (status, body) = prefill(wangfang.clone(), Some(sharing::DEMO_ENTERPRISE_USCC)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "E_NOT_LEGAL_REPRESENTATIVE");
+    assert!(!body.to_string().contains("李四餐饮"));
+    let hers = entries_about(&node, "applicant-wangfang").await;
+    let refused = refusals(&hers);
+    assert_eq!(refused.len(), 1);
+    assert!(
+        refused[0]
+            .purpose
+            .as_deref()
+            .unwrap()
+            .contains(sharing::DEMO_ENTERPRISE_USCC)
+    );
+
+    // A wrong check character, and an enterprise nobody registered.
+    let (status, body) = prefill(lisi.clone(), Some("91440305MA5GLT4E4B")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_CREDIT_CODE_INVALID");
+    assert_eq!(body["error"]["field"], "enterprise");
+    let (status, body) = prefill(lisi.clone(), Some("91350100M000100Y43")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_ENTERPRISE_NOT_FOUND");
+    // Without a credit code, only his own data is filled.
+    let (status, body) = prefill(lisi, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body["values"].get("enterprise.name").is_none());
+}

@@ -22,6 +22,6 @@ pub use prefill::{
 };
 pub use registry::{AGE, LoadError, Registry, Source, SubjectKind};
 pub use synth::{
-    DATA_AS_OF, DEMO_LISI_ID, DEMO_LIUQIANG_ID, DEMO_MARRIAGE_CERT_NO, DEMO_WANGFANG_ID, DEMO_ZHANGSAN_ID, Generator,
-    Record, demo_people, sources, write_jsonl,
+    DATA_AS_OF, DEMO_ENTERPRISE_USCC, DEMO_LISI_ID, DEMO_LIUQIANG_ID, DEMO_MARRIAGE_CERT_NO, DEMO_WANGFANG_ID,
+    DEMO_ZHANGSAN_ID, Generator, Record, demo_people, sources, write_jsonl,
 };

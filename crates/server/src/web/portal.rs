@@ -496,7 +496,8 @@ pub async fn apply_form(
             return page.render(
                 "consent.html",
                 &format!("{}：授权使用共享数据", plan.name),
-                context! { plan => plan, rows => rows, sources => sources },
+                context! { plan => plan, rows => rows, sources => sources,
+                enterprise => crate::sharing::needs_enterprise(&prefill_plan) },
             );
         }
     }
@@ -559,7 +560,8 @@ pub async fn prefill_consent(
         Ok(plan) => plan,
         Err(response) => return response,
     };
-    match crate::sharing::run_prefill(&state, &account, one, &plan).await {
+    let enterprise = form.get("enterprise").map(String::as_str);
+    match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise).await {
         Ok((prefill_id, _)) => {
             Redirect::to(&format!("/one-things/{id}/apply?{query}&prefill={prefill_id}")).into_response()
         }

@@ -46,6 +46,10 @@ pub const DEMO_LISI_ID: &str = "440305199001010018";
 /// The marriage certificate number of 王芳 and 刘强.
 pub const DEMO_MARRIAGE_CERT_NO: &str = "J620102-2019-001234";
 
+/// The demo enterprise, whose legal representative is 李四: the enterprise one-things
+/// prefill from 法人库 for him, and for nobody else.
+pub const DEMO_ENTERPRISE_USCC: &str = "91440305MA5GLT4E4A";
+
 /// Source codes of the bundled `sources.toml`, as the generated records name them.
 pub mod sources {
     pub const POPULATION: &str = "population";
@@ -789,7 +793,25 @@ pub fn demo_people() -> Vec<Record> {
             ],
         ),
     ];
-    let mut records = Vec::new();
+    let mut records = vec![Record::from_pairs(
+        sources::LEGAL_ENTITY,
+        DEMO_ENTERPRISE_USCC,
+        [
+            ("name", "深圳市南山区李四餐饮管理有限公司"),
+            ("type", "有限责任公司（自然人独资）"),
+            ("address", "广东省深圳市南山区粤海街道科技南路66号101室"),
+            (
+                "business_scope",
+                "一般项目：餐饮管理；食品销售（仅销售预包装食品）。（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）",
+            ),
+            ("registered_capital", "50.00"),
+            ("established_date", "2021-06-18"),
+            ("legal_rep_name", "李四"),
+            ("legal_rep_id_number", DEMO_LISI_ID),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k, v.to_owned())),
+    )];
     for (id, per_source) in people {
         for (source, attributes) in per_source {
             let attributes = attributes.into_iter().map(|(k, v)| (k, v.to_owned()));

@@ -58,6 +58,9 @@ enum Command {
         watch: run::WatchOptions,
         #[command(flatten)]
         source: CatalogSource,
+        /// Public, anonymous requests allowed per second per client address (0: no limit).
+        #[arg(long, env = "ONETHING_PUBLIC_RATE", default_value_t = 10.0)]
+        public_rate: f64,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -165,6 +168,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             ledger,
             checkpoint_seconds,
             watch,
+            public_rate,
         } => {
             let options = run::ServerOptions {
                 listen,
@@ -177,6 +181,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 sources: None,
                 cert_algorithm: certs_default_algorithm(),
                 issuer_master_key: None,
+                public_rate,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

@@ -43,6 +43,11 @@ pub struct ServerOptions {
     /// start. Several nodes on one PostgreSQL must share it.
     #[arg(long, env = "ONETHING_ISSUER_MASTER_KEY", hide_env_values = true)]
     pub issuer_master_key: Option<String>,
+    /// Public, anonymous requests (certificate verification, share links, login)
+    /// allowed per second per client address, with bursts of five times as many;
+    /// 0 turns the limit off (load tests).
+    #[arg(long, env = "ONETHING_PUBLIC_RATE", default_value_t = 10.0)]
+    pub public_rate: f64,
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
@@ -125,6 +130,12 @@ pub async fn build_state_quiet(
     let mut state = AppState::new(store, Arc::new(catalog), Arc::new(calendar));
     state.ledger_signer = Some(Arc::new(signer));
     state.key_wrap = Some(Arc::new(key_wrap));
+    if options.public_rate > 0.0 {
+        state.public_limit = Some(Arc::new(server::limit::RateLimiter::new(
+            options.public_rate,
+            options.public_rate * 5.0,
+        )));
+    }
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
     state.sources = Arc::new(sources);
@@ -185,7 +196,7 @@ fn spawn_checkpoints(state: Arc<AppState>, seconds: u64) {
 
 /// Serves until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: Arc<AppState>, listener: tokio::net::TcpListener) -> anyhow::Result<()> {
-    let app = server::router(state);
+    let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

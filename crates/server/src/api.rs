@@ -62,6 +62,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .merge(crate::web::routes())
         .route("/healthz", get(health))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::limit::public_limit,
+        ))
         .layer(axum::middleware::map_response(crate::web::security_headers))
         // Pages are mostly text: gzip makes the form page about a third of its size
         // for people on a weak mobile network.

@@ -13,6 +13,7 @@ pub mod certify;
 pub mod error;
 pub mod keywrap;
 pub mod ledger_api;
+pub mod limit;
 mod openapi;
 pub mod sharing;
 pub mod watch;
@@ -58,6 +59,9 @@ pub struct AppState {
     /// The master key sealing department signing keys at rest; `None` stores them
     /// bare (tests only: `onething` always configures one).
     pub key_wrap: Option<Arc<keywrap::KeyWrap>>,
+    /// The rate limit of public, anonymous requests per client address; `None`
+    /// applies none.
+    pub public_limit: Option<Arc<limit::RateLimiter>>,
 }
 
 impl AppState {
@@ -77,6 +81,7 @@ impl AppState {
             cert_algorithm: certs::Algorithm::Sm2Sm3,
             share_days: 7,
             key_wrap: None,
+            public_limit: None,
         }
     }
 

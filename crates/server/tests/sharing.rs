@@ -866,3 +866,50 @@ async fn an_enterprise_is_prefilled_for_its_legal_representative_only() {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body["values"].get("enterprise.name").is_none());
 }
+
+// ------------------------------------------------------------------ abuse
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_verification_is_rate_limited_per_address() {
+    let node = spawn_node_with(sqlite_store().await, true, |state| {
+        state.public_limit = Some(Arc::new(server::limit::RateLimiter::new(0.5, 3.0)));
+    })
+    .await;
+    // Logging in is a public request too: it takes one token of the same bucket.
+    let token = node.login("wangfang").await;
+    let before = node.store.ledger_head().await.unwrap().0;
+    let mut statuses = Vec::new();
+    for _ in 0..5 {
+        let response = node
+            .client
+            .post(format!("{}/certificates/verify", node.base))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status());
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            let retry: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+            assert!((1..=2).contains(&retry), "{retry}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["error"]["code"], "E_TOO_MANY_REQUESTS");
+        }
+    }
+    assert_eq!(
+        statuses,
+        [
+            StatusCode::OK,
+            StatusCode::OK,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS,
+            StatusCode::TOO_MANY_REQUESTS
+        ]
+    );
+    // Refused requests write nothing; the two answered ones are each in the ledger.
+    assert_eq!(node.store.ledger_head().await.unwrap().0, before + 2);
+    // Logged-in work is not limited.
+    for _ in 0..5 {
+        let (status, _) = node.call("GET", "/me/certificates", Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}

@@ -50,7 +50,8 @@ pub async fn spawn_node_with(store: Arc<dyn Store>, seed: bool, configure: impl 
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, server::router(state)).await });
+    let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    tokio::spawn(async move { axum::serve(listener, app).await });
     Node {
         store,
         base: format!("http://{address}/api/v1"),

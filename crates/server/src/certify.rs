@@ -106,17 +106,28 @@ pub async fn rotate_key(state: &AppState, department: &str, today: NaiveDate) ->
 
 /// Makes sure every department that issues a certificate type has a signing key.
 /// Returns how many keys were generated.
+///
+/// Safe when several nodes start at once: a node that loses the race for a
+/// department (the store allows one active key) finds the winner's key and
+/// goes on.
 pub async fn ensure_keys(state: &AppState) -> Result<usize, StoreError> {
-    let loaded = keys(state).await?;
+    let loaded = reload_keys(state).await?;
     let today = cases::china_date(state.now());
     let mut issuers: Vec<&str> = state.catalog.certificates.values().map(|c| c.issuer.as_str()).collect();
     issuers.sort_unstable();
     issuers.dedup();
     let mut made = 0;
     for department in issuers {
-        if !loaded.signing.contains_key(department) {
-            rotate_key(state, department, today).await?;
-            made += 1;
+        if loaded.signing.contains_key(department) {
+            continue;
+        }
+        match rotate_key(state, department, today).await {
+            Ok(_) => made += 1,
+            Err(error) => {
+                if !reload_keys(state).await?.signing.contains_key(department) {
+                    return Err(error);
+                }
+            }
         }
     }
     Ok(made)

@@ -913,3 +913,50 @@ async fn public_verification_is_rate_limited_per_address() {
         assert_eq!(status, StatusCode::OK);
     }
 }
+
+/// Several nodes starting at once on one PostgreSQL each make sure every issuing
+/// department has a key: all start, and each department ends with one active key.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_starting_together_agree_on_one_key_per_department() {
+    let schema = new_schema();
+    let first = postgres_store(&schema).await;
+    first.migrate().await.unwrap();
+    let mut nodes = Vec::new();
+    for _ in 0..4 {
+        let state = server::AppState::new(
+            postgres_store(&schema).await,
+            Arc::new(testkit::catalog()),
+            Arc::new(testkit::calendar()),
+        );
+        nodes.push(Arc::new(state));
+    }
+    let started = futures_join(nodes.iter().map(|state| {
+        let state = state.clone();
+        tokio::spawn(async move { server::certify::ensure_keys(&state).await })
+    }))
+    .await;
+    for result in started {
+        result.unwrap().unwrap();
+    }
+    let keys = first.issuer_keys().await.unwrap();
+    let mut active: Vec<&str> = keys
+        .iter()
+        .filter(|k| k.retired_at.is_none())
+        .map(|k| k.department.as_str())
+        .collect();
+    active.sort_unstable();
+    let mut departments = active.clone();
+    departments.dedup();
+    assert_eq!(active, departments, "one active key per department");
+    assert_eq!(departments.len(), 10);
+}
+
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
+    let mut results = Vec::new();
+    for handle in handles.collect::<Vec<_>>() {
+        results.push(handle.await);
+    }
+    results
+}

@@ -960,3 +960,35 @@ async fn futures_join<T>(
     }
     results
 }
+
+/// Claiming the same certificate twice at once gives one certificate, no error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn claiming_twice_at_once_issues_one_certificate() {
+    let node = sharing_node(sqlite_store().await).await;
+    let token = node.login("wangfang").await;
+    let claim = || {
+        node.call(
+            "POST",
+            "/me/certificates/claim",
+            Some(&token),
+            Some(json!({ "type": "marriage_certificate" })),
+        )
+    };
+    let (first, second) = tokio::join!(claim(), claim());
+    assert_eq!(first.0, StatusCode::OK, "{}", first.1);
+    assert_eq!(second.0, StatusCode::OK, "{}", second.1);
+    assert_eq!(first.1["id"], second.1["id"]);
+    let held = node.store.certificates_of_holder(WANGFANG).await.unwrap();
+    assert_eq!(held.len(), 1);
+    // Something that cannot be claimed is refused by name.
+    let (status, body) = node
+        .call(
+            "POST",
+            "/me/certificates/claim",
+            Some(&token),
+            Some(json!({ "type": "business_licence" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_NOTHING_TO_CLAIM");
+}

@@ -96,20 +96,18 @@ async fn record(state: &AppState, user: Option<&store::Account>, checked: &Check
     state
         .store
         .record_accesses(&[store::SubjectAccess {
-            entry: store::AccessEntry {
-                at: state.now(),
-                actor: user.map_or("anonymous".to_owned(), |a| a.id.clone()),
-                role: user.map_or(Role::Applicant, |a| a.role),
-                department: user.and_then(|a| a.department.clone()),
-                action: "verify_certificate".into(),
-                case_id: checked.stored.as_ref().and_then(|s| s.case_id.clone()),
-                elements: checked
+            entry: crate::access_entry(
+                state,
+                user,
+                "verify_certificate",
+                checked.stored.as_ref().and_then(|s| s.case_id.clone()),
+                checked
                     .stored
                     .as_ref()
                     .map(|s| format!("certificate:{}", s.id))
                     .unwrap_or_default(),
-                purpose: format!("{how}：{outcome}"),
-            },
+                format!("{how}：{outcome}"),
+            ),
             subject,
             legal_basis: "公开验证".into(),
         }])
@@ -170,16 +168,14 @@ async fn file(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -
     state
         .store
         .record_accesses(&[store::SubjectAccess {
-            entry: store::AccessEntry {
-                at: state.now(),
-                actor: user.0.id.clone(),
-                role: user.0.role,
-                department: user.0.department.clone(),
-                action: "download_certificate".into(),
-                case_id: found.case_id.clone(),
-                elements: format!("certificate:{}", found.id),
-                purpose: "下载证照文件".into(),
-            },
+            entry: crate::access_entry(
+                &state,
+                Some(&user.0),
+                "download_certificate",
+                found.case_id.clone(),
+                format!("certificate:{}", found.id),
+                "下载证照文件".into(),
+            ),
             subject,
             legal_basis: if user.0.role == Role::Applicant {
                 "本人查询".into()

@@ -98,6 +98,28 @@ pub fn router(state: Arc<AppState>) -> Router {
     api::routes(state)
 }
 
+/// An access entry by `actor` (`None`: someone not logged in, e.g. verifying a
+/// certificate) at the current time.
+pub(crate) fn access_entry(
+    state: &AppState,
+    actor: Option<&store::Account>,
+    action: &str,
+    case_id: Option<String>,
+    elements: String,
+    purpose: String,
+) -> store::AccessEntry {
+    store::AccessEntry {
+        at: state.now(),
+        actor: actor.map_or_else(|| "anonymous".to_owned(), |a| a.id.clone()),
+        role: actor.map_or(store::Role::Applicant, |a| a.role),
+        department: actor.and_then(|a| a.department.clone()),
+        action: action.to_owned(),
+        case_id,
+        elements,
+        purpose,
+    }
+}
+
 /// Writes one access entry (and so one ledger entry) for `account`: the single place
 /// where the API and the pages record who read or changed what.
 pub(crate) async fn audit(
@@ -110,16 +132,14 @@ pub(crate) async fn audit(
 ) -> store::Result<()> {
     state
         .store
-        .record_access(&store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: account.department.clone(),
-            action: action.to_owned(),
-            case_id: case_id.map(str::to_owned),
+        .record_access(&access_entry(
+            state,
+            Some(account),
+            action,
+            case_id.map(str::to_owned),
             elements,
-            purpose: purpose.to_owned(),
-        })
+            purpose.to_owned(),
+        ))
         .await
 }
 

@@ -196,16 +196,14 @@ pub async fn enterprise_of(state: &AppState, account: &Account, code: &str) -> R
         state
             .store
             .record_accesses(&[SubjectAccess {
-                entry: store::AccessEntry {
-                    at: state.now(),
-                    actor: account.id.clone(),
-                    role: account.role,
-                    department: None,
-                    action: "shared_read_refused".into(),
-                    case_id: None,
-                    elements: "enterprise.legal_rep_id_number".into(),
-                    purpose: format!("拒绝：申请人不是企业 {} 的法定代表人", code.as_str()),
-                },
+                entry: crate::access_entry(
+                    state,
+                    Some(account),
+                    "shared_read_refused",
+                    None,
+                    "enterprise.legal_rep_id_number".into(),
+                    format!("拒绝：申请人不是企业 {} 的法定代表人", code.as_str()),
+                ),
                 subject: Some(account.id.clone()),
                 legal_basis: "无".into(),
             }])
@@ -407,20 +405,18 @@ pub async fn run_prefill(
                 state.store.account_by_id_number(&subject).await?.map(|a| a.id)
             };
         accesses.push(SubjectAccess {
-            entry: store::AccessEntry {
-                at: now,
-                actor: account.id.clone(),
-                role: account.role,
-                department: None,
-                action: "shared_read".into(),
-                case_id: None,
-                elements: elements.join(","),
-                purpose: format!(
+            entry: crate::access_entry(
+                state,
+                Some(account),
+                "shared_read",
+                None,
+                elements.join(","),
+                format!(
                     "{}：经申请人授权从{}预填表单",
                     one_thing.name,
                     source_name(state, &source)
                 ),
-            },
+            ),
             subject: subject_account,
             legal_basis: CONSENT_BASIS.into(),
         });
@@ -508,16 +504,14 @@ async fn department_scope(
         .ok_or_else(ApiError::case_not_found)?
         .case;
     let refuse = |reason: String| SubjectAccess {
-        entry: store::AccessEntry {
-            at: state.now(),
-            actor: user.0.id.clone(),
-            role: user.0.role,
-            department: Some(department.clone()),
-            action: format!("{action}_refused"),
-            case_id: Some(case.id.to_string()),
-            elements: elements.join(","),
-            purpose: reason,
-        },
+        entry: crate::access_entry(
+            state,
+            Some(&user.0),
+            &format!("{action}_refused"),
+            Some(case.id.to_string()),
+            elements.join(","),
+            reason,
+        ),
         subject: Some(case.applicant.clone()),
         legal_basis: "无".into(),
     };
@@ -615,20 +609,17 @@ pub async fn read_shared(
         .collect();
     if !outside.is_empty() {
         let names: Vec<String> = outside.iter().map(|s| source_name(&state, s)).collect();
-        let department = user.staff_department().unwrap_or_default().to_owned();
         state
             .store
             .record_accesses(&[SubjectAccess {
-                entry: store::AccessEntry {
-                    at: state.now(),
-                    actor: user.0.id.clone(),
-                    role: user.0.role,
-                    department: Some(department),
-                    action: "shared_read_refused".into(),
-                    case_id: Some(case.id.to_string()),
-                    elements: request.elements.join(","),
-                    purpose: format!("拒绝：申请人未授权 {}", names.join("、")),
-                },
+                entry: crate::access_entry(
+                    &state,
+                    Some(&user.0),
+                    "shared_read_refused",
+                    Some(case.id.to_string()),
+                    request.elements.join(","),
+                    format!("拒绝：申请人未授权 {}", names.join("、")),
+                ),
                 subject: Some(case.applicant.clone()),
                 legal_basis: "无".into(),
             }])
@@ -655,16 +646,14 @@ pub async fn read_shared(
     state
         .store
         .record_accesses(&[SubjectAccess {
-            entry: store::AccessEntry {
-                at: state.now(),
-                actor: user.0.id.clone(),
-                role: user.0.role,
-                department: user.0.department.clone(),
-                action: "shared_read".into(),
-                case_id: Some(case.id.to_string()),
-                elements: read.join(","),
-                purpose: format!("办理“{}”", catalog_item.name),
-            },
+            entry: crate::access_entry(
+                &state,
+                Some(&user.0),
+                "shared_read",
+                Some(case.id.to_string()),
+                read.join(","),
+                format!("办理“{}”", catalog_item.name),
+            ),
             subject: Some(case.applicant.clone()),
             legal_basis: format!("{CONSENT_BASIS}；依申请办理本部门事项"),
         }])
@@ -743,16 +732,14 @@ pub async fn answer_question(
         state
             .store
             .record_accesses(&[SubjectAccess {
-                entry: store::AccessEntry {
-                    at: state.now(),
-                    actor: user.0.id.clone(),
-                    role: user.0.role,
-                    department: user.0.department.clone(),
-                    action: "shared_question_refused".into(),
-                    case_id: Some(case.id.to_string()),
-                    elements: String::new(),
-                    purpose: format!("拒绝：申请人未授权 {name}；问：{}", predicate.source_text()),
-                },
+                entry: crate::access_entry(
+                    state,
+                    Some(&user.0),
+                    "shared_question_refused",
+                    Some(case.id.to_string()),
+                    String::new(),
+                    format!("拒绝：申请人未授权 {name}；问：{}", predicate.source_text()),
+                ),
                 subject: Some(case.applicant.clone()),
                 legal_basis: "无".into(),
             }])
@@ -786,21 +773,19 @@ pub async fn answer_question(
     state
         .store
         .record_accesses(&[SubjectAccess {
-            entry: store::AccessEntry {
-                at: state.now(),
-                actor: user.0.id.clone(),
-                role: user.0.role,
-                department: user.0.department.clone(),
-                action: "shared_question".into(),
-                case_id: Some(case.id.to_string()),
-                elements: attributes.join(","),
-                purpose: format!(
+            entry: crate::access_entry(
+                state,
+                Some(&user.0),
+                "shared_question",
+                Some(case.id.to_string()),
+                attributes.join(","),
+                format!(
                     "办理“{}”核验（可用不可见）：问 {} 答 {}",
                     catalog_item.name,
                     predicate.source_text(),
                     if answer { "是" } else { "否" }
                 ),
-            },
+            ),
             subject: Some(case.applicant.clone()),
             legal_basis: format!("{CONSENT_BASIS}；只返回是或否，不返回数据"),
         }])

@@ -96,16 +96,14 @@ async fn audit(
         Err(error) => return Err(page.store_error(error)),
     };
     let access = store::SubjectAccess {
-        entry: store::AccessEntry {
-            at: state.now(),
-            actor: actor.map_or("anonymous".to_owned(), |a| a.id.clone()),
-            role: actor.map_or(Role::Applicant, |a| a.role),
-            department: actor.and_then(|a| a.department.clone()),
-            action: action.to_owned(),
-            case_id: stored.case_id.clone(),
-            elements: format!("certificate:{}", stored.id),
-            purpose: purpose.to_owned(),
-        },
+        entry: crate::access_entry(
+            state,
+            actor,
+            action,
+            stored.case_id.clone(),
+            format!("certificate:{}", stored.id),
+            purpose.to_owned(),
+        ),
         subject,
         legal_basis: match actor {
             Some(a) if a.role == Role::Applicant => "本人查询".to_owned(),
@@ -142,16 +140,14 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
         None => Vec::new(),
     };
     let access = store::SubjectAccess {
-        entry: store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: None,
-            action: "list_certificates".into(),
-            case_id: None,
-            elements: String::new(),
-            purpose: "查看我的证照".into(),
-        },
+        entry: crate::access_entry(
+            &state,
+            Some(&account),
+            "list_certificates",
+            None,
+            String::new(),
+            "查看我的证照".into(),
+        ),
         subject: Some(account.id.clone()),
         legal_basis: "本人查询".into(),
     };
@@ -423,16 +419,14 @@ async fn issue_claim(
     }
     let stored = certify::sign(state, certificate).await?;
     let read = store::SubjectAccess {
-        entry: store::AccessEntry {
-            at: now,
-            actor: account.id.clone(),
-            role: account.role,
-            department: None,
-            action: "shared_read".into(),
-            case_id: None,
-            elements: claim.data.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(","),
-            purpose: format!("申领电子证照“{}”", kind.name),
-        },
+        entry: crate::access_entry(
+            state,
+            Some(account),
+            "shared_read",
+            None,
+            claim.data.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(","),
+            format!("申领电子证照“{}”", kind.name),
+        ),
         subject: Some(account.id.clone()),
         legal_basis: "本人申请".into(),
     };
@@ -493,16 +487,14 @@ async fn record_verification(state: &AppState, page: &Page, checked: &Checked, h
     let Some(stored) = &checked.stored else {
         // Not issued here: still an entry, with no subject.
         let access = store::SubjectAccess {
-            entry: store::AccessEntry {
-                at: state.now(),
-                actor: page.user.as_ref().map_or("anonymous".to_owned(), |a| a.id.clone()),
-                role: page.user.as_ref().map_or(Role::Applicant, |a| a.role),
-                department: None,
-                action: "verify_certificate".into(),
-                case_id: None,
-                elements: String::new(),
-                purpose: format!("{how}：{}", result_word(checked)),
-            },
+            entry: crate::access_entry(
+                state,
+                page.user.as_ref(),
+                "verify_certificate",
+                None,
+                String::new(),
+                format!("{how}：{}", result_word(checked)),
+            ),
             subject: None,
             legal_basis: "公开验证".into(),
         };
@@ -715,16 +707,14 @@ pub async fn revoke_certificate(
     }
     let subject = state.store.account_by_id_number(&stored.holder_id_number).await?;
     let record = store::SubjectAccess {
-        entry: store::AccessEntry {
-            at: state.now(),
-            actor: account.id.clone(),
-            role: account.role,
-            department: account.department.clone(),
-            action: "certificate_revoked".into(),
-            case_id: stored.case_id.clone(),
-            elements: format!("certificate:{}", stored.id),
-            purpose: format!("注销电子证照：{reason}"),
-        },
+        entry: crate::access_entry(
+            state,
+            Some(account),
+            "certificate_revoked",
+            stored.case_id.clone(),
+            format!("certificate:{}", stored.id),
+            format!("注销电子证照：{reason}"),
+        ),
         subject: subject.as_ref().map(|a| a.id.clone()),
         legal_basis: "签发机关依职责注销".into(),
     };

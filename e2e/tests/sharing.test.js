@@ -104,6 +104,7 @@ test('consent, prefill, certificate issued, shown, shared, verified and reused',
   const stranger = await (await browser.newContext()).newPage();
   await stranger.goto(shareUrl);
   assert.match(await stranger.locator('.verify-ok').innerText(), /验证通过：出生医学证明/);
+  assert.match(await stranger.locator('.verify-ok').innerText(), /有效期至 \d{4}-\d{2}-\d{2}/);
   assert.match(await stranger.locator('main').innerText(), /卫生健康委员会/);
   await checkAxe(stranger, 'shared certificate');
   await screenshots(stranger, 'verify-shared');

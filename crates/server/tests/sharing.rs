@@ -992,3 +992,69 @@ async fn claiming_twice_at_once_issues_one_certificate() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(body["error"]["code"], "E_NOTHING_TO_CLAIM");
 }
+
+/// A share link shows the whole certificate until it expires, and nothing after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn share_links_expire() {
+    use sha2::Digest;
+    let node = sharing_node(sqlite_store().await).await;
+    let token = node.login("wangfang").await;
+    let (_, claimed) = node
+        .call(
+            "POST",
+            "/me/certificates/claim",
+            Some(&token),
+            Some(json!({ "type": "marriage_certificate" })),
+        )
+        .await;
+    let id = claimed["id"].as_str().unwrap();
+    let root = node.base.trim_end_matches("/api/v1").to_owned();
+    let link = |secret: &str| {
+        let hash = hex::encode(sha2::Sha256::digest(secret.as_bytes()));
+        (hash, format!("{root}/verify/s/{secret}"))
+    };
+    let now = *node.clock.lock().unwrap();
+    let (fresh_hash, fresh_url) = link(&"a".repeat(64));
+    let (old_hash, old_url) = link(&"b".repeat(64));
+    node.store
+        .put_certificate_share(
+            &fresh_hash,
+            id,
+            now + chrono::Duration::days(7),
+            now,
+            "applicant-wangfang",
+        )
+        .await
+        .unwrap();
+    node.store
+        .put_certificate_share(
+            &old_hash,
+            id,
+            now - chrono::Duration::minutes(1),
+            now,
+            "applicant-wangfang",
+        )
+        .await
+        .unwrap();
+    let fresh = node.client.get(&fresh_url).send().await.unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    let page = fresh.text().await.unwrap();
+    assert!(page.contains("验证通过：结婚证") && page.contains("刘强"), "{page}");
+    let old = node.client.get(&old_url).send().await.unwrap();
+    assert_eq!(old.status(), StatusCode::GONE);
+    assert!(!old.text().await.unwrap().contains("刘强"));
+    let unknown = node
+        .client
+        .get(format!("{root}/verify/s/{}", "c".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::GONE);
+    let malformed = node
+        .client
+        .get(format!("{root}/verify/s/not-a-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(malformed.status(), StatusCode::GONE);
+}

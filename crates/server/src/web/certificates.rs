@@ -596,10 +596,19 @@ pub async fn verify_by_id(axum::extract::State(state): Shared, headers: HeaderMa
         }
         Err(error) => return page.store_error(error),
     };
-    verify_stored(&state, &page, stored, "扫码验证", false).await
+    verify_stored(&state, &page, stored, "扫码验证", None).await
 }
 
-async fn verify_stored(state: &AppState, page: &Page, stored: StoredCertificate, how: &str, full: bool) -> Response {
+/// Verifies a stored certificate and shows the result; `shared_until` is the expiry
+/// of the share link it was opened with (then the whole certificate is shown).
+async fn verify_stored(
+    state: &AppState,
+    page: &Page,
+    stored: StoredCertificate,
+    how: &str,
+    shared_until: Option<String>,
+) -> Response {
+    let full = shared_until.is_some();
     let checked = match certify::verify_bytes(state, stored.file.as_bytes()).await {
         Ok(checked) => checked,
         Err(error) => return page.store_error(error),
@@ -610,7 +619,7 @@ async fn verify_stored(state: &AppState, page: &Page, stored: StoredCertificate,
     page.render(
         "verify.html",
         "验证电子证照",
-        context! { result => result_view(&checked, state, full), online => true, full => full },
+        context! { result => result_view(&checked, state, full), online => true, shared_until => shared_until },
     )
 }
 
@@ -645,11 +654,7 @@ pub async fn verify_shared(
         Ok(None) => return expired(),
         Err(error) => return page.store_error(error),
     };
-    let mut response = verify_stored(&state, &page, stored, "分享链接验证", true).await;
-    if let Ok(value) = HeaderValue::from_str(&format!("链接有效期至 {}", local_time(expires_at))) {
-        response.headers_mut().insert("x-share-expires", value);
-    }
-    response
+    verify_stored(&state, &page, stored, "分享链接验证", Some(local_time(expires_at))).await
 }
 
 // ---------------------------------------------------------------- revocation

@@ -304,7 +304,7 @@ async fn compute_plan(
     }
     // A logged-in applicant's own e-certificates count too (免证办).
     let mut holdings = match &user {
-        Some(user) => applicant_holdings(&state, &user.0, None).await?,
+        Some(user) => crate::sharing::holdings(&state, Some(&user.0), None, false).await?,
         None => Holdings::default(),
     };
     holdings.certificates.extend(request.holds);
@@ -363,26 +363,6 @@ fn form_strings(form: BTreeMap<String, Value>, prefix: &str) -> Result<BTreeMap<
     }
 }
 
-/// The e-certificates an applicant holds and the elements a consented prefill gave.
-async fn applicant_holdings(
-    state: &AppState,
-    account: &store::Account,
-    prefill: Option<&crate::sharing::PrefillDoc>,
-) -> Result<Holdings, ApiError> {
-    let mut holdings = Holdings::default();
-    if account.role == Role::Applicant
-        && let Some(id_number) = &account.id_number
-    {
-        holdings
-            .certificates
-            .extend(crate::certify::held_types(state, id_number).await?);
-    }
-    if let Some(doc) = prefill {
-        holdings.elements.extend(doc.values.keys().cloned());
-    }
-    Ok(holdings)
-}
-
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PrefillRequest {
@@ -413,7 +393,7 @@ async fn prefill(
         ));
     }
     let one_thing = find_one_thing(&state, &id)?;
-    let holdings = applicant_holdings(&state, &user.0, None).await?;
+    let holdings = crate::sharing::holdings(&state, Some(&user.0), None, false).await?;
     let plan = plan_for(
         &state,
         one_thing,
@@ -516,7 +496,7 @@ async fn submit_case(
         ),
         None => None,
     };
-    let holdings = applicant_holdings(&state, &user.0, prefill.as_ref().map(|(doc, _)| doc)).await?;
+    let holdings = crate::sharing::holdings(&state, Some(&user.0), prefill.as_ref().map(|(doc, _)| doc), false).await?;
     let plan = plan_for(&state, one_thing, &request.answers, &holdings, cases::china_date(now))?;
     let form = form_strings(request.form, "form")?;
     let prefixed = |mut error: ApiError| {
@@ -671,7 +651,7 @@ async fn record(
 
 /// Masks a value for a role that does not need it: keeps the ends of ID numbers,
 /// hides the middle of everything else.
-fn mask(value: &str) -> String {
+pub(crate) fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     let (head, tail) = match chars.len() {
         0..=2 => (0, 0),

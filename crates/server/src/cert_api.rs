@@ -36,13 +36,7 @@ async fn issuer_keys(State(state): Shared) -> Result<Json<certs::Keyring>, ApiEr
 }
 
 fn summary(stored: &StoredCertificate, today: chrono::NaiveDate) -> Value {
-    let status = if stored.revoked_on.is_some() {
-        "revoked"
-    } else if stored.valid_until.is_some_and(|until| until < today) {
-        "expired"
-    } else {
-        "valid"
-    };
+    let status = certify::status(stored, today);
     json!({
         "id": stored.id,
         "type": stored.type_code,
@@ -80,38 +74,17 @@ fn checked_json(checked: &Checked) -> Value {
 }
 
 /// Writes the verification to the access log and the ledger, about the holder.
-async fn record(state: &AppState, user: Option<&store::Account>, checked: &Checked, how: &str) -> Result<(), ApiError> {
-    let subject = match &checked.stored {
-        Some(stored) => state
-            .store
-            .account_by_id_number(&stored.holder_id_number)
-            .await?
-            .map(|a| a.id),
-        None => None,
-    };
-    let outcome = match &checked.result {
-        Ok(_) => "验证通过".to_owned(),
-        Err(error) => format!("验证未通过（{}）", error.code()),
-    };
-    state
-        .store
-        .record_accesses(&[store::SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                user,
-                "verify_certificate",
-                checked.stored.as_ref().and_then(|s| s.case_id.clone()),
-                checked
-                    .stored
-                    .as_ref()
-                    .map(|s| format!("certificate:{}", s.id))
-                    .unwrap_or_default(),
-                format!("{how}：{outcome}"),
-            ),
-            subject,
-            legal_basis: "公开验证".into(),
-        }])
-        .await?;
+async fn record(state: &AppState, checked: &Checked, how: &str) -> Result<(), ApiError> {
+    let purpose = format!("{how}：{}", certify::outcome(checked));
+    certify::record_access(
+        state,
+        None,
+        "verify_certificate",
+        checked.stored.as_ref(),
+        purpose,
+        "公开验证",
+    )
+    .await?;
     Ok(())
 }
 
@@ -119,7 +92,7 @@ async fn record(state: &AppState, user: Option<&store::Account>, checked: &Check
 /// with `valid` and, when not valid, the specific reason.
 async fn verify(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
     let checked = certify::verify_bytes(&state, &body).await?;
-    record(&state, None, &checked, "接口验证").await?;
+    record(&state, &checked, "接口验证").await?;
     Ok(Json(checked_json(&checked)))
 }
 
@@ -138,7 +111,7 @@ async fn stored(state: &AppState, id: &str) -> Result<StoredCertificate, ApiErro
 async fn status(State(state): Shared, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let found = stored(&state, &id).await?;
     let checked = certify::verify_bytes(&state, found.file.as_bytes()).await?;
-    record(&state, None, &checked, "按标识查询状态").await?;
+    record(&state, &checked, "按标识查询状态").await?;
     let today = cases::china_date(state.now());
     let mut view = checked_json(&checked);
     view["status"] = summary(&found, today)["status"].clone();
@@ -160,30 +133,20 @@ async fn file(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -
     if !allowed {
         return Err(not_found());
     }
-    let subject = state
-        .store
-        .account_by_id_number(&found.holder_id_number)
-        .await?
-        .map(|a| a.id);
-    state
-        .store
-        .record_accesses(&[store::SubjectAccess {
-            entry: crate::access_entry(
-                &state,
-                Some(&user.0),
-                "download_certificate",
-                found.case_id.clone(),
-                format!("certificate:{}", found.id),
-                "下载证照文件".into(),
-            ),
-            subject,
-            legal_basis: if user.0.role == Role::Applicant {
-                "本人查询".into()
-            } else {
-                "签发机关依职责查询".into()
-            },
-        }])
-        .await?;
+    let basis = if user.0.role == Role::Applicant {
+        "本人查询"
+    } else {
+        "签发机关依职责查询"
+    };
+    certify::record_access(
+        &state,
+        Some(&user.0),
+        "download_certificate",
+        Some(&found),
+        "下载证照文件".into(),
+        basis,
+    )
+    .await?;
     serde_json::from_str(&found.file).map(Json).map_err(ApiError::internal)
 }
 

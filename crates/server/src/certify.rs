@@ -331,6 +331,58 @@ pub fn revocation_of(stored: &StoredCertificate) -> Option<Revocation> {
     })
 }
 
+/// A stored certificate's state on `today`: `valid`, `revoked` or `expired`.
+pub fn status(stored: &StoredCertificate, today: NaiveDate) -> &'static str {
+    if stored.revoked_on.is_some() {
+        "revoked"
+    } else if stored.valid_until.is_some_and(|until| until < today) {
+        "expired"
+    } else {
+        "valid"
+    }
+}
+
+/// How a verification ended, in words for the access log.
+pub fn outcome(checked: &Checked) -> String {
+    match &checked.result {
+        Ok(_) => "验证通过".to_owned(),
+        Err(error) => format!("验证未通过（{}）", error.code()),
+    }
+}
+
+/// Writes an access entry about a certificate (or, with `None`, a file not issued
+/// here), whose subject is the holder's account if they have one.
+pub async fn record_access(
+    state: &AppState,
+    actor: Option<&store::Account>,
+    action: &str,
+    stored: Option<&StoredCertificate>,
+    purpose: String,
+    legal_basis: &str,
+) -> Result<(), StoreError> {
+    let subject = match stored {
+        Some(stored) => state
+            .store
+            .account_by_id_number(&stored.holder_id_number)
+            .await?
+            .map(|a| a.id),
+        None => None,
+    };
+    let access = store::SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            actor,
+            action,
+            stored.and_then(|s| s.case_id.clone()),
+            stored.map(|s| format!("certificate:{}", s.id)).unwrap_or_default(),
+            purpose,
+        ),
+        subject,
+        legal_basis: legal_basis.to_owned(),
+    };
+    state.store.record_accesses(&[access]).await
+}
+
 /// The certificate types an ID number holds valid certificates of today (免证办).
 pub async fn held_types(state: &AppState, id_number: &str) -> Result<Vec<String>, StoreError> {
     let today = cases::china_date(state.now());
@@ -339,7 +391,7 @@ pub async fn held_types(state: &AppState, id_number: &str) -> Result<Vec<String>
         .certificates_of_holder(id_number)
         .await?
         .into_iter()
-        .filter(|c| c.revoked_on.is_none() && c.valid_until.is_none_or(|until| until >= today))
+        .filter(|c| status(c, today) == "valid")
         .map(|c| c.type_code)
         .collect())
 }

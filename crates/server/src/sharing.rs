@@ -465,6 +465,33 @@ pub async fn load_prefill(
     Ok(Some((doc, consent)))
 }
 
+/// What an applicant brings to a plan: the valid e-certificates they hold (免证办),
+/// and the elements shared data gives them — those a consented prefill fetched, or
+/// with `offered` (the notice, before consent) those it could fetch. Anyone but an
+/// applicant brings nothing. The one place the API and the pages decide it.
+pub async fn holdings(
+    state: &AppState,
+    account: Option<&Account>,
+    prefill: Option<&PrefillDoc>,
+    offered: bool,
+) -> Result<catalog::Holdings, store::StoreError> {
+    let mut holdings = catalog::Holdings::default();
+    let Some(account) = account.filter(|a| a.role == Role::Applicant) else {
+        return Ok(holdings);
+    };
+    if let Some(id_number) = &account.id_number {
+        holdings
+            .certificates
+            .extend(crate::certify::held_types(state, id_number).await?);
+    }
+    if let Some(doc) = prefill {
+        holdings.elements.extend(doc.values.keys().cloned());
+    } else if offered {
+        holdings.elements.extend(available_elements(state, account));
+    }
+    Ok(holdings)
+}
+
 /// The elements shared data could give an applicant with an ID number, once they
 /// consent: what the notice shows as "from shared data". Decided from the registry
 /// alone: nothing is read before consent.

@@ -80,19 +80,23 @@ fn needed_count(plan: &Value) -> usize {
         .count()
 }
 
+/// `POST /catalog/one-things/newborn/prefill` with or without consent.
+async fn newborn_prefill(node: &Node, token: &str, consent: bool) -> (StatusCode, Value) {
+    node.call(
+        "POST",
+        "/catalog/one-things/newborn/prefill",
+        Some(token),
+        Some(json!({ "answers": newborn_answers(), "consent": consent })),
+    )
+    .await
+}
+
 /// Consents, and submits the newborn form with the prefilled values (father's name
 /// corrected by the applicant). Returns the case.
 async fn submit_with_prefill(node: &Node, token: &str) -> (Value, String) {
     // Without consent: the offer only, and nothing is read.
     let before = node.store.ledger_head().await.unwrap().0;
-    let (status, offer) = node
-        .call(
-            "POST",
-            "/catalog/one-things/newborn/prefill",
-            Some(token),
-            Some(json!({ "answers": newborn_answers(), "consent": false })),
-        )
-        .await;
+    let (status, offer) = newborn_prefill(node, token, false).await;
     assert_eq!(status, StatusCode::OK, "{offer}");
     assert_eq!(offer["consent_required"], true);
     assert!(offer.get("values").is_none());
@@ -121,14 +125,7 @@ async fn submit_with_prefill(node: &Node, token: &str) -> (Value, String) {
     );
     assert_eq!(node.store.ledger_head().await.unwrap().0, before, "no consent, no read");
 
-    let (status, prefill) = node
-        .call(
-            "POST",
-            "/catalog/one-things/newborn/prefill",
-            Some(token),
-            Some(json!({ "answers": newborn_answers(), "consent": true })),
-        )
-        .await;
+    let (status, prefill) = newborn_prefill(node, token, true).await;
     assert_eq!(status, StatusCode::OK, "{prefill}");
     let values = &prefill["values"];
     assert_eq!(values["mother.name"]["value"], "王芳");
@@ -630,14 +627,7 @@ async fn a_source_connected_to_a_department_service_is_mapped_to_our_fields() {
         .await
         .unwrap();
     let wangfang = node.login("wangfang").await;
-    let (status, prefill) = node
-        .call(
-            "POST",
-            "/catalog/one-things/newborn/prefill",
-            Some(&wangfang),
-            Some(json!({ "answers": newborn_answers(), "consent": true })),
-        )
-        .await;
+    let (status, prefill) = newborn_prefill(&node, &wangfang, true).await;
     assert_eq!(status, StatusCode::OK, "{prefill}");
     assert_eq!(prefill["values"]["mother.name"]["value"], "王芳");
     assert_eq!(prefill["values"]["mother.name"]["source"], "population");
@@ -655,14 +645,7 @@ async fn a_source_connected_to_a_department_service_is_mapped_to_our_fields() {
     seed_people(&node.store).await;
     let wangfang = node.login("wangfang").await;
     let size = node.store.ledger_head().await.unwrap().0;
-    let (status, body) = node
-        .call(
-            "POST",
-            "/catalog/one-things/newborn/prefill",
-            Some(&wangfang),
-            Some(json!({ "answers": newborn_answers(), "consent": true })),
-        )
-        .await;
+    let (status, body) = newborn_prefill(&node, &wangfang, true).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{body}");
     assert_eq!(body["error"]["code"], "E_SOURCE_UNAVAILABLE");
     assert!(body["error"]["message"].as_str().unwrap().contains("人口基础信息库"));

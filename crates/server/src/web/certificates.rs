@@ -38,7 +38,7 @@ fn view(state: &AppState, stored: &StoredCertificate) -> minijinja::Value {
         type_name => body.as_ref().map(|b| b.type_name.clone()).unwrap_or_else(|| stored.type_code.clone()),
         number => stored.number,
         holder_name => body.as_ref().map(|b| b.holder_name.clone()),
-        holder_id_number => mask_id(&stored.holder_id_number),
+        holder_id_number => crate::api::mask(&stored.holder_id_number),
         issuer_name => state.catalog.department_name(&stored.issuer_code),
         issue_date => stored.issue_date.to_string(),
         valid_until => stored.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
@@ -52,26 +52,13 @@ fn view(state: &AppState, stored: &StoredCertificate) -> minijinja::Value {
 }
 
 fn status_of(stored: &StoredCertificate, today: chrono::NaiveDate) -> (&'static str, String) {
-    if let Some(on) = stored.revoked_on {
-        return ("revoked", format!("已注销（{on}）"));
-    }
-    if let Some(until) = stored.valid_until
-        && until < today
-    {
-        return ("expired", format!("已过期（{until}）"));
-    }
-    ("valid", "有效".to_owned())
-}
-
-/// Keeps the first 6 and last 4 characters of an ID number.
-fn mask_id(id: &str) -> String {
-    let chars: Vec<char> = id.chars().collect();
-    if chars.len() < 11 {
-        return "*".repeat(chars.len());
-    }
-    let head: String = chars[..6].iter().collect();
-    let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+    let status = certify::status(stored, today);
+    let label = match (status, stored.revoked_on, stored.valid_until) {
+        ("revoked", Some(on), _) => format!("已注销（{on}）"),
+        ("expired", _, Some(until)) => format!("已过期（{until}）"),
+        _ => "有效".to_owned(),
+    };
+    (status, label)
 }
 
 /// Keeps the family name: 王芳 → 王*.
@@ -91,29 +78,12 @@ async fn audit(
     purpose: &str,
 ) -> Result<(), Response> {
     let actor = page.user.as_ref();
-    let subject = match state.store.account_by_id_number(&stored.holder_id_number).await {
-        Ok(account) => account.map(|a| a.id),
-        Err(error) => return Err(page.store_error(error)),
+    let basis = match actor {
+        Some(a) if a.role == Role::Applicant => "本人查询",
+        Some(_) => "依职责查验",
+        None => "持证人出示或分享，公开验证",
     };
-    let access = store::SubjectAccess {
-        entry: crate::access_entry(
-            state,
-            actor,
-            action,
-            stored.case_id.clone(),
-            format!("certificate:{}", stored.id),
-            purpose.to_owned(),
-        ),
-        subject,
-        legal_basis: match actor {
-            Some(a) if a.role == Role::Applicant => "本人查询".to_owned(),
-            Some(_) => "依职责查验".to_owned(),
-            None => "持证人出示或分享，公开验证".to_owned(),
-        },
-    };
-    state
-        .store
-        .record_accesses(&[access])
+    certify::record_access(state, actor, action, Some(stored), purpose.to_owned(), basis)
         .await
         .map_err(|error| page.store_error(error))
 }
@@ -470,7 +440,7 @@ fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Va
                 ok => true,
                 type_name => c.type_name, number => c.number,
                 holder_name => if full { c.holder_name.clone() } else { mask_name(&c.holder_name) },
-                holder_id_number => mask_id(&c.holder_id_number),
+                holder_id_number => crate::api::mask(&c.holder_id_number),
                 issuer_name => c.issuer_name, issuer_code => c.issuer_code,
                 issue_date => c.issue_date.to_string(),
                 valid_until => c.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
@@ -484,40 +454,20 @@ fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Va
 }
 
 async fn record_verification(state: &AppState, page: &Page, checked: &Checked, how: &str) -> Result<(), Response> {
-    let Some(stored) = &checked.stored else {
+    let purpose = format!("{how}：{}", certify::outcome(checked));
+    match &checked.stored {
+        Some(stored) => audit(state, page, "verify_certificate", stored, &purpose).await,
         // Not issued here: still an entry, with no subject.
-        let access = store::SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                page.user.as_ref(),
-                "verify_certificate",
-                None,
-                String::new(),
-                format!("{how}：{}", result_word(checked)),
-            ),
-            subject: None,
-            legal_basis: "公开验证".into(),
-        };
-        return state
-            .store
-            .record_accesses(&[access])
-            .await
-            .map_err(|error| page.store_error(error));
-    };
-    audit(
-        state,
-        page,
-        "verify_certificate",
-        stored,
-        &format!("{how}：{}", result_word(checked)),
-    )
-    .await
-}
-
-fn result_word(checked: &Checked) -> String {
-    match &checked.result {
-        Ok(_) => "验证通过".to_owned(),
-        Err(error) => format!("验证未通过（{}）", error.code()),
+        None => certify::record_access(
+            state,
+            page.user.as_ref(),
+            "verify_certificate",
+            None,
+            purpose,
+            "公开验证",
+        )
+        .await
+        .map_err(|error| page.store_error(error)),
     }
 }
 

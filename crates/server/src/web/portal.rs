@@ -154,33 +154,16 @@ fn today(state: &AppState) -> chrono::NaiveDate {
 }
 
 /// Computes the plan, or re-renders the questions with what is missing.
-/// What the applicant brings to a plan: the e-certificates they hold (免证办), and
-/// the elements shared data gives them — those a prefill fetched with consent, or on
-/// the notice page those it could fetch (`offered`).
+/// The plan's holdings for the page's user (see [`crate::sharing::holdings`]).
 async fn holdings_for(
     state: &AppState,
     page: &Page,
     prefill: Option<&crate::sharing::PrefillDoc>,
     offered: bool,
 ) -> Result<Holdings, Response> {
-    let mut holdings = Holdings::default();
-    let Some(account) = page.user.as_ref().filter(|a| a.role == Role::Applicant) else {
-        return Ok(holdings);
-    };
-    if let Some(id_number) = &account.id_number {
-        match crate::certify::held_types(state, id_number).await {
-            Ok(types) => holdings.certificates.extend(types),
-            Err(error) => return Err(page.store_error(error)),
-        }
-    }
-    if let Some(doc) = prefill {
-        holdings.elements.extend(doc.values.keys().cloned());
-    } else if offered {
-        holdings
-            .elements
-            .extend(crate::sharing::available_elements(state, account));
-    }
-    Ok(holdings)
+    crate::sharing::holdings(state, page.user.as_ref(), prefill, offered)
+        .await
+        .map_err(|error| page.store_error(error))
 }
 
 fn plan_or_questions(

@@ -118,6 +118,50 @@ pub enum CalendarError {
         /// The date.
         date: NaiveDate,
     },
+    /// `published` is not in the year of the file or the year before.
+    #[error("节假日数据文件{file}第{line}行：发布日期{date}应在{year}年或上一年内")]
+    PublishedOutOfRange {
+        /// Label of the file.
+        file: String,
+        /// Line of the date.
+        line: usize,
+        /// The date as written.
+        date: NaiveDate,
+        /// The year of the file.
+        year: i32,
+    },
+    /// A notice to be imported lacks its publication date.
+    #[error("节假日数据文件{file}缺少发布日期：published应填写通知的发布日期，例如\"2026-11-05\"")]
+    MissingPublished {
+        /// Label of the file.
+        file: String,
+    },
+    /// A statutory holiday under the regulation in force is not a day off in the file.
+    #[error("节假日数据文件{file}：{date}（{holiday}）是法定节假日，但不在任何放假日期内；请核对通知")]
+    StatutoryDayMissing {
+        /// Label of the file.
+        file: String,
+        /// Name of the statutory holiday.
+        holiday: String,
+        /// The statutory day missing from the file.
+        date: NaiveDate,
+    },
+    /// The official arrangement of a year is already loaded.
+    #[error("{year}年的官方节假日安排已经导入（{notice}），不能再次导入")]
+    YearAlreadyOfficial {
+        /// The year.
+        year: i32,
+        /// The notice already loaded.
+        notice: String,
+    },
+    /// Lunar dates or solar terms could not be computed for a year.
+    #[error("无法推算{year}年的农历节日或节气：{message}")]
+    LunarUnavailable {
+        /// The year.
+        year: i32,
+        /// What the lunar calendar said.
+        message: String,
+    },
     /// Two files describe the same year.
     #[error("{year}年的节假日安排数据重复：{first}和{second}都是{year}年的数据")]
     DuplicateYear {
@@ -146,6 +190,11 @@ impl CalendarError {
             Self::MakeUpNotWeekend { .. } => "CALENDAR_FILE_MAKE_UP_NOT_WEEKEND",
             Self::OffAndMakeUp { .. } => "CALENDAR_FILE_OFF_AND_MAKE_UP",
             Self::DuplicateYear { .. } => "CALENDAR_DUPLICATE_YEAR",
+            Self::PublishedOutOfRange { .. } => "CALENDAR_FILE_PUBLISHED_OUT_OF_RANGE",
+            Self::MissingPublished { .. } => "CALENDAR_FILE_MISSING_PUBLISHED",
+            Self::StatutoryDayMissing { .. } => "CALENDAR_FILE_STATUTORY_DAY_MISSING",
+            Self::YearAlreadyOfficial { .. } => "CALENDAR_YEAR_ALREADY_OFFICIAL",
+            Self::LunarUnavailable { .. } => "CALENDAR_LUNAR_UNAVAILABLE",
         }
     }
 
@@ -160,9 +209,15 @@ impl CalendarError {
             | Self::RangeShape { file, .. }
             | Self::RangeReversed { file, .. }
             | Self::MakeUpNotWeekend { file, .. }
-            | Self::OffAndMakeUp { file, .. } => Some(file),
+            | Self::OffAndMakeUp { file, .. }
+            | Self::PublishedOutOfRange { file, .. }
+            | Self::MissingPublished { file }
+            | Self::StatutoryDayMissing { file, .. } => Some(file),
             Self::DuplicateYear { second, .. } => Some(second),
-            Self::NoDataForYear { .. } | Self::DateOutOfRange => None,
+            Self::NoDataForYear { .. }
+            | Self::DateOutOfRange
+            | Self::YearAlreadyOfficial { .. }
+            | Self::LunarUnavailable { .. } => None,
         }
     }
 }

@@ -12,6 +12,15 @@
 //! year without data is an error ([`CalendarError::NoDataForYear`]) — the
 //! crate never guesses from Monday–Friday alone.
 //!
+//! Years after the last official one are *provisional*
+//! ([`Calendar::with_provisional_years`]): their statutory holidays are derived
+//! from the holiday regulation in force ([`rule`]), weekends are off and no 调休 is
+//! guessed. A date that falls in a provisional year is a provisional answer
+//! ([`Calendar::is_provisional`]): shown as 预计 and recomputed when the notice
+//! arrives. Because provisional years always follow the official ones, a date
+//! computed from a start date in an official year is provisional exactly when it
+//! lands in a provisional year.
+//!
 //! Counting convention: the day a time limit starts is not counted; counting
 //! begins with the next day (期间开始的当日不计入). So
 //! [`Calendar::add_working_days`]`(start, n)` is the n-th working day strictly
@@ -35,6 +44,7 @@
 //! ```
 
 mod error;
+pub mod rule;
 mod year_file;
 
 use std::collections::BTreeMap;
@@ -63,6 +73,25 @@ pub struct Holiday {
     pub make_up: Vec<NaiveDate>,
 }
 
+/// How many years past the last official one are derived provisionally.
+pub const PROVISIONAL_HORIZON_YEARS: i32 = 10;
+
+/// Where a year's working days come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum YearBasis {
+    /// The State Council's notice, loaded from a year file.
+    Official {
+        /// The file it was loaded from.
+        label: String,
+        /// The notice's title and number.
+        source: String,
+        /// When the notice was published, if the file says.
+        published: Option<NaiveDate>,
+    },
+    /// Derived from the holiday regulation: statutory days and weekends off, no 调休.
+    Provisional,
+}
+
 /// Maximum number of days in a year, plus one for the prefix-count sentinel.
 const PREFIX_LEN: usize = 367;
 
@@ -72,6 +101,9 @@ struct Year {
     label: String,
     source: String,
     source_url: Option<String>,
+    published: Option<NaiveDate>,
+    /// Derived from the regulation, not loaded from an official notice.
+    provisional: bool,
     holidays: Vec<Holiday>,
     /// Number of days in the year (365 or 366).
     days: usize,
@@ -121,6 +153,8 @@ impl Year {
             label: label.to_owned(),
             source: file.source,
             source_url: file.source_url,
+            published: file.published,
+            provisional: false,
             holidays: file.holidays,
             days,
             working_before,
@@ -142,6 +176,8 @@ impl Year {
 #[derive(Clone, Debug, Default)]
 pub struct Calendar {
     years: BTreeMap<i32, Year>,
+    /// Whether years after the official ones are derived from the regulation.
+    derive_provisional: bool,
 }
 
 impl Calendar {
@@ -151,12 +187,94 @@ impl Calendar {
         Self::default()
     }
 
-    /// The official calendar bundled with this crate (currently 2024–2026).
+    /// The official calendar bundled with this crate (currently 2024–2026), with
+    /// provisional years after it ([`Calendar::with_provisional_years`]).
     ///
     /// The bundled files are covered by tests, so this only fails if they are
     /// edited into an invalid state.
     pub fn official() -> Result<Self, CalendarError> {
+        Self::official_only()?.with_provisional_years()
+    }
+
+    /// The bundled official files alone: every date after them is
+    /// [`CalendarError::NoDataForYear`].
+    pub fn official_only() -> Result<Self, CalendarError> {
         Self::from_year_files(OFFICIAL_FILES)
+    }
+
+    /// Adds a provisional year for every year from [`rule::RULE_FIRST_YEAR`] through
+    /// [`PROVISIONAL_HORIZON_YEARS`] past the last official one that has no file,
+    /// and keeps doing so as files are added. Years before the regulation took
+    /// effect are never derived.
+    pub fn with_provisional_years(mut self) -> Result<Self, CalendarError> {
+        self.derive_provisional = true;
+        self.fill_provisional()?;
+        Ok(self)
+    }
+
+    fn fill_provisional(&mut self) -> Result<(), CalendarError> {
+        if !self.derive_provisional {
+            return Ok(());
+        }
+        let last_official = self.last_official_year().unwrap_or(rule::RULE_FIRST_YEAR - 1);
+        let through = last_official.max(rule::RULE_FIRST_YEAR - 1) + PROVISIONAL_HORIZON_YEARS;
+        for year in rule::RULE_FIRST_YEAR..=through {
+            if self.years.contains_key(&year) {
+                continue;
+            }
+            let file = year_file::YearFile {
+                year,
+                source: format!("{year}年节假日安排尚未公布，按{}推算（未含调休）", rule::RULE_NAME),
+                source_url: None,
+                published: None,
+                holidays: rule::statutory_holidays(year)?,
+            };
+            let mut built = Year::build(&format!("{year}（暂定）"), file)?;
+            built.provisional = true;
+            self.years.insert(year, built);
+        }
+        Ok(())
+    }
+
+    /// Checks a year file as the official notice an operator imports: valid as any
+    /// year file, with its publication date, and with every statutory day the
+    /// regulation gives that year inside a holiday's days off. Returns the year.
+    pub fn check_notice(label: &str, text: &str) -> Result<i32, CalendarError> {
+        let file = year_file::parse(label, text)?;
+        if file.published.is_none() {
+            return Err(CalendarError::MissingPublished { file: label.to_owned() });
+        }
+        if file.year >= rule::RULE_FIRST_YEAR {
+            for statutory in rule::statutory_holidays(file.year)? {
+                for date in statutory.first_day.iter_days().take_while(|d| *d <= statutory.last_day) {
+                    let off = file.holidays.iter().any(|h| h.first_day <= date && date <= h.last_day);
+                    if !off {
+                        return Err(CalendarError::StatutoryDayMissing {
+                            file: label.to_owned(),
+                            holiday: statutory.name.clone(),
+                            date,
+                        });
+                    }
+                }
+            }
+        }
+        Ok(file.year)
+    }
+
+    /// This calendar with an imported official notice in place of the year's
+    /// provisional data: [`Calendar::check_notice`], then refused if the year
+    /// already has an official file. `self` is unchanged.
+    pub fn with_notice(&self, label: &str, text: &str) -> Result<Self, CalendarError> {
+        let year = Self::check_notice(label, text)?;
+        if let Some(existing) = self.years.get(&year).filter(|y| !y.provisional) {
+            return Err(CalendarError::YearAlreadyOfficial {
+                year,
+                notice: existing.source.clone(),
+            });
+        }
+        let mut next = self.clone();
+        next.add_year_file(label, text)?;
+        Ok(next)
     }
 
     /// Builds a calendar from `(label, TOML text)` pairs, one per year. The
@@ -173,12 +291,12 @@ impl Calendar {
         Ok(calendar)
     }
 
-    /// Parses, validates and adds one year file. A second file for a year
-    /// already present is an error naming both labels; the calendar is left
-    /// unchanged on any error.
+    /// Parses, validates and adds one year file, replacing the year's provisional
+    /// data if it had any. A second file for a year already loaded from a file is
+    /// an error naming both labels; the calendar is left unchanged on any error.
     pub fn add_year_file(&mut self, label: &str, text: &str) -> Result<(), CalendarError> {
         let file = year_file::parse(label, text)?;
-        if let Some(existing) = self.years.get(&file.year) {
+        if let Some(existing) = self.years.get(&file.year).filter(|y| !y.provisional) {
             return Err(CalendarError::DuplicateYear {
                 year: file.year,
                 first: existing.label.clone(),
@@ -187,8 +305,89 @@ impl Calendar {
         }
         let year = file.year;
         let built = Year::build(label, file)?;
-        self.years.insert(year, built);
+        let mut next = self.clone();
+        next.years.insert(year, built);
+        next.fill_provisional()?;
+        *self = next;
         Ok(())
+    }
+
+    /// The years loaded from official files, ascending.
+    pub fn official_years(&self) -> Vec<i32> {
+        self.years
+            .iter()
+            .filter(|(_, y)| !y.provisional)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The years derived from the regulation, ascending.
+    pub fn provisional_years(&self) -> Vec<i32> {
+        self.years
+            .iter()
+            .filter(|(_, y)| y.provisional)
+            .map(|(n, _)| *n)
+            .collect()
+    }
+
+    /// The last year loaded from an official file.
+    pub fn last_official_year(&self) -> Option<i32> {
+        self.years.iter().rev().find(|(_, y)| !y.provisional).map(|(n, _)| *n)
+    }
+
+    /// Whether `date` falls in a provisional year: a date computed into it may
+    /// move when that year's notice is loaded (shown as 预计).
+    pub fn is_provisional(&self, date: NaiveDate) -> bool {
+        self.years.get(&date.year()).is_some_and(|y| y.provisional)
+    }
+
+    /// The first day of the first provisional year: every date from it on is
+    /// provisional (provisional years follow the official ones).
+    pub fn provisional_from(&self) -> Option<NaiveDate> {
+        let (year, _) = self.years.iter().find(|(_, y)| y.provisional)?;
+        NaiveDate::from_ymd_opt(*year, 1, 1)
+    }
+
+    /// Where a year's working days come from, if the year is covered.
+    pub fn basis(&self, year: i32) -> Option<YearBasis> {
+        self.years.get(&year).map(|y| {
+            if y.provisional {
+                YearBasis::Provisional
+            } else {
+                YearBasis::Official {
+                    label: y.label.clone(),
+                    source: y.source.clone(),
+                    published: y.published,
+                }
+            }
+        })
+    }
+
+    /// One line for people and the case history: the calendar a date was
+    /// computed with, e.g. `2026年官方安排（国办发明电〔2025〕7号）` or
+    /// `2027年暂定日历（按放假办法推算，未含调休）`.
+    pub fn version_of(&self, date: NaiveDate) -> String {
+        let year = date.year();
+        match self.years.get(&year) {
+            Some(y) if y.provisional => format!("{year}年暂定日历（按放假办法推算，未含调休）"),
+            Some(y) => match (y.source.find('（'), y.source.rfind('）')) {
+                (Some(open), Some(close)) if close > open => {
+                    format!("{year}年官方安排{}", &y.source[open..close + '）'.len_utf8()])
+                }
+                _ => format!("{year}年官方安排"),
+            },
+            None => format!("{year}年无数据"),
+        }
+    }
+
+    /// The date `date` moves to when a calendar replaces `old`: the same number of
+    /// working days after `start` as it was under `old`. `date` must have been
+    /// computed as working days after `start` (a deadline from its dispatch day, a
+    /// promised date from the submission day); a date in an official year of both
+    /// calendars does not move.
+    pub fn recount(&self, old: &Calendar, start: NaiveDate, date: NaiveDate) -> Result<NaiveDate, CalendarError> {
+        let days = old.working_days_between(start, date)?;
+        self.add_working_days(start, days)
     }
 
     /// The years with data, ascending.
@@ -199,6 +398,11 @@ impl Calendar {
     /// Whether `date` falls in a year with data.
     pub fn covers(&self, date: NaiveDate) -> bool {
         self.years.contains_key(&date.year())
+    }
+
+    /// When the notice a year's data comes from was published, if its file says.
+    pub fn published(&self, year: i32) -> Option<NaiveDate> {
+        self.years.get(&year).and_then(|y| y.published)
     }
 
     /// The notice a year's data comes from (its `source`).

@@ -20,6 +20,9 @@ struct RawYear {
     source: String,
     #[serde(default)]
     source_url: Option<String>,
+    /// The day the notice was published (发布日期), `YYYY-MM-DD`.
+    #[serde(default)]
+    published: Option<Spanned<String>>,
     #[serde(default, rename = "holiday")]
     holidays: Vec<RawHoliday>,
 }
@@ -39,6 +42,7 @@ pub(crate) struct YearFile {
     pub(crate) year: i32,
     pub(crate) source: String,
     pub(crate) source_url: Option<String>,
+    pub(crate) published: Option<NaiveDate>,
     pub(crate) holidays: Vec<Holiday>,
 }
 
@@ -166,6 +170,27 @@ pub(crate) fn parse(label: &str, text: &str) -> Result<YearFile, CalendarError> 
         return Err(CalendarError::MissingSource { file: label.to_owned() });
     }
     let cx = Context { label, text, year };
+    let published = match &raw.published {
+        None => None,
+        Some(raw_date) => {
+            let line = cx.line(raw_date.span().start);
+            let date = parse_iso_date(raw_date.get_ref()).ok_or_else(|| CalendarError::InvalidDate {
+                file: label.to_owned(),
+                line,
+                value: raw_date.get_ref().clone(),
+            })?;
+            // A notice is published in the year before the one it arranges, or early in it.
+            if date.year() != year && date.year() != year - 1 {
+                return Err(CalendarError::PublishedOutOfRange {
+                    file: label.to_owned(),
+                    line,
+                    date,
+                    year,
+                });
+            }
+            Some(date)
+        }
+    };
 
     // First pass: off ranges.
     let mut holidays = Vec::with_capacity(raw.holidays.len());
@@ -235,6 +260,7 @@ pub(crate) fn parse(label: &str, text: &str) -> Result<YearFile, CalendarError> 
         year,
         source: raw.source,
         source_url: raw.source_url,
+        published,
         holidays,
     })
 }

@@ -21,7 +21,8 @@ fn working(calendar: &Calendar, y: i32, m: u32, d: u32) -> bool {
 #[test]
 fn official_calendar_has_2024_to_2026_with_sources() {
     let calendar = official();
-    assert_eq!(calendar.years(), vec![2024, 2025, 2026]);
+    assert_eq!(calendar.official_years(), vec![2024, 2025, 2026]);
+    assert_eq!(calendar.last_official_year(), Some(2026));
     assert_eq!(
         calendar.source(2026),
         Some("国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）")
@@ -40,10 +41,12 @@ fn official_calendar_has_2024_to_2026_with_sources() {
     );
     assert!(calendar.source_url(2025).unwrap().contains("content_6986382"));
     assert!(calendar.source_url(2024).unwrap().contains("content_6911527"));
-    assert_eq!(calendar.source(2027), None);
+    assert!(calendar.source(2027).unwrap().starts_with("2027年节假日安排尚未公布"));
     assert_eq!(calendar.file_label(2026), Some("2026.toml"));
     assert!(calendar.covers(date(2026, 12, 31)));
-    assert!(!calendar.covers(date(2027, 1, 1)));
+    assert!(!calendar.is_provisional(date(2026, 12, 31)));
+    assert!(calendar.is_provisional(date(2027, 1, 1)));
+    assert!(!Calendar::official_only().unwrap().covers(date(2027, 1, 1)));
 
     let names: Vec<&str> = calendar
         .holidays(2026)
@@ -168,7 +171,8 @@ fn counting_across_the_2025_2026_boundary() {
 
 #[test]
 fn dates_without_data_are_errors_never_guesses() {
-    let c = official();
+    // Without provisional years, the end of the official data is the end.
+    let c = Calendar::official_only().unwrap();
     let err = c.is_working_day(date(2027, 1, 4)).unwrap_err();
     assert_eq!(err, CalendarError::NoDataForYear { year: 2027 });
     assert_eq!(err.code(), "CALENDAR_NO_DATA_FOR_YEAR");
@@ -270,7 +274,8 @@ off = ["2027-01-01", "2027-01-03"]
 fn operator_can_add_a_year() {
     let mut c = official();
     c.add_year_file("2027.toml", GOOD_2027).unwrap();
-    assert_eq!(c.years(), vec![2024, 2025, 2026, 2027]);
+    assert_eq!(c.official_years(), vec![2024, 2025, 2026, 2027]);
+    assert!(!c.is_provisional(date(2027, 6, 1)));
     assert_eq!(c.source(2027), Some("测试用通知"));
     assert_eq!(c.source_url(2027), None);
     // 2027-01-01 is a Friday and now a day off; 2027-01-04 is a Monday.
@@ -315,7 +320,7 @@ fn duplicate_year_names_both_files() {
     assert!(message.contains("2026-copy.toml"), "{message}");
     assert_eq!(err.code(), "CALENDAR_DUPLICATE_YEAR");
     // The calendar is unchanged.
-    assert_eq!(c.years(), vec![2024, 2025, 2026]);
+    assert_eq!(c.official_years(), vec![2024, 2025, 2026]);
     assert_eq!(c.file_label(2026), Some("2026.toml"));
 
     let err = Calendar::from_year_files([("a.toml", GOOD_2027), ("b.toml", GOOD_2027)]).unwrap_err();

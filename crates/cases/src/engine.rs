@@ -215,7 +215,18 @@ impl Case {
             department: None,
             from: None,
             to: None,
-            note: format!("提交“{}”申请，共 {} 个事项", plan.name, plan.items.len()),
+            note: format!(
+                "提交“{}”申请，共 {} 个事项，承诺 {}{} 前办结（依据{}）",
+                plan.name,
+                plan.items.len(),
+                if calendar.is_provisional(plan.promised_date) {
+                    "预计"
+                } else {
+                    ""
+                },
+                plan.promised_date,
+                calendar.version_of(plan.promised_date)
+            ),
         }];
         case.dispatch_ready(calendar, now, &mut events)?;
         Ok(Outcome { case, events })
@@ -456,7 +467,16 @@ impl Case {
                 department: Some(task.department.clone()),
                 from: Some(TaskState::Waiting),
                 to: Some(TaskState::Dispatched),
-                note: format!("分送办理，期限 {deadline}（{} 个工作日）", task.promised_limit_days),
+                note: format!(
+                    "分送办理，期限 {}{deadline}（{} 个工作日；依据{}）",
+                    if calendar.is_provisional(deadline) {
+                        "预计"
+                    } else {
+                        ""
+                    },
+                    task.promised_limit_days,
+                    calendar.version_of(deadline)
+                ),
             });
         }
         Ok(())

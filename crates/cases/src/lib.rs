@@ -12,7 +12,9 @@
 pub mod deadline;
 mod engine;
 mod model;
+mod reschedule;
 
 pub use deadline::{DeadlineStatus, task_status};
 pub use engine::*;
 pub use model::*;
+pub use reschedule::{DateChange, Rescheduled};

@@ -259,6 +259,9 @@ pub enum Transition {
     Approve,
     Reject,
     Cancel,
+    /// A deadline or the promised date moved because the holiday calendar changed
+    /// (the year's official notice replaced its provisional days).
+    Reschedule,
 }
 
 impl Transition {
@@ -272,6 +275,7 @@ impl Transition {
             Self::Approve => "approve",
             Self::Reject => "reject",
             Self::Cancel => "cancel",
+            Self::Reschedule => "reschedule",
         }
     }
 
@@ -285,6 +289,7 @@ impl Transition {
             Self::Approve => "办结",
             Self::Reject => "不予办理",
             Self::Cancel => "终止",
+            Self::Reschedule => "期限调整",
         }
     }
 }

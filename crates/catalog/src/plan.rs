@@ -83,6 +83,11 @@ pub struct Plan {
     /// Working days on the critical path of promised limits.
     pub critical_path_days: u32,
     pub promised_date: NaiveDate,
+    /// The promised date falls in a year whose holiday notice is not loaded yet: it
+    /// was counted on the regulation's statutory days (预计) and may move.
+    pub promised_date_provisional: bool,
+    /// The calendar the promised date was counted with, for people.
+    pub calendar_basis: String,
     pub items: Vec<PlannedItem>,
     pub skipped_items: Vec<SkippedItem>,
     pub form: Vec<FormGroup>,
@@ -106,6 +111,8 @@ pub struct PlannedItem {
     pub start_offset_days: u32,
     pub finish_offset_days: u32,
     pub due_date: NaiveDate,
+    /// The due date is provisional (see [`Plan::promised_date_provisional`]).
+    pub due_date_provisional: bool,
 }
 
 /// A member item that does not apply in this situation.
@@ -288,6 +295,9 @@ pub fn compute_plan(
         let Some((after, stage, start, finish)) = schedule.get(&member.item) else {
             continue;
         };
+        let due_date = calendar
+            .add_working_days(start_date, *finish)
+            .map_err(|e| PlanError::Calendar(e.to_string()))?;
         planned_items.push(PlannedItem {
             code: item.code.clone(),
             name: item.name.clone(),
@@ -299,9 +309,8 @@ pub fn compute_plan(
             stage: *stage,
             start_offset_days: *start,
             finish_offset_days: *finish,
-            due_date: calendar
-                .add_working_days(start_date, *finish)
-                .map_err(|e| PlanError::Calendar(e.to_string()))?,
+            due_date,
+            due_date_provisional: calendar.is_provisional(due_date),
         });
     }
     planned_items.sort_by_key(|item| (item.stage, item.start_offset_days));
@@ -368,6 +377,8 @@ pub fn compute_plan(
         start_date,
         critical_path_days,
         promised_date,
+        promised_date_provisional: calendar.is_provisional(promised_date),
+        calendar_basis: calendar.version_of(promised_date),
         items: planned_items,
         skipped_items,
         form,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use catalog::plan::{FieldSource, MaterialStatus};
 use catalog::{Answers, Catalog, Holdings, PlanError, SourceFile, compute_plan};
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 fn bundled_files() -> Vec<SourceFile> {
     testkit::catalog_files()
@@ -359,7 +359,8 @@ fn answers_that_are_missing_unknown_or_invalid_name_their_question() {
 #[test]
 fn a_start_date_without_calendar_data_is_an_error_not_a_guess() {
     let catalog = bundled();
-    let calendar = calendar::Calendar::official().unwrap();
+    // Without provisional years: past the official data nothing is guessed.
+    let calendar = calendar::Calendar::official_only().unwrap();
     let newborn = catalog.one_thing("newborn").unwrap();
     let all_no = answers(&[
         ("hukou_local", "no"),
@@ -377,6 +378,64 @@ fn a_start_date_without_calendar_data_is_an_error_not_a_guess() {
     )
     .unwrap_err();
     assert!(matches!(error, PlanError::Calendar(_)), "{error:?}");
+    // Beyond the provisional horizon (ten years past the last notice) either.
+    let provisional = calendar::Calendar::official().unwrap();
+    let error = compute_plan(
+        &catalog,
+        newborn,
+        &all_no,
+        &Holdings::default(),
+        date("2037-05-06"),
+        &provisional,
+    )
+    .unwrap_err();
+    assert!(matches!(error, PlanError::Calendar(_)), "{error:?}");
+}
+
+#[test]
+fn a_plan_running_into_a_year_without_a_notice_is_provisional() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let all_yes = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let plan = |start: &str| {
+        compute_plan(
+            &catalog,
+            newborn,
+            &all_yes,
+            &Holdings::default(),
+            date(start),
+            &calendar,
+        )
+        .unwrap()
+    };
+    // Early in December the whole path lies in 2026.
+    let early = plan("2026-12-01");
+    assert!(early.promised_date.year() == 2026, "{}", early.promised_date);
+    assert!(!early.promised_date_provisional);
+    assert!(early.items.iter().all(|i| !i.due_date_provisional));
+    assert!(
+        early.calendar_basis.starts_with("2026年官方安排"),
+        "{}",
+        early.calendar_basis
+    );
+    // On 2026-12-28 it runs into 2027: accepted, and marked 预计.
+    let late = plan("2026-12-28");
+    assert_eq!(late.promised_date.year(), 2027);
+    assert!(late.promised_date_provisional);
+    assert!(
+        late.calendar_basis.starts_with("2027年暂定日历"),
+        "{}",
+        late.calendar_basis
+    );
+    assert!(late.items.iter().any(|i| i.due_date_provisional));
+    // The same working days as any other time of year.
+    assert_eq!(late.critical_path_days, early.critical_path_days);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! matching `ONETHING_*` environment variables (see the README).
 
 mod bundled;
+mod calendar_cmd;
 mod cert_cmd;
 mod ledger_cmd;
 mod run;
@@ -77,6 +78,11 @@ enum Command {
         #[command(subcommand)]
         command: cert_cmd::CertCommand,
     },
+    /// The holiday calendar: show it, check a notice's year file, import it.
+    Calendar {
+        #[command(subcommand)]
+        command: calendar_cmd::CalendarCommand,
+    },
     /// Synthetic shared data (人口、婚姻、社保…) for trials and load tests.
     Population {
         #[command(subcommand)]
@@ -85,13 +91,13 @@ enum Command {
 }
 
 #[derive(clap::Args)]
-struct CatalogSource {
+pub(crate) struct CatalogSource {
     /// Catalog directory; the bundled catalog when not given.
     #[arg(long, env = "ONETHING_CATALOG")]
-    catalog: Option<PathBuf>,
+    pub(crate) catalog: Option<PathBuf>,
     /// Directory of extra holiday-calendar year files (YYYY.toml) added to the bundled years.
     #[arg(long, env = "ONETHING_CALENDAR_DIR")]
-    calendar_dir: Option<PathBuf>,
+    pub(crate) calendar_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +237,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ledger { command } => ledger_cmd::run(command),
         Command::Cert { command } => cert_cmd::run(command),
         Command::Population { command } => cert_cmd::population(command),
+        Command::Calendar { command } => calendar_cmd::run(command),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { source } => catalog_check(&source),
             CatalogCommand::Show {
@@ -260,7 +267,7 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("无法启动运行时")
 }
 
-fn load_calendar(source: &CatalogSource) -> anyhow::Result<calendar::Calendar> {
+pub(crate) fn load_calendar(source: &CatalogSource) -> anyhow::Result<calendar::Calendar> {
     let mut calendar = calendar::Calendar::official().context("内置节假日数据无效")?;
     if let Some(dir) = &source.calendar_dir {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)

@@ -143,6 +143,11 @@ pub async fn build_state_quiet(
         .cert_algorithm
         .parse()
         .map_err(|e| anyhow::anyhow!("签名算法无效：{e}"))?;
+    // The notices operators imported (here or on another node).
+    server::holidays::refresh(&state)
+        .await
+        .context("无法读取已导入的节假日安排")?;
+    server::holidays::warn_daily(&state, state.now());
     Ok(Arc::new(state))
 }
 
@@ -166,6 +171,10 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
         loop {
             ticker.tick().await;
+            // Pick up a year another node imported before counting deadlines with it.
+            if let Err(error) = server::holidays::tick(&state, state.now()).await {
+                tracing::warn!(%error, "holiday calendar refresh failed");
+            }
             match server::watch::watch_deadlines(&state, state.now(), 10_000).await {
                 Ok(report) if report.due_soon + report.overdue > 0 => {
                     tracing::info!(

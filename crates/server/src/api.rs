@@ -54,6 +54,8 @@ pub fn routes(state: Arc<AppState>) -> Router {
             post(crate::sharing::ask_question),
         )
         .route("/departments/{code}/tasks", get(department_queue))
+        .route("/calendar", get(calendar_status))
+        .route("/admin/calendar/import", post(import_calendar))
         .route("/openapi.json", get(openapi))
         .merge(crate::ledger_api::routes())
         .merge(crate::cert_api::routes());
@@ -80,7 +82,69 @@ async fn not_found() -> ApiError {
 }
 
 async fn health(State(state): Shared) -> Json<Value> {
-    Json(json!({ "status": "ok", "backend": state.store.backend() }))
+    let calendar = crate::holidays::status(&state.calendar(), cases::china_date(state.now()));
+    Json(json!({ "status": "ok", "backend": state.store.backend(), "calendar": calendar }))
+}
+
+/// The holiday calendar in force: official years with their notices, provisional
+/// years, and the warning when next year's notice is missing. Public.
+async fn calendar_status(State(state): Shared) -> Json<Value> {
+    Json(crate::holidays::status(
+        &state.calendar(),
+        cases::china_date(state.now()),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CalendarImportRequest {
+    /// The file name, for messages (e.g. `2027.toml`).
+    file_name: String,
+    /// The year file (TOML), as described in `calendar/README.md`.
+    content: String,
+}
+
+/// Imports a year's official notice (admin): recomputes provisional dates.
+async fn import_calendar(
+    State(state): Shared,
+    user: CurrentUser,
+    ApiJson(request): ApiJson<CalendarImportRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if user.0.role != Role::Admin {
+        return Err(ApiError::forbidden("只有监督管理人员可以导入节假日安排"));
+    }
+    let label = request.file_name.trim();
+    if label.is_empty() || label.chars().count() > 100 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_CALENDAR_FILE_INVALID",
+            "请填写文件名（不超过100个字符），例如 2027.toml",
+        )
+        .field("file_name"));
+    }
+    match crate::holidays::import_notice(&state, &user.0, label, &request.content).await {
+        Ok(report) => Ok(Json(json!(report))),
+        Err(crate::holidays::ImportError::Store(error)) => Err(error.into()),
+        Err(error) => {
+            let status = match &error {
+                crate::holidays::ImportError::Invalid(calendar::CalendarError::YearAlreadyOfficial { .. }) => {
+                    StatusCode::CONFLICT
+                }
+                crate::holidays::ImportError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+                _ => StatusCode::UNPROCESSABLE_ENTITY,
+            };
+            let mut api_error = ApiError::new(status, error.code(), error.to_string()).field("content");
+            if let crate::holidays::ImportError::Invalid(inner) = &error {
+                // The calendar's own code says which check failed.
+                api_error.details.push(cases::FieldIssue {
+                    field: "content".into(),
+                    code: inner.code().into(),
+                    message: inner.to_string(),
+                });
+            }
+            Err(api_error)
+        }
+    }
 }
 
 async fn openapi() -> Json<Value> {
@@ -261,7 +325,7 @@ fn plan_for(
     holdings: &Holdings,
     start: NaiveDate,
 ) -> Result<catalog::Plan, ApiError> {
-    catalog::compute_plan(&state.catalog, one_thing, answers, holdings, start, &state.calendar).map_err(|error| {
+    catalog::compute_plan(&state.catalog, one_thing, answers, holdings, start, &state.calendar()).map_err(|error| {
         match error {
             catalog::PlanError::Answers(ref errors) => {
                 let details: Vec<cases::FieldIssue> = errors
@@ -508,7 +572,7 @@ async fn submit_case(
     };
     let outcome = Case::create(
         &state.catalog,
-        &state.calendar,
+        &state.calendar(),
         &plan,
         new_case_id(&state)?,
         &user.0.id,
@@ -561,6 +625,18 @@ async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Valu
         Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
     };
     record(&state, &user, "list_cases", None, Vec::new(), "查看办件列表").await?;
+    let calendar = state.calendar();
+    let cases: Vec<Value> = cases
+        .into_iter()
+        .map(|summary| {
+            let provisional = calendar.is_provisional(summary.promised_date);
+            let mut value = json!(summary);
+            if let Some(object) = value.as_object_mut() {
+                object.insert("promised_date_provisional".into(), json!(provisional));
+            }
+            value
+        })
+        .collect();
     Ok(Json(json!({ "cases": cases })))
 }
 
@@ -722,6 +798,8 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
             }),
         );
     }
+    let calendar = state.calendar();
+    let provisional = |date: Option<chrono::NaiveDate>| date.is_some_and(|d| calendar.is_provisional(d));
     let task_views: Vec<Value> = tasks
         .iter()
         .map(|task| {
@@ -746,6 +824,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
                 "promised_limit_days": task.promised_limit_days,
                 "dispatched_on": task.dispatched_on,
                 "deadline": task.deadline,
+                "deadline_provisional": provisional(task.deadline),
                 "supplement_reasons": task.supplement_reasons,
                 "outputs": task.outputs,
                 "rejection_reason": task.rejection_reason,
@@ -765,6 +844,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         "submitted_at": case.submitted_at,
         "updated_at": case.updated_at,
         "promised_date": case.promised_date,
+        "promised_date_provisional": provisional(Some(case.promised_date)),
         "answers": case.answers,
         "form": form,
         "materials": case.materials,
@@ -849,7 +929,7 @@ async fn task_action(
     let case = mutate(&state, &user, &id, |case| {
         case.act(
             &state.catalog,
-            &state.calendar,
+            &state.calendar(),
             &actor,
             &item,
             action.clone(),
@@ -942,7 +1022,7 @@ async fn answer_supplement(
     let case = mutate(&state, &user, &id, |case| {
         case.answer_supplement(
             &state.catalog,
-            &state.calendar,
+            &state.calendar(),
             &actor,
             &corrections,
             &body.note,

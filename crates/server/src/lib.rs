@@ -11,6 +11,7 @@ pub mod auth;
 mod cert_api;
 pub mod certify;
 pub mod error;
+pub mod holidays;
 pub mod keywrap;
 pub mod ledger_api;
 pub mod limit;
@@ -36,7 +37,9 @@ pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 pub struct AppState {
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,
-    pub calendar: Arc<Calendar>,
+    /// The working-day calendar in force ([`AppState::calendar`]); replaced when a
+    /// year's notice is imported here or on another node.
+    pub calendars: holidays::CalendarCell,
     pub clock: Clock,
     /// The key that signs ledger checkpoints; `None` serves no checkpoints.
     pub ledger_signer: Option<Arc<ledger::SignerKey>>,
@@ -69,7 +72,7 @@ impl AppState {
         Self {
             store,
             catalog,
-            calendar,
+            calendars: holidays::CalendarCell::new(calendar),
             clock: Arc::new(Utc::now),
             ledger_signer: None,
             due_soon_percent: cases::deadline::DEFAULT_DUE_SOON_PERCENT,
@@ -83,6 +86,12 @@ impl AppState {
             key_wrap: None,
             public_limit: None,
         }
+    }
+
+    /// The working-day calendar in force now. Take it once per operation: an
+    /// import may replace it between two calls.
+    pub fn calendar(&self) -> Arc<Calendar> {
+        self.calendars.get()
     }
 
     /// The current time, to the millisecond: what the store keeps, so a case and

@@ -68,7 +68,24 @@ pub fn document() -> Value {
     if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), sharing_paths()) {
         paths.extend(more);
     }
+    if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), calendar_paths()) {
+        paths.extend(more);
+    }
     document
+}
+
+/// The holiday calendar: its status and importing a year's notice.
+fn calendar_paths() -> Value {
+    json!({
+            "/calendar": { "get": { "summary": "节假日安排：已导入通知的年份、按放假办法推算的暂定年份（其日期为“预计”）、下一年通知未导入的提醒", "tags": ["calendar"],
+                "responses": ok("日历状态", json!({ "type": "object", "properties": {
+                    "official": { "type": "array" }, "provisional_years": { "type": "array", "items": { "type": "integer" } },
+                    "provisional_from": { "type": ["string", "null"], "format": "date" }, "warning": { "type": ["string", "null"] } } })) } },
+            "/admin/calendar/import": { "post": { "summary": "导入国务院办公厅节假日安排通知（管理员）：校验后重新计算所有预计日期，并通知相关部门和申请人", "tags": ["calendar"], "security": [{ "bearer": [] }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["file_name", "content"], "properties": {
+                    "file_name": { "type": "string", "example": "2027.toml" }, "content": { "type": "string", "description": "年份文件（TOML），格式见 calendar/README.md" } } } } } },
+                "responses": with_errors(ok("导入结果：调整的办件、日期和整改期限", json!({ "type": "object" })), &["401", "403", "409", "422", "503"]) } }
+    })
 }
 
 fn base_document() -> Value {

@@ -138,7 +138,8 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
                     ));
                 }
             }
-            Transition::Accept | Transition::Cancel => {}
+            // A reschedule's messages are written by the calendar import.
+            Transition::Accept | Transition::Cancel | Transition::Reschedule => {}
         }
     }
     let finished = matches!(case.state(), CaseState::Completed | CaseState::Rejected);
@@ -221,7 +222,7 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
     for task in tasks {
         // The limit the task was given, not the span a supplement stretched.
         let status = match cases::deadline::status_of(
-            &state.calendar,
+            &state.calendar(),
             task.promised_limit_days,
             task.deadline,
             today,
@@ -346,7 +347,7 @@ pub fn rating_submission(
     let now = rating.rated_at;
     let today = cases::china_date(now);
     let deadline = state
-        .calendar
+        .calendar()
         .add_working_days(today, state.rectification_days)
         .map_err(|error| format!("无法计算整改期限：{error}"))?;
     let mut responsible: Vec<(String, i64)> = departments

@@ -50,13 +50,13 @@ impl World {
             &testkit::newborn_all_yes(),
             &Holdings::default(),
             cases::china_date(state.now()),
-            &state.calendar,
+            &state.calendar(),
         )
         .unwrap();
         let form = testkit::sample_form(&state.catalog, &plan);
         let outcome = Case::create(
             &state.catalog,
-            &state.calendar,
+            &state.calendar(),
             &plan,
             CaseId::parse(id).unwrap(),
             "applicant-zhangsan",
@@ -90,7 +90,7 @@ impl World {
             .case
             .act(
                 &state.catalog,
-                &state.calendar,
+                &state.calendar(),
                 &actor,
                 &item.parse().unwrap(),
                 action,
@@ -119,7 +119,7 @@ impl World {
             .case
             .answer_supplement(
                 &state.catalog,
-                &state.calendar,
+                &state.calendar(),
                 &actor,
                 &BTreeMap::new(),
                 "已补正",

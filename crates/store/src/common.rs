@@ -1362,6 +1362,125 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
+                async fn calendar_years(&self) -> Result<Vec<$crate::CalendarYear>> {
+                    sqlx::query(&self.sql(sql::CALENDAR_YEARS))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            Ok($crate::CalendarYear {
+                                year: i32::try_from(row.int("year")?)
+                                    .map_err(|_| StoreError::Corrupt("calendar_years.year out of range".into()))?,
+                                label: row.text("label")?,
+                                text: row.text("text")?,
+                                source: row.text("source")?,
+                                imported_at: common::time_from_millis(
+                                    row.int("imported_at")?,
+                                    "calendar_years.imported_at",
+                                )?,
+                                imported_by: row.text("imported_by")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn open_cases_with_dates_from(&self, date: chrono::NaiveDate) -> Result<Vec<Versioned>> {
+                    sqlx::query(&self.sql(sql::OPEN_CASES_WITH_DATES_FROM))
+                        .bind(common::date_text(date))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            let id = common::case_id_from_text(&row.text("id")?)?;
+                            Ok(Versioned {
+                                case: common::decode_case(&id, &row.text("doc")?)?,
+                                version: row.int("version")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn import_calendar_year(&self, import: &$crate::CalendarImport) -> Result<$crate::Imported> {
+                    let mut writer = self.begin_write().await?;
+                    let year = &import.year;
+                    let inserted = sqlx::query(&self.sql(sql::CALENDAR_YEAR_INSERT))
+                        .bind(i64::from(year.year))
+                        .bind(&year.label)
+                        .bind(&year.text)
+                        .bind(&year.source)
+                        .bind(millis(year.imported_at))
+                        .bind(&year.imported_by)
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                    if inserted == 0 {
+                        writer.rollback().await?;
+                        return Ok($crate::Imported::YearExists);
+                    }
+                    for (case, expected_version, events) in &import.cases {
+                        let doc = common::encode_case(case)?;
+                        let updated = sqlx::query(&self.sql(sql::CASE_UPDATE))
+                            .bind(&doc)
+                            .bind(case.state().as_str())
+                            .bind(millis(case.updated_at))
+                            .bind(case.id.as_str())
+                            .bind(*expected_version)
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if updated == 0 {
+                            writer.rollback().await?;
+                            return Ok($crate::Imported::Conflict);
+                        }
+                        sqlx::query(&self.sql(sql::CASE_PROMISED_DATE_UPDATE))
+                            .bind(case.id.as_str())
+                            .bind(common::date_text(case.promised_date))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        self.write_tasks(&mut writer.tx, case).await?;
+                        let last_seq = sqlx::query(&self.sql(sql::EVENT_NEXT_SEQ))
+                            .bind(case.id.as_str())
+                            .fetch_one(&mut *writer.tx)
+                            .await?
+                            .int("last")?;
+                        self.append_events(&mut writer.tx, &case.id, last_seq, events)
+                            .await?;
+                        self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
+                            .await?;
+                    }
+                    for (id, old, new) in &import.rectifications {
+                        let moved = sqlx::query(&self.sql(sql::RECTIFICATION_DEADLINE_UPDATE))
+                            .bind(id)
+                            .bind(common::date_text(*old))
+                            .bind(common::date_text(*new))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if moved == 0 {
+                            writer.rollback().await?;
+                            return Ok($crate::Imported::Conflict);
+                        }
+                    }
+                    self.insert_notices(&mut writer.tx, &import.notices).await?;
+                    let entry = &import.access;
+                    sqlx::query(&self.sql(sql::ACCESS_INSERT))
+                        .bind(millis(entry.at))
+                        .bind(&entry.actor)
+                        .bind(entry.role.as_str())
+                        .bind(entry.department.as_deref())
+                        .bind(&entry.action)
+                        .bind(entry.case_id.as_deref())
+                        .bind(&entry.elements)
+                        .bind(&entry.purpose)
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    let ledger_entry = common::access_ledger_entry(entry, None);
+                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&ledger_entry))
+                        .await?;
+                    writer.commit().await?;
+                    Ok($crate::Imported::Written)
+                }
+
                 async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>> {
                     sqlx::query(&self.sql(sql::ACCESS_OF_CASE))
                         .bind(case_id)

@@ -296,6 +296,45 @@ pub struct RunningTask {
     pub promised_limit_days: u32,
 }
 
+/// An official holiday notice an operator imported (节假日安排导入).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// The file name it was imported from.
+    pub label: String,
+    /// The year file as imported (TOML).
+    pub text: String,
+    /// The notice's title and number.
+    pub source: String,
+    pub imported_at: DateTime<Utc>,
+    pub imported_by: String,
+}
+
+/// Everything importing a notice changes, written in one transaction: the year,
+/// every case whose dates it moves, every open rectification deadline it moves,
+/// the messages saying so, and the operator's action in the access log.
+#[derive(Clone, Debug)]
+pub struct CalendarImport {
+    pub year: CalendarYear,
+    /// The new documents, each with the version it was read at and its events.
+    pub cases: Vec<(Case, i64, Vec<Event>)>,
+    /// Open rectifications: id, deadline as read, new deadline.
+    pub rectifications: Vec<(String, NaiveDate, NaiveDate)>,
+    pub notices: Vec<NewNotification>,
+    pub access: AccessEntry,
+}
+
+/// The result of [`Store::import_calendar_year`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Imported {
+    Written,
+    /// A case or rectification changed since it was read: nothing was written;
+    /// read again and retry.
+    Conflict,
+    /// The year was imported before (by another node or operator): nothing was written.
+    YearExists,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -447,6 +486,16 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     /// All checkpoints, smallest first.
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
     async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>>;
+
+    // ---- the holiday calendar
+
+    /// The imported official notices, by year.
+    async fn calendar_years(&self) -> Result<Vec<CalendarYear>>;
+    /// Cases not finished that have a running task due, or a promised date, on or
+    /// after `date` (the candidates for recomputation when a year is imported).
+    async fn open_cases_with_dates_from(&self, date: NaiveDate) -> Result<Vec<Versioned>>;
+    /// Installs an imported notice with everything it changes, in one transaction.
+    async fn import_calendar_year(&self, import: &CalendarImport) -> Result<Imported>;
 }
 
 #[cfg(test)]

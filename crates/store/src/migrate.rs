@@ -70,6 +70,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "sharing_certificates",
         sql: include_str!("../migrations/sqlite/0010_sharing_certificates.sql"),
     },
+    Migration {
+        version: 11,
+        name: "calendar_years",
+        sql: include_str!("../migrations/sqlite/0011_calendar_years.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -123,6 +128,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 10,
         name: "sharing_certificates",
         sql: include_str!("../migrations/postgres/0010_sharing_certificates.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "calendar_years",
+        sql: include_str!("../migrations/postgres/0011_calendar_years.sql"),
     },
 ];
 

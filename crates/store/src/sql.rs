@@ -306,6 +306,20 @@ pub(crate) const RECTIFICATIONS_OPEN_DUE: &str =
 pub(crate) const RECTIFICATION_UPDATE: &str = "UPDATE rectifications SET follow_up = $2, result = $3, closed_at = $4, \
     closed_by = $5 WHERE id = $1 AND closed_at IS NULL";
 
+pub(crate) const CALENDAR_YEARS: &str =
+    "SELECT year, label, text, source, imported_at, imported_by FROM calendar_years ORDER BY year";
+pub(crate) const CALENDAR_YEAR_INSERT: &str = "INSERT INTO calendar_years \
+     (year, label, text, source, imported_at, imported_by) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (year) DO NOTHING";
+/// Cases not finished with a running task due, or a promised date, on or after `$1`.
+pub(crate) const OPEN_CASES_WITH_DATES_FROM: &str = "SELECT id, doc, version FROM cases \
+     WHERE state IN ('in_progress', 'awaiting_supplement') AND (promised_date >= $1 OR id IN \
+     (SELECT case_id FROM tasks WHERE deadline >= $1 AND state IN ('dispatched', 'accepted', 'supplement_requested'))) \
+     ORDER BY id";
+pub(crate) const CASE_PROMISED_DATE_UPDATE: &str = "UPDATE cases SET promised_date = $2 WHERE id = $1";
+pub(crate) const RECTIFICATION_DEADLINE_UPDATE: &str =
+    "UPDATE rectifications SET deadline = $3 WHERE id = $1 AND deadline = $2 AND closed_at IS NULL";
+
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 
 // ---- shared data, prefills, keys, certificates

@@ -423,14 +423,16 @@ conformance! {
         certificates_are_issued_with_their_approval_or_not_at_all,
         a_certificate_is_revoked_once,
         certificate_shares_round_trip,
+        a_calendar_import_is_one_transaction,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 24] = [
+const TABLES: [&str; 25] = [
     "access_log",
     "accounts",
+    "calendar_years",
     "case_events",
     "cases",
     "certificate_shares",
@@ -2325,4 +2327,131 @@ async fn certificate_shares_round_trip(fixture: &Fixture) {
             .await
             .is_err()
     );
+}
+
+// ------------------------------------------------------------------ calendar import
+
+/// A newborn case submitted on 2027-01-25, before 2027's notice was loaded: its
+/// dates run across the provisional 春节.
+fn provisional_case(id: &str) -> Outcome {
+    let submitted = Utc.with_ymd_and_hms(2027, 1, 25, 2, 0, 0).unwrap();
+    new_case(id, "applicant-1", submitted)
+}
+
+async fn a_calendar_import_is_one_transaction(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = provisional_case(CASE_A);
+    assert_eq!(
+        store.insert_case(&created.case, &created.events, None).await.unwrap(),
+        Inserted::Created
+    );
+    let old = testkit::calendar();
+    let new = old.with_notice("2027.toml", testkit::NOTICE_2027).unwrap();
+    let now = Utc.with_ymd_and_hms(2027, 1, 26, 1, 0, 0).unwrap();
+
+    let candidates = store
+        .open_cases_with_dates_from(chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(
+        candidates.iter().map(|v| v.case.id.to_string()).collect::<Vec<_>>(),
+        [CASE_A]
+    );
+    assert!(
+        store
+            .open_cases_with_dates_from(chrono::NaiveDate::from_ymd_opt(2028, 1, 1).unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let moved = candidates[0]
+        .case
+        .reschedule(&old, &new, now)
+        .unwrap()
+        .expect("dates move");
+    assert!(!moved.changes.is_empty());
+
+    let import = |version: i64| store::CalendarImport {
+        year: store::CalendarYear {
+            year: 2027,
+            label: "2027.toml".into(),
+            text: testkit::NOTICE_2027.into(),
+            source: new.source(2027).unwrap().into(),
+            imported_at: now,
+            imported_by: "admin".into(),
+        },
+        cases: vec![(moved.case.clone(), version, moved.events.clone())],
+        rectifications: Vec::new(),
+        notices: vec![store::NewNotification {
+            recipient: "applicant-1".into(),
+            kind: "deadline_changed".into(),
+            case_id: Some(CASE_A.into()),
+            item: None,
+            title: "办理期限调整".into(),
+            body: "期限调整".into(),
+            created_at: now,
+        }],
+        access: AccessEntry {
+            at: now,
+            actor: "admin".into(),
+            role: Role::Admin,
+            department: None,
+            action: "calendar_import".into(),
+            case_id: None,
+            elements: "calendar:2027".into(),
+            purpose: "导入2027年节假日安排".into(),
+        },
+    };
+    let (size_before, _) = store.ledger_head().await.unwrap();
+
+    // Read at a version that has moved on: nothing at all is written.
+    assert_eq!(
+        store.import_calendar_year(&import(7)).await.unwrap(),
+        store::Imported::Conflict
+    );
+    assert!(store.calendar_years().await.unwrap().is_empty());
+    assert_eq!(store.ledger_head().await.unwrap().0, size_before);
+    assert_eq!(store.load_case(&case_id(CASE_A)).await.unwrap().unwrap().version, 1);
+    assert_eq!(store.unread_count(&["applicant-1".to_owned()]).await.unwrap(), 0);
+
+    assert_eq!(
+        store.import_calendar_year(&import(1)).await.unwrap(),
+        store::Imported::Written
+    );
+    let years = store.calendar_years().await.unwrap();
+    assert_eq!(years.len(), 1);
+    assert_eq!((years[0].year, years[0].text.as_str()), (2027, testkit::NOTICE_2027));
+    let loaded = store.load_case(&case_id(CASE_A)).await.unwrap().unwrap();
+    assert_eq!(loaded.version, 2);
+    assert_eq!(loaded.case, moved.case);
+    // The list column follows the document.
+    let summary = store.cases_of_applicant("applicant-1").await.unwrap();
+    assert_eq!(summary[0].promised_date, moved.case.promised_date);
+    // Task rows carry the new deadlines for the queues.
+    for task in moved.case.tasks.iter().filter(|t| t.deadline.is_some()) {
+        let queue = store.department_queue(&task.department).await.unwrap();
+        let row = queue.iter().find(|q| q.item == task.item.as_str()).unwrap();
+        assert_eq!(row.deadline, task.deadline);
+    }
+    let history = store.case_events(&case_id(CASE_A)).await.unwrap();
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.event.transition == Transition::Reschedule)
+            .count(),
+        moved.events.len()
+    );
+    assert_eq!(store.unread_count(&["applicant-1".to_owned()]).await.unwrap(), 1);
+    // The events and the operator's action are in the ledger.
+    assert_eq!(
+        store.ledger_head().await.unwrap().0,
+        size_before + moved.events.len() as u64 + 1
+    );
+
+    // The same year again: refused, nothing written.
+    assert_eq!(
+        store.import_calendar_year(&import(2)).await.unwrap(),
+        store::Imported::YearExists
+    );
+    assert_eq!(store.load_case(&case_id(CASE_A)).await.unwrap().unwrap().version, 2);
 }

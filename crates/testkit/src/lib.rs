@@ -45,6 +45,48 @@ pub fn calendar() -> calendar::Calendar {
     calendar::Calendar::official().unwrap()
 }
 
+/// A made-up notice for 2027, for tests of importing a year (the real one was not
+/// available when this was written). Against the provisional 2027 it extends 春节
+/// to 5–13 February with make-up Saturdays 30 January and 20 February, extends 元旦
+/// to 1–3 January, 劳动节 to 1–5 May (make-up 25 April) and 国庆节 to 1–7 October
+/// (make-up 26 September and 9 October).
+pub const NOTICE_2027: &str = r#"
+year = 2027
+source = "测试用：国务院办公厅关于2027年部分节假日安排的通知（测试）"
+published = "2026-11-20"
+
+[[holiday]]
+name = "元旦"
+off = ["2027-01-01", "2027-01-03"]
+
+[[holiday]]
+name = "春节"
+off = ["2027-02-05", "2027-02-13"]
+make_up = ["2027-01-30", "2027-02-20"]
+
+[[holiday]]
+name = "清明节"
+off = ["2027-04-03", "2027-04-05"]
+
+[[holiday]]
+name = "劳动节"
+off = ["2027-05-01", "2027-05-05"]
+make_up = ["2027-04-25"]
+
+[[holiday]]
+name = "端午节"
+off = ["2027-06-09"]
+
+[[holiday]]
+name = "中秋节"
+off = ["2027-09-15"]
+
+[[holiday]]
+name = "国庆节"
+off = ["2027-10-01", "2027-10-07"]
+make_up = ["2027-09-26", "2027-10-09"]
+"#;
+
 pub fn answers(pairs: &[(&str, &str)]) -> Answers {
     pairs.iter().map(|(q, a)| ((*q).to_owned(), (*a).to_owned())).collect()
 }

@@ -43,7 +43,7 @@ fn fullest_plan(state: &AppState, one: &OneThing) -> Option<Plan> {
             &answers,
             &Holdings::default(),
             start,
-            &state.calendar,
+            &state.calendar(),
         ) else {
             continue;
         };
@@ -71,7 +71,12 @@ pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -
             })
         })
         .collect();
-    page.render("admin.html", "一件事目录", context! { rows => rows })
+    let calendar_warning = crate::holidays::missing_notice_warning(&state.calendar(), cases::china_date(state.now()));
+    page.render(
+        "admin.html",
+        "一件事目录",
+        context! { rows => rows, calendar_warning => calendar_warning },
+    )
 }
 
 fn xml_escape(text: &str) -> String {
@@ -250,4 +255,82 @@ pub async fn cases(
         context! { cases => cases, one_things => one_things, states => states,
         filter_one_thing => filter_one_thing, filter_state => filter_state },
     )
+}
+
+/// The holiday calendar in force, and the form that imports a year's notice.
+pub async fn calendar(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/admin/calendar").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    let next = state
+        .calendar()
+        .last_official_year()
+        .map_or(String::new(), |y| format!("{}.toml", y + 1));
+    render_calendar(&state, &page, None, Vec::new(), &next, "")
+}
+
+fn render_calendar(
+    state: &AppState,
+    page: &Page,
+    report: Option<crate::holidays::ImportReport>,
+    errors: Vec<minijinja::Value>,
+    file_name: &str,
+    content: &str,
+) -> Response {
+    let calendar = state.calendar();
+    let status = crate::holidays::status(&calendar, cases::china_date(state.now()));
+    page.render(
+        "admin_calendar.html",
+        "节假日安排",
+        context! {
+            official => status.get("official"),
+            provisional => calendar.provisional_years(),
+            warning => status.get("warning"),
+            report => report,
+            errors => errors,
+            file_name => file_name,
+            content => content,
+        },
+    )
+}
+
+/// Imports the pasted year file; on a refusal the form comes back with the text kept.
+pub async fn calendar_import(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/admin/calendar").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let file_name = form.get("file_name").map(|t| t.trim().to_owned()).unwrap_or_default();
+    let content = form.get("content").cloned().unwrap_or_default();
+    let refuse = |anchor: &str, message: String| {
+        let errors = vec![context! { anchor => anchor, message => message }];
+        let mut response = render_calendar(&state, &page, None, errors, &file_name, &content);
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    if file_name.is_empty() || file_name.chars().count() > 100 {
+        return refuse(
+            "f-file_name",
+            "请填写文件名（不超过100个字符），例如 2027.toml".to_owned(),
+        );
+    }
+    if content.trim().is_empty() {
+        return refuse("f-content", "请粘贴年份文件的内容".to_owned());
+    }
+    match crate::holidays::import_notice(&state, &account, &file_name, &content).await {
+        Ok(report) => render_calendar(&state, &page, Some(report), Vec::new(), "", ""),
+        Err(crate::holidays::ImportError::Store(error)) => page.store_error(error),
+        Err(error) => refuse("f-content", error.to_string()),
+    }
 }

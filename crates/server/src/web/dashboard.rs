@@ -74,7 +74,7 @@ async fn dashboard(state: &AppState) -> Result<Dashboard, store::StoreError> {
         .collect();
     Ok(metrics::compute(&metrics::Input {
         catalog: &state.catalog,
-        calendar: &state.calendar,
+        calendar: &state.calendar(),
         today: cases::china_date(state.now()),
         due_soon_percent: state.due_soon_percent,
         cases: &cases,

@@ -90,6 +90,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin", get(admin::overview))
         .route("/admin/one-things/{id}", get(admin::one_thing))
         .route("/admin/cases", get(admin::cases))
+        .route("/admin/calendar", get(admin::calendar).post(admin::calendar_import))
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/workbench/rectifications", get(rectify::department_list))
         .route("/workbench/lead", get(lead::overview))
@@ -114,7 +115,11 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 25] = [
+        let sources: [(&str, &str); 26] = [
+            (
+                "admin_calendar.html",
+                include_str!("../../templates/admin_calendar.html"),
+            ),
             ("window_rate.html", include_str!("../../templates/window_rate.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),
             ("lead.html", include_str!("../../templates/lead.html")),
@@ -152,6 +157,21 @@ fn templates() -> &'static Environment<'static> {
                 tracing::error!(template = name, %error, "template does not compile");
             }
         }
+        // A date as people should read it: dates from the first provisional day on
+        // (a year whose holiday notice is not loaded) are 预计 and may move.
+        env.add_filter("due", |state: &minijinja::State, value: JinjaValue| -> String {
+            if value.is_none() || value.is_undefined() {
+                return "—".to_owned();
+            }
+            let date = value.to_string();
+            let provisional_from = state.lookup("provisional_from").filter(|v| !v.is_none());
+            match provisional_from {
+                Some(from) if date.as_str() >= from.to_string().as_str() => {
+                    format!("预计 {date}（节假日安排公布后可能调整）")
+                }
+                _ => date,
+            }
+        });
         env.add_filter("urlencode", |value: String| {
             percent_encoding::utf8_percent_encode(&value, percent_encoding::NON_ALPHANUMERIC).to_string()
         });
@@ -170,6 +190,9 @@ pub(crate) struct Page {
     pub unread: i64,
     /// A cookie to set with the response (the pre-session CSRF cookie).
     pub set_cookie: Option<String>,
+    /// The first day counted on a provisional calendar (`YYYY-MM-DD`): the `due`
+    /// filter marks dates from it on as 预计.
+    pub provisional_from: Option<String>,
 }
 
 impl Page {
@@ -193,6 +216,7 @@ impl Page {
             display_class => classes.join(" "),
             path => self.path,
             unread => self.unread,
+            provisional_from => self.provisional_from,
         };
         let merged = context! { ..data, ..base };
         let rendered = templates().get_template(template).and_then(|t| t.render(merged));
@@ -285,6 +309,7 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
         path: path.to_owned(),
         unread: 0,
         set_cookie: None,
+        provisional_from: state.calendar().provisional_from().map(|d| d.to_string()),
     };
     if let Some(token) =
         cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))

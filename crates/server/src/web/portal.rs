@@ -173,7 +173,7 @@ fn plan_or_questions(
     answers: &Answers,
     holdings: &Holdings,
 ) -> Result<Plan, Response> {
-    match catalog::compute_plan(&state.catalog, one, answers, holdings, today(state), &state.calendar) {
+    match catalog::compute_plan(&state.catalog, one, answers, holdings, today(state), &state.calendar()) {
         Ok(plan) => Ok(plan),
         Err(catalog::PlanError::Answers(errors)) => {
             let error_ids: Vec<String> = errors.iter().map(|e| e.question().to_owned()).collect();
@@ -765,7 +765,7 @@ pub async fn apply_submit(
     };
     let outcome = match Case::create(
         &state.catalog,
-        &state.calendar,
+        &state.calendar(),
         &plan,
         case_id,
         &applicant_id,
@@ -1146,7 +1146,7 @@ pub async fn answer_supplement(
         let note = form.get("note").cloned().unwrap_or_default();
         let outcome = match case.answer_supplement(
             &state.catalog,
-            &state.calendar,
+            &state.calendar(),
             &actor,
             &corrections,
             &note,

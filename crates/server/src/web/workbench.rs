@@ -30,7 +30,7 @@ fn urgency(
         );
     };
     let today = cases::china_date(state.now());
-    match cases::deadline::status_of(&state.calendar, limit, deadline, today, state.due_soon_percent) {
+    match cases::deadline::status_of(&state.calendar(), limit, deadline, today, state.due_soon_percent) {
         Ok(status) => (status.as_str(), status.label_zh()),
         Err(_) => ("normal", "期限待核"),
     }
@@ -214,7 +214,7 @@ async fn render_task(
         })
         .collect();
     let (urgency_code, urgency_label) = match cases::task_status(
-        &state.calendar,
+        &state.calendar(),
         task,
         cases::china_date(state.now()),
         state.due_soon_percent,
@@ -450,7 +450,7 @@ pub async fn task_action(
         };
         let outcome = match case.act(
             &state.catalog,
-            &state.calendar,
+            &state.calendar(),
             &actor,
             &code,
             action_value,

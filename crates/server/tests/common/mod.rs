@@ -14,6 +14,8 @@ use store::Store;
 
 pub struct Node {
     pub store: Arc<dyn Store>,
+    /// The node's state, for what a test must drive directly (a watch tick).
+    pub state: Arc<AppState>,
     pub base: String,
     pub client: reqwest::Client,
     pub clock: Arc<Mutex<DateTime<Utc>>>,
@@ -50,10 +52,11 @@ pub async fn spawn_node_with(store: Arc<dyn Store>, seed: bool, configure: impl 
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let app = server::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = server::router(state.clone()).into_make_service_with_connect_info::<std::net::SocketAddr>();
     tokio::spawn(async move { axum::serve(listener, app).await });
     Node {
         store,
+        state,
         base: format!("http://{address}/api/v1"),
         client: reqwest::Client::new(),
         clock,

@@ -154,6 +154,15 @@ pub enum CalendarError {
         /// The notice already loaded.
         notice: String,
     },
+    /// A notice for a year after a provisional one: the earlier notice comes first, so
+    /// that provisional years always follow the official ones.
+    #[error("请先导入{missing}年的节假日安排，再导入{year}年的")]
+    EarlierYearMissing {
+        /// The year of the file.
+        year: i32,
+        /// The provisional year before it.
+        missing: i32,
+    },
     /// Lunar dates or solar terms could not be computed for a year.
     #[error("无法推算{year}年的农历节日或节气：{message}")]
     LunarUnavailable {
@@ -195,6 +204,7 @@ impl CalendarError {
             Self::StatutoryDayMissing { .. } => "CALENDAR_FILE_STATUTORY_DAY_MISSING",
             Self::YearAlreadyOfficial { .. } => "CALENDAR_YEAR_ALREADY_OFFICIAL",
             Self::LunarUnavailable { .. } => "CALENDAR_LUNAR_UNAVAILABLE",
+            Self::EarlierYearMissing { .. } => "CALENDAR_EARLIER_YEAR_MISSING",
         }
     }
 
@@ -217,6 +227,7 @@ impl CalendarError {
             Self::NoDataForYear { .. }
             | Self::DateOutOfRange
             | Self::YearAlreadyOfficial { .. }
+            | Self::EarlierYearMissing { .. }
             | Self::LunarUnavailable { .. } => None,
         }
     }

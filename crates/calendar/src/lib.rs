@@ -263,7 +263,8 @@ impl Calendar {
 
     /// This calendar with an imported official notice in place of the year's
     /// provisional data: [`Calendar::check_notice`], then refused if the year
-    /// already has an official file. `self` is unchanged.
+    /// already has an official file or the year before is still provisional.
+    /// `self` is unchanged.
     pub fn with_notice(&self, label: &str, text: &str) -> Result<Self, CalendarError> {
         let year = Self::check_notice(label, text)?;
         if let Some(existing) = self.years.get(&year).filter(|y| !y.provisional) {
@@ -271,6 +272,12 @@ impl Calendar {
                 year,
                 notice: existing.source.clone(),
             });
+        }
+        if let Some(missing) = year
+            .checked_sub(1)
+            .filter(|previous| self.years.get(previous).is_some_and(|y| y.provisional))
+        {
+            return Err(CalendarError::EarlierYearMissing { year, missing });
         }
         let mut next = self.clone();
         next.add_year_file(label, text)?;

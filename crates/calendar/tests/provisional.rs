@@ -234,6 +234,40 @@ fn an_import_without_its_publication_date_or_a_statutory_day_is_refused() {
         c.with_notice("2027.toml", &overlap).unwrap_err().code(),
         "CALENDAR_FILE_OFF_AND_MAKE_UP"
     );
+    // 2028 before 2027: provisional years must stay after the official ones.
+    let next_year = r#"
+year = 2028
+source = "测试用：2028年（只含法定节假日）"
+published = "2027-11-20"
+[[holiday]]
+name = "元旦"
+off = ["2028-01-01"]
+[[holiday]]
+name = "春节"
+off = ["2028-01-25", "2028-01-28"]
+[[holiday]]
+name = "清明节"
+off = ["2028-04-04"]
+[[holiday]]
+name = "劳动节"
+off = ["2028-05-01", "2028-05-02"]
+[[holiday]]
+name = "端午节"
+off = ["2028-05-28"]
+[[holiday]]
+name = "国庆节、中秋节"
+off = ["2028-10-01", "2028-10-03"]
+"#;
+    assert_eq!(Calendar::check_notice("2028.toml", next_year).unwrap(), 2028);
+    let err = c.with_notice("2028.toml", next_year).unwrap_err();
+    assert_eq!(
+        err,
+        CalendarError::EarlierYearMissing {
+            year: 2028,
+            missing: 2027
+        }
+    );
+    assert_eq!(err.to_string(), "请先导入2027年的节假日安排，再导入2028年的");
     // Nothing of that changed the calendar.
     assert!(c.is_provisional(date(2027, 5, 1)));
 }

@@ -45,9 +45,20 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
     let _ = writeln!(out, "牵头部门：{}", catalog.department_name(&plan.lead));
     let _ = writeln!(
         out,
-        "申请日期：{}　承诺办结：{}（{} 个工作日）",
-        plan.start_date, plan.promised_date, plan.critical_path_days
+        "申请日期：{}　承诺办结：{}{}（{} 个工作日）",
+        plan.start_date,
+        if plan.promised_date_provisional { "预计 " } else { "" },
+        plan.promised_date,
+        plan.critical_path_days
     );
+    let _ = writeln!(out, "工作日依据：{}", plan.calendar_basis);
+    if plan.promised_date_provisional {
+        let _ = writeln!(
+            out,
+            "（{}年节假日安排尚未公布，日期按《全国年节及纪念日放假办法》推算，公布后可能调整）",
+            plan.promised_date.format("%Y")
+        );
+    }
 
     let _ = writeln!(out, "\n一、办理事项（{} 项，同一阶段并联办理）", plan.items.len());
     for item in &plan.items {
@@ -69,8 +80,19 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
         };
         let _ = writeln!(
             out,
-            "  第{}阶段  {} {}（{}）承诺 {} 个工作日，{}，预计 {} 前完成",
-            item.stage, item.code, item.name, item.department_name, item.promised_limit_days, waits, item.due_date
+            "  第{}阶段  {} {}（{}）承诺 {} 个工作日，{}，预计 {} 前完成{}",
+            item.stage,
+            item.code,
+            item.name,
+            item.department_name,
+            item.promised_limit_days,
+            waits,
+            item.due_date,
+            if item.due_date_provisional {
+                "（暂定日历）"
+            } else {
+                ""
+            }
         );
     }
     for skipped in &plan.skipped_items {

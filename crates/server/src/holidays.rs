@@ -30,6 +30,10 @@ pub struct CalendarCell {
     imported: Mutex<BTreeSet<i32>>,
     /// The last day a missing-notice warning was logged.
     warned_on: Mutex<Option<NaiveDate>>,
+    /// Held from reading `calendar_years` to installing what was read (a refresh,
+    /// or an import's commit), so a refresh that read the store before an import
+    /// committed cannot install its older view after the import's.
+    installing: tokio::sync::Mutex<()>,
 }
 
 impl CalendarCell {
@@ -39,6 +43,7 @@ impl CalendarCell {
             base,
             imported: Mutex::new(BTreeSet::new()),
             warned_on: Mutex::new(None),
+            installing: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -73,6 +78,7 @@ impl CalendarCell {
 /// it was built with. `true` when it changed. A stored notice that no longer loads
 /// (edited by hand, or bundled since) is logged and skipped, never fatal.
 pub async fn refresh(state: &AppState) -> Result<bool, StoreError> {
+    let _installing = state.calendars.installing.lock().await;
     let rows = state.store.calendar_years().await?;
     let years: BTreeSet<i32> = rows.iter().map(|row| row.year).collect();
     if years == state.calendars.imported() {
@@ -280,11 +286,13 @@ pub async fn import_notice(
                 ),
             ),
         };
+        let installing = state.calendars.installing.lock().await;
         match state.store.import_calendar_year(&import).await? {
             Imported::Written => {
                 let mut years = state.calendars.imported();
                 years.insert(year);
                 state.calendars.set(new, years);
+                drop(installing);
                 crate::watch::deliver(state, &notices);
                 tracing::info!(
                     year,
@@ -298,6 +306,7 @@ pub async fn import_notice(
             Imported::Conflict => continue,
             Imported::YearExists => {
                 // Another node or operator was first: take theirs, then refuse.
+                drop(installing);
                 refresh(state).await?;
                 let source = state.calendar().source(year).unwrap_or_default().to_owned();
                 return Err(ImportError::Invalid(CalendarError::YearAlreadyOfficial {

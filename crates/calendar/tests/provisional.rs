@@ -121,44 +121,8 @@ fn a_ten_day_limit_from_2026_12_20_lands_in_2027_and_is_provisional() {
     assert_eq!(c.version_of(deadline), "2027年暂定日历（按放假办法推算，未含调休）");
 }
 
-/// A made-up 2027 notice for tests: 春节 extended to 9 days with two make-up
-/// Saturdays, 元旦 extended over the weekend. Not the real notice.
-pub const NOTICE_2027: &str = r#"
-year = 2027
-source = "测试用：国务院办公厅关于2027年部分节假日安排的通知（测试）"
-published = "2026-11-20"
-
-[[holiday]]
-name = "元旦"
-off = ["2027-01-01", "2027-01-03"]
-
-[[holiday]]
-name = "春节"
-off = ["2027-02-05", "2027-02-13"]
-make_up = ["2027-01-30", "2027-02-20"]
-
-[[holiday]]
-name = "清明节"
-off = ["2027-04-03", "2027-04-05"]
-
-[[holiday]]
-name = "劳动节"
-off = ["2027-05-01", "2027-05-05"]
-make_up = ["2027-04-25"]
-
-[[holiday]]
-name = "端午节"
-off = ["2027-06-09"]
-
-[[holiday]]
-name = "中秋节"
-off = ["2027-09-15"]
-
-[[holiday]]
-name = "国庆节"
-off = ["2027-10-01", "2027-10-07"]
-make_up = ["2027-09-26", "2027-10-09"]
-"#;
+/// The made-up 2027 notice the tests share (see `testkit::NOTICE_2027`).
+use testkit::NOTICE_2027;
 
 #[test]
 fn importing_the_notice_replaces_the_provisional_year() {

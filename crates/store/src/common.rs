@@ -1462,20 +1462,13 @@ macro_rules! impl_store {
                         }
                     }
                     self.insert_notices(&mut writer.tx, &import.notices).await?;
-                    let entry = &import.access;
-                    sqlx::query(&self.sql(sql::ACCESS_INSERT))
-                        .bind(millis(entry.at))
-                        .bind(&entry.actor)
-                        .bind(entry.role.as_str())
-                        .bind(entry.department.as_deref())
-                        .bind(&entry.action)
-                        .bind(entry.case_id.as_deref())
-                        .bind(&entry.elements)
-                        .bind(&entry.purpose)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    let ledger_entry = common::access_ledger_entry(entry, None);
-                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&ledger_entry))
+                    // The operator's action concerns no one's data: no subject.
+                    let access = $crate::SubjectAccess {
+                        entry: import.access.clone(),
+                        subject: None,
+                        legal_basis: common::legal_basis(import.access.role).to_owned(),
+                    };
+                    self.write_accesses(&mut writer.tx, std::slice::from_ref(&access))
                         .await?;
                     writer.commit().await?;
                     Ok($crate::Imported::Written)

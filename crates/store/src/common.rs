@@ -558,6 +558,43 @@ macro_rules! impl_store {
                     self.append_ledger(conn, &entries).await
                 }
 
+                /// Writes `case` over the version `expected_version`, with its task rows,
+                /// history events and their ledger entries, inside the caller's write
+                /// transaction. `false` (and nothing written) when the version moved on.
+                async fn write_case(
+                    &self,
+                    conn: &mut $conn,
+                    case: &Case,
+                    expected_version: i64,
+                    events: &[Event],
+                ) -> Result<bool> {
+                    let doc = common::encode_case(case)?;
+                    // Also takes the row lock on PostgreSQL: a concurrent update of the
+                    // same case waits here, then finds the version moved on.
+                    let updated = sqlx::query(&self.sql(sql::CASE_UPDATE))
+                        .bind(&doc)
+                        .bind(case.state().as_str())
+                        .bind(millis(case.updated_at))
+                        .bind(case.id.as_str())
+                        .bind(expected_version)
+                        .execute(&mut *conn)
+                        .await?
+                        .rows_affected();
+                    if updated == 0 {
+                        return Ok(false);
+                    }
+                    self.write_tasks(conn, case).await?;
+                    let last_seq = sqlx::query(&self.sql(sql::EVENT_NEXT_SEQ))
+                        .bind(case.id.as_str())
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .int("last")?;
+                    self.append_events(conn, &case.id, last_seq, events).await?;
+                    self.append_ledger(conn, &Self::event_entries(case, events))
+                        .await?;
+                    Ok(true)
+                }
+
                 /// Stores notifications inside a write transaction.
                 async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
                     let statement = self.sql(sql::NOTIFICATION_INSERT);
@@ -950,33 +987,14 @@ macro_rules! impl_store {
                     notices: &[$crate::NewNotification],
                     certificates: &[$crate::NewCertificate],
                 ) -> Result<Updated> {
-                    let doc = common::encode_case(case)?;
                     let mut writer = self.begin_write().await?;
-                    // Also takes the row lock on PostgreSQL: a concurrent update of the
-                    // same case waits here, then finds the version moved on.
-                    let updated = sqlx::query(&self.sql(sql::CASE_UPDATE))
-                        .bind(&doc)
-                        .bind(case.state().as_str())
-                        .bind(millis(case.updated_at))
-                        .bind(case.id.as_str())
-                        .bind(expected_version)
-                        .execute(&mut *writer.tx)
+                    if !self
+                        .write_case(&mut writer.tx, case, expected_version, events)
                         .await?
-                        .rows_affected();
-                    if updated == 0 {
+                    {
                         writer.rollback().await?;
                         return Ok(Updated::Conflict);
                     }
-                    self.write_tasks(&mut writer.tx, case).await?;
-                    let last_seq = sqlx::query(&self.sql(sql::EVENT_NEXT_SEQ))
-                        .bind(case.id.as_str())
-                        .fetch_one(&mut *writer.tx)
-                        .await?
-                        .int("last")?;
-                    self.append_events(&mut writer.tx, &case.id, last_seq, events)
-                        .await?;
-                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
-                        .await?;
                     self.insert_notices(&mut writer.tx, notices).await?;
                     self.write_certificates(&mut writer.tx, certificates).await?;
                     writer.commit().await?;
@@ -1418,17 +1436,10 @@ macro_rules! impl_store {
                         return Ok($crate::Imported::YearExists);
                     }
                     for (case, expected_version, events) in &import.cases {
-                        let doc = common::encode_case(case)?;
-                        let updated = sqlx::query(&self.sql(sql::CASE_UPDATE))
-                            .bind(&doc)
-                            .bind(case.state().as_str())
-                            .bind(millis(case.updated_at))
-                            .bind(case.id.as_str())
-                            .bind(*expected_version)
-                            .execute(&mut *writer.tx)
+                        if !self
+                            .write_case(&mut writer.tx, case, *expected_version, events)
                             .await?
-                            .rows_affected();
-                        if updated == 0 {
+                        {
                             writer.rollback().await?;
                             return Ok($crate::Imported::Conflict);
                         }
@@ -1436,16 +1447,6 @@ macro_rules! impl_store {
                             .bind(case.id.as_str())
                             .bind(common::date_text(case.promised_date))
                             .execute(&mut *writer.tx)
-                            .await?;
-                        self.write_tasks(&mut writer.tx, case).await?;
-                        let last_seq = sqlx::query(&self.sql(sql::EVENT_NEXT_SEQ))
-                            .bind(case.id.as_str())
-                            .fetch_one(&mut *writer.tx)
-                            .await?
-                            .int("last")?;
-                        self.append_events(&mut writer.tx, &case.id, last_seq, events)
-                            .await?;
-                        self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
                             .await?;
                     }
                     for (id, old, new) in &import.rectifications {

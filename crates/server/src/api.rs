@@ -725,6 +725,23 @@ async fn record(
     Ok(())
 }
 
+/// The one masking rule: what `role` is shown of `element`'s `value`, and whether
+/// it was masked. Supervisors and auditors oversee the work, not the person: they
+/// see 敏感 and 高敏 values masked wherever the element appears (form, outputs).
+/// Applicants see their own data; staff see only the elements of their items, in full.
+pub(crate) fn shown_value(catalog: &catalog::Catalog, role: Role, element: &str, value: &str) -> (String, bool) {
+    let sensitivity = catalog
+        .elements
+        .get(element)
+        .map(|e| e.sensitivity)
+        .unwrap_or(Sensitivity::HighlySensitive);
+    if matches!(role, Role::Admin | Role::Auditor) && sensitivity >= Sensitivity::Sensitive {
+        (mask(value), true)
+    } else {
+        (value.to_owned(), false)
+    }
+}
+
 /// Masks a value for a role that does not need it: keeps the ends of ID numbers,
 /// hides the middle of everything else.
 pub(crate) fn mask(value: &str) -> String {
@@ -772,7 +789,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         }
         let element = catalog.elements.get(element_id);
         let sensitivity = element.map(|e| e.sensitivity).unwrap_or(Sensitivity::HighlySensitive);
-        let masked = matches!(user.0.role, Role::Admin | Role::Auditor) && sensitivity >= Sensitivity::Sensitive;
+        let (shown, masked) = shown_value(catalog, user.0.role, element_id, &value.value);
         let source = match &value.provenance {
             Provenance::Typed => json!({ "kind": "typed" }),
             Provenance::Supplemented => json!({ "kind": "supplemented" }),
@@ -791,7 +808,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
             element_id.clone(),
             json!({
                 "name": element.map(|e| e.name.as_str()),
-                "value": if masked { mask(&value.value) } else { value.value.clone() },
+                "value": shown,
                 "masked": masked,
                 "sensitivity": sensitivity,
                 "source": source,
@@ -826,7 +843,11 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
                 "deadline": task.deadline,
                 "deadline_provisional": provisional(task.deadline),
                 "supplement_reasons": task.supplement_reasons,
-                "outputs": task.outputs,
+                "outputs": task
+                    .outputs
+                    .iter()
+                    .map(|(element, value)| (element.clone(), shown_value(catalog, user.0.role, element, value).0))
+                    .collect::<BTreeMap<String, String>>(),
                 "rejection_reason": task.rejection_reason,
                 "updated_at": task.updated_at,
             })

@@ -248,6 +248,52 @@ async fn login_never_redirects_to_another_site() {
     assert_eq!(location, "/my/cases");
     let (_, location) = login(&site, "zhangsan", "/one-things/newborn").await;
     assert_eq!(location, "/one-things/newborn");
+    // Browsers read a backslash as a slash: `/\\evil` would lead to another host.
+    // (A tab, which browsers drop, is refused outright: see the next test.)
+    for foreign in ["/\\evil.example", "\\\\evil.example", "https://evil.example"] {
+        let (_, location) = login(&site, "zhangsan", foreign).await;
+        assert_eq!(location, "/my/cases", "{foreign:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redirect_target_with_a_line_break_is_refused_without_a_session() {
+    let site = spawn().await;
+    for bad in ["/x\ny", "/x\r\nSet-Cookie: a=b", "/\t/evil.example", "/\u{0}"] {
+        let page = site.client.get(format!("{}/login", site.base)).send().await.unwrap();
+        let pre = cookie_value(&cookies(page.headers())[0]);
+        let csrf = csrf_field(&page.text().await.unwrap());
+        let response = site
+            .client
+            .post(format!("{}/login", site.base))
+            .header("cookie", &pre)
+            .form(&[
+                ("username", "zhangsan"),
+                ("password", server::auth::DEMO_PASSWORD),
+                ("csrf", csrf.as_str()),
+                ("next", bad),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{bad:?}");
+        assert!(
+            cookies(response.headers())
+                .iter()
+                .all(|c| !c.starts_with("onething_session=")),
+            "no session for {bad:?}"
+        );
+    }
+    for back in ["%2F%0A", "%2Fx%0D%0Ay", "%2F%09%2Fevil.example"] {
+        let response = site
+            .client
+            .get(format!("{}/display?mode=large&back={back}", site.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{back}");
+        assert!(response.headers().get(LOCATION).is_none());
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -624,7 +624,10 @@ pub async fn revoke(
         return page.login_redirect();
     };
     let reason = form.get("reason").map(|r| r.trim().to_owned()).unwrap_or_default();
-    let back = form.get("back").filter(|b| b.starts_with("/workbench/")).cloned();
+    let back = form
+        .get("back")
+        .filter(|b| b.starts_with("/workbench/") && !b.chars().any(char::is_control) && !b.contains('\\'))
+        .cloned();
     match revoke_certificate(&state, &account, &id, &reason).await {
         Ok(()) => Redirect::to(back.as_deref().unwrap_or("/workbench")).into_response(),
         Err(error) => page.message(error.status, "无法注销", &error.message),

@@ -362,13 +362,26 @@ pub(crate) fn local_time(at: DateTime<Utc>) -> String {
     (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// A safe local redirect target: a path on this site, never another host.
-fn local_path(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next
-    } else {
-        "/"
+/// A safe local redirect target: a path on this site, never another host; `None`
+/// for a target with control characters (a tab or line break would be dropped or
+/// break the header), which is bad input, not a place to go. Browsers drop tabs and
+/// line breaks inside a URL and read `\\` as `/`, so `/\t/evil` and `/\\evil` would
+/// lead off-site: anything but a plain path falls back to the home page.
+fn local_path(next: &str) -> Option<&str> {
+    if next.chars().any(char::is_control) {
+        return None;
     }
+    let plain = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\');
+    Some(if plain { next } else { "/" })
+}
+
+/// The refusal of a redirect target with control characters.
+fn bad_target(page: &Page) -> Response {
+    page.message(
+        StatusCode::BAD_REQUEST,
+        "地址无效",
+        "跳转地址包含不允许的字符，请从网站页面重新进入。",
+    )
 }
 
 // ---------------------------------------------------------------- sessions
@@ -384,7 +397,7 @@ async fn login_page(State(state): Shared, headers: HeaderMap, Query(query): Quer
     page.render(
         "login.html",
         "登录",
-        context! { next => local_path(&query.next), username => "" },
+        context! { next => local_path(&query.next).unwrap_or("/"), username => "" },
     )
 }
 
@@ -399,7 +412,9 @@ async fn login_submit(
     }
     let username = form.get("username").cloned().unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
-    let next = local_path(form.get("next").map(String::as_str).unwrap_or("/")).to_owned();
+    let Some(next) = local_path(form.get("next").map(String::as_str).unwrap_or("/")).map(str::to_owned) else {
+        return bad_target(&page);
+    };
     let failed = |message: &str| {
         let mut response = page.render(
             "login.html",
@@ -479,7 +494,7 @@ struct DisplayQuery {
 }
 
 /// Switches large text or high contrast, remembered for a year.
-async fn display(headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Response {
+async fn display(State(state): Shared, headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Response {
     let current = cookie(&headers, DISPLAY_COOKIE).unwrap_or("");
     let mut large = current.split('.').any(|m| m == "large");
     let mut contrast = current.split('.').any(|m| m == "contrast");
@@ -497,7 +512,10 @@ async fn display(headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Respo
     if contrast {
         modes.push("contrast");
     }
-    let mut response = Redirect::to(local_path(&query.back)).into_response();
+    let Some(back) = local_path(&query.back) else {
+        return bad_target(&page(&state, &headers, "/display").await);
+    };
+    let mut response = Redirect::to(back).into_response();
     let cookie = format!(
         "{DISPLAY_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
         modes.join(".")

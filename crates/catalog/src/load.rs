@@ -121,6 +121,18 @@ struct RawItem {
     materials: Vec<Text>,
     #[serde(default)]
     outputs: RawOutputs,
+    #[serde(default, rename = "check")]
+    checks: Vec<RawCheck>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCheck {
+    id: Text,
+    name: Text,
+    expression: Text,
+    reads: Vec<Text>,
+    legal_basis: Text,
 }
 
 #[derive(Default, Deserialize)]
@@ -705,6 +717,47 @@ fn load_item(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
     for (index, element) in raw.outputs.elements.iter().enumerate() {
         ok &= check_element(checker, catalog, file, element, format!("outputs.elements[{index}]"));
     }
+    let mut seen = BTreeSet::new();
+    for (index, check) in raw.checks.iter().enumerate() {
+        let at = format!("check[{index}]");
+        let id = check.id.get_ref();
+        let id_ok = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            && id.bytes().next().is_some_and(|b| b.is_ascii_lowercase());
+        if !id_ok {
+            checker.report(
+                file,
+                span(&check.id),
+                format!("{at}.id"),
+                format!("核验标识“{id}”应为小写字母开头的字母、数字和下划线"),
+            );
+            ok = false;
+        } else if !seen.insert(id.clone()) {
+            checker.report(file, span(&check.id), format!("{at}.id"), format!("核验标识“{id}”重复"));
+            ok = false;
+        }
+        for (field, value, what) in [
+            ("name", &check.name, "核验问题（如“申请人是否年满18周岁”）"),
+            ("expression", &check.expression, "核验表达式"),
+            ("legal_basis", &check.legal_basis, "法律依据"),
+        ] {
+            if value.get_ref().trim().is_empty() {
+                checker.report(file, span(value), format!("{at}.{field}"), format!("请填写{what}"));
+                ok = false;
+            }
+        }
+        if check.reads.is_empty() {
+            checker.report(
+                file,
+                span(&check.id),
+                format!("{at}.reads"),
+                "请列出核验读取的共享数据项",
+            );
+            ok = false;
+        }
+    }
     if !ok {
         return;
     }
@@ -726,6 +779,17 @@ fn load_item(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
                 certificate: raw.outputs.certificate.map(Spanned::into_inner),
                 elements: strings(raw.outputs.elements),
             },
+            checks: raw
+                .checks
+                .into_iter()
+                .map(|check| Check {
+                    id: check.id.into_inner(),
+                    name: check.name.into_inner().trim().to_owned(),
+                    expression: check.expression.into_inner(),
+                    reads: strings(check.reads),
+                    legal_basis: check.legal_basis.into_inner().trim().to_owned(),
+                })
+                .collect(),
         },
     );
 }

@@ -182,6 +182,27 @@ pub struct Item {
     pub fields: Vec<String>,
     pub materials: Vec<String>,
     pub outputs: Outputs,
+    /// The yes/no checks (可用不可见) this item's department may ask about the
+    /// applicant's shared data, each at most once per case: the only questions there are.
+    pub checks: Vec<Check>,
+}
+
+/// A declared yes/no check about the applicant's shared data (可用不可见核验): the
+/// department learns the answer, never the data.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Lower snake case, unique within the item.
+    pub id: String,
+    /// The question in plain Chinese, as staff and the applicant read it,
+    /// e.g. “申请人是否年满18周岁”.
+    pub name: String,
+    /// The CEL predicate over shared-data attributes, e.g. `age >= 18`.
+    pub expression: String,
+    /// The shared-data attributes it reads (`age` reads `birth_date`); checked
+    /// against the expression when the sources are loaded.
+    pub reads: Vec<String>,
+    /// Why the department may ask (法律依据).
+    pub legal_basis: String,
 }
 
 /// National key list or local featured list.

@@ -289,13 +289,21 @@ fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
     load_calendar(source)?;
     match catalog {
         Ok(catalog) => {
+            // The shared data sources, and every declared check (可用不可见) against them.
+            let (sources_path, sources_text) = bundled::sources_text(source.catalog.as_deref(), None)?;
+            if let Err(problems) = server::sharing::load_registry(&sources_path, &sources_text, &catalog) {
+                eprintln!("{}", problems.join("\n"));
+                return Ok(ExitCode::FAILURE);
+            }
+            let checks: usize = catalog.items.values().map(|item| item.checks.len()).sum();
             println!(
-                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项，{} 个一件事",
+                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事",
                 catalog.departments.len(),
                 catalog.elements.len(),
                 catalog.certificates.len(),
                 catalog.materials.len(),
                 catalog.items.len(),
+                checks,
                 catalog.one_things.len()
             );
             Ok(ExitCode::SUCCESS)

@@ -53,6 +53,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
             "/cases/{id}/tasks/{item}/shared-question",
             post(crate::sharing::ask_question),
         )
+        .route(
+            "/cases/{id}/tasks/{item}/shared-checks",
+            get(crate::sharing::list_checks),
+        )
         .route("/departments/{code}/tasks", get(department_queue))
         .route("/calendar", get(calendar_status))
         .route("/admin/calendar/import", post(import_calendar))

@@ -696,54 +696,158 @@ pub async fn read_shared(
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionRequest {
-    /// A CEL predicate over the applicant's attributes, e.g. `age >= 60`.
-    expression: String,
+    /// The id of a check the item declares (`GET …/shared-checks` lists them).
+    #[serde(default)]
+    check: Option<String>,
+    /// Free-form expressions are not answered (a declared check is); the field is
+    /// accepted only to be refused and recorded.
+    #[serde(default)]
+    expression: Option<String>,
 }
 
 /// `POST /api/v1/cases/{id}/tasks/{item}/shared-question`: 可用不可见. The department
-/// gets only true or false; the question and the answer go to the ledger.
+/// names one of the checks its item declares and gets only true or false, once per
+/// case; the question and the answer go to the ledger.
 pub async fn ask_question(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path((id, item)): Path<(String, String)>,
     ApiJson(request): ApiJson<QuestionRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let answer = answer_question(&state, &user, &id, &item, &request.expression).await?;
+    let asked = match (&request.check, &request.expression) {
+        (Some(check), None) => check.as_str(),
+        (None, Some(expression)) => {
+            refuse_undeclared(
+                &state,
+                &user,
+                &id,
+                &item,
+                &format!("自由表达式 {}", truncate(expression)),
+            )
+            .await?;
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_CHECK_NOT_DECLARED",
+                "只能从本事项声明的核验中选择（check），不接受自由表达式",
+            )
+            .field("expression"));
+        }
+        _ => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_CHECK_REQUIRED",
+                "请用 check 指定本事项声明的一个核验",
+            )
+            .field("check"));
+        }
+    };
+    let answer = answer_check(&state, &user, &id, &item, asked).await?;
     Ok(Json(json!({
         "case_id": answer.case_id,
-        "expression": answer.expression,
+        "check": answer.check,
+        "question": answer.question,
         "answer": answer.answer,
         "sources": answer.sources,
     })))
 }
 
-/// The answer to a yes/no question, and what it was about.
-pub struct Answer {
-    pub case_id: String,
-    pub expression: String,
-    pub answer: bool,
-    pub sources: Vec<String>,
+/// `GET /api/v1/cases/{id}/tasks/{item}/shared-checks`: the checks the item declares,
+/// each with its answer if it was asked for this case.
+pub async fn list_checks(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, item)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "list_checks", &[]).await?;
+    let asked = state.store.checks_of_case(case.id.as_str()).await?;
+    let checks: Vec<Value> = catalog_item
+        .checks
+        .iter()
+        .map(|check| {
+            let answered = asked.iter().find(|a| a.item == item && a.check == check.id);
+            json!({
+                "check": check.id,
+                "question": check.name,
+                "reads": check.reads,
+                "legal_basis": check.legal_basis,
+                "answer": answered.map(|a| a.answer),
+                "asked_at": answered.map(|a| a.asked_at),
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "case_id": case.id, "item": item, "checks": checks })))
 }
 
-/// Answers a department's yes/no question about the applicant of a case it holds a
-/// task of, within the consent; the question and the answer go to the ledger. The
-/// one place the API and the workbench share.
-pub async fn answer_question(
+/// Records a refused question (not declared) about the applicant of a case the
+/// department holds a task of; answers nothing.
+async fn refuse_undeclared(
     state: &AppState,
     user: &CurrentUser,
     id: &str,
     item: &str,
-    expression: &str,
+    what: &str,
+) -> Result<(), ApiError> {
+    let (case, _) = department_scope(state, user, id, item, "shared_question", &[]).await?;
+    state
+        .store
+        .record_accesses(&[SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(&user.0),
+                "shared_question_refused",
+                Some(case.id.to_string()),
+                String::new(),
+                format!("拒绝：未声明的核验（{what}）"),
+            ),
+            subject: Some(case.applicant.clone()),
+            legal_basis: "无".into(),
+        }])
+        .await?;
+    Ok(())
+}
+
+/// The answer to a declared yes/no check, and what it was about.
+pub struct Answer {
+    pub case_id: String,
+    pub check: String,
+    /// The question in plain Chinese.
+    pub question: String,
+    pub answer: bool,
+    pub sources: Vec<String>,
+}
+
+/// Answers one of the checks a department's item declares, about the applicant of a
+/// case it holds that task of, within the consent, at most once per case and task;
+/// the question and the answer go to the ledger, worded for the applicant. The one
+/// place the API and the workbench share.
+pub async fn answer_check(
+    state: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    item: &str,
+    check_id: &str,
 ) -> Result<Answer, ApiError> {
-    let predicate = sharing::Predicate::compile(expression, &state.sources, SubjectKind::Person).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_PREDICATE_INVALID",
-            error.to_string(),
-        )
-        .field("expression")
-    })?;
     let (case, catalog_item) = department_scope(state, user, id, item, "shared_question", &[]).await?;
+    let Some(check) = catalog_item.checks.iter().find(|c| c.id == check_id).cloned() else {
+        refuse_undeclared(state, user, id, item, &format!("“{}”", truncate(check_id))).await?;
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_CHECK_NOT_DECLARED",
+            format!("事项“{}”没有声明核验“{}”", catalog_item.name, truncate(check_id)),
+        )
+        .field("check"));
+    };
+    if let Some(earlier) = state
+        .store
+        .checks_of_case(case.id.as_str())
+        .await?
+        .into_iter()
+        .find(|a| a.item == item && a.check == check.id)
+    {
+        return Err(already_asked(&check, &earlier));
+    }
+    let predicate = sharing::Predicate::compile(&check.expression, &state.sources, SubjectKind::Person)
+        .map_err(|error| ApiError::internal(format!("declared check {} does not compile: {error}", check.id)))?;
     let applicant = state.store.account_by_id(&case.applicant).await?;
     let Some(id_number) = applicant.and_then(|a| a.id_number) else {
         return Err(ApiError::new(
@@ -752,6 +856,7 @@ pub async fn answer_question(
             "申请人账户没有公民身份号码，无法核验",
         ));
     };
+    let department_name = state.catalog.department_name(&catalog_item.department).to_owned();
     let sources = predicate.sources(&state.sources);
     let consent_sources: BTreeSet<&String> = case.consent.iter().flat_map(|c| c.sources.iter()).collect();
     if let Some(outside) = sources.iter().find(|s| !consent_sources.contains(s)) {
@@ -765,7 +870,7 @@ pub async fn answer_question(
                     "shared_question_refused",
                     Some(case.id.to_string()),
                     String::new(),
-                    format!("拒绝：申请人未授权 {name}；问：{}", predicate.source_text()),
+                    format!("拒绝：申请人未授权 {name}；{department_name}核验：{}", check.name),
                 ),
                 subject: Some(case.applicant.clone()),
                 legal_basis: "无".into(),
@@ -789,40 +894,69 @@ pub async fn answer_question(
             }
         }
     }
-    if predicate.reads_key() {
-        values.insert("id_number".into(), id_number.clone());
-    }
     let today = cases::china_date(state.now());
     let answer = predicate.evaluate(&values, today).map_err(|error| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), error.to_string()).field("expression")
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), error.to_string()).field("check")
     })?;
-    let attributes: Vec<String> = predicate.attributes().to_vec();
-    state
-        .store
-        .record_accesses(&[SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                Some(&user.0),
-                "shared_question",
-                Some(case.id.to_string()),
-                attributes.join(","),
-                format!(
-                    "办理“{}”核验（可用不可见）：问 {} 答 {}",
-                    catalog_item.name,
-                    predicate.source_text(),
-                    if answer { "是" } else { "否" }
-                ),
+    let asked = store::AskedCheck {
+        case_id: case.id.to_string(),
+        item: item.to_owned(),
+        check: check.id.clone(),
+        answer,
+        asked_at: state.now(),
+        asked_by: user.0.id.clone(),
+    };
+    let access = SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(&user.0),
+            "shared_question",
+            Some(case.id.to_string()),
+            predicate.attributes().join(","),
+            format!(
+                "{department_name}核验：{} → {}（办理“{}”，可用不可见，只返回是或否）",
+                check.name,
+                if answer { "是" } else { "否" },
+                catalog_item.name
             ),
-            subject: Some(case.applicant.clone()),
-            legal_basis: format!("{CONSENT_BASIS}；只返回是或否，不返回数据"),
-        }])
-        .await?;
+        ),
+        subject: Some(case.applicant.clone()),
+        legal_basis: format!("{}；{CONSENT_BASIS}", check.legal_basis),
+    };
+    if !state.store.record_check(&asked, &access).await? {
+        // Asked at the same moment from elsewhere: that answer stands.
+        if let Some(earlier) = state
+            .store
+            .checks_of_case(case.id.as_str())
+            .await?
+            .into_iter()
+            .find(|a| a.item == item && a.check == check.id)
+        {
+            return Err(already_asked(&check, &earlier));
+        }
+        return Err(ApiError::internal("check neither recorded nor found"));
+    }
     Ok(Answer {
         case_id: case.id.to_string(),
-        expression: predicate.source_text().to_owned(),
+        check: check.id,
+        question: check.name,
         answer,
         sources,
     })
+}
+
+fn already_asked(check: &catalog::Check, earlier: &store::AskedCheck) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "E_CHECK_ALREADY_ASKED",
+        format!(
+            "“{}”已于 {} 核验过，结果：{}；每个办件只核验一次",
+            check.name,
+            crate::web::local_time(earlier.asked_at),
+            if earlier.answer { "是" } else { "否" }
+        ),
+    )
+    .field("check")
 }
 
 /// Whether an account may use shared data for itself (a person with an ID number).
@@ -834,11 +968,44 @@ pub fn can_prefill(account: &Account) -> bool {
 pub fn load_registry(path: &str, text: &str, catalog: &catalog::Catalog) -> Result<Registry, Vec<String>> {
     let registry =
         Registry::load(path, text).map_err(|errors| errors.iter().map(ToString::to_string).collect::<Vec<_>>())?;
-    let unknown: Vec<String> = registry
+    let mut problems: Vec<String> = registry
         .sources()
         .iter()
         .filter(|s| !catalog.departments.contains_key(&s.department))
         .map(|s| format!("{path}: 数据源“{}”的部门“{}”不在目录中", s.code, s.department))
         .collect();
-    if unknown.is_empty() { Ok(registry) } else { Err(unknown) }
+    problems.extend(check_declared_checks(&registry, catalog));
+    if problems.is_empty() {
+        Ok(registry)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Every declared check (可用不可见) compiles against the sources and reads exactly
+/// the attributes it declares.
+fn check_declared_checks(registry: &Registry, catalog: &catalog::Catalog) -> Vec<String> {
+    let mut problems = Vec::new();
+    for item in catalog.items.values() {
+        for check in &item.checks {
+            let at = format!("items/{}.toml: 核验“{}”", item.code, check.id);
+            match sharing::Predicate::compile(&check.expression, registry, SubjectKind::Person) {
+                Err(error) => problems.push(format!("{at}的表达式无效：{error}")),
+                Ok(predicate) => {
+                    let reads: BTreeSet<&str> = check.reads.iter().map(String::as_str).collect();
+                    let actual: BTreeSet<&str> = predicate.attributes().iter().map(String::as_str).collect();
+                    if predicate.reads_key() {
+                        problems.push(format!("{at}读取了公民身份号码本身，核验不能以身份号码为条件"));
+                    }
+                    for missing in actual.difference(&reads) {
+                        problems.push(format!("{at}读取了“{missing}”，但 reads 中没有列出"));
+                    }
+                    for extra in reads.difference(&actual) {
+                        problems.push(format!("{at}的 reads 列出了“{extra}”，但表达式并不读取"));
+                    }
+                }
+            }
+        }
+    }
+    problems
 }

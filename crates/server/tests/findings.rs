@@ -65,3 +65,53 @@ async fn admins_and_auditors_see_sensitive_outputs_masked_like_the_form() {
         "110105202602100016"
     );
 }
+
+/// Finding 1: the checks a department may ask are declared per item and checked when
+/// the catalog and sources load: one that reads an attribute it does not declare, or
+/// declares one it does not read, or does not compile, is refused.
+#[test]
+fn declared_checks_must_read_exactly_what_they_declare() {
+    let sources = std::fs::read_to_string(testkit::catalog_dir().join("sources.toml")).unwrap();
+    let with_check = |check: &str| {
+        let mut files = testkit::catalog_files();
+        let file = files.iter_mut().find(|f| f.path == "items/GG00101001.toml").unwrap();
+        file.text = format!("{}\n{check}", file.text);
+        catalog::Catalog::load(&files).unwrap()
+    };
+    let good = with_check(
+        "[[check]]\nid = \"applicant_from_lanzhou\"\nname = \"申请人户籍是否在兰州市\"\nexpression = \"hukou_city == '兰州市'\"\nreads = [\"hukou_city\"]\nlegal_basis = \"测试\"\n",
+    );
+    assert!(server::sharing::load_registry("sources.toml", &sources, &good).is_ok());
+    for (check, expected) in [
+        (
+            "[[check]]\nid = \"sneaky\"\nname = \"申请人是否年满18周岁\"\nexpression = \"age >= 18 && marriage_cert_no.startsWith('J')\"\nreads = [\"birth_date\"]\nlegal_basis = \"测试\"\n",
+            "读取了“marriage_cert_no”，但 reads 中没有列出",
+        ),
+        (
+            "[[check]]\nid = \"padded\"\nname = \"申请人是否年满18周岁\"\nexpression = \"age >= 18\"\nreads = [\"birth_date\", \"address\"]\nlegal_basis = \"测试\"\n",
+            "reads 列出了“address”，但表达式并不读取",
+        ),
+        (
+            "[[check]]\nid = \"broken\"\nname = \"工资\"\nexpression = \"salary > 10000\"\nreads = [\"salary\"]\nlegal_basis = \"测试\"\n",
+            "表达式无效",
+        ),
+        (
+            "[[check]]\nid = \"by_key\"\nname = \"身份号码\"\nexpression = \"id_number.startsWith('62')\"\nreads = [\"birth_date\"]\nlegal_basis = \"测试\"\n",
+            "读取了公民身份号码本身",
+        ),
+    ] {
+        let problems = server::sharing::load_registry("sources.toml", &sources, &with_check(check)).unwrap_err();
+        assert!(problems.iter().any(|p| p.contains(expected)), "{problems:?}");
+    }
+    // The catalog itself refuses a check without a name or legal basis.
+    let mut files = testkit::catalog_files();
+    let file = files.iter_mut().find(|f| f.path == "items/GG00101001.toml").unwrap();
+    file.text = format!(
+        "{}\n[[check]]\nid = \"Bad-Id\"\nname = \"\"\nexpression = \"age >= 18\"\nreads = [\"birth_date\"]\nlegal_basis = \" \"\n",
+        file.text
+    );
+    let problems = catalog::Catalog::load(&files).unwrap_err().to_string();
+    assert!(problems.contains("核验标识“Bad-Id”"), "{problems}");
+    assert!(problems.contains("请填写核验问题"), "{problems}");
+    assert!(problems.contains("请填写法律依据"), "{problems}");
+}

@@ -428,44 +428,95 @@ async fn departments_read_only_for_their_task_their_need_and_within_consent(node
     assert_eq!(body["error"]["code"], "E_ELEMENTS_INVALID");
     assert_eq!(node.store.ledger_head().await.unwrap().0, size);
 
-    // 可用不可见: only yes or no, never the values; the question and the answer are
-    // in the ledger.
-    for (expression, answer) in [
-        ("age >= 18", true),
-        ("age >= 60", false),
-        ("marital_status == '已婚'", true),
-        ("hukou_city == '兰州市'", true),
-        ("hukou_city == '北京市'", false),
+    // 可用不可见: only the checks the item declares, only yes or no, once per case;
+    // the question and the answer are in the ledger in words the applicant reads.
+    let (status, listed) = node
+        .call(
+            "GET",
+            &format!("/cases/{id}/tasks/GG00101001/shared-checks"),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let declared: Vec<&str> = listed["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(declared, ["applicant_adult", "applicant_married"]);
+    for (check, question, answer) in [
+        ("applicant_adult", "申请人是否年满18周岁", true),
+        ("applicant_married", "申请人是否已登记结婚", true),
     ] {
-        let (status, body) = node
-            .call(
-                "POST",
-                &format!("/cases/{id}/tasks/GG00101001/shared-question"),
-                Some(&wj),
-                Some(json!({ "expression": expression })),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{expression}: {body}");
-        assert_eq!(body["answer"], answer, "{expression}");
+        let (status, body) = ask(&node, &wj, id, "shared-question", json!({ "check": check })).await;
+        assert_eq!(status, StatusCode::OK, "{check}: {body}");
+        assert_eq!(body["answer"], answer, "{check}");
+        assert_eq!(body["question"], question);
         let text = body.to_string();
         assert!(!text.contains("1994") && !text.contains("王芳"), "{text}");
         let entry = entries_about(&node, "applicant-wangfang").await.pop().unwrap();
         assert_eq!(entry.detail, "shared_question");
         let purpose = entry.purpose.unwrap();
-        assert!(purpose.contains(expression), "{purpose}");
-        assert!(purpose.ends_with(if answer { "答 是" } else { "答 否" }), "{purpose}");
+        assert!(
+            purpose.starts_with(&format!(
+                "卫生健康委员会核验：{question} → {}",
+                if answer { "是" } else { "否" }
+            )),
+            "{purpose}"
+        );
     }
+    // Asked again: refused, the first answer stands, nothing is read.
+    let size = node.store.ledger_head().await.unwrap().0;
+    let (status, body) = ask(&node, &wj, id, "shared-question", json!({ "check": "applicant_adult" })).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "E_CHECK_ALREADY_ASKED");
+    assert_eq!(node.store.ledger_head().await.unwrap().0, size);
+    let (_, listed) = node
+        .call(
+            "GET",
+            &format!("/cases/{id}/tasks/GG00101001/shared-checks"),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(listed["checks"][0]["answer"], true);
+
+    // The oracle of the review: free-form questions recovered the 结婚证 number one
+    // character at a time. Every one is refused and recorded; none is answered.
+    for expression in [
+        "size(marriage_cert_no) == 19",
+        "marriage_cert_no.startsWith('J')",
+        "ethnicity == '汉族'",
+        "address.contains('兰州')",
+        "id_number.startsWith('62')",
+        "age >= 18",
+    ] {
+        let before = refusals(&entries_about(&node, "applicant-wangfang").await).len();
+        let (status, body) = ask(&node, &wj, id, "shared-question", json!({ "expression": expression })).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{expression}: {body}");
+        assert_eq!(body["error"]["code"], "E_CHECK_NOT_DECLARED");
+        assert!(body.get("answer").is_none());
+        let after = entries_about(&node, "applicant-wangfang").await;
+        assert_eq!(refusals(&after).len(), before + 1, "{expression} is recorded");
+    }
+    // A check another item declares, or none at all: refused and recorded.
     let (status, body) = ask(
         &node,
         &wj,
         id,
         "shared-question",
-        json!({ "expression": "salary > 10000" }),
+        json!({ "check": "contributed_15_years" }),
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(body["error"]["code"], "E_PREDICATE_INVALID");
-    let (status, _) = ask(&node, &jy, id, "shared-question", json!({ "expression": "age >= 18" })).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_CHECK_NOT_DECLARED");
+    let (status, body) = ask(&node, &wj, id, "shared-question", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_CHECK_REQUIRED");
+    // A department without a task in the case learns nothing, not even that it exists.
+    let (status, _) = ask(&node, &jy, id, "shared-question", json!({ "check": "applicant_adult" })).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
 

@@ -1380,6 +1380,51 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
+                async fn record_check(
+                    &self,
+                    asked: &$crate::AskedCheck,
+                    access: &$crate::SubjectAccess,
+                ) -> Result<bool> {
+                    let mut writer = self.begin_write().await?;
+                    let inserted = sqlx::query(&self.sql(sql::SHARED_CHECK_INSERT))
+                        .bind(&asked.case_id)
+                        .bind(&asked.item)
+                        .bind(&asked.check)
+                        .bind(i64::from(asked.answer))
+                        .bind(millis(asked.asked_at))
+                        .bind(&asked.asked_by)
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                    if inserted == 0 {
+                        writer.rollback().await?;
+                        return Ok(false);
+                    }
+                    self.write_accesses(&mut writer.tx, std::slice::from_ref(access))
+                        .await?;
+                    writer.commit().await?;
+                    Ok(true)
+                }
+
+                async fn checks_of_case(&self, case_id: &str) -> Result<Vec<$crate::AskedCheck>> {
+                    sqlx::query(&self.sql(sql::SHARED_CHECKS_OF_CASE))
+                        .bind(case_id)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            Ok($crate::AskedCheck {
+                                case_id: row.text("case_id")?,
+                                item: row.text("item")?,
+                                check: row.text("check_id")?,
+                                answer: row.int("answer")? == 1,
+                                asked_at: common::time_from_millis(row.int("asked_at")?, "shared_checks.asked_at")?,
+                                asked_by: row.text("asked_by")?,
+                            })
+                        })
+                        .collect()
+                }
+
                 async fn calendar_years(&self) -> Result<Vec<$crate::CalendarYear>> {
                     sqlx::query(&self.sql(sql::CALENDAR_YEARS))
                         .fetch_all(self.pool())

@@ -335,6 +335,18 @@ pub enum Imported {
     YearExists,
 }
 
+/// A declared yes/no check (可用不可见) answered for a case's task.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AskedCheck {
+    pub case_id: String,
+    pub item: String,
+    /// The check's id in the item's declaration.
+    pub check: String,
+    pub answer: bool,
+    pub asked_at: DateTime<Utc>,
+    pub asked_by: String,
+}
+
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
@@ -486,6 +498,15 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     /// All checkpoints, smallest first.
     async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>>;
     async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>>;
+
+    // ---- 可用不可见
+
+    /// Records a check's answer with its access entry (and ledger entry) in one
+    /// transaction; `false`, and nothing written, when the check was answered for
+    /// that case and task before.
+    async fn record_check(&self, asked: &AskedCheck, access: &SubjectAccess) -> Result<bool>;
+    /// The checks answered for a case, oldest first.
+    async fn checks_of_case(&self, case_id: &str) -> Result<Vec<AskedCheck>>;
 
     // ---- the holiday calendar
 

@@ -75,6 +75,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "calendar_years",
         sql: include_str!("../migrations/sqlite/0011_calendar_years.sql"),
     },
+    Migration {
+        version: 12,
+        name: "shared_checks",
+        sql: include_str!("../migrations/sqlite/0012_shared_checks.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -133,6 +138,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 11,
         name: "calendar_years",
         sql: include_str!("../migrations/postgres/0011_calendar_years.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "shared_checks",
+        sql: include_str!("../migrations/postgres/0012_shared_checks.sql"),
     },
 ];
 

@@ -320,6 +320,12 @@ pub(crate) const CASE_PROMISED_DATE_UPDATE: &str = "UPDATE cases SET promised_da
 pub(crate) const RECTIFICATION_DEADLINE_UPDATE: &str =
     "UPDATE rectifications SET deadline = $3 WHERE id = $1 AND deadline = $2 AND closed_at IS NULL";
 
+pub(crate) const SHARED_CHECK_INSERT: &str = "INSERT INTO shared_checks \
+     (case_id, item, check_id, answer, asked_at, asked_by) VALUES ($1, $2, $3, $4, $5, $6) \
+     ON CONFLICT (case_id, item, check_id) DO NOTHING";
+pub(crate) const SHARED_CHECKS_OF_CASE: &str = "SELECT case_id, item, check_id, answer, asked_at, asked_by \
+     FROM shared_checks WHERE case_id = $1 ORDER BY asked_at, item, check_id";
+
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 
 // ---- shared data, prefills, keys, certificates

@@ -424,12 +424,13 @@ conformance! {
         a_certificate_is_revoked_once,
         certificate_shares_round_trip,
         a_calendar_import_is_one_transaction,
+        a_check_is_answered_once_per_case_and_task,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 25] = [
+const TABLES: [&str; 26] = [
     "access_log",
     "accounts",
     "calendar_years",
@@ -452,6 +453,7 @@ const TABLES: [&str; 25] = [
     "rectifications",
     "schema_migrations",
     "sessions",
+    "shared_checks",
     "shared_records",
     "tasks",
     "uploads",
@@ -2454,4 +2456,63 @@ async fn a_calendar_import_is_one_transaction(fixture: &Fixture) {
         store::Imported::YearExists
     );
     assert_eq!(store.load_case(&case_id(CASE_A)).await.unwrap().unwrap().version, 2);
+}
+
+// ------------------------------------------------------------------ 可用不可见
+
+async fn a_check_is_answered_once_per_case_and_task(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let asked = |check: &str, answer: bool| store::AskedCheck {
+        case_id: CASE_A.into(),
+        item: "GG00101001".into(),
+        check: check.into(),
+        answer,
+        asked_at: at(12, 2, 0),
+        asked_by: "staff-wj".into(),
+    };
+    let access = SubjectAccess {
+        entry: AccessEntry {
+            at: at(12, 2, 0),
+            actor: "staff-wj".into(),
+            role: Role::Staff,
+            department: Some("WJ".into()),
+            action: "shared_question".into(),
+            case_id: Some(CASE_A.into()),
+            elements: "birth_date".into(),
+            purpose: "卫生健康委员会核验：申请人是否年满18周岁 → 是".into(),
+        },
+        subject: Some("applicant-1".into()),
+        legal_basis: "测试".into(),
+    };
+    let (size, _) = store.ledger_head().await.unwrap();
+    assert!(
+        store
+            .record_check(&asked("applicant_adult", true), &access)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.ledger_head().await.unwrap().0, size + 1);
+    // The same check again, even with another answer: refused, nothing written.
+    assert!(
+        !store
+            .record_check(&asked("applicant_adult", false), &access)
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.ledger_head().await.unwrap().0, size + 1);
+    assert!(
+        store
+            .record_check(&asked("applicant_married", false), &access)
+            .await
+            .unwrap()
+    );
+    let checks = store.checks_of_case(CASE_A).await.unwrap();
+    assert_eq!(
+        checks.iter().map(|c| (c.check.as_str(), c.answer)).collect::<Vec<_>>(),
+        [("applicant_adult", true), ("applicant_married", false)]
+    );
+    assert_eq!(checks[0], asked("applicant_adult", true));
+    assert!(store.checks_of_case(CASE_B).await.unwrap().is_empty());
 }

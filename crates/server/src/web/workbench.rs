@@ -319,13 +319,29 @@ async fn render_task(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let question = submitted.and_then(|s| s.get("question.expression")).map(|expression| {
+    let question = submitted.and_then(|s| s.get("question.check")).map(|check| {
         context! {
-            expression => expression,
+            check => check,
             answer => submitted.and_then(|s| s.get("question.answer")),
             error => submitted.and_then(|s| s.get("question.error")),
         }
     });
+    // The declared checks, each with its answer if asked for this case.
+    let asked = state.store.checks_of_case(case.id.as_str()).await.unwrap_or_default();
+    let checks: Vec<_> = catalog_item
+        .checks
+        .iter()
+        .map(|check| {
+            let answered = asked
+                .iter()
+                .find(|a| a.item == task.item.as_str() && a.check == check.id);
+            context! {
+                id => check.id, name => check.name, legal_basis => check.legal_basis,
+                answer => answered.map(|a| if a.answer { "是" } else { "否" }),
+                asked_at => answered.map(|a| super::local_time(a.asked_at)),
+            }
+        })
+        .collect();
     let consented = case.consent.is_some();
     let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
     let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
@@ -338,6 +354,7 @@ async fn render_task(
             task => task_view, fields => fields, materials => materials, outputs => outputs,
             errors => errors, reasons => reasons, reason => reason, files => files,
             certificates => certificates, question => question, consented => consented,
+            checks => checks,
         },
     );
     *response.status_mut() = status;
@@ -374,15 +391,15 @@ pub async fn task_question(
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    let expression = form.get("expression").map(|e| e.trim().to_owned()).unwrap_or_default();
+    let check = form.get("check").map(|e| e.trim().to_owned()).unwrap_or_default();
     let mut shown = BTreeMap::new();
-    shown.insert("question.expression".to_owned(), expression.clone());
+    shown.insert("question.check".to_owned(), check.clone());
     let user = crate::auth::CurrentUser(account);
-    match crate::sharing::answer_question(&state, &user, &id, &item, &expression).await {
+    match crate::sharing::answer_check(&state, &user, &id, &item, &check).await {
         Ok(answer) => {
             shown.insert(
                 "question.answer".to_owned(),
-                if answer.answer { "是" } else { "否" }.to_owned(),
+                format!("{}：{}", answer.question, if answer.answer { "是" } else { "否" }),
             );
         }
         Err(error) => {

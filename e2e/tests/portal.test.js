@@ -231,6 +231,11 @@ test('window staff (综合窗口) submit a case for a person who came in', async
   await fillForm(page, 'form.apply');
   await page.getByRole('button', { name: '提交申请' }).click();
   assert.match(await page.locator('#f-applicant-id_number-error').innerText(), /校验码/);
+  // Someone else's ID number with another name: refused, never filed into their account.
+  await page.getByLabel('办事群众公民身份号码').fill('11010519491231002X');
+  await fillForm(page, 'form.apply');
+  await page.getByRole('button', { name: '提交申请' }).click();
+  assert.match(await page.locator('#f-applicant-name-error').innerText(), /姓名与该公民身份号码登记的姓名不一致/);
   await page.getByLabel('办事群众公民身份号码').fill('320102198506151236');
   await fillForm(page, 'form.apply');
   await page.getByRole('button', { name: '提交申请' }).click();

@@ -189,18 +189,9 @@ fn account_view(state: &AppState, account: &store::Account) -> AccountView {
 }
 
 async fn login(State(state): Shared, ApiJson(request): ApiJson<LoginRequest>) -> Result<Json<Value>, ApiError> {
-    let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "E_LOGIN_FAILED", "用户名或密码错误");
-    if request.username.len() > 100 || request.password.len() > 200 {
-        return Err(invalid());
-    }
-    let account = state
-        .store
-        .account_by_username(&request.username)
-        .await?
-        .ok_or_else(invalid)?;
-    if !auth::verify_password(&request.password, &account.password_hash) {
-        return Err(invalid());
-    }
+    let account = auth::authenticate(&state, &request.username, &request.password)
+        .await
+        .map_err(auth::LoginError::api_error)?;
     let (token, hash) = auth::new_token();
     let now = state.now();
     state

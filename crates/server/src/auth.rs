@@ -35,6 +35,155 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// Consecutive failed logins of one username allowed before it is locked.
+pub const FREE_FAILURES: u32 = 5;
+/// The first lock, doubled at each further failure, up to [`MAX_LOCK_SECONDS`].
+const FIRST_LOCK_SECONDS: i64 = 60;
+const MAX_LOCK_SECONDS: i64 = 15 * 60;
+/// Usernames remembered at most (failed attempts of unknown names included).
+const MAX_TRACKED: usize = 100_000;
+
+/// Failed logins per username on this node: after [`FREE_FAILURES`] in a row the
+/// username is locked for a minute, doubling at each further failure up to fifteen
+/// minutes; the right password is refused too while it is locked. Unknown usernames
+/// are treated the same, so the lock tells nobody whether an account exists.
+#[derive(Default)]
+pub struct LoginGuard {
+    attempts: std::sync::Mutex<std::collections::HashMap<String, Attempts>>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Attempts {
+    failures: u32,
+    locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    last: chrono::DateTime<chrono::Utc>,
+}
+
+impl LoginGuard {
+    fn key(username: &str) -> String {
+        username.trim().to_lowercase()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Attempts>) -> T) -> T {
+        match self.attempts.lock() {
+            Ok(mut guard) => f(&mut guard),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Seconds until `username` may try again, if it is locked at `now`.
+    pub fn locked_for(&self, username: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
+        self.with(|map| {
+            map.get(&Self::key(username))
+                .and_then(|a| a.locked_until)
+                .filter(|until| *until > now)
+                .map(|until| (until - now).num_seconds().max(1))
+        })
+    }
+
+    fn failed(&self, username: &str, now: chrono::DateTime<chrono::Utc>) {
+        self.with(|map| {
+            if map.len() >= MAX_TRACKED {
+                // Forget names whose lock is over and that were quiet for an hour.
+                map.retain(|_, a| a.locked_until.is_some_and(|u| u > now) || now - a.last < chrono::Duration::hours(1));
+            }
+            let entry = map.entry(Self::key(username)).or_insert(Attempts {
+                failures: 0,
+                locked_until: None,
+                last: now,
+            });
+            entry.failures = entry.failures.saturating_add(1);
+            entry.last = now;
+            if entry.failures >= FREE_FAILURES {
+                let doublings = (entry.failures - FREE_FAILURES).min(10);
+                let seconds = (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS);
+                entry.locked_until = Some(now + chrono::Duration::seconds(seconds));
+            }
+        });
+    }
+
+    fn succeeded(&self, username: &str) {
+        self.with(|map| {
+            map.remove(&Self::key(username));
+        });
+    }
+}
+
+/// Why a login was refused.
+#[derive(Debug)]
+pub enum LoginError {
+    /// Unknown username or wrong password (never said which).
+    Invalid,
+    /// Too many failures: try again after this many seconds.
+    Locked(i64),
+    Store(store::StoreError),
+}
+
+impl LoginError {
+    /// The API error for it.
+    pub fn api_error(self) -> ApiError {
+        match self {
+            Self::Invalid => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "E_LOGIN_FAILED",
+                "用户名或密码错误",
+            ),
+            Self::Locked(seconds) => ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "E_LOGIN_LOCKED",
+                locked_message(seconds),
+            ),
+            Self::Store(error) => error.into(),
+        }
+    }
+}
+
+/// “登录失败次数过多…” with the wait in minutes.
+pub fn locked_message(seconds: i64) -> String {
+    let minutes = (seconds + 59) / 60;
+    format!("该账户登录失败次数过多，已暂时锁定，请在 {minutes} 分钟后再试")
+}
+
+/// A hash to check a password against when the username is unknown, so that an
+/// unknown name takes as long as a wrong password (no account enumeration by time).
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash_password("decoy-password-never-matches").unwrap_or_default())
+}
+
+/// The one login check of the API and the pages: the account if the password is
+/// right and the username not locked. Every answer costs one argon2 verification.
+pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<Account, LoginError> {
+    let now = state.now();
+    if let Some(seconds) = state.logins.locked_for(username, now) {
+        return Err(LoginError::Locked(seconds));
+    }
+    if username.len() > 100 || password.len() > 200 {
+        state.logins.failed(username, now);
+        return Err(LoginError::Invalid);
+    }
+    let account = state
+        .store
+        .account_by_username(username)
+        .await
+        .map_err(LoginError::Store)?;
+    let hash = account.as_ref().map_or(decoy_hash(), |a| a.password_hash.as_str());
+    let matches = verify_password(password, hash);
+    match account {
+        Some(account) if matches => {
+            state.logins.succeeded(username);
+            Ok(account)
+        }
+        _ => {
+            state.logins.failed(username, now);
+            match state.logins.locked_for(username, now) {
+                Some(seconds) => Err(LoginError::Locked(seconds)),
+                None => Err(LoginError::Invalid),
+            }
+        }
+    }
+}
+
 /// A new random session token and the hash to store.
 pub fn new_token() -> (String, String) {
     let mut bytes = [0u8; 32];

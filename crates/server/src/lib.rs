@@ -65,6 +65,8 @@ pub struct AppState {
     /// The rate limit of public, anonymous requests per client address; `None`
     /// applies none.
     pub public_limit: Option<Arc<limit::RateLimiter>>,
+    /// Failed logins per username, and the locks they cause.
+    pub logins: auth::LoginGuard,
 }
 
 impl AppState {
@@ -85,6 +87,7 @@ impl AppState {
             share_days: 7,
             key_wrap: None,
             public_limit: None,
+            logins: auth::LoginGuard::default(),
         }
     }
 

@@ -115,3 +115,57 @@ fn declared_checks_must_read_exactly_what_they_declare() {
     assert!(problems.contains("请填写核验问题"), "{problems}");
     assert!(problems.contains("请填写法律依据"), "{problems}");
 }
+
+/// Finding 5: 200 wrong passwords in 2 s were answered 401 until the address limit,
+/// and the right one worked at once afterwards. Now a username is locked after five
+/// failures in a row, for the right password too, and an unknown name is treated the
+/// same (its lock says nothing about whether the account exists).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_wrong_passwords_lock_the_username_with_back_off() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let login = |username: &'static str, password: &'static str| {
+        let node = &node;
+        async move {
+            node.call(
+                "POST",
+                "/login",
+                None,
+                Some(json!({ "username": username, "password": password })),
+            )
+            .await
+        }
+    };
+    for username in ["zhangsan", "nobody-at-all"] {
+        for attempt in 1..=4 {
+            let (status, body) = login(username, "wrong-password").await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{username} attempt {attempt}: {body}");
+            assert_eq!(body["error"]["code"], "E_LOGIN_FAILED");
+        }
+        // The fifth failure locks.
+        let (status, body) = login(username, "wrong-password").await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{username}: {body}");
+        assert_eq!(body["error"]["code"], "E_LOGIN_LOCKED");
+        assert!(body["error"]["message"].as_str().unwrap().contains("1 分钟后再试"));
+    }
+    // Locked: the right password is refused too, and no session is made.
+    let (status, body) = login("zhangsan", server::auth::DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(body.get("token").is_none());
+    // Another account is not affected.
+    let (status, _) = login("lisi", server::auth::DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    // A minute later one more wrong password locks for two minutes (back-off)…
+    *node.clock.lock().unwrap() += chrono::Duration::seconds(61);
+    let (status, body) = login("zhangsan", "wrong-password").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("2 分钟后再试"),
+        "{body}"
+    );
+    // …and after that the right password works and clears the count.
+    *node.clock.lock().unwrap() += chrono::Duration::seconds(121);
+    let (status, body) = login("zhangsan", server::auth::DEMO_PASSWORD).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = login("zhangsan", "wrong-password").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "the count starts again");
+}

@@ -427,12 +427,15 @@ async fn login_submit(
     if username.is_empty() || password.is_empty() {
         return failed("请填写用户名和密码");
     }
-    let account = match state.store.account_by_username(&username).await {
-        Ok(Some(account)) if username.len() <= 100 && auth::verify_password(&password, &account.password_hash) => {
-            account
+    let account = match auth::authenticate(&state, &username, &password).await {
+        Ok(account) => account,
+        Err(auth::LoginError::Invalid) => return failed("用户名或密码错误"),
+        Err(auth::LoginError::Locked(seconds)) => {
+            let mut response = failed(&auth::locked_message(seconds));
+            *response.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            return response;
         }
-        Ok(_) => return failed("用户名或密码错误"),
-        Err(error) => {
+        Err(auth::LoginError::Store(error)) => {
             tracing::error!(%error, "login lookup failed");
             return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
         }

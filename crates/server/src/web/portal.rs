@@ -758,8 +758,12 @@ pub async fn apply_submit(
     }
     let applicant_id = match &person {
         Some((name, id_number)) if issues.is_empty() => match applicant_for(&state, name, id_number).await {
-            Ok(id) => id,
-            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+            Ok(Ok(id)) => id,
+            Ok(Err(issue)) => {
+                issues.push(issue);
+                account.id.clone()
+            }
+            Err(error) => return page.store_error(error),
         },
         _ => account.id.clone(),
     };
@@ -1250,11 +1254,25 @@ pub async fn rate_case(
     }
 }
 
-/// The applicant account of a person who came to a window: theirs if they have one,
-/// else a new one under their ID number that cannot log in until it is activated.
-async fn applicant_for(state: &AppState, name: &str, id_number: &ids::IdNumber) -> store::Result<String> {
+/// The applicant account of a person who came to a window: theirs if they have one
+/// and the name matches it (else a field issue: a case is never filed into someone
+/// else's account on an ID number alone), or a new one under their ID number that
+/// cannot log in until it is activated.
+async fn applicant_for(
+    state: &AppState,
+    name: &str,
+    id_number: &ids::IdNumber,
+) -> store::Result<Result<String, cases::FieldIssue>> {
     if let Some(existing) = state.store.account_by_id_number(id_number.as_str()).await? {
-        return Ok(existing.id);
+        let plain = |text: &str| text.split_whitespace().collect::<String>();
+        if plain(&existing.display_name) != plain(name) {
+            return Ok(Err(cases::FieldIssue {
+                field: "applicant.name".into(),
+                code: "FIELD_NAME_MISMATCH".into(),
+                message: "办事群众姓名与该公民身份号码登记的姓名不一致，请核对居民身份证".into(),
+            }));
+        }
+        return Ok(Ok(existing.id));
     }
     let account = store::Account {
         id: format!("applicant-{id_number}"),
@@ -1267,7 +1285,7 @@ async fn applicant_for(state: &AppState, name: &str, id_number: &ids::IdNumber) 
         password_hash: "!window".to_owned(),
     };
     state.store.put_account(&account).await?;
-    Ok(account.id)
+    Ok(Ok(account.id))
 }
 
 /// "谁查看了我的数据": every access to the applicant's data by someone else, from the

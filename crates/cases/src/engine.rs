@@ -353,10 +353,10 @@ impl Case {
         if self.supplement_requests().is_empty() {
             return Err(CaseError::NoSupplementPending);
         }
-        let note = if note.trim().is_empty() {
-            String::new()
-        } else {
-            clean_text(note, "补正说明")?
+        // An optional note: nothing visible is no note.
+        let note = match ids::text::normalize(note, true) {
+            Err(ids::text::TextError::Empty) => String::new(),
+            _ => clean_text(note, "补正说明")?,
         };
         let mut case = self.clone();
         let mut issues = Vec::new();
@@ -534,17 +534,11 @@ fn unknown_field(field: &str) -> FieldIssue {
 }
 
 fn clean_text(text: &str, what: &str) -> Result<String, CaseError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(CaseError::Invalid(format!("{what}不能为空")));
-    }
+    let text = ids::text::normalize(text, true).map_err(|error| CaseError::Invalid(format!("{what}{error}")))?;
     if text.chars().count() > MAX_TEXT {
         return Err(CaseError::Invalid(format!("{what}最多 {MAX_TEXT} 个字")));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(CaseError::Invalid(format!("{what}不能包含控制字符")));
-    }
-    Ok(text.to_owned())
+    Ok(text)
 }
 
 fn clean_texts(texts: Vec<String>, what: &str) -> Result<Vec<String>, CaseError> {

@@ -24,13 +24,20 @@ fn error(code: &str, element: &DataElement, why: impl std::fmt::Display) -> Fiel
 }
 
 impl DataElement {
-    /// Checks `raw` and returns it in canonical form (trimmed, upper-case check
-    /// characters, ISO dates, two-decimal money).
+    /// Checks `raw` and returns it in canonical form (NFC without invisible
+    /// characters, trimmed, upper-case check characters, ISO dates, two-decimal money).
     pub fn validate(&self, raw: &str) -> Result<String, FieldError> {
-        let value = raw.trim();
-        if value.is_empty() {
-            return Err(error("FIELD_REQUIRED", self, "不能为空"));
-        }
+        let normalized = match ids::text::normalize(raw, false) {
+            Ok(text) => text,
+            Err(ids::text::TextError::Empty) => return Err(error("FIELD_REQUIRED", self, "不能为空")),
+            Err(ids::text::TextError::Bidi) => {
+                return Err(error("FIELD_BIDI_CONTROL", self, "不能包含改变文字方向的控制字符"));
+            }
+            Err(ids::text::TextError::Control) => {
+                return Err(error("FIELD_CONTROL_CHARACTER", self, "不能包含控制字符"));
+            }
+        };
+        let value = normalized.as_str();
         if let Some(max) = self.max_length {
             let length = value.chars().count();
             if length > max {
@@ -72,11 +79,7 @@ impl DataElement {
                 _ => Err(error("FIELD_BOOLEAN_INVALID", self, "应为“是”或“否”")),
             },
             ElementType::Phone => {
-                let digits_ok =
-                    value.len() == 11 && value.starts_with('1') && value.bytes().all(|b| b.is_ascii_digit());
-                let landline_ok =
-                    value.len() <= 20 && value.contains('-') && value.bytes().all(|b| b.is_ascii_digit() || b == b'-');
-                if digits_ok || landline_ok {
+                if is_phone(value) {
                     Ok(value.to_owned())
                 } else {
                     Err(error(
@@ -111,6 +114,27 @@ impl DataElement {
     }
 }
 
+/// A mainland mobile number (11 digits from 1), a landline with its area code
+/// (`0` + 2–3 digits, `-`, 7–8 digits, optionally `-` and an extension of 1–6 digits)
+/// or a 400/800 service number (`400-xxx-xxxx`).
+fn is_phone(value: &str) -> bool {
+    let digits = |part: &str, min: usize, max: usize| {
+        (min..=max).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_digit())
+    };
+    if digits(value, 11, 11) {
+        return value.starts_with('1');
+    }
+    let parts: Vec<&str> = value.split('-').collect();
+    match parts.as_slice() {
+        [area, number] => area.starts_with('0') && digits(area, 3, 4) && digits(number, 7, 8),
+        [area, number, extension] if area.starts_with('0') => {
+            digits(area, 3, 4) && digits(number, 7, 8) && digits(extension, 1, 6)
+        }
+        [prefix, middle, last] => (*prefix == "400" || *prefix == "800") && digits(middle, 3, 3) && digits(last, 4, 4),
+        _ => false,
+    }
+}
+
 fn parse_money(value: &str) -> Option<String> {
     let (whole, fraction) = value.split_once('.').unwrap_or((value, ""));
     let ok = !whole.is_empty()
@@ -142,6 +166,41 @@ mod tests {
             source: "GA".into(),
             group: "g".into(),
         }
+    }
+
+    /// The review typed invisible and malformed values that passed.
+    #[test]
+    fn invisible_and_malformed_values_are_refused() {
+        let text = element(ElementType::Text);
+        for raw in ["\u{200b}", "\u{feff}", "\u{3000}", " \u{200b} "] {
+            assert_eq!(text.validate(raw).unwrap_err().code, "FIELD_REQUIRED", "{raw:?}");
+        }
+        assert_eq!(text.validate("\u{202e}abc").unwrap_err().code, "FIELD_BIDI_CONTROL");
+        assert_eq!(text.validate("王\u{200b}芳").unwrap(), "王芳");
+        let phone = element(ElementType::Phone);
+        for raw in [
+            "-1",
+            "-",
+            "2026-02-30",
+            "1-2",
+            "010-",
+            "0931-12345",
+            "12345678901-",
+            "400-1234-567",
+        ] {
+            assert_eq!(phone.validate(raw).unwrap_err().code, "FIELD_PHONE_INVALID", "{raw:?}");
+        }
+        for raw in [
+            "13800138000",
+            "0931-8123456",
+            "010-62345678",
+            "010-62345678-123",
+            "400-810-8888",
+        ] {
+            assert_eq!(phone.validate(raw).unwrap(), raw);
+        }
+        let id = element(ElementType::IdNumber);
+        assert_eq!(id.validate("\u{feff}11010519491231002x").unwrap(), "11010519491231002X");
     }
 
     #[test]

@@ -169,3 +169,57 @@ async fn repeated_wrong_passwords_lock_the_username_with_back_off() {
     let (status, _) = login("zhangsan", "wrong-password").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the count starts again");
 }
+
+/// Finding 10: an approval accepted `child.birth_cert_no = "\u{feff}"` and a
+/// supplement request accepted a reason of one zero-width space.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invisible_outputs_and_reasons_are_refused_and_change_nothing() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let case = submit(&node, &applicant, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let wj = node.login("staff-wj").await;
+    let (status, _) = act(&node, &wj, &id, "GG00101001", "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = act(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        "approve",
+        json!({ "outputs": { "child.birth_cert_no": "\u{feff}" } }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["code"], "FIELD_REQUIRED");
+    let (status, body) = act(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        "request-supplement",
+        json!({ "reasons": ["\u{200b}"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("不能为空"),
+        "{body}"
+    );
+    let (_, now) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+    assert_eq!(task_state(&now, "GG00101001"), "accepted", "nothing changed");
+    // A phone number of "-1" is not a phone number.
+    let mut bad = form.clone();
+    bad.insert("person.phone".into(), "-1".into());
+    let (status, body) = node
+        .call(
+            "POST",
+            "/cases",
+            Some(&applicant),
+            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": bad })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "form.person.phone");
+}

@@ -221,6 +221,15 @@ pub struct Task {
     pub updated_at: DateTime<Utc>,
 }
 
+impl Task {
+    /// Whether the department has received this task: it was dispatched (and may be
+    /// finished since). Before that — waiting for other items, or cancelled without
+    /// ever being dispatched — the department has no business with the case's data.
+    pub fn reached_department(&self) -> bool {
+        self.dispatched_on.is_some()
+    }
+}
+
 /// A case (办件).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {

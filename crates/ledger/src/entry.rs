@@ -33,8 +33,10 @@ pub mod kind {
     pub const CASE_TRANSITION: &str = "case.transition";
     /// Someone read or exported personal data.
     pub const DATA_ACCESS: &str = "data.access";
-    /// A staff member signed in.
+    /// A staff member, supervisor or auditor signed in.
     pub const STAFF_LOGIN: &str = "staff.login";
+    /// An applicant signed in.
+    pub const APPLICANT_LOGIN: &str = "applicant.login";
 }
 
 /// Anything that has a canonical, versioned byte serialisation and can

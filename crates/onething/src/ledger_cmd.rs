@@ -493,7 +493,8 @@ fn print_entry(entry: &LedgerEntry) {
     let kind = match entry.kind.as_str() {
         "case.transition" => "办件状态变更",
         "data.access" => "数据访问",
-        "staff.login" => "登录",
+        "staff.login" => "工作人员登录",
+        "applicant.login" => "申请人登录",
         _ => "其他",
     };
     println!("  时间：{}", china_time(entry.at_ms));

@@ -646,9 +646,13 @@ async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<
     let visible = match user.0.role {
         Role::Applicant => versioned.case.applicant == user.0.id,
         Role::Admin | Role::Auditor => true,
-        Role::Staff => user
-            .staff_department()
-            .is_some_and(|department| versioned.case.tasks.iter().any(|t| t.department == department)),
+        Role::Staff => user.staff_department().is_some_and(|department| {
+            versioned
+                .case
+                .tasks
+                .iter()
+                .any(|t| t.department == department && t.reached_department())
+        }),
     };
     if visible {
         Ok(versioned)
@@ -764,7 +768,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
     let tasks: Vec<&cases::Task> = case
         .tasks
         .iter()
-        .filter(|t| department.is_none_or(|d| t.department == d))
+        .filter(|t| department.is_none_or(|d| t.department == d && t.reached_department()))
         .collect();
     let staff_fields: Option<BTreeSet<&str>> = department.map(|_| {
         tasks

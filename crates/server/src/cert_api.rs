@@ -164,6 +164,7 @@ async fn uses_in_case(state: &AppState, account: &store::Account, found: &Stored
     };
     Ok(versioned.case.tasks.iter().any(|task| {
         task.department == *department
+            && task.reached_department()
             && state.catalog.items.get(&task.item).is_some_and(|item| {
                 item.materials.iter().any(|m| {
                     state.catalog.materials.get(m).is_some_and(|material| {

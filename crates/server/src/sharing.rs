@@ -545,7 +545,7 @@ async fn department_scope(
     let task = case
         .tasks
         .iter()
-        .find(|t| t.item.as_str() == item && t.department == department);
+        .find(|t| t.item.as_str() == item && t.department == department && t.reached_department());
     let Some(task) = task else {
         let reason = format!("拒绝：本部门在办件中没有事项“{}”", truncate(item));
         state.store.record_accesses(&[refuse(reason)]).await?;

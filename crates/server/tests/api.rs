@@ -328,9 +328,10 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
     let id = case["id"].as_str().unwrap();
     let ga = node.login("staff-ga").await;
     let wj = node.login("staff-wj").await;
-    // Another department's staff (GA has a waiting task in this case) on 出生医学证明.
+    // GA's task in this case is still waiting for 出生医学证明: until it is dispatched,
+    // GA does not see the case at all.
     let (status, body) = act(&node, &ga, id, "GG00101001", "accept", json!({})).await;
-    assert_error(status, &body, StatusCode::FORBIDDEN, "E_WRONG_DEPARTMENT");
+    assert_error(status, &body, StatusCode::NOT_FOUND, "E_CASE_NOT_FOUND");
     // A department with no task in the case does not learn that it exists.
     let mz = node.login("staff-mz").await;
     let (status, body) = act(&node, &mz, id, "GG00101001", "accept", json!({})).await;
@@ -346,9 +347,9 @@ async fn bad_input_gets_a_stable_code_and_changes_nothing() {
     )
     .await;
     assert_error(status, &body, StatusCode::CONFLICT, "E_ILLEGAL_TRANSITION");
-    // Accepting a task that still waits.
+    // Accepting a task that still waits: the department has not received it.
     let (status, body) = act(&node, &ga, id, "QR00201001", "accept", json!({})).await;
-    assert_error(status, &body, StatusCode::CONFLICT, "E_ILLEGAL_TRANSITION");
+    assert_error(status, &body, StatusCode::NOT_FOUND, "E_CASE_NOT_FOUND");
     // A task the case does not have.
     let (status, body) = act(&node, &wj, id, "XK99999001", "accept", json!({})).await;
     assert_error(status, &body, StatusCode::NOT_FOUND, "E_TASK_NOT_FOUND");

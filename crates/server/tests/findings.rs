@@ -223,3 +223,52 @@ async fn invisible_outputs_and_reasons_are_refused_and_change_nothing() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "form.person.phone");
 }
+
+/// Finding 11: a department whose task was still waiting for another department
+/// could read the case's fields. It sees the case from the moment its task reaches it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_sees_a_case_only_once_its_task_reaches_it() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let case = submit(&node, &applicant, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    assert_eq!(task_state(&case, "QR00201001"), "waiting");
+    let ga = node.login("staff-ga").await;
+    let (status, body) = node.call("GET", &format!("/cases/{id}"), Some(&ga), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "E_CASE_NOT_FOUND");
+    let (status, _) = act(&node, &ga, &id, "QR00201001", "accept", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let page = node
+        .client
+        .get(format!(
+            "{}/workbench/cases/{id}/tasks/QR00201001",
+            node.base.replace("/api/v1", "")
+        ))
+        .header("cookie", format!("onething_session={ga}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    // Dispatched: now it does, and only its own tasks and their fields.
+    let wj = node.login("staff-wj").await;
+    approve(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let (status, view) = node.call("GET", &format!("/cases/{id}"), Some(&ga), None).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert!(
+        view["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["department"] == "GA")
+    );
+    assert_eq!(task_state(&view, "QR00201001"), "dispatched");
+}

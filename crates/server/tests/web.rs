@@ -182,7 +182,29 @@ async fn pages_and_api_carry_security_headers() {
         );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}");
         assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        // Nothing personal is kept by a browser cache or a proxy.
+        assert_eq!(headers["cache-control"], "no-store", "{path}");
     }
+    // Personal pages and API answers too (the review found none of them marked).
+    let (session, _) = login(&site, "zhangsan", "/").await;
+    for path in ["/my/cases", "/my/data-access", "/api/v1/me"] {
+        let response = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("cookie", &session)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["cache-control"], "no-store", "{path}");
+    }
+    // Static assets may be cached.
+    let css = site
+        .client
+        .get(format!("{}/assets/app.css", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(css.headers()["cache-control"], "public, max-age=3600");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -330,10 +330,10 @@ pub(crate) fn event_ledger_entry(event: &Event, subject: &str) -> LedgerEntry {
 
 /// The ledger entry of an access. `subject` is the applicant of the case read, if any.
 pub(crate) fn access_ledger_entry(entry: &AccessEntry, subject: Option<String>) -> LedgerEntry {
-    let kind = if entry.action == "login" {
-        ledger::entry::kind::STAFF_LOGIN
-    } else {
-        ledger::entry::kind::DATA_ACCESS
+    let kind = match (entry.action.as_str(), entry.role) {
+        ("login", Role::Applicant) => ledger::entry::kind::APPLICANT_LOGIN,
+        ("login", _) => ledger::entry::kind::STAFF_LOGIN,
+        _ => ledger::entry::kind::DATA_ACCESS,
     };
     LedgerEntry {
         format: ENTRY_FORMAT_V1,
@@ -1735,6 +1735,11 @@ mod tests {
         };
         let entry = access_ledger_entry(&login, None);
         assert_eq!(entry.kind, "staff.login");
+        let applicant_login = AccessEntry {
+            role: Role::Applicant,
+            ..login.clone()
+        };
+        assert_eq!(access_ledger_entry(&applicant_login, None).kind, "applicant.login");
         assert!(entry.elements.is_empty());
         assert_eq!(entry.legal_basis.as_deref(), Some("监督管理职责"));
         assert_eq!(

@@ -83,6 +83,8 @@ struct RawCertificate {
     code: Text,
     name: String,
     issuer: Text,
+    #[serde(default)]
+    surface: Vec<Text>,
 }
 
 #[derive(Deserialize)]
@@ -489,19 +491,30 @@ fn load_certificates(checker: &mut Checker, file: usize, catalog: &mut Catalog) 
             );
             continue;
         }
-        if check_department(
+        let mut ok = check_department(
             checker,
             catalog,
             file,
             &certificate.issuer,
             format!("certificate[{index}].issuer"),
-        ) {
+        );
+        for (position, element) in certificate.surface.iter().enumerate() {
+            ok &= check_element(
+                checker,
+                catalog,
+                file,
+                element,
+                format!("certificate[{index}].surface[{position}]"),
+            );
+        }
+        if ok {
             catalog.certificates.insert(
                 code.clone(),
                 CertificateType {
                     code,
                     name: certificate.name,
                     issuer: certificate.issuer.into_inner(),
+                    surface: certificate.surface.into_iter().map(Spanned::into_inner).collect(),
                 },
             );
         }

@@ -101,6 +101,9 @@ pub struct CertificateType {
     pub code: String,
     pub name: String,
     pub issuer: String,
+    /// The data elements printed on it (照面信息): an issued certificate carries
+    /// these and nothing else of the case.
+    pub surface: Vec<String>,
 }
 
 /// How a material can be provided.

@@ -323,7 +323,9 @@ fn demo_activity_is_in_the_ledger_and_verifies() {
         *kinds.entry(entry.kind.as_str()).or_default() += 1;
         kinds
     });
-    assert_eq!(kinds.get("staff.login"), Some(&2), "{kinds:?}");
+    // One applicant (zhangsan) and one member of staff signed in.
+    assert_eq!(kinds.get("applicant.login"), Some(&1), "{kinds:?}");
+    assert_eq!(kinds.get("staff.login"), Some(&1), "{kinds:?}");
     assert_eq!(kinds.get("data.access"), Some(&2), "{kinds:?}");
     assert!(kinds.get("case.transition").is_some_and(|n| *n >= 5), "{kinds:?}");
     let submits: Vec<&LedgerEntry> = entries
@@ -556,7 +558,10 @@ fn prove_signs_a_checkpoint_when_none_covers_the_entry() {
     let vkey = std::fs::read_to_string(dir.join("ledger.vkey")).unwrap();
     let checked = verify_bundle(&bundle_file, vkey.trim());
     assert_eq!(checked.code, Some(0), "{checked:?}");
-    assert!(checked.stdout.contains("类型：staff.login"), "{checked:?}");
+    assert!(
+        checked.stdout.contains("类型：applicant.login（申请人登录）"),
+        "{checked:?}"
+    );
     let verified = ledger(&dir, &["verify"]);
     assert_eq!(verified.code, Some(0), "{verified:?}");
     assert!(verified.stdout.contains("已检查 1 个（签名有效 1 个"), "{verified:?}");

@@ -212,19 +212,18 @@ pub async fn issued_by(
             .find(|(element, _)| element.ends_with("_no") || element.ends_with(".uscc"))
             .map(|(_, value)| value.clone())
             .unwrap_or_else(|| format!("{}{}{}", kind.issuer, today.format("%Y%m%d"), &case.id.as_str()[3..]));
+        // The surface data the certificate type declares, and nothing else of the case.
         let mut data: BTreeMap<String, String> = BTreeMap::new();
-        for element in &item.fields {
-            let Some(definition) = state.catalog.elements.get(element) else {
-                continue;
-            };
-            if definition.sensitivity >= catalog::Sensitivity::HighlySensitive {
-                continue;
-            }
-            if let Some(value) = case.form.get(element) {
-                data.insert(element.clone(), value.value.clone());
+        for element in &kind.surface {
+            let value = task
+                .outputs
+                .get(element)
+                .cloned()
+                .or_else(|| case.form.get(element).map(|v| v.value.clone()));
+            if let Some(value) = value {
+                data.insert(element.clone(), value);
             }
         }
-        data.extend(task.outputs.clone());
         data.insert("case_id".into(), case.id.to_string());
         let certificate = Certificate {
             id: format!("CN-{}-{}-{}", kind.issuer, case.id, code),

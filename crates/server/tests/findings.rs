@@ -272,3 +272,106 @@ async fn a_department_sees_a_case_only_once_its_task_reaches_it() {
     );
     assert_eq!(task_state(&view, "QR00201001"), "dispatched");
 }
+
+/// Finding 7: the birth certificate's surface data carried the applicant's phone, and
+/// anyone with a share link saw it. A certificate now carries only the surface data
+/// its type declares, and a share link shows only the 公开 part of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn certificates_carry_their_declared_surface_and_share_links_show_only_public_fields() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let mut form = newborn_form(&node).await;
+    // Values that can be told apart on the page.
+    form.insert("mother.name".into(), "王芳芳".into());
+    form.insert("father.name".into(), "刘强强".into());
+    form.insert("child.birth_hospital".into(), "兰州市妇幼保健院".into());
+    form.insert("person.phone".into(), "13912345678".into());
+    let phone = form["person.phone"].clone();
+    let case = submit(&node, &applicant, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let wj = node.login("staff-wj").await;
+    approve(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&applicant), None).await;
+    let certificate_id = mine["certificates"][0]["id"].as_str().unwrap().to_owned();
+    let (status, file) = node
+        .call(
+            "GET",
+            &format!("/certificates/{certificate_id}/file"),
+            Some(&applicant),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    let mut keys: Vec<&str> = file["certificate"]["data"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{file}"))
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            "case_id",
+            "child.birth_cert_no",
+            "child.birth_date",
+            "child.birth_hospital",
+            "child.name",
+            "child.sex",
+            "father.name",
+            "mother.name"
+        ]
+    );
+    assert!(!file.to_string().contains(&phone), "no phone on the certificate");
+
+    // A share link, made as the holder would on the page.
+    let site = node.base.replace("/api/v1", "");
+    let cookie = format!("onething_session={applicant}");
+    let page = node
+        .client
+        .get(format!("{site}/my/certificates/{certificate_id}"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = page[start..start + 32].to_owned();
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let made = no_redirect
+        .post(format!("{site}/my/certificates/{certificate_id}/share"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(made.status(), StatusCode::SEE_OTHER);
+    let location = made.headers()["location"].to_str().unwrap().to_owned();
+    let token = location.split("share=").nth(1).unwrap().to_owned();
+    let shared = node
+        .client
+        .get(format!("{site}/verify/s/{token}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let hospital = &form["child.birth_hospital"];
+    assert!(shared.contains(hospital.as_str()), "the 公开 birth hospital is shown");
+    assert!(!shared.contains(&phone), "no phone");
+    assert!(!shared.contains(&form["mother.name"]), "内部 fields are not shown");
+    assert!(!shared.contains(&form["child.birth_date"]), "敏感 fields are not shown");
+}

@@ -424,10 +424,18 @@ fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Va
     match &checked.result {
         Ok(verified) => {
             let c = &verified.certificate;
+            // Anyone holding the link sees only what is 公开 of the surface data.
             let data: Vec<_> = if full {
                 c.data
                     .iter()
                     .filter(|(k, _)| k.as_str() != "case_id")
+                    .filter(|(k, _)| {
+                        state
+                            .catalog
+                            .elements
+                            .get(k.as_str())
+                            .is_some_and(|e| e.sensitivity == catalog::Sensitivity::Public)
+                    })
                     .map(|(k, v)| {
                         let name = state.catalog.elements.get(k).map_or(k.as_str(), |e| e.name.as_str());
                         context! { name => name, value => v }

@@ -254,6 +254,31 @@ test('window staff (综合窗口) submit a case for a person who came in', async
   await context.close();
 });
 
+test('a draft stays with its account and is gone from the browser after logout', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const form = `${server.base}/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1`;
+  await login(page, server.base, 'zhangsan');
+  await page.goto(form);
+  await page.locator('input[name="person.phone"]').fill('13912345678');
+  await page.locator('input[name="person.phone"]').blur();
+  const saved = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('draft-')));
+  assert.equal(saved.length, 1, 'the draft is kept while she works');
+  // Back later in the same session: restored.
+  await page.goto(form);
+  assert.match(await page.locator('form.apply').innerText(), /已恢复您上次未提交的草稿/);
+  // She logs out; the next person on this browser finds nothing of hers.
+  await page.getByRole('button', { name: /退出/ }).click();
+  await page.waitForLoadState('load');
+  const left = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('draft-')));
+  assert.deepEqual(left, []);
+  await login(page, server.base, 'lisi');
+  await page.goto(form);
+  assert.doesNotMatch(await page.locator('main').innerText(), /已恢复您上次未提交的草稿/);
+  assert.equal(await page.locator('input[name="person.phone"]').inputValue(), '');
+  await context.close();
+});
+
 test('the same form works with JavaScript disabled', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });
   const page = await context.newPage();

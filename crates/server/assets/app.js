@@ -1,9 +1,20 @@
 // Progressive enhancement only: every page works without this file.
-// 1. Drafts: a half-filled form survives a closed tab (kept in this browser only).
+// 1. Drafts: a half-filled form survives a closed tab (kept in this browser only,
+//    under a key of the logged-in account, and removed when nobody is logged in).
 // 2. Inline hints: an ID number's check digit is checked as soon as the field is left;
 //    the server checks everything again and has the last word.
 (function () {
   "use strict";
+  // Nobody is logged in (after logout, or before login): no draft of anyone stays
+  // in this browser for the next person to find.
+  if (document.body.hasAttribute("data-clear-drafts") && window.localStorage) {
+    var stale = [];
+    for (var i = 0; i < localStorage.length; i++) {
+      var name = localStorage.key(i);
+      if (name && name.indexOf("draft-") === 0) { stale.push(name); }
+    }
+    stale.forEach(function (name) { localStorage.removeItem(name); });
+  }
   var form = document.querySelector("form[data-draft]");
   if (form && window.localStorage) {
     var key = form.getAttribute("data-draft");

@@ -410,6 +410,7 @@ fn render_apply(
         context! { plan => plan, groups => groups, produced => produced, errors => errors,
         uploads => uploads, commitments => commitments, files_lost => files_lost, reused => reused,
         prefill_id => prefill.map(|(id, _)| id.clone()),
+        draft_owner => page.user.as_ref().map(draft_owner),
         window => page.user.as_ref().is_some_and(is_window),
         applicant_name => submitted.and_then(|s| s.get("applicant.name")).cloned().unwrap_or_default(),
         applicant_id_number => submitted.and_then(|s| s.get("applicant.id_number")).cloned().unwrap_or_default(),
@@ -1087,7 +1088,7 @@ async fn render_case_with(
     let mut response = page.render(
         "case.html",
         &case.one_thing_name,
-        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{d}")), files => files,
+        context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{}-{d}", page.user.as_ref().map(draft_owner).unwrap_or_default())), files => files,
                    rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error,
                    department_ratings => department_ratings, rectifications => rectifications,
                    rate_departments => rate_departments, indicators => indicators,
@@ -1252,6 +1253,13 @@ pub async fn rate_case(
         }
         Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
     }
+}
+
+/// An opaque, stable name for an account's drafts in the browser: one account never
+/// finds another's draft under its key (and every draft is removed at logout).
+fn draft_owner(account: &store::Account) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(format!("draft:{}", account.id).as_bytes()))[..16].to_owned()
 }
 
 /// The applicant account of a person who came to a window: theirs if they have one

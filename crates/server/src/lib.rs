@@ -132,8 +132,11 @@ pub(crate) fn access_entry(
     }
 }
 
-/// Writes one access entry (and so one ledger entry) for `account`: the single place
-/// where the API and the pages record who read or changed what.
+/// Writes the access entries (and so the ledger entries) of one read or change by
+/// `account`: the single place where the API and the pages record who read or changed
+/// what. A read of a case is an entry about its applicant and, for the elements of
+/// each other person in the case who has an account (the father named in the mother's
+/// case, a spouse), an entry about that person: everyone sees every read of their data.
 pub(crate) async fn audit(
     state: &AppState,
     account: &store::Account,
@@ -142,17 +145,75 @@ pub(crate) async fn audit(
     elements: String,
     purpose: &str,
 ) -> store::Result<()> {
-    state
-        .store
-        .record_access(&access_entry(
-            state,
-            Some(account),
-            action,
-            case_id.map(str::to_owned),
-            elements,
-            purpose.to_owned(),
-        ))
-        .await
+    let entry = access_entry(
+        state,
+        Some(account),
+        action,
+        case_id.map(str::to_owned),
+        elements.clone(),
+        purpose.to_owned(),
+    );
+    let case = match case_id.and_then(|id| cases::CaseId::parse(id).ok()) {
+        Some(id) => state.store.load_case(&id).await?.map(|v| v.case),
+        None => None,
+    };
+    let Some(case) = case else {
+        return state.store.record_access(&entry).await;
+    };
+    let basis = store::legal_basis(account.role).to_owned();
+    let mut accesses = vec![store::SubjectAccess {
+        entry: entry.clone(),
+        subject: Some(case.applicant.clone()),
+        legal_basis: basis.clone(),
+    }];
+    let read: Vec<&str> = elements.split(',').map(str::trim).filter(|e| !e.is_empty()).collect();
+    let form = |element: &str| case.form.get(element).map(|v| v.value.clone());
+    for (id_number, theirs) in others_in(&read, form, None) {
+        let Some(person) = state.store.account_by_id_number(&id_number).await? else {
+            continue;
+        };
+        if person.id == case.applicant {
+            continue;
+        }
+        accesses.push(store::SubjectAccess {
+            entry: store::AccessEntry {
+                elements: theirs.join(","),
+                purpose: format!("{purpose}（{}的办件中有关您的信息）", case.one_thing_name),
+                ..entry.clone()
+            },
+            subject: Some(person.id),
+            legal_basis: basis.clone(),
+        });
+    }
+    state.store.record_accesses(&accesses).await
+}
+
+/// The people other than the applicant whose elements are among `elements`: a role
+/// (`father`, `mother`, `spouse`…) whose `<role>.id_number` has a value that is not
+/// `applicant_id_number`, with that role's elements. The applicant's own role
+/// (`person`, or whichever role carries the applicant's ID number) is left out.
+pub(crate) fn others_in(
+    elements: &[&str],
+    value_of: impl Fn(&str) -> Option<String>,
+    applicant_id_number: Option<&str>,
+) -> std::collections::BTreeMap<String, Vec<String>> {
+    let mut others: std::collections::BTreeMap<String, Vec<String>> = std::collections::BTreeMap::new();
+    for element in elements {
+        let Some((role, _)) = element.split_once('.') else {
+            continue;
+        };
+        if role == "person" || role == "enterprise" {
+            continue;
+        }
+        let Some(id_number) = value_of(&format!("{role}.id_number")) else {
+            continue;
+        };
+        if applicant_id_number == Some(id_number.as_str()) {
+            continue;
+        }
+        others.entry(id_number).or_default().push((*element).to_owned());
+    }
+    others
 }
 
 /// Seeds the demo accounts (idempotent: accounts are replaced by id).

@@ -417,9 +417,37 @@ pub async fn run_prefill(
                     source_name(state, &source)
                 ),
             ),
-            subject: subject_account,
+            subject: subject_account.clone(),
             legal_basis: CONSENT_BASIS.into(),
         });
+        // A record of the applicant that names someone else (the spouse's ID number in
+        // the marriage record) is also a read of that person's data: they see it too.
+        let read: Vec<&str> = elements.iter().map(String::as_str).collect();
+        let value_of = |element: &str| doc.values.get(element).map(|v| v.value.clone());
+        for (other, theirs) in crate::others_in(&read, value_of, Some(id_number.as_str())) {
+            let Some(person) = state.store.account_by_id_number(&other).await? else {
+                continue;
+            };
+            if Some(&person.id) == subject_account.as_ref() || person.id == account.id {
+                continue;
+            }
+            accesses.push(SubjectAccess {
+                entry: crate::access_entry(
+                    state,
+                    Some(account),
+                    "shared_read",
+                    None,
+                    theirs.join(","),
+                    format!(
+                        "{}：经申请人授权从{}预填表单（其中有关您的信息）",
+                        one_thing.name,
+                        source_name(state, &source)
+                    ),
+                ),
+                subject: Some(person.id),
+                legal_basis: CONSENT_BASIS.into(),
+            });
+        }
     }
     let id = format!("PF-{:016x}", rand::random::<u64>());
     let stored = Prefill {

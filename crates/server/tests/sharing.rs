@@ -198,6 +198,24 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
             .any(|e| e.detail == "shared_read" && e.elements.contains(&"father.name".to_owned())),
         "{his:?}"
     );
+    // His ID number came from 王芳's marriage record: that read is about him too
+    // (the review found only “王芳 查看了 父亲姓名” on his page).
+    assert!(
+        his.iter()
+            .any(|e| e.detail == "shared_read" && e.elements.contains(&"father.id_number".to_owned())),
+        "{his:?}"
+    );
+    // A department reading the case reads his name and number: an entry about him.
+    let before = his.len();
+    let (status, _) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let his = entries_about(node, "applicant-liuqiang").await;
+    assert_eq!(his.len(), before + 1, "{his:?}");
+    let read = his.last().unwrap();
+    assert_eq!(read.department.as_deref(), Some("WJ"));
+    assert_eq!(read.case_id.as_deref(), Some(id.as_str()));
+    assert!(read.elements.iter().all(|e| e.starts_with("father.")), "{read:?}");
+    assert!(read.elements.contains(&"father.id_number".to_owned()), "{read:?}");
 
     // 出生医学证明 approved: issued as a signed certificate to the holder.
     let case = approve(

@@ -285,7 +285,8 @@ pub(crate) fn access_from_row(row: &impl ReadRow) -> Result<AccessEntry> {
 // ---------------------------------------------------------------- ledger
 
 /// The legal basis recorded for an access, by the role of the one who accessed.
-pub(crate) fn legal_basis(role: Role) -> &'static str {
+/// The legal basis of an access by `role`, as the ledger states it.
+pub fn legal_basis(role: Role) -> &'static str {
     match role {
         Role::Staff => "依申请人提交的办件办理本部门事项",
         Role::Admin => "监督管理职责",

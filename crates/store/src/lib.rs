@@ -20,6 +20,7 @@ mod shared;
 mod sql;
 mod sqlite;
 
+pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
 pub use sqlite::SqliteStore;

@@ -434,6 +434,10 @@ struct PrefillRequest {
     /// registered data is prefilled for its legal representative only.
     #[serde(default)]
     enterprise: Option<String>,
+    /// The sources the applicant agreed to (codes from the offer); every source
+    /// offered when absent. Departments may then read only these.
+    #[serde(default)]
+    sources: Option<Vec<String>>,
 }
 
 /// `POST /catalog/one-things/{id}/prefill`: what shared data could fill (without
@@ -469,8 +473,15 @@ async fn prefill(
             "enterprise_required": crate::sharing::needs_enterprise(&prefill_plan),
         })));
     }
-    let (prefill_id, doc) =
-        crate::sharing::run_prefill(&state, &user.0, one_thing, &plan, request.enterprise.as_deref()).await?;
+    let (prefill_id, doc) = crate::sharing::run_prefill(
+        &state,
+        &user.0,
+        one_thing,
+        &plan,
+        request.enterprise.as_deref(),
+        request.sources.as_deref(),
+    )
+    .await?;
     let values: serde_json::Map<String, Value> = doc
         .values
         .iter()

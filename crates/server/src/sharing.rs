@@ -325,14 +325,16 @@ impl PrefillDoc {
     }
 }
 
-/// The applicant agreed: reads the sources, stores the prefill with one access entry
-/// per (source, subject) read, and returns its id and values.
+/// The applicant agreed: reads the sources (only those in `only`, when given),
+/// stores the prefill with one access entry per (source, subject) read, and returns
+/// its id and values. The prefill's sources are the consent a case carries.
 pub async fn run_prefill(
     state: &AppState,
     account: &Account,
     one_thing: &catalog::OneThing,
     plan: &catalog::Plan,
     enterprise: Option<&str>,
+    only: Option<&[String]>,
 ) -> Result<(String, PrefillDoc), ApiError> {
     let id_number = account
         .id_number
@@ -345,7 +347,32 @@ pub async fn run_prefill(
                 "账户未实名认证（缺少公民身份号码），不能从共享数据预填，请自行填写",
             )
         })?;
-    let prefill_plan = prefill_plan(state, plan);
+    let mut prefill_plan = prefill_plan(state, plan);
+    if let Some(only) = only {
+        let offered: BTreeSet<&str> = prefill_plan.sources().into_iter().collect();
+        if let Some(unknown) = only.iter().find(|code| !offered.contains(code.as_str())) {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_SOURCE_NOT_OFFERED",
+                format!("“{}”不是本次可授权的数据源", truncate(unknown)),
+            )
+            .field("sources"));
+        }
+        let allowed: BTreeSet<&str> = only.iter().map(String::as_str).collect();
+        prefill_plan
+            .fetches
+            .retain(|fetch| allowed.contains(fetch.source.as_str()));
+        if prefill_plan
+            .spouse_source
+            .as_deref()
+            .is_some_and(|spouse| !allowed.contains(spouse))
+        {
+            // Without the marriage record the other parent is not known: nothing of
+            // theirs is read.
+            prefill_plan.spouse_source = None;
+            prefill_plan.needs_spouse = false;
+        }
+    }
     let enterprise = match enterprise.filter(|code| !code.trim().is_empty()) {
         Some(code) if needs_enterprise(&prefill_plan) => Some(enterprise_of(state, account, code).await?),
         _ => None,
@@ -651,7 +678,20 @@ pub async fn read_shared(
         ));
     };
     let elements: Vec<&str> = request.elements.iter().map(String::as_str).collect();
-    let plan = sharing::plan_prefill(&state.sources, &elements);
+    let mut plan = sharing::plan_prefill(&state.sources, &elements);
+    // The marriage record is needed only to find the other parent: not when every
+    // parent element asked for is the applicant's own.
+    let own = match id_number.sex() {
+        ids::Sex::Female => "mother.",
+        ids::Sex::Male => "father.",
+    };
+    let other_parent = elements
+        .iter()
+        .any(|e| (e.starts_with("mother.") || e.starts_with("father.")) && !e.starts_with(own));
+    if !other_parent {
+        plan.spouse_source = None;
+        plan.needs_spouse = false;
+    }
     let consent_sources: BTreeSet<&str> = case
         .consent
         .iter()

@@ -1113,3 +1113,98 @@ async fn share_links_expire() {
         .unwrap();
     assert_eq!(malformed.status(), StatusCode::GONE);
 }
+
+/// Partial consent: 王芳 agrees to 人口库 only. Her own name is prefilled, nothing of
+/// 刘强's is read, and a department's read of, or check about, 婚姻登记 data is refused
+/// with E_NO_CONSENT and a refusal entry (the per-source checks were never reached by
+/// earlier tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_to_one_source_only_keeps_the_others_closed() {
+    let node = sharing_node(sqlite_store().await).await;
+    let wangfang = node.login("wangfang").await;
+    let wj = node.login("staff-wj").await;
+    let (status, body) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(&wangfang),
+            Some(json!({ "answers": newborn_answers(), "consent": true, "sources": ["nowhere"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_SOURCE_NOT_OFFERED");
+    let (status, prefill) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/prefill",
+            Some(&wangfang),
+            Some(json!({ "answers": newborn_answers(), "consent": true, "sources": ["population"] })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{prefill}");
+    let values = prefill["values"].as_object().unwrap();
+    assert_eq!(values["mother.name"]["value"], "王芳");
+    assert!(!values.contains_key("father.id_number"), "{prefill}");
+    assert!(!values.contains_key("father.name"), "{prefill}");
+    assert!(
+        entries_about(&node, "applicant-liuqiang").await.is_empty(),
+        "nothing of his was read"
+    );
+    let prefill_id = prefill["prefill_id"].as_str().unwrap().to_owned();
+
+    let mut form: BTreeMap<String, String> =
+        testkit::sample_form_from_json(&testkit::catalog(), &plan_for(&node, None).await);
+    for (element, value) in values {
+        if form.contains_key(element) {
+            form.insert(element.clone(), value["value"].as_str().unwrap().to_owned());
+        }
+    }
+    let (status, case) = node
+        .call(
+            "POST",
+            "/cases",
+            Some(&wangfang),
+            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap();
+
+    // 人口库 was agreed to: read.
+    let (status, body) = ask(&node, &wj, id, "shared-data", json!({ "elements": ["mother.name"] })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // 婚姻登记 was not: refused, and recorded.
+    let refusals_before = refusals(&entries_about(&node, "applicant-wangfang").await).len();
+    let (status, body) = ask(
+        &node,
+        &wj,
+        id,
+        "shared-data",
+        json!({ "elements": ["father.id_number"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "E_NO_CONSENT");
+    assert!(body.get("values").is_none());
+    let (status, body) = ask(
+        &node,
+        &wj,
+        id,
+        "shared-question",
+        json!({ "check": "applicant_married" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert_eq!(body["error"]["code"], "E_NO_CONSENT");
+    assert!(body.get("answer").is_none());
+    let after = entries_about(&node, "applicant-wangfang").await;
+    assert_eq!(
+        refusals(&after).len(),
+        refusals_before + 2,
+        "both refusals are recorded"
+    );
+    // The check about 人口库 data is answered.
+    let (status, body) = ask(&node, &wj, id, "shared-question", json!({ "check": "applicant_adult" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["answer"], true);
+}

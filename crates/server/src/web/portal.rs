@@ -545,7 +545,7 @@ pub async fn prefill_consent(
         Err(response) => return response,
     };
     let enterprise = form.get("enterprise").map(String::as_str);
-    match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise).await {
+    match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise, None).await {
         Ok((prefill_id, _)) => {
             Redirect::to(&format!("/one-things/{id}/apply?{query}&prefill={prefill_id}")).into_response()
         }

@@ -311,7 +311,8 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
         let rows = std::iter::from_fn(move || received.blocking_recv()).flatten();
         ledger::audit(rows, &heads, Some(&nodes))
     });
-    let read = read_rows(store, &pages).await;
+    let mut commitments: HashMap<String, (u64, String)> = HashMap::new();
+    let read = read_rows(store, &pages, &mut commitments).await;
     drop(pages);
     let audited = auditor.await.context("审计任务异常结束")?;
     let count = read?;
@@ -332,6 +333,39 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
             None
         }
     };
+    // Every stored case, certificate and rating against its latest commitment.
+    let stored_states = store.state_digests().await?;
+    let mut state_problems: Vec<String> = Vec::new();
+    let mut unattested = 0usize;
+    let mut present = std::collections::HashSet::new();
+    for (key, digest) in &stored_states {
+        present.insert(key.as_str());
+        match commitments.get(key) {
+            Some((_, committed)) if committed == digest => {}
+            Some((index, _)) => state_problems.push(format!(
+                "{}：数据库中的内容与账本第 {index} 条记录的状态不符（被直接修改过）",
+                describe_key(key)
+            )),
+            None => unattested += 1,
+        }
+    }
+    for (key, (index, _)) in &commitments {
+        if !present.contains(key.as_str()) {
+            state_problems.push(format!(
+                "{}：账本第 {index} 条记录了它，但数据库中已没有",
+                describe_key(key)
+            ));
+        }
+    }
+    println!(
+        "存储状态：已核对 {} 个办件、证照和评价{}",
+        stored_states.len(),
+        if unattested > 0 {
+            format!("（其中 {unattested} 个写于状态登记启用之前，无法核对）")
+        } else {
+            String::new()
+        }
+    );
     let mut intact = findings.problems.is_empty();
     if let Some(report) = &report {
         match report.outcome {
@@ -359,6 +393,17 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
     for problem in &findings.problems {
         println!("问题：{problem}");
     }
+    state_problems.sort();
+    for problem in &state_problems {
+        println!("问题：{problem}");
+    }
+    if intact && !state_problems.is_empty() {
+        println!(
+            "账本本身完整，但数据库中有 {} 处内容与账本不一致！",
+            state_problems.len()
+        );
+        return Ok(ExitCode::from(1));
+    }
     if intact {
         println!(
             "账本完整：前 {} 条由签名检查点证明，其余 {} 条与账本头一致",
@@ -378,6 +423,7 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
 async fn read_rows(
     store: &dyn Store,
     pages: &tokio::sync::mpsc::Sender<Vec<StoredRow<Vec<u8>>>>,
+    commitments: &mut HashMap<String, (u64, String)>,
 ) -> anyhow::Result<u64> {
     let mut count = 0u64;
     let mut from = 0u64;
@@ -388,6 +434,15 @@ async fn read_rows(
         };
         let next = last.index.checked_add(1);
         count += page.len() as u64;
+        // The latest state commitment of every object (an entry that does not
+        // parse is the audit's to report).
+        for row in &page {
+            if let Ok(entry) = LedgerEntry::from_canonical_bytes(&row.entry)
+                && let Some((key, digest)) = store::state::parse(&entry.detail)
+            {
+                commitments.insert(key, (row.index, digest));
+            }
+        }
         let rows = page
             .into_iter()
             .map(|row| StoredRow {
@@ -402,6 +457,16 @@ async fn read_rows(
             Some(next) => from = next,
             None => return Ok(count),
         }
+    }
+}
+
+/// A state key (`case:…`, `certificate:…`, `rating:…`) for people.
+fn describe_key(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("case", id)) => format!("办件 {id}"),
+        Some(("certificate", id)) => format!("电子证照 {id}"),
+        Some(("rating", id)) => format!("办件 {id} 的好差评"),
+        _ => key.to_owned(),
     }
 }
 

@@ -665,3 +665,51 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
         assert_eq!(submits.get(case.id.as_str()), Some(&1), "{}", case.id);
     }
 }
+
+/// Stored state is tamper-evident too: a case document, a task row's state copied
+/// into it, edited directly in the database, is named by `ledger verify`; an
+/// untouched database still verifies.
+#[test]
+fn a_case_edited_behind_the_application_is_named_by_verify() {
+    let (dir, _) = copy_of_prepared("state-intact");
+    let intact = ledger(&dir, &["verify"]);
+    assert_eq!(intact.code, Some(0), "{intact:?}");
+    assert!(intact.stdout.contains("存储状态：已核对"), "{intact:?}");
+    assert!(
+        !intact.stdout.contains("无法核对"),
+        "every object is attested: {intact:?}"
+    );
+
+    let (dir, _) = copy_of_prepared("state-tampered");
+    let mut edited = String::new();
+    tamper(&dir, async |connection| {
+        // Mark an accepted task approved, as someone with database access might.
+        let (id, doc): (String, String) =
+            sqlx::query_as("SELECT id, doc FROM cases WHERE doc LIKE '%\"accepted\"%' LIMIT 1")
+                .fetch_one(&mut *connection)
+                .await
+                .unwrap();
+        let changed = doc.replacen("\"accepted\"", "\"approved\"", 1);
+        assert_ne!(changed, doc);
+        sqlx::query("UPDATE cases SET doc = ?1 WHERE id = ?2")
+            .bind(&changed)
+            .bind(&id)
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        edited = id;
+    });
+    let checked = ledger(&dir, &["verify"]);
+    assert_eq!(checked.code, Some(1), "{checked:?}");
+    assert!(
+        checked
+            .stdout
+            .contains(&format!("办件 {edited}：数据库中的内容与账本第")),
+        "{checked:?}"
+    );
+    assert!(
+        checked.stdout.contains("数据库中有 1 处内容与账本不一致"),
+        "{checked:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

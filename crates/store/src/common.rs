@@ -591,8 +591,11 @@ macro_rules! impl_store {
                         .await?
                         .int("last")?;
                     self.append_events(conn, &case.id, last_seq, events).await?;
-                    self.append_ledger(conn, &Self::event_entries(case, events))
-                        .await?;
+                    self.append_ledger(
+                        conn,
+                        &Self::event_entries(case, events, expected_version + 1, &doc),
+                    )
+                    .await?;
                     Ok(true)
                 }
 
@@ -711,11 +714,34 @@ macro_rules! impl_store {
                 }
 
                 /// The ledger entries of the events of `case`.
-                fn event_entries(case: &Case, events: &[Event]) -> Vec<ledger::LedgerEntry> {
-                    events
+                /// The ledger entries of the events of `case`, the last committing to the
+                /// document stored at `version` (a `case.state` entry when there is no event).
+                fn event_entries(case: &Case, events: &[Event], version: i64, doc: &str) -> Vec<ledger::LedgerEntry> {
+                    let mut entries: Vec<ledger::LedgerEntry> = events
                         .iter()
                         .map(|event| common::event_ledger_entry(event, &case.applicant))
-                        .collect()
+                        .collect();
+                    let commitment = $crate::state::suffix(
+                        &$crate::state::case_key(case.id.as_str()),
+                        &$crate::state::case_digest(version, doc),
+                    );
+                    match entries.last_mut() {
+                        Some(last) => last.detail.push_str(&commitment),
+                        None => entries.push(ledger::LedgerEntry {
+                            format: ledger::ENTRY_FORMAT_V1,
+                            at_ms: millis(case.updated_at),
+                            kind: "case.state".to_owned(),
+                            actor: "system".to_owned(),
+                            department: None,
+                            case_id: Some(case.id.to_string()),
+                            subject: Some(case.applicant.clone()),
+                            elements: Vec::new(),
+                            purpose: None,
+                            legal_basis: None,
+                            detail: format!("state{commitment}"),
+                        }),
+                    }
+                    entries
                 }
 
                 /// The current size and compact range of the ledger.
@@ -936,7 +962,7 @@ macro_rules! impl_store {
                             .await?;
                     }
                     // Last, so that PostgreSQL holds the ledger head lock briefly.
-                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events))
+                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events, 1, &doc))
                         .await?;
                     self.insert_notices(&mut writer.tx, notices).await?;
                     writer.commit().await?;
@@ -1240,6 +1266,33 @@ macro_rules! impl_store {
                             .execute(&mut *writer.tx)
                             .await?;
                     }
+                    let rating_entry = ledger::LedgerEntry {
+                        format: ledger::ENTRY_FORMAT_V1,
+                        at_ms: millis(rating.rated_at),
+                        kind: "rating.submitted".to_owned(),
+                        actor: rating.account.clone(),
+                        department: None,
+                        case_id: Some(rating.case_id.clone()),
+                        subject: None,
+                        elements: Vec::new(),
+                        purpose: Some("好差评".to_owned()),
+                        legal_basis: None,
+                        detail: format!(
+                            "rating {}{}",
+                            rating.level,
+                            $crate::state::suffix(
+                                &$crate::state::rating_key(&rating.case_id),
+                                &$crate::state::rating_digest(
+                                    &rating.account,
+                                    rating.level,
+                                    &rating.comment,
+                                    rating.on_behalf
+                                ),
+                            )
+                        ),
+                    };
+                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&rating_entry))
+                        .await?;
                     self.insert_notices(&mut writer.tx, &submission.notices).await?;
                     writer.commit().await?;
                     Ok(true)
@@ -1424,6 +1477,47 @@ macro_rules! impl_store {
                             })
                         })
                         .collect()
+                }
+
+                async fn state_digests(&self) -> Result<Vec<(String, String)>> {
+                    let mut digests = Vec::new();
+                    for row in sqlx::query(&self.sql(sql::STATE_CASES))
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        digests.push((
+                            $crate::state::case_key(&row.text("id")?),
+                            $crate::state::case_digest(row.int("version")?, &row.text("doc")?),
+                        ));
+                    }
+                    for row in sqlx::query(&self.sql(sql::STATE_CERTIFICATES))
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        digests.push((
+                            $crate::state::certificate_key(&row.text("id")?),
+                            $crate::state::certificate_digest(
+                                &row.text("file")?,
+                                row.optional_text("revoked_on")?.as_deref(),
+                                row.optional_text("revoke_reason")?.as_deref(),
+                            ),
+                        ));
+                    }
+                    for row in sqlx::query(&self.sql(sql::STATE_RATINGS))
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        digests.push((
+                            $crate::state::rating_key(&row.text("case_id")?),
+                            $crate::state::rating_digest(
+                                &row.text("account")?,
+                                row.int("level")?,
+                                &row.text("comment")?,
+                                row.int("on_behalf")? == 1,
+                            ),
+                        ));
+                    }
+                    Ok(digests)
                 }
 
                 async fn calendar_years(&self) -> Result<Vec<$crate::CalendarYear>> {

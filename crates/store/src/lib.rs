@@ -19,6 +19,7 @@ mod postgres;
 mod shared;
 mod sql;
 mod sqlite;
+pub mod state;
 
 pub use common::legal_basis;
 pub use postgres::PostgresStore;
@@ -510,6 +511,10 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     async fn checks_of_case(&self, case_id: &str) -> Result<Vec<AskedCheck>>;
 
     // ---- the holiday calendar
+
+    /// The state digest of every stored case, certificate and rating, keyed as the
+    /// ledger's commitments are ([`state`]), for `onething ledger verify`.
+    async fn state_digests(&self) -> Result<Vec<(String, String)>>;
 
     /// The imported official notices, by year.
     async fn calendar_years(&self) -> Result<Vec<CalendarYear>>;

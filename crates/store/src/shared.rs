@@ -164,7 +164,20 @@ pub(crate) fn issued_entry(new: &NewCertificate) -> ledger::LedgerEntry {
         elements: Vec::new(),
         purpose: Some("签发电子证照".to_owned()),
         legal_basis: Some("依申请办结事项并签发证照".to_owned()),
-        detail: format!("{} {} {}", certificate.id, certificate.type_code, certificate.number),
+        detail: format!(
+            "{} {} {}{}",
+            certificate.id,
+            certificate.type_code,
+            certificate.number,
+            crate::state::suffix(
+                &crate::state::certificate_key(&certificate.id),
+                &crate::state::certificate_digest(
+                    &certificate.file,
+                    certificate.revoked_on.map(crate::common::date_text).as_deref(),
+                    certificate.revoke_reason.as_deref(),
+                ),
+            )
+        ),
     }
 }
 
@@ -390,6 +403,36 @@ macro_rules! impl_sharing_store {
                         return Ok(false);
                     }
                     self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
+                        .await?;
+                    // The revoked row, committed to the ledger in the same transaction.
+                    let row = sqlx::query(&self.sql(sql::CERTIFICATE_STATE))
+                        .bind(id)
+                        .fetch_one(&mut *writer.tx)
+                        .await?;
+                    let revoked = ledger::LedgerEntry {
+                        format: ledger::ENTRY_FORMAT_V1,
+                        at_ms: millis(record.entry.at),
+                        kind: "certificate.revoked".to_owned(),
+                        actor: record.entry.actor.clone(),
+                        department: record.entry.department.clone(),
+                        case_id: record.entry.case_id.clone(),
+                        subject: record.subject.clone(),
+                        elements: Vec::new(),
+                        purpose: Some("注销电子证照".to_owned()),
+                        legal_basis: None,
+                        detail: format!(
+                            "{id} revoked{}",
+                            crate::state::suffix(
+                                &crate::state::certificate_key(id),
+                                &crate::state::certificate_digest(
+                                    &row.text("file")?,
+                                    row.optional_text("revoked_on")?.as_deref(),
+                                    row.optional_text("revoke_reason")?.as_deref(),
+                                ),
+                            )
+                        ),
+                    };
+                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&revoked))
                         .await?;
                     writer.commit().await?;
                     Ok(true)

@@ -326,6 +326,13 @@ pub(crate) const SHARED_CHECK_INSERT: &str = "INSERT INTO shared_checks \
 pub(crate) const SHARED_CHECKS_OF_CASE: &str = "SELECT case_id, item, check_id, answer, asked_at, asked_by \
      FROM shared_checks WHERE case_id = $1 ORDER BY asked_at, item, check_id";
 
+pub(crate) const STATE_CASES: &str = "SELECT id, version, doc FROM cases ORDER BY id";
+pub(crate) const STATE_CERTIFICATES: &str = "SELECT id, file, revoked_on, revoke_reason FROM certificates ORDER BY id";
+pub(crate) const STATE_RATINGS: &str =
+    "SELECT case_id, account, level, comment, on_behalf FROM ratings ORDER BY case_id";
+pub(crate) const CERTIFICATE_STATE: &str =
+    "SELECT file, revoked_on, revoke_reason, holder_id_number FROM certificates WHERE id = $1";
+
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 
 // ---- shared data, prefills, keys, certificates

@@ -425,6 +425,7 @@ conformance! {
         certificate_shares_round_trip,
         a_calendar_import_is_one_transaction,
         a_check_is_answered_once_per_case_and_task,
+        every_stored_case_and_rating_is_committed_in_the_ledger,
     ],
 }
 
@@ -1492,7 +1493,12 @@ async fn every_event_and_access_leaves_one_ledger_row(fixture: &Fixture) {
         assert!(entry.elements.is_empty());
         assert_eq!(entry.legal_basis, None);
         assert!(entry.detail.starts_with(event.transition.as_str()), "{}", entry.detail);
-        assert!(entry.detail.ends_with(&event.note), "{}", entry.detail);
+        // The note, then (on the last entry of a write) the state the write committed.
+        let without_state = match entry.detail.find(" [state ") {
+            Some(at) => &entry.detail[..at],
+            None => entry.detail.as_str(),
+        };
+        assert!(without_state.ends_with(&event.note), "{}", entry.detail);
     }
     assert_eq!(decode(&rows[0]).purpose.as_deref(), Some("submit"));
 
@@ -2302,7 +2308,20 @@ async fn a_certificate_is_revoked_once(fixture: &Fixture) {
     let stored = store.certificate("C-9").await.unwrap().unwrap();
     assert_eq!(stored.revoked_on, Some(day));
     assert_eq!(stored.revoke_reason.as_deref(), Some("信息有误"));
-    assert_eq!(consistent_ledger(&*store).await.len(), before + 1);
+    // The access entry, and the revoked row's state committed to the ledger.
+    let rows = consistent_ledger(&*store).await;
+    assert_eq!(rows.len(), before + 2);
+    let committed = decode(rows.last().unwrap());
+    assert_eq!(committed.kind, "certificate.revoked");
+    let digests: std::collections::BTreeMap<String, String> =
+        store.state_digests().await.unwrap().into_iter().collect();
+    assert_eq!(
+        store::state::parse(&committed.detail),
+        Some((
+            store::state::certificate_key("C-9"),
+            digests[&store::state::certificate_key("C-9")].clone()
+        ))
+    );
 }
 
 async fn certificate_shares_round_trip(fixture: &Fixture) {
@@ -2515,4 +2534,77 @@ async fn a_check_is_answered_once_per_case_and_task(fixture: &Fixture) {
     );
     assert_eq!(checks[0], asked("applicant_adult", true));
     assert!(store.checks_of_case(CASE_B).await.unwrap().is_empty());
+}
+
+// ------------------------------------------------------------------ state commitments
+
+/// The latest state commitment of every object, from the ledger rows.
+async fn commitments(store: &dyn Store) -> std::collections::BTreeMap<String, String> {
+    let (size, _) = store.ledger_head().await.unwrap();
+    store
+        .ledger_rows(0, size)
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|row| store::state::parse(&LedgerEntry::from_canonical_bytes(&row.entry).unwrap().detail))
+        .collect()
+}
+
+async fn every_stored_case_and_rating_is_committed_in_the_ledger(fixture: &Fixture) {
+    let store = fixture.store();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+    assert_eq!(
+        store.update_case(&accepted.case, 1, &accepted.events).await.unwrap(),
+        Updated::Written(2)
+    );
+    let rating = store::Rating {
+        case_id: CASE_A.into(),
+        account: "applicant-1".into(),
+        level: 2,
+        comment: "太慢".into(),
+        on_behalf: false,
+        rated_at: at(13, 9, 0),
+    };
+    assert!(
+        store
+            .put_rating_submission(&store::RatingSubmission {
+                rating,
+                indicators: Vec::new(),
+                departments: Vec::new(),
+                rectifications: Vec::new(),
+                notices: Vec::new(),
+            })
+            .await
+            .unwrap()
+    );
+    let stored: std::collections::BTreeMap<String, String> = store.state_digests().await.unwrap().into_iter().collect();
+    assert_eq!(stored.len(), 2, "{stored:?}");
+    assert_eq!(
+        commitments(&*store).await,
+        stored,
+        "every object as its latest entry committed it"
+    );
+    assert!(stored[&store::state::case_key(CASE_A)].starts_with("v2 sha256:"));
+
+    // Edited behind the store's back: the digest no longer matches the commitment.
+    fixture
+        .execute(&format!(
+            "UPDATE cases SET doc = replace(doc, '\"accepted\"', '\"approved\"') WHERE id = '{CASE_A}'"
+        ))
+        .await;
+    fixture
+        .execute(&format!("UPDATE ratings SET level = 5 WHERE case_id = '{CASE_A}'"))
+        .await;
+    let after: std::collections::BTreeMap<String, String> = store.state_digests().await.unwrap().into_iter().collect();
+    let committed = commitments(&*store).await;
+    assert_ne!(
+        after[&store::state::case_key(CASE_A)],
+        committed[&store::state::case_key(CASE_A)]
+    );
+    assert_ne!(
+        after[&store::state::rating_key(CASE_A)],
+        committed[&store::state::rating_key(CASE_A)]
+    );
 }

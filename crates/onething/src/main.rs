@@ -188,6 +188,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 cert_algorithm: certs_default_algorithm(),
                 issuer_master_key: None,
                 public_rate,
+                https: false,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

@@ -48,6 +48,10 @@ pub struct ServerOptions {
     /// 0 turns the limit off (load tests).
     #[arg(long, env = "ONETHING_PUBLIC_RATE", default_value_t = 10.0)]
     pub public_rate: f64,
+    /// The site is reached over HTTPS (directly or through a TLS proxy): cookies get
+    /// the Secure flag and Strict-Transport-Security is sent.
+    #[arg(long, env = "ONETHING_HTTPS")]
+    pub https: bool,
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
@@ -136,6 +140,7 @@ pub async fn build_state_quiet(
             options.public_rate * 5.0,
         )));
     }
+    state.https = options.https;
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
     state.sources = Arc::new(sources);

@@ -72,7 +72,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
             state.clone(),
             crate::limit::public_limit,
         ))
-        .layer(axum::middleware::map_response(crate::web::security_headers))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            crate::web::security_headers,
+        ))
         // Pages are mostly text: gzip makes the form page about a third of its size
         // for people on a weak mobile network.
         .layer(tower_http::compression::CompressionLayer::new())

@@ -67,6 +67,9 @@ pub struct AppState {
     pub public_limit: Option<Arc<limit::RateLimiter>>,
     /// Failed logins per username, and the locks they cause.
     pub logins: auth::LoginGuard,
+    /// The site is reached over HTTPS (directly or through a proxy): cookies are
+    /// `Secure` and HSTS is sent.
+    pub https: bool,
 }
 
 impl AppState {
@@ -88,6 +91,7 @@ impl AppState {
             key_wrap: None,
             public_limit: None,
             logins: auth::LoginGuard::default(),
+            https: false,
         }
     }
 

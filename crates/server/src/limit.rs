@@ -74,6 +74,9 @@ fn limited(method: &Method, path: &str) -> bool {
         || (path.starts_with("/api/v1/certificates/") && path.ends_with("/status"))
         || path.starts_with("/verify")
         || (method == Method::POST && (path == "/api/v1/login" || path == "/login"))
+        // Anonymous and costly: a plan is computed per call, a proof reads the tree.
+        || (method == Method::POST && path.starts_with("/api/v1/catalog/one-things/") && path.ends_with("/plan"))
+        || path.starts_with("/api/v1/ledger/proof/")
 }
 
 /// The middleware: 429 with `Retry-After` (JSON for the API, a page otherwise).

@@ -375,3 +375,120 @@ async fn certificates_carry_their_declared_surface_and_share_links_show_only_pub
     assert!(!shared.contains(&form["mother.name"]), "内部 fields are not shown");
     assert!(!shared.contains(&form["child.birth_date"]), "敏感 fields are not shown");
 }
+
+/// Finding 11: no Secure cookie flag or HSTS when served over HTTPS behind a proxy;
+/// it follows the configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
+    let plain = spawn_node(sqlite_store().await, true).await;
+    let secure = spawn_node_with(sqlite_store().await, true, |state| state.https = true).await;
+    for (node, https) in [(&plain, false), (&secure, true)] {
+        let site = node.base.replace("/api/v1", "");
+        let response = node.client.get(format!("{site}/login")).send().await.unwrap();
+        let headers = response.headers();
+        assert_eq!(headers.contains_key("strict-transport-security"), https);
+        let cookies: Vec<&str> = headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap())
+            .collect();
+        assert!(!cookies.is_empty());
+        assert!(cookies.iter().all(|c| c.contains("; Secure") == https), "{cookies:?}");
+    }
+}
+
+/// Finding 11: the anonymous plan and ledger-proof endpoints were not rate-limited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn anonymous_plans_and_proofs_are_rate_limited() {
+    let node = spawn_node_with(sqlite_store().await, true, |state| {
+        state.public_limit = Some(std::sync::Arc::new(server::limit::RateLimiter::new(1.0, 3.0)));
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        let (status, _) = node
+            .call(
+                "POST",
+                "/catalog/one-things/newborn/plan",
+                None,
+                Some(json!({ "answers": newborn_answers() })),
+            )
+            .await;
+        statuses.push(status);
+    }
+    assert_eq!(&statuses[..3], [StatusCode::OK; 3]);
+    assert!(statuses[3..].contains(&StatusCode::TOO_MANY_REQUESTS), "{statuses:?}");
+    let (status, body) = node
+        .call("GET", "/ledger/proof/inclusion?index=0&size=1", None, None)
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "E_TOO_MANY_REQUESTS");
+}
+
+/// Finding 11: supervisors downloaded raw uploads (ID card scans) while every value
+/// shown to them is masked. They are refused; the applicant and the department whose
+/// item needs the material still get the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn supervisors_cannot_download_uploaded_scans() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let case = submit(&node, &applicant, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let bytes = b"\x89PNG\r\n\x1a\n fake scan".to_vec();
+    let upload = store::Upload {
+        id: "UP-1".into(),
+        case_id: id.clone(),
+        material: "parents_id_card".into(),
+        file_name: "id.png".into(),
+        content_type: "image/png".into(),
+        size: bytes.len() as i64,
+        sha256: "0".repeat(64),
+        uploaded_at: node.state.now(),
+        uploaded_by: "applicant-zhangsan".into(),
+    };
+    // Stored as the application form stores it, beside an unrelated case.
+    let other = cases::CaseId::parse("YJS20260212UPLOAD01").unwrap();
+    let mut copy = node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case;
+    copy.id = other.clone();
+    node.store
+        .insert_case_with_uploads(
+            &copy,
+            &[],
+            None,
+            &[(
+                store::Upload {
+                    case_id: other.to_string(),
+                    ..upload
+                },
+                bytes,
+            )],
+            &[],
+        )
+        .await
+        .unwrap();
+    let site = node.base.replace("/api/v1", "");
+    let get = |token: String| {
+        let url = format!("{site}/files/{other}/UP-1");
+        let client = node.client.clone();
+        async move {
+            client
+                .get(url)
+                .header("cookie", format!("onething_session={token}"))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(get(node.login("admin").await).await, StatusCode::NOT_FOUND);
+    assert_eq!(get(node.login("auditor").await).await, StatusCode::NOT_FOUND);
+    assert_eq!(get(applicant.clone()).await, StatusCode::OK);
+    assert_eq!(get(node.login("staff-wj").await).await, StatusCode::OK);
+}

@@ -584,8 +584,33 @@ async fn script() -> Response {
 }
 
 /// Security headers on every response, pages and API alike.
-pub async fn security_headers(mut response: Response) -> Response {
+pub async fn security_headers(State(state): Shared, mut response: Response) -> Response {
     let headers = response.headers_mut();
+    if state.https {
+        // Served over HTTPS (here or by the proxy in front): browsers keep to it, and
+        // no cookie travels over plain HTTP.
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+        let secured: Vec<HeaderValue> = headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .filter_map(|cookie| {
+                let cookie = if cookie.contains("; Secure") {
+                    cookie.to_owned()
+                } else {
+                    format!("{cookie}; Secure")
+                };
+                HeaderValue::from_str(&cookie).ok()
+            })
+            .collect();
+        headers.remove(header::SET_COOKIE);
+        for value in secured {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -212,3 +212,45 @@ pub async fn approve(node: &Node, token: &str, case_id: &str, item: &str, output
     assert_eq!(status, StatusCode::OK, "approve {item}: {body}");
     body
 }
+
+/// The routes declared in a source file of the server: `(path, methods)` for every
+/// `.route("path", get(…).post(…))`, read from the source so that a new route cannot
+/// be left out of a table that must cover every route.
+pub fn routes_in(file: &str) -> Vec<(String, Vec<&'static str>)> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut routes = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find(".route(") {
+        rest = &rest[start + ".route(".len()..];
+        // The call's text up to its closing parenthesis.
+        let mut depth = 1;
+        let mut end = 0;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let call = &rest[..end];
+        let Some(open) = call.find('"') else { continue };
+        let Some(close) = call[open + 1..].find('"') else {
+            continue;
+        };
+        let route = call[open + 1..open + 1 + close].to_owned();
+        let methods: Vec<&'static str> = [("get(", "GET"), ("post(", "POST")]
+            .into_iter()
+            .filter(|(token, _)| call.contains(token))
+            .map(|(_, method)| method)
+            .collect();
+        routes.push((route, methods));
+    }
+    routes
+}

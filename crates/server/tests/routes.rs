@@ -147,3 +147,210 @@ async fn every_page_form_refuses_a_missing_or_foreign_csrf_token_and_changes_not
         assert!(entry.kind.ends_with(".login"), "a refused form wrote {entry:?}");
     }
 }
+
+/// The eight kinds of caller of the authorization matrix.
+const ROLES: [&str; 8] = [
+    "anonymous",
+    "owner",
+    "other_applicant",
+    "staff_with_task",
+    "staff_without",
+    "window",
+    "admin",
+    "auditor",
+];
+
+/// Who gets past authorization for each API operation: `None` for operations tested
+/// elsewhere (logging in and out change the sessions this test uses).
+fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
+    const ALL: &[&str] = &ROLES;
+    const SIGNED_IN: &[&str] = &[
+        "owner",
+        "other_applicant",
+        "staff_with_task",
+        "staff_without",
+        "window",
+        "admin",
+        "auditor",
+    ];
+    const APPLICANTS: &[&str] = &["owner", "other_applicant"];
+    const CASE_READERS: &[&str] = &["owner", "staff_with_task", "admin", "auditor"];
+    const DEPARTMENT: &[&str] = &["staff_with_task"];
+    Some(match (method, route) {
+        ("POST", "/login") | ("POST", "/logout") => return None,
+        ("GET", "/me") => SIGNED_IN,
+        ("GET", "/catalog/one-things")
+        | ("GET", "/catalog/one-things/{id}")
+        | ("POST", "/catalog/one-things/{id}/plan")
+        | ("GET", "/catalog/items/{code}")
+        | ("GET", "/calendar")
+        | ("GET", "/openapi.json")
+        | ("GET", "/healthz")
+        | ("GET", "/issuer-keys")
+        | ("POST", "/certificates/verify")
+        | ("GET", "/certificates/{id}/status")
+        | ("GET", "/ledger/checkpoint")
+        | ("GET", "/ledger/verifier-key")
+        | ("GET", "/ledger/proof/inclusion")
+        | ("GET", "/ledger/proof/consistency") => ALL,
+        ("POST", "/catalog/one-things/{id}/prefill") => APPLICANTS,
+        ("POST", "/cases") => APPLICANTS,
+        ("GET", "/cases") => &["owner", "other_applicant", "admin", "auditor"],
+        ("GET", "/cases/{id}") | ("GET", "/cases/{id}/history") => CASE_READERS,
+        ("POST", "/cases/{id}/supplement") => &["owner"],
+        ("POST", "/cases/{id}/tasks/{item}/accept")
+        | ("POST", "/cases/{id}/tasks/{item}/request-supplement")
+        | ("POST", "/cases/{id}/tasks/{item}/approve")
+        | ("POST", "/cases/{id}/tasks/{item}/reject")
+        | ("POST", "/cases/{id}/tasks/{item}/shared-data")
+        | ("POST", "/cases/{id}/tasks/{item}/shared-question")
+        | ("GET", "/cases/{id}/tasks/{item}/shared-checks") => DEPARTMENT,
+        ("GET", "/departments/{code}/tasks") => &["staff_with_task", "admin"],
+        ("POST", "/admin/calendar/import") | ("POST", "/ledger/checkpoints") => &["admin"],
+        // The holder, and the issuing department.
+        ("GET", "/certificates/{id}/file") => &["owner", "staff_with_task"],
+        ("POST", "/certificates/{id}/revoke") => DEPARTMENT,
+        ("GET", "/me/certificates") | ("POST", "/me/certificates/claim") => APPLICANTS,
+        // An entry about the owner's case made by a department: the owner (its
+        // subject), that department, supervisors.
+        ("GET", "/ledger/entries/{index}") => &["owner", "staff_with_task", "admin", "auditor"],
+        _ => panic!("{method} {route} is not in the authorization matrix: add it"),
+    })
+}
+
+/// Whether a response is a refusal by authorization (not a refusal of the input).
+fn refused(status: StatusCode, body: &serde_json::Value) -> bool {
+    let code = body["error"]["code"].as_str().unwrap_or_default();
+    status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::NOT_FOUND
+        || (status == StatusCode::FORBIDDEN && matches!(code, "E_FORBIDDEN" | "E_WRONG_DEPARTMENT" | "E_NO_ID_NUMBER"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let owner = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let case = submit(&node, &owner, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let wj = node.login("staff-wj").await;
+    let (status, _) = act(&node, &wj, &id, "GG00101001", "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    // The certificate of another case of the owner, issued by 卫健.
+    let other_case = submit(&node, &owner, &form).await;
+    let other_id = other_case["id"].as_str().unwrap().to_owned();
+    approve(
+        &node,
+        &wj,
+        &other_id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&owner), None).await;
+    let certificate = mine["certificates"][0]["id"].as_str().unwrap().to_owned();
+    // An entry about the owner's case made by 卫健: its acceptance.
+    let (size, _) = node.store.ledger_head().await.unwrap();
+    let entry_index = node
+        .store
+        .ledger_rows(0, size)
+        .await
+        .unwrap()
+        .iter()
+        .find(|row| {
+            let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+            entry.case_id.as_deref() == Some(id.as_str()) && entry.department.as_deref() == Some("WJ")
+        })
+        .unwrap()
+        .index;
+    let tokens = [
+        None,
+        Some(owner.clone()),
+        Some(node.login("lisi").await),
+        Some(wj.clone()),
+        Some(node.login("staff-mz").await),
+        Some(node.login("staff-zw").await),
+        Some(node.login("admin").await),
+        Some(node.login("auditor").await),
+    ];
+    let fill = |route: &str| {
+        route
+            .replace("/catalog/one-things/{id}", "/catalog/one-things/newborn")
+            .replace("/catalog/items/{code}", "/catalog/items/GG00101001")
+            .replace("/certificates/{id}", &format!("/certificates/{certificate}"))
+            .replace("{id}", &id)
+            .replace("{item}", "GG00101001")
+            .replace("{code}", "WJ")
+            .replace("{index}", &entry_index.to_string())
+    };
+    // Bodies that an allowed caller gets refused for their content, so that nothing
+    // changes and the answer still shows whether authorization let them through.
+    let body = |route: &str| -> serde_json::Value {
+        match route {
+            "/catalog/one-things/{id}/plan" => json!({ "answers": newborn_answers() }),
+            "/catalog/one-things/{id}/prefill" => json!({ "answers": newborn_answers(), "consent": false }),
+            "/cases" => json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": {} }),
+            "/cases/{id}/tasks/{item}/accept" => json!({}),
+            "/cases/{id}/tasks/{item}/request-supplement" => json!({ "reasons": [] }),
+            "/cases/{id}/tasks/{item}/approve" => json!({ "outputs": {} }),
+            "/cases/{id}/tasks/{item}/reject" => json!({ "reason": "" }),
+            "/cases/{id}/tasks/{item}/shared-data" => json!({ "elements": ["mother.name"] }),
+            "/cases/{id}/tasks/{item}/shared-question" => json!({ "check": "applicant_adult" }),
+            "/admin/calendar/import" => json!({ "file_name": "x.toml", "content": "year = 1" }),
+            "/certificates/{id}/revoke" => json!({ "reason": "" }),
+            "/me/certificates/claim" => json!({ "type": "no_such_type" }),
+            "/certificates/verify" => json!({}),
+            _ => json!({}),
+        }
+    };
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for file in ["api.rs", "cert_api.rs", "ledger_api.rs"] {
+        for (route, methods) in routes_in(file) {
+            for method in methods {
+                let Some(expected) = allowed(method, &route) else {
+                    continue;
+                };
+                for (role, token) in ROLES.iter().zip(&tokens) {
+                    let mut path = fill(&route);
+                    if route.starts_with("/ledger/proof/inclusion") {
+                        path.push_str("?index=0&size=1");
+                    } else if route.starts_with("/ledger/proof/consistency") {
+                        path.push_str("?old=1&new=2");
+                    }
+                    let (status, answer) = if route == "/healthz" {
+                        let response = node
+                            .client
+                            .get(node.base.replace("/api/v1", "/healthz"))
+                            .send()
+                            .await
+                            .unwrap();
+                        (response.status(), serde_json::Value::Null)
+                    } else {
+                        let request_body = (method == "POST").then(|| body(&route));
+                        node.call(method, &path, token.as_deref(), request_body).await
+                    };
+                    let should = expected.contains(role);
+                    if refused(status, &answer) == should {
+                        failures.push(format!(
+                            "{method} {route} as {role}: {status} {} (expected {})",
+                            answer["error"]["code"],
+                            if should { "allowed" } else { "refused" }
+                        ));
+                    }
+                    cells += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cells >= 8 * 30, "only {cells} cells");
+    // Nothing of that changed the case the department is working on.
+    let (_, after) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+    assert_eq!(task_state(&after, "GG00101001"), "accepted");
+}

@@ -651,15 +651,7 @@ pub async fn revoke_certificate(
     reason: &str,
 ) -> Result<(), crate::error::ApiError> {
     use crate::error::ApiError;
-    let reason_len = reason.chars().count();
-    if reason_len == 0 || reason_len > 200 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_REASON_REQUIRED",
-            "请填写注销原因（1 到 200 个字）",
-        )
-        .field("reason"));
-    }
+    // Who may, first: nobody else learns anything from how the input is judged.
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照");
     if id.len() > 200 {
         return Err(not_found());
@@ -670,6 +662,15 @@ pub async fn revoke_certificate(
             "只有签发机关（{}）可以注销此证照",
             state.catalog.department_name(&stored.issuer_code)
         )));
+    }
+    let reason_len = reason.chars().count();
+    if reason_len == 0 || reason_len > 200 {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_REASON_REQUIRED",
+            "请填写注销原因（1 到 200 个字）",
+        )
+        .field("reason"));
     }
     let subject = state.store.account_by_id_number(&stored.holder_id_number).await?;
     let record = store::SubjectAccess {

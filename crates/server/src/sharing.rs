@@ -585,18 +585,7 @@ async fn department_scope(
         .await?
         .ok_or_else(ApiError::case_not_found)?
         .case;
-    let refuse = |reason: String| SubjectAccess {
-        entry: crate::access_entry(
-            state,
-            Some(&user.0),
-            &format!("{action}_refused"),
-            Some(case.id.to_string()),
-            elements.join(","),
-            reason,
-        ),
-        subject: Some(case.applicant.clone()),
-        legal_basis: "无".into(),
-    };
+    let refuse = |reason: String| refusal(state, &user.0, &case, action, elements.join(","), reason);
     let task = case
         .tasks
         .iter()
@@ -706,18 +695,14 @@ pub async fn read_shared(
         let names: Vec<String> = outside.iter().map(|s| source_name(&state, s)).collect();
         state
             .store
-            .record_accesses(&[SubjectAccess {
-                entry: crate::access_entry(
-                    &state,
-                    Some(&user.0),
-                    "shared_read_refused",
-                    Some(case.id.to_string()),
-                    request.elements.join(","),
-                    format!("拒绝：申请人未授权 {}", names.join("、")),
-                ),
-                subject: Some(case.applicant.clone()),
-                legal_basis: "无".into(),
-            }])
+            .record_accesses(&[refusal(
+                &state,
+                &user.0,
+                &case,
+                "shared_read",
+                request.elements.join(","),
+                format!("拒绝：申请人未授权 {}", names.join("、")),
+            )])
             .await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -858,18 +843,14 @@ async fn refuse_undeclared(
     let (case, _) = department_scope(state, user, id, item, "shared_question", &[]).await?;
     state
         .store
-        .record_accesses(&[SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                Some(&user.0),
-                "shared_question_refused",
-                Some(case.id.to_string()),
-                String::new(),
-                format!("拒绝：未声明的核验（{what}）"),
-            ),
-            subject: Some(case.applicant.clone()),
-            legal_basis: "无".into(),
-        }])
+        .record_accesses(&[refusal(
+            state,
+            &user.0,
+            &case,
+            "shared_question",
+            String::new(),
+            format!("拒绝：未声明的核验（{what}）"),
+        )])
         .await?;
     Ok(())
 }
@@ -931,18 +912,14 @@ pub async fn answer_check(
         let name = source_name(state, outside);
         state
             .store
-            .record_accesses(&[SubjectAccess {
-                entry: crate::access_entry(
-                    state,
-                    Some(&user.0),
-                    "shared_question_refused",
-                    Some(case.id.to_string()),
-                    String::new(),
-                    format!("拒绝：申请人未授权 {name}；{department_name}核验：{}", check.name),
-                ),
-                subject: Some(case.applicant.clone()),
-                legal_basis: "无".into(),
-            }])
+            .record_accesses(&[refusal(
+                state,
+                &user.0,
+                &case,
+                "shared_question",
+                String::new(),
+                format!("拒绝：申请人未授权 {name}；{department_name}核验：{}", check.name),
+            )])
             .await?;
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
@@ -1025,6 +1002,30 @@ fn already_asked(check: &catalog::Check, earlier: &store::AskedCheck) -> ApiErro
         ),
     )
     .field("check")
+}
+
+/// A refused read or question about the applicant of `case`, for the ledger: who,
+/// what was refused (`action`_refused), which elements, and why. It has no legal basis.
+fn refusal(
+    state: &AppState,
+    user: &Account,
+    case: &Case,
+    action: &str,
+    elements: String,
+    reason: String,
+) -> SubjectAccess {
+    SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(user),
+            &format!("{action}_refused"),
+            Some(case.id.to_string()),
+            elements,
+            reason,
+        ),
+        subject: Some(case.applicant.clone()),
+        legal_basis: "无".into(),
+    }
 }
 
 /// Whether an account may use shared data for itself (a person with an ID number).

@@ -354,3 +354,175 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
     let (_, after) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
     assert_eq!(task_state(&after, "GG00101001"), "accepted");
 }
+
+/// Who may open each page: `None` for pages tested elsewhere with what they need.
+fn may_open(route: &str) -> Option<&'static [&'static str]> {
+    const ALL: &[&str] = &ROLES;
+    const SIGNED_IN: &[&str] = &[
+        "owner",
+        "other_applicant",
+        "staff_with_task",
+        "staff_without",
+        "window",
+        "admin",
+        "auditor",
+    ];
+    const APPLICANTS: &[&str] = &["owner", "other_applicant"];
+    const STAFF: &[&str] = &["staff_with_task", "staff_without", "window"];
+    const SUPERVISORS: &[&str] = &["admin", "auditor"];
+    Some(match route {
+        "/"
+        | "/one-things/{id}"
+        | "/one-things/{id}/notice"
+        | "/verify"
+        | "/verify/s/{token}"
+        | "/verify/{id}"
+        | "/login"
+        | "/display"
+        | "/assets/app.css"
+        | "/assets/app.js" => ALL,
+        // The form: applicants, and the window on a person's behalf.
+        "/one-things/{id}/apply" => &["owner", "other_applicant", "window"],
+        "/my/certificates" | "/my/cases" | "/my/data-access" => APPLICANTS,
+        "/my/certificates/{id}" | "/my/certificates/{id}/file" | "/my/cases/{id}" => &["owner"],
+        // The file handed in: its owner and the department whose item needs it.
+        "/files/{id}/{upload}" => &["owner", "staff_with_task"],
+        "/inbox" => SIGNED_IN,
+        "/workbench" | "/workbench/rectifications" => STAFF,
+        // Only a department that leads some one-thing: 民政 (身后一件事), not 公安 or
+        // the window.
+        "/workbench/lead" => &["staff_without"],
+        "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
+        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
+        // Supervision of rectifications: read by the auditor too.
+        "/admin/rectifications" => SUPERVISORS,
+        "/dashboard" | "/dashboard/{name}" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
+        "/window/rate" => &["window"],
+        // Needs a bad rating first: covered by the rectification tests in watch.rs.
+        "/workbench/rectifications/{id}" => return None,
+        _ => panic!("page {route} is not in the authorization matrix: add it"),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_answers_every_kind_of_caller_as_the_matrix_says() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let owner = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let case = submit(&node, &owner, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    let wj = node.login("staff-wj").await;
+    approve(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&owner), None).await;
+    let certificate = mine["certificates"][0]["id"].as_str().unwrap().to_owned();
+    // A share link and an uploaded scan, stored as the pages store them.
+    let secret = "c".repeat(64);
+    let now = node.state.now();
+    node.store
+        .put_certificate_share(
+            &server::auth::token_hash(&secret),
+            &certificate,
+            now + chrono::Duration::days(7),
+            now,
+            "applicant-zhangsan",
+        )
+        .await
+        .unwrap();
+    let scan = b"\x89PNG\r\n\x1a\n scan".to_vec();
+    let with_upload = cases::CaseId::parse("YJS20260212PAGES001").unwrap();
+    let mut copy = node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case;
+    copy.id = with_upload.clone();
+    let upload = store::Upload {
+        id: "UP-1".into(),
+        case_id: with_upload.to_string(),
+        material: "parents_id_card".into(),
+        file_name: "id.png".into(),
+        content_type: "image/png".into(),
+        size: scan.len() as i64,
+        sha256: "0".repeat(64),
+        uploaded_at: now,
+        uploaded_by: "applicant-zhangsan".into(),
+    };
+    node.store
+        .insert_case_with_uploads(&copy, &[], None, &[(upload, scan)], &[])
+        .await
+        .unwrap();
+    let tokens = [
+        None,
+        Some(owner.clone()),
+        Some(node.login("lisi").await),
+        Some(node.login("staff-ga").await),
+        Some(node.login("staff-mz").await),
+        Some(node.login("staff-zw").await),
+        Some(node.login("admin").await),
+        Some(node.login("auditor").await),
+    ];
+    let fill = |route: &str| {
+        route
+            .replace("/one-things/{id}/apply", "/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1")
+            .replace("/one-things/{id}", "/one-things/newborn")
+            .replace("/admin/one-things/{id}", "/admin/one-things/newborn")
+            .replace("/my/certificates/{id}", &format!("/my/certificates/{certificate}"))
+            .replace("/verify/s/{token}", &format!("/verify/s/{secret}"))
+            .replace("/verify/{id}", &format!("/verify/{certificate}"))
+            .replace("/files/{id}/{upload}", &format!("/files/{with_upload}/UP-1"))
+            .replace("/dashboard/{name}", "/dashboard/departments.csv")
+            .replace("/display", "/display?mode=large&back=%2F")
+            .replace("{id}", &id)
+            .replace("{item}", "QR00201001")
+    };
+    let site = node.base.replace("/api/v1", "");
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (route, methods) in routes_in("web/mod.rs") {
+        if !methods.contains(&"GET") {
+            continue;
+        }
+        let Some(expected) = may_open(&route) else { continue };
+        for (role, token) in ROLES.iter().zip(&tokens) {
+            let mut request = no_redirect.get(format!("{site}{}", fill(&route)));
+            if let Some(token) = token {
+                request = request.header("cookie", format!("onething_session={token}"));
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let to_login = response
+                .headers()
+                .get("location")
+                .is_some_and(|l| l.to_str().unwrap_or_default().starts_with("/login"));
+            let refused = matches!(status.as_u16(), 401 | 403 | 404) || to_login;
+            let should = expected.contains(role);
+            if refused == should {
+                failures.push(format!(
+                    "GET {route} as {role}: {status} (expected {})",
+                    if should { "allowed" } else { "refused" }
+                ));
+            }
+            cells += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cells >= 8 * 28, "only {cells} cells");
+}

@@ -139,3 +139,24 @@ test('consent, prefill, certificate issued, shown, shared, verified and reused',
   await context.close();
   await staffContext.close();
 });
+
+test('she may agree to 人口库 only: nothing of her husband is fetched', async () => {
+  const base = server.base;
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await login(page, base, 'wangfang');
+  await page.goto(`${base}/one-things/newborn/apply?${ANSWERS}`);
+  await page.locator('table.consent').waitFor();
+  await page.getByLabel(/婚姻登记信息/).uncheck();
+  await page.getByRole('button', { name: '同意，获取并预填' }).click();
+  await page.waitForURL(/prefill=PF-/);
+  assert.equal(await page.locator('input[name="mother.name"]').inputValue(), '王芳');
+  assert.equal(await page.locator('input[name="father.id_number"]').inputValue(), '');
+  assert.equal(await page.locator('input[name="father.name"]').inputValue(), '');
+  // Unticking everything is not agreeing: the empty form.
+  await page.goto(`${base}/one-things/newborn/apply?${ANSWERS}`);
+  for (const box of await page.locator('input[type=checkbox][name^="source."]').all()) { await box.uncheck(); }
+  await page.getByRole('button', { name: '同意，获取并预填' }).click();
+  await page.waitForURL(/noprefill=1/);
+  await context.close();
+});

@@ -472,7 +472,8 @@ pub async fn apply_form(
             for code in prefill_plan.sources() {
                 if let Some(source) = state.sources.source(code) {
                     sources.push(context! {
-                        name => source.name, department => state.catalog.department_name(&source.department),
+                        code => source.code, name => source.name,
+                        department => state.catalog.department_name(&source.department),
                         legal_basis => source.legal_basis,
                     });
                 }
@@ -545,7 +546,18 @@ pub async fn prefill_consent(
         Err(response) => return response,
     };
     let enterprise = form.get("enterprise").map(String::as_str);
-    match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise, None).await {
+    // The sources ticked on the consent page (all of them are ticked to begin with);
+    // none ticked is the same as not agreeing.
+    let only: Option<Vec<String>> = form.contains_key("sources_offered").then(|| {
+        form.iter()
+            .filter(|(key, value)| key.starts_with("source.") && value.as_str() == "yes")
+            .map(|(key, _)| key["source.".len()..].to_owned())
+            .collect()
+    });
+    if only.as_ref().is_some_and(Vec::is_empty) {
+        return Redirect::to(&format!("/one-things/{id}/apply?{query}&noprefill=1")).into_response();
+    }
+    match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise, only.as_deref()).await {
         Ok((prefill_id, _)) => {
             Redirect::to(&format!("/one-things/{id}/apply?{query}&prefill={prefill_id}")).into_response()
         }

@@ -660,3 +660,144 @@ fn prefilled_values_keep_their_source_and_corrections_are_recorded() {
     let old: Case = serde_json::from_value(old).unwrap();
     assert!(old.corrections.is_empty() && old.consent.is_none());
 }
+
+/// A task with two dependencies is dispatched when both are approved, not one.
+#[test]
+fn a_task_waits_for_every_one_of_its_dependencies() {
+    let world = world();
+    let mut case = submit(&world, at("2026-03-02")).case;
+    // 社保卡 waits for 医保参保 and, here, for 户口登记 as well.
+    let card = case.tasks.iter_mut().find(|t| t.item == code("ZS00501001")).unwrap();
+    card.after = vec![code("GG00301001"), code("QR00201001")];
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q1")],
+        at("2026-03-02"),
+    );
+    let case = approve(
+        &world,
+        &case,
+        "GA",
+        "QR00201001",
+        &[("child.id_number", "110105202602100016")],
+        at("2026-03-03"),
+    );
+    let case = approve(
+        &world,
+        &case,
+        "YB",
+        "GG00301001",
+        &[("child.medical_insurance_no", "M1")],
+        at("2026-03-04"),
+    );
+    // Both done now: dispatched on the day the second was approved.
+    assert_eq!(state_of(&case, "ZS00501001"), TaskState::Dispatched);
+    let mut case = submit(&world, at("2026-03-02")).case;
+    let card = case.tasks.iter_mut().find(|t| t.item == code("ZS00501001")).unwrap();
+    card.after = vec![code("GG00301001"), code("GG00103001")];
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q1")],
+        at("2026-03-02"),
+    );
+    let case = approve(
+        &world,
+        &case,
+        "GA",
+        "QR00201001",
+        &[("child.id_number", "110105202602100016")],
+        at("2026-03-03"),
+    );
+    let case = approve(
+        &world,
+        &case,
+        "YB",
+        "GG00301001",
+        &[("child.medical_insurance_no", "M1")],
+        at("2026-03-04"),
+    );
+    // One of two: still waiting.
+    assert_eq!(state_of(&case, "ZS00501001"), TaskState::Waiting);
+    let case = approve(&world, &case, "WJ", "GG00103001", &[], at("2026-03-05"));
+    assert_eq!(state_of(&case, "ZS00501001"), TaskState::Dispatched);
+    assert_eq!(
+        case.task(&code("ZS00501001")).unwrap().dispatched_on,
+        NaiveDate::from_ymd_opt(2026, 3, 5)
+    );
+}
+
+/// The time with the applicant does not count, in working days: a supplement asked
+/// on Tuesday 22 September 2026 and answered on Friday 9 October took 7 working days
+/// (23, 24, 28, 29, 30 September, 8 and 9 October: 中秋 and 国庆 are off), so the
+/// deadline of Tuesday 29 September moves 7 working days, to Wednesday 14 October,
+/// over the make-up Saturday 10 October. Counting calendar days would give 16 October.
+#[test]
+fn a_supplement_across_a_weekend_and_holidays_moves_the_deadline_by_working_days() {
+    let world = world();
+    let case = submit(&world, at("2026-09-21")).case;
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q1")],
+        at("2026-09-21"),
+    );
+    let claim = case.task(&code("JF00302001")).unwrap();
+    assert_eq!(claim.dispatched_on, NaiveDate::from_ymd_opt(2026, 9, 21));
+    assert_eq!(claim.deadline, NaiveDate::from_ymd_opt(2026, 9, 29));
+    let case = act(
+        &world,
+        &case,
+        "YB",
+        "JF00302001",
+        Action::RequestSupplement {
+            reasons: vec!["请补充分娩费用票据".into()],
+        },
+        at("2026-09-22"),
+    );
+    let answered = case
+        .answer_supplement(
+            &world.catalog,
+            &world.calendar,
+            &applicant(),
+            &BTreeMap::new(),
+            "已补充",
+            at("2026-10-09"),
+        )
+        .unwrap()
+        .case;
+    assert_eq!(
+        answered.task(&code("JF00302001")).unwrap().deadline,
+        NaiveDate::from_ymd_opt(2026, 10, 14)
+    );
+}
+
+/// Days are Beijing days: at 23:30 on 21 September in Beijing it is still the 21st,
+/// at 00:30 it is the 22nd (16:30 UTC on the 21st).
+#[test]
+fn a_case_is_dated_by_the_day_in_beijing() {
+    let world = world();
+    let late = Utc.with_ymd_and_hms(2026, 9, 21, 15, 30, 0).unwrap();
+    let after_midnight = Utc.with_ymd_and_hms(2026, 9, 21, 16, 30, 0).unwrap();
+    let first = submit(&world, late).case;
+    assert_eq!(
+        first.task(&code("GG00101001")).unwrap().dispatched_on,
+        NaiveDate::from_ymd_opt(2026, 9, 21)
+    );
+    let second = submit(&world, after_midnight).case;
+    assert_eq!(
+        second.task(&code("GG00101001")).unwrap().dispatched_on,
+        NaiveDate::from_ymd_opt(2026, 9, 22)
+    );
+    assert_eq!(
+        cases::china_date(after_midnight),
+        NaiveDate::from_ymd_opt(2026, 9, 22).unwrap()
+    );
+}

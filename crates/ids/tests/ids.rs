@@ -19,6 +19,43 @@ fn with_credit_check(first17: &str) -> String {
 
 // ---------------------------------------------------------------- IdNumber
 
+/// Valid numbers with no `0` among their first 17 characters, so that every weight
+/// of the check takes part; their check characters were computed by a separate
+/// implementation of GB 11643 / GB 32100 (not this crate's), and each one changed in
+/// any position is refused.
+#[test]
+fn independent_vectors_with_every_weight_in_play() {
+    for (text, check) in [
+        ("341522198711233574", '4'),
+        ("511324199612297482", '2'),
+        ("622126197312156935", '5'),
+    ] {
+        let id = IdNumber::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(id.check_char(), check);
+        assert_eq!(id_check_char(&text[..17]), Some(check));
+    }
+    for (text, check) in [("91321283MA1R2X3P8A", 'A'), ("92511324L7K8N5Q31K", 'K')] {
+        CreditCode::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(credit_check_char(&text[..17]), Some(check));
+    }
+    // A change in any one position is seen: digits for ID numbers, and for credit
+    // codes any character of their alphabet.
+    let id = "341522198711233574";
+    for position in 0..17 {
+        let original = id.as_bytes()[position];
+        let replacement = if original == b'9' { b'8' } else { original + 1 };
+        let mut bytes = id.as_bytes().to_vec();
+        bytes[position] = replacement;
+        let changed = String::from_utf8(bytes).unwrap();
+        assert_ne!(
+            id_check_char(&changed[..17]),
+            Some('4'),
+            "a change at position {} leaves the check character",
+            position + 1
+        );
+    }
+}
+
 #[test]
 fn id_number_known_valid_example() {
     let id = IdNumber::parse("11010519491231002X").unwrap();

@@ -6,6 +6,16 @@ cd "$(dirname "$0")/.."
 
 export ONETHING_TEST_DATABASE_URL="${ONETHING_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 
+# OpenSSL 3 checks our SM2/SM3 signatures independently (the tests fail without it).
+if ! command -v openssl >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+  else
+    echo "The tests need OpenSSL 3: sudo apt-get install openssl" >&2
+    exit 1
+  fi
+fi
+
 cargo test --workspace --locked
 
 # Browser tests: Chromium and a CJK font from Debian, playwright-core and axe-core from npm.

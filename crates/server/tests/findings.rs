@@ -492,3 +492,57 @@ async fn supervisors_cannot_download_uploaded_scans() {
     assert_eq!(get(applicant.clone()).await, StatusCode::OK);
     assert_eq!(get(node.login("staff-wj").await).await, StatusCode::OK);
 }
+
+/// 好差评: a rating of 1 or 2 (不满意, 非常不满意) opens a rectification for each
+/// department rated that low, or for the lead department when no department was;
+/// 3, 4 and 5 open none. Every level, overall and per department.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_rating_level_opens_rectifications_exactly_at_one_and_two() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let form = newborn_form(&node).await;
+    let submitted = submit(&node, &applicant, &form).await;
+    let id = cases::CaseId::parse(submitted["id"].as_str().unwrap()).unwrap();
+    let case = node.store.load_case(&id).await.unwrap().unwrap().case;
+    let rating = |level: i64| store::Rating {
+        case_id: id.to_string(),
+        account: case.applicant.clone(),
+        level,
+        comment: String::new(),
+        on_behalf: false,
+        rated_at: node.state.now(),
+    };
+    let department = |code: &str, level: i64| store::DepartmentRating {
+        case_id: id.to_string(),
+        department: code.into(),
+        level,
+        comment: String::new(),
+        rated_at: node.state.now(),
+    };
+    for level in 1..=5 {
+        // Overall only: the lead department answers for a bad one.
+        let overall =
+            server::watch::rating_submission(&node.state, &case, rating(level), Vec::new(), Vec::new()).unwrap();
+        let opened: Vec<&str> = overall.rectifications.iter().map(|r| r.department.as_str()).collect();
+        if level <= 2 {
+            assert_eq!(opened, ["WJ"], "level {level}");
+        } else {
+            assert!(opened.is_empty(), "level {level}: {opened:?}");
+        }
+        // Per department: each department rated at this level.
+        let each = server::watch::rating_submission(
+            &node.state,
+            &case,
+            rating(5),
+            Vec::new(),
+            vec![department("GA", level), department("YB", 5)],
+        )
+        .unwrap();
+        let opened: Vec<&str> = each.rectifications.iter().map(|r| r.department.as_str()).collect();
+        if level <= 2 {
+            assert_eq!(opened, ["GA"], "department level {level}");
+        } else {
+            assert!(opened.is_empty(), "department level {level}: {opened:?}");
+        }
+    }
+}

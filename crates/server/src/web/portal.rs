@@ -1374,15 +1374,20 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
         };
         let who = match (&entry.department, entry.actor.as_str()) {
             (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
-            (None, "admin") => "系统管理员（监督）".to_owned(),
-            (None, "auditor") => "审计人员".to_owned(),
             (None, "anonymous") => "公众（扫码或通过您分享的链接验证）".to_owned(),
-            // Another applicant: a spouse whose application read this person's records.
+            // Named by the role of their account, never by a known account id:
+            // supervisors, auditors, or another applicant (a spouse whose
+            // application read this person's records).
             (None, actor) => match names.get(actor) {
                 Some(name) => name.clone(),
                 None => {
                     let name = match state.store.account_by_id(actor).await {
-                        Ok(Some(other)) => format!("{}（申请人）", other.display_name),
+                        Ok(Some(other)) => match other.role {
+                            Role::Admin => "系统管理员（监督）".to_owned(),
+                            Role::Auditor => "审计人员".to_owned(),
+                            Role::Applicant => format!("{}（申请人）", other.display_name),
+                            Role::Staff => format!("{}（工作人员）", other.display_name),
+                        },
                         _ => actor.to_owned(),
                     };
                     names.insert(actor.to_owned(), name.clone());

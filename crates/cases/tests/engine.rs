@@ -134,7 +134,6 @@ fn only_tasks_without_dependencies_are_dispatched_at_submission() {
 #[test]
 fn a_deadline_counts_working_days_by_the_official_calendar() {
     let world = world();
-    let newborn = world.catalog.one_thing("newborn").unwrap();
     // Dispatch 户口登记 (3 days) on Thursday 2026-02-12: Feb 13, Feb 14 (make-up
     // Saturday), then the Spring Festival until Feb 23, so Feb 24.
     let case = submit(&world, at("2026-02-12")).case;
@@ -157,7 +156,6 @@ fn a_deadline_counts_working_days_by_the_official_calendar() {
             .unwrap(),
         "2026-02-26".parse::<NaiveDate>().unwrap()
     );
-    assert!(newborn.members.len() >= 8);
 }
 
 #[test]

@@ -234,7 +234,6 @@ pub fn compute(input: &Input<'_>) -> Dashboard {
                 figures.achieved = Some(Achieved {
                     cases: figures.cases,
                     materials_per_case: materials as f64 / figures.cases as f64,
-                    visits_per_case: known.map(|one_thing| f64::from(one_thing.visits)),
                 });
             }
             let name = one_thing_names.get(id).copied().unwrap_or(id);

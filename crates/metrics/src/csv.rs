@@ -8,7 +8,7 @@ use crate::Figures;
 
 /// The columns of [`to_csv`], in order: (English id, Chinese label). The header cell
 /// of a column is `label (id)`, e.g. `办结事项数 (tasks_done)`.
-pub const COLUMNS: [(&str, &str); 39] = [
+pub const COLUMNS: [(&str, &str); 38] = [
     ("code", "编码"),
     ("name", "名称"),
     ("cases", "办件数"),
@@ -47,7 +47,6 @@ pub const COLUMNS: [(&str, &str); 39] = [
     ("designed_steps_alone", "设计环节数（单独办理）"),
     ("designed_steps", "设计环节数（一件事）"),
     ("achieved_materials_per_case", "实际件均材料数"),
-    ("achieved_visits_per_case", "实际件均跑动次数"),
 ];
 
 /// A table of figures as CSV: a header row (see [`COLUMNS`]) and one row per
@@ -119,7 +118,6 @@ fn cells(code: &str, name: &str, f: &Figures) -> Vec<String> {
     ]);
     let average = |value: Option<f64>| value.map(|v| format!("{v:.2}")).unwrap_or_default();
     cells.push(average(f.achieved.map(|a| a.materials_per_case)));
-    cells.push(average(f.achieved.and_then(|a| a.visits_per_case)));
     cells
 }
 

@@ -192,8 +192,7 @@ pub struct Achieved {
     /// Materials the applicant had to hand in (`case.materials`), per case. Their own
     /// situations apply, so this may be below the designed figure.
     pub materials_per_case: f64,
-    /// On-site visits per case. Visits are not recorded yet, so this is the
-    /// one-thing's designed `visits` for every case (0 for online one-things);
-    /// `None` when the one-thing is not in the catalog.
-    pub visits_per_case: Option<f64>,
+    // On-site visits are not recorded yet (window acceptance, 窗口代办, collection in
+    // person): there is no achieved figure for them until they are, rather than the
+    // designed one shown as if it were measured.
 }

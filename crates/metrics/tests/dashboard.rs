@@ -161,7 +161,6 @@ fn expected(generated: &Generated, scope: Scope<'_>) -> Figures {
             (!cases.is_empty()).then(|| Achieved {
                 cases: cases.len() as u64,
                 materials_per_case: cases.iter().map(|c| c.materials).sum::<usize>() as f64 / cases.len() as f64,
-                visits_per_case: Some(f64::from(generated.catalog.one_thing(id).unwrap().visits)),
             }),
         ),
         _ => (None, None),
@@ -445,7 +444,13 @@ fn the_csv_has_a_header_and_one_line_per_row() {
         cells[column("achieved_materials_per_case")],
         format!("{:.2}", figures.achieved.unwrap().materials_per_case)
     );
-    assert_eq!(cells[column("achieved_visits_per_case")], "0.00");
+    // Visits are not recorded: no column claims an achieved figure for them.
+    assert!(
+        !lines[0].contains("achieved_visits") && !lines[0].contains("跑动次数（实际"),
+        "{}",
+        lines[0]
+    );
+    assert!(metrics::COLUMNS.iter().all(|(id, _)| *id != "achieved_visits_per_case"));
     // A department table has no designed or achieved figures: empty cells.
     let csv = to_csv(&dashboard.by_department);
     let line = csv.split_terminator("\r\n").find(|l| l.starts_with("GA,")).unwrap();
@@ -490,7 +495,6 @@ fn unknown_one_things_and_departments_get_their_own_rows_and_names_are_quoted() 
     assert_eq!(pilot.2.cases, 1);
     assert!(pilot.2.designed.is_none());
     let achieved = pilot.2.achieved.unwrap();
-    assert_eq!(achieved.visits_per_case, None);
     assert_eq!(achieved.materials_per_case, cases[0].materials.len() as f64);
     let zz = dashboard
         .by_department

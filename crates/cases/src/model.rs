@@ -230,6 +230,16 @@ impl Task {
     }
 }
 
+impl Case {
+    /// The tasks `department` has received: the only ones through which it may see
+    /// this case. Every door (API, pages, shared data, certificates, files) asks here.
+    pub fn tasks_of_department<'a>(&'a self, department: &'a str) -> impl Iterator<Item = &'a Task> + 'a {
+        self.tasks
+            .iter()
+            .filter(move |t| t.department == department && t.reached_department())
+    }
+}
+
 /// A case (办件).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Case {

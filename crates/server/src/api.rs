@@ -660,13 +660,9 @@ async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<
     let visible = match user.0.role {
         Role::Applicant => versioned.case.applicant == user.0.id,
         Role::Admin | Role::Auditor => true,
-        Role::Staff => user.staff_department().is_some_and(|department| {
-            versioned
-                .case
-                .tasks
-                .iter()
-                .any(|t| t.department == department && t.reached_department())
-        }),
+        Role::Staff => user
+            .staff_department()
+            .is_some_and(|department| versioned.case.tasks_of_department(department).next().is_some()),
     };
     if visible {
         Ok(versioned)
@@ -779,11 +775,10 @@ pub(crate) fn mask(value: &str) -> String {
 fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
     let catalog = &state.catalog;
     let department = user.staff_department();
-    let tasks: Vec<&cases::Task> = case
-        .tasks
-        .iter()
-        .filter(|t| department.is_none_or(|d| t.department == d && t.reached_department()))
-        .collect();
+    let tasks: Vec<&cases::Task> = match department {
+        Some(d) => case.tasks_of_department(d).collect(),
+        None => case.tasks.iter().collect(),
+    };
     let staff_fields: Option<BTreeSet<&str>> = department.map(|_| {
         tasks
             .iter()

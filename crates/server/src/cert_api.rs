@@ -162,10 +162,8 @@ async fn uses_in_case(state: &AppState, account: &store::Account, found: &Stored
     let Some(versioned) = state.store.load_case(&case_id).await? else {
         return Ok(false);
     };
-    Ok(versioned.case.tasks.iter().any(|task| {
-        task.department == *department
-            && task.reached_department()
-            && state.catalog.items.get(&task.item).is_some_and(|item| {
+    Ok(versioned.case.tasks_of_department(department).any(|task| {
+        state.catalog.items.get(&task.item).is_some_and(|item| {
                 item.materials.iter().any(|m| {
                     state.catalog.materials.get(m).is_some_and(|material| {
                         matches!(&material.kind, catalog::MaterialKind::Certificate { certificate } if *certificate == found.type_code)

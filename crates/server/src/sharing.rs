@@ -586,10 +586,7 @@ async fn department_scope(
         .ok_or_else(ApiError::case_not_found)?
         .case;
     let refuse = |reason: String| refusal(state, &user.0, &case, action, elements.join(","), reason);
-    let task = case
-        .tasks
-        .iter()
-        .find(|t| t.item.as_str() == item && t.department == department && t.reached_department());
+    let task = case.tasks_of_department(&department).find(|t| t.item.as_str() == item);
     let Some(task) = task else {
         let reason = format!("拒绝：本部门在办件中没有事项“{}”", truncate(item));
         state.store.record_accesses(&[refuse(reason)]).await?;

@@ -309,19 +309,6 @@ async fn healthz_warns_sixty_days_before_the_last_official_day() {
     assert_eq!(warned["calendar"]["provisional_years"][0], 2027);
 }
 
-/// A page as the logged-in user sees it (the API token is the session cookie).
-async fn page(node: &Node, token: &str, path: &str) -> (StatusCode, String) {
-    let url = format!("{}{path}", node.base.replace("/api/v1", ""));
-    let response = node
-        .client
-        .get(url)
-        .header("cookie", format!("onething_session={token}"))
-        .send()
-        .await
-        .unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pages_show_provisional_dates_as_expected_and_the_admin_imports_from_a_page() {
     let node = spawn_node(sqlite_store().await, true).await;
@@ -333,13 +320,13 @@ async fn pages_show_provisional_dates_as_expected_and_the_admin_imports_from_a_p
     let promised = case["promised_date"].as_str().unwrap().to_owned();
     let expected = format!("预计 {promised}（节假日安排公布后可能调整）");
 
-    let (status, mine) = page(&node, &applicant, "/my/cases").await;
+    let (status, mine) = page_as(&node, &applicant, "/my/cases").await;
     assert_eq!(status, StatusCode::OK);
     assert!(mine.contains(&expected), "我的办件 shows the provisional date");
-    let (_, detail) = page(&node, &applicant, &format!("/my/cases/{id}")).await;
+    let (_, detail) = page_as(&node, &applicant, &format!("/my/cases/{id}")).await;
     assert!(detail.contains(&expected), "the case page shows the provisional date");
     // The notice (一次告知) for the same answers says why.
-    let (_, notice) = page(
+    let (_, notice) = page_as(
         &node,
         &applicant,
         "/one-things/newborn/notice?hukou_local=yes&parents_married=yes&insure_child=yes&maternity_claim=yes",
@@ -350,20 +337,17 @@ async fn pages_show_provisional_dates_as_expected_and_the_admin_imports_from_a_p
 
     // A deadline in official 2026 is shown plainly on the department's queue.
     let wj = node.login("staff-wj").await;
-    let (_, queue) = page(&node, &wj, "/workbench").await;
+    let (_, queue) = page_as(&node, &wj, "/workbench").await;
     let deadline = task(&case, "GG00101001")["deadline"].as_str().unwrap().to_owned();
     assert!(deadline.starts_with("2026-"));
     assert!(queue.contains(&deadline) && !queue.contains(&format!("预计 {deadline}")));
 
     // The admin sees the warning and imports the notice from the page.
     let admin = node.login("admin").await;
-    let (status, calendar_page) = page(&node, &admin, "/admin/calendar").await;
+    let (status, calendar_page) = page_as(&node, &admin, "/admin/calendar").await;
     assert_eq!(status, StatusCode::OK);
     assert!(calendar_page.contains("2027年节假日安排尚未导入"));
-    let csrf = {
-        let start = calendar_page.find("name=\"csrf\" value=\"").unwrap() + 19;
-        calendar_page[start..start + 32].to_owned()
-    };
+    let csrf = csrf_in(&calendar_page);
     let url = format!("{}/admin/calendar", node.base.replace("/api/v1", ""));
     let refused = node
         .client
@@ -399,9 +383,9 @@ async fn pages_show_provisional_dates_as_expected_and_the_admin_imports_from_a_p
     let body = imported.text().await.unwrap();
     assert!(body.contains("已导入2027年节假日安排"), "{body}");
     // The same case page now shows the date as final.
-    let (_, detail) = page(&node, &applicant, &format!("/my/cases/{id}")).await;
+    let (_, detail) = page_as(&node, &applicant, &format!("/my/cases/{id}")).await;
     assert!(!detail.contains("预计 2027-"), "no longer provisional");
     // An applicant cannot reach the import page.
-    let (status, _) = page(&node, &applicant, "/admin/calendar").await;
+    let (status, _) = page_as(&node, &applicant, "/admin/calendar").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }

@@ -13,10 +13,7 @@ use common::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_and_auditors_see_sensitive_outputs_masked_like_the_form() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let applicant = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &applicant, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (_, _, id, _) = newborn_case(&node).await;
     let wj = node.login("staff-wj").await;
     approve(
         &node,
@@ -175,10 +172,7 @@ async fn repeated_wrong_passwords_lock_the_username_with_back_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invisible_outputs_and_reasons_are_refused_and_change_nothing() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let applicant = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &applicant, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (applicant, _, id, form) = newborn_case(&node).await;
     let wj = node.login("staff-wj").await;
     let (status, _) = act(&node, &wj, &id, "GG00101001", "accept", json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -229,10 +223,7 @@ async fn invisible_outputs_and_reasons_are_refused_and_change_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_department_sees_a_case_only_once_its_task_reaches_it() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let applicant = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &applicant, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (_, case, id, _) = newborn_case(&node).await;
     assert_eq!(task_state(&case, "QR00201001"), "waiting");
     let ga = node.login("staff-ga").await;
     let (status, body) = node.call("GET", &format!("/cases/{id}"), Some(&ga), None).await;
@@ -344,8 +335,7 @@ async fn certificates_carry_their_declared_surface_and_share_links_show_only_pub
         .text()
         .await
         .unwrap();
-    let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = page[start..start + 32].to_owned();
+    let csrf = csrf_in(&page);
     let no_redirect = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -431,10 +421,7 @@ async fn anonymous_plans_and_proofs_are_rate_limited() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn supervisors_cannot_download_uploaded_scans() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let applicant = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &applicant, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (applicant, _, id, _) = newborn_case(&node).await;
     let bytes = b"\x89PNG\r\n\x1a\n fake scan".to_vec();
     let upload = store::Upload {
         id: "UP-1".into(),

@@ -51,10 +51,7 @@ fn poster(route: &str) -> Option<&'static str> {
 async fn every_page_form_refuses_a_missing_or_foreign_csrf_token_and_changes_nothing() {
     let node = spawn_node(sqlite_store().await, true).await;
     // A real case, task and certificate, so that nothing but the token is wrong.
-    let applicant = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &applicant, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (applicant, _, id, _) = newborn_case(&node).await;
     let wj = node.login("staff-wj").await;
     approve(
         &node,
@@ -92,10 +89,7 @@ async fn every_page_form_refuses_a_missing_or_foreign_csrf_token_and_changes_not
         .text()
         .await
         .unwrap();
-    let foreign = {
-        let start = other_page.find("name=\"csrf\" value=\"").unwrap() + 19;
-        other_page[start..start + 32].to_owned()
-    };
+    let foreign = csrf_in(&other_page);
     let size = node.store.ledger_head().await.unwrap().0;
     let mut posted = 0;
     for (route, methods) in routes_in("web/mod.rs") {
@@ -229,10 +223,7 @@ fn refused(status: StatusCode, body: &serde_json::Value) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let owner = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &owner, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (owner, _, id, form) = newborn_case(&node).await;
     let wj = node.login("staff-wj").await;
     let (status, _) = act(&node, &wj, &id, "GG00101001", "accept", json!({})).await;
     assert_eq!(status, StatusCode::OK);
@@ -407,10 +398,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_page_answers_every_kind_of_caller_as_the_matrix_says() {
     let node = spawn_node(sqlite_store().await, true).await;
-    let owner = node.login("zhangsan").await;
-    let form = newborn_form(&node).await;
-    let case = submit(&node, &owner, &form).await;
-    let id = case["id"].as_str().unwrap().to_owned();
+    let (owner, _, id, _) = newborn_case(&node).await;
     let wj = node.login("staff-wj").await;
     approve(
         &node,

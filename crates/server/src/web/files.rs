@@ -102,15 +102,15 @@ pub async fn download(
     let allowed = match account.role {
         Role::Applicant => case.applicant == account.id,
         Role::Admin | Role::Auditor => false,
-        Role::Staff => case.tasks.iter().any(|task| {
-            Some(&task.department) == account.department.as_ref()
-                && task.reached_department()
-                && state
+        Role::Staff => case
+            .tasks_of_department(account.department.as_deref().unwrap_or(""))
+            .any(|task| {
+                state
                     .catalog
                     .items
                     .get(&task.item)
                     .is_some_and(|item| item.materials.contains(&upload.material))
-        }),
+            }),
     };
     if !allowed {
         return page.not_found();

@@ -126,12 +126,7 @@ async fn own_task(
         return Err(page.not_found());
     };
     match state.store.load_case(&case_id).await {
-        Ok(Some(versioned))
-            if versioned
-                .case
-                .task(&item)
-                .is_some_and(|t| t.department == department && t.reached_department()) =>
-        {
+        Ok(Some(versioned)) if versioned.case.tasks_of_department(&department).any(|t| t.item == item) => {
             Ok((versioned.case, versioned.version, item, department))
         }
         Ok(_) => Err(page.not_found()),

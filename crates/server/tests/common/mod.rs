@@ -254,3 +254,32 @@ pub fn routes_in(file: &str) -> Vec<(String, Vec<&'static str>)> {
     }
     routes
 }
+
+/// zhangsan logs in and submits a newborn case: their token, the case as answered,
+/// its id and the form submitted.
+pub async fn newborn_case(node: &Node) -> (String, Value, String, BTreeMap<String, String>) {
+    let token = node.login("zhangsan").await;
+    let form = newborn_form(node).await;
+    let case = submit(node, &token, &form).await;
+    let id = case["id"].as_str().unwrap().to_owned();
+    (token, case, id, form)
+}
+
+/// A page as a logged-in user sees it (the API token is also the session cookie).
+pub async fn page_as(node: &Node, token: &str, path: &str) -> (StatusCode, String) {
+    let url = format!("{}{path}", node.base.replace("/api/v1", ""));
+    let response = node
+        .client
+        .get(url)
+        .header("cookie", format!("onething_session={token}"))
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+/// The hidden CSRF field of the first form on a page.
+pub fn csrf_in(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+    html[start..start + 32].to_owned()
+}

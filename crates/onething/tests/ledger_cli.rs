@@ -568,23 +568,23 @@ fn prove_signs_a_checkpoint_when_none_covers_the_entry() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
-    let data_dir = temp_dir("crash");
-    let (mut child, base) = start_demo(&data_dir);
+/// Four clients submit 新生儿出生 cases as fast as the server takes them; once 30 are
+/// acknowledged (201 with an id), the server is killed with SIGKILL. Returns the ids
+/// of every acknowledged case.
+async fn burst_then_kill_9(child: &mut Demo, base: &str) -> Vec<String> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();
-    let token = login(&client, &base, "zhangsan").await;
-    let body = newborn_body(&client, &base).await;
+    let token = login(&client, base, "zhangsan").await;
+    let body = newborn_body(&client, base).await;
 
     let acknowledged = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut workers = Vec::new();
     for _ in 0..4 {
         let (client, base, token, body, acknowledged) = (
             client.clone(),
-            base.clone(),
+            base.to_owned(),
             token.clone(),
             body.clone(),
             acknowledged.clone(),
@@ -621,7 +621,14 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
     for worker in workers {
         worker.await.unwrap();
     }
-    let acknowledged = acknowledged.lock().unwrap().clone();
+    acknowledged.lock().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_are_in_the_ledger_after_kill_9() {
+    let data_dir = temp_dir("crash");
+    let (mut child, base) = start_demo(&data_dir);
+    let acknowledged = burst_then_kill_9(&mut child, &base).await;
     assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
 
     let dir = data_dir.clone();
@@ -712,4 +719,113 @@ fn a_case_edited_behind_the_application_is_named_by_verify() {
         "{checked:?}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+
+fn postgres_url() -> String {
+    std::env::var("ONETHING_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The server's URL for one schema of the test database: every table of this test
+/// lives there, beside other tests' schemas.
+fn postgres_url_in(schema: &str) -> String {
+    let url = postgres_url();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options%5Bsearch_path%5D={schema}")
+}
+
+/// Starts `onething serve` on PostgreSQL with the demo accounts, on a free port.
+fn start_serve_on_postgres(data_dir: &Path, url: &str) -> (Demo, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = command()
+        .args(["serve", "--demo-accounts", "--log-format", "text", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--database")
+        .arg(url)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = Demo(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, format!("http://127.0.0.1:{port}/api/v1"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
+    let schema = format!("kill9_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
+    sqlx::raw_sql(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let url = postgres_url_in(&schema);
+    let data_dir = temp_dir("crash-pg");
+    let (mut child, base) = start_serve_on_postgres(&data_dir, &url);
+    let acknowledged = burst_then_kill_9(&mut child, &base).await;
+    assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
+
+    // The ledger verifies, from the database the killed server left.
+    let (dir, database) = (data_dir.clone(), url.clone());
+    let verified = tokio::task::spawn_blocking(move || {
+        let output = command()
+            .args(["ledger", "verify", "--log-format", "text", "--database"])
+            .arg(&database)
+            .arg("--data-dir")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        Output {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(verified.code, Some(0), "{verified:?}");
+    assert!(verified.stdout.contains("账本完整"), "{verified:?}");
+
+    // Every acknowledged case is stored with exactly one submit entry, and nothing
+    // was stored without its entry.
+    let store = store::PostgresStore::connect_with_schema(&postgres_url(), &schema)
+        .await
+        .unwrap();
+    let mut submits: BTreeMap<String, usize> = BTreeMap::new();
+    for row in store.ledger_rows(0, u64::MAX).await.unwrap() {
+        let entry = LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+        if entry.kind == "case.transition" && entry.purpose.as_deref() == Some("submit") {
+            *submits.entry(entry.case_id.clone().unwrap()).or_default() += 1;
+        }
+    }
+    let stored_cases = store.cases_of_applicant("applicant-zhangsan").await.unwrap();
+    store.close().await;
+    for id in &acknowledged {
+        assert!(
+            stored_cases.iter().any(|case| case.id.as_str() == id),
+            "acknowledged case {id} was lost"
+        );
+        assert_eq!(submits.get(id), Some(&1), "acknowledged case {id} has no submit entry");
+    }
+    assert_eq!(stored_cases.len(), submits.len());
+    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
 }

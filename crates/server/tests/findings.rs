@@ -533,3 +533,104 @@ async fn every_rating_level_opens_rectifications_exactly_at_one_and_two() {
         }
     }
 }
+
+/// POSTs a page form as the person holding `session`, with that session's token
+/// from `page` (the page the form is on); returns the status and the redirect target.
+async fn post_form(
+    node: &Node,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let (_, html) = page_as(node, session, page).await;
+    let token = csrf_in(&html);
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}{action}", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), location)
+}
+
+/// 好差评 as people do it, over HTTP: the applicant rates a finished case
+/// 非常不满意 for 卫健 on the case page; 卫健's staff close the rectification on the
+/// workbench with its result; the applicant's inbox then carries that result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rectification_closed_on_the_workbench_reaches_the_applicants_inbox() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, id, _) = newborn_case(&node).await;
+    // 卫健 refuses the 出生医学证明; the items that need it end with it.
+    let wj = node.login("staff-wj").await;
+    let (status, body) = act(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        "reject",
+        json!({ "reason": "出生记录与医院登记不符" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = node.call("GET", &format!("/cases/{id}"), Some(&applicant), None).await;
+    assert_eq!(case["state"], "rejected", "{case}");
+
+    let (status, location) = post_form(
+        &node,
+        &applicant,
+        &format!("/my/cases/{id}"),
+        &format!("/my/cases/{id}/rating"),
+        &[
+            ("level", "1"),
+            ("department.WJ", "1"),
+            ("comment", "出生证明被退回，没有说清原因"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "rating refused");
+    assert_eq!(location, format!("/my/cases/{id}"));
+
+    // 卫健's list shows the rectification; its page closes it.
+    let (status, list) = page_as(&node, &wj, "/workbench/rectifications").await;
+    assert_eq!(status, StatusCode::OK);
+    let list = list.replace("&#x2f;", "/");
+    let start = list
+        .find("/workbench/rectifications/")
+        .expect("a rectification for 卫健");
+    let link: String = list[start..].chars().take_while(|c| *c != '"').collect();
+    let (status, location) = post_form(
+        &node,
+        &wj,
+        &link,
+        &link,
+        &[
+            ("follow_up", "已电话回访申请人，说明退回原因"),
+            ("result", "退回时写明需补充的出生记录"),
+            ("close", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "closing refused");
+    assert_eq!(location, link);
+
+    let (status, inbox) = page_as(&node, &applicant, "/inbox").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(inbox.contains("整改结果：新生儿出生一件事"), "{inbox}");
+    assert!(inbox.contains("退回时写明需补充的出生记录"), "{inbox}");
+    // Another applicant's inbox has none of it.
+    let (_, other) = page_as(&node, &node.login("lisi").await, "/inbox").await;
+    assert!(!other.contains("整改结果"), "{other}");
+}

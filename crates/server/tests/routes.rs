@@ -514,3 +514,156 @@ async fn every_page_answers_every_kind_of_caller_as_the_matrix_says() {
     );
     assert!(cells >= 8 * 28, "only {cells} cells");
 }
+
+/// Who may use each page form once its CSRF token is right: `None` for forms tested
+/// elsewhere (logging in and out change the sessions; the multipart application form
+/// and the rectification form need what their own tests set up).
+fn may_post(route: &str) -> Option<&'static [&'static str]> {
+    const APPLICANTS: &[&str] = &["owner", "other_applicant"];
+    Some(match route {
+        "/login" | "/logout" | "/one-things/{id}/apply" | "/workbench/rectifications/{id}" => return None,
+        // The public check of an uploaded certificate file.
+        "/verify" => &ROLES,
+        "/one-things/{id}/prefill" | "/my/certificates/claim" => APPLICANTS,
+        "/my/certificates/{id}/share" | "/my/cases/{id}/supplement" | "/my/cases/{id}/rating" => &["owner"],
+        "/workbench/cases/{id}/tasks/{item}/question" | "/workbench/cases/{id}/tasks/{item}/{action}" => {
+            &["staff_with_task"]
+        }
+        // Only the issuing department (卫健 for the 出生医学证明) revokes.
+        "/workbench/certificates/{id}/revoke" => &[],
+        // Only the lead department of the one-thing (卫健 leads 新生儿出生).
+        "/workbench/lead/{id}/{item}/remind" => &[],
+        "/admin/calendar" => &["admin"],
+        "/window/rate" => &["window"],
+        _ => panic!("page form {route} is not in the authorization matrix: add it"),
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_form_with_its_token_answers_every_kind_of_caller_as_the_matrix_says() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (owner, _, id, _) = newborn_case(&node).await;
+    let wj = node.login("staff-wj").await;
+    approve(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let (_, mine) = node.call("GET", "/me/certificates", Some(&owner), None).await;
+    let certificate = mine["certificates"][0]["id"].as_str().unwrap().to_owned();
+    let sessions = [
+        None,
+        Some(owner.clone()),
+        Some(node.login("lisi").await),
+        Some(node.login("staff-ga").await),
+        Some(node.login("staff-mz").await),
+        Some(node.login("staff-zw").await),
+        Some(node.login("admin").await),
+        Some(node.login("auditor").await),
+    ];
+    let site = node.base.replace("/api/v1", "");
+    let no_redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    // Each session's own token, from a page every signed-in person can open.
+    let mut tokens = Vec::new();
+    for session in &sessions {
+        let token = match session {
+            Some(session) => {
+                let page = no_redirect
+                    .get(format!("{site}/inbox"))
+                    .header("cookie", format!("onething_session={session}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                Some(csrf_in(&page))
+            }
+            None => None,
+        };
+        tokens.push(token);
+    }
+    // Values that pass authorization but not validation, so an allowed caller changes
+    // nothing either: the case stays as it is for the next caller.
+    let fill = |route: &str| {
+        route
+            .replace("/one-things/{id}", "/one-things/newborn")
+            .replace("/my/certificates/{id}", &format!("/my/certificates/{certificate}"))
+            .replace(
+                "/workbench/certificates/{id}",
+                &format!("/workbench/certificates/{certificate}"),
+            )
+            .replace("{id}", &id)
+            .replace("{item}", "QR00201001")
+            .replace("{action}", "reject")
+    };
+    let before = node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (route, methods) in routes_in("web/mod.rs") {
+        if !methods.contains(&"POST") {
+            continue;
+        }
+        let Some(expected) = may_post(&route) else { continue };
+        for ((role, session), token) in ROLES.iter().zip(&sessions).zip(&tokens) {
+            // An empty reason, an unknown rating level, a calendar file that is not one.
+            let mut fields = vec![
+                ("reason", ""),
+                ("level", "9"),
+                ("check", "no_such_check"),
+                ("calendar", ""),
+            ];
+            if let Some(token) = token {
+                fields.push(("csrf", token.as_str()));
+            }
+            let mut request = no_redirect.post(format!("{site}{}", fill(&route))).form(&fields);
+            if let Some(session) = session {
+                request = request.header("cookie", format!("onething_session={session}"));
+            }
+            let response = request.send().await.unwrap();
+            let status = response.status();
+            let to_login = response
+                .headers()
+                .get("location")
+                .is_some_and(|l| l.to_str().unwrap_or_default().starts_with("/login"));
+            let refused = matches!(status.as_u16(), 401 | 403 | 404) || to_login;
+            let should = expected.contains(role);
+            if refused == should {
+                let body = response.text().await.unwrap_or_default();
+                let text: String = body.chars().filter(|c| !c.is_ascii()).take(80).collect();
+                failures.push(format!(
+                    "POST {route} as {role}: {status} (expected {}) {text}",
+                    if should { "allowed" } else { "refused" }
+                ));
+            }
+            cells += 1;
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(cells >= 8 * 12, "only {cells} cells");
+    let after = node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    assert_eq!(before, after, "a refused or invalid form changed the case");
+}

@@ -291,6 +291,26 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         .await;
     assert_eq!(status, StatusCode::OK, "{claimed}");
     assert_eq!(claimed["number"], sharing::DEMO_MARRIAGE_CERT_NO);
+    // Its surface data is what the 结婚证 type declares, keyed by data element, so the
+    // one masking rule and the share link's 公开-only view apply to it.
+    let claimed_id = claimed["id"].as_str().unwrap();
+    let (status, file) = node
+        .call(
+            "GET",
+            &format!("/certificates/{claimed_id}/file"),
+            Some(&wangfang),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{file}");
+    let surface: Vec<&str> = file["certificate"]["data"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(surface, ["marriage.date", "marriage.spouse_name"]);
+    assert_eq!(file["certificate"]["data"]["marriage.spouse_name"], "刘强");
     let second_plan = plan_for(node, Some(&wangfang)).await;
     assert_eq!(
         material_status(&second_plan, "marriage_certificate"),

@@ -18,7 +18,7 @@ fn require_admin(page: &Page) -> Result<(), Response> {
     match &page.user {
         None => Err(page.login_redirect()),
         Some(account) if account.role == Role::Admin => Ok(()),
-        Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限管理员", "此页面仅对管理员和督查人员开放。")),
+        Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限管理员", "此页面仅对管理员开放。")),
     }
 }
 

@@ -282,7 +282,8 @@ struct Claim {
     type_code: &'static str,
     source: &'static str,
     number: &'static str,
-    /// Attributes copied to the surface data, with the data element names they show as.
+    /// Record attributes copied to the surface data, with the data element each one is.
+    /// Only elements the certificate type declares in its `surface` are kept.
     data: &'static [(&'static str, &'static str)],
     /// The record must say this to be claimable.
     require: (&'static str, &'static str),
@@ -292,7 +293,10 @@ const CLAIMS: &[Claim] = &[Claim {
     type_code: "marriage_certificate",
     source: "marriage",
     number: "marriage_cert_no",
-    data: &[("spouse_name", "配偶姓名"), ("marriage_date", "登记日期")],
+    data: &[
+        ("spouse_name", "marriage.spouse_name"),
+        ("marriage_date", "marriage.date"),
+    ],
     require: ("marital_status", "已婚"),
 }];
 
@@ -361,9 +365,12 @@ async fn issue_claim(
     let now = state.now();
     let today = cases::china_date(now);
     let mut data = BTreeMap::new();
-    for (attribute, label) in claim.data {
+    for (attribute, element) in claim.data {
+        if !kind.surface.iter().any(|e| e == element) {
+            continue;
+        }
         if let Some(value) = record.get(*attribute) {
-            data.insert((*label).to_owned(), value.clone());
+            data.insert((*element).to_owned(), value.clone());
         }
     }
     let certificate = certs::Certificate {

@@ -32,17 +32,31 @@ for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.
 token=$(curl -sf "$base/api/v1/login" -H 'content-type: application/json' \
   -d '{"username":"zhangsan","password":"demo-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 answers='{"hukou_local":"yes","parents_married":"yes","insure_child":"yes","maternity_claim":"yes"}'
-body=$(curl -sf "$base/api/v1/catalog/one-things/newborn/plan" -H 'content-type: application/json' \
-  -d "{\"answers\":$answers}" | python3 -c '
-import json, sys
+# The application as multipart: the JSON submission and a (tiny, valid) PDF scan for
+# each material to upload, every commitment accepted.
+boundary=onething-load-boundary
+curl -sf "$base/api/v1/catalog/one-things/newborn/plan" -H 'content-type: application/json' \
+  -d "{\"answers\":$answers}" | BOUNDARY="$boundary" python3 -c '
+import json, os, sys
 plan = json.load(sys.stdin)
 samples = {"text": "测试", "date": "2026-02-10", "integer": "1", "money": "100.00", "boolean": "true",
            "phone": "13800138000", "id_number": "11010519491231002X", "credit_code": "91350100M000100Y43", "choice": "男"}
 form = {f["element"]: samples[f["type"]] for g in plan["form"] for f in g["fields"] if f["source"]["kind"] == "applicant"}
-print(json.dumps({"one_thing": "newborn", "answers": plan["answers"], "form": form}, ensure_ascii=False))')
+needed = [m for m in plan["materials"] if m["status"] == "needed"]
+commitments = [m["id"] for m in needed if m["kind"] == "告知承诺"]
+submission = {"one_thing": "newborn", "answers": plan["answers"], "form": form, "commitments": commitments}
+b = os.environ["BOUNDARY"]
+parts = [f"--{b}\r\nContent-Disposition: form-data; name=\"submission\"\r\nContent-Type: application/json\r\n\r\n"
+         + json.dumps(submission, ensure_ascii=False) + "\r\n"]
+for m in needed:
+    if m["kind"] != "告知承诺":
+        parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"material.{m[\"id\"]}\"; filename=\"scan.pdf\"\r\n"
+                     "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%load test scan\n\r\n")
+parts.append(f"--{b}--\r\n")
+sys.stdout.write("".join(parts))' > "$workdir/body"
 
 echo "backend=$backend seconds=$seconds connections=$connections"
-BODY="$body" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true
+BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true
 # Every request must have made a new case (no idempotent replays), with its ledger entries.
 if [ "$backend" = postgres ]; then
   psql postgres://postgres@127.0.0.1:5432/onething_bench -Atc \

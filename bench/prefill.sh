@@ -56,9 +56,20 @@ samples = {"text": "测试", "date": "2026-02-10", "integer": "1", "money": "100
            "phone": "13800138000", "id_number": "11010519491231002X", "credit_code": "91350100M000100Y43", "choice": "男"}
 form = {f["element"]: samples[f["type"]] for g in plan["form"] for f in g["fields"] if f["source"]["kind"] == "applicant"}
 form.update({k: v["value"] for k, v in prefill["values"].items() if k in form})
-print(json.dumps({"one_thing": "newborn", "answers": plan["answers"], "form": form, "prefill": prefill["prefill_id"]}, ensure_ascii=False))')
-case_id=$(curl -sf "$base/api/v1/cases" -H "authorization: Bearer $applicant" -H 'content-type: application/json' \
-  -d "$case_body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+needed = [m for m in plan["materials"] if m["status"] == "needed"]
+commitments = [m["id"] for m in needed if m["kind"] == "告知承诺"]
+submission = {"one_thing": "newborn", "answers": plan["answers"], "form": form, "prefill": prefill["prefill_id"], "commitments": commitments}
+# The submission, then the materials to upload, one per line.
+print(json.dumps(submission, ensure_ascii=False))
+print("\n".join(m["id"] for m in needed if m["kind"] != "告知承诺"))')
+printf '%%PDF-1.4\n%%benchmark scan\n' > "$workdir/scan.pdf"
+head -n1 <<<"$case_body" > "$workdir/submission.json"
+parts=(-F "submission=<$workdir/submission.json;type=application/json")
+while read -r material; do
+  [ -n "$material" ] && parts+=(-F "material.$material=@$workdir/scan.pdf;type=application/pdf")
+done < <(tail -n +2 <<<"$case_body")
+case_id=$(curl -sf "$base/api/v1/cases" -H "authorization: Bearer $applicant" "${parts[@]}" \
+  | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 wj=$(login staff-wj)
 curl -sf -X POST "$base/api/v1/cases/$case_id/tasks/GG00101001/accept" -H "authorization: Bearer $wj" \
   -H 'content-type: application/json' -d '{}' >/dev/null

@@ -1,5 +1,6 @@
 -- wrk script: POST one newborn case per request, each with its own Idempotency-Key.
--- BODY and TOKEN come from the environment (set by load.sh).
+-- BODY_FILE (the multipart body), CONTENT_TYPE and TOKEN come from the environment
+-- (set by load.sh).
 -- `thread_id` is a global set per thread by setup(); a local of the same name
 -- would shadow it and make the threads' keys collide (replays, not new cases).
 local counter = 0
@@ -12,8 +13,10 @@ end
 
 function init(args)
   wrk.method = "POST"
-  wrk.body = os.getenv("BODY")
-  wrk.headers["Content-Type"] = "application/json"
+  local file = assert(io.open(os.getenv("BODY_FILE"), "rb"))
+  wrk.body = file:read("*a")
+  file:close()
+  wrk.headers["Content-Type"] = os.getenv("CONTENT_TYPE")
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("TOKEN")
 end
 

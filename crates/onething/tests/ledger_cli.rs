@@ -137,7 +137,9 @@ async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
     response["token"].as_str().unwrap().to_owned()
 }
 
-async fn newborn_body(client: &reqwest::Client, base: &str) -> Value {
+/// A newborn application as the API takes it: multipart, with the JSON submission
+/// and a scan for each material. Returns the content type and the body.
+async fn newborn_body(client: &reqwest::Client, base: &str) -> (String, Vec<u8>) {
     let answers =
         json!({ "hukou_local": "yes", "parents_married": "no", "insure_child": "no", "maternity_claim": "no" });
     let plan: Value = client
@@ -150,14 +152,17 @@ async fn newborn_body(client: &reqwest::Client, base: &str) -> Value {
         .await
         .unwrap();
     let form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
-    json!({ "one_thing": "newborn", "answers": answers, "form": form })
+    let (files, commitments) = testkit::sample_materials_from_json(&plan);
+    let submission = json!({ "one_thing": "newborn", "answers": answers, "form": form, "commitments": commitments });
+    testkit::multipart_submission(&submission, &files)
 }
 
-async fn submit(client: &reqwest::Client, base: &str, token: &str, body: &Value) -> String {
+async fn submit(client: &reqwest::Client, base: &str, token: &str, body: &(String, Vec<u8>)) -> String {
     let response = client
         .post(format!("{base}/cases"))
         .bearer_auth(token)
-        .json(body)
+        .header("content-type", &body.0)
+        .body(body.1.clone())
         .send()
         .await
         .unwrap();
@@ -594,7 +599,8 @@ async fn burst_then_kill_9(child: &mut Demo, base: &str) -> Vec<String> {
                 let Ok(response) = client
                     .post(format!("{base}/cases"))
                     .bearer_auth(&token)
-                    .json(&body)
+                    .header("content-type", &body.0)
+                    .body(body.1.clone())
                     .send()
                     .await
                 else {

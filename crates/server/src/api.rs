@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,10 +15,11 @@ use ids::ItemCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::{IdempotencyKey, Inserted, Role, Updated};
+use store::{IdempotencyKey, Role, Updated};
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
+use crate::app;
 use crate::auth::{self, CurrentUser};
 use crate::error::{ApiError, ApiJson};
 
@@ -37,7 +38,12 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/catalog/one-things/{id}/plan", post(compute_plan))
         .route("/catalog/one-things/{id}/prefill", post(prefill))
         .route("/catalog/items/{code}", get(get_item))
-        .route("/cases", post(submit_case).get(list_cases))
+        .route(
+            "/cases",
+            post(submit_case)
+                .layer(DefaultBodyLimit::max(app::files::MAX_FORM_BYTES))
+                .get(list_cases),
+        )
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/history", get(case_history))
         .route("/cases/{id}/supplement", post(answer_supplement))
@@ -248,7 +254,7 @@ async fn list_one_things(State(state): Shared) -> Json<Value> {
     Json(json!({ "one_things": list }))
 }
 
-fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
+pub(crate) fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
     state.catalog.one_thing(id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -316,7 +322,7 @@ struct PlanRequest {
     start_date: Option<NaiveDate>,
 }
 
-fn plan_for(
+pub(crate) fn plan_for(
     state: &AppState,
     one_thing: &catalog::OneThing,
     answers: &Answers,
@@ -387,6 +393,19 @@ struct SubmitRequest {
     /// The prefill the applicant consented to (`POST /catalog/one-things/{id}/prefill`).
     #[serde(default)]
     prefill: Option<String>,
+    /// Material ids of the commitment letters (告知承诺) the applicant accepts.
+    #[serde(default)]
+    commitments: Vec<String>,
+    /// At the one window: the person the application is for.
+    #[serde(default)]
+    walk_in: Option<WalkInRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WalkInRequest {
+    name: String,
+    id_number: String,
 }
 
 /// Form values may come as strings, numbers or booleans; anything else is refused.
@@ -511,7 +530,15 @@ pub(crate) fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
     CaseId::parse(&format!("YJS{date}{suffix}")).map_err(ApiError::internal)
 }
 
-fn idempotency_key(headers: &HeaderMap, user: &CurrentUser, body: &Value) -> Result<Option<IdempotencyKey>, ApiError> {
+/// The Idempotency-Key of a request, bound to the caller and to a hash of what was
+/// sent (the JSON and the digest of every file), so a reused key with another body
+/// is refused.
+fn idempotency_key(
+    headers: &HeaderMap,
+    user: &CurrentUser,
+    body: &Value,
+    files: &[app::submit::MaterialFile],
+) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -527,24 +554,137 @@ fn idempotency_key(headers: &HeaderMap, user: &CurrentUser, body: &Value) -> Res
             )
             .field("Idempotency-Key")
         })?;
-    let canonical = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    let mut hash = Sha256::new();
+    hash.update(serde_json::to_vec(body).map_err(ApiError::internal)?);
+    for file in files {
+        hash.update(file.material.as_bytes());
+        hash.update(Sha256::digest(&file.bytes));
+    }
     Ok(Some(IdempotencyKey {
         account: user.0.id.clone(),
         key: key.to_owned(),
-        request_hash: hex::encode(Sha256::digest(&canonical)),
+        request_hash: hex::encode(hash.finalize()),
     }))
+}
+
+/// The body of a submission: JSON, or multipart/form-data with the JSON in a part
+/// named `submission` and each material's file in a part named `material.<id>`.
+async fn read_submission(
+    state: &AppState,
+    request: axum::extract::Request,
+) -> Result<(Value, Vec<app::submit::MaterialFile>), ApiError> {
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if !multipart {
+        // JSON keeps the API's usual limit; only multipart carries files.
+        let (parts, body) = request.into_parts();
+        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+            .await
+            .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "E_BODY_TOO_LARGE", "请求内容过大"))?;
+        let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
+        let ApiJson(body) = ApiJson::<Value>::from_request(request, state).await?;
+        return Ok((body, Vec::new()));
+    }
+    let unreadable = |status: StatusCode| {
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "E_BODY_TOO_LARGE",
+                "上传的文件总大小超过 25 MB",
+            )
+        } else {
+            ApiError::new(StatusCode::BAD_REQUEST, "E_MULTIPART_INVALID", "multipart 请求无法读取")
+        }
+    };
+    let mut multipart = axum::extract::Multipart::from_request(request, state)
+        .await
+        .map_err(|rejection| unreadable(rejection.status()))?;
+    let mut body = None;
+    let mut files = Vec::new();
+    while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(e.status()))? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "submission" {
+            let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
+            let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "E_JSON_SYNTAX",
+                    format!("submission 部分不是合法的 JSON：{error}"),
+                )
+                .field("submission")
+            })?;
+            body = Some(value);
+        } else if let Some(material) = name.strip_prefix("material.") {
+            let material = material.to_owned();
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
+            if files.iter().any(|f: &app::submit::MaterialFile| f.material == material) {
+                return Err(ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "E_MATERIAL_DUPLICATE",
+                    "同一份材料只能上传一个文件（多页请合并为一个 PDF）",
+                )
+                .field(format!("material.{}", truncate(&material))));
+            }
+            files.push(app::submit::MaterialFile {
+                material,
+                file_name,
+                bytes: bytes.to_vec(),
+            });
+        } else {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_MULTIPART_UNKNOWN_PART",
+                format!(
+                    "不认识的部分“{}”：只接受 submission 和 material.<材料编号>",
+                    truncate(&name)
+                ),
+            )
+            .field(truncate(&name)));
+        }
+    }
+    let body = body.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_SUBMISSION_MISSING",
+            "multipart 请求须包含名为 submission 的 JSON 部分",
+        )
+        .field("submission")
+    })?;
+    Ok((body, files))
+}
+
+/// The API's field names for what a submission got wrong: form values under
+/// `form.`, the person at the window under `walk_in.`, materials as they were sent.
+fn submission_error(error: app::SubmitError) -> ApiError {
+    match error {
+        app::SubmitError::Refused(error) => error,
+        app::SubmitError::Invalid(mut issues) => {
+            for issue in &mut issues {
+                issue.field = match issue.field.as_str() {
+                    "applicant.name" => "walk_in.name".to_owned(),
+                    "applicant.id_number" => "walk_in.id_number".to_owned(),
+                    field if field.starts_with("material.") => field.to_owned(),
+                    field => format!("form.{field}"),
+                };
+            }
+            app::submit::invalid_error(issues)
+        }
+    }
 }
 
 async fn submit_case(
     State(state): Shared,
     user: CurrentUser,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<Value>,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
-    if !user.is_applicant() {
-        return Err(ApiError::forbidden("只有申请人可以提交办件"));
-    }
-    let key = idempotency_key(&headers, &user, &body)?;
+    app::submit::may_submit(&user.0)?;
+    let (body, files) = read_submission(&state, request).await?;
+    let key = idempotency_key(&headers, &user, &body, &files)?;
     let request: SubmitRequest = serde_json::from_value(body).map_err(|error| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -552,74 +692,30 @@ async fn submit_case(
             format!("请求内容的字段类型或取值不正确：{error}"),
         )
     })?;
-    let one_thing = find_one_thing(&state, &request.one_thing)?;
-    let now = state.now();
-    let prefill = match &request.prefill {
-        Some(id) => Some(
-            crate::sharing::load_prefill(&state, &user.0, one_thing.id.as_str(), id)
-                .await?
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "E_PREFILL_NOT_FOUND",
-                        "没有找到这份预填数据（编号有误，或不属于您和这件事）",
-                    )
-                    .field("prefill")
-                })?,
-        ),
-        None => None,
+    let submission = app::Submission {
+        one_thing: request.one_thing,
+        answers: request.answers,
+        form: form_strings(request.form, "form")?,
+        prefill: request.prefill,
+        files,
+        commitments: request.commitments.into_iter().collect(),
+        walk_in: request.walk_in.map(|w| app::WalkIn {
+            name: w.name,
+            id_number: w.id_number,
+        }),
+        idempotency: key,
     };
-    let holdings = crate::sharing::holdings(&state, Some(&user.0), prefill.as_ref().map(|(doc, _)| doc), false).await?;
-    let plan = plan_for(&state, one_thing, &request.answers, &holdings, cases::china_date(now))?;
-    let form = form_strings(request.form, "form")?;
-    let prefixed = |mut error: ApiError| {
-        error.field = error.field.map(|f| format!("form.{f}"));
-        for detail in &mut error.details {
-            detail.field = format!("form.{}", detail.field);
-        }
-        error
+    let submitted = app::submit::submit(&state, &user.0, submission)
+        .await
+        .map_err(submission_error)?;
+    let status = if submitted.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
     };
-    let outcome = Case::create(
-        &state.catalog,
-        &state.calendar(),
-        &plan,
-        new_case_id(&state)?,
-        &user.0.id,
-        &form,
-        now,
-    )
-    .map_err(|e| prefixed(e.into()))?;
-    let outcome = match prefill {
-        Some((doc, consent)) => outcome.with_prefill(&doc.fetched(), consent),
-        None => outcome,
-    };
-    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
-    let (case, status, replayed) = match state
-        .store
-        .insert_case_with_uploads(&outcome.case, &outcome.events, key.as_ref(), &[], &notices)
-        .await?
-    {
-        Inserted::Created => {
-            crate::watch::deliver(&state, &notices);
-            (outcome.case, StatusCode::CREATED, false)
-        }
-        Inserted::Existing(id) => {
-            let existing = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
-            (existing.case, StatusCode::OK, true)
-        }
-        Inserted::KeyReused => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "E_IDEMPOTENCY_KEY_REUSED",
-                "该 Idempotency-Key 已用于另一份不同的申请",
-            )
-            .field("Idempotency-Key"));
-        }
-    };
-    tracing::info!(case = %case.id, one_thing = %case.one_thing, replayed, "case submitted");
-    let view = case_view(&state, &case, &user);
+    let view = case_view(&state, &submitted.case, &user);
     let mut response = (status, Json(view)).into_response();
-    if replayed {
+    if submitted.replayed {
         response
             .headers_mut()
             .insert("idempotent-replayed", HeaderValue::from_static("true"));

@@ -7,6 +7,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod api;
+pub mod app;
 pub mod auth;
 mod cert_api;
 pub mod certify;

@@ -102,6 +102,13 @@ fn base_document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "Submission": { "type": "object", "required": ["one_thing"], "additionalProperties": false, "properties": {
+                    "one_thing": { "type": "string" }, "answers": string_map, "form": value_map,
+                    "prefill": { "type": "string", "description": "经申请人授权的预填编号" },
+                    "commitments": { "type": "array", "items": { "type": "string" }, "description": "申请人勾选的告知承诺（材料编号）" },
+                    "walk_in": { "type": "object", "required": ["name", "id_number"], "additionalProperties": false,
+                        "description": "综合窗口代办：办事群众的姓名和公民身份号码",
+                        "properties": { "name": { "type": "string" }, "id_number": { "type": "string" } } } } },
                 "Error": {
                     "type": "object",
                     "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
@@ -147,8 +154,12 @@ fn base_document() -> Value {
             "/cases": {
                 "post": { "summary": "提交办件（一表申请）；Idempotency-Key 重试不会重复建件", "tags": ["cases"], "security": [{ "bearer": [] }],
                     "parameters": [{ "name": "Idempotency-Key", "in": "header", "required": false, "schema": { "type": "string", "maxLength": 100 } }],
-                    "requestBody": body(json!({ "type": "object", "required": ["one_thing"], "properties": {
-                        "one_thing": { "type": "string" }, "answers": string_map, "form": value_map } })),
+                    "description": "JSON 提交表单与告知承诺；需上传材料时用 multipart/form-data：名为 submission 的部分是同样的 JSON，每份材料一个名为 material.<材料编号> 的文件部分（PDF、JPG、PNG 或 OFD，按内容识别，单个不超过 5 MB）。综合窗口代办时填写 walk_in。",
+                    "requestBody": { "required": true, "content": {
+                        "application/json": { "schema": { "$ref": "#/components/schemas/Submission" } },
+                        "multipart/form-data": { "schema": { "type": "object", "required": ["submission"], "properties": {
+                            "submission": { "$ref": "#/components/schemas/Submission" } },
+                            "additionalProperties": { "type": "string", "format": "binary" } } } } },
                     "responses": with_errors(json!({
                         "201": { "description": "已受理", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
                         "200": { "description": "同一 Idempotency-Key 的重试：返回原办件", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } }

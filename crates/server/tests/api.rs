@@ -462,13 +462,17 @@ async fn a_retried_submission_with_the_same_idempotency_key_creates_one_case() {
     let node = spawn_node(sqlite_store().await, true).await;
     let applicant = node.login("zhangsan").await;
     let form = newborn_form(&node).await;
-    let body = json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form });
+    let (files, commitments) = testkit::sample_materials_from_json(&newborn_plan(&node).await);
+    let body =
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments });
     let send = |body: Value| {
+        let (content_type, bytes) = testkit::multipart_submission(&body, &files);
         node.client
             .post(format!("{}/cases", node.base))
             .bearer_auth(&applicant)
             .header("Idempotency-Key", "retry-7f3a")
-            .json(&body)
+            .header("content-type", content_type)
+            .body(bytes)
             .send()
     };
     let first = send(body.clone()).await.unwrap();

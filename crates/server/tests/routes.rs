@@ -188,7 +188,8 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         | ("GET", "/ledger/proof/inclusion")
         | ("GET", "/ledger/proof/consistency") => ALL,
         ("POST", "/catalog/one-things/{id}/prefill") => APPLICANTS,
-        ("POST", "/cases") => APPLICANTS,
+        // Applicants for themselves, the one window for a person who walked in.
+        ("POST", "/cases") => &["owner", "other_applicant", "window"],
         ("GET", "/cases") => &["owner", "other_applicant", "admin", "auditor"],
         ("GET", "/cases/{id}") | ("GET", "/cases/{id}/history") => CASE_READERS,
         ("POST", "/cases/{id}/supplement") => &["owner"],

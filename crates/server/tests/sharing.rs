@@ -59,6 +59,15 @@ async fn plan_for(node: &Node, token: Option<&str>) -> Value {
     plan
 }
 
+/// Submits a newborn application over the API with a scan for every material the
+/// anonymous plan asks for (a superset of what any applicant's plan asks for) and
+/// every commitment accepted.
+async fn submit_newborn(node: &Node, token: &str, mut submission: Value) -> (StatusCode, Value) {
+    let (files, commitments) = testkit::sample_materials_from_json(&plan_for(node, None).await);
+    submission["commitments"] = json!(commitments);
+    node.submit_multipart(token, &submission, &files).await
+}
+
 fn material_status(plan: &Value, id: &str) -> String {
     plan["materials"]
         .as_array()
@@ -145,14 +154,12 @@ async fn submit_with_prefill(node: &Node, token: &str) -> (Value, String) {
         }
     }
     form.insert("father.name".into(), "刘强强".into());
-    let (status, case) = node
-        .call(
-            "POST",
-            "/cases",
-            Some(token),
-            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id })),
-        )
-        .await;
+    let (status, case) = submit_newborn(
+        node,
+        token,
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     (case, prefill_id)
 }
@@ -1179,14 +1186,12 @@ async fn consent_to_one_source_only_keeps_the_others_closed() {
             form.insert(element.clone(), value["value"].as_str().unwrap().to_owned());
         }
     }
-    let (status, case) = node
-        .call(
-            "POST",
-            "/cases",
-            Some(&wangfang),
-            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id })),
-        )
-        .await;
+    let (status, case) = submit_newborn(
+        &node,
+        &wangfang,
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "prefill": prefill_id }),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     let id = case["id"].as_str().unwrap();
 

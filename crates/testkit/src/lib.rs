@@ -149,3 +149,56 @@ pub fn sample_form_from_json(catalog: &Catalog, plan: &serde_json::Value) -> BTr
         })
         .collect()
 }
+
+/// A small PNG (the signature and an IHDR chunk): accepted as a scan of any material.
+pub const SAMPLE_SCAN: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+
+/// What an application hands in for a plan received as JSON from the API: a scan
+/// for each material to upload, and the ids of the commitments (告知承诺) to accept.
+pub fn sample_materials_from_json(plan: &serde_json::Value) -> (Vec<(String, Vec<u8>)>, Vec<String>) {
+    let mut files = Vec::new();
+    let mut commitments = Vec::new();
+    for material in plan["materials"].as_array().expect("a plan lists its materials") {
+        if material["status"] != "needed" {
+            continue;
+        }
+        let id = material["id"].as_str().expect("a material has an id").to_owned();
+        if material["kind"] == "告知承诺" {
+            commitments.push(id);
+        } else {
+            files.push((id, SAMPLE_SCAN.to_vec()));
+        }
+    }
+    (files, commitments)
+}
+
+/// A multipart/form-data body of text fields and one file part per material
+/// (`material.<id>`), as a browser sends the apply form. Returns the content type
+/// and the body.
+pub fn multipart_form(fields: &[(String, String)], files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {
+    const BOUNDARY: &str = "onething-test-boundary-7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for (material, bytes) in files {
+        body.extend_from_slice(
+            format!(
+                "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"material.{material}\"; filename=\"{material}.png\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={BOUNDARY}"), body)
+}
+
+/// A multipart/form-data body for `POST /api/v1/cases`: the JSON `submission` part
+/// and one `material.<id>` part per file.
+pub fn multipart_submission(submission: &serde_json::Value, files: &[(String, Vec<u8>)]) -> (String, Vec<u8>) {
+    multipart_form(&[("submission".to_owned(), submission.to_string())], files)
+}

@@ -11,8 +11,7 @@ use catalog::plan::FieldSource;
 use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
 use minijinja::context;
 use serde::Serialize;
-use sha2::Digest;
-use store::{Inserted, Role};
+use store::Role;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
@@ -290,13 +289,7 @@ fn field_view(
     })
 }
 
-/// Window staff (综合窗口) accept cases for people who come in person.
-pub(crate) fn is_window(account: &store::Account) -> bool {
-    account.role == Role::Staff && account.department.as_deref() == Some(WINDOW_DEPARTMENT)
-}
-
-/// The department code of the government service centre's one window.
-pub(crate) const WINDOW_DEPARTMENT: &str = "ZW";
+use crate::app::submit::is_window;
 
 /// Values known from the applicant's own account, with where they come from.
 fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
@@ -633,7 +626,7 @@ pub async fn apply_submit(
         return page.not_found();
     };
     let account = match &page.user {
-        Some(account) if account.role == Role::Applicant || is_window(account) => account.clone(),
+        Some(account) if crate::app::submit::may_submit(account).is_ok() => account.clone(),
         Some(_) => {
             return page.message(
                 StatusCode::FORBIDDEN,
@@ -661,7 +654,7 @@ pub async fn apply_submit(
         Err(response) => return response,
     };
     let shown_prefill = prefill.as_ref().map(|(id, doc, _)| (id.clone(), doc.clone()));
-    // Only the plan's fields go to the engine; empty inputs are "not given".
+    // Only the plan's fields go to the use case; empty inputs are "not given".
     let values: BTreeMap<String, String> = plan
         .form
         .iter()
@@ -673,180 +666,55 @@ pub async fn apply_submit(
                 .map(|v| (f.element.clone(), v.clone()))
         })
         .collect();
-    let now = state.now();
-    let case_id = match crate::api::new_case_id(&state) {
-        Ok(id) => id,
-        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    let commitments = form
+        .iter()
+        .filter(|(_, value)| value.as_str() == "yes")
+        .filter_map(|(key, _)| key.strip_prefix("commit."))
+        .map(str::to_owned)
+        .collect();
+    let walk_in = window.then(|| crate::app::WalkIn {
+        name: form.get("applicant.name").cloned().unwrap_or_default(),
+        id_number: form.get("applicant.id_number").cloned().unwrap_or_default(),
+    });
+    let had_files = !files.is_empty();
+    let submission = crate::app::Submission {
+        one_thing: one.id.to_string(),
+        answers,
+        form: values,
+        prefill: prefill.as_ref().map(|(id, _, _)| id.clone()),
+        files: files
+            .into_iter()
+            .map(|f| crate::app::submit::MaterialFile {
+                material: f.material,
+                file_name: f.file_name,
+                bytes: f.bytes,
+            })
+            .collect(),
+        commitments,
+        walk_in,
+        idempotency: None,
     };
-
-    // One set of materials: every needed file present and of an accepted type, every
-    // commitment accepted.
-    let mut issues = Vec::new();
-    let mut uploads = Vec::new();
-    for material in plan.materials.iter().filter(|m| m.is_needed()) {
-        let field = format!("material.{}", material.id);
-        if material.kind == catalog::MaterialKind::Commitment.label_zh() {
-            if form.get(&format!("commit.{}", material.id)).is_none_or(|v| v != "yes") {
-                issues.push(cases::FieldIssue {
-                    field,
-                    code: "COMMITMENT_REQUIRED".into(),
-                    message: format!("请阅读并勾选承诺：{}", material.name),
-                });
-            }
-            continue;
-        }
-        match files.iter().find(|f| f.material == material.id) {
-            None => issues.push(cases::FieldIssue {
-                field,
-                code: "MATERIAL_REQUIRED".into(),
-                message: format!("请上传：{}", material.name),
-            }),
-            Some(file) => match super::files::check(&material.name, &file.bytes) {
-                Err(message) => issues.push(cases::FieldIssue {
-                    field,
-                    code: "MATERIAL_REJECTED".into(),
-                    message,
-                }),
-                Ok(content_type) => {
-                    let mut random = [0u8; 8];
-                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
-                    uploads.push((
-                        store::Upload {
-                            id: format!("F{}", hex::encode(random).to_uppercase()),
-                            case_id: case_id.to_string(),
-                            material: material.id.clone(),
-                            file_name: file.file_name.clone(),
-                            content_type: content_type.to_owned(),
-                            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
-                            sha256: hex::encode(sha2::Sha256::digest(&file.bytes)),
-                            uploaded_at: now,
-                            uploaded_by: account.id.clone(),
-                        },
-                        file.bytes.clone(),
-                    ));
-                }
-            },
-        }
-    }
-    // At a window, the case belongs to the person who came in, named by their ID number.
-    let person = if window {
-        let name = form
-            .get("applicant.name")
-            .map(|n| n.trim().to_owned())
-            .unwrap_or_default();
-        if name.is_empty() || name.chars().count() > 50 {
-            issues.push(cases::FieldIssue {
-                field: "applicant.name".into(),
-                code: "FIELD_REQUIRED".into(),
-                message: "办事群众姓名：请填写（最多 50 个字）".into(),
-            });
-        }
-        match ids::IdNumber::parse(form.get("applicant.id_number").map(|n| n.trim()).unwrap_or_default()) {
-            Ok(id_number) if !name.is_empty() => Some((name, id_number)),
-            Ok(_) => None,
-            Err(error) => {
-                issues.push(cases::FieldIssue {
-                    field: "applicant.id_number".into(),
-                    code: error.code().into(),
-                    message: format!("办事群众公民身份号码：{error}"),
-                });
-                None
-            }
-        }
-    } else {
-        None
-    };
-    // The form's applicant fields default to the person at the window.
-    let mut values = values;
-    if let Some((name, id_number)) = &person {
-        let asked = |element: &str| plan.form.iter().flat_map(|g| &g.fields).any(|f| f.element == element);
-        if asked("person.name") {
-            values.entry("person.name".to_owned()).or_insert_with(|| name.clone());
-        }
-        if asked("person.id_number") {
-            values
-                .entry("person.id_number".to_owned())
-                .or_insert_with(|| id_number.to_string());
-        }
-    }
-    let applicant_id = match &person {
-        Some((name, id_number)) if issues.is_empty() => match applicant_for(&state, name, id_number).await {
-            Ok(Ok(id)) => id,
-            Ok(Err(issue)) => {
-                issues.push(issue);
-                account.id.clone()
-            }
-            Err(error) => return page.store_error(error),
-        },
-        _ => account.id.clone(),
-    };
-    let outcome = match Case::create(
-        &state.catalog,
-        &state.calendar(),
-        &plan,
-        case_id,
-        &applicant_id,
-        &values,
-        now,
-    ) {
-        Ok(outcome) if issues.is_empty() => outcome,
-        Ok(_) => {
-            return render_apply(
-                &state,
-                &page,
-                &plan,
-                Some(&form),
-                &issues,
-                !files.is_empty(),
-                shown_prefill.as_ref(),
-            );
-        }
-        Err(CaseError::Form(mut form_issues)) => {
-            form_issues.extend(issues);
-            return render_apply(
-                &state,
-                &page,
-                &plan,
-                Some(&form),
-                &form_issues,
-                !files.is_empty(),
-                shown_prefill.as_ref(),
-            );
-        }
-        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法提交", &error.to_string()),
-    };
-    let outcome = if window {
-        outcome.submitted_at_window(&account.id)
-    } else {
-        outcome
-    };
-    let outcome = match &prefill {
-        Some((_, doc, consent)) => outcome.with_prefill(&doc.fetched(), consent.clone()),
-        None => outcome,
-    };
-    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
-    match state
-        .store
-        .insert_case_with_uploads(&outcome.case, &outcome.events, None, &uploads, &notices)
-        .await
-    {
-        Ok(Inserted::Created) if window => {
-            crate::watch::deliver(&state, &notices);
+    match crate::app::submit::submit(&state, &account, submission).await {
+        Ok(submitted) if window => {
             let message = format!(
                 "已受理。办件编号 {}，承诺 {} 前办结。请将办件编号告知申请人；申请人可登录“我的办件”查看进度。",
-                outcome.case.id, outcome.case.promised_date
+                submitted.case.id, submitted.case.promised_date
             );
             page.message(StatusCode::OK, "窗口受理成功", &message)
         }
-        Ok(Inserted::Created) => {
-            crate::watch::deliver(&state, &notices);
-            Redirect::to(&format!("/my/cases/{}?submitted={}", outcome.case.id, plan.one_thing)).into_response()
+        Ok(submitted) => {
+            Redirect::to(&format!("/my/cases/{}?submitted={}", submitted.case.id, plan.one_thing)).into_response()
         }
-        Ok(_) | Err(_) => page.message(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "系统繁忙",
-            "申请没有保存，请稍后重试。",
+        Err(crate::app::SubmitError::Invalid(issues)) => render_apply(
+            &state,
+            &page,
+            &plan,
+            Some(&form),
+            &issues,
+            had_files,
+            shown_prefill.as_ref(),
         ),
+        Err(crate::app::SubmitError::Refused(error)) => page.message(error.status, "无法提交", &error.message),
     }
 }
 
@@ -1272,40 +1140,6 @@ pub async fn rate_case(
 fn draft_owner(account: &store::Account) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(format!("draft:{}", account.id).as_bytes()))[..16].to_owned()
-}
-
-/// The applicant account of a person who came to a window: theirs if they have one
-/// and the name matches it (else a field issue: a case is never filed into someone
-/// else's account on an ID number alone), or a new one under their ID number that
-/// cannot log in until it is activated.
-async fn applicant_for(
-    state: &AppState,
-    name: &str,
-    id_number: &ids::IdNumber,
-) -> store::Result<Result<String, cases::FieldIssue>> {
-    if let Some(existing) = state.store.account_by_id_number(id_number.as_str()).await? {
-        let plain = |text: &str| text.split_whitespace().collect::<String>();
-        if plain(&existing.display_name) != plain(name) {
-            return Ok(Err(cases::FieldIssue {
-                field: "applicant.name".into(),
-                code: "FIELD_NAME_MISMATCH".into(),
-                message: "办事群众姓名与该公民身份号码登记的姓名不一致，请核对居民身份证".into(),
-            }));
-        }
-        return Ok(Ok(existing.id));
-    }
-    let account = store::Account {
-        id: format!("applicant-{id_number}"),
-        username: id_number.to_string(),
-        display_name: name.to_owned(),
-        role: Role::Applicant,
-        department: None,
-        id_number: Some(id_number.to_string()),
-        // Not a PHC string: no password verifies until the person activates the account.
-        password_hash: "!window".to_owned(),
-    };
-    state.store.put_account(&account).await?;
-    Ok(Ok(account.id))
 }
 
 /// "谁查看了我的数据": every access to the applicant's data by someone else, from the

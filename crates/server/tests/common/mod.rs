@@ -139,6 +139,28 @@ impl Node {
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
+    /// `POST /cases` as multipart: `submission` (JSON) and a file per material.
+    pub async fn submit_multipart(
+        &self,
+        token: &str,
+        submission: &Value,
+        files: &[(String, Vec<u8>)],
+    ) -> (StatusCode, Value) {
+        let (content_type, body) = testkit::multipart_submission(submission, files);
+        let response = self
+            .client
+            .post(format!("{}/cases", self.base))
+            .bearer_auth(token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
     pub fn set_date(&self, date: &str) {
         *self.clock.lock().unwrap() = beijing_morning(date);
     }
@@ -163,6 +185,11 @@ pub fn newborn_answers() -> Value {
 
 /// A complete, valid newborn form built from the plan the server computes.
 pub async fn newborn_form(node: &Node) -> BTreeMap<String, String> {
+    testkit::sample_form_from_json(&testkit::catalog(), &newborn_plan(node).await)
+}
+
+/// The newborn plan for [`newborn_answers`], as the API computes it.
+pub async fn newborn_plan(node: &Node) -> Value {
     let (status, plan) = node
         .call(
             "POST",
@@ -172,18 +199,17 @@ pub async fn newborn_form(node: &Node) -> BTreeMap<String, String> {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{plan}");
-    testkit::sample_form_from_json(&testkit::catalog(), &plan)
+    plan
 }
 
+/// Submits a newborn case over the API with its form, a scan for every material to
+/// upload and every commitment accepted, as an integrator would.
 pub async fn submit(node: &Node, token: &str, form: &BTreeMap<String, String>) -> Value {
-    let (status, case) = node
-        .call(
-            "POST",
-            "/cases",
-            Some(token),
-            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form })),
-        )
-        .await;
+    let (files, commitments) = testkit::sample_materials_from_json(&newborn_plan(node).await);
+    let submission = json!({
+        "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments,
+    });
+    let (status, case) = node.submit_multipart(token, &submission, &files).await;
     assert_eq!(status, StatusCode::CREATED, "{case}");
     case
 }

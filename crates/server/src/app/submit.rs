@@ -1,0 +1,340 @@
+//! Submitting an application (一表申请、一套材料): online by the applicant, or at the
+//! one window (综合窗口) on behalf of a person who walked in. Both front doors call
+//! [`submit`]; the checks, the case, its files, its notices and its ledger entries
+//! are decided here once.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use cases::{Case, FieldIssue};
+use catalog::Answers;
+use sha2::Digest as _;
+use store::{Account, IdempotencyKey, Inserted, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The department code of the government service centre's one window.
+pub const WINDOW_DEPARTMENT: &str = "ZW";
+
+/// Whether `account` works at the one window (综合窗口).
+pub fn is_window(account: &Account) -> bool {
+    account.role == Role::Staff && account.department.as_deref() == Some(WINDOW_DEPARTMENT)
+}
+
+/// A file handed in for a material.
+#[derive(Clone, Debug)]
+pub struct MaterialFile {
+    pub material: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The person a window submission is for, as read from their ID card.
+#[derive(Clone, Debug, Default)]
+pub struct WalkIn {
+    pub name: String,
+    pub id_number: String,
+}
+
+/// One application, however it arrived.
+#[derive(Clone, Debug, Default)]
+pub struct Submission {
+    pub one_thing: String,
+    pub answers: Answers,
+    /// Values by data element; only what was given.
+    pub form: BTreeMap<String, String>,
+    /// The prefill the applicant consented to.
+    pub prefill: Option<String>,
+    pub files: Vec<MaterialFile>,
+    /// Material ids of the commitment letters (告知承诺) the applicant accepted.
+    pub commitments: BTreeSet<String>,
+    /// Required at the window, refused anywhere else.
+    pub walk_in: Option<WalkIn>,
+    pub idempotency: Option<IdempotencyKey>,
+}
+
+/// The stored case; `replayed` when an Idempotency-Key found an earlier one.
+#[derive(Debug)]
+pub struct Submitted {
+    pub case: Case,
+    pub replayed: bool,
+}
+
+/// Why a submission was not accepted.
+#[derive(Debug)]
+pub enum SubmitError {
+    /// What the person must fix, every issue at once, in form order: fields by data
+    /// element id, `material.<id>` for materials and commitments, `applicant.name`
+    /// and `applicant.id_number` for the person at the window.
+    Invalid(Vec<FieldIssue>),
+    /// Anything else: access, an unknown one-thing or prefill, the store.
+    Refused(ApiError),
+}
+
+impl From<ApiError> for SubmitError {
+    fn from(error: ApiError) -> Self {
+        Self::Refused(error)
+    }
+}
+
+impl From<store::StoreError> for SubmitError {
+    fn from(error: store::StoreError) -> Self {
+        Self::Refused(error.into())
+    }
+}
+
+/// The error of an invalid submission as one API error (`E_FORM_INVALID`), with
+/// each issue in `details`.
+pub fn invalid_error(issues: Vec<FieldIssue>) -> ApiError {
+    let mut error = ApiError::from(cases::CaseError::Form(issues));
+    error.field = error.details.first().map(|d| d.field.clone());
+    error
+}
+
+/// Who may submit at all: an applicant for themself, the one window for a walk-in.
+/// Checked before the request is read, so that nobody else learns anything from
+/// how their input would have been judged.
+pub fn may_submit(caller: &Account) -> Result<(), ApiError> {
+    if caller.role == Role::Applicant || is_window(caller) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("只有申请人或综合窗口可以提交办件"))
+    }
+}
+
+/// Submits `submission` as `caller`. On success the case, its files, its events
+/// (ledger entries) and its notices are stored in one transaction and the notices
+/// delivered; on any error nothing is stored.
+pub async fn submit(state: &AppState, caller: &Account, submission: Submission) -> Result<Submitted, SubmitError> {
+    may_submit(caller)?;
+    let window = is_window(caller);
+    match (window, submission.walk_in.is_some()) {
+        (false, false) | (true, true) => {}
+        (true, false) => {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "E_WALK_IN_REQUIRED",
+                "窗口代为提交须填写办事群众的姓名和公民身份号码",
+            )
+            .field("walk_in")
+            .into());
+        }
+        (false, true) => return Err(ApiError::forbidden("只有综合窗口可以代他人提交申请").into()),
+    }
+    let one_thing = crate::api::find_one_thing(state, &submission.one_thing)?;
+    let now = state.now();
+    let prefill = match submission.prefill.as_deref().filter(|_| !window) {
+        Some(id) => Some(
+            crate::sharing::load_prefill(state, caller, one_thing.id.as_str(), id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "E_PREFILL_NOT_FOUND",
+                        "没有找到这份预填数据（编号有误，或不属于您和这件事）",
+                    )
+                    .field("prefill")
+                })?,
+        ),
+        None => None,
+    };
+    let holder = (!window).then_some(caller);
+    let holdings = crate::sharing::holdings(state, holder, prefill.as_ref().map(|(doc, _)| doc), false).await?;
+    let plan = crate::api::plan_for(state, one_thing, &submission.answers, &holdings, cases::china_date(now))?;
+    let case_id = crate::api::new_case_id(state)?;
+
+    // One set of materials: every needed file present and of an accepted type, every
+    // commitment accepted.
+    let mut issues = Vec::new();
+    let mut uploads = Vec::new();
+    for material in plan.materials.iter().filter(|m| m.is_needed()) {
+        let field = format!("material.{}", material.id);
+        if material.kind == catalog::MaterialKind::Commitment.label_zh() {
+            if !submission.commitments.contains(&material.id) {
+                issues.push(FieldIssue {
+                    field,
+                    code: "COMMITMENT_REQUIRED".into(),
+                    message: format!("请阅读并勾选承诺：{}", material.name),
+                });
+            }
+            continue;
+        }
+        match submission.files.iter().find(|f| f.material == material.id) {
+            None => issues.push(FieldIssue {
+                field,
+                code: "MATERIAL_REQUIRED".into(),
+                message: format!("请上传：{}", material.name),
+            }),
+            Some(file) => match super::files::check(&material.name, &file.bytes) {
+                Err(message) => issues.push(FieldIssue {
+                    field,
+                    code: "MATERIAL_REJECTED".into(),
+                    message,
+                }),
+                Ok(content_type) => {
+                    let mut random = [0u8; 8];
+                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+                    uploads.push((
+                        store::Upload {
+                            id: format!("F{}", hex::encode(random).to_uppercase()),
+                            case_id: case_id.to_string(),
+                            material: material.id.clone(),
+                            file_name: file.file_name.chars().take(200).collect(),
+                            content_type: content_type.to_owned(),
+                            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                            sha256: hex::encode(sha2::Sha256::digest(&file.bytes)),
+                            uploaded_at: now,
+                            uploaded_by: caller.id.clone(),
+                        },
+                        file.bytes.clone(),
+                    ));
+                }
+            },
+        }
+    }
+    // At a window, the case belongs to the person who came in, named by their ID number.
+    let mut form = submission.form;
+    let person = match &submission.walk_in {
+        Some(walk_in) => walk_in_person(walk_in, &mut issues),
+        None => None,
+    };
+    if let Some((name, id_number)) = &person {
+        // The form's applicant fields default to the person at the window.
+        let asked = |element: &str| plan.form.iter().flat_map(|g| &g.fields).any(|f| f.element == element);
+        if asked("person.name") {
+            form.entry("person.name".to_owned()).or_insert_with(|| name.clone());
+        }
+        if asked("person.id_number") {
+            form.entry("person.id_number".to_owned())
+                .or_insert_with(|| id_number.to_string());
+        }
+    }
+    let applicant = match &person {
+        Some((name, id_number)) if issues.is_empty() => match applicant_for(state, name, id_number).await? {
+            Ok(id) => id,
+            Err(issue) => {
+                issues.push(issue);
+                caller.id.clone()
+            }
+        },
+        _ => caller.id.clone(),
+    };
+    let outcome = match Case::create(
+        &state.catalog,
+        &state.calendar(),
+        &plan,
+        case_id,
+        &applicant,
+        &form,
+        now,
+    ) {
+        Ok(outcome) if issues.is_empty() => outcome,
+        Ok(_) => return Err(SubmitError::Invalid(issues)),
+        Err(cases::CaseError::Form(mut form_issues)) => {
+            form_issues.extend(issues);
+            return Err(SubmitError::Invalid(form_issues));
+        }
+        Err(error) => return Err(ApiError::from(error).into()),
+    };
+    let outcome = if window {
+        outcome.submitted_at_window(&caller.id)
+    } else {
+        outcome
+    };
+    let outcome = match prefill {
+        Some((doc, consent)) => outcome.with_prefill(&doc.fetched(), consent),
+        None => outcome,
+    };
+    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
+    match state
+        .store
+        .insert_case_with_uploads(
+            &outcome.case,
+            &outcome.events,
+            submission.idempotency.as_ref(),
+            &uploads,
+            &notices,
+        )
+        .await?
+    {
+        Inserted::Created => {
+            crate::watch::deliver(state, &notices);
+            tracing::info!(case = %outcome.case.id, one_thing = %outcome.case.one_thing, window, "case submitted");
+            Ok(Submitted {
+                case: outcome.case,
+                replayed: false,
+            })
+        }
+        Inserted::Existing(id) => {
+            let existing = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
+            Ok(Submitted {
+                case: existing.case,
+                replayed: true,
+            })
+        }
+        Inserted::KeyReused => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_IDEMPOTENCY_KEY_REUSED",
+            "该 Idempotency-Key 已用于另一份不同的申请",
+        )
+        .field("Idempotency-Key")
+        .into()),
+    }
+}
+
+/// The walk-in's name and ID number, or the issues with them.
+fn walk_in_person(walk_in: &WalkIn, issues: &mut Vec<FieldIssue>) -> Option<(String, ids::IdNumber)> {
+    let name = ids::text::normalize(&walk_in.name, false).unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 50 {
+        issues.push(FieldIssue {
+            field: "applicant.name".into(),
+            code: "FIELD_REQUIRED".into(),
+            message: "办事群众姓名：请填写（最多 50 个字）".into(),
+        });
+    }
+    match ids::IdNumber::parse(walk_in.id_number.trim()) {
+        Ok(id_number) if !name.is_empty() => Some((name, id_number)),
+        Ok(_) => None,
+        Err(error) => {
+            issues.push(FieldIssue {
+                field: "applicant.id_number".into(),
+                code: error.code().into(),
+                message: format!("办事群众公民身份号码：{error}"),
+            });
+            None
+        }
+    }
+}
+
+/// The account a window submission belongs to: the person's own when they have one
+/// (their name must match it), else a new one they can activate later.
+async fn applicant_for(
+    state: &AppState,
+    name: &str,
+    id_number: &ids::IdNumber,
+) -> store::Result<Result<String, FieldIssue>> {
+    if let Some(existing) = state.store.account_by_id_number(id_number.as_str()).await? {
+        let plain = |text: &str| text.split_whitespace().collect::<String>();
+        if plain(&existing.display_name) != plain(name) {
+            return Ok(Err(FieldIssue {
+                field: "applicant.name".into(),
+                code: "FIELD_NAME_MISMATCH".into(),
+                message: "办事群众姓名与该公民身份号码登记的姓名不一致，请核对居民身份证".into(),
+            }));
+        }
+        return Ok(Ok(existing.id));
+    }
+    let account = Account {
+        id: format!("applicant-{id_number}"),
+        username: id_number.to_string(),
+        display_name: name.to_owned(),
+        role: Role::Applicant,
+        department: None,
+        id_number: Some(id_number.to_string()),
+        // Not a PHC string: no password verifies until the person activates the account.
+        password_hash: "!window".to_owned(),
+    };
+    state.store.put_account(&account).await?;
+    Ok(Ok(account.id))
+}

@@ -1,0 +1,326 @@
+//! One submission use case behind both front doors: over the API (multipart with
+//! materials, or at the one window for a walk-in) and on the pages, an application
+//! passes the same checks and is refused with the same issues.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+mod common;
+use common::*;
+
+/// An ID number nobody in the demo holds (valid check digit).
+const WALK_IN_ID: &str = "44030519900101123X";
+
+/// Posts the newborn apply form as the holder of `session`; returns the status and the page.
+async fn apply_on_the_page(
+    node: &Node,
+    session: &str,
+    answers: &Value,
+    form: &BTreeMap<String, String>,
+    commitments: &[String],
+    files: &[(String, Vec<u8>)],
+) -> (StatusCode, String) {
+    let query: Vec<String> = answers
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap()))
+        .collect();
+    let (status, page) = page_as(
+        node,
+        session,
+        &format!("/one-things/newborn/apply?{}&noprefill=1", query.join("&")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let mut fields = vec![("csrf".to_owned(), csrf_in(&page))];
+    for (k, v) in answers.as_object().unwrap() {
+        fields.push((format!("answer.{k}"), v.as_str().unwrap().to_owned()));
+    }
+    fields.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
+    fields.extend(commitments.iter().map(|c| (format!("commit.{c}"), "yes".to_owned())));
+    let (content_type, body) = testkit::multipart_form(&fields, files);
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/one-things/newborn/apply", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+fn unescape(html: &str) -> String {
+    html.replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_invalid_application_is_refused_alike_by_the_api_and_the_page() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let plan = newborn_plan(&node).await;
+    let (mut files, commitments) = testkit::sample_materials_from_json(&plan);
+    // A phone number that is not one, the first material left out, and a file that
+    // is a GIF whatever its name says.
+    let mut form = newborn_form(&node).await;
+    form.insert("person.phone".into(), "-1".into());
+    let missing = files.remove(0).0;
+    let rejected = files[0].0.clone();
+    files[0].1 = b"GIF89a not a scan".to_vec();
+
+    let submission =
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments });
+    let (status, body) = node.submit_multipart(&applicant, &submission, &files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let details = body["error"]["details"].as_array().unwrap();
+    let by_field: BTreeMap<&str, &str> = details
+        .iter()
+        .map(|d| (d["field"].as_str().unwrap(), d["code"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        by_field.get("form.person.phone").copied(),
+        Some("FIELD_PHONE_INVALID"),
+        "{body}"
+    );
+    assert_eq!(
+        by_field.get(format!("material.{missing}").as_str()).copied(),
+        Some("MATERIAL_REQUIRED")
+    );
+    assert_eq!(
+        by_field.get(format!("material.{rejected}").as_str()).copied(),
+        Some("MATERIAL_REJECTED")
+    );
+    assert_eq!(details.len(), 3, "{body}");
+
+    // The page says the same three things.
+    let (status, page) = apply_on_the_page(&node, &applicant, &newborn_answers(), &form, &commitments, &files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = unescape(&page);
+    for detail in details {
+        let message = detail["message"].as_str().unwrap();
+        assert!(page.contains(message), "the page does not say {message:?}");
+    }
+    // Unmarried parents sign the 出生登记告知承诺书 online: without it, both refuse
+    // with COMMITMENT_REQUIRED.
+    let unmarried =
+        json!({ "hukou_local": "yes", "parents_married": "no", "insure_child": "no", "maternity_claim": "no" });
+    let (_, unmarried_plan) = node
+        .call(
+            "POST",
+            "/catalog/one-things/newborn/plan",
+            None,
+            Some(json!({ "answers": unmarried })),
+        )
+        .await;
+    let (unmarried_files, unmarried_commitments) = testkit::sample_materials_from_json(&unmarried_plan);
+    assert!(!unmarried_commitments.is_empty(), "the plan has a commitment");
+    let unmarried_form = testkit::sample_form_from_json(&testkit::catalog(), &unmarried_plan);
+    let without = json!({ "one_thing": "newborn", "answers": unmarried, "form": unmarried_form });
+    let (status, body) = node.submit_multipart(&applicant, &without, &unmarried_files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let detail = &body["error"]["details"][0];
+    assert_eq!(detail["code"], "COMMITMENT_REQUIRED", "{body}");
+    assert_eq!(detail["field"], format!("material.{}", unmarried_commitments[0]));
+    let (status, page) = apply_on_the_page(&node, &applicant, &unmarried, &unmarried_form, &[], &unmarried_files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unescape(&page).contains(detail["message"].as_str().unwrap()));
+
+    // Nothing of any of it was stored.
+    assert!(
+        node.store
+            .cases_of_applicant("applicant-zhangsan")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The valid application is accepted by both.
+    let (status, page) = apply_on_the_page(
+        &node,
+        &applicant,
+        &unmarried,
+        &unmarried_form,
+        &unmarried_commitments,
+        &unmarried_files,
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let mut valid = without.clone();
+    valid["commitments"] = json!(unmarried_commitments);
+    let (status, body) = node.submit_multipart(&applicant, &valid, &unmarried_files).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(
+        node.store.cases_of_applicant("applicant-zhangsan").await.unwrap().len(),
+        2
+    );
+}
+
+async fn materials_over_the_api(node: &Node) {
+    let applicant = node.login("zhangsan").await;
+    let plan = newborn_plan(node).await;
+    let (files, commitments) = testkit::sample_materials_from_json(&plan);
+    assert!(files.len() >= 3, "the newborn plan asks for scans");
+    let form = newborn_form(node).await;
+
+    // JSON alone is refused: the files are missing, and nothing is stored.
+    let (status, body) = node
+        .call(
+            "POST",
+            "/cases",
+            Some(&applicant),
+            Some(json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let codes: Vec<&str> = body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, vec!["MATERIAL_REQUIRED"; files.len()]);
+
+    // An unknown part is named.
+    let submission =
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments });
+    let (content_type, mut bytes) = testkit::multipart_submission(&submission, &files);
+    let boundary = content_type.split("boundary=").nth(1).unwrap().to_owned();
+    let tail = format!("--{boundary}--\r\n");
+    bytes.truncate(bytes.len() - tail.len());
+    bytes.extend_from_slice(
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"\r\n\r\nx\r\n{tail}").as_bytes(),
+    );
+    let response = node
+        .client
+        .post(format!("{}/cases", node.base))
+        .bearer_auth(&applicant)
+        .header("content-type", &content_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "E_MULTIPART_UNKNOWN_PART");
+    assert!(
+        node.store
+            .cases_of_applicant("applicant-zhangsan")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // With its files: stored with the case, each with its type from the content and
+    // its digest, and listed to the applicant on the case page.
+    let (status, case) = node.submit_multipart(&applicant, &submission, &files).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap();
+    let uploads = node.store.uploads_of_case(id).await.unwrap();
+    let mut stored: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+    stored.sort_unstable();
+    let mut sent: Vec<&str> = files.iter().map(|(m, _)| m.as_str()).collect();
+    sent.sort_unstable();
+    assert_eq!(stored, sent);
+    for upload in &uploads {
+        assert_eq!(upload.content_type, "image/png");
+        assert_eq!(upload.size as usize, testkit::SAMPLE_SCAN.len());
+        assert_eq!(upload.uploaded_by, "applicant-zhangsan");
+    }
+    let (status, page) = page_as(node, &applicant, &format!("/my/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    for (material, _) in &files {
+        let name = &testkit::catalog().materials[material].name;
+        assert!(page.contains(name.as_str()), "{name} is not listed");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_with_its_materials_over_the_api_on_sqlite() {
+    materials_over_the_api(&spawn_node(sqlite_store().await, true).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_with_its_materials_over_the_api_on_postgres() {
+    materials_over_the_api(&spawn_node(postgres_store(&new_schema()).await, true).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_one_window_submits_for_a_walk_in_over_the_api() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let window = node.login("staff-zw").await;
+    let plan = newborn_plan(&node).await;
+    let (files, commitments) = testkit::sample_materials_from_json(&plan);
+    let form = newborn_form(&node).await;
+    let submission = |walk_in: Value| {
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form,
+                "commitments": commitments, "walk_in": walk_in })
+    };
+
+    // Without the person, the window cannot file anything.
+    let (status, body) = node.submit_multipart(&window, &submission(Value::Null), &files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_WALK_IN_REQUIRED");
+    // zhangsan's ID number with another name does not attach to zhangsan.
+    let (status, body) = node
+        .submit_multipart(
+            &window,
+            &submission(json!({ "name": "王五", "id_number": "11010519491231002X" })),
+            &files,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "walk_in.name", "{body}");
+    assert_eq!(body["error"]["details"][0]["code"], "FIELD_NAME_MISMATCH");
+    assert!(
+        node.store
+            .cases_of_applicant("applicant-zhangsan")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A person without an account: the case is theirs, marked as filed at the window.
+    let (status, case) = node
+        .submit_multipart(
+            &window,
+            &submission(json!({ "name": "赵六", "id_number": WALK_IN_ID })),
+            &files,
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let theirs = node
+        .store
+        .cases_of_applicant(&format!("applicant-{WALK_IN_ID}"))
+        .await
+        .unwrap();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0].id.as_str(), case["id"].as_str().unwrap());
+    let events = node.store.case_events(&theirs[0].id).await.unwrap();
+    assert!(
+        events[0].event.note.contains("综合窗口代为提交"),
+        "{:?}",
+        events[0].event.note
+    );
+
+    // An applicant cannot file for someone else.
+    let applicant = node.login("lisi").await;
+    let (status, body) = node
+        .submit_multipart(
+            &applicant,
+            &submission(json!({ "name": "赵六", "id_number": WALK_IN_ID })),
+            &files,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}

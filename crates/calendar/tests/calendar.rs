@@ -401,6 +401,23 @@ fn malformed_date_is_reported() {
     );
     let err = broken("year = 2027\nsource = \"x\"\n[[holiday]]\nname = \"春节\"\noff = [\"2027-2-6\"]\n");
     assert_eq!(err.code(), "CALENDAR_FILE_INVALID_DATE");
+    // Hyphens and digits in the right places but a day without its zero: refused,
+    // though a lenient parser would read it as 2027-02-06.
+    let err = broken("year = 2027\nsource = \"x\"\n[[holiday]]\nname = \"春节\"\noff = [\"2027-02-6\"]\n");
+    assert_eq!(err.code(), "CALENDAR_FILE_INVALID_DATE", "{err}");
+}
+
+#[test]
+fn the_version_of_a_date_names_the_notice_when_it_can() {
+    let calendar = official();
+    assert_eq!(
+        calendar.version_of(date(2026, 5, 6)),
+        "2026年官方安排（国办发明电〔2025〕7号）"
+    );
+    // A source whose brackets are the wrong way round is named without them.
+    let odd = Calendar::from_year_files([("2027.toml", "year = 2027\nsource = \"通知）草案（\"\n")]).unwrap();
+    assert_eq!(odd.version_of(date(2027, 3, 1)), "2027年官方安排");
+    assert_eq!(odd.version_of(date(2030, 3, 1)), "2030年无数据");
 }
 
 #[test]

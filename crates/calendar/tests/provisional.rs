@@ -235,3 +235,21 @@ off = ["2028-10-01", "2028-10-03"]
     // Nothing of that changed the calendar.
     assert!(c.is_provisional(date(2027, 5, 1)));
 }
+
+/// The ten-year horizon counts from the last notice, or from the year before the
+/// regulation when a deployment has no notice from 2025 on.
+#[test]
+fn the_horizon_counts_from_the_regulation_when_no_notice_is_recent() {
+    // Only a notice from before the regulation: 2025 through 2034 are derived.
+    let old = Calendar::from_year_files([("2024.toml", include_str!("../../../calendar/2024.toml"))])
+        .unwrap()
+        .with_provisional_years()
+        .unwrap();
+    assert_eq!(old.provisional_years(), (2025..=2034).collect::<Vec<_>>());
+    assert!(old.is_working_day(date(2034, 12, 29)).is_ok());
+    assert!(old.is_working_day(date(2035, 1, 2)).is_err());
+    // No notice at all: the same years.
+    let none = Calendar::new().with_provisional_years().unwrap();
+    assert_eq!(none.provisional_years(), (2025..=2034).collect::<Vec<_>>());
+    assert!(none.is_working_day(date(2035, 1, 2)).is_err());
+}

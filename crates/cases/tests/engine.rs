@@ -799,3 +799,265 @@ fn a_case_is_dated_by_the_day_in_beijing() {
         NaiveDate::from_ymd_opt(2026, 9, 22).unwrap()
     );
 }
+
+#[test]
+fn a_department_sees_only_the_tasks_that_have_reached_it() {
+    let world = world();
+    let now = at("2026-02-12");
+    let case = submit(&world, now).case;
+    let items = |case: &Case, department: &str| -> Vec<String> {
+        case.tasks_of_department(department)
+            .map(|t| t.item.to_string())
+            .collect()
+    };
+    // 卫健 has two items; only the first is dispatched. 公安's waits for it.
+    assert_eq!(items(&case, "WJ"), ["GG00101001"]);
+    assert!(items(&case, "GA").is_empty());
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440312345")],
+        now,
+    );
+    assert_eq!(items(&case, "GA"), ["QR00201001"]);
+    // A finished task still counts: 卫健 keeps the case it worked on.
+    assert!(items(&case, "WJ").contains(&"GG00101001".to_owned()));
+    assert!(case.task(&code("GG00101001")).unwrap().reached_department());
+    assert!(!case.task(&code("GG00301001")).unwrap().reached_department());
+}
+
+#[test]
+fn a_window_submission_names_the_staff_member_on_the_submit_event_only() {
+    let world = world();
+    let outcome = submit(&world, at("2026-02-12")).submitted_at_window("staff-zw");
+    let submit_event = outcome
+        .events
+        .iter()
+        .find(|e| e.transition == Transition::Submit)
+        .unwrap();
+    assert_eq!(submit_event.actor, "staff-zw");
+    assert!(
+        submit_event.note.ends_with("（综合窗口代为提交）"),
+        "{}",
+        submit_event.note
+    );
+    for event in outcome.events.iter().filter(|e| e.transition != Transition::Submit) {
+        assert_eq!(event.actor, "system", "{event:?}");
+        assert!(!event.note.contains("综合窗口"), "{event:?}");
+    }
+}
+
+#[test]
+fn prefill_counts_what_was_shared_and_what_the_applicant_corrected() {
+    let world = world();
+    let outcome = submit(&world, at("2026-02-12"));
+    let form = &outcome.case.form;
+    let fetched_as = |element: &str, value: &str| {
+        (
+            element.to_owned(),
+            Fetched {
+                value: value.to_owned(),
+                source: "population".into(),
+                department: "GA".into(),
+            },
+        )
+    };
+    // Two values as fetched, one the applicant changed.
+    let fetched: BTreeMap<String, Fetched> = [
+        fetched_as("mother.name", &form["mother.name"].value),
+        fetched_as("father.name", &form["father.name"].value),
+        fetched_as("person.address", "另一个地址"),
+    ]
+    .into_iter()
+    .collect();
+    let consent = Consent {
+        prefill: "P1".into(),
+        sources: vec!["population".into()],
+        elements: fetched.keys().cloned().collect(),
+        at: at("2026-02-12"),
+    };
+    let outcome = outcome.with_prefill(&fetched, consent);
+    let note = &outcome
+        .events
+        .iter()
+        .find(|e| e.transition == Transition::Submit)
+        .unwrap()
+        .note;
+    assert!(note.ends_with("；2 项经授权由共享数据预填，1 项由申请人更正"), "{note}");
+    assert_eq!(outcome.case.corrections.len(), 1);
+    assert_eq!(outcome.case.corrections[0].element, "person.address");
+    assert_eq!(outcome.case.corrections[0].fetched, "另一个地址");
+    assert!(matches!(
+        outcome.case.form["mother.name"].provenance,
+        Provenance::Shared { .. }
+    ));
+    assert_eq!(outcome.case.form["person.address"].provenance, Provenance::Typed);
+}
+
+#[test]
+fn a_supplement_may_come_without_a_note_but_never_rewrites_a_departments_output() {
+    let world = world();
+    let now = at("2026-02-12");
+    let case = submit(&world, now).case;
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440312345")],
+        now,
+    );
+    // The approval names what it produced, by the element's name.
+    let case = act(&world, &case, "GA", "QR00201001", Action::Accept, now);
+    let case = act(
+        &world,
+        &case,
+        "GA",
+        "QR00201001",
+        Action::RequestSupplement {
+            reasons: vec!["请核对落户地址".into()],
+        },
+        now,
+    );
+    // An output of 卫健 cannot be "corrected" by the applicant.
+    let produced: BTreeMap<String, String> = [("child.birth_cert_no".to_owned(), "Q000000000".to_owned())].into();
+    let refused = case
+        .answer_supplement(&world.catalog, &world.calendar, &applicant(), &produced, "", now)
+        .unwrap_err();
+    match refused {
+        CaseError::Form(issues) => {
+            assert_eq!(issues[0].code, "FIELD_NOT_EDITABLE");
+            assert_eq!(issues[0].message, "出生医学证明编号由部门办理生成，不能修改");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A note of only invisible characters is no note.
+    let answered = case
+        .answer_supplement(
+            &world.catalog,
+            &world.calendar,
+            &applicant(),
+            &BTreeMap::new(),
+            "\u{200b}",
+            now,
+        )
+        .unwrap();
+    let event = answered.events.last().unwrap();
+    assert_eq!(event.note, "申请人已补正");
+}
+
+#[test]
+fn reasons_are_limited_to_five_hundred_characters_and_twenty_items() {
+    let world = world();
+    let now = at("2026-02-12");
+    let case = act(
+        &world,
+        &submit(&world, now).case,
+        "WJ",
+        "GG00101001",
+        Action::Accept,
+        now,
+    );
+    let request = |reasons: Vec<String>| {
+        case.act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::RequestSupplement { reasons },
+            now,
+        )
+    };
+    assert!(request(vec!["长".repeat(500)]).is_ok());
+    assert!(matches!(request(vec!["长".repeat(501)]), Err(CaseError::Invalid(_))));
+    assert!(request(vec!["请补充".to_owned(); 20]).is_ok());
+    assert!(matches!(
+        request(vec!["请补充".to_owned(); 21]),
+        Err(CaseError::Invalid(_))
+    ));
+    let approved = case
+        .act(
+            &world.catalog,
+            &world.calendar,
+            &staff("WJ"),
+            &code("GG00101001"),
+            Action::Approve {
+                outputs: [("child.birth_cert_no".to_owned(), "Q440312345".to_owned())].into(),
+            },
+            now,
+        )
+        .unwrap();
+    assert_eq!(
+        approved
+            .events
+            .iter()
+            .find(|e| e.transition == Transition::Approve)
+            .unwrap()
+            .note,
+        "已办结，产生：出生医学证明编号"
+    );
+}
+
+/// A case submitted on Thursday 2027-02-04 under the provisional 2027 (春节 only
+/// 除夕 to 初三, 5–8 February) has its dates recounted when the (test) notice
+/// extends 春节 to 5–13 February.
+#[test]
+fn a_calendar_notice_moves_the_provisional_dates_of_running_work_only() {
+    let world = world();
+    let now = at("2027-02-04");
+    let case = submit(&world, now).case;
+    let first = case.task(&code("GG00101001")).unwrap();
+    assert_eq!(first.deadline, Some(NaiveDate::from_ymd_opt(2027, 2, 9).unwrap()));
+    let notice = world.calendar.with_notice("2027.toml", testkit::NOTICE_2027).unwrap();
+
+    let moved = case
+        .reschedule(&world.calendar, &notice, now)
+        .unwrap()
+        .expect("dates move");
+    let first = moved.case.task(&code("GG00101001")).unwrap();
+    assert_eq!(first.deadline, Some(NaiveDate::from_ymd_opt(2027, 2, 15).unwrap()));
+    let change = moved
+        .changes
+        .iter()
+        .find(|c| c.item == Some(code("GG00101001")))
+        .unwrap();
+    assert_eq!(
+        (change.old.to_string(), change.new.to_string()),
+        ("2027-02-09".into(), "2027-02-15".into())
+    );
+    assert!(moved.case.promised_date > case.promised_date);
+    assert!(
+        moved
+            .changes
+            .iter()
+            .any(|c| c.item.is_none() && c.new == moved.case.promised_date)
+    );
+    assert!(moved.events.iter().all(|e| e.transition == Transition::Reschedule));
+    assert!(
+        moved.events[0]
+            .note
+            .contains("办理期限由预计 2027-02-09 调整为 2027-02-15"),
+        "{}",
+        moved.events[0].note
+    );
+    // Under the notice nothing is provisional any more: nothing moves again.
+    assert!(moved.case.reschedule(&notice, &notice, now).unwrap().is_none());
+    // Finished work keeps its dates: a case refused at its first item has none running.
+    let refused = act(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        Action::Reject {
+            reason: "出生记录不符".into(),
+        },
+        now,
+    );
+    assert!(refused.tasks.iter().all(|t| t.state.is_terminal()));
+    assert!(refused.reschedule(&world.calendar, &notice, now).unwrap().is_none());
+    // A case in an official year is never touched.
+    let official = submit(&world, at("2026-03-02")).case;
+    assert!(official.reschedule(&world.calendar, &notice, now).unwrap().is_none());
+}

@@ -7,10 +7,12 @@
 #   scripts/mutants.sh                    every core crate (about an hour on 2 cores)
 #   scripts/mutants.sh ids calendar       only these crates
 #   scripts/mutants.sh --diff origin/main only the lines changed since that revision
+#   MUTANTS_ITERATE=1 scripts/mutants.sh ids  test again only what the last run of
+#                                          the same crates did not catch
 #
 # Mutants that cannot be told apart from the original by any test (equivalent
 # mutants) are excluded in .cargo/mutants.toml, each with its reason.
-# Results: target/mutants/<crate>/mutants.out (outcomes.json, missed.txt, ...).
+# Results: target/mutants/<crates>/mutants.out (outcomes.json, missed.txt, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -52,11 +54,15 @@ else
   if [ "${#crates[@]}" -eq 0 ]; then crates=("${CORE[@]}"); fi
 fi
 for crate in "${crates[@]}"; do packages+=(--package "$crate"); done
+if [ -n "${MUTANTS_ITERATE:-}" ]; then packages+=(--iterate); fi
 
 # One run for all crates: the tree is copied and the dependencies built once.
+label=$(IFS=-; echo "${crates[*]}")
+if [ "${1:-}" = "--diff" ]; then label=diff; fi
+mkdir -p "target/mutants/$label"
 status=0
-cargo mutants "${common[@]}" "${packages[@]}" --output target/mutants || status=$?
-out=target/mutants/mutants.out
+cargo mutants "${common[@]}" "${packages[@]}" --output "target/mutants/$label" || status=$?
+out="target/mutants/$label/mutants.out"
 
 echo
 echo "== mutation score (caught / (caught + missed))"

@@ -212,6 +212,29 @@ fn id_number_bad_province_code() {
     }
     assert!(!is_valid_province_code("1"));
     assert!(!is_valid_province_code("1a"));
+    // Two characters that are not both digits are never a code, even where their
+    // byte values would add up to one (';' is '0' + 11: "1;" would read as 21).
+    for odd in ["1;", "2:", "１１", "110"] {
+        assert!(!is_valid_province_code(odd), "{odd:?}");
+    }
+}
+
+#[test]
+fn text_errors_have_stable_codes_and_chinese_messages() {
+    use ids::text::{TextError, normalize};
+    assert_eq!(normalize("\u{200b}\u{feff} ", false), Err(TextError::Empty));
+    assert_eq!(normalize("abc\u{202e}def", false), Err(TextError::Bidi));
+    assert_eq!(normalize("a\u{7}b", false), Err(TextError::Control));
+    assert_eq!(normalize("  王\u{200b}芳 ", false).unwrap(), "王芳");
+    let all = [
+        (TextError::Empty, "TEXT_EMPTY"),
+        (TextError::Bidi, "TEXT_BIDI_CONTROL"),
+        (TextError::Control, "TEXT_CONTROL_CHARACTER"),
+    ];
+    for (error, code) in all {
+        assert_eq!(error.code(), code);
+        assert!(!error.to_string().is_ascii(), "{error:?} speaks Chinese");
+    }
 }
 
 #[test]

@@ -553,3 +553,20 @@ proptest::proptest! {
         }
     }
 }
+
+/// A task whose time cannot be counted (its dates fall in years the calendar has no
+/// data for) is counted as done but not timed, never as zero days.
+#[test]
+fn tasks_without_calendar_data_are_done_but_not_timed() {
+    let generated = generated();
+    let empty = calendar::Calendar::new();
+    let untimed = compute(&Input {
+        calendar: &empty,
+        ..input(generated)
+    });
+    let overall = &untimed.overall;
+    assert!(overall.tasks_not_timed > 0);
+    assert!(overall.tasks_not_timed <= overall.tasks_done);
+    // With the calendar, every one of them is timed.
+    assert_eq!(dashboard().overall.tasks_not_timed, 0);
+}

@@ -26,9 +26,17 @@ pub fn china_date(now: DateTime<Utc>) -> NaiveDate {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
     Accept,
-    RequestSupplement { reasons: Vec<String> },
-    Approve { outputs: BTreeMap<String, String> },
-    Reject { reason: String },
+    /// Reasons, and the materials (ids of the item's own) to hand in again.
+    RequestSupplement {
+        reasons: Vec<String>,
+        materials: Vec<String>,
+    },
+    Approve {
+        outputs: BTreeMap<String, String>,
+    },
+    Reject {
+        reason: String,
+    },
 }
 
 impl Action {
@@ -119,6 +127,8 @@ pub struct SupplementRequest {
     pub name: String,
     pub department: String,
     pub reasons: Vec<String>,
+    /// Materials to hand in again (new files), by material id.
+    pub materials: Vec<String>,
 }
 
 impl Case {
@@ -149,6 +159,7 @@ impl Case {
                 name: t.name.clone(),
                 department: t.department.clone(),
                 reasons: t.supplement_reasons.clone(),
+                materials: t.supplement_materials.clone(),
             })
             .collect()
     }
@@ -179,6 +190,7 @@ impl Case {
                 deadline: None,
                 supplement_requested_on: None,
                 supplement_reasons: Vec::new(),
+                supplement_materials: Vec::new(),
                 outputs: BTreeMap::new(),
                 rejection_reason: None,
                 updated_at: now,
@@ -274,11 +286,38 @@ impl Case {
         let note;
         match action {
             Action::Accept => note = "部门已受理".to_owned(),
-            Action::RequestSupplement { reasons } => {
+            Action::RequestSupplement { reasons, materials } => {
                 let reasons = clean_texts(reasons, "补正理由")?;
-                note = format!("要求补正：{}", reasons.join("；"));
+                let mut materials = materials;
+                materials.sort_unstable();
+                materials.dedup();
+                // Only files can be handed in again: the item's own materials, not a
+                // commitment (which is signed, not uploaded).
+                let uploadable = |m: &String| {
+                    catalog.items.get(item).is_some_and(|i| i.materials.contains(m))
+                        && catalog
+                            .materials
+                            .get(m)
+                            .is_some_and(|x| x.kind != catalog::MaterialKind::Commitment)
+                };
+                if let Some(unknown) = materials.iter().find(|m| !uploadable(m)) {
+                    return Err(CaseError::Invalid(format!(
+                        "“{}”不是本事项可上传的材料，不能要求重新提交",
+                        unknown.chars().take(60).collect::<String>()
+                    )));
+                }
+                note = if materials.is_empty() {
+                    format!("要求补正：{}", reasons.join("；"))
+                } else {
+                    let names: Vec<&str> = materials
+                        .iter()
+                        .map(|m| catalog.materials.get(m).map_or(m.as_str(), |x| x.name.as_str()))
+                        .collect();
+                    format!("要求补正：{}；须重新提交：{}", reasons.join("；"), names.join("、"))
+                };
                 let task = &mut case.tasks[index];
                 task.supplement_reasons = reasons;
+                task.supplement_materials = materials;
                 task.supplement_requested_on = Some(today);
             }
             Action::Approve { outputs } => {
@@ -336,13 +375,31 @@ impl Case {
 
     /// The applicant answers the combined supplement list: corrected form values
     /// (optional) and a note. Every task waiting for a supplement resumes, and its
-    /// deadline moves by the working days the supplement took.
+    /// deadline moves by the working days the supplement took. Refused when a
+    /// department asked for a material again: see [`Case::answer_supplement_with`].
     pub fn answer_supplement(
         &self,
         catalog: &Catalog,
         calendar: &Calendar,
         actor: &Actor,
         corrections: &BTreeMap<String, String>,
+        note: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Outcome, CaseError> {
+        self.answer_supplement_with(catalog, calendar, actor, corrections, &BTreeSet::new(), note, now)
+    }
+
+    /// [`Case::answer_supplement`] with the materials handed in again (their ids;
+    /// the files themselves are stored by the edge in the same transaction). Every
+    /// material a department asked for must be among them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn answer_supplement_with(
+        &self,
+        catalog: &Catalog,
+        calendar: &Calendar,
+        actor: &Actor,
+        corrections: &BTreeMap<String, String>,
+        handed_in: &BTreeSet<String>,
         note: &str,
         now: DateTime<Utc>,
     ) -> Result<Outcome, CaseError> {
@@ -389,6 +446,27 @@ impl Case {
                 None => issues.push(unknown_field(field)),
             }
         }
+        let mut asked: Vec<&String> = self
+            .tasks
+            .iter()
+            .filter(|t| t.state == TaskState::SupplementRequested)
+            .flat_map(|t| &t.supplement_materials)
+            .collect();
+        asked.sort_unstable();
+        asked.dedup();
+        for material in asked {
+            if !handed_in.contains(material) {
+                let name = catalog
+                    .materials
+                    .get(material)
+                    .map_or(material.as_str(), |m| m.name.as_str());
+                issues.push(FieldIssue {
+                    field: format!("material.{material}"),
+                    code: "MATERIAL_REQUIRED".into(),
+                    message: format!("请重新上传：{name}"),
+                });
+            }
+        }
         if !issues.is_empty() {
             return Err(CaseError::Form(issues));
         }
@@ -410,8 +488,19 @@ impl Case {
                         .map_err(|e| CaseError::Calendar(e.to_string()))?,
                 );
             }
+            let refiled: Vec<&str> = task
+                .supplement_materials
+                .iter()
+                .map(|m| catalog.materials.get(m).map_or(m.as_str(), |x| x.name.as_str()))
+                .collect();
+            let refiled = if refiled.is_empty() {
+                String::new()
+            } else {
+                format!("（重新提交：{}）", refiled.join("、"))
+            };
             task.state = TaskState::Accepted;
             task.supplement_requested_on = None;
+            task.supplement_materials.clear();
             task.updated_at = now;
             events.push(Event {
                 case_id: case.id.clone(),
@@ -423,9 +512,9 @@ impl Case {
                 from: Some(TaskState::SupplementRequested),
                 to: Some(TaskState::Accepted),
                 note: if note.is_empty() {
-                    "申请人已补正".to_owned()
+                    format!("申请人已补正{refiled}")
                 } else {
-                    format!("申请人已补正：{note}")
+                    format!("申请人已补正{refiled}：{note}")
                 },
             });
         }

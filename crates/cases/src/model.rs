@@ -216,6 +216,9 @@ pub struct Task {
     /// When the current supplement request started (the clock is paused).
     pub supplement_requested_on: Option<NaiveDate>,
     pub supplement_reasons: Vec<String>,
+    /// Materials the department asked to be handed in again with the supplement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supplement_materials: Vec<String>,
     pub outputs: BTreeMap<String, String>,
     pub rejection_reason: Option<String>,
     pub updated_at: DateTime<Utc>,

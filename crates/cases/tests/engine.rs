@@ -269,6 +269,7 @@ fn supplement_requests_combine_into_one_list_and_an_answer_resumes_them() {
         "GG00103001",
         Action::RequestSupplement {
             reasons: vec!["父亲身份证号码与人口库不一致".into()],
+            materials: Vec::new(),
         },
         requested_on,
     );
@@ -279,6 +280,7 @@ fn supplement_requests_combine_into_one_list_and_an_answer_resumes_them() {
         "GG00102001",
         Action::RequestSupplement {
             reasons: vec!["请补充通讯地址的门牌号".into()],
+            materials: Vec::new(),
         },
         requested_on,
     );
@@ -757,6 +759,7 @@ fn a_supplement_across_a_weekend_and_holidays_moves_the_deadline_by_working_days
         "JF00302001",
         Action::RequestSupplement {
             reasons: vec!["请补充分娩费用票据".into()],
+            materials: Vec::new(),
         },
         at("2026-09-22"),
     );
@@ -918,6 +921,7 @@ fn a_supplement_may_come_without_a_note_but_never_rewrites_a_departments_output(
         "QR00201001",
         Action::RequestSupplement {
             reasons: vec!["请核对落户地址".into()],
+            materials: Vec::new(),
         },
         now,
     );
@@ -966,7 +970,10 @@ fn reasons_are_limited_to_five_hundred_characters_and_twenty_items() {
             &world.calendar,
             &staff("WJ"),
             &code("GG00101001"),
-            Action::RequestSupplement { reasons },
+            Action::RequestSupplement {
+                reasons,
+                materials: Vec::new(),
+            },
             now,
         )
     };

@@ -46,7 +46,10 @@ pub fn routes(state: Arc<AppState>) -> Router {
         )
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/history", get(case_history))
-        .route("/cases/{id}/supplement", post(answer_supplement))
+        .route(
+            "/cases/{id}/supplement",
+            post(answer_supplement).layer(DefaultBodyLimit::max(app::files::MAX_FORM_BYTES)),
+        )
         .route("/cases/{id}/tasks/{item}/accept", post(accept_task))
         .route("/cases/{id}/tasks/{item}/request-supplement", post(request_supplement))
         .route("/cases/{id}/tasks/{item}/approve", post(approve_task))
@@ -567,11 +570,12 @@ fn idempotency_key(
     }))
 }
 
-/// The body of a submission: JSON, or multipart/form-data with the JSON in a part
-/// named `submission` and each material's file in a part named `material.<id>`.
-async fn read_submission(
+/// A request body with files: JSON, or multipart/form-data with the JSON in a part
+/// named `json_part` and each material's file in a part named `material.<id>`.
+async fn read_json_and_files(
     state: &AppState,
     request: axum::extract::Request,
+    json_part: &str,
 ) -> Result<(Value, Vec<app::submit::MaterialFile>), ApiError> {
     let multipart = request
         .headers()
@@ -606,15 +610,15 @@ async fn read_submission(
     let mut files = Vec::new();
     while let Some(field) = multipart.next_field().await.map_err(|e| unreadable(e.status()))? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "submission" {
+        if name == json_part {
             let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
             let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
                 ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "E_JSON_SYNTAX",
-                    format!("submission 部分不是合法的 JSON：{error}"),
+                    format!("{json_part} 部分不是合法的 JSON：{error}"),
                 )
-                .field("submission")
+                .field(json_part)
             })?;
             body = Some(value);
         } else if let Some(material) = name.strip_prefix("material.") {
@@ -649,10 +653,10 @@ async fn read_submission(
     let body = body.ok_or_else(|| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "E_SUBMISSION_MISSING",
-            "multipart 请求须包含名为 submission 的 JSON 部分",
+            "E_JSON_PART_MISSING",
+            format!("multipart 请求须包含名为 {json_part} 的 JSON 部分"),
         )
-        .field("submission")
+        .field(json_part)
     })?;
     Ok((body, files))
 }
@@ -683,7 +687,7 @@ async fn submit_case(
     request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     app::submit::may_submit(&user.0)?;
-    let (body, files) = read_submission(&state, request).await?;
+    let (body, files) = read_json_and_files(&state, request, "submission").await?;
     let key = idempotency_key(&headers, &user, &body, &files)?;
     let request: SubmitRequest = serde_json::from_value(body).map_err(|error| {
         ApiError::new(
@@ -1077,6 +1081,9 @@ async fn accept_task(
 #[serde(deny_unknown_fields)]
 struct SupplementRequestBody {
     reasons: Vec<String>,
+    /// Materials of the item to hand in again (new files).
+    #[serde(default)]
+    materials: Vec<String>,
 }
 
 async fn request_supplement(
@@ -1090,7 +1097,10 @@ async fn request_supplement(
         user,
         id,
         item,
-        Action::RequestSupplement { reasons: body.reasons },
+        Action::RequestSupplement {
+            reasons: body.reasons,
+            materials: body.materials,
+        },
     )
     .await
 }
@@ -1136,25 +1146,43 @@ struct AnswerSupplementBody {
     note: String,
 }
 
+/// The applicant's answer to the supplement requests: JSON, or multipart with the
+/// JSON in a part named `answer` and each requested material in `material.<id>`.
 async fn answer_supplement(
     State(state): Shared,
     user: CurrentUser,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<AnswerSupplementBody>,
+    request: axum::extract::Request,
 ) -> Result<Json<Value>, ApiError> {
-    let corrections = form_strings(body.corrections, "corrections")?;
-    let actor = user.actor();
-    let case = mutate(&state, &user, &id, |case| {
-        case.answer_supplement(
-            &state.catalog,
-            &state.calendar(),
-            &actor,
-            &corrections,
-            &body.note,
-            state.now(),
+    if !user.is_applicant() {
+        return Err(ApiError::case_not_found());
+    }
+    let (body, files) = read_json_and_files(&state, request, "answer").await?;
+    let body: AnswerSupplementBody = serde_json::from_value(body).map_err(|error| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_JSON_INVALID",
+            format!("请求内容的字段类型或取值不正确：{error}"),
         )
-    })
-    .await?;
+    })?;
+    let answer = app::supplement::Answer {
+        corrections: form_strings(body.corrections, "corrections")?,
+        note: body.note,
+        files,
+    };
+    let case = app::supplement::answer(&state, &user.0, &id, answer)
+        .await
+        .map_err(|error| match error {
+            app::SubmitError::Refused(error) => error,
+            app::SubmitError::Invalid(mut issues) => {
+                for issue in &mut issues {
+                    if !issue.field.starts_with("material.") {
+                        issue.field = format!("corrections.{}", issue.field);
+                    }
+                }
+                app::submit::invalid_error(issues)
+            }
+        })?;
     Ok(Json(case_view(&state, &case, &user)))
 }
 

@@ -102,6 +102,8 @@ fn base_document() -> Value {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
+                "SupplementAnswer": { "type": "object", "additionalProperties": false, "properties": {
+                    "corrections": value_map, "note": { "type": "string" } } },
                 "Submission": { "type": "object", "required": ["one_thing"], "additionalProperties": false, "properties": {
                     "one_thing": { "type": "string" }, "answers": string_map, "form": value_map,
                     "prefill": { "type": "string", "description": "经申请人授权的预填编号" },
@@ -175,11 +177,18 @@ fn base_document() -> Value {
                 "responses": with_errors(ok("事件列表", json!({ "type": "object" })), &["401", "404"]) } },
             "/cases/{id}/supplement": { "post": { "summary": "申请人一次性提交补正", "tags": ["cases"], "security": [{ "bearer": [] }],
                 "parameters": [path_param("id", "办件编号")],
-                "requestBody": body(json!({ "type": "object", "properties": { "corrections": value_map, "note": { "type": "string" } } })),
+                "description": "JSON；部门要求重新上传材料时用 multipart/form-data：名为 answer 的部分是同样的 JSON，每份材料一个名为 material.<材料编号> 的文件部分。",
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": { "$ref": "#/components/schemas/SupplementAnswer" } },
+                    "multipart/form-data": { "schema": { "type": "object", "required": ["answer"], "properties": {
+                        "answer": { "$ref": "#/components/schemas/SupplementAnswer" } },
+                        "additionalProperties": { "type": "string", "format": "binary" } } } } },
                 "responses": with_errors(ok("办件", json!({ "$ref": "#/components/schemas/Case" })), &["400", "401", "404", "409", "413", "415", "422"]) } },
             "/cases/{id}/tasks/{item}/accept": { "post": task_operation("受理本部门子件", None) },
-            "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知）",
-                Some(json!({ "type": "object", "required": ["reasons"], "properties": { "reasons": { "type": "array", "items": { "type": "string" } } } }))) },
+            "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知；可要求重新上传本事项的材料）",
+                Some(json!({ "type": "object", "required": ["reasons"], "properties": {
+                    "reasons": { "type": "array", "items": { "type": "string" } },
+                    "materials": { "type": "array", "items": { "type": "string" }, "description": "须重新上传的材料编号" } } }))) },
             "/cases/{id}/tasks/{item}/approve": { "post": task_operation("办结，并填写本事项产生的数据",
                 Some(json!({ "type": "object", "properties": { "outputs": value_map } }))) },
             "/cases/{id}/tasks/{item}/reject": { "post": task_operation("不予办理，写明理由",

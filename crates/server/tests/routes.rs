@@ -35,6 +35,18 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
     assert!(checked >= 30, "only {checked} routes found: the reader is broken");
 }
 
+/// The forms that carry files are multipart; the others are URL-encoded.
+fn post_form(request: &reqwest::RequestBuilder, route: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
+    let request = request.try_clone().unwrap();
+    if route == "/my/cases/{id}/supplement" {
+        let fields: Vec<(String, String)> = fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let (content_type, body) = testkit::multipart_form(&fields, &[]);
+        request.header("content-type", content_type).body(body)
+    } else {
+        request.form(fields)
+    }
+}
+
 /// Who may use a page form, by its path: the test posts as that person, so that
 /// only the missing token can be the reason for a refusal.
 fn poster(route: &str) -> Option<&'static str> {
@@ -114,11 +126,7 @@ async fn every_page_form_refuses_a_missing_or_foreign_csrf_token_and_changes_not
             if let Some(token) = token {
                 fields.push(("csrf", token));
             }
-            let response = node
-                .client
-                .post(&url)
-                .header("cookie", &cookie)
-                .form(&fields)
+            let response = post_form(&node.client.post(&url).header("cookie", &cookie), &route, &fields)
                 .send()
                 .await
                 .unwrap();
@@ -629,7 +637,7 @@ async fn every_page_form_with_its_token_answers_every_kind_of_caller_as_the_matr
             if let Some(token) = token {
                 fields.push(("csrf", token.as_str()));
             }
-            let mut request = no_redirect.post(format!("{site}{}", fill(&route))).form(&fields);
+            let mut request = post_form(&no_redirect.post(format!("{site}{}", fill(&route))), &route, &fields);
             if let Some(session) = session {
                 request = request.header("cookie", format!("onething_session={session}"));
             }

@@ -324,3 +324,183 @@ async fn the_one_window_submits_for_a_walk_in_over_the_api() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
 }
+
+/// 卫健 asks for a clearer scan of the parents' ID cards; the applicant answers with
+/// a new file, over the API in one case and on the case page in the other. The new
+/// file is stored beside the old one, and 卫健's task page shows both.
+async fn supplement_with_a_new_scan(node: &Node, on_the_page: bool) {
+    let (applicant, _, id, _) = newborn_case(node).await;
+    let wj = node.login("staff-wj").await;
+    let (status, body) = act(
+        node,
+        &wj,
+        &id,
+        "GG00101001",
+        "request-supplement",
+        json!({ "reasons": ["身份证扫描件不清晰，请重新上传"], "materials": ["parents_id_card"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, case) = node.call("GET", &format!("/cases/{id}"), Some(&applicant), None).await;
+    assert_eq!(case["supplement_requests"][0]["materials"], json!(["parents_id_card"]));
+    let before = node.store.uploads_of_case(&id).await.unwrap();
+
+    // Without the file, both doors refuse and nothing changes.
+    let new_scan = b"%PDF-1.7\n% a clearer scan\n".to_vec();
+    let refused = if on_the_page {
+        let (_, page) = page_as(node, &applicant, &format!("/my/cases/{id}")).await;
+        assert!(page.contains("请重新上传：父母双方居民身份证"), "{page}");
+        let fields = vec![
+            ("csrf".to_owned(), csrf_in(&page)),
+            ("note".to_owned(), "已重新扫描".to_owned()),
+        ];
+        let (status, page) =
+            post_page_form(node, &applicant, &format!("/my/cases/{id}/supplement"), &fields, &[]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        unescape(&page).contains("请重新上传：父母双方居民身份证")
+    } else {
+        let (status, body) = node
+            .call(
+                "POST",
+                &format!("/cases/{id}/supplement"),
+                Some(&applicant),
+                Some(json!({ "note": "已重新扫描" })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        body["error"]["details"][0]["code"] == "MATERIAL_REQUIRED"
+            && body["error"]["details"][0]["field"] == "material.parents_id_card"
+    };
+    assert!(refused, "the missing file is named");
+    assert_eq!(node.store.uploads_of_case(&id).await.unwrap().len(), before.len());
+
+    // With it, ten minutes later, the tasks resume.
+    {
+        let mut clock = node.clock.lock().unwrap();
+        *clock += chrono::Duration::minutes(10);
+    }
+    let files = vec![("parents_id_card".to_owned(), new_scan.clone())];
+    if on_the_page {
+        let (_, page) = page_as(node, &applicant, &format!("/my/cases/{id}")).await;
+        let fields = vec![
+            ("csrf".to_owned(), csrf_in(&page)),
+            ("note".to_owned(), "已重新扫描".to_owned()),
+        ];
+        let (status, _) =
+            post_page_form(node, &applicant, &format!("/my/cases/{id}/supplement"), &fields, &files).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+    } else {
+        let (content_type, bytes) = testkit::multipart_form(
+            &[("answer".to_owned(), json!({ "note": "已重新扫描" }).to_string())],
+            &files,
+        );
+        let response = node
+            .client
+            .post(format!("{}/cases/{id}/supplement", node.base))
+            .bearer_auth(&applicant)
+            .header("content-type", content_type)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let (_, case) = node.call("GET", &format!("/cases/{id}"), Some(&applicant), None).await;
+    assert_eq!(task_state(&case, "GG00101001"), "accepted");
+    let after = node.store.uploads_of_case(&id).await.unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    let newest = after.iter().find(|u| !before.iter().any(|b| b.id == u.id)).unwrap();
+    assert_eq!(newest.material, "parents_id_card");
+    assert_eq!(after.last().unwrap().id, newest.id, "listed after the files it follows");
+    assert_eq!(newest.content_type, "application/pdf");
+    assert!(
+        before.iter().any(|u| u.material == "parents_id_card"),
+        "the old scan is kept"
+    );
+    let (_, history) = node
+        .call("GET", &format!("/cases/{id}/history"), Some(&applicant), None)
+        .await;
+    let answered = history["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["transition"] == "answer_supplement")
+        .unwrap();
+    assert!(
+        answered["note"]
+            .as_str()
+            .unwrap()
+            .contains("重新提交：父母双方居民身份证"),
+        "{answered}"
+    );
+    // 卫健 sees the new version beside the old one.
+    let (status, task_page) = page_as(node, &wj, &format!("/workbench/cases/{id}/tasks/GG00101001")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(task_page.contains("补正后第 2 版"), "{task_page}");
+}
+
+/// Posts a multipart page form as the holder of `session`.
+async fn post_page_form(
+    node: &Node,
+    session: &str,
+    path: &str,
+    fields: &[(String, String)],
+    files: &[(String, Vec<u8>)],
+) -> (StatusCode, String) {
+    let (content_type, body) = testkit::multipart_form(fields, files);
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}{path}", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .header("content-type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplement_is_answered_with_a_new_file_over_the_api() {
+    supplement_with_a_new_scan(&spawn_node(sqlite_store().await, true).await, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplement_is_answered_with_a_new_file_on_the_page() {
+    supplement_with_a_new_scan(&spawn_node(sqlite_store().await, true).await, true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_supplement_is_answered_with_a_new_file_on_postgres() {
+    supplement_with_a_new_scan(&spawn_node(postgres_store(&new_schema()).await, true).await, false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_can_ask_again_only_for_its_own_materials() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (_, _, id, _) = newborn_case(&node).await;
+    let wj = node.login("staff-wj").await;
+    // 居民户口簿 is 公安's material, not 卫健's.
+    let (status, body) = act(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        "request-supplement",
+        json!({ "reasons": ["请重新上传"], "materials": ["household_register"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("household_register"),
+        "{body}"
+    );
+    let (_, case) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+    assert_eq!(task_state(&case, "GG00101001"), "dispatched");
+}

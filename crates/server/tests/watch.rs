@@ -260,6 +260,7 @@ async fn time_with_the_applicant_for_a_supplement_does_not_count() {
             HUKOU,
             Action::RequestSupplement {
                 reasons: vec!["请补充落户地址门牌号".into()],
+                materials: Vec::new(),
             },
         )
         .await;

@@ -599,6 +599,27 @@ macro_rules! impl_store {
                     Ok(true)
                 }
 
+                /// Stores files handed in for materials inside a write transaction.
+                async fn insert_uploads(&self, conn: &mut $conn, uploads: &[(Upload, Vec<u8>)]) -> Result<()> {
+                    let statement = self.sql(sql::UPLOAD_INSERT);
+                    for (upload, data) in uploads {
+                        sqlx::query(&statement)
+                            .bind(&upload.id)
+                            .bind(&upload.case_id)
+                            .bind(&upload.material)
+                            .bind(&upload.file_name)
+                            .bind(&upload.content_type)
+                            .bind(upload.size)
+                            .bind(&upload.sha256)
+                            .bind(data.as_slice())
+                            .bind(millis(upload.uploaded_at))
+                            .bind(&upload.uploaded_by)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                }
+
                 /// Stores notifications inside a write transaction.
                 async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
                     let statement = self.sql(sql::NOTIFICATION_INSERT);
@@ -946,21 +967,7 @@ macro_rules! impl_store {
                         .await?;
                     self.write_tasks(&mut writer.tx, case).await?;
                     self.append_events(&mut writer.tx, &case.id, 0, events).await?;
-                    for (upload, data) in uploads {
-                        sqlx::query(&self.sql(sql::UPLOAD_INSERT))
-                            .bind(&upload.id)
-                            .bind(&upload.case_id)
-                            .bind(&upload.material)
-                            .bind(&upload.file_name)
-                            .bind(&upload.content_type)
-                            .bind(upload.size)
-                            .bind(&upload.sha256)
-                            .bind(data.as_slice())
-                            .bind(millis(upload.uploaded_at))
-                            .bind(&upload.uploaded_by)
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
+                    self.insert_uploads(&mut writer.tx, uploads).await?;
                     // Last, so that PostgreSQL holds the ledger head lock briefly.
                     self.append_ledger(&mut writer.tx, &Self::event_entries(case, events, 1, &doc))
                         .await?;
@@ -1024,6 +1031,28 @@ macro_rules! impl_store {
                     }
                     self.insert_notices(&mut writer.tx, notices).await?;
                     self.write_certificates(&mut writer.tx, certificates).await?;
+                    writer.commit().await?;
+                    Ok(Updated::Written(expected_version + 1))
+                }
+
+                async fn update_case_with_uploads(
+                    &self,
+                    case: &Case,
+                    expected_version: i64,
+                    events: &[Event],
+                    notices: &[$crate::NewNotification],
+                    uploads: &[(Upload, Vec<u8>)],
+                ) -> Result<Updated> {
+                    let mut writer = self.begin_write().await?;
+                    if !self
+                        .write_case(&mut writer.tx, case, expected_version, events)
+                        .await?
+                    {
+                        writer.rollback().await?;
+                        return Ok(Updated::Conflict);
+                    }
+                    self.insert_uploads(&mut writer.tx, uploads).await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
                     writer.commit().await?;
                     Ok(Updated::Written(expected_version + 1))
                 }

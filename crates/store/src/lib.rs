@@ -421,6 +421,16 @@ pub trait Store: SharingStore + Send + Sync + 'static {
         notices: &[NewNotification],
         certificates: &[NewCertificate],
     ) -> Result<Updated>;
+    /// Like [`Store::update_case_with_notices`], with files handed in for materials
+    /// (a supplement that asked for new scans), in the same transaction.
+    async fn update_case_with_uploads(
+        &self,
+        case: &Case,
+        expected_version: i64,
+        events: &[Event],
+        notices: &[NewNotification],
+        uploads: &[(Upload, Vec<u8>)],
+    ) -> Result<Updated>;
 
     /// Running tasks whose deadline is on or before `date`, soonest first.
     async fn running_tasks_due_by(&self, date: NaiveDate, limit: i64) -> Result<Vec<RunningTask>>;

@@ -934,7 +934,10 @@ async fn department_queue_lists_open_tasks_by_deadline(fixture: &Fixture) {
         &b3.case,
         &item,
         &department,
-        Action::RequestSupplement { reasons },
+        Action::RequestSupplement {
+            reasons,
+            materials: Vec::new(),
+        },
         at(10, 5, 0),
     );
     // C: an open task without a deadline sorts last.

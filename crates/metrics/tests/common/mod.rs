@@ -225,7 +225,14 @@ impl Sim<'_> {
                 }
                 Kind::Request => {
                     let reasons = vec!["请补充清晰的身份证明材料".to_owned()];
-                    self.act(i, Action::RequestSupplement { reasons }, now);
+                    self.act(
+                        i,
+                        Action::RequestSupplement {
+                            reasons,
+                            materials: Vec::new(),
+                        },
+                        now,
+                    );
                     self.truth.tasks[i].fate = Fate::Supplement;
                     self.truth.tasks[i].supplement = true;
                 }

@@ -42,6 +42,41 @@ pub fn check(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
         .ok_or_else(|| format!("{name}：只接受 PDF、JPG、PNG 或 OFD 文件，所选文件的内容不是这些格式（与文件名无关）"))
 }
 
+/// A file handed in for a material.
+#[derive(Clone, Debug)]
+pub struct MaterialFile {
+    pub material: String,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The stored record of `file`, accepted as `content_type`, for `case_id`.
+pub fn upload_record(
+    case_id: &str,
+    file: &MaterialFile,
+    content_type: &str,
+    uploaded_by: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (store::Upload, Vec<u8>) {
+    use sha2::Digest as _;
+    let mut random = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
+    (
+        store::Upload {
+            id: format!("F{}", hex::encode(random).to_uppercase()),
+            case_id: case_id.to_owned(),
+            material: file.material.clone(),
+            file_name: file.file_name.chars().take(200).collect(),
+            content_type: content_type.to_owned(),
+            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+            sha256: hex::encode(sha2::Sha256::digest(&file.bytes)),
+            uploaded_at: now,
+            uploaded_by: uploaded_by.to_owned(),
+        },
+        file.bytes.clone(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

@@ -4,9 +4,11 @@
 //! render what it returns.
 //!
 //! This is the first step of moving the use cases out of the handlers (issue 14):
-//! submission lives here; the others still live in their handlers.
+//! submitting an application and answering a supplement live here; the others
+//! still live in their handlers.
 
 pub mod files;
 pub mod submit;
+pub mod supplement;
 
 pub use submit::{Submission, SubmitError, Submitted, WalkIn};

@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::http::StatusCode;
 use cases::{Case, FieldIssue};
 use catalog::Answers;
-use sha2::Digest as _;
 use store::{Account, IdempotencyKey, Inserted, Role};
 
 use crate::AppState;
@@ -22,13 +21,7 @@ pub fn is_window(account: &Account) -> bool {
     account.role == Role::Staff && account.department.as_deref() == Some(WINDOW_DEPARTMENT)
 }
 
-/// A file handed in for a material.
-#[derive(Clone, Debug)]
-pub struct MaterialFile {
-    pub material: String,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
+pub use super::files::MaterialFile;
 
 /// The person a window submission is for, as read from their ID card.
 #[derive(Clone, Debug, Default)]
@@ -172,24 +165,13 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
                     code: "MATERIAL_REJECTED".into(),
                     message,
                 }),
-                Ok(content_type) => {
-                    let mut random = [0u8; 8];
-                    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut random);
-                    uploads.push((
-                        store::Upload {
-                            id: format!("F{}", hex::encode(random).to_uppercase()),
-                            case_id: case_id.to_string(),
-                            material: material.id.clone(),
-                            file_name: file.file_name.chars().take(200).collect(),
-                            content_type: content_type.to_owned(),
-                            size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
-                            sha256: hex::encode(sha2::Sha256::digest(&file.bytes)),
-                            uploaded_at: now,
-                            uploaded_by: caller.id.clone(),
-                        },
-                        file.bytes.clone(),
-                    ));
-                }
+                Ok(content_type) => uploads.push(super::files::upload_record(
+                    case_id.as_str(),
+                    file,
+                    content_type,
+                    &caller.id,
+                    now,
+                )),
             },
         }
     }

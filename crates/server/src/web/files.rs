@@ -11,9 +11,12 @@ use super::{Shared, page};
 
 pub use crate::app::files::MAX_FORM_BYTES;
 
-/// The files of a case as shown on a page, optionally only those of some materials.
+/// The files of a case as shown on a page, optionally only those of some materials;
+/// each material's files in the order handed in, a later one marked as the new
+/// version from a supplement (补正) so it is read beside the one it replaces.
 pub async fn file_views(state: &crate::AppState, case_id: &str, only: Option<&[String]>) -> Vec<minijinja::Value> {
     let uploads = state.store.uploads_of_case(case_id).await.unwrap_or_default();
+    let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     uploads
         .iter()
         .filter(|u| only.is_none_or(|materials| materials.contains(&u.material)))
@@ -24,12 +27,19 @@ pub async fn file_views(state: &crate::AppState, case_id: &str, only: Option<&[S
                 "image/png" => "PNG 图片",
                 _ => "OFD",
             };
+            let version = {
+                let count = seen.entry(u.material.as_str()).or_insert(0);
+                *count += 1;
+                *count
+            };
             minijinja::context! {
                 id => u.id,
                 material_name => state.catalog.materials.get(&u.material).map_or(u.material.as_str(), |m| m.name.as_str()),
                 file_name => u.file_name,
                 kind => kind,
                 size => format!("{:.1} KB", u.size as f64 / 1024.0),
+                uploaded_at => super::local_time(u.uploaded_at),
+                version => version,
             }
         })
         .collect()

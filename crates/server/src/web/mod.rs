@@ -74,7 +74,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/files/{id}/{upload}", get(files::download))
         .route("/my/cases", get(portal::my_cases))
         .route("/my/cases/{id}", get(portal::my_case))
-        .route("/my/cases/{id}/supplement", post(portal::answer_supplement))
+        .route(
+            "/my/cases/{id}/supplement",
+            post(portal::answer_supplement).layer(axum::extract::DefaultBodyLimit::max(files::MAX_FORM_BYTES)),
+        )
         .route("/my/cases/{id}/rating", post(portal::rate_case))
         .route("/my/data-access", get(portal::data_access))
         .route("/inbox", get(inbox))

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{Case, CaseError, CaseId, Provenance, TaskState};
+use cases::{Case, CaseId, Provenance, TaskState};
 use catalog::plan::FieldSource;
 use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
 use minijinja::context;
@@ -840,9 +840,35 @@ async fn render_case_with(
     let requests: Vec<_> = case
         .supplement_requests()
         .into_iter()
-        .map(|r| context! { name => r.name, department_name => state.catalog.department_name(&r.department), reasons => r.reasons })
+        .map(|r| {
+            let materials: Vec<&str> = r
+                .materials
+                .iter()
+                .map(|m| state.catalog.materials.get(m).map_or(m.as_str(), |x| x.name.as_str()))
+                .collect();
+            context! { name => r.name, department_name => state.catalog.department_name(&r.department), reasons => r.reasons, materials => materials }
+        })
         .collect();
     let errors_by_field: BTreeMap<&str, &str> = issues.iter().map(|i| (i.field.as_str(), i.message.as_str())).collect();
+    // The scans to hand in again, one file input each.
+    let mut refile: Vec<String> = case
+        .supplement_requests()
+        .into_iter()
+        .flat_map(|r| r.materials)
+        .collect();
+    refile.sort_unstable();
+    refile.dedup();
+    let refile: Vec<_> = refile
+        .iter()
+        .map(|m| {
+            let field = format!("material.{m}");
+            context! {
+                id => m, anchor => anchor(&field),
+                name => state.catalog.materials.get(m).map_or(m.as_str(), |x| x.name.as_str()),
+                error => errors_by_field.get(field.as_str()).map(|e| (*e).to_owned()),
+            }
+        })
+        .collect();
     let editable: Vec<_> = case
         .form
         .iter()
@@ -867,6 +893,7 @@ async fn render_case_with(
         submitted_at_local => local_time(case.submitted_at),
         promised_date => case.promised_date.to_string(),
         supplement_requests => requests,
+        refile => refile,
         tasks => task_views(state, case, None),
     };
     if let Some(account) = &page.user
@@ -1000,61 +1027,63 @@ pub async fn answer_supplement(
     axum::extract::State(state): Shared,
     headers: HeaderMap,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+    multipart: Multipart,
 ) -> Response {
     let page = page(&state, &headers, &format!("/my/cases/{id}")).await;
+    let (form, files) = match read_multipart(multipart).await {
+        Ok(read) => read,
+        Err(message) => return page.message(StatusCode::PAYLOAD_TOO_LARGE, "无法提交", &message),
+    };
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    let actor = cases::Actor::Applicant {
-        account: account.id.clone(),
+    let (case, _) = match own_case(&state, &page, &id).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    for _ in 0..8 {
-        let (case, version) = match own_case(&state, &page, &id).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-        // Only fields the applicant changed are corrections.
-        let corrections: BTreeMap<String, String> = case
-            .form
-            .iter()
-            .filter(|(_, v)| !matches!(v.provenance, Provenance::ProducedBy { .. }))
-            .filter_map(|(element, v)| {
-                form.get(element)
-                    .filter(|new| new.trim() != v.value)
-                    .map(|new| (element.clone(), new.clone()))
+    // Only fields the applicant changed are corrections.
+    let corrections: BTreeMap<String, String> = case
+        .form
+        .iter()
+        .filter(|(_, v)| !matches!(v.provenance, Provenance::ProducedBy { .. }))
+        .filter_map(|(element, v)| {
+            form.get(element)
+                .filter(|new| new.trim() != v.value)
+                .map(|new| (element.clone(), new.clone()))
+        })
+        .collect();
+    let answer = crate::app::supplement::Answer {
+        corrections,
+        note: form.get("note").cloned().unwrap_or_default(),
+        files: files
+            .into_iter()
+            .map(|f| crate::app::submit::MaterialFile {
+                material: f.material,
+                file_name: f.file_name,
+                bytes: f.bytes,
             })
-            .collect();
-        let note = form.get("note").cloned().unwrap_or_default();
-        let outcome = match case.answer_supplement(
-            &state.catalog,
-            &state.calendar(),
-            &actor,
-            &corrections,
-            &note,
-            state.now(),
-        ) {
-            Ok(outcome) => outcome,
-            Err(CaseError::Form(issues)) => return render_case(&state, &page, &case, &issues, Some(&form), None).await,
-            Err(error) => {
-                let issue = cases::FieldIssue {
-                    field: "note".into(),
-                    code: error.code().into(),
-                    message: error.to_string(),
-                };
-                return render_case(&state, &page, &case, &[issue], Some(&form), None).await;
-            }
-        };
-        match crate::watch::save_case(&state, &outcome, version).await {
-            Ok(store::Updated::Written(_)) => return Redirect::to(&format!("/my/cases/{id}")).into_response(),
-            Ok(store::Updated::Conflict) => continue,
-            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+            .collect(),
+    };
+    match crate::app::supplement::answer(&state, &account, &id, answer).await {
+        Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(crate::app::SubmitError::Invalid(issues)) => {
+            render_case(&state, &page, &case, &issues, Some(&form), None).await
         }
+        Err(crate::app::SubmitError::Refused(error))
+            if error.status == StatusCode::UNPROCESSABLE_ENTITY || error.status == StatusCode::CONFLICT =>
+        {
+            let issue = cases::FieldIssue {
+                field: "note".into(),
+                code: error.code.into(),
+                message: error.message,
+            };
+            render_case(&state, &page, &case, &[issue], Some(&form), None).await
+        }
+        Err(crate::app::SubmitError::Refused(error)) => page.message(error.status, "无法提交补正", &error.message),
     }
-    page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
 }
 
 /// 好差评 of a finished case by its applicant: one of five levels and a comment.

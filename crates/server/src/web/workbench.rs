@@ -346,6 +346,15 @@ async fn render_task(
     let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
     let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
     let files = super::files::file_views(state, case.id.as_str(), Some(&catalog_item.materials)).await;
+    // The item's own materials, commitments aside: what a supplement may ask to be
+    // handed in again as a new file.
+    let refilable: Vec<_> = catalog_item
+        .materials
+        .iter()
+        .filter_map(|id| state.catalog.materials.get(id))
+        .filter(|m| m.kind != catalog::MaterialKind::Commitment)
+        .map(|m| context! { id => m.id, name => m.name })
+        .collect();
     let mut response = page.render(
         "task.html",
         &task.name,
@@ -354,7 +363,7 @@ async fn render_task(
             task => task_view, fields => fields, materials => materials, outputs => outputs,
             errors => errors, reasons => reasons, reason => reason, files => files,
             certificates => certificates, question => question, consented => consented,
-            checks => checks,
+            checks => checks, refilable => refilable,
         },
     );
     *response.status_mut() = status;
@@ -437,6 +446,13 @@ pub async fn task_action(
                             .collect()
                     })
                     .unwrap_or_default(),
+                // Checked boxes `material.<id>`: the scans to hand in again.
+                materials: form
+                    .iter()
+                    .filter(|(_, value)| value.as_str() == "yes")
+                    .filter_map(|(key, _)| key.strip_prefix("material."))
+                    .map(str::to_owned)
+                    .collect(),
             },
             "approve" => {
                 let declared = state

@@ -1,0 +1,112 @@
+//! Answering a supplement request (补正): corrected values, a note, and the new
+//! files the departments asked for, all at once. Both front doors call [`answer`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::http::StatusCode;
+use cases::{Case, CaseId, FieldIssue};
+use store::{Account, Updated};
+
+use super::SubmitError;
+use super::files::MaterialFile;
+use crate::AppState;
+use crate::error::ApiError;
+
+/// What the applicant hands in.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    /// New values by data element; only what changed.
+    pub corrections: BTreeMap<String, String>,
+    pub note: String,
+    /// Files for the materials the departments asked for again.
+    pub files: Vec<MaterialFile>,
+}
+
+/// Answers every open supplement request of `case_id` as `caller`, who must be its
+/// applicant (anyone else is told the case does not exist). The case, its events,
+/// the new files and the notices are stored in one transaction; a lost race with a
+/// department's change is retried on the fresh case.
+pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: Answer) -> Result<Case, SubmitError> {
+    let id = CaseId::parse(case_id).map_err(|_| ApiError::case_not_found())?;
+    let actor = cases::Actor::Applicant {
+        account: caller.id.clone(),
+    };
+    for _ in 0..16 {
+        let versioned = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
+        if versioned.case.applicant != caller.id {
+            return Err(ApiError::case_not_found().into());
+        }
+        let case = &versioned.case;
+        let asked: BTreeSet<String> = case
+            .supplement_requests()
+            .into_iter()
+            .flat_map(|request| request.materials)
+            .collect();
+        let now = state.now();
+        let mut issues = Vec::new();
+        let mut uploads = Vec::new();
+        let mut handed_in = BTreeSet::new();
+        for file in answer.files.iter().filter(|f| asked.contains(&f.material)) {
+            let name = state
+                .catalog
+                .materials
+                .get(&file.material)
+                .map_or(file.material.as_str(), |m| m.name.as_str());
+            match super::files::check(name, &file.bytes) {
+                Ok(content_type) => {
+                    handed_in.insert(file.material.clone());
+                    uploads.push(super::files::upload_record(
+                        case.id.as_str(),
+                        file,
+                        content_type,
+                        &caller.id,
+                        now,
+                    ));
+                }
+                Err(message) => issues.push(FieldIssue {
+                    field: format!("material.{}", file.material),
+                    code: "MATERIAL_REJECTED".into(),
+                    message,
+                }),
+            }
+        }
+        let outcome = match case.answer_supplement_with(
+            &state.catalog,
+            &state.calendar(),
+            &actor,
+            &answer.corrections,
+            &handed_in,
+            &answer.note,
+            now,
+        ) {
+            Ok(outcome) if issues.is_empty() => outcome,
+            Ok(_) => return Err(SubmitError::Invalid(issues)),
+            Err(cases::CaseError::Form(mut form_issues)) => {
+                // A rejected file is said once, not also as missing.
+                form_issues.retain(|i| !issues.iter().any(|r| r.field == i.field));
+                form_issues.extend(issues);
+                return Err(SubmitError::Invalid(form_issues));
+            }
+            Err(error) => return Err(ApiError::from(error).into()),
+        };
+        let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
+        match state
+            .store
+            .update_case_with_uploads(&outcome.case, versioned.version, &outcome.events, &notices, &uploads)
+            .await?
+        {
+            Updated::Written(_) => {
+                crate::watch::deliver(state, &notices);
+                tracing::info!(case = %outcome.case.id, files = uploads.len(), "supplement answered");
+                return Ok(outcome.case);
+            }
+            Updated::Conflict => tokio::task::yield_now().await,
+        }
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "E_CONCURRENT_UPDATE",
+        "办件正被同时修改，请稍后重试",
+    )
+    .into())
+}

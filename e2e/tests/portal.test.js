@@ -134,6 +134,28 @@ test('an applicant does 新生儿出生 and every department works it to complet
       supplementDone = true;
       await openTask(staff, server.base, taskName, caseNumber);
     }
+    if (taskName === '社会保障卡申领') {
+      // A blurred photo: 人社 asks for a new one, the applicant uploads it on her
+      // case page, and 人社 sees it beside the first.
+      await staff.getByLabel(/补正理由/).fill('照片模糊，请重新上传清晰的免冠照片');
+      await staff.getByLabel('新生儿免冠照片').check();
+      await staff.getByRole('button', { name: '要求补正' }).click();
+      await staff.waitForLoadState('load');
+      await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
+      assert.match(await applicant.locator('.supplement').innerText(), /请重新上传：新生儿免冠照片/);
+      await applicant.getByRole('button', { name: '提交补正' }).click();
+      await applicant.waitForLoadState('load');
+      assert.match(await applicant.locator('#error-summary').innerText(), /请重新上传：新生儿免冠照片/);
+      await applicant.getByLabel(/重新上传：新生儿免冠照片/).setInputFiles({
+        name: 'photo-2.png', mimeType: 'image/png',
+        buffer: Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex'),
+      });
+      await applicant.getByRole('button', { name: '提交补正' }).click();
+      await applicant.waitForLoadState('load');
+      assert.equal(await applicant.locator('.supplement').count(), 0);
+      await openTask(staff, server.base, taskName, caseNumber);
+      assert.match(await staff.locator('main').innerText(), /新生儿免冠照片[^\n]*补正后第 2 版/);
+    }
     for (const [element, value] of Object.entries(OUTPUTS)) {
       const input = staff.locator(`input[name="${element}"]`);
       if (await input.count()) { await input.fill(value); }

@@ -346,13 +346,14 @@ async fn render_task(
     let reasons = submitted.and_then(|s| s.get("reasons")).cloned().unwrap_or_default();
     let reason = submitted.and_then(|s| s.get("reason")).cloned().unwrap_or_default();
     let files = super::files::file_views(state, case.id.as_str(), Some(&catalog_item.materials)).await;
-    // The item's own materials, commitments aside: what a supplement may ask to be
-    // handed in again as a new file.
+    // What a supplement may ask to be handed in again: the item's materials the
+    // applicant handed in a file for (not a certificate the case itself issued).
+    let uploaded = state.store.uploads_of_case(case.id.as_str()).await.unwrap_or_default();
     let refilable: Vec<_> = catalog_item
         .materials
         .iter()
+        .filter(|id| uploaded.iter().any(|u| &u.material == *id))
         .filter_map(|id| state.catalog.materials.get(id))
-        .filter(|m| m.kind != catalog::MaterialKind::Commitment)
         .map(|m| context! { id => m.id, name => m.name })
         .collect();
     let mut response = page.render(

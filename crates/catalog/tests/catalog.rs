@@ -603,3 +603,143 @@ fn promised_limit_over_the_legal_limit_is_reported() {
         "超过法定时限",
     );
 }
+
+/// Loads the bundled catalog with one file edited; it must still load.
+fn still_loads(file: &str, edit: impl Fn(&str) -> String) -> Catalog {
+    let mut files = bundled_files();
+    let target = files.iter_mut().find(|f| f.path == file).unwrap();
+    let edited = edit(&target.text);
+    assert_ne!(edited, target.text, "the edit must change {file}");
+    target.text = edited;
+    Catalog::load(&files).unwrap_or_else(|problems| panic!("{problems}"))
+}
+
+#[test]
+fn department_codes_are_two_to_eight_capitals() {
+    for bad in ["W", "ABCDEFGHI", "Wj"] {
+        let (_, problems) = broken("departments.toml", |t| {
+            t.replacen("code = \"WJ\"", &format!("code = \"{bad}\""), 1)
+        });
+        assert_problem(
+            &problems,
+            "departments.toml",
+            Some(5),
+            &format!("部门代码“{bad}”应为 2–8 个大写字母"),
+        );
+    }
+}
+
+#[test]
+fn data_element_ids_are_dotted_lower_case_names() {
+    let file = "data-elements.toml";
+    for bad in ["Person.phone", "personphone", "person.1phone", "person..phone"] {
+        let (text, problems) = broken(file, |t| {
+            t.replacen("id = \"person.phone\"", &format!("id = \"{bad}\""), 1)
+        });
+        assert_problem(
+            &problems,
+            file,
+            Some(line_of(&text, bad)),
+            &format!("数据元标识“{bad}”应为小写的点分名称"),
+        );
+    }
+}
+
+#[test]
+fn a_choice_lists_its_options_and_shared_data_its_elements() {
+    let (_, problems) = broken("data-elements.toml", |t| {
+        t.replacen("options = [\"男\", \"女\"]\n", "", 1)
+    });
+    assert_problem(
+        &problems,
+        "data-elements.toml",
+        None,
+        "选择型数据元“child.sex”必须列出 options",
+    );
+    let (_, problems) = broken("materials.toml", |t| {
+        t.replacen(
+            "elements = [\"child.birth_date\", \"child.birth_hospital\"]",
+            "elements = []",
+            1,
+        )
+    });
+    assert_problem(
+        &problems,
+        "materials.toml",
+        None,
+        "共享数据类材料“delivery_record”必须列出 elements",
+    );
+    // An unknown element among a shared material's elements is named too.
+    let (_, problems) = broken("materials.toml", |t| {
+        t.replacen(
+            "elements = [\"child.birth_date\", \"child.birth_hospital\"]",
+            "elements = [\"child.birth_date\", \"child.no_such\"]",
+            1,
+        )
+    });
+    assert_problem(&problems, "materials.toml", None, "child.no_such");
+}
+
+#[test]
+fn an_items_code_matches_its_kind_and_its_limits_may_be_equal() {
+    let file = "items/GG00102001.toml";
+    let (_, problems) = broken(file, |t| t.replace("kind = \"公共服务\"", "kind = \"行政确认\""));
+    assert_problem(&problems, file, None, "事项类型“行政确认”的编码应以");
+    // Promising the legal limit itself is allowed.
+    let catalog = still_loads(file, |t| {
+        t.replace("promised_limit_days = 1", "promised_limit_days = 5")
+    });
+    assert_eq!(catalog.items[&"GG00102001".parse().unwrap()].promised_limit_days, 5);
+}
+
+#[test]
+fn unknown_outputs_fields_and_check_ids_are_reported() {
+    let file = "items/GG00102001.toml";
+    let (_, problems) = broken(file, |t| t.replace("\"child.sex\",", "\"child.no_such\","));
+    assert_problem(&problems, file, None, "child.no_such");
+    let file = "items/GG00101001.toml";
+    let (_, problems) = broken(file, |t| {
+        t.replace("id = \"applicant_adult\"", "id = \"Applicant-adult\"")
+    });
+    assert_problem(&problems, file, None, "核验标识“Applicant-adult”应为小写字母开头");
+    let (_, problems) = broken(file, |t| t.replace("id = \"applicant_adult\"", "id = \"1adult\""));
+    assert_problem(&problems, file, None, "核验标识“1adult”");
+}
+
+#[test]
+fn a_member_must_be_an_item_of_the_catalog_and_files_must_be_known() {
+    let (_, problems) = broken(NEWBORN, |t| t.replace("item = \"GG00102001\"", "item = \"GG00109999\""));
+    assert_problem(&problems, NEWBORN, None, "不存在的事项“GG00109999”");
+    let mut files = bundled_files();
+    files.push(SourceFile {
+        path: "notes/todo.toml".into(),
+        text: String::new(),
+    });
+    let problems = Catalog::load(&files).expect_err("an unknown file is refused").0;
+    assert_problem(&problems, "notes/todo.toml", None, "不认识的目录文件");
+}
+
+/// A condition that compiles but fails for one combination of answers only — here
+/// 本市落户 and 未办理结婚登记, the first option of one question and the second
+/// of the next — is found by trying every combination.
+#[test]
+fn a_condition_that_fails_for_one_combination_of_answers_is_reported() {
+    let (_, problems) = broken(NEWBORN, |t| {
+        t.replace(
+            "when = \"parents_married == 'yes'\"",
+            "when = \"(hukou_local == 'yes' && parents_married == 'no') ? 1 : parents_married == 'yes'\"",
+        )
+    });
+    assert_problem(&problems, NEWBORN, None, "（条件：");
+}
+
+#[test]
+fn options_named_in_a_list_are_checked_too() {
+    let (_, problems) = broken(NEWBORN, |t| {
+        t.replace(
+            "when = \"parents_married == 'yes'\"",
+            "when = \"parents_married in ['yes', 'perhaps']\"",
+        )
+    });
+    assert_problem(&problems, NEWBORN, None, "perhaps");
+}

@@ -60,7 +60,10 @@ fn a_text_may_be_exactly_as_long_as_its_element_allows() {
     assert!(name.validate(&"王".repeat(max)).is_ok());
     let error = name.validate(&"王".repeat(max + 1)).unwrap_err();
     assert_eq!(error.code, "FIELD_TOO_LONG");
-    assert_eq!(error.message, format!("申请人姓名：最多 {max} 个字，实际 {} 个", max + 1));
+    assert_eq!(
+        error.message,
+        format!("申请人姓名：最多 {max} 个字，实际 {} 个", max + 1)
+    );
 }
 
 #[test]

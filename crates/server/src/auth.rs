@@ -40,73 +40,19 @@ pub const FREE_FAILURES: u32 = 5;
 /// The first lock, doubled at each further failure, up to [`MAX_LOCK_SECONDS`].
 const FIRST_LOCK_SECONDS: i64 = 60;
 const MAX_LOCK_SECONDS: i64 = 15 * 60;
-/// Usernames remembered at most (failed attempts of unknown names included).
-const MAX_TRACKED: usize = 100_000;
-
-/// Failed logins per username on this node: after [`FREE_FAILURES`] in a row the
-/// username is locked for a minute, doubling at each further failure up to fifteen
-/// minutes; the right password is refused too while it is locked. Unknown usernames
-/// are treated the same, so the lock tells nobody whether an account exists.
-#[derive(Default)]
-pub struct LoginGuard {
-    attempts: std::sync::Mutex<std::collections::HashMap<String, Attempts>>,
+/// The lock after `failures` failed logins in a row: none before
+/// [`FREE_FAILURES`], then a minute, doubling at each further failure up to fifteen
+/// minutes.
+pub fn lock_after(failures: u32, now: chrono::DateTime<chrono::Utc>) -> Option<chrono::DateTime<chrono::Utc>> {
+    let doublings = failures.checked_sub(FREE_FAILURES)?.min(10);
+    let seconds = (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS);
+    Some(now + chrono::Duration::seconds(seconds))
 }
 
-#[derive(Clone, Copy, Debug)]
-struct Attempts {
-    failures: u32,
-    locked_until: Option<chrono::DateTime<chrono::Utc>>,
-    last: chrono::DateTime<chrono::Utc>,
-}
-
-impl LoginGuard {
-    fn key(username: &str) -> String {
-        username.trim().to_lowercase()
-    }
-
-    fn with<T>(&self, f: impl FnOnce(&mut std::collections::HashMap<String, Attempts>) -> T) -> T {
-        match self.attempts.lock() {
-            Ok(mut guard) => f(&mut guard),
-            Err(poisoned) => f(&mut poisoned.into_inner()),
-        }
-    }
-
-    /// Seconds until `username` may try again, if it is locked at `now`.
-    pub fn locked_for(&self, username: &str, now: chrono::DateTime<chrono::Utc>) -> Option<i64> {
-        self.with(|map| {
-            map.get(&Self::key(username))
-                .and_then(|a| a.locked_until)
-                .filter(|until| *until > now)
-                .map(|until| (until - now).num_seconds().max(1))
-        })
-    }
-
-    fn failed(&self, username: &str, now: chrono::DateTime<chrono::Utc>) {
-        self.with(|map| {
-            if map.len() >= MAX_TRACKED {
-                // Forget names whose lock is over and that were quiet for an hour.
-                map.retain(|_, a| a.locked_until.is_some_and(|u| u > now) || now - a.last < chrono::Duration::hours(1));
-            }
-            let entry = map.entry(Self::key(username)).or_insert(Attempts {
-                failures: 0,
-                locked_until: None,
-                last: now,
-            });
-            entry.failures = entry.failures.saturating_add(1);
-            entry.last = now;
-            if entry.failures >= FREE_FAILURES {
-                let doublings = (entry.failures - FREE_FAILURES).min(10);
-                let seconds = (FIRST_LOCK_SECONDS << doublings).min(MAX_LOCK_SECONDS);
-                entry.locked_until = Some(now + chrono::Duration::seconds(seconds));
-            }
-        });
-    }
-
-    fn succeeded(&self, username: &str) {
-        self.with(|map| {
-            map.remove(&Self::key(username));
-        });
-    }
+/// The name failed logins are counted under: as typed, trimmed and case-folded,
+/// and bounded, so that every spelling of one username shares one count.
+fn login_key(username: &str) -> String {
+    username.trim().to_lowercase().chars().take(100).collect()
 }
 
 /// Why a login was refused.
@@ -153,34 +99,53 @@ fn decoy_hash() -> &'static str {
 
 /// The one login check of the API and the pages: the account if the password is
 /// right and the username not locked. Every answer costs one argon2 verification.
+/// Checks a username and password. Failed logins are counted per username in the
+/// store, shared by every node: after [`FREE_FAILURES`] in a row the username is
+/// locked ([`lock_after`]) and even the right password is refused until the lock
+/// ends. Unknown usernames are counted the same way and cost the same hashing
+/// time, so neither the lock nor the timing tells whether an account exists.
 pub async fn authenticate(state: &AppState, username: &str, password: &str) -> Result<Account, LoginError> {
     let now = state.now();
-    if let Some(seconds) = state.logins.locked_for(username, now) {
-        return Err(LoginError::Locked(seconds));
-    }
-    if username.len() > 100 || password.len() > 200 {
-        state.logins.failed(username, now);
-        return Err(LoginError::Invalid);
-    }
-    let account = state
+    let key = login_key(username);
+    let locked = |until: chrono::DateTime<chrono::Utc>| LoginError::Locked((until - now).num_seconds().max(1));
+    if let Some(until) = state
         .store
-        .account_by_username(username)
+        .login_locked_until(&key)
         .await
-        .map_err(LoginError::Store)?;
+        .map_err(LoginError::Store)?
+        .filter(|until| *until > now)
+    {
+        return Err(locked(until));
+    }
+    let account = if username.len() > 100 || password.len() > 200 {
+        None
+    } else {
+        state
+            .store
+            .account_by_username(username)
+            .await
+            .map_err(LoginError::Store)?
+    };
     let hash = account.as_ref().map_or(decoy_hash(), |a| a.password_hash.as_str());
-    let matches = verify_password(password, hash);
+    let matches = password.len() <= 200 && verify_password(password, hash);
     match account {
         Some(account) if matches => {
-            state.logins.succeeded(username);
+            state
+                .store
+                .clear_login_failures(&key)
+                .await
+                .map_err(LoginError::Store)?;
             Ok(account)
         }
-        _ => {
-            state.logins.failed(username, now);
-            match state.logins.locked_for(username, now) {
-                Some(seconds) => Err(LoginError::Locked(seconds)),
-                None => Err(LoginError::Invalid),
-            }
-        }
+        _ => match state
+            .store
+            .record_login_failure(&key, now, lock_after)
+            .await
+            .map_err(LoginError::Store)?
+        {
+            Some(until) => Err(locked(until)),
+            None => Err(LoginError::Invalid),
+        },
     }
 }
 

@@ -66,8 +66,6 @@ pub struct AppState {
     /// The rate limit of public, anonymous requests per client address; `None`
     /// applies none.
     pub public_limit: Option<Arc<limit::RateLimiter>>,
-    /// Failed logins per username, and the locks they cause.
-    pub logins: auth::LoginGuard,
     /// The site is reached over HTTPS (directly or through a proxy): cookies are
     /// `Secure` and HSTS is sent.
     pub https: bool,
@@ -91,7 +89,6 @@ impl AppState {
             share_days: 7,
             key_wrap: None,
             public_limit: None,
-            logins: auth::LoginGuard::default(),
             https: false,
         }
     }

@@ -167,6 +167,36 @@ async fn repeated_wrong_passwords_lock_the_username_with_back_off() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "the count starts again");
 }
 
+/// The lock holds across nodes: failures on one node of a PostgreSQL deployment
+/// lock the username on every node (an attacker cannot spread guesses over them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_username_locked_on_one_node_is_locked_on_every_node() {
+    let schema = new_schema();
+    let node_a = spawn_node(postgres_store(&schema).await, true).await;
+    let node_b = spawn_node(postgres_store(&schema).await, false).await;
+    async fn wrong(node: &Node) -> (StatusCode, serde_json::Value) {
+        let body = json!({ "username": "ZhangSan ", "password": "wrong-password" });
+        node.call("POST", "/login", None, Some(body)).await
+    }
+    for node in [&node_a, &node_b, &node_a, &node_b] {
+        let (status, body) = wrong(node).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    }
+    // The fifth failure, on either node, locks the name everywhere, however spelt.
+    let (status, _) = wrong(&node_a).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, body) = node_b
+        .call(
+            "POST",
+            "/login",
+            None,
+            Some(json!({ "username": "zhangsan", "password": server::auth::DEMO_PASSWORD })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert_eq!(body["error"]["code"], "E_LOGIN_LOCKED");
+}
+
 /// Finding 10: an approval accepted `child.birth_cert_no = "\u{feff}"` and a
 /// supplement request accepted a reason of one zero-width space.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

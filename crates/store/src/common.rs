@@ -916,6 +916,58 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
+                async fn login_locked_until(&self, username: &str) -> Result<Option<DateTime<Utc>>> {
+                    let row = sqlx::query(&self.sql(sql::LOGIN_LOCKED_UNTIL))
+                        .bind(username)
+                        .fetch_optional(self.pool())
+                        .await?;
+                    match row {
+                        Some(row) => match row.optional_int("locked_until")? {
+                            Some(ms) => Ok(Some(common::time_from_millis(ms, "login lock")?)),
+                            None => Ok(None),
+                        },
+                        None => Ok(None),
+                    }
+                }
+
+                async fn record_login_failure(
+                    &self,
+                    username: &str,
+                    now: DateTime<Utc>,
+                    lock: fn(u32, DateTime<Utc>) -> Option<DateTime<Utc>>,
+                ) -> Result<Option<DateTime<Utc>>> {
+                    let mut writer = self.begin_write().await?;
+                    sqlx::query(&self.sql(sql::LOGIN_PRUNE))
+                        .bind(millis(now - chrono::Duration::hours(1)))
+                        .bind(millis(now))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    let failures: i64 = sqlx::query(&self.sql(sql::LOGIN_FAILURE_COUNT))
+                        .bind(username)
+                        .bind(millis(now))
+                        .fetch_one(&mut *writer.tx)
+                        .await?
+                        .int("failures")?;
+                    let until = lock(u32::try_from(failures).unwrap_or(u32::MAX), now);
+                    if let Some(until) = until {
+                        sqlx::query(&self.sql(sql::LOGIN_LOCK))
+                            .bind(username)
+                            .bind(millis(until))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
+                    writer.commit().await?;
+                    Ok(until)
+                }
+
+                async fn clear_login_failures(&self, username: &str) -> Result<()> {
+                    sqlx::query(&self.sql(sql::LOGIN_CLEAR))
+                        .bind(username)
+                        .execute(self.pool())
+                        .await?;
+                    Ok(())
+                }
+
                 async fn insert_case_with_uploads(
                     &self,
                     case: &Case,

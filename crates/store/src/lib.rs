@@ -374,6 +374,20 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     async fn session_account(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Account>>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 
+    /// Until when `username` is locked after failed logins, if it is (any node's).
+    async fn login_locked_until(&self, username: &str) -> Result<Option<DateTime<Utc>>>;
+    /// Counts a failed login of `username` at `now` and returns the failures in a
+    /// row; `lock` turns that count into the end of a lock, stored with it. Names
+    /// neither locked nor tried for an hour are forgotten.
+    async fn record_login_failure(
+        &self,
+        username: &str,
+        now: DateTime<Utc>,
+        lock: fn(u32, DateTime<Utc>) -> Option<DateTime<Utc>>,
+    ) -> Result<Option<DateTime<Utc>>>;
+    /// Forgets the failures of `username` (after a successful login).
+    async fn clear_login_failures(&self, username: &str) -> Result<()>;
+
     /// Inserts a new case with its first events and task rows, and the
     /// idempotency key if any, in one transaction.
     async fn insert_case(&self, case: &Case, events: &[Event], key: Option<&IdempotencyKey>) -> Result<Inserted> {

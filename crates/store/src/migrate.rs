@@ -80,6 +80,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "shared_checks",
         sql: include_str!("../migrations/sqlite/0012_shared_checks.sql"),
     },
+    Migration {
+        version: 13,
+        name: "login_failures",
+        sql: include_str!("../migrations/sqlite/0013_login_failures.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -143,6 +148,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 12,
         name: "shared_checks",
         sql: include_str!("../migrations/postgres/0012_shared_checks.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "login_failures",
+        sql: include_str!("../migrations/postgres/0013_login_failures.sql"),
     },
 ];
 

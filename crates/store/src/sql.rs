@@ -96,6 +96,15 @@ pub(crate) const SESSION_ACCOUNT: &str = "SELECT a.id, a.username, a.display_nam
 
 pub(crate) const SESSION_DELETE: &str = "DELETE FROM sessions WHERE token_hash = $1";
 
+pub(crate) const LOGIN_LOCKED_UNTIL: &str = "SELECT locked_until FROM login_failures WHERE username = $1";
+pub(crate) const LOGIN_FAILURE_COUNT: &str = "INSERT INTO login_failures (username, failures, last_at) \
+    VALUES ($1, 1, $2) ON CONFLICT (username) DO UPDATE SET failures = login_failures.failures + 1, \
+    last_at = excluded.last_at RETURNING failures";
+pub(crate) const LOGIN_LOCK: &str = "UPDATE login_failures SET locked_until = $2 WHERE username = $1";
+pub(crate) const LOGIN_PRUNE: &str = "DELETE FROM login_failures WHERE last_at < $1 \
+    AND (locked_until IS NULL OR locked_until < $2)";
+pub(crate) const LOGIN_CLEAR: &str = "DELETE FROM login_failures WHERE username = $1";
+
 // ---------------------------------------------------------------- cases
 
 pub(crate) const KEY_CLAIM: &str = "INSERT INTO idempotency_keys (account, key, request_hash, case_id, created_at) \

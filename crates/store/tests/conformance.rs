@@ -431,7 +431,7 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 27] = [
     "access_log",
     "accounts",
     "calendar_years",
@@ -447,6 +447,7 @@ const TABLES: [&str; 26] = [
     "ledger_entries",
     "ledger_head",
     "ledger_nodes",
+    "login_failures",
     "notifications",
     "prefills",
     "rating_indicators",

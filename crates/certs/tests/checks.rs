@@ -312,10 +312,14 @@ fn malformed_files() {
     );
     // A huge file is refused before parsing.
     let huge = vec![b' '; certs::MAX_FILE_BYTES + 1];
-    assert_eq!(
-        verify_file(&huge, &keyring, None, today()).unwrap_err().code(),
-        "CERT_MALFORMED"
-    );
+    let error = verify_file(&huge, &keyring, None, today()).unwrap_err();
+    assert_eq!(error.code(), "CERT_MALFORMED");
+    assert!(error.to_string().contains("文件过大"), "{error}");
+    // One byte less is read (and found not to be a certificate).
+    let largest = vec![b' '; certs::MAX_FILE_BYTES];
+    let error = verify_file(&largest, &keyring, None, today()).unwrap_err();
+    assert_eq!(error.code(), "CERT_MALFORMED");
+    assert!(!error.to_string().contains("文件过大"), "{error}");
 }
 
 #[test]

@@ -122,6 +122,11 @@ fn keyring_json_round_trips_and_find_ignores_mislabelled_entries() {
     duplicate.keys.push(keyring.keys[0].clone());
     assert!(matches!(duplicate.validate(), Err(KeyringError::DuplicateKeyId { .. })));
 
+    // A key retired the day it became valid is odd but consistent.
+    let mut same_day = keyring.clone();
+    same_day.keys[0].retired_at = Some(same_day.keys[0].valid_from);
+    assert_eq!(same_day.validate(), Ok(()));
+
     let mut backwards = keyring.clone();
     backwards.keys[0].retired_at = Some(date(2019, 1, 1));
     assert!(matches!(
@@ -136,6 +141,10 @@ fn public_key_json_rejects_invalid_keys() {
     assert!(serde_json::from_str::<PublicKey>(json).is_err());
     let json = r#"{"algorithm":"RSA","key":"AAAA"}"#;
     assert!(serde_json::from_str::<PublicKey>(json).is_err());
+    // Its debug form names the algorithm and the key, for logs.
+    let public = key(Algorithm::Sm2Sm3, 1).public_key();
+    let shown = format!("{public:?}");
+    assert!(shown.starts_with("PublicKey") && shown.contains("SM2"), "{shown}");
 }
 
 #[test]
@@ -146,6 +155,11 @@ fn issue_rejects_incomplete_certificates() {
     let err = issue(missing, &key).unwrap_err();
     assert_eq!(err, IssueError::MissingField { field: "holder_name" });
     assert_eq!(err.to_string(), "证照字段“holder_name”不能为空");
+
+    // Valid for one day: until the day it starts.
+    let mut one_day = sample_certificate();
+    one_day.valid_until = Some(one_day.valid_from);
+    assert!(issue(one_day, &key).is_ok());
 
     let mut backwards = sample_certificate();
     backwards.valid_until = Some(date(2025, 12, 31));

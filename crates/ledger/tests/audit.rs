@@ -395,3 +395,40 @@ proptest! {
         }
     }
 }
+
+/// Changes at the very end of a checkpoint's span: the row after it is proven by
+/// the next checkpoint, so an insertion, a deletion and a replacement of the last
+/// row are still told apart; the last row of the whole ledger deleted is missing.
+#[test]
+fn changes_at_the_last_row_of_a_checkpoint_are_told_apart() {
+    let l = Ledger::new(1000);
+    let heads = l.heads(&SIZES);
+    let extra = entry(8888);
+
+    let mut deleted = l.rows.clone();
+    deleted.remove(599);
+    let report = run(&deleted, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(599, Divergence::RowDeleted));
+
+    let mut inserted = l.rows.clone();
+    inserted.insert(599, (extra.clone(), leaf_hash(&extra)));
+    let report = run(&inserted, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(599, Divergence::RowInserted));
+
+    let mut replaced = l.rows.clone();
+    replaced[599] = (extra.clone(), leaf_hash(&extra));
+    let report = run(&replaced, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(599, Divergence::RowReplaced));
+
+    // The first row after a checkpoint: the checkpoint itself is intact.
+    let mut after = l.rows.clone();
+    after[600] = (extra.clone(), leaf_hash(&extra));
+    let report = run(&after, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(600, Divergence::RowReplaced));
+    assert_eq!(report.anchored, 600);
+
+    let mut last = l.rows.clone();
+    last.pop();
+    let report = run(&last, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(999, Divergence::Missing));
+}

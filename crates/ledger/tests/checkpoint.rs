@@ -326,3 +326,19 @@ fn extension_lines_pass_through() {
     c.extensions.push(String::new());
     assert!(sign_checkpoint_body(&log, &c).is_err());
 }
+
+#[test]
+fn a_checkpoint_may_carry_exactly_the_maximum_of_extension_lines() {
+    let with = |lines: usize| Checkpoint {
+        origin: ORIGIN.into(),
+        size: 42,
+        root: sample_root(),
+        extensions: vec!["ext".to_owned(); lines],
+    };
+    assert_eq!(with(MAX_EXTENSION_LINES).validate(), Ok(()));
+    assert_eq!(
+        with(MAX_EXTENSION_LINES + 1).validate(),
+        Err(CheckpointError::TooManyLines)
+    );
+    assert_eq!(with(0).validate(), Ok(()));
+}

@@ -223,3 +223,49 @@ fn nested_fields_cents_and_chinese_dates() {
     let body = json!({"jbxx": {"clrq": "2015年2月30日"}});
     assert_eq!(sj.map_response(&body).unwrap_err().code(), "MAPPING_BAD_FORMAT");
 }
+
+/// Each format takes exactly its own shape: eight digits for yyyymmdd, a four-digit
+/// year and a one- or two-digit month and day for the others, and at most 18 digits
+/// of fen (no sign, no decimals).
+#[test]
+fn formats_take_exactly_their_own_shape() {
+    let ga = mapping("population");
+    let birth = |value: &str| ga.map_response(&json!({"code": 0, "data": {"CSRQ": value}}));
+    assert_eq!(
+        birth("19940315").unwrap(),
+        Some(record(&[("birth_date", "1994-03-15")]))
+    );
+    for bad in ["1994031", "199403150", "1994031a", "19940-15"] {
+        assert_eq!(birth(bad).unwrap_err().code(), "MAPPING_BAD_FORMAT", "{bad}");
+    }
+    let mz = mapping("marriage");
+    let married = |value: &str| mz.map_response(&json!({"result": {"djrq": value}}));
+    assert_eq!(
+        married("2019/5/20").unwrap(),
+        Some(record(&[("marriage_date", "2019-05-20")]))
+    );
+    assert_eq!(
+        married("2019/05/2").unwrap(),
+        Some(record(&[("marriage_date", "2019-05-02")]))
+    );
+    for bad in [
+        "19/05/20",
+        "2019/005/20",
+        "2019/05/200",
+        "2019/5/2a",
+        "2019/05",
+        "2019/05/20/1",
+    ] {
+        assert_eq!(married(bad).unwrap_err().code(), "MAPPING_BAD_FORMAT", "{bad}");
+    }
+    let sj = mapping("legal_entity");
+    let capital = |value: &str| sj.map_response(&json!({"jbxx": {"zczb": value}}));
+    assert_eq!(
+        capital("999999999999999999").unwrap(),
+        Some(record(&[("registered_capital", "9999999999999999.99")]))
+    );
+    assert_eq!(capital("7").unwrap(), Some(record(&[("registered_capital", "0.07")])));
+    for bad in ["1000000000000000000", "-100", "12.5"] {
+        assert_eq!(capital(bad).unwrap_err().code(), "MAPPING_BAD_FORMAT", "{bad:?}");
+    }
+}

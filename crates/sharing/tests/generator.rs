@@ -272,3 +272,49 @@ fn jsonl_round_trips() {
     assert_eq!(first["source"], "population");
     assert!(first["attributes"]["name"].is_string());
 }
+
+/// The synthetic population is plausible where a department would notice: nobody
+/// under the legal marriage age is or was married, nobody under 18 holds a home or
+/// has paid social insurance for longer than they could have worked, and every
+/// real-estate certificate is from a year of unified registration (2016–2025).
+#[test]
+fn records_agree_with_the_persons_age() {
+    let mut generator = Generator::new(7);
+    let records: Vec<Record> = generator.population(20_000).collect();
+    let population = by_source(&records, "population");
+    let age = |subject: &str| 2025 - date(&population[subject]["birth_date"]).year();
+    let mut checked = (0, 0, 0);
+    let mut years = std::collections::BTreeSet::new();
+    for (subject, marriage) in by_source(&records, "marriage") {
+        let minimum = if population[&subject]["sex"] == "女" { 20 } else { 22 };
+        if age(&subject) < minimum {
+            assert_eq!(marriage["marital_status"], "未婚", "{subject}");
+            checked.0 += 1;
+        }
+    }
+    for (subject, estate) in by_source(&records, "real_estate") {
+        assert!(age(&subject) >= 18, "{subject}");
+        let number = &estate["real_estate_cert_no"];
+        let year: i32 = number
+            .split_once('（')
+            .and_then(|(_, rest)| rest.split_once('）'))
+            .map(|(year, _)| year.parse().unwrap())
+            .unwrap_or_else(|| panic!("{number}"));
+        assert!((2016..=2025).contains(&year), "{number}");
+        years.insert(year);
+        checked.1 += 1;
+    }
+    for (subject, insurance) in by_source(&records, "social_insurance") {
+        let working_years = (age(&subject).min(60) - 18).max(1);
+        let months: i32 = insurance["insured_months"].parse().unwrap();
+        assert!(
+            months <= working_years * 12,
+            "{subject}: {months} months at {}",
+            age(&subject)
+        );
+        checked.2 += 1;
+    }
+    assert!(checked.0 > 100 && checked.1 > 100 && checked.2 > 100, "{checked:?}");
+    // Every year of unified registration occurs.
+    assert_eq!(years.into_iter().collect::<Vec<_>>(), (2016..=2025).collect::<Vec<_>>());
+}

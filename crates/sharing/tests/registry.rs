@@ -241,3 +241,78 @@ fn toml_errors_and_unknown_keys_carry_lines() {
     assert_eq!(error.line, Some(line_of(&text, "owner", 0)));
     assert!(error.message.contains("owner"), "{}", error.message);
 }
+
+#[test]
+fn codes_names_and_paths_are_checked_by_their_shape() {
+    for (bad, code) in [
+        ("code = \"population\"", "code = \"Population\""),
+        ("code = \"population\"", "code = \"pop-ulation\""),
+    ] {
+        one(&GOOD.replace(bad, code), "SOURCE_CODE_INVALID");
+    }
+    for department in ["G", "ABCDEFGHI", "Ga"] {
+        one(
+            &GOOD.replace("department = \"GA\"", &format!("department = \"{department}\"")),
+            "SOURCE_DEPARTMENT_INVALID",
+        );
+    }
+    assert!(
+        Registry::load(
+            "sources.toml",
+            &GOOD.replace("department = \"GA\"", "department = \"ABCDEFGH\"")
+        )
+        .is_ok()
+    );
+    one(
+        &GOOD.replace(r#"["name", "sex"]"#, r#"["name", "Sex"]"#),
+        "SOURCE_ATTRIBUTE_INVALID",
+    );
+    one(
+        &GOOD.replace(r#"["name", "sex"]"#, r#"["name", "2sex"]"#),
+        "SOURCE_ATTRIBUTE_INVALID",
+    );
+    // Field paths are dot-separated names, none of them empty.
+    let http = |field: &str| {
+        format!(
+            "{GOOD}\n[source.http]\nurl = \"http://127.0.0.1:9/p?sfzh={{subject}}\"\n[source.http.fields]\nname = {{ field = \"{field}\" }}\n"
+        )
+    };
+    assert!(Registry::load("sources.toml", &http("data.XM")).is_ok());
+    for bad in ["", "data..XM", ".XM", "XM."] {
+        one(&http(bad), "SOURCE_HTTP_PATH_INVALID");
+    }
+}
+
+#[test]
+fn a_status_check_accepts_text_numbers_and_flags() {
+    let with_status = |ok: &str| {
+        format!(
+            "{GOOD}\n[source.http]\nurl = \"http://127.0.0.1:9/p?sfzh={{subject}}\"\nstatus = {{ at = \"code\", ok = {ok} }}\n[source.http.fields]\nname = {{ field = \"XM\" }}\n"
+        )
+    };
+    for ok in ["[\"0000\"]", "[0]", "[true]", "[\"ok\", 200]"] {
+        assert!(Registry::load("sources.toml", &with_status(ok)).is_ok(), "{ok}");
+    }
+    // A float is neither; and with nothing left, no answer could count as success.
+    let refused = errors(&with_status("[1.5]"));
+    assert!(
+        refused.iter().all(|e| e.code() == "SOURCE_HTTP_STATUS_INVALID"),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|e| e.message.contains("只能列出字符串、整数或布尔值")),
+        "{refused:?}"
+    );
+    one(&with_status("[]"), "SOURCE_HTTP_STATUS_INVALID");
+}
+
+#[test]
+fn subject_kinds_have_their_names() {
+    assert_eq!(SubjectKind::Person.as_str(), "person");
+    assert_eq!(SubjectKind::Enterprise.as_str(), "enterprise");
+    assert_eq!(SubjectKind::Person.to_string(), "person");
+    assert_eq!(SubjectKind::Person.label_zh(), "自然人");
+    assert_eq!(SubjectKind::Enterprise.label_zh(), "企业");
+}

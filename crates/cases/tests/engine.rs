@@ -1068,3 +1068,87 @@ fn a_calendar_notice_moves_the_provisional_dates_of_running_work_only() {
     let official = submit(&world, at("2026-03-02")).case;
     assert!(official.reschedule(&world.calendar, &notice, now).unwrap().is_none());
 }
+
+#[test]
+fn a_supplement_may_ask_again_for_the_items_own_files_and_waits_for_them() {
+    let world = world();
+    let now = at("2026-02-12");
+    let case = submit(&world, now).case;
+    let request = |case: &Case, department: &str, item: &str, materials: &[&str]| {
+        case.act(
+            &world.catalog,
+            &world.calendar,
+            &staff(department),
+            &code(item),
+            Action::RequestSupplement {
+                reasons: vec!["请重新上传清晰的扫描件".into()],
+                materials: materials.iter().map(|m| (*m).to_owned()).collect(),
+            },
+            now,
+        )
+    };
+    // Not another item's material, not a commitment (signed, not uploaded).
+    assert!(matches!(
+        request(&case, "WJ", "GG00101001", &["household_register"]),
+        Err(CaseError::Invalid(_))
+    ));
+    let case = approve(
+        &world,
+        &case,
+        "WJ",
+        "GG00101001",
+        &[("child.birth_cert_no", "Q440312345")],
+        now,
+    );
+    assert!(matches!(
+        request(&case, "GA", "QR00201001", &["birth_commitment"]),
+        Err(CaseError::Invalid(_))
+    ));
+    let asked = request(
+        &case,
+        "GA",
+        "QR00201001",
+        &["household_register", "parents_id_card", "household_register"],
+    )
+    .unwrap();
+    assert!(
+        asked.events[0]
+            .note
+            .ends_with("须重新提交：居民户口簿、父母双方居民身份证"),
+        "{}",
+        asked.events[0].note
+    );
+    let case = asked.case;
+    assert_eq!(
+        case.supplement_requests()[0].materials,
+        ["household_register", "parents_id_card"]
+    );
+    let answer = |handed_in: &[&str]| {
+        case.answer_supplement_with(
+            &world.catalog,
+            &world.calendar,
+            &applicant(),
+            &BTreeMap::new(),
+            &handed_in.iter().map(|m| (*m).to_owned()).collect(),
+            "",
+            now,
+        )
+    };
+    // One of the two files is not enough; the missing one is named.
+    match answer(&["parents_id_card"]).unwrap_err() {
+        CaseError::Form(issues) => {
+            assert_eq!(issues.len(), 1);
+            assert_eq!(issues[0].field, "material.household_register");
+            assert_eq!(issues[0].code, "MATERIAL_REQUIRED");
+        }
+        other => panic!("{other:?}"),
+    }
+    let answered = answer(&["parents_id_card", "household_register"]).unwrap();
+    let task = answered.case.task(&code("QR00201001")).unwrap();
+    assert_eq!(task.state, TaskState::Accepted);
+    assert!(task.supplement_materials.is_empty());
+    assert_eq!(
+        answered.events[0].note,
+        "申请人已补正（重新提交：居民户口簿、父母双方居民身份证）"
+    );
+}

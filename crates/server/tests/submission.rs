@@ -42,20 +42,7 @@ async fn apply_on_the_page(
     }
     fields.extend(form.iter().map(|(k, v)| (k.clone(), v.clone())));
     fields.extend(commitments.iter().map(|c| (format!("commit.{c}"), "yes".to_owned())));
-    let (content_type, body) = testkit::multipart_form(&fields, files);
-    let response = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .post(format!("{}/one-things/newborn/apply", node.base.replace("/api/v1", "")))
-        .header("cookie", format!("onething_session={session}"))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.text().await.unwrap())
+    post_page_form(node, session, "/one-things/newborn/apply", &fields, files).await
 }
 
 fn unescape(html: &str) -> String {

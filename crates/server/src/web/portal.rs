@@ -562,15 +562,10 @@ pub async fn prefill_consent(
     }
 }
 
-/// A file in the submitted form: which material, the name it had, its bytes.
-struct SubmittedFile {
-    material: String,
-    file_name: String,
-    bytes: Vec<u8>,
-}
+use crate::app::files::MaterialFile;
 
 /// Reads the multipart form: text fields, and files by material.
-async fn read_multipart(mut multipart: Multipart) -> Result<(BTreeMap<String, String>, Vec<SubmittedFile>), String> {
+async fn read_multipart(mut multipart: Multipart) -> Result<(BTreeMap<String, String>, Vec<MaterialFile>), String> {
     let mut fields = BTreeMap::new();
     let mut files = Vec::new();
     loop {
@@ -591,7 +586,7 @@ async fn read_multipart(mut multipart: Multipart) -> Result<(BTreeMap<String, St
                 .await
                 .map_err(|_| "上传的文件无法读取，请重新选择".to_owned())?;
             if !bytes.is_empty() {
-                files.push(SubmittedFile {
+                files.push(MaterialFile {
                     material,
                     file_name,
                     bytes: bytes.to_vec(),
@@ -682,14 +677,7 @@ pub async fn apply_submit(
         answers,
         form: values,
         prefill: prefill.as_ref().map(|(id, _, _)| id.clone()),
-        files: files
-            .into_iter()
-            .map(|f| crate::app::submit::MaterialFile {
-                material: f.material,
-                file_name: f.file_name,
-                bytes: f.bytes,
-            })
-            .collect(),
+        files,
         commitments,
         walk_in,
         idempotency: None,
@@ -1058,14 +1046,7 @@ pub async fn answer_supplement(
     let answer = crate::app::supplement::Answer {
         corrections,
         note: form.get("note").cloned().unwrap_or_default(),
-        files: files
-            .into_iter()
-            .map(|f| crate::app::submit::MaterialFile {
-                material: f.material,
-                file_name: f.file_name,
-                bytes: f.bytes,
-            })
-            .collect(),
+        files,
     };
     match crate::app::supplement::answer(&state, &account, &id, answer).await {
         Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),

@@ -78,6 +78,16 @@ struct Output {
     stderr: String,
 }
 
+impl From<std::process::Output> for Output {
+    fn from(output: std::process::Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 fn ledger(data_dir: &Path, args: &[&str]) -> Output {
     let output = command()
         .arg("ledger")
@@ -87,11 +97,7 @@ fn ledger(data_dir: &Path, args: &[&str]) -> Output {
         .args(["--log-format", "text"])
         .output()
         .unwrap();
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Output::from(output)
 }
 
 fn verify_bundle(file: &Path, key: &str) -> Output {
@@ -101,11 +107,7 @@ fn verify_bundle(file: &Path, key: &str) -> Output {
         .args(["--key", key])
         .output()
         .unwrap();
-    Output {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    Output::from(output)
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -796,11 +798,7 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
             .arg(&dir)
             .output()
             .unwrap();
-        Output {
-            code: output.status.code(),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        Output::from(output)
     })
     .await
     .unwrap();

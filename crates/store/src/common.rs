@@ -599,6 +599,32 @@ macro_rules! impl_store {
                     Ok(true)
                 }
 
+                /// Writes `case` if it is still at `expected_version`, with everything the
+                /// change brings, in one transaction.
+                async fn update_case_with(
+                    &self,
+                    case: &Case,
+                    expected_version: i64,
+                    events: &[Event],
+                    notices: &[$crate::NewNotification],
+                    certificates: &[$crate::NewCertificate],
+                    uploads: &[(Upload, Vec<u8>)],
+                ) -> Result<Updated> {
+                    let mut writer = self.begin_write().await?;
+                    if !self
+                        .write_case(&mut writer.tx, case, expected_version, events)
+                        .await?
+                    {
+                        writer.rollback().await?;
+                        return Ok(Updated::Conflict);
+                    }
+                    self.insert_uploads(&mut writer.tx, uploads).await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
+                    self.write_certificates(&mut writer.tx, certificates).await?;
+                    writer.commit().await?;
+                    Ok(Updated::Written(expected_version + 1))
+                }
+
                 /// Stores files handed in for materials inside a write transaction.
                 async fn insert_uploads(&self, conn: &mut $conn, uploads: &[(Upload, Vec<u8>)]) -> Result<()> {
                     let statement = self.sql(sql::UPLOAD_INSERT);
@@ -1073,18 +1099,8 @@ macro_rules! impl_store {
                     notices: &[$crate::NewNotification],
                     certificates: &[$crate::NewCertificate],
                 ) -> Result<Updated> {
-                    let mut writer = self.begin_write().await?;
-                    if !self
-                        .write_case(&mut writer.tx, case, expected_version, events)
-                        .await?
-                    {
-                        writer.rollback().await?;
-                        return Ok(Updated::Conflict);
-                    }
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    self.write_certificates(&mut writer.tx, certificates).await?;
-                    writer.commit().await?;
-                    Ok(Updated::Written(expected_version + 1))
+                    self.update_case_with(case, expected_version, events, notices, certificates, &[])
+                        .await
                 }
 
                 async fn update_case_with_uploads(
@@ -1095,18 +1111,8 @@ macro_rules! impl_store {
                     notices: &[$crate::NewNotification],
                     uploads: &[(Upload, Vec<u8>)],
                 ) -> Result<Updated> {
-                    let mut writer = self.begin_write().await?;
-                    if !self
-                        .write_case(&mut writer.tx, case, expected_version, events)
-                        .await?
-                    {
-                        writer.rollback().await?;
-                        return Ok(Updated::Conflict);
-                    }
-                    self.insert_uploads(&mut writer.tx, uploads).await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await?;
-                    Ok(Updated::Written(expected_version + 1))
+                    self.update_case_with(case, expected_version, events, notices, &[], uploads)
+                        .await
                 }
 
                 async fn running_tasks_due_by(

@@ -8,14 +8,14 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cases::{Action, Case, CaseError, CaseId, Outcome, Provenance};
+use cases::{Action, Case, CaseId, Provenance};
 use catalog::{Answers, Holdings, Sensitivity};
 use chrono::NaiveDate;
 use ids::ItemCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::{IdempotencyKey, Role, Updated};
+use store::{IdempotencyKey, Role};
 use tower_http::trace::TraceLayer;
 
 use crate::AppState;
@@ -50,6 +50,7 @@ pub fn routes(state: Arc<AppState>) -> Router {
             "/cases/{id}/supplement",
             post(answer_supplement).layer(DefaultBodyLimit::max(app::files::MAX_FORM_BYTES)),
         )
+        .route("/cases/{id}/rating", post(rate_case))
         .route("/cases/{id}/tasks/{item}/accept", post(accept_task))
         .route("/cases/{id}/tasks/{item}/request-supplement", post(request_supplement))
         .route("/cases/{id}/tasks/{item}/approve", post(approve_task))
@@ -663,10 +664,10 @@ async fn read_json_and_files(
 
 /// The API's field names for what a submission got wrong: form values under
 /// `form.`, the person at the window under `walk_in.`, materials as they were sent.
-fn submission_error(error: app::SubmitError) -> ApiError {
+fn submission_error(error: app::AppError) -> ApiError {
     match error {
-        app::SubmitError::Refused(error) => error,
-        app::SubmitError::Invalid(mut issues) => {
+        app::AppError::Refused(error) => error,
+        app::AppError::Invalid(mut issues) => {
             for issue in &mut issues {
                 issue.field = match issue.field.as_str() {
                     "applicant.name" => "walk_in.name".to_owned(),
@@ -675,7 +676,7 @@ fn submission_error(error: app::SubmitError) -> ApiError {
                     field => format!("form.{field}"),
                 };
             }
-            app::submit::invalid_error(issues)
+            ApiError::from(app::AppError::Invalid(issues))
         }
     }
 }
@@ -749,26 +750,8 @@ async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Valu
     Ok(Json(json!({ "cases": cases })))
 }
 
-fn parse_case_id(id: &str) -> Result<CaseId, ApiError> {
-    CaseId::parse(id).map_err(|_| ApiError::case_not_found())
-}
-
-/// Loads a case the user may see; anyone else gets "not found", so ids cannot be probed.
 async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<store::Versioned, ApiError> {
-    let id = parse_case_id(id)?;
-    let versioned = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
-    let visible = match user.0.role {
-        Role::Applicant => versioned.case.applicant == user.0.id,
-        Role::Admin | Role::Auditor => true,
-        Role::Staff => user
-            .staff_department()
-            .is_some_and(|department| versioned.case.tasks_of_department(department).next().is_some()),
-    };
-    if visible {
-        Ok(versioned)
-    } else {
-        Err(ApiError::case_not_found())
-    }
+    app::access::visible_case(state, &user.0, id).await
 }
 
 async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -813,12 +796,7 @@ async fn case_history(
 }
 
 fn purpose(user: &CurrentUser) -> &'static str {
-    match user.0.role {
-        Role::Applicant => "申请人查看本人办件",
-        Role::Staff => "部门办理本部门事项",
-        Role::Admin => "监督管理",
-        Role::Auditor => "审计监督",
-    }
+    app::access::purpose(&user.0)
 }
 
 async fn record(
@@ -832,41 +810,6 @@ async fn record(
     let case_id = case_id.map(ToString::to_string);
     crate::audit(state, &user.0, action, case_id.as_deref(), elements.join(","), purpose).await?;
     Ok(())
-}
-
-/// The one masking rule: what `role` is shown of `element`'s `value`, and whether
-/// it was masked. Supervisors and auditors oversee the work, not the person: they
-/// see 敏感 and 高敏 values masked wherever the element appears (form, outputs).
-/// Applicants see their own data; staff see only the elements of their items, in full.
-pub(crate) fn shown_value(catalog: &catalog::Catalog, role: Role, element: &str, value: &str) -> (String, bool) {
-    let sensitivity = catalog
-        .elements
-        .get(element)
-        .map(|e| e.sensitivity)
-        .unwrap_or(Sensitivity::HighlySensitive);
-    if matches!(role, Role::Admin | Role::Auditor) && sensitivity >= Sensitivity::Sensitive {
-        (mask(value), true)
-    } else {
-        (value.to_owned(), false)
-    }
-}
-
-/// Masks a value for a role that does not need it: keeps the ends of ID numbers,
-/// hides the middle of everything else.
-pub(crate) fn mask(value: &str) -> String {
-    let chars: Vec<char> = value.chars().collect();
-    let (head, tail) = match chars.len() {
-        0..=2 => (0, 0),
-        3..=6 => (1, 1),
-        7..=11 => (3, 2),
-        _ => (6, 4),
-    };
-    let hidden = chars.len() - head - tail;
-    chars[..head]
-        .iter()
-        .chain(std::iter::repeat_n(&'*', hidden))
-        .chain(chars[chars.len() - tail..].iter())
-        .collect()
 }
 
 /// The case as one user may see it. Staff see their department's tasks and the
@@ -897,7 +840,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         }
         let element = catalog.elements.get(element_id);
         let sensitivity = element.map(|e| e.sensitivity).unwrap_or(Sensitivity::HighlySensitive);
-        let (shown, masked) = shown_value(catalog, user.0.role, element_id, &value.value);
+        let (shown, masked) = app::masking::shown_value(catalog, user.0.role, element_id, &value.value);
         let source = match &value.provenance {
             Provenance::Typed => json!({ "kind": "typed" }),
             Provenance::Supplemented => json!({ "kind": "supplemented" }),
@@ -954,7 +897,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
                 "outputs": task
                     .outputs
                     .iter()
-                    .map(|(element, value)| (element.clone(), shown_value(catalog, user.0.role, element, value).0))
+                    .map(|(element, value)| (element.clone(), app::masking::shown_value(catalog, user.0.role, element, value).0))
                     .collect::<BTreeMap<String, String>>(),
                 "rejection_reason": task.rejection_reason,
                 "updated_at": task.updated_at,
@@ -1007,45 +950,6 @@ async fn department_queue(
     ))
 }
 
-/// Applies an engine operation with optimistic concurrency: reload and retry when
-/// another request or node wrote first; the engine then refuses a transition that
-/// is no longer legal, so none is applied twice.
-async fn mutate(
-    state: &AppState,
-    user: &CurrentUser,
-    id: &str,
-    operation: impl Fn(&Case) -> Result<Outcome, CaseError>,
-) -> Result<Case, ApiError> {
-    for _ in 0..16 {
-        let versioned = visible_case(state, user, id).await?;
-        let outcome = operation(&versioned.case)?;
-        match crate::watch::save_case(state, &outcome, versioned.version).await? {
-            Updated::Written(_) => {
-                for event in &outcome.events {
-                    tracing::info!(case = %event.case_id, transition = event.transition.as_str(), item = ?event.item.as_ref().map(ItemCode::as_str), actor = %event.actor, "transition");
-                }
-                return Ok(outcome.case);
-            }
-            Updated::Conflict => tokio::task::yield_now().await,
-        }
-    }
-    Err(ApiError::new(
-        StatusCode::CONFLICT,
-        "E_CONCURRENT_UPDATE",
-        "办件正被同时修改，请稍后重试",
-    ))
-}
-
-fn parse_item(item: &str) -> Result<ItemCode, ApiError> {
-    ItemCode::parse(item).map_err(|_| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_TASK_NOT_FOUND",
-            format!("本办件没有事项“{}”", truncate(item)),
-        )
-    })
-}
-
 async fn task_action(
     state: Arc<AppState>,
     user: CurrentUser,
@@ -1053,19 +957,9 @@ async fn task_action(
     item: String,
     action: Action,
 ) -> Result<Json<Value>, ApiError> {
-    let item = parse_item(&item)?;
-    let actor = user.actor();
-    let case = mutate(&state, &user, &id, |case| {
-        case.act(
-            &state.catalog,
-            &state.calendar(),
-            &actor,
-            &item,
-            action.clone(),
-            state.now(),
-        )
-    })
-    .await?;
+    let case = app::tasks::act(&state, &user.0, &id, &item, action)
+        .await
+        .map_err(ApiError::from)?;
     Ok(Json(case_view(&state, &case, &user)))
 }
 
@@ -1173,17 +1067,57 @@ async fn answer_supplement(
     let case = app::supplement::answer(&state, &user.0, &id, answer)
         .await
         .map_err(|error| match error {
-            app::SubmitError::Refused(error) => error,
-            app::SubmitError::Invalid(mut issues) => {
+            app::AppError::Refused(error) => error,
+            app::AppError::Invalid(mut issues) => {
                 for issue in &mut issues {
                     if !issue.field.starts_with("material.") {
                         issue.field = format!("corrections.{}", issue.field);
                     }
                 }
-                app::submit::invalid_error(issues)
+                ApiError::from(app::AppError::Invalid(issues))
             }
         })?;
     Ok(Json(case_view(&state, &case, &user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RatingBody {
+    level: i64,
+    #[serde(default)]
+    comment: String,
+    /// Levels by indicator: efficiency, guide_accuracy, convenience, usability.
+    #[serde(default)]
+    indicators: BTreeMap<String, i64>,
+    /// Levels by department code, for the departments that worked on the case.
+    #[serde(default)]
+    departments: BTreeMap<String, i64>,
+}
+
+/// 好差评 of a finished case, by its applicant or by the one window (代评).
+async fn rate_case(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RatingBody>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let rate = app::ratings::Rate {
+        level: Some(body.level),
+        comment: body.comment,
+        indicators: body.indicators,
+        departments: body.departments,
+    };
+    app::ratings::rate(&state, &user.0, &id, rate)
+        .await
+        .map_err(ApiError::from)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "case_id": id.trim(),
+            "level": body.level,
+            "level_label": app::ratings::level_label(body.level),
+        })),
+    ))
 }
 
 fn truncate(text: &str) -> String {

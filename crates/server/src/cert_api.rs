@@ -187,21 +187,9 @@ async fn claim(
     user: CurrentUser,
     ApiJson(request): ApiJson<ClaimRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    if !crate::sharing::can_prefill(&user.0) {
-        return Err(ApiError::forbidden("只有实名认证的申请人可以申领电子证照"));
-    }
-    match crate::web::claim_certificate(&state, &user.0, &request.type_code).await? {
-        Some(id) => {
-            let found = stored(&state, &id).await?;
-            Ok(Json(summary(&found, cases::china_date(state.now()))))
-        }
-        None => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_NOTHING_TO_CLAIM",
-            "签发部门没有您的相应登记记录，或不支持申领这种证照",
-        )
-        .field("type")),
-    }
+    let id = crate::app::certificates::claim(&state, &user.0, &request.type_code).await?;
+    let found = stored(&state, &id).await?;
+    Ok(Json(summary(&found, cases::china_date(state.now()))))
 }
 
 #[derive(Deserialize)]
@@ -216,7 +204,7 @@ async fn revoke(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    crate::web::revoke_certificate(&state, &user.0, &id, request.reason.trim()).await?;
+    crate::app::certificates::revoke(&state, &user.0, &id, request.reason.trim()).await?;
     let found = stored(&state, &id).await?;
     Ok(Json(summary(&found, cases::china_date(state.now()))))
 }

@@ -50,6 +50,15 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "E_CASE_NOT_FOUND", "没有找到该办件")
     }
 
+    /// Another request changed the same thing first, again and again.
+    pub fn concurrent_update() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "E_CONCURRENT_UPDATE",
+            "办件正被同时修改，请稍后重试",
+        )
+    }
+
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(error = %error, "internal error");
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "E_INTERNAL", "系统繁忙，请稍后再试")

@@ -184,6 +184,18 @@ fn base_document() -> Value {
                         "answer": { "$ref": "#/components/schemas/SupplementAnswer" } },
                         "additionalProperties": { "type": "string", "format": "binary" } } } } },
                 "responses": with_errors(ok("办件", json!({ "$ref": "#/components/schemas/Case" })), &["400", "401", "404", "409", "413", "415", "422"]) } },
+            "/cases/{id}/rating": { "post": { "summary": "好差评：申请人评价已办结的办件，或综合窗口代评（每件一评；不满意、非常不满意自动生成整改）", "tags": ["cases"], "security": [{ "bearer": [] }],
+                "parameters": [path_param("id", "办件编号")],
+                "requestBody": body(json!({ "type": "object", "required": ["level"], "properties": {
+                    "level": { "type": "integer", "minimum": 1, "maximum": 5, "description": "5 非常满意 … 1 非常不满意" },
+                    "comment": { "type": "string", "maxLength": 500 },
+                    "indicators": { "type": "object", "description": "分项评价：efficiency、guide_accuracy、convenience、usability，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } },
+                    "departments": { "type": "object", "description": "按部门代码评价参与办理的部门，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } } } })),
+                "responses": {
+                    "201": { "description": "已评价", "content": { "application/json": { "schema": { "type": "object" } } } },
+                    "401": error_responses(&["401"])["401"], "404": error_responses(&["404"])["404"],
+                    "409": { "description": "尚未办结，或已评价过 (E_CASE_NOT_FINISHED, E_ALREADY_RATED)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                    "422": error_responses(&["422"])["422"] } } },
             "/cases/{id}/tasks/{item}/accept": { "post": task_operation("受理本部门子件", None) },
             "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知；可要求重新上传本事项的材料）",
                 Some(json!({ "type": "object", "required": ["reasons"], "properties": {

@@ -1,16 +1,16 @@
 //! Notifications and the deadline watch.
 //!
 //! Messages caused by a case change are stored in the change's own transaction
-//! ([`save_case`]); deadline alerts are claimed one by one by [`watch_deadlines`], so
+//! (`app::tasks::commit`); deadline alerts are claimed one by one by [`watch_deadlines`], so
 //! with several nodes on one PostgreSQL each is raised exactly once, and a restart
 //! in the middle loses none (the next run raises what is left). Every stored message
 //! is then handed to the configured [`Channel`].
 
 use std::sync::Arc;
 
-use cases::{Case, CaseState, DeadlineStatus, Event, Outcome, Transition};
+use cases::{Case, CaseState, DeadlineStatus, Event, Transition};
 use chrono::{DateTime, Duration, Utc};
-use store::{NewNotification, StoreError, Updated};
+use store::{NewNotification, StoreError};
 
 use crate::AppState;
 
@@ -158,36 +158,6 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
         ));
     }
     notices
-}
-
-/// Saves an engine outcome at the version it was read, with the messages it causes
-/// in the same transaction, then hands them to the channel.
-///
-/// A task approved in this change whose item outputs a certificate type issues
-/// that certificate (signed by its department) in the same transaction.
-pub async fn save_case(state: &AppState, outcome: &Outcome, version: i64) -> Result<Updated, StoreError> {
-    let mut notices = notices_for(&outcome.case, &outcome.events, state.now());
-    let approves = outcome
-        .events
-        .iter()
-        .any(|e| e.transition == cases::Transition::Approve);
-    let (certificates, issued) = if approves {
-        let holder = crate::certify::holder_of(state, &outcome.case).await?;
-        crate::certify::issued_by(state, &outcome.case, &outcome.events, holder.as_ref()).await?
-    } else {
-        (Vec::new(), Vec::new())
-    };
-    notices.extend(issued);
-    let updated = state
-        .store
-        .update_case_with_certificates(&outcome.case, version, &outcome.events, &notices, &certificates)
-        .await?;
-    if matches!(updated, Updated::Written(_)) {
-        for notice in &notices {
-            state.channel.deliver(notice);
-        }
-    }
-    Ok(updated)
 }
 
 /// Hands stored messages to the channel (after their transaction committed).

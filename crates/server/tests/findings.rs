@@ -564,38 +564,6 @@ async fn every_rating_level_opens_rectifications_exactly_at_one_and_two() {
     }
 }
 
-/// POSTs a page form as the person holding `session`, with that session's token
-/// from `page` (the page the form is on); returns the status and the redirect target.
-async fn post_form(
-    node: &Node,
-    session: &str,
-    page: &str,
-    action: &str,
-    fields: &[(&str, &str)],
-) -> (StatusCode, String) {
-    let (_, html) = page_as(node, session, page).await;
-    let token = csrf_in(&html);
-    let mut fields = fields.to_vec();
-    fields.push(("csrf", &token));
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let response = client
-        .post(format!("{}{action}", node.base.replace("/api/v1", "")))
-        .header("cookie", format!("onething_session={session}"))
-        .form(&fields)
-        .send()
-        .await
-        .unwrap();
-    let location = response
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    (response.status(), location)
-}
-
 /// 好差评 as people do it, over HTTP: the applicant rates a finished case
 /// 非常不满意 for 卫健 on the case page; 卫健's staff close the rectification on the
 /// workbench with its result; the applicant's inbox then carries that result.

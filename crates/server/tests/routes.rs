@@ -201,6 +201,8 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         ("GET", "/cases") => &["owner", "other_applicant", "admin", "auditor"],
         ("GET", "/cases/{id}") | ("GET", "/cases/{id}/history") => CASE_READERS,
         ("POST", "/cases/{id}/supplement") => &["owner"],
+        // The applicant online, the one window for a person rating in person (代评).
+        ("POST", "/cases/{id}/rating") => &["owner", "window"],
         ("POST", "/cases/{id}/tasks/{item}/accept")
         | ("POST", "/cases/{id}/tasks/{item}/request-supplement")
         | ("POST", "/cases/{id}/tasks/{item}/approve")
@@ -298,6 +300,8 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             "/cases/{id}/tasks/{item}/shared-question" => json!({ "check": "applicant_adult" }),
             "/admin/calendar/import" => json!({ "file_name": "x.toml", "content": "year = 1" }),
             "/certificates/{id}/revoke" => json!({ "reason": "" }),
+            // The case is not finished: refused for that, not for who asks.
+            "/cases/{id}/rating" => json!({ "level": 0 }),
             "/me/certificates/claim" => json!({ "type": "no_such_type" }),
             "/certificates/verify" => json!({}),
             _ => json!({}),

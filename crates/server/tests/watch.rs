@@ -12,7 +12,8 @@ use cases::{Action, Actor, Case, CaseId, Outcome};
 use catalog::{Holdings, compute_plan};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use server::AppState;
-use server::watch::{save_case, watch_deadlines};
+use server::app::tasks::commit as save_case;
+use server::watch::watch_deadlines;
 use store::{Store, Updated};
 
 struct World {

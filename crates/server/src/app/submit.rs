@@ -10,6 +10,7 @@ use cases::{Case, FieldIssue};
 use catalog::Answers;
 use store::{Account, IdempotencyKey, Inserted, Role};
 
+use super::AppError;
 use crate::AppState;
 use crate::error::ApiError;
 
@@ -54,37 +55,6 @@ pub struct Submitted {
     pub replayed: bool,
 }
 
-/// Why a submission was not accepted.
-#[derive(Debug)]
-pub enum SubmitError {
-    /// What the person must fix, every issue at once, in form order: fields by data
-    /// element id, `material.<id>` for materials and commitments, `applicant.name`
-    /// and `applicant.id_number` for the person at the window.
-    Invalid(Vec<FieldIssue>),
-    /// Anything else: access, an unknown one-thing or prefill, the store.
-    Refused(ApiError),
-}
-
-impl From<ApiError> for SubmitError {
-    fn from(error: ApiError) -> Self {
-        Self::Refused(error)
-    }
-}
-
-impl From<store::StoreError> for SubmitError {
-    fn from(error: store::StoreError) -> Self {
-        Self::Refused(error.into())
-    }
-}
-
-/// The error of an invalid submission as one API error (`E_FORM_INVALID`), with
-/// each issue in `details`.
-pub fn invalid_error(issues: Vec<FieldIssue>) -> ApiError {
-    let mut error = ApiError::from(cases::CaseError::Form(issues));
-    error.field = error.details.first().map(|d| d.field.clone());
-    error
-}
-
 /// Who may submit at all: an applicant for themself, the one window for a walk-in.
 /// Checked before the request is read, so that nobody else learns anything from
 /// how their input would have been judged.
@@ -99,7 +69,7 @@ pub fn may_submit(caller: &Account) -> Result<(), ApiError> {
 /// Submits `submission` as `caller`. On success the case, its files, its events
 /// (ledger entries) and its notices are stored in one transaction and the notices
 /// delivered; on any error nothing is stored.
-pub async fn submit(state: &AppState, caller: &Account, submission: Submission) -> Result<Submitted, SubmitError> {
+pub async fn submit(state: &AppState, caller: &Account, submission: Submission) -> Result<Submitted, AppError> {
     may_submit(caller)?;
     let window = is_window(caller);
     match (window, submission.walk_in.is_some()) {
@@ -212,10 +182,10 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         now,
     ) {
         Ok(outcome) if issues.is_empty() => outcome,
-        Ok(_) => return Err(SubmitError::Invalid(issues)),
+        Ok(_) => return Err(AppError::Invalid(issues)),
         Err(cases::CaseError::Form(mut form_issues)) => {
             form_issues.extend(issues);
-            return Err(SubmitError::Invalid(form_issues));
+            return Err(AppError::Invalid(form_issues));
         }
         Err(error) => return Err(ApiError::from(error).into()),
     };

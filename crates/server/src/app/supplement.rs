@@ -3,11 +3,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::http::StatusCode;
 use cases::{Case, CaseId, FieldIssue};
 use store::{Account, Updated};
 
-use super::SubmitError;
+use super::AppError;
 use super::files::MaterialFile;
 use crate::AppState;
 use crate::error::ApiError;
@@ -26,7 +25,7 @@ pub struct Answer {
 /// applicant (anyone else is told the case does not exist). The case, its events,
 /// the new files and the notices are stored in one transaction; a lost race with a
 /// department's change is retried on the fresh case.
-pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: Answer) -> Result<Case, SubmitError> {
+pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: Answer) -> Result<Case, AppError> {
     let id = CaseId::parse(case_id).map_err(|_| ApiError::case_not_found())?;
     let actor = cases::Actor::Applicant {
         account: caller.id.clone(),
@@ -80,12 +79,12 @@ pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: A
             now,
         ) {
             Ok(outcome) if issues.is_empty() => outcome,
-            Ok(_) => return Err(SubmitError::Invalid(issues)),
+            Ok(_) => return Err(AppError::Invalid(issues)),
             Err(cases::CaseError::Form(mut form_issues)) => {
                 // A rejected file is said once, not also as missing.
                 form_issues.retain(|i| !issues.iter().any(|r| r.field == i.field));
                 form_issues.extend(issues);
-                return Err(SubmitError::Invalid(form_issues));
+                return Err(AppError::Invalid(form_issues));
             }
             Err(error) => return Err(ApiError::from(error).into()),
         };
@@ -103,10 +102,5 @@ pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: A
             Updated::Conflict => tokio::task::yield_now().await,
         }
     }
-    Err(ApiError::new(
-        StatusCode::CONFLICT,
-        "E_CONCURRENT_UPDATE",
-        "办件正被同时修改，请稍后重试",
-    )
-    .into())
+    Err(ApiError::concurrent_update().into())
 }

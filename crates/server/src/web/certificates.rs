@@ -38,7 +38,7 @@ fn view(state: &AppState, stored: &StoredCertificate) -> minijinja::Value {
         type_name => body.as_ref().map(|b| b.type_name.clone()).unwrap_or_else(|| stored.type_code.clone()),
         number => stored.number,
         holder_name => body.as_ref().map(|b| b.holder_name.clone()),
-        holder_id_number => crate::api::mask(&stored.holder_id_number),
+        holder_id_number => crate::app::masking::mask(&stored.holder_id_number),
         issuer_name => state.catalog.department_name(&stored.issuer_code),
         issue_date => stored.issue_date.to_string(),
         valid_until => stored.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
@@ -59,15 +59,6 @@ fn status_of(stored: &StoredCertificate, today: chrono::NaiveDate) -> (&'static 
         _ => "有效".to_owned(),
     };
     (status, label)
-}
-
-/// Keeps the family name: 王芳 → 王*.
-fn mask_name(name: &str) -> String {
-    let mut chars = name.chars();
-    match chars.next() {
-        Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
-        None => String::new(),
-    }
 }
 
 async fn audit(
@@ -125,10 +116,9 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
         return page.store_error(error);
     }
     let views: Vec<_> = held.iter().map(|c| view(&state, c)).collect();
-    let claimable: Vec<_> = CLAIMS
-        .iter()
-        .filter(|claim| !held.iter().any(|c| c.type_code == claim.type_code && c.revoked_on.is_none()))
-        .filter_map(|claim| state.catalog.certificates.get(claim.type_code))
+    let claimable: Vec<_> = crate::app::certificates::claimable_types()
+        .filter(|code| !held.iter().any(|c| c.type_code == *code && c.revoked_on.is_none()))
+        .filter_map(|code| state.catalog.certificates.get(code))
         .map(|kind| context! { code => kind.code, name => kind.name, issuer => state.catalog.department_name(&kind.issuer) })
         .collect();
     page.render(
@@ -277,29 +267,6 @@ pub async fn share(
     Redirect::to(&format!("/my/certificates/{}?share={token}", percent(&stored.id))).into_response()
 }
 
-/// A certificate type an applicant can claim from the issuer's own records.
-struct Claim {
-    type_code: &'static str,
-    source: &'static str,
-    number: &'static str,
-    /// Record attributes copied to the surface data, with the data element each one is.
-    /// Only elements the certificate type declares in its `surface` are kept.
-    data: &'static [(&'static str, &'static str)],
-    /// The record must say this to be claimable.
-    require: (&'static str, &'static str),
-}
-
-const CLAIMS: &[Claim] = &[Claim {
-    type_code: "marriage_certificate",
-    source: "marriage",
-    number: "marriage_cert_no",
-    data: &[
-        ("spouse_name", "marriage.spouse_name"),
-        ("marriage_date", "marriage.date"),
-    ],
-    require: ("marital_status", "已婚"),
-}];
-
 /// Issues a certificate from the issuer's records (e.g. 电子结婚证 from 婚姻登记).
 pub async fn claim(
     axum::extract::State(state): Shared,
@@ -315,113 +282,9 @@ pub async fn claim(
         Err(response) => return response,
     };
     let wanted = form.get("type").map(String::as_str).unwrap_or_default();
-    let Some(claim) = CLAIMS.iter().find(|c| c.type_code == wanted) else {
-        return page.message(StatusCode::UNPROCESSABLE_ENTITY, "无法申领", "不支持申领这种证照。");
-    };
-    match issue_claim(&state, &account, claim).await {
-        Ok(Some(id)) => Redirect::to(&format!("/my/certificates/{}", percent(&id))).into_response(),
-        Ok(None) => page.message(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "无法申领",
-            "签发部门没有您的相应登记记录，或记录状态不符合申领条件。如有疑问请联系签发部门。",
-        ),
+    match crate::app::certificates::claim(&state, &account, wanted).await {
+        Ok(id) => Redirect::to(&format!("/my/certificates/{}", percent(&id))).into_response(),
         Err(error) => page.message(error.status, "无法申领", &error.message),
-    }
-}
-
-/// Claims a certificate of `type_code` for `account`; `None` when nothing can be claimed.
-pub async fn claim_certificate(
-    state: &AppState,
-    account: &store::Account,
-    type_code: &str,
-) -> Result<Option<String>, crate::error::ApiError> {
-    match CLAIMS.iter().find(|c| c.type_code == type_code) {
-        Some(claim) => issue_claim(state, account, claim).await,
-        None => Ok(None),
-    }
-}
-
-async fn issue_claim(
-    state: &AppState,
-    account: &store::Account,
-    claim: &Claim,
-) -> Result<Option<String>, crate::error::ApiError> {
-    let Some(id_number) = account.id_number.clone() else {
-        return Ok(None);
-    };
-    let (Some(kind), Some(source)) = (
-        state.catalog.certificates.get(claim.type_code),
-        state.sources.source(claim.source),
-    ) else {
-        return Ok(None);
-    };
-    let record = crate::sharing::fetch_record(state, source, &id_number).await?;
-    let Some(record) = record.filter(|r| r.get(claim.require.0).map(String::as_str) == Some(claim.require.1)) else {
-        return Ok(None);
-    };
-    let Some(number) = record.get(claim.number).cloned() else {
-        return Ok(None);
-    };
-    let now = state.now();
-    let today = cases::china_date(now);
-    let mut data = BTreeMap::new();
-    for (attribute, element) in claim.data {
-        if !kind.surface.iter().any(|e| e == element) {
-            continue;
-        }
-        if let Some(value) = record.get(*attribute) {
-            data.insert((*element).to_owned(), value.clone());
-        }
-    }
-    let certificate = certs::Certificate {
-        id: format!("CN-{}-{}-{}", kind.issuer, claim.type_code, number),
-        type_code: claim.type_code.to_owned(),
-        type_name: kind.name.clone(),
-        number,
-        holder_name: record
-            .get("name")
-            .cloned()
-            .unwrap_or_else(|| account.display_name.clone()),
-        holder_id_type: "居民身份证".into(),
-        holder_id_number: id_number.clone(),
-        issuer_name: state.catalog.department_name(&kind.issuer).to_owned(),
-        issuer_code: kind.issuer.clone(),
-        issue_date: today,
-        valid_from: today,
-        valid_until: None,
-        data,
-    };
-    if state.store.certificate(&certificate.id).await?.is_some() {
-        return Ok(Some(certificate.id));
-    }
-    let stored = certify::sign(state, certificate).await?;
-    let read = store::SubjectAccess {
-        entry: crate::access_entry(
-            state,
-            Some(account),
-            "shared_read",
-            None,
-            claim.data.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(","),
-            format!("申领电子证照“{}”", kind.name),
-        ),
-        subject: Some(account.id.clone()),
-        legal_basis: "本人申请".into(),
-    };
-    state.store.record_accesses(&[read]).await?;
-    let id = stored.id.clone();
-    let inserted = state
-        .store
-        .insert_certificates(&[store::NewCertificate {
-            certificate: stored,
-            actor: account.id.clone(),
-            subject: Some(account.id.clone()),
-        }])
-        .await;
-    match inserted {
-        Ok(()) => Ok(Some(id)),
-        // A second claim at the same moment: the first one's certificate stands.
-        Err(_) if state.store.certificate(&id).await?.is_some() => Ok(Some(id)),
-        Err(error) => Err(error.into()),
     }
 }
 
@@ -454,8 +317,8 @@ fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Va
             context! {
                 ok => true,
                 type_name => c.type_name, number => c.number,
-                holder_name => if full { c.holder_name.clone() } else { mask_name(&c.holder_name) },
-                holder_id_number => crate::api::mask(&c.holder_id_number),
+                holder_name => if full { c.holder_name.clone() } else { crate::app::masking::mask_name(&c.holder_name) },
+                holder_id_number => crate::app::masking::mask(&c.holder_id_number),
                 issuer_name => c.issuer_name, issuer_code => c.issuer_code,
                 issue_date => c.issue_date.to_string(),
                 valid_until => c.valid_until.map_or("长期有效".to_owned(), |d| d.to_string()),
@@ -643,84 +506,8 @@ pub async fn revoke(
         .get("back")
         .filter(|b| b.starts_with("/workbench/") && !b.chars().any(char::is_control) && !b.contains('\\'))
         .cloned();
-    match revoke_certificate(&state, &account, &id, &reason).await {
+    match crate::app::certificates::revoke(&state, &account, &id, &reason).await {
         Ok(()) => Redirect::to(back.as_deref().unwrap_or("/workbench")).into_response(),
         Err(error) => page.message(error.status, "无法注销", &error.message),
     }
-}
-
-/// Revokes `id` for `account` (staff of the issuing department): the one place the
-/// API and the pages share.
-pub async fn revoke_certificate(
-    state: &AppState,
-    account: &store::Account,
-    id: &str,
-    reason: &str,
-) -> Result<(), crate::error::ApiError> {
-    use crate::error::ApiError;
-    // Who may, first: nobody else learns anything from how the input is judged.
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照");
-    if id.len() > 200 {
-        return Err(not_found());
-    }
-    let stored = state.store.certificate(id).await?.ok_or_else(not_found)?;
-    if account.role != Role::Staff || account.department.as_deref() != Some(stored.issuer_code.as_str()) {
-        return Err(ApiError::forbidden(format!(
-            "只有签发机关（{}）可以注销此证照",
-            state.catalog.department_name(&stored.issuer_code)
-        )));
-    }
-    let reason_len = reason.chars().count();
-    if reason_len == 0 || reason_len > 200 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_REASON_REQUIRED",
-            "请填写注销原因（1 到 200 个字）",
-        )
-        .field("reason"));
-    }
-    let subject = state.store.account_by_id_number(&stored.holder_id_number).await?;
-    let record = store::SubjectAccess {
-        entry: crate::access_entry(
-            state,
-            Some(account),
-            "certificate_revoked",
-            stored.case_id.clone(),
-            format!("certificate:{}", stored.id),
-            format!("注销电子证照：{reason}"),
-        ),
-        subject: subject.as_ref().map(|a| a.id.clone()),
-        legal_basis: "签发机关依职责注销".into(),
-    };
-    let today = cases::china_date(state.now());
-    if !state.store.revoke_certificate(id, today, reason, &record).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "E_ALREADY_REVOKED",
-            "该证照已经注销",
-        ));
-    }
-    if let Some(holder) = subject {
-        let kind = state
-            .catalog
-            .certificates
-            .get(&stored.type_code)
-            .map_or(stored.type_code.clone(), |k| k.name.clone());
-        let notice = store::NewNotification {
-            recipient: holder.id,
-            kind: "certificate_revoked".into(),
-            case_id: stored.case_id.clone(),
-            item: stored.item.clone(),
-            title: format!("电子证照“{kind}”已被注销"),
-            body: format!(
-                "{}注销了您的电子证照（编号 {}）。原因：{reason}",
-                state.catalog.department_name(&stored.issuer_code),
-                stored.number
-            ),
-            created_at: state.now(),
-        };
-        state.store.notify(std::slice::from_ref(&notice)).await?;
-        crate::watch::deliver(state, std::slice::from_ref(&notice));
-    }
-    Ok(())
 }

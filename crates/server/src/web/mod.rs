@@ -11,7 +11,6 @@
 
 mod admin;
 mod certificates;
-pub(crate) use certificates::{claim_certificate, revoke_certificate};
 mod dashboard;
 mod files;
 mod lead;

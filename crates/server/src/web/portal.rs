@@ -15,6 +15,7 @@ use store::Role;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
+use crate::app;
 
 /// Life stages to browse by, as the policy names them.
 const PERSON_STAGES: [&str; 10] = [
@@ -693,7 +694,7 @@ pub async fn apply_submit(
         Ok(submitted) => {
             Redirect::to(&format!("/my/cases/{}?submitted={}", submitted.case.id, plan.one_thing)).into_response()
         }
-        Err(crate::app::SubmitError::Invalid(issues)) => render_apply(
+        Err(crate::app::AppError::Invalid(issues)) => render_apply(
             &state,
             &page,
             &plan,
@@ -702,7 +703,7 @@ pub async fn apply_submit(
             had_files,
             shown_prefill.as_ref(),
         ),
-        Err(crate::app::SubmitError::Refused(error)) => page.message(error.status, "无法提交", &error.message),
+        Err(crate::app::AppError::Refused(error)) => page.message(error.status, "无法提交", &error.message),
     }
 }
 
@@ -783,25 +784,6 @@ async fn render_case(
     clear_draft: Option<&str>,
 ) -> Response {
     render_case_with(state, page, case, issues, submitted, clear_draft, None).await
-}
-
-/// The online indicators of GB/T 39734 好差评, besides overall satisfaction.
-const INDICATORS: [(&str, &str); 4] = [
-    ("efficiency", "办事效率"),
-    ("guide_accuracy", "办事指南准确性"),
-    ("convenience", "便利程度"),
-    ("usability", "系统好用程度"),
-];
-
-/// The five levels of GB/T 39734 好差评.
-fn rating_label(level: i64) -> &'static str {
-    match level {
-        5 => "非常满意",
-        4 => "满意",
-        3 => "基本满意",
-        2 => "不满意",
-        _ => "非常不满意",
-    }
 }
 
 async fn render_case_with(
@@ -913,9 +895,9 @@ async fn render_case_with(
         .flatten()
         .map(|r| {
             let label = if r.on_behalf {
-                format!("{}（窗口代评）", rating_label(r.level))
+                format!("{}（窗口代评）", app::ratings::level_label(r.level))
             } else {
-                rating_label(r.level).to_owned()
+                app::ratings::level_label(r.level).to_owned()
             };
             context! { label => label, comment => r.comment }
         });
@@ -926,7 +908,7 @@ async fn render_case_with(
         .await
         .unwrap_or_default()
         .iter()
-        .map(|d| context! { department_name => state.catalog.department_name(&d.department), label => rating_label(d.level) })
+        .map(|d| context! { department_name => state.catalog.department_name(&d.department), label => app::ratings::level_label(d.level) })
         .collect();
     let rectifications: Vec<_> = state
         .store
@@ -948,13 +930,13 @@ async fn render_case_with(
         .iter()
         .map(|code| context! { code => code, name => state.catalog.department_name(code) })
         .collect();
-    let indicators: Vec<_> = INDICATORS
+    let indicators: Vec<_> = app::ratings::INDICATORS
         .iter()
         .map(|(id, label)| context! { id => id, label => label })
         .collect();
     let levels: Vec<_> = (1..=5)
         .rev()
-        .map(|level| context! { value => level, label => rating_label(level) })
+        .map(|level| context! { value => level, label => app::ratings::level_label(level) })
         .collect();
     let issued: Vec<_> = state
         .store
@@ -1050,10 +1032,10 @@ pub async fn answer_supplement(
     };
     match crate::app::supplement::answer(&state, &account, &id, answer).await {
         Ok(_) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
-        Err(crate::app::SubmitError::Invalid(issues)) => {
+        Err(crate::app::AppError::Invalid(issues)) => {
             render_case(&state, &page, &case, &issues, Some(&form), None).await
         }
-        Err(crate::app::SubmitError::Refused(error))
+        Err(crate::app::AppError::Refused(error))
             if error.status == StatusCode::UNPROCESSABLE_ENTITY || error.status == StatusCode::CONFLICT =>
         {
             let issue = cases::FieldIssue {
@@ -1063,7 +1045,7 @@ pub async fn answer_supplement(
             };
             render_case(&state, &page, &case, &[issue], Some(&form), None).await
         }
-        Err(crate::app::SubmitError::Refused(error)) => page.message(error.status, "无法提交补正", &error.message),
+        Err(crate::app::AppError::Refused(error)) => page.message(error.status, "无法提交补正", &error.message),
     }
 }
 
@@ -1082,66 +1064,33 @@ pub async fn rate_case(
         Ok(found) => found,
         Err(response) => return response,
     };
-    if !matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected) {
-        return page.message(StatusCode::CONFLICT, "尚未办结", "办件办结后才能评价。");
-    }
-    let level = form
-        .get("level")
-        .and_then(|l| l.parse::<i64>().ok())
-        .filter(|l| (1..=5).contains(l));
-    let comment = form.get("comment").map(|c| c.trim().to_owned()).unwrap_or_default();
-    let error = match level {
-        None => Some("请选择满意程度"),
-        Some(_) if comment.chars().count() > 500 => Some("意见最多 500 个字"),
-        Some(_) => None,
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
     };
-    let Some(level) = level.filter(|_| error.is_none()) else {
-        let mut response = render_case_with(&state, &page, &case, &[], None, None, error).await;
-        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        return response;
+    // Radio buttons: a level is a number; anything else is "not chosen".
+    let level = |key: &str| form.get(key).and_then(|l| l.parse::<i64>().ok());
+    let rate = app::ratings::Rate {
+        level: level("level"),
+        comment: form.get("comment").cloned().unwrap_or_default(),
+        indicators: app::ratings::INDICATORS
+            .iter()
+            .filter_map(|(id, _)| level(&format!("indicator.{id}")).map(|l| ((*id).to_owned(), l)))
+            .collect(),
+        departments: case
+            .tasks
+            .iter()
+            .filter_map(|t| level(&format!("department.{}", t.department)).map(|l| (t.department.clone(), l)))
+            .collect(),
     };
-    let rating = store::Rating {
-        case_id: case.id.to_string(),
-        account: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-        level,
-        comment,
-        on_behalf: false,
-        rated_at: state.now(),
-    };
-    let pick = |key: String| {
-        form.get(&key)
-            .and_then(|l| l.parse::<i64>().ok())
-            .filter(|l| (1..=5).contains(l))
-    };
-    let indicators: Vec<(String, i64)> = INDICATORS
-        .iter()
-        .filter_map(|(id, _)| pick(format!("indicator.{id}")).map(|l| ((*id).to_owned(), l)))
-        .collect();
-    let mut departments: Vec<String> = case.tasks.iter().map(|t| t.department.clone()).collect();
-    departments.sort_unstable();
-    departments.dedup();
-    let department_ratings: Vec<store::DepartmentRating> = departments
-        .iter()
-        .filter_map(|code| {
-            pick(format!("department.{code}")).map(|level| store::DepartmentRating {
-                case_id: case.id.to_string(),
-                department: code.clone(),
-                level,
-                comment: rating.comment.clone(),
-                rated_at: rating.rated_at,
-            })
-        })
-        .collect();
-    let submission = match crate::watch::rating_submission(&state, &case, rating, indicators, department_ratings) {
-        Ok(submission) => submission,
-        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "暂时无法评价", &error),
-    };
-    match state.store.put_rating_submission(&submission).await {
-        Ok(_) => {
-            submission.notices.iter().for_each(|n| state.channel.deliver(n));
-            Redirect::to(&format!("/my/cases/{id}")).into_response()
+    match app::ratings::rate(&state, account, &id, rate).await {
+        Ok(()) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
+        Err(app::AppError::Invalid(issues)) => {
+            let message = issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("；");
+            let mut response = render_case_with(&state, &page, &case, &[], None, None, Some(&message)).await;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
         }
-        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(app::AppError::Refused(error)) => page.message(error.status, "无法评价", &error.message),
     }
 }
 
@@ -1298,7 +1247,7 @@ async fn render_window_rate(state: &AppState, page: &Page, case_id: &str, error:
                 .map(|r| {
                     format!(
                         "{}{}",
-                        rating_label(r.level),
+                        app::ratings::level_label(r.level),
                         if r.on_behalf { "（窗口代评）" } else { "" }
                     )
                 });
@@ -1311,7 +1260,7 @@ async fn render_window_rate(state: &AppState, page: &Page, case_id: &str, error:
     };
     let levels: Vec<_> = (1..=5)
         .rev()
-        .map(|level| context! { value => level, label => rating_label(level) })
+        .map(|level| context! { value => level, label => app::ratings::level_label(level) })
         .collect();
     let mut response = page.render(
         "window_rate.html",
@@ -1364,46 +1313,23 @@ pub async fn window_rate_submit(
         );
     };
     let case_id = form.get("case").cloned().unwrap_or_default();
-    let Ok(id) = CaseId::parse(&case_id) else {
-        return render_window_rate(&state, &page, &case_id, None).await;
+    let rate = app::ratings::Rate {
+        level: form.get("level").and_then(|l| l.parse::<i64>().ok()),
+        comment: form.get("comment").cloned().unwrap_or_default(),
+        ..Default::default()
     };
-    let case = match state.store.load_case(&id).await {
-        Ok(Some(versioned)) => versioned.case,
-        Ok(None) => return render_window_rate(&state, &page, &case_id, None).await,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
-    };
-    if !matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected) {
-        return render_window_rate(&state, &page, &case_id, Some("办件尚未办结，办结后才能评价")).await;
-    }
-    let Some(level) = form
-        .get("level")
-        .and_then(|l| l.parse::<i64>().ok())
-        .filter(|l| (1..=5).contains(l))
-    else {
-        return render_window_rate(&state, &page, &case_id, Some("请选择满意程度")).await;
-    };
-    let comment: String = form
-        .get("comment")
-        .map(|c| c.trim().chars().take(500).collect())
-        .unwrap_or_default();
-    let rating = store::Rating {
-        case_id: case.id.to_string(),
-        account: account.id.clone(),
-        level,
-        comment,
-        on_behalf: true,
-        rated_at: state.now(),
-    };
-    let submission = match crate::watch::rating_submission(&state, &case, rating, Vec::new(), Vec::new()) {
-        Ok(submission) => submission,
-        Err(error) => return page.message(StatusCode::UNPROCESSABLE_ENTITY, "暂时无法评价", &error),
-    };
-    match state.store.put_rating_submission(&submission).await {
-        Ok(true) => {
-            submission.notices.iter().for_each(|n| state.channel.deliver(n));
-            Redirect::to(&format!("/window/rate?case={}", case.id)).into_response()
+    match app::ratings::rate(&state, &account, &case_id, rate).await {
+        Ok(()) => Redirect::to(&format!("/window/rate?case={}", case_id.trim())).into_response(),
+        Err(app::AppError::Invalid(issues)) => {
+            let message = issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("；");
+            render_window_rate(&state, &page, &case_id, Some(&message)).await
         }
-        Ok(false) => render_window_rate(&state, &page, &case_id, Some("该办件已评价过（一次一评）")).await,
-        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(app::AppError::Refused(error)) if error.status.is_server_error() => {
+            page.message(error.status, "系统繁忙", &error.message)
+        }
+        Err(app::AppError::Refused(error)) if error.code == "E_CASE_NOT_FOUND" => {
+            render_window_rate(&state, &page, &case_id, None).await
+        }
+        Err(app::AppError::Refused(error)) => render_window_rate(&state, &page, &case_id, Some(&error.message)).await,
     }
 }

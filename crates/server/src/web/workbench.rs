@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{Action, Case, CaseError, CaseId, DeadlineStatus, FieldIssue, Provenance};
+use cases::{Action, Case, CaseId, DeadlineStatus, FieldIssue, Provenance};
 use chrono::NaiveDate;
 use ids::ItemCode;
 use minijinja::context;
@@ -14,6 +14,7 @@ use store::Role;
 
 use super::{Page, Shared, page};
 use crate::AppState;
+use crate::app::AppError;
 
 /// How a queue entry stands against its deadline: its limit, not the span a
 /// supplement stretched, and no clock while a supplement is with the applicant.
@@ -429,87 +430,73 @@ pub async fn task_action(
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
-    for _ in 0..8 {
-        let (case, version, code, department) = match own_task(&state, &page, &id, &item).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
-        let action_value = match action.as_str() {
-            "accept" => Action::Accept,
-            "request-supplement" => Action::RequestSupplement {
-                reasons: form
-                    .get("reasons")
-                    .map(|r| {
-                        r.lines()
-                            .map(str::trim)
-                            .filter(|l| !l.is_empty())
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                // Checked boxes `material.<id>`: the scans to hand in again.
-                materials: form
+    let (case, _, code, _) = match own_task(&state, &page, &id, &item).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let action_value = match action.as_str() {
+        "accept" => Action::Accept,
+        "request-supplement" => Action::RequestSupplement {
+            reasons: form
+                .get("reasons")
+                .map(|r| {
+                    r.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            // Checked boxes `material.<id>`: the scans to hand in again.
+            materials: form
+                .iter()
+                .filter(|(_, value)| value.as_str() == "yes")
+                .filter_map(|(key, _)| key.strip_prefix("material."))
+                .map(str::to_owned)
+                .collect(),
+        },
+        "approve" => {
+            let declared = state
+                .catalog
+                .items
+                .get(&code)
+                .map(|i| i.outputs.elements.clone())
+                .unwrap_or_default();
+            Action::Approve {
+                outputs: declared
                     .iter()
-                    .filter(|(_, value)| value.as_str() == "yes")
-                    .filter_map(|(key, _)| key.strip_prefix("material."))
-                    .map(str::to_owned)
+                    .filter_map(|e| {
+                        form.get(e)
+                            .filter(|v| !v.trim().is_empty())
+                            .map(|v| (e.clone(), v.clone()))
+                    })
                     .collect(),
-            },
-            "approve" => {
-                let declared = state
-                    .catalog
-                    .items
-                    .get(&code)
-                    .map(|i| i.outputs.elements.clone())
-                    .unwrap_or_default();
-                Action::Approve {
-                    outputs: declared
-                        .iter()
-                        .filter_map(|e| {
-                            form.get(e)
-                                .filter(|v| !v.trim().is_empty())
-                                .map(|v| (e.clone(), v.clone()))
-                        })
-                        .collect(),
-                }
             }
-            "reject" => Action::Reject {
-                reason: form.get("reason").cloned().unwrap_or_default(),
-            },
-            _ => return page.not_found(),
-        };
-        let actor = cases::Actor::Staff {
-            account: page.user.as_ref().map(|a| a.id.clone()).unwrap_or_default(),
-            department,
-        };
-        let outcome = match case.act(
-            &state.catalog,
-            &state.calendar(),
-            &actor,
-            &code,
-            action_value,
-            state.now(),
-        ) {
-            Ok(outcome) => outcome,
-            Err(CaseError::Form(issues)) => {
-                return render_task(&state, &page, &case, &code, &issues, Some(&form)).await;
-            }
-            Err(error) => {
-                let issue = FieldIssue {
-                    field: String::new(),
-                    code: error.code().into(),
-                    message: error.to_string(),
-                };
-                return render_task(&state, &page, &case, &code, &[issue], Some(&form)).await;
-            }
-        };
-        match crate::watch::save_case(&state, &outcome, version).await {
-            Ok(store::Updated::Written(_)) => {
-                return Redirect::to(&format!("/workbench/cases/{id}/tasks/{item}")).into_response();
-            }
-            Ok(store::Updated::Conflict) => continue,
-            Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        }
+        "reject" => Action::Reject {
+            reason: form.get("reason").cloned().unwrap_or_default(),
+        },
+        _ => return page.not_found(),
+    };
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    match crate::app::tasks::act(&state, account, &id, &item, action_value).await {
+        Ok(_) => Redirect::to(&format!("/workbench/cases/{id}/tasks/{item}")).into_response(),
+        Err(AppError::Invalid(issues)) => render_task(&state, &page, &case, &code, &issues, Some(&form)).await,
+        Err(AppError::Refused(error)) if error.status.is_server_error() => {
+            page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.message)
+        }
+        Err(AppError::Refused(error)) if error.code == "E_CONCURRENT_UPDATE" => {
+            page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
+        }
+        Err(AppError::Refused(error)) => {
+            let issue = FieldIssue {
+                field: String::new(),
+                code: error.code.into(),
+                message: error.message,
+            };
+            render_task(&state, &page, &case, &code, &[issue], Some(&form)).await
         }
     }
-    page.message(StatusCode::CONFLICT, "请重试", "办件正在被同时处理，请稍后重试。")
 }

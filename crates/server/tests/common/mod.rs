@@ -309,3 +309,36 @@ pub fn csrf_in(html: &str) -> String {
     let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
     html[start..start + 32].to_owned()
 }
+
+/// POSTs a page form as the person holding `session`, with that session's token
+/// from `page` (the page the form is on); returns the status and the redirect
+/// target (empty when there is none).
+pub async fn post_form(
+    node: &Node,
+    session: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String) {
+    let (_, html) = page_as(node, session, page).await;
+    let token = csrf_in(&html);
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client
+        .post(format!("{}{action}", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    let location = response
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), location)
+}

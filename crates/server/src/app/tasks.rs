@@ -1,0 +1,97 @@
+//! A department's work on its task (受理、补正告知、办结、不予办理), and the commit
+//! of any engine outcome: the case, its events (ledger entries), the notices it
+//! causes and the certificates an approval issues, in one transaction.
+
+use cases::{Action, Case, CaseError, Outcome};
+use ids::ItemCode;
+use store::{Account, StoreError, Updated};
+
+use super::AppError;
+use super::access;
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How often a change is tried again on the fresh case after another request or
+/// node wrote first. The engine refuses a transition that is no longer legal, so
+/// nothing is applied twice.
+const RETRIES: usize = 16;
+
+/// Applies `action` to the task of `item` in case `case_id` as `caller`. Callers
+/// who may not see the case are told it does not exist; the engine decides whether
+/// the caller's department owns the task and whether the transition is legal.
+pub async fn act(
+    state: &AppState,
+    caller: &Account,
+    case_id: &str,
+    item: &str,
+    action: Action,
+) -> Result<Case, AppError> {
+    let item = ItemCode::parse(item).map_err(|_| task_not_found(item))?;
+    let actor = access::actor_of(caller);
+    for _ in 0..RETRIES {
+        let versioned = access::visible_case(state, caller, case_id).await?;
+        let outcome = versioned.case.act(
+            &state.catalog,
+            &state.calendar(),
+            &actor,
+            &item,
+            action.clone(),
+            state.now(),
+        )?;
+        match commit(state, &outcome, versioned.version).await? {
+            Updated::Written(_) => {
+                for event in &outcome.events {
+                    tracing::info!(case = %event.case_id, transition = event.transition.as_str(), item = ?event.item.as_ref().map(ItemCode::as_str), actor = %event.actor, "transition");
+                }
+                return Ok(outcome.case);
+            }
+            Updated::Conflict => tokio::task::yield_now().await,
+        }
+    }
+    Err(ApiError::concurrent_update().into())
+}
+
+fn task_not_found(item: &str) -> ApiError {
+    let shown: String = item.chars().take(64).collect();
+    ApiError::new(
+        axum::http::StatusCode::NOT_FOUND,
+        "E_TASK_NOT_FOUND",
+        format!("本办件没有事项“{shown}”"),
+    )
+}
+
+impl From<CaseError> for AppError {
+    fn from(error: CaseError) -> Self {
+        match error {
+            CaseError::Form(issues) => Self::Invalid(issues),
+            other => Self::Refused(other.into()),
+        }
+    }
+}
+
+/// Saves an engine outcome at the version it was read, with the messages it causes
+/// in the same transaction, then hands them to the channel. A task approved in this
+/// change whose item outputs a certificate type issues that certificate (signed by
+/// its department) in the same transaction.
+pub async fn commit(state: &AppState, outcome: &Outcome, version: i64) -> Result<Updated, StoreError> {
+    let mut notices = crate::watch::notices_for(&outcome.case, &outcome.events, state.now());
+    let approves = outcome
+        .events
+        .iter()
+        .any(|e| e.transition == cases::Transition::Approve);
+    let (certificates, issued) = if approves {
+        let holder = crate::certify::holder_of(state, &outcome.case).await?;
+        crate::certify::issued_by(state, &outcome.case, &outcome.events, holder.as_ref()).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    notices.extend(issued);
+    let updated = state
+        .store
+        .update_case_with_certificates(&outcome.case, version, &outcome.events, &notices, &certificates)
+        .await?;
+    if matches!(updated, Updated::Written(_)) {
+        crate::watch::deliver(state, &notices);
+    }
+    Ok(updated)
+}

@@ -1,0 +1,178 @@
+//! 好差评 through both front doors. One use case decides, so the API and the pages
+//! refuse the same rating the same way, and a case is rated once whoever rates it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+mod common;
+use common::*;
+
+/// A newborn case that 卫健 refused (so it is finished), with its applicant's session.
+async fn finished_case(node: &Node) -> (String, String) {
+    let (applicant, _, id, _) = newborn_case(node).await;
+    let wj = node.login("staff-wj").await;
+    let (status, body) = act(
+        node,
+        &wj,
+        &id,
+        "GG00101001",
+        "reject",
+        json!({ "reason": "出生记录与医院登记不符" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (applicant, id)
+}
+
+fn fields_of(body: &Value) -> Vec<&str> {
+    body["error"]["details"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["field"].as_str().unwrap())
+        .collect()
+}
+
+async fn rate_over_api_and_pages(node: &Node) {
+    let rating_path = |id: &str| format!("/cases/{id}/rating");
+    // Not finished: refused on both paths for that reason, nothing stored.
+    let (applicant, _, open, _) = newborn_case(node).await;
+    let (status, body) = node
+        .call(
+            "POST",
+            &rating_path(&open),
+            Some(&applicant),
+            Some(json!({ "level": 5 })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "E_CASE_NOT_FINISHED");
+    let (status, _) = post_form(
+        node,
+        &applicant,
+        &format!("/my/cases/{open}"),
+        &format!("/my/cases/{open}/rating"),
+        &[("level", "5")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let (applicant, id) = finished_case(node).await;
+    // Every fault at once over the API; the page says the same about the level.
+    let (status, body) = node
+        .call(
+            "POST",
+            &rating_path(&id),
+            Some(&applicant),
+            Some(json!({ "level": 7, "indicators": { "bogus": 3 }, "departments": { "XX": 2, "WJ": 9 } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_FORM_FIELD_INVALID");
+    assert_eq!(
+        fields_of(&body),
+        ["level", "indicators.bogus", "departments.WJ", "departments.XX"]
+    );
+    let level_message = body["error"]["details"][0]["message"].as_str().unwrap().to_owned();
+    let (status, html) = post_form_page(node, &applicant, &id, &[("level", "7")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&level_message), "the page says “{level_message}”");
+    // Another applicant cannot even learn the case exists.
+    let lisi = node.login("lisi").await;
+    let (status, body) = node
+        .call("POST", &rating_path(&id), Some(&lisi), Some(json!({ "level": 1 })))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert!(
+        node.store.rating_of_case(&id).await.unwrap().is_none(),
+        "a refused rating was stored"
+    );
+
+    // A bad rating for 卫健 opens its rectification, in the same write.
+    let (status, body) = node
+        .call(
+            "POST",
+            &rating_path(&id),
+            Some(&applicant),
+            Some(json!({ "level": 2, "comment": "没有说清退回原因", "indicators": { "efficiency": 2 }, "departments": { "WJ": 1 } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["level_label"], "不满意");
+    let stored = node.store.rating_of_case(&id).await.unwrap().unwrap();
+    assert_eq!((stored.level, stored.on_behalf), (2, false));
+    let opened: Vec<String> = node
+        .store
+        .rectifications_of_case(&id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.department)
+        .collect();
+    assert_eq!(opened, ["WJ"]);
+
+    // One rating per case, on either path.
+    let (status, body) = node
+        .call("POST", &rating_path(&id), Some(&applicant), Some(json!({ "level": 5 })))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "E_ALREADY_RATED");
+    let (status, html) = post_form_page(node, &applicant, &id, &[("level", "5")]).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("一次一评"), "{html}");
+    assert_eq!(node.store.rating_of_case(&id).await.unwrap().unwrap().level, 2);
+
+    // The one window records a rating given in person, for the whole case only.
+    let (_, other) = finished_case(node).await;
+    let window = node.login("staff-zw").await;
+    let (status, body) = node
+        .call(
+            "POST",
+            &rating_path(&other),
+            Some(&window),
+            Some(json!({ "level": 4, "departments": { "WJ": 4 } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields_of(&body), ["departments"]);
+    let (status, body) = node
+        .call("POST", &rating_path(&other), Some(&window), Some(json!({ "level": 4 })))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let stored = node.store.rating_of_case(&other).await.unwrap().unwrap();
+    assert_eq!((stored.level, stored.on_behalf), (4, true));
+    // Other staff rate nothing.
+    let wj = node.login("staff-wj").await;
+    let (status, _) = node
+        .call("POST", &rating_path(&other), Some(&wj), Some(json!({ "level": 1 })))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// The applicant's rating form on the case page; returns the status and the page.
+async fn post_form_page(node: &Node, session: &str, id: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let (_, html) = page_as(node, session, &format!("/my/cases/{id}")).await;
+    let token = csrf_in(&html);
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let response = node
+        .client
+        .post(format!("{}/my/cases/{id}/rating", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_are_judged_alike_on_the_api_and_the_pages() {
+    rate_over_api_and_pages(&spawn_node(sqlite_store().await, true).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_are_judged_alike_on_postgres() {
+    rate_over_api_and_pages(&spawn_node(postgres_store(&new_schema()).await, true).await).await;
+}

@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use catalog::condition::ConditionError;
 use catalog::plan::{FieldSource, MaterialStatus};
-use catalog::{Answers, Catalog, Holdings, PlanError, SourceFile, compute_plan};
+use catalog::{Answers, Catalog, Condition, Holdings, PlanError, SourceFile, compute_plan};
 use chrono::{Datelike, NaiveDate};
 
 fn bundled_files() -> Vec<SourceFile> {
@@ -742,4 +743,336 @@ fn options_named_in_a_list_are_checked_too() {
         )
     });
     assert_problem(&problems, NEWBORN, None, "perhaps");
+}
+
+#[test]
+fn a_skipped_item_names_the_condition_that_left_it_out() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let newborn = catalog.one_thing("newborn").unwrap();
+    let unmarried = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "no"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let plan = compute_plan(
+        &catalog,
+        newborn,
+        &unmarried,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar,
+    )
+    .unwrap();
+    let skipped: Vec<(&str, &str)> = plan
+        .skipped_items
+        .iter()
+        .map(|s| (s.code.as_str(), s.condition.as_str()))
+        .collect();
+    assert_eq!(skipped, [("GG00103001", "parents_married == 'yes'")]);
+}
+
+#[test]
+fn a_department_code_of_eight_capitals_is_accepted() {
+    let catalog = still_loads("departments.toml", |t| {
+        format!(
+            "{t}\n[[department]]\ncode = \"SJZWFWJ\"\nname = \"省政务服务局\"\n[[department]]\ncode = \"SJZWFWJA\"\nname = \"省政务服务局一处\"\n"
+        )
+    });
+    assert!(catalog.departments.contains_key("SJZWFWJ"));
+    assert!(catalog.departments.contains_key("SJZWFWJA"));
+}
+
+/// A definition with a broken reference is left out of the catalog, so that what
+/// is built on it is reported too: the designer sees every place the broken
+/// definition is used, not only the typo.
+#[test]
+fn a_definition_with_a_broken_reference_is_reported_where_it_is_used() {
+    // A certificate type whose surface names an unknown element.
+    let (_, problems) = broken("certificates.toml", |t| {
+        t.replace(
+            "\"marriage.spouse_name\", \"marriage.date\"",
+            "\"marriage.spouse_name\", \"marriage.dat\"",
+        )
+    });
+    assert_problem(&problems, "certificates.toml", None, "不存在的数据元“marriage.dat”");
+    assert_problem(
+        &problems,
+        "materials.toml",
+        Some(23),
+        "不存在的证照类型“marriage_certificate”",
+    );
+
+    // A shared-data material one of whose elements is unknown.
+    let (_, problems) = broken("materials.toml", |t| {
+        t.replacen(
+            "elements = [\"child.birth_date\", \"child.birth_hospital\"]",
+            "elements = [\"child.birth_date\", \"child.no_such\"]",
+            1,
+        )
+    });
+    assert_problem(
+        &problems,
+        "items/GG00102001.toml",
+        None,
+        "不存在的材料“delivery_record”",
+    );
+
+    // An item with an unknown form field, an unknown output certificate or an
+    // unknown output element.
+    for (file, from, to) in [
+        ("items/GG00102001.toml", "\"person.address\"", "\"person.adress\""),
+        (
+            "items/GG00102001.toml",
+            "\"vaccination_certificate\"",
+            "\"vaccine_card\"",
+        ),
+        (
+            "items/GG00101001.toml",
+            "elements = [\"child.birth_cert_no\"]",
+            "elements = [\"child.cert_no\"]",
+        ),
+    ] {
+        let (_, problems) = broken(file, |t| t.replace(from, to));
+        let code = &file["items/".len()..file.len() - ".toml".len()];
+        assert_problem(&problems, NEWBORN, None, &format!("不存在的事项“{code}”"));
+    }
+}
+
+#[test]
+fn a_catalog_problem_names_its_file_line_and_key_path() {
+    let (_, problems) = broken(NEWBORN, |t| {
+        t.replacen("when = \"hukou_local == 'yes'\"", "when = \"hukou_place == 'yes'\"", 1)
+    });
+    let problem = problems.iter().find(|p| p.message.contains("hukou_place")).unwrap();
+    let line = problem.line.unwrap();
+    assert_eq!(
+        problem.to_string(),
+        format!("{NEWBORN}:{line} [{}]: {}", problem.at, problem.message)
+    );
+    assert!(!problem.at.is_empty());
+    let without_place = catalog::Problem {
+        file: "materials.toml".into(),
+        line: None,
+        at: String::new(),
+        message: "缺少此文件".into(),
+    };
+    assert_eq!(without_place.to_string(), "materials.toml: 缺少此文件");
+    let all = catalog::Problems(vec![without_place.clone(), without_place]);
+    assert_eq!(
+        all.to_string(),
+        "materials.toml: 缺少此文件\nmaterials.toml: 缺少此文件\n共 2 个问题"
+    );
+}
+
+fn yes_no(id: &str) -> catalog::Question {
+    catalog::Question {
+        id: id.into(),
+        text: id.into(),
+        options: ["yes", "no"]
+            .map(|value| catalog::QuestionOption {
+                value: value.into(),
+                label: value.into(),
+            })
+            .into(),
+    }
+}
+
+/// The options a condition's literals are checked against, wherever the comparison
+/// sits: `!=`, inside a list, under a field selection.
+#[test]
+fn a_condition_compared_with_an_unknown_option_is_refused_wherever_the_comparison_sits() {
+    let questions = [yes_no("married"), yes_no("local")];
+    for source in [
+        "married != 'maybe'",
+        "true in [married == 'maybe', local == 'yes']",
+        "(married == 'maybe' ? {'v': true} : {'v': false}).v",
+    ] {
+        let errors = Condition::compile(source).unwrap().check(&questions);
+        assert_eq!(
+            errors,
+            [ConditionError::UnknownOption {
+                question: "married".into(),
+                value: "maybe".into(),
+                allowed: "yes、no".into(),
+            }],
+            "{source}"
+        );
+    }
+    // Ordering and string functions do not name options.
+    let ordering = Condition::compile("married > 'm' && local.startsWith('y')").unwrap();
+    assert_eq!(ordering.check(&questions), []);
+}
+
+#[test]
+fn a_condition_may_use_the_standard_cel_functions() {
+    let condition = Condition::compile("size(married) == 3 && local.startsWith('n')").unwrap();
+    let married = answers(&[("married", "yes"), ("local", "no")]);
+    assert_eq!(condition.evaluate(&married), Ok(true));
+    let unmarried = answers(&[("married", "no"), ("local", "no")]);
+    assert_eq!(condition.evaluate(&unmarried), Ok(false));
+}
+
+#[test]
+fn a_condition_shows_and_serializes_as_its_source() {
+    let condition = Condition::compile("married == 'yes'").unwrap();
+    assert_eq!(condition.source(), "married == 'yes'");
+    assert_eq!(format!("{condition:?}"), "Condition(\"married == 'yes'\")");
+    assert_eq!(serde_json::to_string(&condition).unwrap(), "\"married == 'yes'\"");
+}
+
+/// Members may be listed in any order: an item listed before the one it waits
+/// for is scheduled after it all the same.
+#[test]
+fn members_listed_before_what_they_wait_for_are_scheduled_the_same() {
+    let first_member = "[[member]]\nitem = \"GG00101001\"          # 出生医学证明 — always first\n\n";
+    let reordered = still_loads(NEWBORN, |t| {
+        t.replacen(first_member, "", 1).replacen(
+            "# Unmarried parents",
+            &format!("{first_member}# Unmarried parents"),
+            1,
+        )
+    });
+    assert_eq!(
+        reordered
+            .one_thing("newborn")
+            .unwrap()
+            .members
+            .last()
+            .unwrap()
+            .item
+            .as_str(),
+        "GG00101001"
+    );
+    let calendar = calendar::Calendar::official().unwrap();
+    let all_yes = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let schedule = |catalog: &Catalog| {
+        let plan = compute_plan(
+            catalog,
+            catalog.one_thing("newborn").unwrap(),
+            &all_yes,
+            &Holdings::default(),
+            date("2026-02-12"),
+            &calendar,
+        )
+        .unwrap();
+        let mut items: Vec<(String, u32, u32, u32)> = plan
+            .items
+            .iter()
+            .map(|i| (i.code.to_string(), i.stage, i.start_offset_days, i.finish_offset_days))
+            .collect();
+        items.sort();
+        (items, plan.promised_date)
+    };
+    let (items, promised_date) = schedule(&reordered);
+    assert_eq!((items.clone(), promised_date), schedule(&bundled()));
+    assert_eq!(items.len(), 8);
+    assert_eq!(promised_date, date("2026-02-27"));
+}
+
+/// A condition naming an unknown question is reported once, where it is written,
+/// and not a second time when the conditions are tried with every answer.
+#[test]
+fn a_one_thing_with_problems_is_not_evaluated_further() {
+    let (_, problems) = broken(NEWBORN, |t| {
+        t.replacen(
+            "when = \"maternity_claim == 'yes'\"",
+            "when = \"maternity == 'yes'\"",
+            1,
+        )
+    });
+    let in_newborn: Vec<&catalog::Problem> = problems.iter().filter(|p| p.file == NEWBORN).collect();
+    assert_eq!(in_newborn.len(), 2, "{in_newborn:?}");
+    assert!(in_newborn[0].message.contains("不存在的情形问题“maternity”"));
+    assert!(
+        in_newborn[1]
+            .message
+            .contains("问题“maternity_claim”没有被任何条件使用")
+    );
+}
+
+/// An item does not wait for its own output: a field the item asks for and also
+/// produces (here 户口登记 asking for the child's ID number it assigns) is typed by
+/// the applicant unless another item of the plan needs it.
+#[test]
+fn a_field_only_its_own_producer_asks_for_is_typed_by_the_applicant() {
+    let catalog = still_loads("items/QR00201001.toml", |t| {
+        t.replacen(
+            "\"child.hukou_address\",",
+            "\"child.hukou_address\", \"child.id_number\",",
+            1,
+        )
+    });
+    let calendar = calendar::Calendar::official().unwrap();
+    let source_of_id_number = |insure_child: &str| {
+        let chosen = answers(&[
+            ("hukou_local", "yes"),
+            ("parents_married", "yes"),
+            ("insure_child", insure_child),
+            ("maternity_claim", "no"),
+        ]);
+        let plan = compute_plan(
+            &catalog,
+            catalog.one_thing("newborn").unwrap(),
+            &chosen,
+            &Holdings::default(),
+            date("2026-03-02"),
+            &calendar,
+        )
+        .unwrap();
+        plan.form
+            .iter()
+            .flat_map(|g| &g.fields)
+            .find(|f| f.element == "child.id_number")
+            .unwrap()
+            .source
+            .clone()
+    };
+    assert_eq!(source_of_id_number("no"), FieldSource::Applicant);
+    // With the child insured, 医保参保 needs the number too and waits for it.
+    assert_eq!(
+        source_of_id_number("yes"),
+        FieldSource::ProducedBy {
+            item: "QR00201001".parse().unwrap()
+        }
+    );
+}
+
+#[test]
+fn form_fields_are_grouped_by_their_elements_section() {
+    let catalog = bundled();
+    let calendar = calendar::Calendar::official().unwrap();
+    let all_yes = answers(&[
+        ("hukou_local", "yes"),
+        ("parents_married", "yes"),
+        ("insure_child", "yes"),
+        ("maternity_claim", "yes"),
+    ]);
+    let plan = compute_plan(
+        &catalog,
+        catalog.one_thing("newborn").unwrap(),
+        &all_yes,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar,
+    )
+    .unwrap();
+    let names: Vec<&str> = plan.form.iter().map(|g| g.name.as_str()).collect();
+    let mut distinct = names.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), names.len(), "{names:?}");
+    assert!(names.len() >= 3, "{names:?}");
+    for group in &plan.form {
+        assert!(!group.fields.is_empty());
+        for field in &group.fields {
+            assert_eq!(catalog.elements[&field.element].group, group.name, "{}", field.element);
+        }
+    }
 }

@@ -239,7 +239,7 @@ pub async fn checkpoint_now(
     signer: &SignerKey,
     now: DateTime<Utc>,
 ) -> anyhow::Result<StoredCheckpoint> {
-    server::ledger_api::sign_checkpoint(store, signer, now)
+    server::app::ledger::sign_checkpoint(store, signer, now)
         .await
         .map_err(|error| anyhow!("{error}"))
 }

@@ -201,7 +201,7 @@ fn spawn_checkpoints(state: Arc<AppState>, seconds: u64) {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
         loop {
             ticker.tick().await;
-            if let Err(error) = server::ledger_api::publish_checkpoint(&state).await {
+            if let Err(error) = server::app::ledger::publish_checkpoint(&state).await {
                 tracing::warn!(error = %error.message, "checkpoint not published");
             }
         }

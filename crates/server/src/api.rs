@@ -16,7 +16,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use store::{IdempotencyKey, Role};
-use tower_http::trace::TraceLayer;
 
 use crate::AppState;
 use crate::app;
@@ -28,8 +27,9 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 type Shared = State<Arc<AppState>>;
 
-pub fn routes(state: Arc<AppState>) -> Router {
-    let api = Router::new()
+/// The routes of `/api/v1`.
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
@@ -72,33 +72,14 @@ pub fn routes(state: Arc<AppState>) -> Router {
         .route("/admin/calendar/import", post(import_calendar))
         .route("/openapi.json", get(openapi))
         .merge(crate::ledger_api::routes())
-        .merge(crate::cert_api::routes());
-    Router::new()
-        .nest("/api/v1", api)
-        .merge(crate::web::routes())
-        .route("/healthz", get(health))
-        .fallback(not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::limit::public_limit,
-        ))
-        .layer(axum::middleware::map_response_with_state(
-            state.clone(),
-            crate::web::security_headers,
-        ))
-        // Pages are mostly text: gzip makes the form page about a third of its size
-        // for people on a weak mobile network.
-        .layer(tower_http::compression::CompressionLayer::new())
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .merge(crate::cert_api::routes())
 }
 
-async fn not_found() -> ApiError {
+pub(crate) async fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "E_NOT_FOUND", "没有这个接口")
 }
 
-async fn health(State(state): Shared) -> Json<Value> {
+pub(crate) async fn health(State(state): Shared) -> Json<Value> {
     let calendar = crate::holidays::status(&state.calendar(), cases::china_date(state.now()));
     Json(json!({ "status": "ok", "backend": state.store.backend(), "calendar": calendar }))
 }
@@ -258,19 +239,8 @@ async fn list_one_things(State(state): Shared) -> Json<Value> {
     Json(json!({ "one_things": list }))
 }
 
-pub(crate) fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
-    state.catalog.one_thing(id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_ONE_THING_NOT_FOUND",
-            format!("没有找到一件事“{}”", truncate(id)),
-        )
-        .field("one_thing")
-    })
-}
-
 async fn get_one_thing(State(state): Shared, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let one_thing = find_one_thing(&state, &id)?;
+    let one_thing = app::plan::find_one_thing(&state, &id)?;
     let members: Vec<Value> = one_thing
         .members
         .iter()
@@ -326,44 +296,13 @@ struct PlanRequest {
     start_date: Option<NaiveDate>,
 }
 
-pub(crate) fn plan_for(
-    state: &AppState,
-    one_thing: &catalog::OneThing,
-    answers: &Answers,
-    holdings: &Holdings,
-    start: NaiveDate,
-) -> Result<catalog::Plan, ApiError> {
-    catalog::compute_plan(&state.catalog, one_thing, answers, holdings, start, &state.calendar()).map_err(|error| {
-        match error {
-            catalog::PlanError::Answers(ref errors) => {
-                let details: Vec<cases::FieldIssue> = errors
-                    .iter()
-                    .map(|e| cases::FieldIssue {
-                        field: format!("answers.{}", truncate(e.question())),
-                        code: e.code().to_owned(),
-                        message: e.to_string(),
-                    })
-                    .collect();
-                let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_ANSWER_INVALID", error.to_string());
-                api.field = details.first().map(|d| d.field.clone());
-                api.details = details;
-                api
-            }
-            catalog::PlanError::Calendar(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_CALENDAR_NO_DATA", message).field("start_date")
-            }
-            catalog::PlanError::Condition(message) => ApiError::internal(message),
-        }
-    })
-}
-
 async fn compute_plan(
     State(state): Shared,
     user: Option<CurrentUser>,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<PlanRequest>,
 ) -> Result<Json<catalog::Plan>, ApiError> {
-    let one_thing = find_one_thing(&state, &id)?;
+    let one_thing = app::plan::find_one_thing(&state, &id)?;
     for (index, certificate) in request.holds.iter().enumerate() {
         if !state.catalog.certificates.contains_key(certificate) {
             return Err(ApiError::new(
@@ -381,7 +320,13 @@ async fn compute_plan(
     };
     holdings.certificates.extend(request.holds);
     let start = request.start_date.unwrap_or_else(|| cases::china_date(state.now()));
-    Ok(Json(plan_for(&state, one_thing, &request.answers, &holdings, start)?))
+    Ok(Json(app::plan::plan_for(
+        &state,
+        one_thing,
+        &request.answers,
+        &holdings,
+        start,
+    )?))
 }
 
 // ---------------------------------------------------------------- cases
@@ -481,9 +426,9 @@ async fn prefill(
             "只有实名认证的申请人可以使用本人的共享数据",
         ));
     }
-    let one_thing = find_one_thing(&state, &id)?;
+    let one_thing = app::plan::find_one_thing(&state, &id)?;
     let holdings = crate::sharing::holdings(&state, Some(&user.0), None, false).await?;
-    let plan = plan_for(
+    let plan = app::plan::plan_for(
         &state,
         one_thing,
         &request.answers,
@@ -521,17 +466,6 @@ async fn prefill(
     Ok(Json(
         json!({ "prefill_id": prefill_id, "values": values, "offer": offer }),
     ))
-}
-
-pub(crate) fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
-    let mut rng = rand::thread_rng();
-    let suffix: String = (0..8)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
-    let date = cases::china_date(state.now()).format("%Y%m%d");
-    CaseId::parse(&format!("YJS{date}{suffix}")).map_err(ApiError::internal)
 }
 
 /// The Idempotency-Key of a request, bound to the caller and to a hash of what was

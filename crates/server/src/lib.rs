@@ -107,9 +107,26 @@ impl AppState {
     }
 }
 
-/// The whole application router.
+/// The whole application router: the JSON API under `/api/v1` and the pages, two
+/// front doors side by side over the same use cases ([`app`]).
 pub fn router(state: Arc<AppState>) -> Router {
-    api::routes(state)
+    use axum::extract::DefaultBodyLimit;
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .merge(web::routes())
+        .route("/healthz", axum::routing::get(api::health))
+        .fallback(api::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
+        .layer(axum::middleware::map_response_with_state(
+            state.clone(),
+            web::security_headers,
+        ))
+        // Pages are mostly text: gzip makes the form page about a third of its size
+        // for people on a weak mobile network.
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
 }
 
 /// An access entry by `actor` (`None`: someone not logged in, e.g. verifying a
@@ -225,4 +242,9 @@ pub async fn seed_demo_accounts(state: &AppState) -> Result<Vec<store::Account>,
         state.store.put_account(account).await?;
     }
     Ok(accounts)
+}
+
+/// Beijing time for people.
+pub(crate) fn local_time(at: DateTime<Utc>) -> String {
+    (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }

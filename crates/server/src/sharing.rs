@@ -994,7 +994,7 @@ fn already_asked(check: &catalog::Check, earlier: &store::AskedCheck) -> ApiErro
         format!(
             "“{}”已于 {} 核验过，结果：{}；每个办件只核验一次",
             check.name,
-            crate::web::local_time(earlier.asked_at),
+            crate::local_time(earlier.asked_at),
             if earlier.answer { "是" } else { "否" }
         ),
     )

@@ -10,7 +10,9 @@
 pub mod access;
 pub mod certificates;
 pub mod files;
+pub mod ledger;
 pub mod masking;
+pub mod plan;
 pub mod ratings;
 pub mod submit;
 pub mod supplement;

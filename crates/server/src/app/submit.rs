@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::http::StatusCode;
-use cases::{Case, FieldIssue};
+use cases::{Case, CaseId, FieldIssue};
 use catalog::Answers;
 use store::{Account, IdempotencyKey, Inserted, Role};
 
@@ -85,7 +85,7 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         }
         (false, true) => return Err(ApiError::forbidden("只有综合窗口可以代他人提交申请").into()),
     }
-    let one_thing = crate::api::find_one_thing(state, &submission.one_thing)?;
+    let one_thing = super::plan::find_one_thing(state, &submission.one_thing)?;
     let now = state.now();
     let prefill = match submission.prefill.as_deref().filter(|_| !window) {
         Some(id) => Some(
@@ -104,8 +104,8 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
     };
     let holder = (!window).then_some(caller);
     let holdings = crate::sharing::holdings(state, holder, prefill.as_ref().map(|(doc, _)| doc), false).await?;
-    let plan = crate::api::plan_for(state, one_thing, &submission.answers, &holdings, cases::china_date(now))?;
-    let case_id = crate::api::new_case_id(state)?;
+    let plan = super::plan::plan_for(state, one_thing, &submission.answers, &holdings, cases::china_date(now))?;
+    let case_id = new_case_id(state)?;
 
     // One set of materials: every needed file present and of an accepted type, every
     // commitment accepted.
@@ -289,4 +289,17 @@ async fn applicant_for(
     };
     state.store.put_account(&account).await?;
     Ok(Ok(account.id))
+}
+
+/// A new case number: YJS, the date in Beijing, and 8 random characters without
+/// the ones people misread (0/O, 1/I).
+pub fn new_case_id(state: &AppState) -> Result<CaseId, ApiError> {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+    let mut rng = rand::thread_rng();
+    let suffix: String = (0..8)
+        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
+        .collect();
+    let date = cases::china_date(state.now()).format("%Y%m%d");
+    CaseId::parse(&format!("YJS{date}{suffix}")).map_err(ApiError::internal)
 }

@@ -26,7 +26,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use chrono::{DateTime, Utc};
 use minijinja::{Environment, Value as JinjaValue, context};
 use rand::RngCore;
 use serde::Deserialize;
@@ -35,6 +34,8 @@ use store::Account;
 
 use crate::AppState;
 use crate::auth;
+
+pub(crate) use crate::local_time;
 
 pub(crate) type Shared = State<Arc<AppState>>;
 
@@ -357,11 +358,6 @@ pub(crate) async fn audit(
             tracing::error!(%error, action, "access not audited");
             page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。")
         })
-}
-
-/// Beijing time for people.
-pub(crate) fn local_time(at: DateTime<Utc>) -> String {
-    (at + chrono::Duration::hours(8)).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// A safe local redirect target: a path on this site, never another host; `None`

@@ -1134,7 +1134,7 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
     };
     // Publish a checkpoint on demand so that every access so far can be proven.
     if state.ledger_signer.is_some()
-        && let Err(error) = crate::ledger_api::publish_checkpoint(&state).await
+        && let Err(error) = crate::app::ledger::publish_checkpoint(&state).await
     {
         tracing::warn!(error = %error.message, "checkpoint not published");
     }

@@ -1,0 +1,59 @@
+//! The 一次告知 of a one-thing: which items apply, which materials and fields are
+//! needed, and by when, for the applicant's answers and what they hold.
+
+use axum::http::StatusCode;
+use catalog::{Answers, Holdings};
+use chrono::NaiveDate;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// A user-given name shortened for an error message.
+pub(crate) fn shorten(text: &str) -> String {
+    text.chars().take(64).collect()
+}
+
+/// The one-thing `id`, or `E_ONE_THING_NOT_FOUND`.
+pub fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
+    state.catalog.one_thing(id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "E_ONE_THING_NOT_FOUND",
+            format!("没有找到一件事“{}”", shorten(id)),
+        )
+        .field("one_thing")
+    })
+}
+
+/// The plan for `answers` from `start`; invalid answers are `E_ANSWER_INVALID`
+/// with one detail per question.
+pub fn plan_for(
+    state: &AppState,
+    one_thing: &catalog::OneThing,
+    answers: &Answers,
+    holdings: &Holdings,
+    start: NaiveDate,
+) -> Result<catalog::Plan, ApiError> {
+    catalog::compute_plan(&state.catalog, one_thing, answers, holdings, start, &state.calendar()).map_err(|error| {
+        match error {
+            catalog::PlanError::Answers(ref errors) => {
+                let details: Vec<cases::FieldIssue> = errors
+                    .iter()
+                    .map(|e| cases::FieldIssue {
+                        field: format!("answers.{}", shorten(e.question())),
+                        code: e.code().to_owned(),
+                        message: e.to_string(),
+                    })
+                    .collect();
+                let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_ANSWER_INVALID", error.to_string());
+                api.field = details.first().map(|d| d.field.clone());
+                api.details = details;
+                api
+            }
+            catalog::PlanError::Calendar(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_CALENDAR_NO_DATA", message).field("start_date")
+            }
+            catalog::PlanError::Condition(message) => ApiError::internal(message),
+        }
+    })
+}

@@ -1,0 +1,109 @@
+//! The boundaries of `server`, checked on its source: the two front doors (the JSON
+//! API and the pages) call the use cases in `app` and never each other, `app` never
+//! calls a front door, and no two modules import each other in a circle.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// The top-level modules of `server` each file belongs to, and the top-level
+/// modules it names through `crate::` or `super::`.
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let relative = path.strip_prefix(&root).unwrap().to_str().unwrap().to_owned();
+            if relative == "lib.rs" {
+                // The crate root holds the shared state and composes the router.
+                continue;
+            }
+            let module = relative.split(['/', '.']).next().unwrap().to_owned();
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Unit tests at the bottom of a file may reach anywhere.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            let nested = relative.contains('/');
+            let mut named = BTreeSet::new();
+            for (prefix, at_top) in [("crate::", true), ("super::", !nested)] {
+                for piece in code.split(prefix).skip(1) {
+                    let name: String = piece
+                        .chars()
+                        .take_while(|c| c.is_ascii_lowercase() || *c == '_')
+                        .collect();
+                    if at_top && !name.is_empty() {
+                        named.insert(name);
+                    }
+                }
+            }
+            // `super::` inside web/ or app/ stays inside that module; names that are
+            // not modules (AppState, audit, ...) live in the crate root.
+            graph.entry(module.clone()).or_default().extend(
+                named
+                    .into_iter()
+                    .filter(|n| n != &module && (root.join(format!("{n}.rs")).exists() || root.join(n).is_dir())),
+            );
+        }
+    }
+    graph
+}
+
+const FRONT_DOORS: [&str; 5] = ["api", "cert_api", "ledger_api", "openapi", "web"];
+
+#[test]
+fn the_use_cases_never_call_a_front_door() {
+    let graph = imports();
+    let app = &graph["app"];
+    for door in FRONT_DOORS {
+        assert!(!app.contains(door), "app imports {door}: {app:?}");
+    }
+}
+
+#[test]
+fn the_api_and_the_pages_do_not_import_each_other() {
+    let graph = imports();
+    let pages = &graph["web"];
+    for door in ["api", "cert_api", "ledger_api", "openapi"] {
+        assert!(!pages.contains(door), "web imports {door}: {pages:?}");
+        assert!(
+            !graph.get(door).is_some_and(|d| d.contains("web")),
+            "{door} imports web: {:?}",
+            graph[door]
+        );
+    }
+}
+
+#[test]
+fn no_modules_import_each_other_in_a_circle() {
+    let graph = imports();
+    assert!(graph.len() >= 10, "the reader found only {graph:?}");
+    // Depth-first search for a back edge.
+    fn visit<'a>(
+        graph: &'a BTreeMap<String, BTreeSet<String>>,
+        node: &'a str,
+        path: &mut Vec<&'a str>,
+        done: &mut BTreeSet<&'a str>,
+    ) {
+        if let Some(start) = path.iter().position(|n| *n == node) {
+            panic!("import cycle: {} -> {node}", path[start..].join(" -> "));
+        }
+        if done.contains(node) {
+            return;
+        }
+        path.push(node);
+        for next in graph.get(node).into_iter().flatten() {
+            visit(graph, next, path, done);
+        }
+        path.pop();
+        done.insert(node);
+    }
+    let mut done = BTreeSet::new();
+    for node in graph.keys() {
+        visit(&graph, node, &mut Vec::new(), &mut done);
+    }
+}

@@ -432,3 +432,44 @@ fn changes_at_the_last_row_of_a_checkpoint_are_told_apart() {
     let report = run(&last, &heads, Some(l.log.nodes()));
     assert_eq!(report.outcome, first_bad(999, Divergence::Missing));
 }
+
+/// Without the node table the first bad index is only known to lie in the failing
+/// checkpoint's range; an edited entry past that range is not offered as the
+/// first known bad index.
+#[test]
+fn the_first_known_bad_index_lies_within_the_failing_range() {
+    let l = Ledger::new(1000);
+    let heads = l.heads(&SIZES);
+    let extra = entry(8888);
+    let mut rows = l.rows.clone();
+    rows[300] = (extra.clone(), leaf_hash(&extra));
+    rows[600].0 = entry(9999);
+    let diverged = AuditOutcome::Diverged {
+        good_prefix: 250,
+        bad_size: 600,
+        first_known_bad: None,
+    };
+    assert_eq!(run(&rows, &heads, None).outcome, diverged);
+    rows[599].0 = entry(9999);
+    let diverged = AuditOutcome::Diverged {
+        good_prefix: 250,
+        bad_size: 600,
+        first_known_bad: Some(599),
+    };
+    assert_eq!(run(&rows, &heads, None).outcome, diverged);
+}
+
+/// An inserted row is recognised by the committed rows that follow it, shifted by
+/// one, as far as stored rows exist: here the rows after the next one are gone too,
+/// and the insertion is still reported as such, not as a replacement.
+#[test]
+fn an_insertion_followed_by_missing_rows_is_still_an_insertion() {
+    let l = Ledger::new(1000);
+    let heads = l.heads(&SIZES);
+    let extra = entry(8888);
+    let mut rows = l.rows[..301].to_vec();
+    rows.insert(300, (extra.clone(), leaf_hash(&extra)));
+    let report = run(&rows, &heads, Some(l.log.nodes()));
+    assert_eq!(report.outcome, first_bad(300, Divergence::RowInserted));
+    assert_eq!(report.rows, 302);
+}

@@ -273,3 +273,90 @@ fn exhaustive_small_trees() {
         }
     }
 }
+
+/// The node table may live in any map keyed by [`NodeId`], or behind a
+/// reference: each answers roots and proofs exactly as the in-memory store.
+#[test]
+fn every_node_store_answers_the_same() {
+    let d = leaves(45);
+    let mut log = MemoryLog::new();
+    let mut by_hash: HashMap<NodeId, Hash> = HashMap::new();
+    let mut by_order: std::collections::BTreeMap<NodeId, Hash> = std::collections::BTreeMap::new();
+    let mut range = CompactRange::new();
+    for leaf in &d {
+        log.append(*leaf);
+        range.append_with(*leaf, |id, hash| {
+            by_hash.insert(id, *hash);
+            by_order.insert(id, *hash);
+        });
+    }
+    let memory = log.nodes();
+    assert_eq!(by_hash.len(), memory.len());
+    for size in 1..=45 {
+        let want = root(&d[..size as usize]);
+        assert_eq!(root_at(memory, size).unwrap(), want);
+        assert_eq!(root_at(&by_hash, size).unwrap(), want);
+        assert_eq!(root_at(&by_order, size).unwrap(), want);
+        assert_eq!(root_at(&&by_order, size).unwrap(), want);
+        assert_eq!(
+            inclusion_proof_at(&&by_hash, size - 1, size).unwrap(),
+            inclusion_proof(&d[..size as usize], size - 1).unwrap()
+        );
+        assert_eq!(
+            consistency_proof_at(&by_order, 1, size).unwrap(),
+            consistency_proof(&d[..size as usize], 1).unwrap()
+        );
+    }
+}
+
+/// A leaf and every perfect subtree it completes are stored: `2n − popcount(n)`
+/// nodes for `n` leaves, about two rows per entry in `ledger_nodes`.
+#[test]
+fn the_node_table_holds_two_rows_per_leaf_less_the_frontier() {
+    let mut log = MemoryLog::new();
+    assert!(log.nodes().is_empty());
+    assert_eq!(log.nodes().len(), 0);
+    for (n, leaf) in (1..=70u64).zip(leaves(70)) {
+        log.append(leaf);
+        assert_eq!(log.nodes().len() as u64, 2 * n - u64::from(n.count_ones()), "{n}");
+        assert!(!log.nodes().is_empty());
+        assert_eq!(log.nodes().leaf_count(), n);
+    }
+}
+
+/// A log asked about a size it has not reached refuses, rather than answering
+/// from the missing leaves; its own size is fine.
+#[test]
+fn a_log_refuses_sizes_beyond_its_own() {
+    let d = leaves(9);
+    let mut log = MemoryLog::new();
+    for leaf in &d {
+        log.append(*leaf);
+    }
+    let beyond = ledger::StoreError::Proof(ProofError::InvalidSizes { old: 10, new: 9 });
+    assert_eq!(log.root_at(10), Err(beyond.clone()));
+    assert_eq!(log.inclusion_proof(0, 10), Err(beyond.clone()));
+    assert_eq!(log.consistency_proof(3, 10), Err(beyond));
+    assert_eq!(log.root_at(9).unwrap(), root(&d));
+    assert_eq!(log.inclusion_proof(8, 9).unwrap(), inclusion_proof(&d, 8).unwrap());
+    assert_eq!(log.consistency_proof(3, 9).unwrap(), consistency_proof(&d, 3).unwrap());
+}
+
+/// The frontier is what the server saves between appends: resuming from it
+/// continues the very same tree.
+#[test]
+fn a_log_resumed_from_its_frontier_continues_the_same_tree() {
+    let d = leaves(50);
+    for split in 0..50usize {
+        let mut before = CompactRange::new();
+        for leaf in &d[..split] {
+            before.append(*leaf);
+        }
+        assert_eq!(before.frontier().len(), split.count_ones() as usize);
+        let mut resumed = CompactRange::from_frontier(before.size(), before.frontier().to_vec()).unwrap();
+        for leaf in &d[split..] {
+            resumed.append(*leaf);
+        }
+        assert_eq!(resumed.root(), root(&d), "{split}");
+    }
+}

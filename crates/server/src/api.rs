@@ -76,7 +76,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 pub(crate) async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "E_NOT_FOUND", "没有这个接口")
+    ApiError::new("E_NOT_FOUND", "没有这个接口")
 }
 
 pub(crate) async fn health(State(state): Shared) -> Json<Value> {
@@ -114,7 +114,6 @@ async fn import_calendar(
     let label = request.file_name.trim();
     if label.is_empty() || label.chars().count() > 100 {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_CALENDAR_FILE_INVALID",
             "请填写文件名（不超过100个字符），例如 2027.toml",
         )
@@ -124,14 +123,7 @@ async fn import_calendar(
         Ok(report) => Ok(Json(json!(report))),
         Err(crate::holidays::ImportError::Store(error)) => Err(error.into()),
         Err(error) => {
-            let status = match &error {
-                crate::holidays::ImportError::Invalid(calendar::CalendarError::YearAlreadyOfficial { .. }) => {
-                    StatusCode::CONFLICT
-                }
-                crate::holidays::ImportError::Busy => StatusCode::SERVICE_UNAVAILABLE,
-                _ => StatusCode::UNPROCESSABLE_ENTITY,
-            };
-            let mut api_error = ApiError::new(status, error.code(), error.to_string()).field("content");
+            let mut api_error = ApiError::new(error.code(), error.to_string()).field("content");
             if let crate::holidays::ImportError::Invalid(inner) = &error {
                 // The calendar's own code says which check failed.
                 api_error.details.push(cases::FieldIssue {
@@ -271,13 +263,7 @@ async fn get_one_thing(State(state): Shared, Path(id): Path<String>) -> Result<J
 }
 
 async fn get_item(State(state): Shared, Path(code): Path<String>) -> Result<Json<Value>, ApiError> {
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_ITEM_NOT_FOUND",
-            format!("没有找到事项“{}”", truncate(&code)),
-        )
-    };
+    let not_found = || ApiError::new("E_ITEM_NOT_FOUND", format!("没有找到事项“{}”", truncate(&code)));
     let code = ItemCode::parse(&code).map_err(|_| not_found())?;
     let item = state.catalog.items.get(&code).ok_or_else(not_found)?;
     Ok(Json(
@@ -306,7 +292,6 @@ async fn compute_plan(
     for (index, certificate) in request.holds.iter().enumerate() {
         if !state.catalog.certificates.contains_key(certificate) {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "E_CERTIFICATE_TYPE_UNKNOWN",
                 format!("不认识的证照类型“{}”", truncate(certificate)),
             )
@@ -382,11 +367,7 @@ fn form_strings(form: BTreeMap<String, Value>, prefix: &str) -> Result<BTreeMap<
     if issues.is_empty() {
         Ok(strings)
     } else {
-        let mut error = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_FORM_FIELD_INVALID",
-            "表单字段类型不正确",
-        );
+        let mut error = ApiError::new("E_FORM_FIELD_INVALID", "表单字段类型不正确");
         error.field = issues.first().map(|i| i.field.clone());
         error.details = issues;
         Err(error)
@@ -421,7 +402,6 @@ async fn prefill(
 ) -> Result<Json<Value>, ApiError> {
     if !crate::sharing::can_prefill(&user.0) {
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
             "E_NO_ID_NUMBER",
             "只有实名认证的申请人可以使用本人的共享数据",
         ));
@@ -486,7 +466,6 @@ fn idempotency_key(
         .filter(|k| !k.is_empty() && k.len() <= 100 && k.bytes().all(|b| b.is_ascii_graphic()))
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::BAD_REQUEST,
                 "E_IDEMPOTENCY_KEY_INVALID",
                 "Idempotency-Key 应为 1 到 100 个可见 ASCII 字符",
             )
@@ -522,20 +501,16 @@ async fn read_json_and_files(
         let (parts, body) = request.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
             .await
-            .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "E_BODY_TOO_LARGE", "请求内容过大"))?;
+            .map_err(|_| ApiError::new("E_BODY_TOO_LARGE", "请求内容过大"))?;
         let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
         let ApiJson(body) = ApiJson::<Value>::from_request(request, state).await?;
         return Ok((body, Vec::new()));
     }
     let unreadable = |status: StatusCode| {
         if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "E_BODY_TOO_LARGE",
-                "上传的文件总大小超过 25 MB",
-            )
+            ApiError::new("E_BODY_TOO_LARGE", "上传的文件总大小超过 25 MB")
         } else {
-            ApiError::new(StatusCode::BAD_REQUEST, "E_MULTIPART_INVALID", "multipart 请求无法读取")
+            ApiError::new("E_MULTIPART_INVALID", "multipart 请求无法读取")
         }
     };
     let mut multipart = axum::extract::Multipart::from_request(request, state)
@@ -548,12 +523,7 @@ async fn read_json_and_files(
         if name == json_part {
             let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
             let value: Value = serde_json::from_slice(&bytes).map_err(|error| {
-                ApiError::new(
-                    StatusCode::BAD_REQUEST,
-                    "E_JSON_SYNTAX",
-                    format!("{json_part} 部分不是合法的 JSON：{error}"),
-                )
-                .field(json_part)
+                ApiError::new("E_JSON_SYNTAX", format!("{json_part} 部分不是合法的 JSON：{error}")).field(json_part)
             })?;
             body = Some(value);
         } else if let Some(material) = name.strip_prefix("material.") {
@@ -562,7 +532,6 @@ async fn read_json_and_files(
             let bytes = field.bytes().await.map_err(|e| unreadable(e.status()))?;
             if files.iter().any(|f: &app::submit::MaterialFile| f.material == material) {
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
                     "E_MATERIAL_DUPLICATE",
                     "同一份材料只能上传一个文件（多页请合并为一个 PDF）",
                 )
@@ -575,7 +544,6 @@ async fn read_json_and_files(
             });
         } else {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "E_MULTIPART_UNKNOWN_PART",
                 format!(
                     "不认识的部分“{}”：只接受 submission 和 material.<材料编号>",
@@ -587,7 +555,6 @@ async fn read_json_and_files(
     }
     let body = body.ok_or_else(|| {
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_JSON_PART_MISSING",
             format!("multipart 请求须包含名为 {json_part} 的 JSON 部分"),
         )
@@ -624,13 +591,8 @@ async fn submit_case(
     app::submit::may_submit(&user.0)?;
     let (body, files) = read_json_and_files(&state, request, "submission").await?;
     let key = idempotency_key(&headers, &user, &body, &files)?;
-    let request: SubmitRequest = serde_json::from_value(body).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_JSON_INVALID",
-            format!("请求内容的字段类型或取值不正确：{error}"),
-        )
-    })?;
+    let request: SubmitRequest = serde_json::from_value(body)
+        .map_err(|error| ApiError::new("E_JSON_INVALID", format!("请求内容的字段类型或取值不正确：{error}")))?;
     let submission = app::Submission {
         one_thing: request.one_thing,
         answers: request.answers,
@@ -871,11 +833,7 @@ async fn department_queue(
         return Err(ApiError::forbidden("只能查看本部门的待办"));
     }
     if !state.catalog.departments.contains_key(&code) {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_DEPARTMENT_NOT_FOUND",
-            "没有这个部门",
-        ));
+        return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门"));
     }
     let tasks = state.store.department_queue(&code).await?;
     record(&state, &user, "read_queue", None, Vec::new(), purpose(&user)).await?;
@@ -986,13 +944,8 @@ async fn answer_supplement(
         return Err(ApiError::case_not_found());
     }
     let (body, files) = read_json_and_files(&state, request, "answer").await?;
-    let body: AnswerSupplementBody = serde_json::from_value(body).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_JSON_INVALID",
-            format!("请求内容的字段类型或取值不正确：{error}"),
-        )
-    })?;
+    let body: AnswerSupplementBody = serde_json::from_value(body)
+        .map_err(|error| ApiError::new("E_JSON_INVALID", format!("请求内容的字段类型或取值不正确：{error}")))?;
     let answer = app::supplement::Answer {
         corrections: form_strings(body.corrections, "corrections")?,
         note: body.note,

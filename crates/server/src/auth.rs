@@ -69,16 +69,8 @@ impl LoginError {
     /// The API error for it.
     pub fn api_error(self) -> ApiError {
         match self {
-            Self::Invalid => ApiError::new(
-                axum::http::StatusCode::UNAUTHORIZED,
-                "E_LOGIN_FAILED",
-                "用户名或密码错误",
-            ),
-            Self::Locked(seconds) => ApiError::new(
-                axum::http::StatusCode::TOO_MANY_REQUESTS,
-                "E_LOGIN_LOCKED",
-                locked_message(seconds),
-            ),
+            Self::Invalid => ApiError::new("E_LOGIN_FAILED", "用户名或密码错误"),
+            Self::Locked(seconds) => ApiError::new("E_LOGIN_LOCKED", locked_message(seconds)),
             Self::Store(error) => error.into(),
         }
     }

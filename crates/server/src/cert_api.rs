@@ -6,7 +6,6 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::routing::{get, post};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -97,7 +96,7 @@ async fn verify(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiErr
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照")
+    ApiError::new("E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照")
 }
 
 async fn stored(state: &AppState, id: &str) -> Result<StoredCertificate, ApiError> {

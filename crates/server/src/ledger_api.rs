@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -38,7 +38,7 @@ async fn latest_checkpoint(State(state): Shared) -> Result<Response, ApiError> {
         Some(latest) => latest,
         None => app::ledger::publish_checkpoint(&state)
             .await?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "E_LEDGER_EMPTY", "账本还没有记录"))?,
+            .ok_or_else(|| ApiError::new("E_LEDGER_EMPTY", "账本还没有记录"))?,
     };
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], latest.note).into_response())
 }
@@ -63,23 +63,17 @@ async fn verifier_key(State(state): Shared) -> Result<Response, ApiError> {
 }
 
 fn number(query: &BTreeMap<String, String>, name: &str) -> Result<u64, ApiError> {
-    query.get(name).and_then(|v| v.parse::<u64>().ok()).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "E_QUERY_INVALID",
-            format!("参数 {name} 应为非负整数"),
-        )
-        .field(name)
-    })
+    query
+        .get(name)
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::new("E_QUERY_INVALID", format!("参数 {name} 应为非负整数")).field(name))
 }
 
 fn ledger_error(error: store::StoreError) -> ApiError {
     match error {
-        store::StoreError::Ledger(message) => ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_LEDGER_RANGE",
-            format!("请求的位置或大小超出账本：{message}"),
-        ),
+        store::StoreError::Ledger(message) => {
+            ApiError::new("E_LEDGER_RANGE", format!("请求的位置或大小超出账本：{message}"))
+        }
         other => ApiError::internal(other),
     }
 }
@@ -132,13 +126,7 @@ pub fn may_read(user: &store::Account, entry: &ledger::LedgerEntry) -> bool {
 }
 
 async fn entry(State(state): Shared, user: CurrentUser, Path(index): Path<String>) -> Result<Json<Value>, ApiError> {
-    let not_found = || {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_LEDGER_ENTRY_NOT_FOUND",
-            "没有这条记录，或无权查看",
-        )
-    };
+    let not_found = || ApiError::new("E_LEDGER_ENTRY_NOT_FOUND", "没有这条记录，或无权查看");
     let index: u64 = index.parse().map_err(|_| not_found())?;
     let row = state.store.ledger_row(index).await?.ok_or_else(not_found)?;
     let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).map_err(ApiError::internal)?;

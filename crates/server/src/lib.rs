@@ -16,7 +16,7 @@ pub mod holidays;
 pub mod keywrap;
 pub mod ledger_api;
 pub mod limit;
-mod openapi;
+pub mod openapi;
 pub mod sharing;
 pub mod watch;
 mod web;

@@ -96,7 +96,7 @@ pub async fn public_limit(State(state): State<Arc<AppState>>, request: Request, 
             let seconds = wait.as_secs().max(1);
             let message = format!("请求过于频繁，请 {seconds} 秒后再试");
             let mut response = if request.uri().path().starts_with("/api/") {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "E_TOO_MANY_REQUESTS", message).into_response()
+                ApiError::new("E_TOO_MANY_REQUESTS", message).into_response()
             } else {
                 (
                     StatusCode::TOO_MANY_REQUESTS,

@@ -6,22 +6,21 @@
 
 use serde_json::{Value, json};
 
-fn error_responses(codes: &[&str]) -> Value {
+use crate::error::ERROR_CODES;
+
+/// The error responses of an operation for the given statuses; each lists the codes
+/// of that status from the error table, with their meanings.
+fn error_responses(statuses: &[&str]) -> Value {
     let mut responses = serde_json::Map::new();
-    for code in codes {
-        let description = match *code {
-            "400" => "请求格式错误 (E_JSON_MALFORMED, E_IDEMPOTENCY_KEY_INVALID)",
-            "401" => "未登录或会话过期 (E_UNAUTHENTICATED, E_LOGIN_FAILED)",
-            "403" => "无权操作 (E_FORBIDDEN, E_WRONG_DEPARTMENT)",
-            "404" => "不存在或无权查看 (E_CASE_NOT_FOUND, E_TASK_NOT_FOUND, E_ONE_THING_NOT_FOUND)",
-            "409" => "当前状态不允许 (E_ILLEGAL_TRANSITION, E_NO_SUPPLEMENT_PENDING, E_CONCURRENT_UPDATE)",
-            "413" => "请求过大 (E_BODY_TOO_LARGE)",
-            "415" => "须为 JSON (E_CONTENT_TYPE)",
-            _ => "内容无效 (E_JSON_INVALID, E_ANSWER_INVALID, E_FORM_FIELD_INVALID, E_IDEMPOTENCY_KEY_REUSED)",
-        };
+    for status in statuses {
+        let codes: Vec<String> = ERROR_CODES
+            .iter()
+            .filter(|entry| entry.status.to_string() == *status)
+            .map(|entry| format!("{}（{}）", entry.code, entry.title))
+            .collect();
         responses.insert(
-            (*code).to_owned(),
-            json!({ "description": description, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }),
+            (*status).to_owned(),
+            json!({ "description": codes.join("；"), "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }),
         );
     }
     Value::Object(responses)
@@ -114,7 +113,8 @@ fn base_document() -> Value {
                 "Error": {
                     "type": "object",
                     "properties": { "error": { "type": "object", "required": ["code", "message"], "properties": {
-                        "code": { "type": "string", "examples": ["E_FORM_FIELD_INVALID"] },
+                        "code": { "type": "string", "enum": ERROR_CODES.iter().map(|e| e.code).collect::<Vec<_>>(),
+                            "description": ERROR_CODES.iter().map(|e| format!("{} {}：{}", e.code, e.status, e.title)).collect::<Vec<_>>().join("\n") },
                         "message": { "type": "string" },
                         "field": { "type": "string" },
                         "details": { "type": "array", "items": { "type": "object", "properties": {
@@ -194,7 +194,7 @@ fn base_document() -> Value {
                 "responses": {
                     "201": { "description": "已评价", "content": { "application/json": { "schema": { "type": "object" } } } },
                     "401": error_responses(&["401"])["401"], "404": error_responses(&["404"])["404"],
-                    "409": { "description": "尚未办结，或已评价过 (E_CASE_NOT_FINISHED, E_ALREADY_RATED)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } },
+                    "409": error_responses(&["409"])["409"],
                     "422": error_responses(&["422"])["422"] } } },
             "/cases/{id}/tasks/{item}/accept": { "post": task_operation("受理本部门子件", None) },
             "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知；可要求重新上传本事项的材料）",

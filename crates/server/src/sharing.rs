@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use cases::{Case, Consent, Fetched};
 use ids::{CreditCode, IdNumber};
 use serde::{Deserialize, Serialize};
@@ -56,10 +55,8 @@ impl From<FetchError> for ApiError {
     fn from(error: FetchError) -> Self {
         match error {
             FetchError::Store(error) => error.into(),
-            FetchError::Unavailable(_) => {
-                ApiError::new(StatusCode::BAD_GATEWAY, "E_SOURCE_UNAVAILABLE", error.to_string())
-            }
-            FetchError::Mapping { .. } => ApiError::new(StatusCode::BAD_GATEWAY, "E_SOURCE_MAPPING", error.to_string()),
+            FetchError::Unavailable(_) => ApiError::new("E_SOURCE_UNAVAILABLE", error.to_string()),
+            FetchError::Mapping { .. } => ApiError::new("E_SOURCE_MAPPING", error.to_string()),
         }
     }
 }
@@ -169,16 +166,10 @@ pub async fn resolve(
 /// representative (法定代表人), checked against 法人库. A refusal is a ledger entry.
 pub async fn enterprise_of(state: &AppState, account: &Account, code: &str) -> Result<CreditCode, ApiError> {
     let code = CreditCode::parse(code.trim()).map_err(|error| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_CREDIT_CODE_INVALID",
-            format!("统一社会信用代码有误：{error}"),
-        )
-        .field("enterprise")
+        ApiError::new("E_CREDIT_CODE_INVALID", format!("统一社会信用代码有误：{error}")).field("enterprise")
     })?;
     let Some(source) = state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number") else {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_ENTERPRISE_NOT_FOUND",
             "没有可以核对法定代表人的法人库",
         ));
@@ -186,7 +177,6 @@ pub async fn enterprise_of(state: &AppState, account: &Account, code: &str) -> R
     let record = fetch_record(state, source, code.as_str()).await?;
     let Some(record) = record else {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_ENTERPRISE_NOT_FOUND",
             format!("{}中没有统一社会信用代码为 {} 的企业", source.name, code.as_str()),
         )
@@ -209,7 +199,6 @@ pub async fn enterprise_of(state: &AppState, account: &Account, code: &str) -> R
             }])
             .await?;
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
             "E_NOT_LEGAL_REPRESENTATIVE",
             "您不是该企业登记的法定代表人，不能调用其登记信息；请由法定代表人办理，或自行填写",
         )
@@ -342,7 +331,6 @@ pub async fn run_prefill(
         .and_then(|text| IdNumber::parse(text).ok())
         .ok_or_else(|| {
             ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "E_NO_ID_NUMBER",
                 "账户未实名认证（缺少公民身份号码），不能从共享数据预填，请自行填写",
             )
@@ -352,7 +340,6 @@ pub async fn run_prefill(
         let offered: BTreeSet<&str> = prefill_plan.sources().into_iter().collect();
         if let Some(unknown) = only.iter().find(|code| !offered.contains(code.as_str())) {
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "E_SOURCE_NOT_OFFERED",
                 format!("“{}”不是本次可授权的数据源", truncate(unknown)),
             )
@@ -603,7 +590,6 @@ async fn department_scope(
             .record_accesses(&[refuse(format!("拒绝：事项不需要数据项 {list}"))])
             .await?;
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
             "E_ELEMENT_NOT_NEEDED",
             format!("事项“{}”不需要这些数据项，不能调用：{list}", catalog_item.name),
         )
@@ -616,7 +602,6 @@ async fn department_scope(
             .record_accesses(&[refuse("拒绝：申请人未授权使用共享数据".into())])
             .await?;
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
             "E_NO_CONSENT",
             "申请人没有授权使用共享数据，请使用申请人提交的材料",
         ));
@@ -643,12 +628,7 @@ pub async fn read_shared(
     ApiJson(request): ApiJson<SharedReadRequest>,
 ) -> Result<Json<Value>, ApiError> {
     if request.elements.is_empty() || request.elements.len() > 50 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_ELEMENTS_INVALID",
-            "请列出 1 到 50 个要调用的数据项",
-        )
-        .field("elements"));
+        return Err(ApiError::new("E_ELEMENTS_INVALID", "请列出 1 到 50 个要调用的数据项").field("elements"));
     }
     let (case, catalog_item) = department_scope(&state, &user, &id, &item, "shared_read", &request.elements).await?;
     let applicant = state.store.account_by_id(&case.applicant).await?;
@@ -658,8 +638,7 @@ pub async fn read_shared(
         .and_then(|t| IdNumber::parse(t).ok())
     else {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_NO_ID_NUMBER",
+            "E_APPLICANT_NO_ID_NUMBER",
             "申请人账户没有公民身份号码，无法调用共享数据",
         ));
     };
@@ -702,7 +681,6 @@ pub async fn read_shared(
             )])
             .await?;
         return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
             "E_NO_CONSENT",
             format!("申请人没有授权调用：{}", names.join("、")),
         ));
@@ -776,19 +754,13 @@ pub async fn ask_question(
             )
             .await?;
             return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
                 "E_CHECK_NOT_DECLARED",
                 "只能从本事项声明的核验中选择（check），不接受自由表达式",
             )
             .field("expression"));
         }
         _ => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "E_CHECK_REQUIRED",
-                "请用 check 指定本事项声明的一个核验",
-            )
-            .field("check"));
+            return Err(ApiError::new("E_CHECK_REQUIRED", "请用 check 指定本事项声明的一个核验").field("check"));
         }
     };
     let answer = answer_check(&state, &user, &id, &item, asked).await?;
@@ -877,7 +849,6 @@ pub async fn answer_check(
     let Some(check) = catalog_item.checks.iter().find(|c| c.id == check_id).cloned() else {
         refuse_undeclared(state, user, id, item, &format!("“{}”", truncate(check_id))).await?;
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_CHECK_NOT_DECLARED",
             format!("事项“{}”没有声明核验“{}”", catalog_item.name, truncate(check_id)),
         )
@@ -897,8 +868,7 @@ pub async fn answer_check(
     let applicant = state.store.account_by_id(&case.applicant).await?;
     let Some(id_number) = applicant.and_then(|a| a.id_number) else {
         return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_NO_ID_NUMBER",
+            "E_APPLICANT_NO_ID_NUMBER",
             "申请人账户没有公民身份号码，无法核验",
         ));
     };
@@ -918,11 +888,7 @@ pub async fn answer_check(
                 format!("拒绝：申请人未授权 {name}；{department_name}核验：{}", check.name),
             )])
             .await?;
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "E_NO_CONSENT",
-            format!("申请人没有授权调用：{name}"),
-        ));
+        return Err(ApiError::new("E_NO_CONSENT", format!("申请人没有授权调用：{name}")));
     }
     let mut values = BTreeMap::new();
     for code in &sources {
@@ -938,7 +904,14 @@ pub async fn answer_check(
     }
     let today = cases::china_date(state.now());
     let answer = predicate.evaluate(&values, today).map_err(|error| {
-        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error.code(), error.to_string()).field("check")
+        let mut api = ApiError::new("E_CHECK_UNANSWERABLE", error.to_string()).field("check");
+        // The predicate's own code says why (no data, data of the wrong kind...).
+        api.details.push(cases::FieldIssue {
+            field: "check".into(),
+            code: error.code().into(),
+            message: error.to_string(),
+        });
+        api
     })?;
     let asked = store::AskedCheck {
         case_id: case.id.to_string(),
@@ -989,7 +962,6 @@ pub async fn answer_check(
 
 fn already_asked(check: &catalog::Check, earlier: &store::AskedCheck) -> ApiError {
     ApiError::new(
-        StatusCode::CONFLICT,
         "E_CHECK_ALREADY_ASKED",
         format!(
             "“{}”已于 {} 核验过，结果：{}；每个办件只核验一次",

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use store::{Account, Role};
 
 use crate::AppState;
@@ -47,7 +46,6 @@ pub async fn claim(state: &AppState, account: &Account, type_code: &str) -> Resu
     }
     let nothing = || {
         ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_NOTHING_TO_CLAIM",
             "签发部门没有您的相应登记记录，或记录状态不符合申领条件。如有疑问请联系签发部门。",
         )
@@ -142,7 +140,7 @@ async fn issue_claim(state: &AppState, account: &Account, claim: &Claim) -> Resu
 /// entry are one write; the holder is told.
 pub async fn revoke(state: &AppState, account: &Account, id: &str, reason: &str) -> Result<(), ApiError> {
     // Who may, first: nobody else learns anything from how the input is judged.
-    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照");
+    let not_found = || ApiError::new("E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照");
     if id.len() > 200 {
         return Err(not_found());
     }
@@ -155,12 +153,7 @@ pub async fn revoke(state: &AppState, account: &Account, id: &str, reason: &str)
     }
     let reason_len = reason.chars().count();
     if reason_len == 0 || reason_len > 200 {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "E_REASON_REQUIRED",
-            "请填写注销原因（1 到 200 个字）",
-        )
-        .field("reason"));
+        return Err(ApiError::new("E_REASON_REQUIRED", "请填写注销原因（1 到 200 个字）").field("reason"));
     }
     let subject = state.store.account_by_id_number(&stored.holder_id_number).await?;
     let record = store::SubjectAccess {
@@ -177,11 +170,7 @@ pub async fn revoke(state: &AppState, account: &Account, id: &str, reason: &str)
     };
     let today = cases::china_date(state.now());
     if !state.store.revoke_certificate(id, today, reason, &record).await? {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "E_ALREADY_REVOKED",
-            "该证照已经注销",
-        ));
+        return Err(ApiError::new("E_ALREADY_REVOKED", "该证照已经注销"));
     }
     if let Some(holder) = subject {
         let kind = state

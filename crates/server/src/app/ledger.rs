@@ -2,18 +2,13 @@
 //! by the server, on demand by an administrator, and when a person opens
 //! “谁查看了我的数据” and the latest one is behind.
 
-use axum::http::StatusCode;
 use store::StoredCheckpoint;
 
 use crate::AppState;
 use crate::error::ApiError;
 
 pub(crate) fn no_ledger_key() -> ApiError {
-    ApiError::new(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "E_LEDGER_UNSIGNED",
-        "本服务未配置账本签名密钥",
-    )
+    ApiError::new("E_LEDGER_UNSIGNED", "本服务未配置账本签名密钥")
 }
 
 /// Why a checkpoint was not signed.
@@ -84,11 +79,7 @@ pub async fn publish_checkpoint(state: &AppState) -> Result<Option<StoredCheckpo
         Err(CheckpointError::Store(error)) => Err(error.into()),
         Err(error) => {
             tracing::error!(%error, "checkpoint refused");
-            Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "E_LEDGER_INCONSISTENT",
-                error.to_string(),
-            ))
+            Err(ApiError::new("E_LEDGER_INCONSISTENT", error.to_string()))
         }
     }
 }

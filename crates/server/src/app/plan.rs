@@ -1,7 +1,6 @@
 //! The 一次告知 of a one-thing: which items apply, which materials and fields are
 //! needed, and by when, for the applicant's answers and what they hold.
 
-use axum::http::StatusCode;
 use catalog::{Answers, Holdings};
 use chrono::NaiveDate;
 
@@ -16,12 +15,7 @@ pub(crate) fn shorten(text: &str) -> String {
 /// The one-thing `id`, or `E_ONE_THING_NOT_FOUND`.
 pub fn find_one_thing<'a>(state: &'a AppState, id: &str) -> Result<&'a catalog::OneThing, ApiError> {
     state.catalog.one_thing(id).ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "E_ONE_THING_NOT_FOUND",
-            format!("没有找到一件事“{}”", shorten(id)),
-        )
-        .field("one_thing")
+        ApiError::new("E_ONE_THING_NOT_FOUND", format!("没有找到一件事“{}”", shorten(id))).field("one_thing")
     })
 }
 
@@ -45,14 +39,12 @@ pub fn plan_for(
                         message: e.to_string(),
                     })
                     .collect();
-                let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_ANSWER_INVALID", error.to_string());
+                let mut api = ApiError::new("E_ANSWER_INVALID", error.to_string());
                 api.field = details.first().map(|d| d.field.clone());
                 api.details = details;
                 api
             }
-            catalog::PlanError::Calendar(message) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_CALENDAR_NO_DATA", message).field("start_date")
-            }
+            catalog::PlanError::Calendar(message) => ApiError::new("E_CALENDAR_NO_DATA", message).field("start_date"),
             catalog::PlanError::Condition(message) => ApiError::internal(message),
         }
     })

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::http::StatusCode;
 use cases::{CaseState, FieldIssue};
 use store::{Account, Role};
 
@@ -73,19 +72,19 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         .filter(|case| on_behalf || case.applicant == caller.id)
         .ok_or_else(ApiError::case_not_found)?;
     if !matches!(case.state(), CaseState::Completed | CaseState::Rejected) {
-        return Err(ApiError::new(StatusCode::CONFLICT, "E_CASE_NOT_FINISHED", "办件办结后才能评价").into());
+        return Err(ApiError::new("E_CASE_NOT_FINISHED", "办件办结后才能评价").into());
     }
     let mut issues = Vec::new();
     let valid = |level: &i64| (1..=5).contains(level);
     let level = rate.level.filter(valid);
     if level.is_none() {
-        issues.push(issue("level", "E_RATING_LEVEL", "请选择满意程度（1 到 5 级）"));
+        issues.push(issue("level", "RATING_LEVEL_INVALID", "请选择满意程度（1 到 5 级）"));
     }
     let comment = rate.comment.trim().to_owned();
     if comment.chars().count() > MAX_COMMENT_CHARS {
         issues.push(issue(
             "comment",
-            "E_TOO_LONG",
+            "FIELD_TOO_LONG",
             format!("意见最多 {MAX_COMMENT_CHARS} 个字"),
         ));
     }
@@ -95,19 +94,19 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         } else {
             "indicators"
         };
-        issues.push(issue(field, "E_ON_BEHALF_OVERALL_ONLY", "窗口代评只记录对整件事的评价"));
+        issues.push(issue(field, "ON_BEHALF_OVERALL_ONLY", "窗口代评只记录对整件事的评价"));
     }
     for (indicator, level) in rate.indicators.iter().filter(|_| !on_behalf) {
         if !INDICATORS.iter().any(|(id, _)| id == indicator) {
             issues.push(issue(
                 format!("indicators.{indicator}"),
-                "E_UNKNOWN_INDICATOR",
+                "INDICATOR_UNKNOWN",
                 "没有这项评价指标",
             ));
         } else if !valid(level) {
             issues.push(issue(
                 format!("indicators.{indicator}"),
-                "E_RATING_LEVEL",
+                "RATING_LEVEL_INVALID",
                 "评价等级应为 1 到 5 级",
             ));
         }
@@ -116,13 +115,13 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         if !case.tasks.iter().any(|t| &t.department == department) {
             issues.push(issue(
                 format!("departments.{department}"),
-                "E_UNKNOWN_DEPARTMENT",
+                "DEPARTMENT_NOT_INVOLVED",
                 "这个部门没有参与办理本办件",
             ));
         } else if !valid(level) {
             issues.push(issue(
                 format!("departments.{department}"),
-                "E_RATING_LEVEL",
+                "RATING_LEVEL_INVALID",
                 "评价等级应为 1 到 5 级",
             ));
         }
@@ -152,9 +151,9 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         .collect();
     let indicators: Vec<(String, i64)> = rate.indicators.into_iter().collect();
     let submission = crate::watch::rating_submission(state, &case, rating, indicators, departments)
-        .map_err(|message| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "E_CALENDAR_NO_DATA", message))?;
+        .map_err(|message| ApiError::new("E_CALENDAR_NO_DATA", message))?;
     if !state.store.put_rating_submission(&submission).await? {
-        return Err(ApiError::new(StatusCode::CONFLICT, "E_ALREADY_RATED", "该办件已评价过（一次一评）").into());
+        return Err(ApiError::new("E_ALREADY_RATED", "该办件已评价过（一次一评）").into());
     }
     crate::watch::deliver(state, &submission.notices);
     Ok(())

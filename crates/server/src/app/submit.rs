@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use axum::http::StatusCode;
 use cases::{Case, CaseId, FieldIssue};
 use catalog::Answers;
 use store::{Account, IdempotencyKey, Inserted, Role};
@@ -75,13 +74,11 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
     match (window, submission.walk_in.is_some()) {
         (false, false) | (true, true) => {}
         (true, false) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "E_WALK_IN_REQUIRED",
-                "窗口代为提交须填写办事群众的姓名和公民身份号码",
-            )
-            .field("walk_in")
-            .into());
+            return Err(
+                ApiError::new("E_WALK_IN_REQUIRED", "窗口代为提交须填写办事群众的姓名和公民身份号码")
+                    .field("walk_in")
+                    .into(),
+            );
         }
         (false, true) => return Err(ApiError::forbidden("只有综合窗口可以代他人提交申请").into()),
     }
@@ -93,7 +90,6 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
                 .await?
                 .ok_or_else(|| {
                     ApiError::new(
-                        StatusCode::UNPROCESSABLE_ENTITY,
                         "E_PREFILL_NOT_FOUND",
                         "没有找到这份预填数据（编号有误，或不属于您和这件事）",
                     )
@@ -226,7 +222,6 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
             })
         }
         Inserted::KeyReused => Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
             "E_IDEMPOTENCY_KEY_REUSED",
             "该 Idempotency-Key 已用于另一份不同的申请",
         )

@@ -53,11 +53,7 @@ pub async fn act(
 
 fn task_not_found(item: &str) -> ApiError {
     let shown: String = item.chars().take(64).collect();
-    ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "E_TASK_NOT_FOUND",
-        format!("本办件没有事项“{shown}”"),
-    )
+    ApiError::new("E_TASK_NOT_FOUND", format!("本办件没有事项“{shown}”"))
 }
 
 impl From<CaseError> for AppError {

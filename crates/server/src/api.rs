@@ -68,6 +68,11 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(crate::sharing::list_checks),
         )
         .route("/departments/{code}/tasks", get(department_queue))
+        .route("/rectifications", get(list_rectifications))
+        .route(
+            "/rectifications/{id}",
+            get(get_rectification).post(update_rectification),
+        )
         .route("/calendar", get(calendar_status))
         .route("/admin/calendar/import", post(import_calendar))
         .route("/openapi.json", get(openapi))
@@ -1005,6 +1010,70 @@ async fn rate_case(
             "level_label": app::ratings::level_label(body.level),
         })),
     ))
+}
+
+// ---------------------------------------------------------------- 差评整改
+
+fn rectification_view(state: &AppState, r: &store::Rectification) -> Value {
+    let (status, status_label) = app::rectifications::status(state, r);
+    json!({
+        "id": r.id,
+        "case_id": r.case_id,
+        "department": r.department,
+        "department_name": state.catalog.department_name(&r.department),
+        "level": r.level,
+        "level_label": app::ratings::level_label(r.level),
+        "complaint": r.complaint,
+        "opened_at": r.opened_at,
+        "deadline": r.deadline,
+        "status": status,
+        "status_label": status_label,
+        "follow_up": r.follow_up,
+        "result": r.result,
+        "closed_at": r.closed_at,
+    })
+}
+
+/// A department's rectifications, or all of them for supervisors; late ones first.
+async fn list_rectifications(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    let rows = app::rectifications::list(&state, &user.0).await?;
+    let rows: Vec<Value> = rows.iter().map(|r| rectification_view(&state, r)).collect();
+    Ok(Json(json!({ "rectifications": rows })))
+}
+
+async fn get_rectification(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let found = app::rectifications::get(&state, &user.0, &id).await?;
+    Ok(Json(rectification_view(&state, &found)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RectificationBody {
+    follow_up: String,
+    #[serde(default)]
+    result: String,
+    /// Close it with `result`, which the applicant is then told.
+    #[serde(default)]
+    close: bool,
+}
+
+async fn update_rectification(
+    State(state): Shared,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RectificationBody>,
+) -> Result<Json<Value>, ApiError> {
+    let update = app::rectifications::Update {
+        follow_up: body.follow_up,
+        result: body.result,
+        close: body.close,
+    };
+    let updated = app::rectifications::update(&state, &user.0, &id, update).await?;
+    Ok(Json(rectification_view(&state, &updated)))
 }
 
 fn truncate(text: &str) -> String {

@@ -70,6 +70,13 @@ pub fn document() -> Value {
     if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), calendar_paths()) {
         paths.extend(more);
     }
+    let (paths, schemas) = ratings();
+    if let (Some(all), Value::Object(more)) = (document["paths"].as_object_mut(), paths) {
+        all.extend(more);
+    }
+    if let (Some(all), Value::Object(more)) = (document["components"]["schemas"].as_object_mut(), schemas) {
+        all.extend(more);
+    }
     document
 }
 
@@ -184,18 +191,6 @@ fn base_document() -> Value {
                         "answer": { "$ref": "#/components/schemas/SupplementAnswer" } },
                         "additionalProperties": { "type": "string", "format": "binary" } } } } },
                 "responses": with_errors(ok("办件", json!({ "$ref": "#/components/schemas/Case" })), &["400", "401", "404", "409", "413", "415", "422"]) } },
-            "/cases/{id}/rating": { "post": { "summary": "好差评：申请人评价已办结的办件，或综合窗口代评（每件一评；不满意、非常不满意自动生成整改）", "tags": ["cases"], "security": [{ "bearer": [] }],
-                "parameters": [path_param("id", "办件编号")],
-                "requestBody": body(json!({ "type": "object", "required": ["level"], "properties": {
-                    "level": { "type": "integer", "minimum": 1, "maximum": 5, "description": "5 非常满意 … 1 非常不满意" },
-                    "comment": { "type": "string", "maxLength": 500 },
-                    "indicators": { "type": "object", "description": "分项评价：efficiency、guide_accuracy、convenience、usability，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } },
-                    "departments": { "type": "object", "description": "按部门代码评价参与办理的部门，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } } } })),
-                "responses": {
-                    "201": { "description": "已评价", "content": { "application/json": { "schema": { "type": "object" } } } },
-                    "401": error_responses(&["401"])["401"], "404": error_responses(&["404"])["404"],
-                    "409": error_responses(&["409"])["409"],
-                    "422": error_responses(&["422"])["422"] } } },
             "/cases/{id}/tasks/{item}/accept": { "post": task_operation("受理本部门子件", None) },
             "/cases/{id}/tasks/{item}/request-supplement": { "post": task_operation("要求补正（理由汇总为一次性告知；可要求重新上传本事项的材料）",
                 Some(json!({ "type": "object", "required": ["reasons"], "properties": {
@@ -267,4 +262,41 @@ fn sharing_paths() -> Value {
             "/me/certificates": { "get": { "summary": "我的证照", "tags": ["certificates"], "security": [{ "bearer": [] }],
                 "responses": with_errors(ok("证照列表", json!({ "type": "object" })), &["401", "403"]) } },
     })
+}
+
+/// 好差评 and 差评整改: the paths and their schemas.
+fn ratings() -> (Value, Value) {
+    let paths = json!({
+    "/cases/{id}/rating": { "post": { "summary": "好差评：申请人评价已办结的办件，或综合窗口代评（每件一评；不满意、非常不满意自动生成整改）", "tags": ["ratings"], "security": [{ "bearer": [] }],
+        "parameters": [path_param("id", "办件编号")],
+        "requestBody": body(json!({ "type": "object", "required": ["level"], "properties": {
+            "level": { "type": "integer", "minimum": 1, "maximum": 5, "description": "5 非常满意 … 1 非常不满意" },
+            "comment": { "type": "string", "maxLength": 500 },
+            "indicators": { "type": "object", "description": "分项评价：efficiency、guide_accuracy、convenience、usability，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } },
+            "departments": { "type": "object", "description": "按部门代码评价参与办理的部门，各 1–5（窗口代评不可用）", "additionalProperties": { "type": "integer" } } } })),
+        "responses": {
+            "201": { "description": "已评价", "content": { "application/json": { "schema": { "type": "object" } } } },
+            "401": error_responses(&["401"])["401"], "404": error_responses(&["404"])["404"],
+            "409": error_responses(&["409"])["409"],
+            "422": error_responses(&["422"])["422"] } } },
+    "/rectifications": { "get": { "summary": "差评整改：本部门的，督办人员看全部（逾期的在前）", "tags": ["ratings"], "security": [{ "bearer": [] }],
+        "responses": with_errors(ok("整改列表", json!({ "type": "object", "properties": { "rectifications": { "type": "array", "items": { "$ref": "#/components/schemas/Rectification" } } } })), &["401", "403"]) } },
+    "/rectifications/{id}": {
+        "get": { "summary": "一项差评整改", "tags": ["ratings"], "security": [{ "bearer": [] }],
+            "parameters": [path_param("id", "整改编号")],
+            "responses": with_errors(ok("整改", json!({ "$ref": "#/components/schemas/Rectification" })), &["401", "404"]) },
+        "post": { "summary": "记录回访；close 为 true 时以整改结果办结（结果告知申请人）", "tags": ["ratings"], "security": [{ "bearer": [] }],
+            "parameters": [path_param("id", "整改编号")],
+            "requestBody": body(json!({ "type": "object", "required": ["follow_up"], "properties": {
+                "follow_up": { "type": "string", "maxLength": 1000 }, "result": { "type": "string", "maxLength": 1000 }, "close": { "type": "boolean" } } })),
+            "responses": with_errors(ok("整改", json!({ "$ref": "#/components/schemas/Rectification" })), &["401", "403", "404", "409", "422"]) } }
+    });
+    let schemas = json!({
+    "Rectification": { "type": "object", "description": "差评整改", "properties": {
+        "id": { "type": "string" }, "case_id": { "type": "string" }, "department": { "type": "string" },
+        "level": { "type": "integer" }, "complaint": { "type": "string" }, "deadline": { "type": "string", "format": "date" },
+        "status": { "type": "string", "enum": ["open", "late", "closed"] }, "follow_up": { "type": ["string", "null"] },
+        "result": { "type": ["string", "null"] }, "closed_at": { "type": ["string", "null"], "format": "date-time" } } }
+    });
+    (paths, schemas)
 }

@@ -176,3 +176,104 @@ async fn ratings_are_judged_alike_on_the_api_and_the_pages() {
 async fn ratings_are_judged_alike_on_postgres() {
     rate_over_api_and_pages(&spawn_node(postgres_store(&new_schema()).await, true).await).await;
 }
+
+/// 差评整改 over the API as a department's system would do it: find the open
+/// rectification, record the follow-up, close it with the result; the applicant is
+/// told in the same write, and nothing can change it afterwards.
+async fn rectify_over_the_api(node: &Node) {
+    let (applicant, id) = finished_case(node).await;
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/rating"),
+            Some(&applicant),
+            Some(json!({ "level": 1, "comment": "退回原因没说清", "departments": { "WJ": 1 } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let wj = node.login("staff-wj").await;
+    let (status, list) = node.call("GET", "/rectifications", Some(&wj), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let rows = list["rectifications"].as_array().unwrap();
+    let mine: Vec<&Value> = rows.iter().filter(|r| r["case_id"] == id.as_str()).collect();
+    assert_eq!(mine.len(), 1, "{list}");
+    assert_eq!(
+        (mine[0]["department"].as_str(), mine[0]["status"].as_str()),
+        (Some("WJ"), Some("open"))
+    );
+    let rectification = mine[0]["id"].as_str().unwrap().to_owned();
+    let path = format!("/rectifications/{rectification}");
+
+    // Other departments and applicants do not see it.
+    let ga = node.login("staff-ga").await;
+    let (status, _) = node.call("GET", &path, Some(&ga), None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = node.call("GET", "/rectifications", Some(&applicant), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Closing needs the follow-up and the result: every fault at once.
+    let (status, body) = node
+        .call(
+            "POST",
+            &path,
+            Some(&wj),
+            Some(json!({ "follow_up": " ", "close": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields_of(&body), ["follow_up", "result"]);
+
+    let (size, _) = node.store.ledger_head().await.unwrap();
+    let (status, body) = node
+        .call(
+            "POST",
+            &path,
+            Some(&wj),
+            Some(json!({ "follow_up": "已电话回访申请人", "result": "已向申请人说明退回原因并改进告知单", "close": true })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["status"], "closed");
+    assert_eq!(body["result"], "已向申请人说明退回原因并改进告知单");
+    // Its access entry is in the ledger, naming the case.
+    let (after, _) = node.store.ledger_head().await.unwrap();
+    let rows = node.store.ledger_rows(size, after - size).await.unwrap();
+    assert!(
+        rows.iter().any(|row| {
+            let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+            entry.detail == "rectification_closed" && entry.case_id.as_deref() == Some(id.as_str())
+        }),
+        "no ledger entry for closing"
+    );
+    // The applicant is told the result.
+    let recipients = [node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case
+        .applicant];
+    let told = node.store.notifications_for(&recipients, 50).await.unwrap();
+    assert!(
+        told.iter()
+            .any(|n| n.message.kind == "rectification_closed" && n.message.body.contains("改进告知单")),
+        "{told:?}"
+    );
+    // Closed is closed.
+    let (status, body) = node
+        .call("POST", &path, Some(&wj), Some(json!({ "follow_up": "改口" })))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["error"]["code"], "E_RECTIFICATION_CLOSED");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_system_closes_a_rectification_over_the_api() {
+    rectify_over_the_api(&spawn_node(sqlite_store().await, true).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_department_system_closes_a_rectification_over_the_api_on_postgres() {
+    rectify_over_the_api(&spawn_node(postgres_store(&new_schema()).await, true).await).await;
+}

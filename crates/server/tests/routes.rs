@@ -211,6 +211,10 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         | ("POST", "/cases/{id}/tasks/{item}/shared-question")
         | ("GET", "/cases/{id}/tasks/{item}/shared-checks") => DEPARTMENT,
         ("GET", "/departments/{code}/tasks") => &["staff_with_task", "admin"],
+        // Staff see their department's (none here), supervisors all of them.
+        ("GET", "/rectifications") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
+        // No rectification is open in this test: everyone is told "not found".
+        ("GET", "/rectifications/{id}") | ("POST", "/rectifications/{id}") => &[],
         ("POST", "/admin/calendar/import") | ("POST", "/ledger/checkpoints") => &["admin"],
         // The holder, and the issuing department.
         ("GET", "/certificates/{id}/file") => &["owner", "staff_with_task"],
@@ -302,6 +306,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             "/certificates/{id}/revoke" => json!({ "reason": "" }),
             // The case is not finished: refused for that, not for who asks.
             "/cases/{id}/rating" => json!({ "level": 0 }),
+            "/rectifications/{id}" => json!({ "follow_up": "" }),
             "/me/certificates/claim" => json!({ "type": "no_such_type" }),
             "/certificates/verify" => json!({}),
             _ => json!({}),

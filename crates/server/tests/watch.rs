@@ -436,19 +436,23 @@ async fn a_bad_rating_opens_a_rectification_that_goes_overdue_and_reaches_the_ap
     assert!(supervisors.iter().any(|n| n.message.kind == "rectification_overdue"));
 
     // Closed with a result, which the applicant then sees.
-    let stored = world
-        .state
-        .store
-        .update_rectification(
-            &opened[0].id,
-            "已电话回访申请人",
-            Some("已优化户口登记材料审核流程"),
-            Some(world.state.now()),
-            "staff-ga",
-        )
+    let staff = store::Account {
+        id: "staff-ga".into(),
+        username: "staff-ga".into(),
+        display_name: "公安窗口".into(),
+        role: store::Role::Staff,
+        department: Some("GA".into()),
+        id_number: None,
+        password_hash: String::new(),
+    };
+    let update = server::app::rectifications::Update {
+        follow_up: "已电话回访申请人".into(),
+        result: "已优化户口登记材料审核流程".into(),
+        close: true,
+    };
+    server::app::rectifications::update(&world.state, &staff, &opened[0].id, update)
         .await
         .unwrap();
-    assert!(stored);
     let closed = world.state.store.rectifications_of_case(id).await.unwrap();
     assert_eq!(closed[0].result.as_deref(), Some("已优化户口登记材料审核流程"));
     // A case rated badly only as a whole answers to its lead department.

@@ -1478,6 +1478,8 @@ macro_rules! impl_store {
                     result: Option<&str>,
                     closed_at: Option<DateTime<Utc>>,
                     closed_by: &str,
+                    record: &$crate::SubjectAccess,
+                    notices: &[$crate::NewNotification],
                 ) -> Result<bool> {
                     let mut writer = self.begin_write().await?;
                     let updated = sqlx::query(&self.sql(sql::RECTIFICATION_UPDATE))
@@ -1489,8 +1491,15 @@ macro_rules! impl_store {
                         .execute(&mut *writer.tx)
                         .await?
                         .rows_affected();
+                    if updated != 1 {
+                        writer.rollback().await?;
+                        return Ok(false);
+                    }
+                    self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
+                        .await?;
+                    self.insert_notices(&mut writer.tx, notices).await?;
                     writer.commit().await?;
-                    Ok(updated == 1)
+                    Ok(true)
                 }
 
                 async fn record_access(&self, entry: &AccessEntry) -> Result<()> {

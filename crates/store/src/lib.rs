@@ -489,7 +489,10 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     /// Open rectifications whose deadline is before `date`, for the deadline watch.
     async fn open_rectifications_due_before(&self, date: NaiveDate) -> Result<Vec<Rectification>>;
     /// Records the follow-up and, with `closed_at`, the result, of an open
-    /// rectification; `false` if it is already closed (nothing changes).
+    /// rectification, with the access entry that records the change (and its ledger
+    /// entry) and the notices it causes, in one transaction; `false` if it is
+    /// already closed (nothing is written).
+    #[allow(clippy::too_many_arguments)]
     async fn update_rectification(
         &self,
         id: &str,
@@ -497,6 +500,8 @@ pub trait Store: SharingStore + Send + Sync + 'static {
         result: Option<&str>,
         closed_at: Option<DateTime<Utc>>,
         closed_by: &str,
+        record: &SubjectAccess,
+        notices: &[NewNotification],
     ) -> Result<bool>;
 
     async fn record_access(&self, entry: &AccessEntry) -> Result<()>;

@@ -2068,10 +2068,27 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
             .len(),
         1
     );
-    // Follow-up, then closing with a result; a closed one cannot change.
+    // Follow-up, then closing with a result; a closed one cannot change. Each
+    // accepted change writes its access entry (a ledger entry) and, on closing,
+    // the applicant's message, in the same transaction; a refused one writes none.
+    let record = |action: &str| {
+        let mut access = subject_access(at(24, 9, 0), action, "applicant-1");
+        access.entry.case_id = Some(CASE_A.into());
+        access
+    };
+    let result_notice = notice("applicant-1", "rectification_closed");
+    let (before, _) = store.ledger_head().await.unwrap();
     assert!(
         store
-            .update_rectification("R1", "已电话回访", None, None, "staff-ga")
+            .update_rectification(
+                "R1",
+                "已电话回访",
+                None,
+                None,
+                "staff-ga",
+                &record("rectification_follow_up"),
+                &[]
+            )
             .await
             .unwrap()
     );
@@ -2082,16 +2099,37 @@ async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixtur
                 "已电话回访",
                 Some("已批评教育，改进窗口服务"),
                 Some(at(24, 9, 0)),
-                "staff-ga"
+                "staff-ga",
+                &record("rectification_closed"),
+                std::slice::from_ref(&result_notice),
             )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .update_rectification("R1", "改口", Some("x"), Some(at(25, 9, 0)), "staff-ga")
+            .update_rectification(
+                "R1",
+                "改口",
+                Some("x"),
+                Some(at(25, 9, 0)),
+                "staff-ga",
+                &record("rectification_closed"),
+                std::slice::from_ref(&result_notice),
+            )
             .await
             .unwrap()
+    );
+    assert_eq!(
+        store.ledger_head().await.unwrap().0,
+        before + 2,
+        "two changes, two entries"
+    );
+    let told = store.notifications_for(&["applicant-1".to_owned()], 10).await.unwrap();
+    assert_eq!(
+        told.iter().filter(|n| n.message.kind == "rectification_closed").count(),
+        1,
+        "told once, not again for the refused change"
     );
     let closed = store.rectification("R1").await.unwrap().unwrap();
     assert_eq!(closed.result.as_deref(), Some("已批评教育，改进窗口服务"));

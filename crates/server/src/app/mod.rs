@@ -14,6 +14,7 @@ pub mod ledger;
 pub mod masking;
 pub mod plan;
 pub mod ratings;
+pub mod rectifications;
 pub mod submit;
 pub mod supplement;
 pub mod tasks;

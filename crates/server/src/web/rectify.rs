@@ -11,17 +11,9 @@ use store::{Rectification, Role};
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
+use crate::app::AppError;
 
-/// `open`, `late` (open past its deadline) or `closed`, with its label.
-pub fn status(state: &AppState, rectification: &Rectification) -> (&'static str, &'static str) {
-    if rectification.closed_at.is_some() {
-        ("closed", "已办结")
-    } else if cases::china_date(state.now()) > rectification.deadline {
-        ("late", "已逾期")
-    } else {
-        ("open", "整改中")
-    }
-}
+pub use crate::app::rectifications::status;
 
 fn level_label(level: i64) -> &'static str {
     if level <= 1 { "非常不满意" } else { "不满意" }
@@ -29,43 +21,34 @@ fn level_label(level: i64) -> &'static str {
 
 /// The list page for a department (`Some`) or for supervisors (`None`).
 pub async fn list(state: &AppState, page: &Page, department: Option<&str>) -> Response {
-    let rows = match state.store.rectifications(department).await {
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let rows = match crate::app::rectifications::list(state, account).await {
         Ok(rows) => rows,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.message(error.status, "无法查看", &error.message),
     };
     let (mut open, mut late, mut closed) = (0, 0, 0);
-    let mut views: Vec<(u8, minijinja::Value)> = rows
+    let rows: Vec<minijinja::Value> = rows
         .iter()
         .map(|r| {
             let (code, label) = status(state, r);
-            let order = match code {
+            match code {
                 "late" => {
                     late += 1;
                     open += 1;
-                    0
                 }
-                "open" => {
-                    open += 1;
-                    1
-                }
-                _ => {
-                    closed += 1;
-                    2
-                }
-            };
+                "open" => open += 1,
+                _ => closed += 1,
+            }
             let link = department.map(|_| format!("/workbench/rectifications/{}", r.id));
-            (
-                order,
-                context! {
-                    deadline => r.deadline.to_string(), status => code, status_label => label,
-                    department_name => state.catalog.department_name(&r.department), case_id => r.case_id,
-                    complaint => r.complaint, link => link,
-                },
-            )
+            context! {
+                deadline => r.deadline.to_string(), status => code, status_label => label,
+                department_name => state.catalog.department_name(&r.department), case_id => r.case_id,
+                complaint => r.complaint, link => link,
+            }
         })
         .collect();
-    views.sort_by_key(|(order, _)| *order);
-    let rows: Vec<minijinja::Value> = views.into_iter().map(|(_, v)| v).collect();
     let (heading, back) = match department {
         Some(code) => (
             format!("{} · 差评整改", state.catalog.department_name(code)),
@@ -109,16 +92,16 @@ pub async fn supervisor_list(axum::extract::State(state): Shared, headers: Heade
 
 /// The staff member's own department's rectification, or "not found".
 async fn own(state: &AppState, page: &Page, id: &str) -> Result<Rectification, Response> {
-    let Some(account) = &page.user else {
-        return Err(page.login_redirect());
+    let Some(account) = page.user.as_ref().filter(|a| a.role == Role::Staff) else {
+        return Err(if page.user.is_none() {
+            page.login_redirect()
+        } else {
+            page.not_found()
+        });
     };
-    match state.store.rectification(id).await {
-        Ok(Some(r)) if account.role == Role::Staff && account.department.as_deref() == Some(r.department.as_str()) => {
-            Ok(r)
-        }
-        Ok(_) => Err(page.not_found()),
-        Err(error) => Err(page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string())),
-    }
+    crate::app::rectifications::get(state, account, id)
+        .await
+        .map_err(|error| page.message(error.status, "无法查看", &error.message))
 }
 
 async fn render(
@@ -188,83 +171,27 @@ pub async fn update(
         Ok(r) => r,
         Err(response) => return response,
     };
-    let follow_up = form.get("follow_up").map(|t| t.trim().to_owned()).unwrap_or_default();
-    let result = form.get("result").map(|t| t.trim().to_owned()).unwrap_or_default();
-    let close = form.get("close").is_some_and(|v| v == "yes");
-    let mut errors = Vec::new();
-    if follow_up.is_empty() {
-        errors.push(("f-follow_up", "请填写回访记录"));
-    }
-    if close && result.is_empty() {
-        errors.push(("f-result", "办结整改须填写整改结果"));
-    }
-    if follow_up.chars().count() > 1000 || result.chars().count() > 1000 {
-        errors.push(("f-result", "每项最多 1000 个字"));
-    }
-    if !errors.is_empty() {
-        return render(&state, &page, &r, &errors, Some(&form)).await;
-    }
-    let account = page.user.clone().unwrap_or_else(|| store::Account {
-        id: String::new(),
-        username: String::new(),
-        display_name: String::new(),
-        role: Role::Staff,
-        department: None,
-        id_number: None,
-        password_hash: String::new(),
-    });
-    let now = state.now();
-    let closed_at = close.then_some(now);
-    let stored = state
-        .store
-        .update_rectification(
-            &r.id,
-            &follow_up,
-            close.then_some(result.as_str()),
-            closed_at,
-            &account.id,
-        )
-        .await;
-    match stored {
-        Ok(true) => {
-            // The change is audited like any other, and a closed one reaches the applicant.
-            if let Err(response) = super::audit(
-                &state,
-                &page,
-                &account,
-                if close {
-                    "rectification_closed"
-                } else {
-                    "rectification_follow_up"
-                },
-                Some(&r.case_id),
-                String::new(),
-                "差评整改",
-            )
-            .await
-            {
-                return response;
-            }
-            if close
-                && let Ok(id) = cases::CaseId::parse(&r.case_id)
-                && let Ok(Some(versioned)) = state.store.load_case(&id).await
-            {
-                let notice = store::NewNotification {
-                    recipient: versioned.case.applicant.clone(),
-                    kind: "rectification_closed".into(),
-                    case_id: Some(r.case_id.clone()),
-                    item: None,
-                    title: format!("整改结果：{}", versioned.case.one_thing_name),
-                    body: result.clone(),
-                    created_at: now,
-                };
-                if state.store.notify(std::slice::from_ref(&notice)).await.is_ok() {
-                    state.channel.deliver(&notice);
-                }
-            }
-            Redirect::to(&format!("/workbench/rectifications/{}", r.id)).into_response()
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let update = crate::app::rectifications::Update {
+        follow_up: form.get("follow_up").cloned().unwrap_or_default(),
+        result: form.get("result").cloned().unwrap_or_default(),
+        close: form.get("close").is_some_and(|v| v == "yes"),
+    };
+    match crate::app::rectifications::update(&state, account, &r.id, update).await {
+        Ok(_) => Redirect::to(&format!("/workbench/rectifications/{}", r.id)).into_response(),
+        Err(AppError::Invalid(issues)) => {
+            let errors: Vec<(String, &str)> = issues
+                .iter()
+                .map(|issue| (format!("f-{}", issue.field), issue.message.as_str()))
+                .collect();
+            let errors: Vec<(&str, &str)> = errors.iter().map(|(a, m)| (a.as_str(), *m)).collect();
+            render(&state, &page, &r, &errors, Some(&form)).await
         }
-        Ok(false) => page.message(StatusCode::CONFLICT, "整改已办结", "该整改已经办结，不能再修改。"),
-        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(AppError::Refused(error)) if error.code == "E_RECTIFICATION_CLOSED" => {
+            page.message(error.status, "整改已办结", "该整改已经办结，不能再修改。")
+        }
+        Err(AppError::Refused(error)) => page.message(error.status, "无法保存", &error.message),
     }
 }

@@ -33,6 +33,9 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/login", post(login))
         .route("/logout", post(logout))
         .route("/me", get(me))
+        .route("/me/data-access", get(data_access))
+        .route("/me/notifications", get(notifications))
+        .route("/me/notifications/read", post(notifications_read))
         .route("/catalog/one-things", get(list_one_things))
         .route("/catalog/one-things/{id}", get(get_one_thing))
         .route("/catalog/one-things/{id}/plan", post(compute_plan))
@@ -1010,6 +1013,23 @@ async fn rate_case(
             "level_label": app::ratings::level_label(body.level),
         })),
     ))
+}
+
+/// The caller's messages, newest first, with the number unread. Reading them does
+/// not mark them read: `POST /me/notifications/read` does.
+async fn notifications(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    let (messages, unread) = app::inbox::messages(&state, &user.0).await?;
+    Ok(Json(json!({ "notifications": messages, "unread": unread })))
+}
+
+async fn notifications_read(State(state): Shared, user: CurrentUser) -> Result<StatusCode, ApiError> {
+    app::inbox::mark_read(&state, &user.0).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// "谁查看了我的数据": every access to the caller's data by someone else.
+async fn data_access(State(state): Shared, user: CurrentUser) -> Result<Json<app::data_log::DataLog>, ApiError> {
+    Ok(Json(app::data_log::of(&state, &user.0).await?))
 }
 
 // ---------------------------------------------------------------- 差评整改

@@ -264,9 +264,21 @@ fn sharing_paths() -> Value {
     })
 }
 
-/// 好差评 and 差评整改: the paths and their schemas.
+/// 好差评 and 差评整改, the person's messages and data log: the paths and their schemas.
 fn ratings() -> (Value, Value) {
     let paths = json!({
+        "/me/notifications": { "get": { "summary": "我的消息（本人、本部门、本角色的），最新的在前，含未读数；读取不标记已读", "tags": ["sessions"], "security": [{ "bearer": [] }],
+            "responses": with_errors(ok("消息", json!({ "type": "object", "properties": {
+                "notifications": { "type": "array", "items": { "type": "object" } }, "unread": { "type": "integer" } } })), &["401"]) } },
+        "/me/notifications/read": { "post": { "summary": "把我的消息全部标记为已读", "tags": ["sessions"], "security": [{ "bearer": [] }],
+            "responses": with_errors(json!({ "204": { "description": "已标记" } }), &["401"]) } },
+        "/me/data-access": { "get": { "summary": "谁查看了我的数据：他人每一次查看本人数据的账本记录，并用最新签名检查点验证（仅申请人）", "tags": ["ledger"], "security": [{ "bearer": [] }],
+            "responses": with_errors(ok("查看记录", json!({ "type": "object", "properties": {
+                "rows": { "type": "array", "items": { "type": "object", "properties": {
+                    "index": { "type": "integer" }, "who": { "type": "string" }, "what": { "type": "string" }, "at": { "type": "string", "format": "date-time" },
+                    "fields": { "type": "array", "items": { "type": "string" } }, "case_id": { "type": ["string", "null"] },
+                    "purpose": { "type": "string" }, "legal_basis": { "type": "string" }, "verified": { "type": "boolean" } } } },
+                "checkpoint_size": { "type": ["integer", "null"] } } })), &["401", "403"]) } },
     "/cases/{id}/rating": { "post": { "summary": "好差评：申请人评价已办结的办件，或综合窗口代评（每件一评；不满意、非常不满意自动生成整改）", "tags": ["ratings"], "security": [{ "bearer": [] }],
         "parameters": [path_param("id", "办件编号")],
         "requestBody": body(json!({ "type": "object", "required": ["level"], "properties": {

@@ -180,7 +180,8 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
     const DEPARTMENT: &[&str] = &["staff_with_task"];
     Some(match (method, route) {
         ("POST", "/login") | ("POST", "/logout") => return None,
-        ("GET", "/me") => SIGNED_IN,
+        ("GET", "/me") | ("GET", "/me/notifications") | ("POST", "/me/notifications/read") => SIGNED_IN,
+        ("GET", "/me/data-access") => APPLICANTS,
         ("GET", "/catalog/one-things")
         | ("GET", "/catalog/one-things/{id}")
         | ("POST", "/catalog/one-things/{id}/plan")

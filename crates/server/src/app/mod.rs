@@ -9,7 +9,9 @@
 
 pub mod access;
 pub mod certificates;
+pub mod data_log;
 pub mod files;
+pub mod inbox;
 pub mod ledger;
 pub mod masking;
 pub mod plan;

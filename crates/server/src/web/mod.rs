@@ -534,12 +534,14 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
     let Some(account) = &page.user else {
         return page.login_redirect();
     };
-    let recipients = crate::watch::recipients_of(account);
-    let messages = match state.store.notifications_for(&recipients, 100).await {
-        Ok(messages) => messages,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    let messages = match crate::app::inbox::messages(&state, account).await {
+        Ok((messages, _)) => messages,
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
-    let _ = state.store.mark_read(&recipients, state.now()).await;
+    // Opening the inbox reads them; a failure here only leaves them marked unread.
+    if let Err(error) = crate::app::inbox::mark_read(&state, account).await {
+        tracing::warn!(error = %error.message, "messages not marked read");
+    }
     let role = account.role;
     let views: Vec<_> = messages
         .iter()

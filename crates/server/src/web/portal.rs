@@ -1102,126 +1102,27 @@ fn draft_owner(account: &store::Account) -> String {
 }
 
 /// "谁查看了我的数据": every access to the applicant's data by someone else, from the
-/// ledger, each with its inclusion in the latest signed checkpoint verified here.
+/// ledger, each with its inclusion in the latest signed checkpoint verified.
 pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
     let page = page(&state, &headers, "/my/data-access").await;
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    if account.role != Role::Applicant {
-        return page.message(
-            StatusCode::FORBIDDEN,
-            "仅限申请人",
-            "此页面显示申请人本人数据的查看记录。",
-        );
-    }
-    if let Err(response) = super::audit(
-        &state,
-        &page,
-        &account,
-        "read_access_log",
-        None,
-        String::new(),
-        "本人查询数据查看记录",
-    )
-    .await
-    {
-        return response;
-    }
-    let rows = match state.store.ledger_rows_about(&account.id, 500).await {
-        Ok(rows) => rows,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+    let log = match app::data_log::of(&state, &account).await {
+        Ok(log) => log,
+        Err(error) => return page.message(error.status, "无法查看", &error.message),
     };
-    // Publish a checkpoint on demand so that every access so far can be proven.
-    if state.ledger_signer.is_some()
-        && let Err(error) = crate::app::ledger::publish_checkpoint(&state).await
-    {
-        tracing::warn!(error = %error.message, "checkpoint not published");
-    }
-    // The latest checkpoint, its signature checked with the public key.
-    let checkpoint = match (&state.ledger_signer, state.store.latest_checkpoint().await) {
-        (Some(signer), Ok(Some(stored))) => ledger::verify_checkpoint(stored.note.as_bytes(), &signer.verifier())
-            .ok()
-            .map(|c| (c.size, c.root)),
-        _ => None,
-    };
-    let mut views = Vec::new();
-    let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for row in rows {
-        let Ok(entry) = ledger::LedgerEntry::from_canonical_bytes(&row.entry) else {
-            continue;
-        };
-        if entry.kind != "data.access" || entry.actor == account.id {
-            continue;
-        }
-        let verified = match checkpoint {
-            Some((size, root)) if row.index < size => state
-                .store
-                .ledger_inclusion_proof(row.index, size)
-                .await
-                .ok()
-                .is_some_and(|proof| {
-                    ledger::verify_inclusion(&ledger::leaf_hash(&row.entry), row.index, size, &proof, &root).is_ok()
-                }),
-            _ => false,
-        };
-        let who = match (&entry.department, entry.actor.as_str()) {
-            (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
-            (None, "anonymous") => "公众（扫码或通过您分享的链接验证）".to_owned(),
-            // Named by the role of their account, never by a known account id:
-            // supervisors, auditors, or another applicant (a spouse whose
-            // application read this person's records).
-            (None, actor) => match names.get(actor) {
-                Some(name) => name.clone(),
-                None => {
-                    let name = match state.store.account_by_id(actor).await {
-                        Ok(Some(other)) => match other.role {
-                            Role::Admin => "系统管理员（监督）".to_owned(),
-                            Role::Auditor => "审计人员".to_owned(),
-                            Role::Applicant => format!("{}（申请人）", other.display_name),
-                            Role::Staff => format!("{}（工作人员）", other.display_name),
-                        },
-                        _ => actor.to_owned(),
-                    };
-                    names.insert(actor.to_owned(), name.clone());
-                    name
-                }
-            },
-        };
-        let what = match entry.detail.as_str() {
-            "read_task" => "办理事项所需的信息",
-            "read_material" => "您提交的材料",
-            "read_history" => "办件的办理记录",
-            "shared_read" => "共享数据（在授权范围内调用）",
-            "shared_question" => "关于您的是否核验（可用不可见：只得到“是”或“否”）",
-            "shared_read_refused" | "shared_question_refused" => "调用您数据的请求（已被拒绝）",
-            "verify_certificate" => "验证您的电子证照",
-            "read_certificate" | "download_certificate" => "您的电子证照",
-            "certificate_revoked" => "注销您的电子证照",
-            _ => "您的办件",
-        };
-        let fields: Vec<String> = entry
-            .elements
-            .iter()
-            .map(|e| match e.strip_prefix("certificate:") {
-                Some(id) => format!("电子证照 {id}"),
-                None => state
-                    .catalog
-                    .elements
-                    .get(e)
-                    .map_or_else(|| e.clone(), |d| d.name.clone()),
-            })
-            .collect();
-        let at = chrono::DateTime::from_timestamp_millis(entry.at_ms)
-            .map(local_time)
-            .unwrap_or_default();
-        views.push(context! {
-            index => row.index, who => who, what => what, at => at, fields => fields.join("、"),
-            case_id => entry.case_id, purpose => entry.purpose.unwrap_or_default(),
-            legal_basis => entry.legal_basis.unwrap_or_default(), verified => verified,
-        });
-    }
-    let checkpoint_view = checkpoint.map(|(size, _)| context! { size => size });
+    let views: Vec<_> = log
+        .rows
+        .iter()
+        .map(|r| {
+            context! {
+                index => r.index, who => r.who, what => r.what, at => local_time(r.at), fields => r.fields.join("、"),
+                case_id => r.case_id, purpose => r.purpose, legal_basis => r.legal_basis, verified => r.verified,
+            }
+        })
+        .collect();
+    let checkpoint_view = log.checkpoint_size.map(|size| context! { size => size });
     page.render(
         "data_access.html",
         "谁查看了我的数据",

@@ -1,0 +1,160 @@
+//! "谁查看了我的数据": every access to a person's data by someone else, read from
+//! the ledger, each checked for inclusion in the latest signed checkpoint. Reading
+//! the log is itself recorded.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use store::{Account, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// Most entries shown, newest first.
+const LIMIT: u64 = 500;
+
+/// One access by someone else.
+#[derive(Clone, Debug, Serialize)]
+pub struct AccessRow {
+    /// Its index in the ledger (from 0).
+    pub index: u64,
+    /// Who, by department or role; never an account id of staff.
+    pub who: String,
+    /// What was looked at, in plain Chinese.
+    pub what: &'static str,
+    pub at: DateTime<Utc>,
+    /// The names of the data elements read.
+    pub fields: Vec<String>,
+    pub case_id: Option<String>,
+    pub purpose: String,
+    pub legal_basis: String,
+    /// Proven included in the latest signed checkpoint.
+    pub verified: bool,
+}
+
+/// The log and the checkpoint it was verified against.
+#[derive(Clone, Debug, Serialize)]
+pub struct DataLog {
+    pub rows: Vec<AccessRow>,
+    /// The size of the latest signed checkpoint whose signature was checked.
+    pub checkpoint_size: Option<u64>,
+}
+
+/// What an action in the ledger means to the person whose data it touched.
+fn what(action: &str) -> &'static str {
+    match action {
+        "read_task" => "办理事项所需的信息",
+        "read_material" => "您提交的材料",
+        "read_history" => "办件的办理记录",
+        "shared_read" => "共享数据（在授权范围内调用）",
+        "shared_question" => "关于您的是否核验（可用不可见：只得到“是”或“否”）",
+        "shared_read_refused" | "shared_question_refused" => "调用您数据的请求（已被拒绝）",
+        "verify_certificate" => "验证您的电子证照",
+        "read_certificate" | "download_certificate" => "您的电子证照",
+        "certificate_revoked" => "注销您的电子证照",
+        "read_rectification" | "rectification_follow_up" | "rectification_closed" => "您的评价及其整改",
+        _ => "您的办件",
+    }
+}
+
+/// The accesses to `caller`'s data by anyone else; only an applicant has one.
+pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError> {
+    if caller.role != Role::Applicant {
+        return Err(ApiError::forbidden("“谁查看了我的数据”只对申请人本人开放"));
+    }
+    crate::audit(
+        state,
+        caller,
+        "read_access_log",
+        None,
+        String::new(),
+        "本人查询数据查看记录",
+    )
+    .await?;
+    let rows = state.store.ledger_rows_about(&caller.id, LIMIT).await?;
+    // Publish a checkpoint on demand so that every access so far can be proven.
+    if state.ledger_signer.is_some()
+        && let Err(error) = super::ledger::publish_checkpoint(state).await
+    {
+        tracing::warn!(error = %error.message, "checkpoint not published");
+    }
+    // The latest checkpoint, its signature checked with the public key.
+    let checkpoint = match (&state.ledger_signer, state.store.latest_checkpoint().await?) {
+        (Some(signer), Some(stored)) => ledger::verify_checkpoint(stored.note.as_bytes(), &signer.verifier())
+            .ok()
+            .map(|c| (c.size, c.root)),
+        _ => None,
+    };
+    let mut views = Vec::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for row in rows {
+        let Ok(entry) = ledger::LedgerEntry::from_canonical_bytes(&row.entry) else {
+            continue;
+        };
+        if entry.kind != "data.access" || entry.actor == caller.id {
+            continue;
+        }
+        let verified = match checkpoint {
+            Some((size, root)) if row.index < size => state
+                .store
+                .ledger_inclusion_proof(row.index, size)
+                .await
+                .ok()
+                .is_some_and(|proof| {
+                    ledger::verify_inclusion(&ledger::leaf_hash(&row.entry), row.index, size, &proof, &root).is_ok()
+                }),
+            _ => false,
+        };
+        let who = match (&entry.department, entry.actor.as_str()) {
+            (Some(department), _) => format!("{}工作人员", state.catalog.department_name(department)),
+            (None, "anonymous") => "公众（扫码或通过您分享的链接验证）".to_owned(),
+            // Named by the role of their account, never by a known account id:
+            // supervisors, auditors, or another applicant (a spouse whose
+            // application read this person's records).
+            (None, actor) => match names.get(actor) {
+                Some(name) => name.clone(),
+                None => {
+                    let name = match state.store.account_by_id(actor).await? {
+                        Some(other) => match other.role {
+                            Role::Admin => "系统管理员（监督）".to_owned(),
+                            Role::Auditor => "审计人员".to_owned(),
+                            Role::Applicant => format!("{}（申请人）", other.display_name),
+                            Role::Staff => format!("{}（工作人员）", other.display_name),
+                        },
+                        None => actor.to_owned(),
+                    };
+                    names.insert(actor.to_owned(), name.clone());
+                    name
+                }
+            },
+        };
+        let fields: Vec<String> = entry
+            .elements
+            .iter()
+            .map(|e| match e.strip_prefix("certificate:") {
+                Some(id) => format!("电子证照 {id}"),
+                None => state
+                    .catalog
+                    .elements
+                    .get(e)
+                    .map_or_else(|| e.clone(), |d| d.name.clone()),
+            })
+            .collect();
+        views.push(AccessRow {
+            index: row.index,
+            who,
+            what: what(&entry.detail),
+            at: DateTime::from_timestamp_millis(entry.at_ms).unwrap_or_default(),
+            fields,
+            case_id: entry.case_id,
+            purpose: entry.purpose.unwrap_or_default(),
+            legal_basis: entry.legal_basis.unwrap_or_default(),
+            verified,
+        });
+    }
+    Ok(DataLog {
+        rows: views,
+        checkpoint_size: checkpoint.map(|(size, _)| size),
+    })
+}

@@ -1,0 +1,89 @@
+//! What a person sees of themself over the API, as on the pages: who looked at
+//! their data (proven in the ledger) and their messages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::StatusCode;
+
+mod common;
+use common::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_reads_who_looked_at_their_data_over_the_api_as_on_the_page() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, id, _) = newborn_case(&node).await;
+    // 卫健 opens the case.
+    let wj = node.login("staff-wj").await;
+    let (status, _) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, log) = node.call("GET", "/me/data-access", Some(&applicant), None).await;
+    assert_eq!(status, StatusCode::OK, "{log}");
+    let department = node.state.catalog.department_name("WJ").to_owned();
+    let rows = log["rows"].as_array().unwrap();
+    let read = rows
+        .iter()
+        .find(|r| r["case_id"] == id.as_str() && r["who"].as_str().unwrap().contains(&department))
+        .unwrap_or_else(|| panic!("卫健's read is not in {log}"));
+    assert_eq!(read["what"], "您的办件");
+    assert_eq!(read["purpose"], "部门办理本部门事项");
+    // Proven in a checkpoint signed for this very request.
+    assert_eq!(read["verified"], true, "{read}");
+    assert!(log["checkpoint_size"].as_u64().unwrap() > read["index"].as_u64().unwrap());
+
+    // The page tells the same.
+    let (status, html) = page_as(&node, &applicant, "/my/data-access").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("{department}工作人员")), "{html}");
+
+    // Only a person has such a log; staff are refused.
+    let (status, body) = node.call("GET", "/me/data-access", Some(&wj), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_are_read_over_the_api_and_marked_read_only_when_asked() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, id, _) = newborn_case(&node).await;
+    // 卫健 refuses the birth certificate: the applicant is told.
+    let wj = node.login("staff-wj").await;
+    let (status, _) = act(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        "reject",
+        serde_json::json!({ "reason": "出生记录不符" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, inbox) = node.call("GET", "/me/notifications", Some(&applicant), None).await;
+    assert_eq!(status, StatusCode::OK, "{inbox}");
+    let messages = inbox["notifications"].as_array().unwrap();
+    assert!(
+        messages.iter().any(|m| m["case_id"] == id.as_str()),
+        "no message about the new case: {inbox}"
+    );
+    let unread = inbox["unread"].as_i64().unwrap();
+    assert!(unread >= 1, "{inbox}");
+    // Reading does not mark them read.
+    let (_, again) = node.call("GET", "/me/notifications", Some(&applicant), None).await;
+    assert_eq!(again["unread"].as_i64(), Some(unread));
+    let (status, _) = node
+        .call("POST", "/me/notifications/read", Some(&applicant), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, after) = node.call("GET", "/me/notifications", Some(&applicant), None).await;
+    assert_eq!(after["unread"], 0, "{after}");
+    assert!(after["notifications"][0]["read_at"].is_string(), "{after}");
+    // Another person sees none of them.
+    let lisi = node.login("lisi").await;
+    let (_, theirs) = node.call("GET", "/me/notifications", Some(&lisi), None).await;
+    assert!(
+        theirs["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["case_id"] != id.as_str()),
+        "{theirs}"
+    );
+}

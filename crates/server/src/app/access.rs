@@ -2,6 +2,7 @@
 //! front doors never load a case themselves; they ask here.
 
 use cases::{Actor, CaseId};
+use ids::ItemCode;
 use store::{Account, Role, Versioned};
 
 use crate::AppState;
@@ -46,6 +47,33 @@ pub async fn visible_case(state: &AppState, account: &Account, id: &str) -> Resu
     let versioned = state.store.load_case(&id).await?.ok_or_else(ApiError::case_not_found)?;
     if may_see(account, &versioned.case) {
         Ok(versioned)
+    } else {
+        Err(ApiError::case_not_found())
+    }
+}
+
+/// Loads the applicant's own case: for the applicant's pages, where even staff who
+/// may see the case elsewhere are told it does not exist.
+pub async fn own_case(state: &AppState, account: &Account, id: &str) -> Result<Versioned, ApiError> {
+    if account.role != Role::Applicant {
+        return Err(ApiError::case_not_found());
+    }
+    visible_case(state, account, id).await
+}
+
+/// Loads a case and the task of `item` in it, for staff of the department that
+/// owns the task; any other task or case is "not found", even by a typed URL.
+pub async fn department_task(
+    state: &AppState,
+    account: &Account,
+    id: &str,
+    item: &str,
+) -> Result<(Versioned, ItemCode), ApiError> {
+    let department = staff_department(account).ok_or_else(ApiError::case_not_found)?;
+    let item = ItemCode::parse(item).map_err(|_| ApiError::case_not_found())?;
+    let versioned = visible_case(state, account, id).await?;
+    if versioned.case.tasks_of_department(department).any(|t| t.item == item) {
+        Ok((versioned, item))
     } else {
         Err(ApiError::case_not_found())
     }

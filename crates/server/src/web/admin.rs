@@ -218,7 +218,7 @@ pub async fn cases(
     let filter_state = query.get("state").cloned().unwrap_or_default();
     let all = match state.store.all_cases(500).await {
         Ok(all) => all,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.store_error(error),
     };
     let states = [
         ("in_progress", "办理中"),

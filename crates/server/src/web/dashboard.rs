@@ -189,9 +189,7 @@ struct Scoped {
 /// one-things it leads. The page and the CSV show the same rows.
 async fn scoped(state: &AppState, page: &Page) -> Result<Scoped, Response> {
     let scope = scope(page)?;
-    let board = dashboard(state)
-        .await
-        .map_err(|error| page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()))?;
+    let board = dashboard(state).await.map_err(|error| page.store_error(error))?;
     match scope {
         Scope::All => Ok(Scoped {
             heading: "效能统计（全部一件事与部门）".to_owned(),

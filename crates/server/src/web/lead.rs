@@ -46,7 +46,7 @@ pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -
     };
     let summaries = match state.store.all_cases(500).await {
         Ok(all) => all,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.store_error(error),
     };
     let today = cases::china_date(state.now());
     let mut views = Vec::new();
@@ -122,7 +122,7 @@ pub async fn remind(
     let case = match state.store.load_case(&case_id).await {
         Ok(Some(versioned)) if led.contains(&versioned.case.one_thing) => versioned.case,
         Ok(_) => return page.not_found(),
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.store_error(error),
     };
     let Some(task) = case.task(&code) else {
         return page.not_found();
@@ -148,6 +148,6 @@ pub async fn remind(
             state.channel.deliver(&notice);
             Redirect::to("/workbench/lead").into_response()
         }
-        Err(error) => page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => page.store_error(error),
     }
 }

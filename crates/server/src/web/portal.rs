@@ -717,7 +717,7 @@ pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -
     }
     let cases = match state.store.cases_of_applicant(&account.id).await {
         Ok(cases) => cases,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.store_error(error),
     };
     let rows: Vec<_> = cases
         .iter()
@@ -739,13 +739,10 @@ async fn own_case(state: &AppState, page: &Page, id: &str) -> Result<(Case, i64)
     let Some(account) = &page.user else {
         return Err(page.login_redirect());
     };
-    let Ok(case_id) = CaseId::parse(id) else {
-        return Err(page.not_found());
-    };
-    match state.store.load_case(&case_id).await {
-        Ok(Some(versioned)) if versioned.case.applicant == account.id => Ok((versioned.case, versioned.version)),
-        Ok(_) => Err(page.not_found()),
-        Err(error) => Err(page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string())),
+    match app::access::own_case(state, account, id).await {
+        Ok(versioned) => Ok((versioned.case, versioned.version)),
+        Err(error) if error.status.is_server_error() => Err(page.message(error.status, "系统繁忙", "请稍后再试。")),
+        Err(_) => Err(page.not_found()),
     }
 }
 

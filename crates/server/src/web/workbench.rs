@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{Action, Case, CaseId, DeadlineStatus, FieldIssue, Provenance};
+use cases::{Action, Case, DeadlineStatus, FieldIssue, Provenance};
 use chrono::NaiveDate;
 use ids::ItemCode;
 use minijinja::context;
@@ -54,7 +54,7 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
     };
     let entries = match state.store.department_queue(&department).await {
         Ok(entries) => entries,
-        Err(error) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string()),
+        Err(error) => return page.store_error(error),
     };
     let mut overdue = 0;
     let mut due_soon = 0;
@@ -123,15 +123,13 @@ async fn own_task(
     let Some(department) = staff_department(page) else {
         return Err(page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "申请人请前往“我的办件”。"));
     };
-    let (Ok(case_id), Ok(item)) = (CaseId::parse(id), ItemCode::parse(item)) else {
-        return Err(page.not_found());
+    let Some(account) = page.user.as_ref() else {
+        return Err(page.login_redirect());
     };
-    match state.store.load_case(&case_id).await {
-        Ok(Some(versioned)) if versioned.case.tasks_of_department(&department).any(|t| t.item == item) => {
-            Ok((versioned.case, versioned.version, item, department))
-        }
-        Ok(_) => Err(page.not_found()),
-        Err(error) => Err(page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", &error.to_string())),
+    match crate::app::access::department_task(state, account, id, item).await {
+        Ok((versioned, item)) => Ok((versioned.case, versioned.version, item, department)),
+        Err(error) if error.status.is_server_error() => Err(page.message(error.status, "系统繁忙", "请稍后再试。")),
+        Err(_) => Err(page.not_found()),
     }
 }
 

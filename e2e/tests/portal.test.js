@@ -174,7 +174,12 @@ test('an applicant does 新生儿出生 and every department works it to complet
   await applicant.locator('details summary').click();
   await applicant.getByLabel('办事效率').selectOption({ label: '满意' });
   await applicant.getByLabel('公安局（一事一评）').selectOption({ label: '非常不满意' });
-  await applicant.getByLabel('意见或建议（选填）').fill('一次都没跑，但户口登记等得太久');
+  // A bad rating needs its reason; what was chosen is kept while it is asked for.
+  await applicant.getByRole('button', { name: '提交评价' }).click();
+  assert.match(await applicant.locator('#error-summary').innerText(), /请写明原因/);
+  assert.equal(await applicant.getByLabel('满意', { exact: true }).isChecked(), true);
+  assert.equal(await applicant.getByLabel('公安局（一事一评）').inputValue(), '1');
+  await applicant.getByLabel(/意见或建议/).fill('一次都没跑，但户口登记等得太久');
   await applicant.getByRole('button', { name: '提交评价' }).click();
   await applicant.waitForLoadState('load');
   const rated = applicant.locator('section', { hasText: '您的评价' });

@@ -72,12 +72,29 @@ async fn rate_over_api_and_pages(node: &Node) {
     assert_eq!(body["error"]["code"], "E_FORM_FIELD_INVALID");
     assert_eq!(
         fields_of(&body),
-        ["level", "indicators.bogus", "departments.WJ", "departments.XX"]
+        [
+            "level",
+            "comment",
+            "indicators.bogus",
+            "departments.WJ",
+            "departments.XX"
+        ]
     );
     let level_message = body["error"]["details"][0]["message"].as_str().unwrap().to_owned();
     let (status, html) = post_form_page(node, &applicant, &id, &[("level", "7")]).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains(&level_message), "the page says “{level_message}”");
+    // 非常不满意 needs its reason, on both paths; the page keeps what was chosen.
+    let (status, body) = node
+        .call("POST", &rating_path(&id), Some(&applicant), Some(json!({ "level": 1 })))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(fields_of(&body), ["comment"]);
+    let reason_message = body["error"]["details"][0]["message"].as_str().unwrap().to_owned();
+    let (status, html) = post_form_page(node, &applicant, &id, &[("level", "1"), ("comment", "  ")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains(&reason_message), "the page asks for the reason");
+    assert!(html.contains(r#"value="1" checked"#), "the chosen level is kept");
     // Another applicant cannot even learn the case exists.
     let lisi = node.login("lisi").await;
     let (status, body) = node

@@ -81,7 +81,16 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         issues.push(issue("level", "RATING_LEVEL_INVALID", "请选择满意程度（1 到 5 级）"));
     }
     let comment = rate.comment.trim().to_owned();
-    if comment.chars().count() > MAX_COMMENT_CHARS {
+    // GB/T 39734 practice: a bad rating says why, so that its rectification can
+    // answer it (and the department is not left guessing).
+    let bad = level.is_some_and(|l| l <= 2) || rate.departments.values().any(|l| (1..=2).contains(l));
+    if bad && comment.is_empty() {
+        issues.push(issue(
+            "comment",
+            "FIELD_REQUIRED",
+            "评价为“不满意”或“非常不满意”时，请写明原因，以便责任部门整改",
+        ));
+    } else if comment.chars().count() > MAX_COMMENT_CHARS {
         issues.push(issue(
             "comment",
             "FIELD_TOO_LONG",

@@ -780,7 +780,7 @@ async fn render_case(
     submitted: Option<&BTreeMap<String, String>>,
     clear_draft: Option<&str>,
 ) -> Response {
-    render_case_with(state, page, case, issues, submitted, clear_draft, None).await
+    render_case_with(state, page, case, issues, submitted, clear_draft, &[]).await
 }
 
 async fn render_case_with(
@@ -790,7 +790,7 @@ async fn render_case_with(
     issues: &[cases::FieldIssue],
     submitted: Option<&BTreeMap<String, String>>,
     clear_draft: Option<&str>,
-    rating_error: Option<&str>,
+    rating_issues: &[cases::FieldIssue],
 ) -> Response {
     let events = state.store.case_events(&case.id).await.unwrap_or_default();
     let events: Vec<_> = events
@@ -959,11 +959,33 @@ async fn render_case_with(
             }
         })
         .collect();
+    // The rating form's problems, each linked to its field, and what was chosen.
+    let rating_errors: Vec<_> = rating_issues
+        .iter()
+        .map(|issue| {
+            let anchor = match issue.field.as_str() {
+                "comment" => "comment".to_owned(),
+                field if field.starts_with("departments.") => format!("f-dept-{}", &field["departments.".len()..]),
+                field if field.starts_with("indicators.") => format!("f-ind-{}", &field["indicators.".len()..]),
+                _ => "f-level".to_owned(),
+            };
+            context! { field => issue.field, anchor => anchor, message => issue.message }
+        })
+        .collect();
+    let rating_form = submitted.filter(|_| !rating_issues.is_empty());
+    let message_of = |field: &str| {
+        rating_issues
+            .iter()
+            .find(|issue| issue.field == field)
+            .map(|issue| issue.message.clone())
+    };
+    let (level_error, comment_error) = (message_of("level"), message_of("comment"));
     let mut response = page.render(
         "case.html",
         &case.one_thing_name,
         context! { case => view, events => events, editable => editable, errors => errors, note => note, clear_draft => clear_draft.map(|d| format!("draft-{}-{d}", page.user.as_ref().map(draft_owner).unwrap_or_default())), files => files,
-                   rating => rating, can_rate => can_rate, levels => levels, rating_error => rating_error,
+                   rating => rating, can_rate => can_rate, levels => levels, rating_errors => rating_errors, rating_form => rating_form,
+                   level_error => level_error, comment_error => comment_error,
                    department_ratings => department_ratings, rectifications => rectifications,
                    rate_departments => rate_departments, indicators => indicators,
                    issued => issued, corrections => corrections, consented => case.consent.is_some() },
@@ -1082,8 +1104,7 @@ pub async fn rate_case(
     match app::ratings::rate(&state, account, &id, rate).await {
         Ok(()) => Redirect::to(&format!("/my/cases/{id}")).into_response(),
         Err(app::AppError::Invalid(issues)) => {
-            let message = issues.iter().map(|i| i.message.as_str()).collect::<Vec<_>>().join("；");
-            let mut response = render_case_with(&state, &page, &case, &[], None, None, Some(&message)).await;
+            let mut response = render_case_with(&state, &page, &case, &[], Some(&form), None, &issues).await;
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             response
         }

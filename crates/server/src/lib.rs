@@ -115,7 +115,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/api/v1", api::routes())
         .merge(web::routes())
         .route("/healthz", axum::routing::get(api::health))
-        .fallback(api::not_found)
+        .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
@@ -127,6 +127,20 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// An address nothing answers: JSON under `/api/`, the site's 404 page elsewhere.
+async fn not_found(
+    state: axum::extract::State<Arc<AppState>>,
+    headers: axum::http::HeaderMap,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path() == "/api" || uri.path().starts_with("/api/") {
+        api::not_found().await.into_response()
+    } else {
+        web::not_found_page(state, headers, uri).await
+    }
 }
 
 /// An access entry by `actor` (`None`: someone not logged in, e.g. verifying a

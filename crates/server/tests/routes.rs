@@ -686,3 +686,29 @@ async fn every_page_form_with_its_token_answers_every_kind_of_caller_as_the_matr
         .version;
     assert_eq!(before, after, "a refused or invalid form changed the case");
 }
+
+/// An address that does not exist: a person gets the site's 404 page with the way
+/// home, an integrator under /api/ gets JSON with a stable code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_addresses_answer_a_page_for_people_and_json_for_the_api() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let site = node.base.replace("/api/v1", "");
+    let response = node
+        .client
+        .get(format!("{site}/this/does/not/exist"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND);
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let html = response.text().await.unwrap();
+    assert!(html.contains("没有找到这个页面"), "{html}");
+    assert!(html.contains(r#"href="/""#), "a way home: {html}");
+    for path in ["/api/v1/this/does/not/exist", "/api/nothing"] {
+        let response = node.client.get(format!("{site}{path}")).send().await.unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::NOT_FOUND, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "E_NOT_FOUND", "{path}");
+    }
+}

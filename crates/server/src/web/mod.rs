@@ -561,6 +561,12 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
     page.render("inbox.html", "消息", context! { messages => views })
 }
 
+/// A page address that does not exist: the site's own 404 page, with the way home.
+pub async fn not_found_page(State(state): Shared, headers: HeaderMap, uri: axum::http::Uri) -> Response {
+    let page = page(&state, &headers, uri.path()).await;
+    page.not_found()
+}
+
 async fn stylesheet() -> Response {
     (
         [

@@ -87,3 +87,56 @@ async fn messages_are_read_over_the_api_and_marked_read_only_when_asked() {
         "{theirs}"
     );
 }
+
+/// The parents see what the departments produced for them: the child's ID number
+/// beside its name, on the case page, not just "产生：新生儿公民身份号码".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_applicant_sees_the_childs_id_number_once_it_is_assigned() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, id, _) = newborn_case(&node).await;
+    let page = format!("/my/cases/{id}");
+    let (_, before) = page_as(&node, &applicant, &page).await;
+    assert!(!before.contains("办理结果"), "no results yet");
+    let wj = node.login("staff-wj").await;
+    approve(
+        &node,
+        &wj,
+        &id,
+        "GG00101001",
+        serde_json::json!({ "child.birth_cert_no": "Q440312345" }),
+    )
+    .await;
+    let ga = node.login("staff-ga").await;
+    approve(
+        &node,
+        &ga,
+        &id,
+        "QR00201001",
+        serde_json::json!({ "child.id_number": "110105202602100016" }),
+    )
+    .await;
+    let (status, html) = page_as(&node, &applicant, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    let results = &html[html.find("办理结果").expect("a results section")..];
+    let results = &results[..results.find("</section>").unwrap()];
+    assert!(results.contains("新生儿公民身份号码"), "{results}");
+    assert!(
+        results.contains("110105202602100016"),
+        "in full, to the applicant: {results}"
+    );
+    assert!(
+        results.contains("出生医学证明编号") && results.contains("Q440312345"),
+        "{results}"
+    );
+    // Supervisors still see it masked by the one rule.
+    let admin = node.login("admin").await;
+    let (_, view) = node.call("GET", &format!("/cases/{id}"), Some(&admin), None).await;
+    let outputs = view["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["item"] == "QR00201001")
+        .unwrap()["outputs"]
+        .clone();
+    assert_eq!(outputs["child.id_number"], "110105********0016");
+}

@@ -758,9 +758,25 @@ pub(crate) fn task_views(state: &AppState, case: &Case, only_department: Option<
                 .filter(|dep| dep.state != TaskState::Approved)
                 .map(|dep| dep.name.clone())
                 .collect();
+            // What the item produced (the child's 公民身份号码, the 医保参保编号...):
+            // the applicant's own data, shown by the one masking rule for the role.
+            let outputs: Vec<_> = t
+                .outputs
+                .iter()
+                .map(|(element, value)| {
+                    let name = state
+                        .catalog
+                        .elements
+                        .get(element)
+                        .map_or(element.as_str(), |e| e.name.as_str());
+                    let (shown, _) = app::masking::shown_value(&state.catalog, Role::Applicant, element, value);
+                    context! { name => name, value => shown }
+                })
+                .collect();
             context! {
                 item => t.item.to_string(),
                 name => t.name,
+                outputs => outputs,
                 department_name => state.catalog.department_name(&t.department),
                 state => t.state.as_str(),
                 state_label => t.state.label_zh(),

@@ -165,13 +165,17 @@ test('an applicant does 新生儿出生 and every department works it to complet
     assert.match(await staff.locator('dl.receipt').innerText(), /已办结/, `${taskName} approved`);
   }
   await applicant.goto(`${server.base}/my/cases/${caseNumber}`);
-  assert.match(await applicant.locator('dl.receipt').innerText(), /已办结/);
+  assert.match(await applicant.locator('dl.receipt').first().innerText(), /已办结/);
+  // The parents see what was produced for them, the child's ID number first of all.
+  const results = await applicant.locator('dl.results').innerText();
+  assert.match(results, /新生儿公民身份号码\s*110105202602100016/);
   assert.equal(await applicant.locator('.timeline .tag', { hasText: '已办结' }).count(), 8);
   // 好差评: a level must be chosen; then the rating is shown instead of the form.
   await applicant.getByRole('button', { name: '提交评价' }).click();
   assert.match(await applicant.locator('#error-summary').innerText(), /请选择满意程度/);
   await applicant.getByLabel('满意', { exact: true }).check();
-  await applicant.locator('details summary').click();
+  // The form came back with its problems: the itemised part is already open.
+  assert.notEqual(await applicant.locator('details').getAttribute('open'), null);
   await applicant.getByLabel('办事效率').selectOption({ label: '满意' });
   await applicant.getByLabel('公安局（一事一评）').selectOption({ label: '非常不满意' });
   // A bad rating needs its reason; what was chosen is kept while it is asked for.
@@ -235,6 +239,19 @@ test('a staff member cannot open another department\'s task, even by URL', async
   // Nor the applicant's own case page.
   const mine = await page.goto(`${server.base}/my/cases/${caseNumber}`);
   assert.equal(mine.status(), 404);
+  await context.close();
+});
+
+test('a mistyped address shows the site\'s own 404 page with the way home', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const response = await page.goto(`${server.base}/this/does/not/exist`);
+  assert.equal(response.status(), 404);
+  assert.match(response.headers()['content-type'], /text\/html/);
+  assert.match(await page.locator('h1').innerText(), /没有找到/);
+  await page.getByRole('link', { name: '返回首页' }).click();
+  await page.waitForLoadState('load');
+  assert.equal(new URL(page.url()).pathname, '/');
   await context.close();
 });
 

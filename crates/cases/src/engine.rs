@@ -190,6 +190,7 @@ impl Case {
                 deadline: None,
                 supplement_requested_on: None,
                 supplement_reasons: Vec::new(),
+                supplements: 0,
                 supplement_materials: Vec::new(),
                 outputs: BTreeMap::new(),
                 rejection_reason: None,
@@ -319,6 +320,7 @@ impl Case {
                 task.supplement_reasons = reasons;
                 task.supplement_materials = materials;
                 task.supplement_requested_on = Some(today);
+                task.supplements += 1;
             }
             Action::Approve { outputs } => {
                 let outputs = validate_outputs(catalog, item, outputs)?;

@@ -219,6 +219,11 @@ pub struct Task {
     /// Materials the department asked to be handed in again with the supplement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub supplement_materials: Vec<String>,
+    /// How many supplements this task asked for, answered or not (补正次数). Absent
+    /// from documents written before it was counted, and from tasks that asked none,
+    /// so that their stored bytes and committed digests stay the same.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub supplements: u32,
     pub outputs: BTreeMap<String, String>,
     pub rejection_reason: Option<String>,
     pub updated_at: DateTime<Utc>,
@@ -377,4 +382,9 @@ impl CaseError {
             Self::Calendar(_) => "E_CALENDAR_NO_DATA",
         }
     }
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(count: &u32) -> bool {
+    *count == 0
 }

@@ -321,6 +321,10 @@ fn supplement_requests_combine_into_one_list_and_an_answer_resumes_them() {
         3
     );
     assert!(case.supplement_requests().is_empty());
+    // Each task remembers that it asked, for the 补正率; the others asked nothing.
+    assert_eq!(case.task(&code("GG00103001")).unwrap().supplements, 1);
+    assert_eq!(case.task(&code("GG00102001")).unwrap().supplements, 1);
+    assert_eq!(case.task(&code("GG00101001")).unwrap().supplements, 0);
 
     // Nothing left to answer.
     let again = case.answer_supplement(

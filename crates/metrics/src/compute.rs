@@ -46,7 +46,10 @@ fn task_facts(input: &Input<'_>, task: &Task) -> TaskFacts {
             .map(|span| span.saturating_sub(limit)),
         _ => None,
     };
-    let had_supplement = task.state == TaskState::SupplementRequested || paused.is_some_and(|p| p > 0);
+    // Counted by the engine; for documents from before the count, a deadline that
+    // moved is the trace an answered supplement left.
+    let had_supplement =
+        task.supplements > 0 || task.state == TaskState::SupplementRequested || paused.is_some_and(|p| p > 0);
     let done = match (task.state, task.dispatched_on, task.deadline) {
         (TaskState::Approved, Some(dispatched), Some(deadline)) => {
             let done_on = china_date(task.updated_at);

@@ -31,11 +31,11 @@
 //!   value such that at least p % of the observations are less than or equal to it.
 //!   The median is the nearest-rank 50th percentile, i.e. the lower middle value for
 //!   an even count, so it is always a whole number of working days that occurred.
-//! * **Had a supplement** (补正): the case history is not part of a case document, so
-//!   it is derived from the task: a task is currently `supplement_requested`, or its
-//!   deadline lies more working days after its dispatch than its limit (an answered
-//!   supplement moved it). A supplement answered on the working day it was asked for
-//!   moved nothing and cannot be seen.
+//! * **Had a supplement** (补正): a task counts its supplement requests
+//!   (`Task::supplements`), answered or not, including one answered on the working
+//!   day it was asked for. Documents written before the count fall back on what a
+//!   supplement leaves: a task is currently `supplement_requested`, or its deadline
+//!   lies more working days after its dispatch than its limit.
 //! * **Overdue now**: running tasks (dispatched or accepted) whose deadline is
 //!   before today. Tasks waiting for a supplement have their clock paused and are
 //!   never overdue (see `cases::deadline`).

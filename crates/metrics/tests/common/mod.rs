@@ -170,9 +170,10 @@ impl Sim<'_> {
             } else {
                 self.rng.gen_range(accept..=used)
             };
-            // Most applicants answer within days, some take weeks.
+            // Most applicants answer within days (some the same day, which moves no
+            // deadline but is a supplement all the same), some take weeks.
             let answer_days = if self.rng.gen_bool(0.85) {
-                self.rng.gen_range(1..=8)
+                self.rng.gen_range(0..=8)
             } else {
                 self.rng.gen_range(15..=40)
             };

@@ -1,6 +1,6 @@
 //! Routes and handlers of `/api/v1`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
@@ -659,22 +659,8 @@ async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<
 }
 
 async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let versioned = visible_case(&state, &user, &id).await?;
-    let view = case_view(&state, &versioned.case, &user);
-    let elements = view["form"]
-        .as_object()
-        .map(|form| form.keys().cloned().collect())
-        .unwrap_or_default();
-    record(
-        &state,
-        &user,
-        "read_case",
-        Some(&versioned.case.id),
-        elements,
-        purpose(&user),
-    )
-    .await?;
-    Ok(Json(view))
+    let case = app::case::read(&state, &user.0, &id).await?;
+    Ok(Json(case_view(&state, &case, &user)))
 }
 
 async fn case_history(
@@ -726,20 +712,10 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> Value {
         Some(d) => case.tasks_of_department(d).collect(),
         None => case.tasks.iter().collect(),
     };
-    let staff_fields: Option<BTreeSet<&str>> = department.map(|_| {
-        tasks
-            .iter()
-            .filter_map(|t| catalog.items.get(&t.item))
-            .flat_map(|item| item.fields.iter().chain(item.outputs.elements.iter()))
-            .map(String::as_str)
-            .collect()
-    });
+    let shown = app::case::visible_elements(state, &user.0, case);
     let mut form = serde_json::Map::new();
     for (element_id, value) in &case.form {
-        if staff_fields
-            .as_ref()
-            .is_some_and(|fields| !fields.contains(element_id.as_str()))
-        {
+        if !shown.contains(element_id.as_str()) {
             continue;
         }
         let element = catalog.elements.get(element_id);

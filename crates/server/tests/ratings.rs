@@ -221,6 +221,18 @@ async fn rectify_over_the_api(node: &Node) {
     let rectification = mine[0]["id"].as_str().unwrap().to_owned();
     let path = format!("/rectifications/{rectification}");
 
+    // While it is open, its department has the form; supervisors only read it.
+    let form = format!("action=\"/workbench/rectifications/{rectification}\"");
+    let (_, html) = page_as(node, &wj, &format!("/workbench/rectifications/{rectification}")).await;
+    assert!(html.replace("&#x2f;", "/").contains(&form), "the department's form");
+    let admin = node.login("admin").await;
+    let (status, html) = page_as(node, &admin, &format!("/admin/rectifications/{rectification}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !html.replace("&#x2f;", "/").contains(&form),
+        "supervisors read, they do not edit"
+    );
+
     // Other departments and applicants do not see it.
     let ga = node.login("staff-ga").await;
     let (status, _) = node.call("GET", &path, Some(&ga), None).await;
@@ -283,6 +295,50 @@ async fn rectify_over_the_api(node: &Node) {
         .await;
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "E_RECTIFICATION_CLOSED");
+
+    // Supervisors drill in from their list to the rectification and its case.
+    let (status, list) = page_as(node, &admin, "/admin/rectifications").await;
+    assert_eq!(status, StatusCode::OK);
+    let link = format!("/admin/rectifications/{rectification}");
+    assert!(list.replace("&#x2f;", "/").contains(&link), "no link to {link}");
+    let (status, html) = page_as(node, &admin, &link).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("已电话回访申请人") && html.contains("改进告知单"),
+        "{html}"
+    );
+    let (status, _) = page_as(node, &wj, &link).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "the department has its own page");
+    let (size, _) = node.store.ledger_head().await.unwrap();
+    let (status, html) = page_as(node, &admin, &format!("/admin/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("不予办理") || html.contains("出生记录与医院登记不符"),
+        "{html}"
+    );
+    // The mother's ID number is on the form, masked for supervisors.
+    let case = node
+        .store
+        .load_case(&cases::CaseId::parse(&id).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .case;
+    let mother = &case.form["mother.id_number"].value;
+    assert!(!html.contains(mother.as_str()), "shown in full to a supervisor");
+    assert!(
+        html.contains(&format!("{}********{}", &mother[..6], &mother[14..])),
+        "{html}"
+    );
+    // And the read is an entry the applicant can see.
+    let (after, _) = node.store.ledger_head().await.unwrap();
+    let rows = node.store.ledger_rows(size, after - size).await.unwrap();
+    assert!(rows.iter().any(|row| {
+        let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+        entry.detail == "read_case"
+            && entry.actor == "admin"
+            && entry.subject.as_deref() == Some(case.applicant.as_str())
+    }));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

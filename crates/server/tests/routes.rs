@@ -405,11 +405,11 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
         "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
         // Supervision of rectifications: read by the auditor too.
-        "/admin/rectifications" => SUPERVISORS,
+        "/admin/rectifications" | "/admin/cases/{id}" => SUPERVISORS,
         "/dashboard" | "/dashboard/{name}" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
         "/window/rate" => &["window"],
         // Needs a bad rating first: covered by the rectification tests in watch.rs.
-        "/workbench/rectifications/{id}" => return None,
+        "/workbench/rectifications/{id}" | "/admin/rectifications/{id}" => return None,
         _ => panic!("page {route} is not in the authorization matrix: add it"),
     })
 }

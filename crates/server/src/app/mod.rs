@@ -8,6 +8,7 @@
 //! the commit of an engine outcome; the others still live in their handlers.
 
 pub mod access;
+pub mod case;
 pub mod certificates;
 pub mod data_log;
 pub mod files;

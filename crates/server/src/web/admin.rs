@@ -14,6 +14,19 @@ use store::Role;
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
 
+/// Supervisors and auditors: the read-only views of cases and rectifications.
+fn require_supervisor(page: &Page) -> Result<store::Account, Response> {
+    match &page.user {
+        None => Err(page.login_redirect()),
+        Some(account) if matches!(account.role, Role::Admin | Role::Auditor) => Ok(account.clone()),
+        Some(_) => Err(page.message(
+            StatusCode::FORBIDDEN,
+            "仅限督办人员",
+            "此页面仅对管理员和审计人员开放。",
+        )),
+    }
+}
+
 fn require_admin(page: &Page) -> Result<(), Response> {
     match &page.user {
         None => Err(page.login_redirect()),
@@ -333,4 +346,87 @@ pub async fn calendar_import(
         Err(crate::holidays::ImportError::Store(error)) => page.store_error(error),
         Err(error) => refuse("f-content", error.to_string()),
     }
+}
+
+/// One case as supervisors see it: progress, deadlines, masked data, its rating and
+/// rectifications. The read is recorded like any other.
+pub async fn case(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, &format!("/admin/cases/{id}")).await;
+    let account = match require_supervisor(&page) {
+        Ok(account) => account,
+        Err(response) => return response,
+    };
+    let case = match crate::app::case::read(&state, &account, &id).await {
+        Ok(case) => case,
+        Err(error) if error.status.is_server_error() => return page.message(error.status, "系统繁忙", "请稍后再试。"),
+        Err(_) => return page.not_found(),
+    };
+    let shown =
+        |element: &str, value: &str| crate::app::masking::shown_value(&state.catalog, account.role, element, value).0;
+    let name = |element: &str| {
+        state
+            .catalog
+            .elements
+            .get(element)
+            .map_or(element.to_owned(), |e| e.name.clone())
+    };
+    let today = cases::china_date(state.now());
+    let tasks: Vec<_> = case
+        .tasks
+        .iter()
+        .map(|t| {
+            let outputs: Vec<_> = t
+                .outputs
+                .iter()
+                .map(|(e, v)| context! { name => name(e), value => shown(e, v) })
+                .collect();
+            let late = matches!(t.state, cases::TaskState::Dispatched | cases::TaskState::Accepted)
+                && t.deadline.is_some_and(|d| d < today);
+            context! {
+                name => t.name, department_name => state.catalog.department_name(&t.department), state => t.state.as_str(),
+                state_label => t.state.label_zh(), deadline => t.deadline.map(|d| d.to_string()), late => late,
+                supplements => t.supplements, rejection_reason => t.rejection_reason, outputs => outputs,
+            }
+        })
+        .collect();
+    let form: Vec<_> = case
+        .form
+        .iter()
+        .map(|(e, v)| context! { name => name(e), value => shown(e, &v.value) })
+        .collect();
+    let rating = match state.store.rating_of_case(case.id.as_str()).await {
+        Ok(rating) => rating.map(|r| {
+            format!(
+                "{}{}{}",
+                crate::app::ratings::level_label(r.level),
+                if r.on_behalf { "（窗口代评）" } else { "" },
+                if r.comment.is_empty() {
+                    String::new()
+                } else {
+                    format!("：{}", r.comment)
+                }
+            )
+        }),
+        Err(error) => return page.store_error(error),
+    };
+    let rectifications: Vec<_> = match state.store.rectifications_of_case(case.id.as_str()).await {
+        Ok(rows) => rows
+            .iter()
+            .map(|r| {
+                let (_, label) = crate::app::rectifications::status(&state, r);
+                context! { id => r.id, department_name => state.catalog.department_name(&r.department), status_label => label }
+            })
+            .collect(),
+        Err(error) => return page.store_error(error),
+    };
+    let view = context! {
+        id => case.id.to_string(), one_thing_name => case.one_thing_name, state_label => case.state().label_zh(),
+        submitted_at => local_time(case.submitted_at), promised_date => case.promised_date.to_string(),
+        lead_name => state.catalog.department_name(&case.lead),
+    };
+    page.render(
+        "admin_case.html",
+        &case.one_thing_name,
+        context! { case => view, tasks => tasks, form => form, rating => rating, rectifications => rectifications },
+    )
 }

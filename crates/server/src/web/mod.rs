@@ -93,8 +93,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin", get(admin::overview))
         .route("/admin/one-things/{id}", get(admin::one_thing))
         .route("/admin/cases", get(admin::cases))
+        .route("/admin/cases/{id}", get(admin::case))
         .route("/admin/calendar", get(admin::calendar).post(admin::calendar_import))
         .route("/admin/rectifications", get(rectify::supervisor_list))
+        .route("/admin/rectifications/{id}", get(rectify::supervisor_show))
         .route("/workbench/rectifications", get(rectify::department_list))
         .route("/workbench/lead", get(lead::overview))
         .route("/dashboard", get(dashboard::show))
@@ -118,7 +120,7 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 26] = [
+        let sources: [(&str, &str); 27] = [
             (
                 "admin_calendar.html",
                 include_str!("../../templates/admin_calendar.html"),
@@ -139,6 +141,7 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/admin_one_thing.html"),
             ),
             ("admin_cases.html", include_str!("../../templates/admin_cases.html")),
+            ("admin_case.html", include_str!("../../templates/admin_case.html")),
             ("base.html", include_str!("../../templates/base.html")),
             ("home.html", include_str!("../../templates/home.html")),
             ("one_thing.html", include_str!("../../templates/one_thing.html")),

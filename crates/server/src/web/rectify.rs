@@ -41,7 +41,10 @@ pub async fn list(state: &AppState, page: &Page, department: Option<&str>) -> Re
                 "open" => open += 1,
                 _ => closed += 1,
             }
-            let link = department.map(|_| format!("/workbench/rectifications/{}", r.id));
+            let link = match department {
+                Some(_) => format!("/workbench/rectifications/{}", r.id),
+                None => format!("/admin/rectifications/{}", r.id),
+            };
             context! {
                 deadline => r.deadline.to_string(), status => code, status_label => label,
                 department_name => state.catalog.department_name(&r.department), case_id => r.case_id,
@@ -141,12 +144,34 @@ async fn render(
     let mut response = page.render(
         "rectification.html",
         "差评整改",
-        context! { r => view, errors => errors, follow_up => value("follow_up").unwrap_or_default(), result => value("result").unwrap_or_default() },
+        context! { r => view, errors => errors, follow_up => value("follow_up").unwrap_or_default(), result => value("result").unwrap_or_default(),
+                   supervisor => page.user.as_ref().is_some_and(|a| matches!(a.role, Role::Admin | Role::Auditor)) },
     );
     if form.is_some() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     response
+}
+
+/// A rectification as supervisors read it: the complaint, the follow-up and the
+/// result, without the form.
+pub async fn supervisor_show(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/admin/rectifications/{id}")).await;
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    if !matches!(account.role, Role::Admin | Role::Auditor) {
+        return page.not_found();
+    }
+    match crate::app::rectifications::get(&state, account, &id).await {
+        Ok(r) => render(&state, &page, &r, &[], None).await,
+        Err(error) if error.status.is_server_error() => page.message(error.status, "系统繁忙", "请稍后再试。"),
+        Err(_) => page.not_found(),
+    }
 }
 
 pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {

@@ -125,15 +125,23 @@ fn one_thing_view(state: &AppState, one: &OneThing) -> minijinja::Value {
     }
 }
 
-pub async fn one_thing(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+/// A one-thing's questions; answers in the query (from 修改回答 on the notice) are
+/// filled in, so that changing one answer does not mean giving all of them again.
+pub async fn one_thing(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, &format!("/one-things/{id}")).await;
     let Some(one) = state.catalog.one_thing(&id) else {
         return page.not_found();
     };
+    let answers = answers_from(one, &query, "");
     page.render(
         "one_thing.html",
         &one.name,
-        context! { one => one_thing_view(&state, one), answers => BTreeMap::<String, String>::new(), errors => Vec::<()>::new(), error_ids => Vec::<String>::new() },
+        context! { one => one_thing_view(&state, one), answers => answers, errors => Vec::<()>::new(), error_ids => Vec::<String>::new() },
     )
 }
 
@@ -225,7 +233,8 @@ pub async fn notice(
     page.render(
         "notice.html",
         &format!("{}：一次告知", plan.name),
-        context! { plan => plan, item_names => item_names },
+        context! { plan => plan, item_names => item_names,
+        edit_answers => format!("/one-things/{}?{}", one.id, encode_query(answers.iter())) },
     )
 }
 

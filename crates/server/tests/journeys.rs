@@ -1,0 +1,48 @@
+//! The journeys as people live them (issue 15): each test walks a path a person
+//! took and found broken.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use reqwest::StatusCode;
+
+mod common;
+use common::*;
+
+/// 修改回答 on the notice goes back to the questions with every answer still chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changing_an_answer_keeps_the_others() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let site = node.base.replace("/api/v1", "");
+    let notice = node
+        .client
+        .get(format!(
+            "{site}/one-things/newborn/notice?hukou_local=no&parents_married=yes&insure_child=no&maternity_claim=yes"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notice.status(), StatusCode::OK);
+    let html = notice
+        .text()
+        .await
+        .unwrap()
+        .replace("&#x2f;", "/")
+        .replace("&amp;", "&");
+    let start = html.find("修改回答").expect("the link");
+    let href_start = html[..start].rfind("href=\"").unwrap() + "href=\"".len();
+    let href = &html[href_start..href_start + html[href_start..].find('"').unwrap()];
+    assert!(href.starts_with("/one-things/newborn?"), "{href}");
+    let questions = node.client.get(format!("{site}{href}")).send().await.unwrap();
+    assert_eq!(questions.status(), StatusCode::OK);
+    let html = questions.text().await.unwrap();
+    for (question, value) in [
+        ("hukou_local", "no"),
+        ("parents_married", "yes"),
+        ("insure_child", "no"),
+        ("maternity_claim", "yes"),
+    ] {
+        let chosen = format!(r#"name="{question}" value="{value}" checked"#);
+        assert!(html.contains(&chosen), "{question} is not kept as {value}");
+    }
+    // Nothing chosen that was not answered.
+    assert_eq!(html.matches(" checked").count(), 4, "{html}");
+}

@@ -269,3 +269,60 @@ fn formats_take_exactly_their_own_shape() {
         assert_eq!(capital(bad).unwrap_err().code(), "MAPPING_BAD_FORMAT", "{bad:?}");
     }
 }
+
+/// Some departments report success as a JSON boolean (`"success": true`): it is
+/// compared by its text with the `ok` values, and a `false` is named in the error.
+#[test]
+fn a_boolean_status_is_compared_by_its_text() {
+    let sources = SOURCES.replace(
+        "status = { at = \"code\", ok = [0] }",
+        "status = { at = \"success\", ok = [true] }",
+    );
+    let registry = Registry::load("sources.toml", &sources).unwrap();
+    let ga = registry.source("population").unwrap().http.clone().unwrap();
+    let body = json!({"success": true, "data": {"XM": "王芳"}});
+    assert_eq!(ga.map_response(&body).unwrap(), Some(record(&[("name", "王芳")])));
+    let body = json!({"success": false, "data": {"XM": "王芳"}});
+    assert_eq!(
+        ga.map_response(&body).unwrap_err(),
+        MappingError::Status {
+            at: "success".into(),
+            value: "false".into()
+        }
+    );
+}
+
+/// The error names the JSON type found, in Chinese, for the operator reading it.
+#[test]
+fn a_record_or_field_of_the_wrong_type_names_the_type_found() {
+    let ga = mapping("population");
+    for (data, found) in [
+        (json!("王芳"), "字符串"),
+        (json!(5), "数字"),
+        (json!(true), "布尔值"),
+        (json!([null]), "空值"),
+        (json!([[]]), "数组"),
+    ] {
+        let error = ga.map_response(&json!({"code": 0, "data": data})).unwrap_err();
+        assert_eq!(error, MappingError::NotRecord { found }, "{data}");
+    }
+    for (value, found) in [
+        (json!(true), "布尔值"),
+        (json!(["王"]), "数组"),
+        (json!({"first": "王"}), "对象"),
+    ] {
+        let error = ga.map_response(&json!({"code": 0, "data": {"XM": value}})).unwrap_err();
+        assert_eq!(
+            error,
+            MappingError::WrongType {
+                field: "XM".into(),
+                found
+            },
+            "{value}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!("部门接口字段“XM”应为字符串或数字，实际为{found}")
+        );
+    }
+}

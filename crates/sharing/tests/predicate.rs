@@ -175,3 +175,17 @@ fn age_turns_on_the_birthday_itself() {
     assert!(exact.evaluate(&values, date(2027, 5, 9)).unwrap());
     assert!(!exact.evaluate(&values, date(2027, 5, 10)).unwrap());
 }
+
+/// Logs show a predicate by its expression and the attributes it fetches, never
+/// by values.
+#[test]
+fn a_predicate_shows_its_expression_and_the_attributes_it_fetches() {
+    let predicate = Predicate::compile("age >= 60 && sex == '女'", &registry(), SubjectKind::Person).unwrap();
+    assert_eq!(
+        format!("{predicate:?}"),
+        format!(
+            "Predicate {{ source: \"age >= 60 && sex == '女'\", kind: {:?}, attributes: [\"birth_date\", \"sex\"] }}",
+            SubjectKind::Person
+        )
+    );
+}

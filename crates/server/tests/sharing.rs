@@ -333,6 +333,12 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         material_status(&plan_for(node, None).await, "marriage_certificate"),
         "needed"
     );
+    // 卫健's task page says where each value came from, in plain words: the
+    // mother's ID number from her own real-name account (no department behind it).
+    let (status, html) = page_as(node, &wj, &format!("/workbench/cases/{id}/tasks/GG00101001")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("共享数据：本人实名账户，经申请人授权"), "{html}");
+    assert!(!html.contains("（）"), "empty brackets: {html}");
 }
 
 async fn verify_bytes(node: &Node, bytes: &[u8]) -> Value {

@@ -157,11 +157,19 @@ async fn render_task(
                     let source = match &v.provenance {
                         Provenance::Typed => None,
                         Provenance::Supplemented => Some("申请人补正".to_owned()),
-                        Provenance::Shared { source, department } => Some(format!(
-                            "共享数据：{}（{}），经申请人授权",
-                            crate::sharing::source_name(state, source),
-                            state.catalog.department_name(department)
-                        )),
+                        Provenance::Shared { source, department } => {
+                            // The applicant's own account has no department behind it.
+                            let department = state
+                                .catalog
+                                .departments
+                                .get(department)
+                                .map(|d| format!("（{}）", d.name))
+                                .unwrap_or_default();
+                            Some(format!(
+                                "共享数据：{}{department}，经申请人授权",
+                                crate::sharing::source_name(state, source)
+                            ))
+                        }
                         Provenance::ProducedBy { item } => Some(format!(
                             "由“{}”办结生成",
                             state

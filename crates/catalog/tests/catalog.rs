@@ -976,27 +976,6 @@ fn members_listed_before_what_they_wait_for_are_scheduled_the_same() {
     assert_eq!(promised_date, date("2026-02-27"));
 }
 
-/// A condition naming an unknown question is reported once, where it is written,
-/// and not a second time when the conditions are tried with every answer.
-#[test]
-fn a_one_thing_with_problems_is_not_evaluated_further() {
-    let (_, problems) = broken(NEWBORN, |t| {
-        t.replacen(
-            "when = \"maternity_claim == 'yes'\"",
-            "when = \"maternity == 'yes'\"",
-            1,
-        )
-    });
-    let in_newborn: Vec<&catalog::Problem> = problems.iter().filter(|p| p.file == NEWBORN).collect();
-    assert_eq!(in_newborn.len(), 2, "{in_newborn:?}");
-    assert!(in_newborn[0].message.contains("不存在的情形问题“maternity”"));
-    assert!(
-        in_newborn[1]
-            .message
-            .contains("问题“maternity_claim”没有被任何条件使用")
-    );
-}
-
 /// An item does not wait for its own output: a field the item asks for and also
 /// produces (here 户口登记 asking for the child's ID number it assigns) is typed by
 /// the applicant unless another item of the plan needs it.

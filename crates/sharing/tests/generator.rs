@@ -318,3 +318,259 @@ fn records_agree_with_the_persons_age() {
     // Every year of unified registration occurs.
     assert_eq!(years.into_iter().collect::<Vec<_>>(), (2016..=2025).collect::<Vec<_>>());
 }
+
+/// Sequence codes are handed out in order per (area, birth date, sex), from 010
+/// for women and 011 for men: the numbers look like those of a real register, with
+/// no gaps, and 000–009 stay free for the demo people.
+#[test]
+fn sequence_codes_count_up_per_area_birth_date_and_sex() {
+    let records: Vec<Record> = Generator::new(13).population(40_000).collect();
+    let mut codes: HashMap<(String, NaiveDate, bool), Vec<u32>> = HashMap::new();
+    for record in records.iter().filter(|r| r.source == "population") {
+        let id = IdNumber::parse(&record.subject).unwrap();
+        let sequence: u32 = id.sequence_code().parse().unwrap();
+        codes
+            .entry((id.area_code().to_owned(), id.birth_date(), id.sex() == Sex::Female))
+            .or_default()
+            .push(sequence);
+    }
+    let mut shared = 0;
+    for ((area, birth, female), mut sequences) in codes {
+        sequences.sort_unstable();
+        let first = if female { 10 } else { 11 };
+        let expected: Vec<u32> = (0..sequences.len() as u32).map(|k| first + 2 * k).collect();
+        assert_eq!(sequences, expected, "{area} {birth} female={female}");
+        shared += usize::from(sequences.len() > 1);
+    }
+    assert!(shared > 100, "{shared} (area, birth date, sex) with several persons");
+}
+
+/// Certificate serial numbers count up from 10000 (below is the demo range) per
+/// registering authority and year: marriage certificates per area and year,
+/// real-estate certificates per city (its districts share the numbering) and year.
+/// A couple shares one certificate.
+#[test]
+fn certificate_serials_count_up_per_authority_and_year() {
+    let records: Vec<Record> = Generator::new(17).population(40_000).collect();
+    let mut serials: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut seen = HashSet::new();
+    for record in &records {
+        let (number, (authority_and_year, serial)) = if let Some(number) = record.attributes.get("marriage_cert_no") {
+            (number, number.rsplit_once('-').unwrap())
+        } else if let Some(number) = record.attributes.get("real_estate_cert_no") {
+            // 甘（2020）兰州市不动产权第0012345号: the city, or the district of a
+            // municipality, where the home lies.
+            let (_, authority) = number.split_once('）').unwrap();
+            let authority = authority.split_once("不动产权").unwrap().0;
+            let address = &record.attributes["real_estate_address"];
+            let municipality = ["北京市", "天津市", "上海市", "重庆市"]
+                .iter()
+                .any(|city| address.starts_with(city));
+            let expected_suffix = if municipality { '区' } else { '市' };
+            assert!(
+                address.contains(authority) && authority.ends_with(expected_suffix),
+                "{number} for {address}"
+            );
+            (number, number.split_once("不动产权第").unwrap())
+        } else {
+            continue;
+        };
+        if seen.insert(number.clone()) {
+            let serial: u32 = serial.trim_end_matches('号').parse().unwrap();
+            serials.entry(authority_and_year.to_owned()).or_default().push(serial);
+        }
+    }
+    let marriage_slots = serials.keys().filter(|k| k.starts_with('J')).count();
+    assert!(
+        marriage_slots > 100 && serials.len() - marriage_slots > 50,
+        "{}",
+        serials.len()
+    );
+    for (authority_and_year, mut numbers) in serials {
+        numbers.sort_unstable();
+        let expected: Vec<u32> = (10_000..10_000 + numbers.len() as u32).collect();
+        assert_eq!(numbers, expected, "{authority_and_year}");
+    }
+}
+
+/// Share of each marital status among the persons of an age band who are not
+/// married, as (未婚, 离婚, 丧偶).
+fn marital_shares(records: &[Record], ages: std::ops::Range<i32>) -> (f64, f64, f64, usize) {
+    let population = by_source(records, "population");
+    let mut counts = (0, 0, 0);
+    for (subject, marriage) in by_source(records, "marriage") {
+        let age = 2025 - date(&population[&subject]["birth_date"]).year();
+        if !ages.contains(&age) {
+            continue;
+        }
+        match marriage["marital_status"].as_str() {
+            "未婚" => counts.0 += 1,
+            "离婚" => counts.1 += 1,
+            "丧偶" => counts.2 += 1,
+            _ => {}
+        }
+    }
+    let total = counts.0 + counts.1 + counts.2;
+    let share = |n: usize| n as f64 / total as f64;
+    (share(counts.0), share(counts.1), share(counts.2), total)
+}
+
+/// Marital status follows age as a department would expect: most of the unmarried
+/// elderly are widowed, the middle-aged are as often divorced as never married and
+/// seldom widowed, the young are mostly never married.
+#[test]
+fn marital_status_follows_age() {
+    let records: Vec<Record> = Generator::new(23).population(30_000).collect();
+    let (never, divorced, widowed, total) = marital_shares(&records, 65..200);
+    assert!(total > 1_500, "{total}");
+    assert!((0.45..0.75).contains(&widowed), "65+: widowed {widowed}");
+    assert!(
+        (0.1..0.3).contains(&divorced) && (0.1..0.3).contains(&never),
+        "65+: {never} {divorced}"
+    );
+    // From 35 to 64 the never married include grown children still at home.
+    let (never, divorced, widowed, total) = marital_shares(&records, 35..65);
+    assert!(total > 2_000, "{total}");
+    assert!(
+        never > 0.4 && divorced > 0.15 && (0.03..0.25).contains(&widowed),
+        "35–64: {never} {divorced} {widowed}"
+    );
+    let (never, divorced, widowed, total) = marital_shares(&records, 22..35);
+    assert!(total > 1_000, "{total}");
+    assert!(
+        never > 0.8 && (0.02..0.2).contains(&divorced) && widowed == 0.0,
+        "22–34: {never} {divorced} {widowed}"
+    );
+}
+
+/// The legal marriage age itself is old enough: among single women of exactly 20
+/// and men of exactly 22 some are already divorced.
+#[test]
+fn persons_of_exactly_the_marriage_age_may_have_married() {
+    let records: Vec<Record> = Generator::new(29).population(30_000).collect();
+    let population = by_source(&records, "population");
+    let mut divorced = 0;
+    for (subject, marriage) in by_source(&records, "marriage") {
+        let person = &population[&subject];
+        let age = 2025 - date(&person["birth_date"]).year();
+        let at_marriage_age = matches!((person["sex"].as_str(), age), ("女", 20) | ("男", 22));
+        divorced += usize::from(at_marriage_age && marriage["marital_status"] == "离婚");
+    }
+    assert!(divorced > 3, "{divorced}");
+}
+
+/// A wife is born from three years before to five years after her husband, and both
+/// were old enough to marry: some wives are older, many are years younger.
+#[test]
+fn spouses_ages_differ_as_in_a_real_register() {
+    let records: Vec<Record> = Generator::new(31).population(20_000).collect();
+    let population = by_source(&records, "population");
+    let (mut older, mut much_younger, mut couples) = (0, 0, 0);
+    let mut husband_years = HashSet::new();
+    for (subject, marriage) in by_source(&records, "marriage") {
+        let Some(wife) = marriage.get("spouse_id_number") else {
+            continue;
+        };
+        if population[&subject]["sex"] != "男" {
+            continue;
+        }
+        let husband_birth = date(&population[&subject]["birth_date"]);
+        let wife_birth = date(&population[wife]["birth_date"]);
+        husband_years.insert(husband_birth.year());
+        assert!(husband_birth.year() <= 2001, "{subject} born {husband_birth}");
+        let days = (wife_birth - husband_birth).num_days();
+        assert!((-3 * 365..=5 * 365 + 10).contains(&days), "{subject}: {days} days");
+        couples += 1;
+        older += usize::from(days < 0);
+        much_younger += usize::from(days > 3 * 365);
+    }
+    assert!(couples > 2_000, "{couples}");
+    let share = |n: usize| n as f64 / couples as f64;
+    assert!((0.25..0.5).contains(&share(older)), "older wives {}", share(older));
+    assert!(
+        (0.15..0.35).contains(&share(much_younger)),
+        "wives 3+ years younger {}",
+        share(much_younger)
+    );
+    assert!(husband_years.len() > 50, "{}", husband_years.len());
+}
+
+/// Households are a single person or a couple with no, one or two children (none
+/// when they married after the last birth year): about two persons on average, as
+/// [`Generator::persons`] promises and load tests assume when sizing data.
+#[test]
+fn households_hold_about_two_persons() {
+    let records: Vec<Record> = Generator::new(37).persons(5_000).collect();
+    let persons = by_source(&records, "population").len();
+    let per_household = persons as f64 / 5_000.0;
+    assert!((1.85..2.05).contains(&per_household), "{per_household}");
+}
+
+/// `population(n)` makes exactly `n` persons, however the last household falls.
+#[test]
+fn population_makes_exactly_the_persons_asked_for() {
+    for seed in 0..200 {
+        let n = 2 + (seed as usize % 7);
+        let persons = Generator::new(seed)
+            .population(n)
+            .filter(|r| r.source == "population")
+            .count();
+        assert_eq!(persons, n, "seed {seed}");
+    }
+}
+
+/// Adults (18 or older at the data date) have insurance and housing fund records
+/// in plausible shares, with years that grow with age; minors have none.
+#[test]
+fn insurance_is_for_adults_and_grows_with_age() {
+    let records: Vec<Record> = Generator::new(41).population(20_000).collect();
+    let population = by_source(&records, "population");
+    let age = |subject: &str| 2025 - date(&population[subject]["birth_date"]).year();
+    let adults = population.keys().filter(|s| age(s) >= 18).count();
+    assert!(adults > 10_000, "{adults}");
+    let mut long_insured = 0;
+    for (source, share) in [
+        ("social_insurance", 0.75..0.95),
+        ("medical_insurance", 0.85..0.98),
+        ("housing_fund", 0.3..0.6),
+    ] {
+        let records = by_source(&records, source);
+        for (subject, attributes) in &records {
+            assert!(age(subject) >= 18, "{source}: {subject}");
+            if let Some(months) = attributes.get("insured_months") {
+                long_insured += usize::from(months.parse::<u32>().unwrap() > 240);
+            }
+        }
+        let covered = records.len() as f64 / adults as f64;
+        assert!(share.contains(&covered), "{source}: {covered}");
+    }
+    assert!(long_insured > 1_000, "{long_insured}");
+}
+
+/// An enterprise's name ends as its type requires (有限公司 for a limited liability
+/// company, 经营部 for a sole proprietorship, …), and every type occurs in the
+/// shares of a real register, limited liability companies first.
+#[test]
+fn enterprise_names_fit_their_type() {
+    let enterprises: Vec<Record> = Generator::new(43).enterprises(2_000).collect();
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for record in &enterprises {
+        let kind = record.attributes["type"].as_str();
+        let name = &record.attributes["name"];
+        let suffix = match kind {
+            "有限责任公司" => "有限公司",
+            "股份有限公司" => "股份有限公司",
+            "个人独资企业" => "经营部",
+            "合伙企业" => "中心（有限合伙）",
+            "非公司企业法人" => "总公司",
+            other => panic!("unexpected type {other}"),
+        };
+        assert!(name.ends_with(suffix), "{kind}: {name}");
+        if kind == "有限责任公司" {
+            assert!(!name.ends_with("股份有限公司"), "{name}");
+        }
+        *counts.entry(kind.to_owned()).or_default() += 1;
+    }
+    assert_eq!(counts.len(), 5, "{counts:?}");
+    assert!((1_200..1_600).contains(&counts["有限责任公司"]), "{counts:?}");
+}

@@ -319,7 +319,8 @@ impl Generator {
     /// The next free ID number for (area, birth, sex); the birth date moves to the
     /// next day when that day's sequence codes are used up. `None` when all are.
     fn id_number(&mut self, area: usize, birth: NaiveDate, female: bool) -> Option<(String, NaiveDate)> {
-        let start = usize::try_from(day_number(birth) - self.first_day).unwrap_or(0) % self.days.max(1);
+        // Only used modulo `days` below (the loop does not run when `days` is 0).
+        let start = usize::try_from(day_number(birth) - self.first_day).unwrap_or(0);
         for step in 0..self.days {
             let day = (start + step) % self.days;
             let slot = (area * self.days + day) * 2 + usize::from(female);

@@ -8,6 +8,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod condition;
+pub mod example;
 mod load;
 pub mod model;
 pub mod plan;

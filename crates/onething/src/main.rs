@@ -11,7 +11,7 @@ mod run;
 mod show;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -106,6 +106,17 @@ enum CatalogCommand {
     Check {
         #[command(flatten)]
         source: CatalogSource,
+    },
+    /// Write a complete, valid example application for a one-thing, ready to submit
+    /// over the API: submission.json, a scan for each material, and submit.sh.
+    Example {
+        #[command(flatten)]
+        source: CatalogSource,
+        /// One-thing id (newborn) or Chinese name (新生儿出生).
+        one_thing: String,
+        /// Directory to write into (created if missing).
+        #[arg(long, default_value = "example")]
+        out: PathBuf,
     },
     /// List the one-things, or show the plan (一次告知) of one for given answers.
     Show {
@@ -250,6 +261,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 start,
                 json,
             } => catalog_show(&source, one_thing.as_deref(), &answers, holds, shared, start, json),
+            CatalogCommand::Example { source, one_thing, out } => catalog_example(&source, &one_thing, &out),
         },
     }
 }
@@ -330,6 +342,79 @@ fn parse_answers(answers: &[String]) -> anyhow::Result<BTreeMap<String, String>>
 /// Today's date in China (UTC+8), for plans computed without an explicit start.
 pub(crate) fn today_in_china() -> NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+/// A one-page PDF with no content: accepted as a scan by the server's checks.
+const EXAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n\
+2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n\
+3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n\
+trailer<</Root 1 0 R>>\n%%EOF\n";
+
+fn catalog_example(source: &CatalogSource, key: &str, out: &Path) -> anyhow::Result<ExitCode> {
+    let catalog = match bundled::load_catalog(source.catalog.as_deref())? {
+        Ok(catalog) => catalog,
+        Err(problems) => {
+            eprintln!("{problems}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let Some(one_thing) = catalog.find_one_thing(key) else {
+        bail!("没有找到一件事“{key}”；运行 onething catalog show 查看全部");
+    };
+    let calendar = load_calendar(source)?;
+    let today = today_in_china();
+    let plan = catalog::example::fullest_plan(&catalog, one_thing, today, &calendar)
+        .map_err(|error| anyhow::anyhow!("无法计算一次告知：{error}"))?;
+    let example = catalog::example::example(&catalog, &plan, today);
+    std::fs::create_dir_all(out).with_context(|| format!("无法创建目录 {}", out.display()))?;
+    let submission = serde_json::json!({
+        "one_thing": example.one_thing,
+        "answers": example.answers,
+        "form": example.form,
+        "commitments": example.commitments,
+    });
+    std::fs::write(
+        out.join("submission.json"),
+        serde_json::to_string_pretty(&submission)? + "\n",
+    )
+    .with_context(|| format!("无法写入 {}", out.display()))?;
+    let mut parts = String::new();
+    for material in &example.uploads {
+        std::fs::write(out.join(format!("{material}.pdf")), EXAMPLE_PDF)?;
+        parts.push_str(&format!(
+            " \\\n  -F 'material.{material}=@{material}.pdf;type=application/pdf'"
+        ));
+    }
+    let script = format!(
+        "#!/bin/sh\n\
+         # Submits the example application for {name} as the account whose session\n\
+         # token is in $T (POST /api/v1/login). ONETHING_URL: http://localhost:8080 by default.\n\
+         set -eu\n\
+         cd \"$(dirname \"$0\")\"\n\
+         curl -sS \"${{ONETHING_URL:-http://localhost:8080}}/api/v1/cases\" \\\n  \
+         -H \"authorization: Bearer $T\" -H \"Idempotency-Key: example-{id}-$(date +%s)\" \\\n  \
+         -F 'submission=<submission.json;type=application/json'{parts}\n\
+         echo\n",
+        name = plan.name,
+        id = example.one_thing,
+    );
+    std::fs::write(out.join("submit.sh"), script)?;
+    println!("{}：示例申请已写入 {}", plan.name, out.display());
+    println!(
+        "  submission.json  情形回答 {} 项，表单 {} 项，告知承诺 {} 项",
+        example.answers.len(),
+        example.form.len(),
+        example.commitments.len()
+    );
+    for material in &example.uploads {
+        let name = catalog
+            .materials
+            .get(material)
+            .map_or(material.as_str(), |m| m.name.as_str());
+        println!("  {material}.pdf  {name}");
+    }
+    println!("  submit.sh        提交：T=<登录令牌> sh {}/submit.sh", out.display());
+    Ok(ExitCode::SUCCESS)
 }
 
 fn catalog_show(

@@ -40,6 +40,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/catalog/one-things/{id}", get(get_one_thing))
         .route("/catalog/one-things/{id}/plan", post(compute_plan))
         .route("/catalog/one-things/{id}/prefill", post(prefill))
+        .route("/catalog/one-things/{id}/example", get(example_submission))
         .route("/catalog/items/{code}", get(get_item))
         .route(
             "/cases",
@@ -320,6 +321,32 @@ async fn compute_plan(
         &holdings,
         start,
     )?))
+}
+
+/// A complete, valid example submission (for integrators): the JSON part of
+/// `POST /cases`, and the materials to send as file parts.
+async fn example_submission(State(state): Shared, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let example = app::plan::example(&state, &id)?;
+    let uploads: Vec<Value> = example
+        .uploads
+        .iter()
+        .map(|material| {
+            json!({
+                "id": material,
+                "part": format!("material.{material}"),
+                "name": state.catalog.materials.get(material).map(|m| m.name.as_str()),
+            })
+        })
+        .collect();
+    Ok(Json(json!({
+        "submission": {
+            "one_thing": example.one_thing,
+            "answers": example.answers,
+            "form": example.form,
+            "commitments": example.commitments,
+        },
+        "uploads": uploads,
+    })))
 }
 
 // ---------------------------------------------------------------- cases

@@ -70,7 +70,7 @@ pub fn document() -> Value {
     if let (Some(paths), Value::Object(more)) = (document["paths"].as_object_mut(), calendar_paths()) {
         paths.extend(more);
     }
-    let (paths, schemas) = ratings();
+    let (paths, schemas) = newer_paths();
     if let (Some(all), Value::Object(more)) = (document["paths"].as_object_mut(), paths) {
         all.extend(more);
     }
@@ -264,9 +264,16 @@ fn sharing_paths() -> Value {
     })
 }
 
-/// 好差评 and 差评整改, the person's messages and data log: the paths and their schemas.
-fn ratings() -> (Value, Value) {
+/// The paths added with the application layer (examples, ratings, rectifications,
+/// the person's messages and data log) and their schemas.
+fn newer_paths() -> (Value, Value) {
     let paths = json!({
+        "/catalog/one-things/{id}/example": { "get": { "summary": "一份完整、有效的示例申请（供对接方参考）：POST /cases 的 JSON 部分，以及须作为文件部分上传的材料", "tags": ["catalog"],
+            "parameters": [path_param("id", "一件事编号")],
+            "responses": with_errors(ok("示例申请", json!({ "type": "object", "properties": {
+                "submission": { "$ref": "#/components/schemas/Submission" },
+                "uploads": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "part": { "type": "string" }, "name": { "type": "string" } } } } } })), &["404", "422"]) } },
         "/me/notifications": { "get": { "summary": "我的消息（本人、本部门、本角色的），最新的在前，含未读数；读取不标记已读", "tags": ["sessions"], "security": [{ "bearer": [] }],
             "responses": with_errors(ok("消息", json!({ "type": "object", "properties": {
                 "notifications": { "type": "array", "items": { "type": "object" } }, "unread": { "type": "integer" } } })), &["401"]) } },

@@ -46,3 +46,35 @@ async fn changing_an_answer_keeps_the_others() {
     // Nothing chosen that was not answered.
     assert_eq!(html.matches(" checked").count(), 4, "{html}");
 }
+
+/// An integrator starts from the example of each bundled one-thing and submits it
+/// unchanged, with a scan for each listed material: every one is accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_of_every_one_thing_is_accepted_as_it_is() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let token = node.login("zhangsan").await;
+    let ids: Vec<String> = node.state.catalog.one_things.keys().map(ToString::to_string).collect();
+    assert!(ids.len() >= 8, "{ids:?}");
+    for id in ids {
+        let (status, example) = node
+            .call("GET", &format!("/catalog/one-things/{id}/example"), None, None)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{id}: {example}");
+        let files: Vec<(String, Vec<u8>)> = example["uploads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| (u["id"].as_str().unwrap().to_owned(), testkit::SAMPLE_SCAN.to_vec()))
+            .collect();
+        let (status, case) = node.submit_multipart(&token, &example["submission"], &files).await;
+        assert_eq!(status, StatusCode::CREATED, "{id}: {case}");
+        assert_eq!(case["one_thing"], id.as_str());
+        // The fullest plan: every item of the one-thing that any answer brings in.
+        assert!(!case["tasks"].as_array().unwrap().is_empty(), "{id}");
+    }
+    let (status, body) = node
+        .call("GET", "/catalog/one-things/nothing/example", None, None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(body["error"]["code"], "E_ONE_THING_NOT_FOUND");
+}

@@ -185,6 +185,7 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         ("GET", "/catalog/one-things")
         | ("GET", "/catalog/one-things/{id}")
         | ("POST", "/catalog/one-things/{id}/plan")
+        | ("GET", "/catalog/one-things/{id}/example")
         | ("GET", "/catalog/items/{code}")
         | ("GET", "/calendar")
         | ("GET", "/openapi.json")

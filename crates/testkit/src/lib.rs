@@ -101,19 +101,11 @@ pub fn newborn_all_yes() -> Answers {
     ])
 }
 
-/// A valid sample value for a data element of this type.
+/// A valid sample value for a data element of this type: the catalog's example
+/// value as of 2026-03-12 (dates are 2026-02-10).
 pub fn sample_value(element_type: &ElementType) -> String {
-    match element_type {
-        ElementType::Text => "测试".into(),
-        ElementType::Date => "2026-02-10".into(),
-        ElementType::Integer => "1".into(),
-        ElementType::Money => "100.00".into(),
-        ElementType::Boolean => "true".into(),
-        ElementType::Phone => "13800138000".into(),
-        ElementType::IdNumber => "11010519491231002X".into(),
-        ElementType::CreditCode => "91350100M000100Y43".into(),
-        ElementType::Choice(options) => options[0].clone(),
-    }
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 12).expect("a valid date");
+    catalog::example::value(element_type, today)
 }
 
 /// Every field the applicant must type in `plan`, filled with a valid value.

@@ -49,3 +49,14 @@ pub fn plan_for(
         }
     })
 }
+
+/// A complete, valid example application for the one-thing `id`, as of today: the
+/// answers under which the most items apply, a value for every field to type, the
+/// materials to upload and the commitments to accept.
+pub fn example(state: &AppState, id: &str) -> Result<catalog::example::Example, ApiError> {
+    let one_thing = find_one_thing(state, id)?;
+    let today = cases::china_date(state.now());
+    let plan = catalog::example::fullest_plan(&state.catalog, one_thing, today, &state.calendar())
+        .map_err(|error| ApiError::new("E_CALENDAR_NO_DATA", error.to_string()))?;
+    Ok(catalog::example::example(&state.catalog, &plan, today))
+}

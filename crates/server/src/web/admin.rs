@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use catalog::{Answers, Holdings, OneThing, Plan};
+use catalog::{OneThing, Plan};
 use ids::ItemCode;
 use minijinja::context;
 use store::Role;
@@ -37,34 +37,7 @@ fn require_admin(page: &Page) -> Result<(), Response> {
 
 /// The plan in which the most items apply: the one-thing "as designed".
 fn fullest_plan(state: &AppState, one: &OneThing) -> Option<Plan> {
-    let combinations: usize = one.questions.iter().map(|q| q.options.len().max(1)).product();
-    let start = cases::china_date(state.now());
-    let mut best: Option<Plan> = None;
-    for combination in 0..combinations.min(4096) {
-        let mut rest = combination;
-        let mut answers = Answers::new();
-        for question in &one.questions {
-            let count = question.options.len().max(1);
-            if let Some(option) = question.options.get(rest % count) {
-                answers.insert(question.id.clone(), option.value.clone());
-            }
-            rest /= count;
-        }
-        let Ok(plan) = catalog::compute_plan(
-            &state.catalog,
-            one,
-            &answers,
-            &Holdings::default(),
-            start,
-            &state.calendar(),
-        ) else {
-            continue;
-        };
-        if best.as_ref().is_none_or(|b| plan.items.len() > b.items.len()) {
-            best = Some(plan);
-        }
-    }
-    best
+    catalog::example::fullest_plan(&state.catalog, one, cases::china_date(state.now()), &state.calendar()).ok()
 }
 
 pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {

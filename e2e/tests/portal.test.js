@@ -215,8 +215,14 @@ test('an applicant does 新生儿出生 and every department works it to complet
   await screenshots(applicant, 'case-completed');
   // 谁查看了我的数据: every department that read the case, each proven in the ledger.
   await applicant.getByRole('link', { name: '谁查看了我的数据' }).click();
-  const accesses = applicant.locator('ol.access > li');
-  assert.ok((await accesses.count()) >= 8, 'each department\'s reads are listed');
+  // Grouped by day, reader and case, with counts; each group opens on its entries.
+  const groups = applicant.locator('ol.access > li');
+  assert.ok((await groups.count()) >= 4, 'each department\'s reads are a group');
+  assert.ok((await applicant.locator('ol.access-entries > li').count()) >= 8, 'every read is behind its group');
+  assert.equal(await applicant.locator('ol.access-entries').first().isVisible(), false, 'closed until asked');
+  await groups.first().locator('summary').click();
+  assert.equal(await applicant.locator('ol.access-entries').first().isVisible(), true);
+  assert.doesNotMatch(await applicant.locator('main').innerText(), /birth_date|[a-z]+_[a-z]+/, 'no raw keys');
   assert.match(await applicant.locator('ol.access').innerText(), /公安局工作人员/);
   assert.equal(await applicant.locator('ol.access .tag', { hasText: '待验证' }).count(), 0, 'all proven');
   await checkAxe(applicant, 'data access');

@@ -131,9 +131,10 @@ test('consent, prefill, certificate issued, shown, shared, verified and reused',
 
   // Every read is on her 谁查看了我的数据 page, with the department.
   await page.goto(`${base}/my/data-access`);
+  for (const group of await page.locator('ol.access details').all()) await group.locator('summary').click();
   const accesses = await page.locator('main').innerText();
   assert.match(accesses, /卫生健康委员会工作人员/);
-  assert.match(accesses, /是否核验（可用不可见/);
+  assert.match(accesses, /核验您是否符合一项条件（对方只得到“是”或“否”/);
   assert.match(accesses, /卫生健康委员会核验：申请人是否年满18周岁 → 是/);
   // 公安 verified her certificate on its task, and anyone with her link did.
   assert.match(accesses, /验证您的电子证照/);

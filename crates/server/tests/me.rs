@@ -30,10 +30,19 @@ async fn a_person_reads_who_looked_at_their_data_over_the_api_as_on_the_page() {
     assert_eq!(read["verified"], true, "{read}");
     assert!(log["checkpoint_size"].as_u64().unwrap() > read["index"].as_u64().unwrap());
 
-    // The page tells the same.
+    // The page tells the same, grouped by day, reader and case, with a count.
     let (status, html) = page_as(&node, &applicant, "/my/data-access").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("{department}工作人员")), "{html}");
+    assert!(html.contains(&format!("办件 {id} · 查看 1 次")), "{html}");
+    // Filtered to 卫健, only its reads; filtered to a department that never read, none.
+    let (_, wj_only) = page_as(&node, &applicant, "/my/data-access?department=WJ&days=7").await;
+    assert!(
+        wj_only.contains("已筛选") && wj_only.contains(&format!("{department}工作人员")),
+        "{wj_only}"
+    );
+    let ga = node.state.catalog.department_name("GA").to_owned();
+    assert!(!wj_only.contains(&format!("<strong>{ga}工作人员")), "{wj_only}");
 
     // Only a person has such a log; staff are refused.
     let (status, body) = node.call("GET", "/me/data-access", Some(&wj), None).await;

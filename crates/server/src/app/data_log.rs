@@ -19,6 +19,8 @@ const LIMIT: u64 = 500;
 pub struct AccessRow {
     /// Its index in the ledger (from 0).
     pub index: u64,
+    /// The department that read, when staff of one did.
+    pub department: Option<String>,
     /// Who, by department or role; never an account id of staff.
     pub who: String,
     /// What was looked at, in plain Chinese.
@@ -48,7 +50,7 @@ fn what(action: &str) -> &'static str {
         "read_material" => "您提交的材料",
         "read_history" => "办件的办理记录",
         "shared_read" => "共享数据（在授权范围内调用）",
-        "shared_question" => "关于您的是否核验（可用不可见：只得到“是”或“否”）",
+        "shared_question" => "核验您是否符合一项条件（对方只得到“是”或“否”，看不到您的数据）",
         "shared_read_refused" | "shared_question_refused" => "调用您数据的请求（已被拒绝）",
         "verify_certificate" => "验证您的电子证照",
         "read_certificate" | "download_certificate" => "您的电子证照",
@@ -56,6 +58,48 @@ fn what(action: &str) -> &'static str {
         "read_rectification" | "rectification_follow_up" | "rectification_closed" => "您的评价及其整改",
         _ => "您的办件",
     }
+}
+
+/// A data element, a shared source's attribute or a certificate, named in Chinese:
+/// never a raw key on the person's page.
+fn element_name(state: &AppState, key: &str) -> String {
+    if let Some(id) = key.strip_prefix("certificate:") {
+        return format!("电子证照 {id}");
+    }
+    if let Some(element) = state.catalog.elements.get(key) {
+        return element.name.clone();
+    }
+    // The attributes of the person sources (人口、婚姻、社保、医保、公积金、不动产).
+    let person = match key {
+        "name" => Some("姓名"),
+        "sex" => Some("性别"),
+        "birth_date" => Some("出生日期"),
+        "age" => Some("年龄"),
+        "ethnicity" => Some("民族"),
+        "address" => Some("住址"),
+        "hukou_city" => Some("户籍所在地"),
+        "marital_status" => Some("婚姻状况"),
+        "spouse_id_number" => Some("配偶公民身份号码"),
+        "spouse_name" => Some("配偶姓名"),
+        "marriage_cert_no" => Some("结婚证字号"),
+        "marriage_date" => Some("结婚登记日期"),
+        "insured_months" => Some("社会保险缴费月数"),
+        "medical_insurance_years" => Some("医疗保险参保年限"),
+        "medical_insurance_no" => Some("医疗保险参保编号"),
+        "housing_fund_account" => Some("住房公积金账号"),
+        "real_estate_cert_no" => Some("不动产权证书号"),
+        "real_estate_address" => Some("不动产坐落"),
+        _ => None,
+    };
+    if let Some(name) = person {
+        return name.to_owned();
+    }
+    // An enterprise source's attribute: the element it fills for the enterprise.
+    state
+        .catalog
+        .elements
+        .get(&format!("enterprise.{key}"))
+        .map_or_else(|| "一项共享数据".to_owned(), |element| element.name.clone())
 }
 
 /// The accesses to `caller`'s data by anyone else; only an applicant has one.
@@ -129,20 +173,10 @@ pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError>
                 }
             },
         };
-        let fields: Vec<String> = entry
-            .elements
-            .iter()
-            .map(|e| match e.strip_prefix("certificate:") {
-                Some(id) => format!("电子证照 {id}"),
-                None => state
-                    .catalog
-                    .elements
-                    .get(e)
-                    .map_or_else(|| e.clone(), |d| d.name.clone()),
-            })
-            .collect();
+        let fields: Vec<String> = entry.elements.iter().map(|e| element_name(state, e)).collect();
         views.push(AccessRow {
             index: row.index,
+            department: entry.department.clone(),
             who,
             what: what(&entry.detail),
             at: DateTime::from_timestamp_millis(entry.at_ms).unwrap_or_default(),

@@ -1145,8 +1145,13 @@ fn draft_owner(account: &store::Account) -> String {
 }
 
 /// "谁查看了我的数据": every access to the applicant's data by someone else, from the
-/// ledger, each with its inclusion in the latest signed checkpoint verified.
-pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+/// ledger, each proven in a signed checkpoint. Grouped by day, reader and case with
+/// counts, each group opening on its entries; filtered by department and period.
+pub async fn data_access(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/my/data-access").await;
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
@@ -1155,21 +1160,77 @@ pub async fn data_access(axum::extract::State(state): Shared, headers: HeaderMap
         Ok(log) => log,
         Err(error) => return page.message(error.status, "无法查看", &error.message),
     };
-    let views: Vec<_> = log
+    // The departments that appear, for the filter.
+    let mut departments: Vec<(String, String)> = log
         .rows
         .iter()
-        .map(|r| {
+        .filter_map(|r| r.department.clone())
+        .map(|code| {
+            let name = state.catalog.department_name(&code).to_owned();
+            (code, name)
+        })
+        .collect();
+    departments.sort();
+    departments.dedup();
+    let department = query
+        .get("department")
+        .filter(|d| departments.iter().any(|(c, _)| c == *d));
+    let days: Option<i64> = query
+        .get("days")
+        .and_then(|d| d.parse().ok())
+        .filter(|d| [7, 30, 365].contains(d));
+    let today = cases::china_date(state.now());
+    let day_of = |at: chrono::DateTime<chrono::Utc>| cases::china_date(at);
+    let rows: Vec<&app::data_log::AccessRow> = log
+        .rows
+        .iter()
+        .filter(|r| department.is_none_or(|d| r.department.as_deref() == Some(d.as_str())))
+        .filter(|r| days.is_none_or(|n| (today - day_of(r.at)).num_days() < n))
+        .collect();
+    // Newest first; one group per (day, reader, case).
+    let mut groups: Vec<(chrono::NaiveDate, &str, Option<&str>, Vec<&app::data_log::AccessRow>)> = Vec::new();
+    for row in rows {
+        let key = (day_of(row.at), row.who.as_str(), row.case_id.as_deref());
+        match groups.iter_mut().find(|(d, w, c, _)| (*d, *w, *c) == key) {
+            Some(group) => group.3.push(row),
+            None => groups.push((key.0, key.1, key.2, vec![row])),
+        }
+    }
+    let total: usize = groups.iter().map(|g| g.3.len()).sum();
+    let views: Vec<_> = groups
+        .iter()
+        .map(|(day, who, case_id, rows)| {
+            let mut whats: Vec<&str> = rows.iter().map(|r| r.what).collect();
+            whats.sort_unstable();
+            whats.dedup();
+            let mut fields: Vec<&str> = rows.iter().flat_map(|r| r.fields.iter().map(String::as_str)).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let entries: Vec<_> = rows
+                .iter()
+                .map(|r| {
+                    context! {
+                        index => r.index, what => r.what, at => local_time(r.at), fields => r.fields.join("、"),
+                        purpose => r.purpose, legal_basis => r.legal_basis, verified => r.verified,
+                    }
+                })
+                .collect();
             context! {
-                index => r.index, who => r.who, what => r.what, at => local_time(r.at), fields => r.fields.join("、"),
-                case_id => r.case_id, purpose => r.purpose, legal_basis => r.legal_basis, verified => r.verified,
+                day => day.to_string(), who => who, case_id => case_id, count => rows.len(), whats => whats.join("、"),
+                fields => fields.join("、"), verified => rows.iter().all(|r| r.verified), entries => entries,
             }
         })
+        .collect();
+    let department_options: Vec<_> = departments
+        .iter()
+        .map(|(code, name)| context! { code => code, name => name })
         .collect();
     let checkpoint_view = log.checkpoint_size.map(|size| context! { size => size });
     page.render(
         "data_access.html",
         "谁查看了我的数据",
-        context! { rows => views, checkpoint => checkpoint_view },
+        context! { groups => views, total => total, checkpoint => checkpoint_view, departments => department_options,
+        department => department, days => days, filtered => department.is_some() || days.is_some() },
     )
 }
 

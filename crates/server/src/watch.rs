@@ -53,9 +53,30 @@ fn notice(
     }
 }
 
+/// What the approved tasks produced, named: "新生儿公民身份号码 110105…".
+fn produced<'a>(catalog: &catalog::Catalog, tasks: impl Iterator<Item = &'a cases::Task>) -> Vec<String> {
+    tasks
+        .flat_map(|task| task.outputs.iter())
+        .map(|(element, value)| {
+            let name = catalog
+                .elements
+                .get(element)
+                .map_or(element.as_str(), |e| e.name.as_str());
+            format!("{name} {value}")
+        })
+        .collect()
+}
+
 /// The messages a change to `case` causes: new work for departments, supplement
-/// requests, finished parts and the finished case for the applicant.
-pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<NewNotification> {
+/// requests and refusals for the applicant, and for the applicant one message per
+/// change that finished parts of the case (what was done, what it produced, what
+/// is left) or, when the change finished the case, one message that it is done.
+pub fn notices_for(
+    catalog: &catalog::Catalog,
+    case: &Case,
+    events: &[Event],
+    now: DateTime<Utc>,
+) -> Vec<NewNotification> {
     let mut notices = Vec::new();
     for event in events {
         let item = event.item.as_ref().map(ids::ItemCode::as_str);
@@ -102,15 +123,8 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
                     ));
                 }
             }
-            Transition::Approve => notices.push(notice(
-                case.applicant.clone(),
-                "task_done",
-                case,
-                item,
-                format!("已办结：{task_name}"),
-                event.note.clone(),
-                now,
-            )),
+            // Said once for the whole change, below.
+            Transition::Approve => {}
             Transition::Reject => notices.push(notice(
                 case.applicant.clone(),
                 "task_rejected",
@@ -143,17 +157,57 @@ pub fn notices_for(case: &Case, events: &[Event], now: DateTime<Utc>) -> Vec<New
         }
     }
     let finished = matches!(case.state(), CaseState::Completed | CaseState::Rejected);
-    let just_finished = events
+    let approved: Vec<&cases::Task> = events
         .iter()
-        .any(|e| matches!(e.transition, Transition::Approve | Transition::Reject));
+        .filter(|e| e.transition == Transition::Approve)
+        .filter_map(|e| e.item.as_ref().and_then(|code| case.task(code)))
+        .collect();
+    let just_finished = !approved.is_empty() || events.iter().any(|e| e.transition == Transition::Reject);
     if finished && just_finished {
+        let results = produced(catalog, case.tasks.iter());
+        let results = if results.is_empty() {
+            String::new()
+        } else {
+            format!("办理结果：{}。", results.join("；"))
+        };
         notices.push(notice(
             case.applicant.clone(),
             "case_complete",
             case,
             None,
             format!("办件已办结：{}", case.one_thing_name),
-            format!("办件 {} 已全部办结（{}），欢迎评价。", case.id, case.state().label_zh()),
+            format!(
+                "办件 {} 已全部办结（{}）。{results}请在办件页查看，并对本次办理作出评价。",
+                case.id,
+                case.state().label_zh()
+            ),
+            now,
+        ));
+    } else if !approved.is_empty() {
+        let names: Vec<&str> = approved.iter().map(|t| t.name.as_str()).collect();
+        let results = produced(catalog, approved.iter().copied());
+        let results = if results.is_empty() {
+            String::new()
+        } else {
+            format!("产生：{}。", results.join("；"))
+        };
+        let left = case
+            .tasks
+            .iter()
+            .filter(|t| !matches!(t.state, cases::TaskState::Approved | cases::TaskState::Rejected))
+            .count();
+        let item = (approved.len() == 1).then(|| approved[0].item.as_str());
+        notices.push(notice(
+            case.applicant.clone(),
+            "task_done",
+            case,
+            item,
+            format!("办理进度：{}", case.one_thing_name),
+            format!(
+                "已办结：{}。{results}其余 {left} 项正在办理，承诺 {} 前全部办结，您无需操作。",
+                names.join("、"),
+                case.promised_date
+            ),
             now,
         ));
     }

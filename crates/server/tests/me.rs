@@ -84,6 +84,24 @@ async fn messages_are_read_over_the_api_and_marked_read_only_when_asked() {
     let (_, after) = node.call("GET", "/me/notifications", Some(&applicant), None).await;
     assert_eq!(after["unread"], 0, "{after}");
     assert!(after["notifications"][0]["read_at"].is_string(), "{after}");
+    // The inbox page shows the case once, its latest message first, the rest behind it.
+    let (_, page) = page_as(&node, &applicant, "/inbox").await;
+    let about_case = after["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["case_id"] == id.as_str())
+        .count();
+    assert!(about_case >= 2, "{after}");
+    assert_eq!(
+        page.matches(&format!("查看办件 {id}")).count(),
+        1,
+        "one entry per case: {page}"
+    );
+    assert!(
+        page.contains(&format!("本办件的其他 {} 条消息", about_case - 1)),
+        "{page}"
+    );
     // Another person sees none of them.
     let lisi = node.login("lisi").await;
     let (_, theirs) = node.call("GET", "/me/notifications", Some(&lisi), None).await;

@@ -65,7 +65,7 @@ impl World {
             state.now(),
         )
         .unwrap();
-        let notices = server::watch::notices_for(&outcome.case, &outcome.events, state.now());
+        let notices = server::watch::notices_for(&state.catalog, &outcome.case, &outcome.events, state.now());
         state
             .store
             .insert_case_with_uploads(&outcome.case, &outcome.events, None, &[], &notices)
@@ -480,4 +480,72 @@ async fn a_bad_rating_opens_a_rectification_that_goes_overdue_and_reaches_the_ap
         submission.rectifications[0].department, "WJ",
         "newborn's lead department"
     );
+}
+
+/// The applicant is told once per change what was done, what it produced and what
+/// is left, and once that the whole case is done with its results: no separate
+/// "已办结" for the approval that finished it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_applicant_hears_progress_once_per_change_and_completion_once() {
+    let world = world(sqlite().await, "2026-03-02");
+    let id = "YJS20260302WATCH009";
+    let mut case = world.submit(id).await;
+    let mut approvals = 0;
+    while !matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected) {
+        let ready: Vec<(String, String)> = case
+            .tasks
+            .iter()
+            .filter(|t| t.state == cases::TaskState::Dispatched)
+            .map(|t| (t.department.clone(), t.item.to_string()))
+            .collect();
+        assert!(!ready.is_empty(), "the case is stuck: {case:?}");
+        for (department, item) in ready {
+            world.act(id, &department, &item, Action::Accept).await;
+            let code: ids::ItemCode = item.parse().unwrap();
+            let outputs: BTreeMap<String, String> = world.state.catalog.items[&code]
+                .outputs
+                .elements
+                .iter()
+                .map(|e| {
+                    let value = if e == "child.id_number" {
+                        "110105202602100016".to_owned()
+                    } else {
+                        testkit::sample_value(&world.state.catalog.elements[e].element_type)
+                    };
+                    (e.clone(), value)
+                })
+                .collect();
+            case = world.act(id, &department, &item, Action::Approve { outputs }).await;
+            approvals += 1;
+        }
+    }
+    let messages: Vec<store::Notification> = world
+        .state
+        .store
+        .notifications_for(&["applicant-zhangsan".to_owned()], 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|n| n.message.case_id.as_deref() == Some(id))
+        .collect();
+    let kinds: Vec<&str> = messages.iter().map(|n| n.message.kind.as_str()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "case_complete").count(), 1, "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "task_done").count(),
+        approvals - 1,
+        "one per approval but the last: {kinds:?}"
+    );
+    let progress = messages.iter().find(|n| n.message.kind == "task_done").unwrap();
+    assert!(
+        progress.message.body.contains("项正在办理"),
+        "{}",
+        progress.message.body
+    );
+    let done = messages.iter().find(|n| n.message.kind == "case_complete").unwrap();
+    assert!(
+        done.message.body.contains("办理结果：") && done.message.body.contains("新生儿公民身份号码 110105202602100016"),
+        "{}",
+        done.message.body
+    );
+    assert!(done.message.body.contains("评价"), "what to do next");
 }

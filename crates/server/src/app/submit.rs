@@ -194,7 +194,7 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         Some((doc, consent)) => outcome.with_prefill(&doc.fetched(), consent),
         None => outcome,
     };
-    let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
+    let notices = crate::watch::notices_for(&state.catalog, &outcome.case, &outcome.events, now);
     match state
         .store
         .insert_case_with_uploads(

@@ -88,7 +88,7 @@ pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: A
             }
             Err(error) => return Err(ApiError::from(error).into()),
         };
-        let notices = crate::watch::notices_for(&outcome.case, &outcome.events, now);
+        let notices = crate::watch::notices_for(&state.catalog, &outcome.case, &outcome.events, now);
         match state
             .store
             .update_case_with_uploads(&outcome.case, versioned.version, &outcome.events, &notices, &uploads)

@@ -70,7 +70,7 @@ impl From<CaseError> for AppError {
 /// change whose item outputs a certificate type issues that certificate (signed by
 /// its department) in the same transaction.
 pub async fn commit(state: &AppState, outcome: &Outcome, version: i64) -> Result<Updated, StoreError> {
-    let mut notices = crate::watch::notices_for(&outcome.case, &outcome.events, state.now());
+    let mut notices = crate::watch::notices_for(&state.catalog, &outcome.case, &outcome.events, state.now());
     let approves = outcome
         .events
         .iter()

@@ -546,22 +546,37 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
         tracing::warn!(error = %error.message, "messages not marked read");
     }
     let role = account.role;
-    let views: Vec<_> = messages
+    let view = |m: &store::Notification| {
+        let link = m.message.case_id.as_ref().map(|id| match (role, &m.message.item) {
+            (store::Role::Applicant, _) => format!("/my/cases/{id}"),
+            (store::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
+            (store::Role::Staff, None) => "/workbench".to_owned(),
+            (store::Role::Admin | store::Role::Auditor, _) => format!("/admin/cases/{id}"),
+        });
+        context! {
+            title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),
+            read => m.read_at.is_some(), case_id => m.message.case_id, link => link,
+        }
+    };
+    // One entry per case, its latest message first and the earlier ones behind it;
+    // messages about no case stand alone.
+    let mut groups: Vec<(Option<&str>, Vec<&store::Notification>)> = Vec::new();
+    for message in &messages {
+        let case = message.message.case_id.as_deref();
+        match groups.iter_mut().find(|(c, _)| c.is_some() && *c == case) {
+            Some(group) => group.1.push(message),
+            None => groups.push((case, vec![message])),
+        }
+    }
+    let views: Vec<_> = groups
         .iter()
-        .map(|m| {
-            let link = m.message.case_id.as_ref().map(|id| match (role, &m.message.item) {
-                (store::Role::Applicant, _) => format!("/my/cases/{id}"),
-                (store::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
-                (store::Role::Staff, None) => "/workbench".to_owned(),
-                (store::Role::Admin | store::Role::Auditor, _) => "/admin/cases".to_owned(),
-            });
-            context! {
-                title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),
-                read => m.read_at.is_some(), case_id => m.message.case_id, link => link,
-            }
+        .map(|(_, group)| {
+            let unread = group.iter().filter(|m| m.read_at.is_none()).count();
+            let earlier: Vec<_> = group[1..].iter().map(|m| view(m)).collect();
+            context! { latest => view(group[0]), earlier => earlier, count => group.len(), unread => unread }
         })
         .collect();
-    page.render("inbox.html", "消息", context! { messages => views })
+    page.render("inbox.html", "消息", context! { groups => views })
 }
 
 /// A page address that does not exist: the site's own 404 page, with the way home.

@@ -430,3 +430,42 @@ test('main pages have no serious accessibility violations in either display mode
   await checkAxe(page, 'login');
   await context.close();
 });
+
+test('no page scrolls sideways on a 320 px phone, in standard or large text', async () => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  const base = server.base;
+  const failures = [];
+  const measure = async (urls) => {
+    for (const large of [false, true]) {
+      await page.goto(`${base}/display?mode=${large ? 'large' : 'normal'}&back=%2F`);
+      for (const url of urls) {
+        await page.goto(`${base}${url}`);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 320) {
+          // Name the widest elements, so that the failure says what to fix.
+          const culprits = await page.evaluate(() => [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > 321 && e.children.length === 0)
+            .slice(0, 3)
+            .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}" type="${e.type || ""}" name="${e.name || ""}" in ${e.parentElement.tagName.toLowerCase()}.${e.parentElement.className}>${e.textContent.trim().slice(0, 30)}`));
+          failures.push(`${url}${large ? ' (大字模式)' : ''}: ${width}px ${culprits.join(' | ')}`);
+        }
+      }
+    }
+  };
+  await measure(['/', '/?q=' + encodeURIComponent('开饭店'), '/one-things/newborn',
+    '/one-things/newborn/notice?hukou_local=yes&parents_married=yes&insure_child=yes&maternity_claim=yes',
+    '/login', '/verify', '/this/does/not/exist']);
+  const caseNumber = await applyForNewborn(page, base, { withErrorRound: false });
+  await measure(['/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1',
+    '/my/cases', `/my/cases/${caseNumber}`, '/my/data-access', '/inbox', '/my/certificates']);
+  await context.clearCookies();
+  await login(page, base, 'staff-wj');
+  await measure(['/workbench', `/workbench/cases/${caseNumber}/tasks/GG00101001`, '/workbench/rectifications', '/dashboard']);
+  await context.clearCookies();
+  await login(page, base, 'admin');
+  await measure(['/admin', '/admin/one-things/newborn', '/admin/cases', `/admin/cases/${caseNumber}`,
+    '/admin/rectifications', '/admin/calendar', '/dashboard']);
+  assert.deepEqual(failures, [], 'pages wider than the phone');
+  await context.close();
+});

@@ -286,6 +286,17 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 
+    // 我的证照 offers 王芳 her 电子结婚证, which 婚姻登记 holds for her; 李四, whom
+    // it does not know as married, is offered nothing to claim.
+    let (_, wallet) = page_as(node, &wangfang, "/my/certificates").await;
+    assert!(
+        wallet.contains(r#"name="type" value="marriage_certificate""#),
+        "{wallet}"
+    );
+    let lisi = node.login("lisi").await;
+    let (_, theirs) = page_as(node, &lisi, "/my/certificates").await;
+    assert!(!theirs.contains(r#"value="marriage_certificate""#), "{theirs}");
+
     // 王芳 claims her 电子结婚证 from 婚姻登记: the second child's 一次告知 asks for one
     // material less, and says why.
     let (status, claimed) = node

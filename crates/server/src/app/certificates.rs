@@ -32,9 +32,56 @@ const CLAIMS: &[Claim] = &[Claim {
     require: ("marital_status", "已婚"),
 }];
 
-/// The certificate types a person can claim from an issuer's records.
-pub fn claimable_types() -> impl Iterator<Item = &'static str> {
-    CLAIMS.iter().map(|claim| claim.type_code)
+/// The certificate types `account` can claim now: the issuer's records hold what
+/// the type needs for them (婚姻登记 says 已婚 for 电子结婚证), and they do not
+/// already hold a valid one. Asking the records is a read of the person's own
+/// data, recorded as such (and, being their own, not listed as someone else's).
+pub async fn claimable(state: &AppState, account: &Account) -> Result<Vec<&'static str>, ApiError> {
+    let Some(id_number) = account.id_number.as_deref().filter(|_| account.role == Role::Applicant) else {
+        return Ok(Vec::new());
+    };
+    let held = state.store.certificates_of_holder(id_number).await?;
+    let mut found = Vec::new();
+    let mut read = Vec::new();
+    for claim in CLAIMS {
+        if held
+            .iter()
+            .any(|c| c.type_code == claim.type_code && c.revoked_on.is_none())
+        {
+            continue;
+        }
+        let Some(source) = state.sources.source(claim.source) else {
+            continue;
+        };
+        read.push(claim.require.0);
+        // A source that cannot answer now offers nothing now; the page still opens.
+        let record = match crate::sharing::fetch_record(state, source, id_number).await {
+            Ok(record) => record,
+            Err(error) => {
+                tracing::warn!(source = claim.source, %error, "claimable certificates not checked");
+                continue;
+            }
+        };
+        if record.is_some_and(|r| r.get(claim.require.0).map(String::as_str) == Some(claim.require.1)) {
+            found.push(claim.type_code);
+        }
+    }
+    if !read.is_empty() {
+        let access = store::SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(account),
+                "shared_read",
+                None,
+                read.join(","),
+                "查询可申领的电子证照".to_owned(),
+            ),
+            subject: Some(account.id.clone()),
+            legal_basis: "本人查询".into(),
+        };
+        state.store.record_accesses(&[access]).await?;
+    }
+    Ok(found)
 }
 
 /// Claims a certificate of `type_code` for `account` from the issuer's own records

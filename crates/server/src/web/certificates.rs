@@ -116,8 +116,12 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
         return page.store_error(error);
     }
     let views: Vec<_> = held.iter().map(|c| view(&state, c)).collect();
-    let claimable: Vec<_> = crate::app::certificates::claimable_types()
-        .filter(|code| !held.iter().any(|c| c.type_code == *code && c.revoked_on.is_none()))
+    let claimable = match crate::app::certificates::claimable(&state, &account).await {
+        Ok(claimable) => claimable,
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    };
+    let claimable: Vec<_> = claimable
+        .into_iter()
         .filter_map(|code| state.catalog.certificates.get(code))
         .map(|kind| context! { code => kind.code, name => kind.name, issuer => state.catalog.department_name(&kind.issuer) })
         .collect();

@@ -5,7 +5,7 @@
 // display modes, and screenshots at phone and desktop sizes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launch, login, seriousViolations, screenshots, fillForm } from '../lib.js';
+import { startServer, launch, login, seriousViolations, screenshots, fillForm, PNG } from '../lib.js';
 
 let server;
 let browser;
@@ -70,10 +70,13 @@ async function applyForNewborn(page, base, { withErrorRound }) {
     assert.match(await summary.innerText(), /校验码/);
     assert.match(await page.locator('#f-mother-id_number-error').innerText(), /校验码/);
     assert.match(await page.locator('#f-material-child_photo-error').innerText(), /只接受 PDF、JPG、PNG 或 OFD/);
-    // What the user typed is kept; files must be chosen again.
+    // What the user typed is kept, and so is every file that was fine: only the
+    // refused photo is chosen again.
     assert.equal(await page.locator('input[name="child.name"]').inputValue() !== '', true);
+    assert.ok((await page.locator('p.kept').count()) >= 3, 'the accepted files are kept');
+    assert.equal(await page.locator('#f-material-child_photo-kept').count(), 0, 'the refused file is not');
     await page.locator('input[name="mother.id_number"]').fill('11010519491231002X');
-    await fillForm(page, 'form.apply');
+    await page.locator('input[name="material.child_photo"]').setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: PNG });
   }
   await page.getByRole('button', { name: '提交申请' }).click();
   await page.waitForURL(/\/my\/cases\/YJS/);

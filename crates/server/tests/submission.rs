@@ -491,3 +491,50 @@ async fn a_department_can_ask_again_only_for_its_own_materials() {
     let (_, case) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
     assert_eq!(task_state(&case, "GG00101001"), "dispatched");
 }
+
+/// A refused application keeps the files that were fine: the page says so, and
+/// the corrected application goes through without choosing them again. The kept
+/// files are gone once it is stored.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_are_kept_when_an_application_is_refused_for_a_field() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let plan = newborn_plan(&node).await;
+    let (files, commitments) = testkit::sample_materials_from_json(&plan);
+    assert!(files.len() >= 4, "{files:?}");
+    let mut form = newborn_form(&node).await;
+    let phone = form.remove("person.phone").expect("the form asks for a phone");
+    // One scan is not a scan at all: that one is refused, the others kept.
+    let mut files_sent = files.clone();
+    files_sent[0].1 = b"not a scan".to_vec();
+    let (status, page) =
+        apply_on_the_page(&node, &applicant, &newborn_answers(), &form, &commitments, &files_sent).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{page}");
+    let page = unescape(&page);
+    assert_eq!(page.matches("已保留</span>").count(), files.len() - 1, "{page}");
+    assert!(
+        page.contains(&format!("material.{}", files[0].0)),
+        "the refused one is asked for again"
+    );
+
+    // Fixed: the phone typed, the refused scan chosen again, nothing else.
+    form.insert("person.phone".into(), phone);
+    let (status, page) =
+        apply_on_the_page(&node, &applicant, &newborn_answers(), &form, &commitments, &files[..1]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    let cases = node.store.cases_of_applicant("applicant-zhangsan").await.unwrap();
+    let id = cases[0].id.clone();
+    let uploads = node.store.uploads_of_case(id.as_str()).await.unwrap();
+    let mut materials: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+    materials.sort_unstable();
+    let mut expected: Vec<&str> = files.iter().map(|(m, _)| m.as_str()).collect();
+    expected.sort_unstable();
+    assert_eq!(materials, expected, "every material stored, the kept ones too");
+    assert!(
+        node.store
+            .draft_uploads("applicant-zhangsan", "newborn")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -994,6 +994,58 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
+                async fn put_draft_uploads(
+                    &self,
+                    owner: &str,
+                    one_thing: &str,
+                    files: &[$crate::DraftUpload],
+                ) -> Result<()> {
+                    let mut writer = self.begin_write().await?;
+                    let statement = self.sql(sql::DRAFT_UPLOAD_PUT);
+                    for file in files {
+                        sqlx::query(&statement)
+                            .bind(owner)
+                            .bind(one_thing)
+                            .bind(&file.material)
+                            .bind(&file.file_name)
+                            .bind(&file.content_type)
+                            .bind(&file.data)
+                            .bind(millis(file.saved_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                    }
+                    writer.commit().await
+                }
+
+                async fn draft_uploads(&self, owner: &str, one_thing: &str) -> Result<Vec<$crate::DraftUpload>> {
+                    sqlx::query(&self.sql(sql::DRAFT_UPLOADS))
+                        .bind(owner)
+                        .bind(one_thing)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            Ok($crate::DraftUpload {
+                                material: row.text("material")?,
+                                file_name: row.text("file_name")?,
+                                content_type: row.text("content_type")?,
+                                data: row.bytes("data")?,
+                                saved_at: common::time_from_millis(row.int("saved_at")?, "draft upload time")?,
+                            })
+                        })
+                        .collect()
+                }
+
+                async fn delete_draft_uploads(&self, owner: &str, one_thing: &str) -> Result<()> {
+                    let mut writer = self.begin_write().await?;
+                    sqlx::query(&self.sql(sql::DRAFT_UPLOADS_DELETE))
+                        .bind(owner)
+                        .bind(one_thing)
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    writer.commit().await
+                }
+
                 async fn insert_case_with_uploads(
                     &self,
                     case: &Case,

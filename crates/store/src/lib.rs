@@ -173,6 +173,17 @@ pub struct AccessEntry {
     pub purpose: String,
 }
 
+/// A file kept with a draft application that was refused for something else.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DraftUpload {
+    pub material: String,
+    pub file_name: String,
+    /// The type found by looking at the content.
+    pub content_type: String,
+    pub data: Vec<u8>,
+    pub saved_at: DateTime<Utc>,
+}
+
 /// A file handed in for a material: its metadata; the bytes travel beside it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Upload {
@@ -387,6 +398,14 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     ) -> Result<Option<DateTime<Utc>>>;
     /// Forgets the failures of `username` (after a successful login).
     async fn clear_login_failures(&self, username: &str) -> Result<()>;
+
+    /// Keeps files chosen for a draft application of `owner` for `one_thing`,
+    /// replacing any kept for the same material.
+    async fn put_draft_uploads(&self, owner: &str, one_thing: &str, files: &[DraftUpload]) -> Result<()>;
+    /// The files kept for a draft, by material.
+    async fn draft_uploads(&self, owner: &str, one_thing: &str) -> Result<Vec<DraftUpload>>;
+    /// Forgets the files kept for a draft (after it was submitted).
+    async fn delete_draft_uploads(&self, owner: &str, one_thing: &str) -> Result<()>;
 
     /// Inserts a new case with its first events and task rows, and the
     /// idempotency key if any, in one transaction.

@@ -85,6 +85,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "login_failures",
         sql: include_str!("../migrations/sqlite/0013_login_failures.sql"),
     },
+    Migration {
+        version: 14,
+        name: "draft_uploads",
+        sql: include_str!("../migrations/sqlite/0014_draft_uploads.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -153,6 +158,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 13,
         name: "login_failures",
         sql: include_str!("../migrations/postgres/0013_login_failures.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "draft_uploads",
+        sql: include_str!("../migrations/postgres/0014_draft_uploads.sql"),
     },
 ];
 

@@ -105,6 +105,14 @@ pub(crate) const LOGIN_PRUNE: &str = "DELETE FROM login_failures WHERE last_at <
     AND (locked_until IS NULL OR locked_until < $2)";
 pub(crate) const LOGIN_CLEAR: &str = "DELETE FROM login_failures WHERE username = $1";
 
+pub(crate) const DRAFT_UPLOAD_PUT: &str = "INSERT INTO draft_uploads \
+    (owner, one_thing, material, file_name, content_type, data, saved_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+    ON CONFLICT (owner, one_thing, material) DO UPDATE SET file_name = excluded.file_name, \
+    content_type = excluded.content_type, data = excluded.data, saved_at = excluded.saved_at";
+pub(crate) const DRAFT_UPLOADS: &str = "SELECT material, file_name, content_type, data, saved_at \
+    FROM draft_uploads WHERE owner = $1 AND one_thing = $2 ORDER BY material";
+pub(crate) const DRAFT_UPLOADS_DELETE: &str = "DELETE FROM draft_uploads WHERE owner = $1 AND one_thing = $2";
+
 // ---------------------------------------------------------------- cases
 
 pub(crate) const KEY_CLAIM: &str = "INSERT INTO idempotency_keys (account, key, request_hash, case_id, created_at) \

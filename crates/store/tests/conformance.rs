@@ -422,6 +422,7 @@ conformance! {
         deadline_alerts_are_raised_exactly_once,
         notices_are_written_with_their_change_or_not_at_all,
         a_bad_rating_and_its_rectification_are_stored_together,
+        draft_files_are_kept_per_applicant_and_one_thing_until_forgotten,
         every_event_and_access_leaves_one_ledger_row,
         ledger_roots_and_proofs_verify,
         racing_writers_keep_the_ledger_gapless,
@@ -442,7 +443,7 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 27] = [
+const TABLES: [&str; 28] = [
     "access_log",
     "accounts",
     "calendar_years",
@@ -452,6 +453,7 @@ const TABLES: [&str; 27] = [
     "certificates",
     "deadline_alerts",
     "department_ratings",
+    "draft_uploads",
     "idempotency_keys",
     "issuer_keys",
     "ledger_checkpoints",
@@ -2001,6 +2003,47 @@ async fn notices_are_written_with_their_change_or_not_at_all(fixture: &Fixture) 
     assert_eq!(fixture.count("notifications").await, 1);
     store.notify(&[notice("applicant-1", "rating_received")]).await.unwrap();
     assert_eq!(store.unread_count(&["applicant-1".to_owned()]).await.unwrap(), 2);
+}
+
+async fn draft_files_are_kept_per_applicant_and_one_thing_until_forgotten(fixture: &Fixture) {
+    let store = fixture.store();
+    let draft = |material: &str, name: &str, data: &[u8]| store::DraftUpload {
+        material: material.into(),
+        file_name: name.into(),
+        content_type: "application/pdf".into(),
+        data: data.to_vec(),
+        saved_at: at(12, 1, 0),
+    };
+    store
+        .put_draft_uploads(
+            "applicant-1",
+            "newborn",
+            &[draft("photo", "a.pdf", b"%PDF-1"), draft("id_card", "b.pdf", b"%PDF-2")],
+        )
+        .await
+        .unwrap();
+    // Choosing a material again replaces its kept file.
+    store
+        .put_draft_uploads("applicant-1", "newborn", &[draft("photo", "c.pdf", b"%PDF-3")])
+        .await
+        .unwrap();
+    store
+        .put_draft_uploads("applicant-2", "newborn", &[draft("photo", "other.pdf", b"%PDF-4")])
+        .await
+        .unwrap();
+    let kept = store.draft_uploads("applicant-1", "newborn").await.unwrap();
+    assert_eq!(
+        kept,
+        [draft("id_card", "b.pdf", b"%PDF-2"), draft("photo", "c.pdf", b"%PDF-3")]
+    );
+    assert!(store.draft_uploads("applicant-1", "death").await.unwrap().is_empty());
+    store.delete_draft_uploads("applicant-1", "newborn").await.unwrap();
+    assert!(store.draft_uploads("applicant-1", "newborn").await.unwrap().is_empty());
+    assert_eq!(
+        store.draft_uploads("applicant-2", "newborn").await.unwrap().len(),
+        1,
+        "another's draft stays"
+    );
 }
 
 async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixture) {

@@ -11,6 +11,7 @@ pub mod access;
 pub mod case;
 pub mod certificates;
 pub mod data_log;
+pub mod drafts;
 pub mod files;
 pub mod inbox;
 pub mod ledger;

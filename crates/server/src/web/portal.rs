@@ -322,6 +322,7 @@ fn render_apply(
     submitted: Option<&BTreeMap<String, String>>,
     issues: &[cases::FieldIssue],
     files_lost: bool,
+    kept: &BTreeMap<String, String>,
     prefill: Option<&(String, crate::sharing::PrefillDoc)>,
 ) -> Response {
     let profile = profile_values(page);
@@ -390,6 +391,7 @@ fn render_apply(
         let view = context! {
             id => material.id, name => material.name, anchor => anchor(&field),
             error => errors_by_field.get(field.as_str()).map(|m| (*m).to_owned()),
+            kept => kept.get(&material.id),
             checked => submitted.is_some_and(|s| s.get(&format!("commit.{}", material.id)).is_some_and(|v| v == "yes")),
         };
         if material.kind == catalog::MaterialKind::Commitment.label_zh() {
@@ -489,7 +491,15 @@ pub async fn apply_form(
             );
         }
     }
-    render_apply(&state, &page, &plan, None, &[], false, prefill.as_ref())
+    // Files kept from an earlier try of this application.
+    let kept = match page.user.as_ref() {
+        Some(account) => match app::drafts::kept(&state, account, one.id.as_str()).await {
+            Ok(kept) => kept,
+            Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+        },
+        None => BTreeMap::new(),
+    };
+    render_apply(&state, &page, &plan, None, &[], false, &kept, prefill.as_ref())
 }
 
 fn shared_label(state: &AppState, fetched: &crate::sharing::PrefillValue) -> String {
@@ -682,6 +692,11 @@ pub async fn apply_submit(
         id_number: form.get("applicant.id_number").cloned().unwrap_or_default(),
     });
     let had_files = !files.is_empty();
+    // Files kept from an earlier try stand in for the materials not chosen again.
+    let files = match app::drafts::with_kept(&state, &account, one.id.as_str(), files).await {
+        Ok(files) => files,
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    };
     let submission = crate::app::Submission {
         one_thing: one.id.to_string(),
         answers,
@@ -692,7 +707,14 @@ pub async fn apply_submit(
         walk_in,
         idempotency: None,
     };
-    match crate::app::submit::submit(&state, &account, submission).await {
+    let tried = submission.files.clone();
+    let result = crate::app::submit::submit(&state, &account, submission).await;
+    if result.is_ok()
+        && let Err(error) = app::drafts::forget(&state, &account, one.id.as_str()).await
+    {
+        tracing::warn!(error = %error.message, "kept draft files not removed");
+    }
+    match result {
         Ok(submitted) if window => {
             let message = format!(
                 "已受理。办件编号 {}，承诺 {} 前办结。请将办件编号告知申请人；申请人可登录“我的办件”查看进度。",
@@ -703,15 +725,24 @@ pub async fn apply_submit(
         Ok(submitted) => {
             Redirect::to(&format!("/my/cases/{}?submitted={}", submitted.case.id, plan.one_thing)).into_response()
         }
-        Err(crate::app::AppError::Invalid(issues)) => render_apply(
-            &state,
-            &page,
-            &plan,
-            Some(&form),
-            &issues,
-            had_files,
-            shown_prefill.as_ref(),
-        ),
+        Err(crate::app::AppError::Invalid(issues)) => {
+            // Keep every file that was not itself refused, so that fixing a field
+            // does not mean choosing the files again.
+            let kept = match app::drafts::keep(&state, &account, one.id.as_str(), &tried, &issues).await {
+                Ok(kept) => kept,
+                Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+            };
+            render_apply(
+                &state,
+                &page,
+                &plan,
+                Some(&form),
+                &issues,
+                had_files,
+                &kept,
+                shown_prefill.as_ref(),
+            )
+        }
         Err(crate::app::AppError::Refused(error)) => page.message(error.status, "无法提交", &error.message),
     }
 }

@@ -315,14 +315,20 @@ fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
     values
 }
 
+/// The files of the form being shown again: whether files were chosen (the
+/// browser forgot them) and which are kept server-side, by material.
+struct Files<'a> {
+    chosen: bool,
+    kept: &'a BTreeMap<String, String>,
+}
+
 fn render_apply(
     state: &AppState,
     page: &Page,
     plan: &Plan,
     submitted: Option<&BTreeMap<String, String>>,
     issues: &[cases::FieldIssue],
-    files_lost: bool,
-    kept: &BTreeMap<String, String>,
+    files: &Files<'_>,
     prefill: Option<&(String, crate::sharing::PrefillDoc)>,
 ) -> Response {
     let profile = profile_values(page);
@@ -391,7 +397,7 @@ fn render_apply(
         let view = context! {
             id => material.id, name => material.name, anchor => anchor(&field),
             error => errors_by_field.get(field.as_str()).map(|m| (*m).to_owned()),
-            kept => kept.get(&material.id),
+            kept => files.kept.get(&material.id),
             checked => submitted.is_some_and(|s| s.get(&format!("commit.{}", material.id)).is_some_and(|v| v == "yes")),
         };
         if material.kind == catalog::MaterialKind::Commitment.label_zh() {
@@ -413,7 +419,7 @@ fn render_apply(
         "apply.html",
         &format!("{}：一表申请", plan.name),
         context! { plan => plan, groups => groups, produced => produced, errors => errors,
-        uploads => uploads, commitments => commitments, files_lost => files_lost, reused => reused,
+        uploads => uploads, commitments => commitments, files_lost => files.chosen, reused => reused,
         prefill_id => prefill.map(|(id, _)| id.clone()),
         draft_owner => page.user.as_ref().map(draft_owner),
         window => page.user.as_ref().is_some_and(is_window),
@@ -499,7 +505,11 @@ pub async fn apply_form(
         },
         None => BTreeMap::new(),
     };
-    render_apply(&state, &page, &plan, None, &[], false, &kept, prefill.as_ref())
+    let files = Files {
+        chosen: false,
+        kept: &kept,
+    };
+    render_apply(&state, &page, &plan, None, &[], &files, prefill.as_ref())
 }
 
 fn shared_label(state: &AppState, fetched: &crate::sharing::PrefillValue) -> String {
@@ -738,8 +748,10 @@ pub async fn apply_submit(
                 &plan,
                 Some(&form),
                 &issues,
-                had_files,
-                &kept,
+                &Files {
+                    chosen: had_files,
+                    kept: &kept,
+                },
                 shown_prefill.as_ref(),
             )
         }

@@ -388,6 +388,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         | "/verify"
         | "/verify/s/{token}"
         | "/verify/{id}"
+        | "/verify/number"
         | "/login"
         | "/display"
         | "/assets/app.css"

@@ -309,6 +309,33 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         .await;
     assert_eq!(status, StatusCode::OK, "{claimed}");
     assert_eq!(claimed["number"], sharing::DEMO_MARRIAGE_CERT_NO);
+    // Anyone holding a copy checks it by type and number, without logging in: valid,
+    // the holder's name masked, nothing else of hers.
+    let site = node.base.replace("/api/v1", "");
+    let check = |number: &str| {
+        node.client.get(format!(
+            "{site}/verify/number?type=marriage_certificate&number={}",
+            percent_encoding::utf8_percent_encode(number, percent_encoding::NON_ALPHANUMERIC)
+        ))
+    };
+    let response = check(sharing::DEMO_MARRIAGE_CERT_NO).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("验证通过"), "{html}");
+    assert!(
+        html.contains("王*") && !html.contains("王芳"),
+        "the holder masked: {html}"
+    );
+    assert!(!html.contains(WANGFANG), "{html}");
+    let response = check("J000000-0000-00000").send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = node
+        .client
+        .get(format!("{site}/verify/number?type=&number=1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Its surface data is what the 结婚证 type declares, keyed by data element, so the
     // one masking rule and the share link's 公开-only view apply to it.
     let claimed_id = claimed["id"].as_str().unwrap();

@@ -119,6 +119,9 @@ pub trait SharingStore: Send + Sync {
     /// Stores certificates issued outside a case change, with their ledger entries.
     async fn insert_certificates(&self, certificates: &[NewCertificate]) -> Result<()>;
     async fn certificate(&self, id: &str) -> Result<Option<StoredCertificate>>;
+    /// The certificate of a type with a number (the newest, should an issuer have
+    /// reused a number), for checking a paper or screen copy by what it shows.
+    async fn certificate_by_number(&self, type_code: &str, number: &str) -> Result<Option<StoredCertificate>>;
     /// A holder's certificates, newest first.
     async fn certificates_of_holder(&self, id_number: &str) -> Result<Vec<StoredCertificate>>;
     async fn certificates_of_case(&self, case_id: &str) -> Result<Vec<StoredCertificate>>;
@@ -352,6 +355,24 @@ macro_rules! impl_sharing_store {
                     let statement = self.sql_owned(sql::certificate_select("id = $1"));
                     sqlx::query(&statement)
                         .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(shared::certificate_from_row)
+                        .transpose()
+                }
+
+                async fn certificate_by_number(
+                    &self,
+                    type_code: &str,
+                    number: &str,
+                ) -> Result<Option<StoredCertificate>> {
+                    let statement = self.sql_owned(sql::certificate_select(
+                        "type_code = $1 AND number = $2 ORDER BY issued_at DESC LIMIT 1",
+                    ));
+                    sqlx::query(&statement)
+                        .bind(type_code)
+                        .bind(number)
                         .fetch_optional(self.pool())
                         .await?
                         .as_ref()

@@ -355,7 +355,59 @@ async fn record_verification(state: &AppState, page: &Page, checked: &Checked, h
 
 pub async fn verify_form(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
     let page = page(&state, &headers, "/verify").await;
-    page.render("verify.html", "验证电子证照", context! { result => None::<()> })
+    page.render(
+        "verify.html",
+        "验证电子证照",
+        context! { result => None::<()>, types => certificate_types(&state) },
+    )
+}
+
+/// The certificate types, for choosing one when checking by number.
+fn certificate_types(state: &AppState) -> Vec<minijinja::Value> {
+    state
+        .catalog
+        .certificates
+        .values()
+        .map(|kind| context! { code => kind.code, name => kind.name })
+        .collect()
+}
+
+/// Checks a certificate by its type and the number printed on it (rate-limited
+/// like every public verification): valid, revoked or expired, with the holder's
+/// name masked; nothing else of the surface data.
+pub async fn verify_by_number(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/verify").await;
+    let type_code = query.get("type").map(String::as_str).unwrap_or_default();
+    let number = query.get("number").map(|n| n.trim()).unwrap_or_default();
+    let refuse = |message: &str| {
+        let mut response = page.render(
+            "verify.html",
+            "验证电子证照",
+            context! { result => None::<()>, types => certificate_types(&state), number_error => message,
+            chosen_type => type_code, number => number },
+        );
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        response
+    };
+    if !state.catalog.certificates.contains_key(type_code) {
+        return refuse("请选择证照类型");
+    }
+    if number.is_empty() || number.chars().count() > 64 {
+        return refuse("请填写证照上的编号（不超过 64 个字符）");
+    }
+    match state.store.certificate_by_number(type_code, number).await {
+        Ok(Some(stored)) => verify_stored(&state, &page, stored, "按类型和编号验证", None).await,
+        Ok(None) => page.message(
+            StatusCode::NOT_FOUND,
+            "查无此证",
+            "没有找到这种证照的这个编号：它不是本平台签发的，或编号有误。",
+        ),
+        Err(error) => page.store_error(error),
+    }
 }
 
 /// Verifies an uploaded or pasted certificate file.
@@ -394,7 +446,7 @@ pub async fn verify_upload(
         return page.render(
             "verify.html",
             "验证电子证照",
-            context! { result => None::<()>, error => "请选择证照文件，或粘贴证照内容。" },
+            context! { result => None::<()>, error => "请选择证照文件，或粘贴证照内容。", types => certificate_types(&state) },
         );
     }
     let checked = match certify::verify_bytes(&state, &file).await {
@@ -407,7 +459,7 @@ pub async fn verify_upload(
     page.render(
         "verify.html",
         "验证电子证照",
-        context! { result => result_view(&checked, &state, false) },
+        context! { result => result_view(&checked, &state, false), types => certificate_types(&state) },
     )
 }
 

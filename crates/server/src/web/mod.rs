@@ -65,6 +65,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(certificates::verify_form).post(certificates::verify_upload),
         )
         .route("/verify/s/{token}", get(certificates::verify_shared))
+        .route("/verify/number", get(certificates::verify_by_number))
         .route("/verify/{id}", get(certificates::verify_by_id))
         .route("/workbench/certificates/{id}/revoke", post(certificates::revoke))
         .route(

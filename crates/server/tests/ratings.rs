@@ -8,23 +8,6 @@ use serde_json::{Value, json};
 mod common;
 use common::*;
 
-/// A newborn case that 卫健 refused (so it is finished), with its applicant's session.
-async fn finished_case(node: &Node) -> (String, String) {
-    let (applicant, _, id, _) = newborn_case(node).await;
-    let wj = node.login("staff-wj").await;
-    let (status, body) = act(
-        node,
-        &wj,
-        &id,
-        "GG00101001",
-        "reject",
-        json!({ "reason": "出生记录与医院登记不符" }),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    (applicant, id)
-}
-
 fn fields_of(body: &Value) -> Vec<&str> {
     body["error"]["details"]
         .as_array()

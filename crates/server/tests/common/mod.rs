@@ -342,3 +342,20 @@ pub async fn post_form(
         .unwrap_or_default();
     (response.status(), location)
 }
+
+/// A newborn case that 卫健 refused (so it is finished), with its applicant's session.
+pub async fn finished_case(node: &Node) -> (String, String) {
+    let (applicant, _, id, _) = newborn_case(node).await;
+    let wj = node.login("staff-wj").await;
+    let (status, body) = act(
+        node,
+        &wj,
+        &id,
+        "GG00101001",
+        "reject",
+        json!({ "reason": "出生记录与医院登记不符" }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    (applicant, id)
+}

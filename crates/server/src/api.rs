@@ -11,11 +11,12 @@ use axum::{Json, Router};
 use cases::{Action, Case, CaseId, Provenance};
 use catalog::{Answers, Holdings, Sensitivity};
 use chrono::NaiveDate;
+use domain::Role;
 use ids::ItemCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::{IdempotencyKey, Role};
+use store::IdempotencyKey;
 
 use crate::AppState;
 use crate::app;
@@ -169,7 +170,7 @@ struct AccountView {
     department_name: Option<String>,
 }
 
-fn account_view(state: &AppState, account: &store::Account) -> AccountView {
+fn account_view(state: &AppState, account: &domain::Account) -> AccountView {
     AccountView {
         id: account.id.clone(),
         username: account.username.clone(),
@@ -1037,7 +1038,7 @@ async fn data_access(State(state): Shared, user: CurrentUser) -> Result<Json<app
 
 // ---------------------------------------------------------------- 差评整改
 
-fn rectification_view(state: &AppState, r: &store::Rectification) -> Value {
+fn rectification_view(state: &AppState, r: &domain::Rectification) -> Value {
     let (status, status_label) = app::rectifications::status(state, r);
     json!({
         "id": r.id,

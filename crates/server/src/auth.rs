@@ -11,9 +11,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use cases::Actor;
 use catalog::Catalog;
+use domain::{Account, Role};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use store::{Account, Role};
 
 use crate::AppState;
 use crate::error::ApiError;

@@ -7,9 +7,10 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
+use domain::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::{Role, StoredCertificate};
+use store::StoredCertificate;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -151,7 +152,11 @@ async fn file(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -
 
 /// Whether staff's department has a task in the certificate's case whose item takes
 /// this certificate type as a material (出生登记 reading the 出生医学证明).
-async fn uses_in_case(state: &AppState, account: &store::Account, found: &StoredCertificate) -> Result<bool, ApiError> {
+async fn uses_in_case(
+    state: &AppState,
+    account: &domain::Account,
+    found: &StoredCertificate,
+) -> Result<bool, ApiError> {
     let (Some(case_id), Some(department)) = (&found.case_id, &account.department) else {
         return Ok(false);
     };

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use cases::{Case, Event, Transition};
 use certs::{Algorithm, Certificate, IssuerKey, Keyring, Revocation, SigningKey, VerifyError};
 use chrono::NaiveDate;
-use store::{NewCertificate, NewNotification, StoreError, StoredCertificate, StoredKey};
+use domain::NewNotification;
+use store::{NewCertificate, StoreError, StoredCertificate, StoredKey};
 use tokio::sync::RwLock;
 
 use crate::AppState;
@@ -353,7 +354,7 @@ pub fn outcome(checked: &Checked) -> String {
 /// here), whose subject is the holder's account if they have one.
 pub async fn record_access(
     state: &AppState,
-    actor: Option<&store::Account>,
+    actor: Option<&domain::Account>,
     action: &str,
     stored: Option<&StoredCertificate>,
     purpose: String,

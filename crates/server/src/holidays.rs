@@ -14,7 +14,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use calendar::{Calendar, CalendarError};
 use cases::{DateChange, china_date};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
-use store::{Account, CalendarImport, CalendarYear, Imported, NewNotification, StoreError};
+use domain::{Account, NewNotification};
+use store::{CalendarImport, CalendarYear, Imported, StoreError};
 
 use crate::AppState;
 

@@ -13,8 +13,8 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use domain::Role;
 use serde_json::{Value, json};
-use store::Role;
 
 use crate::AppState;
 use crate::app;
@@ -117,7 +117,7 @@ async fn consistency(
 
 /// Whether `user` may read an entry: its subject, staff of the department that
 /// made it, or an admin.
-pub fn may_read(user: &store::Account, entry: &ledger::LedgerEntry) -> bool {
+pub fn may_read(user: &domain::Account, entry: &ledger::LedgerEntry) -> bool {
     match user.role {
         Role::Admin | Role::Auditor => true,
         Role::Applicant => entry.subject.as_deref() == Some(user.id.as_str()),

@@ -147,7 +147,7 @@ async fn not_found(
 /// certificate) at the current time.
 pub(crate) fn access_entry(
     state: &AppState,
-    actor: Option<&store::Account>,
+    actor: Option<&domain::Account>,
     action: &str,
     case_id: Option<String>,
     elements: String,
@@ -156,7 +156,7 @@ pub(crate) fn access_entry(
     store::AccessEntry {
         at: state.now(),
         actor: actor.map_or_else(|| "anonymous".to_owned(), |a| a.id.clone()),
-        role: actor.map_or(store::Role::Applicant, |a| a.role),
+        role: actor.map_or(domain::Role::Applicant, |a| a.role),
         department: actor.and_then(|a| a.department.clone()),
         action: action.to_owned(),
         case_id,
@@ -172,7 +172,7 @@ pub(crate) fn access_entry(
 /// case, a spouse), an entry about that person: everyone sees every read of their data.
 pub(crate) async fn audit(
     state: &AppState,
-    account: &store::Account,
+    account: &domain::Account,
     action: &str,
     case_id: Option<&str>,
     elements: String,
@@ -250,7 +250,7 @@ pub(crate) fn others_in(
 }
 
 /// Seeds the demo accounts (idempotent: accounts are replaced by id).
-pub async fn seed_demo_accounts(state: &AppState) -> Result<Vec<store::Account>, error::ApiError> {
+pub async fn seed_demo_accounts(state: &AppState) -> Result<Vec<domain::Account>, error::ApiError> {
     let accounts = auth::demo_accounts(&state.catalog)?;
     for account in &accounts {
         state.store.put_account(account).await?;

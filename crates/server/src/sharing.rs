@@ -12,11 +12,12 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::{Path, State};
 use cases::{Case, Consent, Fetched};
+use domain::{Account, Role};
 use ids::{CreditCode, IdNumber};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sharing::{PrefillPlan, Registry, Source, SubjectKind};
-use store::{Account, Prefill, Role, SubjectAccess};
+use store::{Prefill, SubjectAccess};
 
 use crate::AppState;
 use crate::auth::CurrentUser;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use cases::{Case, CaseState, DeadlineStatus, Event, Transition};
 use chrono::{DateTime, Duration, Utc};
-use store::{NewNotification, StoreError};
+use domain::NewNotification;
+use store::StoreError;
 
 use crate::AppState;
 
@@ -347,12 +348,12 @@ pub async fn watch_deadlines(state: &AppState, now: DateTime<Utc>, limit: i64) -
 }
 
 /// The recipients whose messages an account reads: itself, its department, its role.
-pub fn recipients_of(account: &store::Account) -> Vec<String> {
+pub fn recipients_of(account: &domain::Account) -> Vec<String> {
     let mut recipients = vec![account.id.clone()];
     match account.role {
-        store::Role::Staff => recipients.extend(account.department.as_ref().map(|d| format!("dept:{d}"))),
-        store::Role::Admin => recipients.push("role:admin".to_owned()),
-        store::Role::Applicant | store::Role::Auditor => {}
+        domain::Role::Staff => recipients.extend(account.department.as_ref().map(|d| format!("dept:{d}"))),
+        domain::Role::Admin => recipients.push("role:admin".to_owned()),
+        domain::Role::Applicant | domain::Role::Auditor => {}
     }
     recipients
 }
@@ -364,10 +365,10 @@ pub fn recipients_of(account: &store::Account) -> Vec<String> {
 pub fn rating_submission(
     state: &AppState,
     case: &Case,
-    rating: store::Rating,
+    rating: domain::Rating,
     indicators: Vec<(String, i64)>,
-    departments: Vec<store::DepartmentRating>,
-) -> Result<store::RatingSubmission, String> {
+    departments: Vec<domain::DepartmentRating>,
+) -> Result<domain::RatingSubmission, String> {
     let now = rating.rated_at;
     let today = cases::china_date(now);
     let deadline = state
@@ -382,9 +383,9 @@ pub fn rating_submission(
     if rating.level <= 2 && responsible.is_empty() {
         responsible.push((case.lead.clone(), rating.level));
     }
-    let rectifications: Vec<store::Rectification> = responsible
+    let rectifications: Vec<domain::Rectification> = responsible
         .into_iter()
-        .map(|(department, level)| store::Rectification {
+        .map(|(department, level)| domain::Rectification {
             id: format!("ZG-{}-{department}", case.id),
             case_id: case.id.to_string(),
             department,
@@ -428,7 +429,7 @@ pub fn rating_submission(
         format!("办件 {} 的评价：{} 级。", case.id, rating.level),
         now,
     ));
-    Ok(store::RatingSubmission {
+    Ok(domain::RatingSubmission {
         rating,
         indicators,
         departments,

@@ -2,8 +2,9 @@
 //! front doors never load a case themselves; they ask here.
 
 use cases::{Actor, CaseId};
+use domain::{Account, Role};
 use ids::ItemCode;
-use store::{Account, Role, Versioned};
+use store::Versioned;
 
 use crate::AppState;
 use crate::error::ApiError;

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use cases::Case;
-use store::Account;
+use domain::Account;
 
 use super::access;
 use crate::AppState;

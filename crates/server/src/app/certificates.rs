@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use store::{Account, Role};
+use domain::{Account, Role};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -225,7 +225,7 @@ pub async fn revoke(state: &AppState, account: &Account, id: &str, reason: &str)
             .certificates
             .get(&stored.type_code)
             .map_or(stored.type_code.clone(), |k| k.name.clone());
-        let notice = store::NewNotification {
+        let notice = domain::NewNotification {
             recipient: holder.id,
             kind: "certificate_revoked".into(),
             case_id: stored.case_id.clone(),

@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use domain::{Account, Role};
 use serde::Serialize;
-use store::{Account, Role};
 
 use crate::AppState;
 use crate::error::ApiError;

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use cases::FieldIssue;
-use store::Account;
+use domain::Account;
 
 use super::files::MaterialFile;
 use crate::AppState;
@@ -15,7 +15,7 @@ use crate::error::ApiError;
 
 /// Whether `caller`'s drafts keep files: applicants only.
 fn keeps(caller: &Account) -> bool {
-    caller.role == store::Role::Applicant
+    caller.role == domain::Role::Applicant
 }
 
 /// The kept files of `caller`'s draft of `one_thing`: file name by material.

@@ -1,7 +1,7 @@
 //! The messages a person, a department or the supervisors receive (消息): what
 //! changed in a case, what to do next, deadlines coming and passed.
 
-use store::{Account, Notification};
+use domain::{Account, Notification};
 
 use crate::AppState;
 use crate::error::ApiError;

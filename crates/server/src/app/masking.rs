@@ -2,7 +2,7 @@
 //! JSON API, the pages and the certificate views all call these.
 
 use catalog::Sensitivity;
-use store::Role;
+use domain::Role;
 
 /// The one masking rule: what `role` is shown of `element`'s `value`, and whether
 /// it was masked. Supervisors and auditors oversee the work, not the person: they

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use cases::{CaseState, FieldIssue};
-use store::{Account, Role};
+use domain::{Account, Role};
 
 use super::AppError;
 use super::submit::is_window;
@@ -139,7 +139,7 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         return Err(AppError::Invalid(issues));
     };
     let now = state.now();
-    let rating = store::Rating {
+    let rating = domain::Rating {
         case_id: case.id.to_string(),
         account: caller.id.clone(),
         level,
@@ -147,10 +147,10 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
         on_behalf,
         rated_at: now,
     };
-    let departments: Vec<store::DepartmentRating> = rate
+    let departments: Vec<domain::DepartmentRating> = rate
         .departments
         .iter()
-        .map(|(department, level)| store::DepartmentRating {
+        .map(|(department, level)| domain::DepartmentRating {
             case_id: case.id.to_string(),
             department: department.clone(),
             level: *level,

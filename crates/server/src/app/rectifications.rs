@@ -4,7 +4,7 @@
 //! on closing, the applicant's message in one transaction.
 
 use cases::FieldIssue;
-use store::{Account, Rectification, Role};
+use domain::{Account, Rectification, Role};
 
 use super::AppError;
 use crate::AppState;
@@ -151,10 +151,10 @@ pub async fn update(state: &AppState, caller: &Account, id: &str, update: Update
         legal_basis: "好差评差评整改（GB/T 39734）".to_owned(),
     };
     // A closed rectification reaches the applicant with its result.
-    let notices: Vec<store::NewNotification> = case
+    let notices: Vec<domain::NewNotification> = case
         .iter()
         .filter(|_| update.close)
-        .map(|case| store::NewNotification {
+        .map(|case| domain::NewNotification {
             recipient: case.applicant.clone(),
             kind: "rectification_closed".into(),
             case_id: Some(found.case_id.clone()),

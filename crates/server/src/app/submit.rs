@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use cases::{Case, CaseId, FieldIssue};
 use catalog::Answers;
-use store::{Account, IdempotencyKey, Inserted, Role};
+use domain::{Account, Role};
+use store::{IdempotencyKey, Inserted};
 
 use super::AppError;
 use crate::AppState;

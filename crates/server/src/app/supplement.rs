@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use cases::{Case, CaseId, FieldIssue};
-use store::{Account, Updated};
+use domain::Account;
+use store::Updated;
 
 use super::AppError;
 use super::files::MaterialFile;

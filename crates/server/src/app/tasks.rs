@@ -3,8 +3,9 @@
 //! causes and the certificates an approval issues, in one transaction.
 
 use cases::{Action, Case, CaseError, Outcome};
+use domain::Account;
 use ids::ItemCode;
-use store::{Account, StoreError, Updated};
+use store::{StoreError, Updated};
 
 use super::AppError;
 use super::access;

@@ -7,15 +7,15 @@ use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use catalog::{OneThing, Plan};
+use domain::Role;
 use ids::ItemCode;
 use minijinja::context;
-use store::Role;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
 
 /// Supervisors and auditors: the read-only views of cases and rectifications.
-fn require_supervisor(page: &Page) -> Result<store::Account, Response> {
+fn require_supervisor(page: &Page) -> Result<domain::Account, Response> {
     match &page.user {
         None => Err(page.login_redirect()),
         Some(account) if matches!(account.role, Role::Admin | Role::Auditor) => Ok(account.clone()),

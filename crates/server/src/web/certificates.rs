@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::Role;
 use minijinja::context;
 use sha2::{Digest, Sha256};
-use store::{Role, StoredCertificate};
+use store::StoredCertificate;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
@@ -79,7 +80,7 @@ async fn audit(
         .map_err(|error| page.store_error(error))
 }
 
-fn own_account(page: &Page) -> Result<store::Account, Response> {
+fn own_account(page: &Page) -> Result<domain::Account, Response> {
     match &page.user {
         Some(a) if a.role == Role::Applicant => Ok(a.clone()),
         Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限持证人", "“我的证照”只对持证人本人开放。")),
@@ -136,7 +137,7 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
 async fn held(
     state: &AppState,
     page: &Page,
-    account: &store::Account,
+    account: &domain::Account,
     id: &str,
 ) -> Result<StoredCertificate, Response> {
     if id.len() > 200 {

@@ -5,9 +5,9 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use domain::Role;
 use metrics::{Dashboard, Figures, RatingRecord, RectificationRecord};
 use minijinja::context;
-use store::Role;
 
 use super::{Page, Shared, page};
 use crate::AppState;

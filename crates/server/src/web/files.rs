@@ -5,7 +5,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use cases::CaseId;
-use store::Role;
+use domain::Role;
 
 use super::{Shared, page};
 

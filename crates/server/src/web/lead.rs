@@ -7,8 +7,8 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cases::{CaseId, CaseState, TaskState};
+use domain::Role;
 use minijinja::context;
-use store::Role;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
@@ -128,7 +128,7 @@ pub async fn remind(
         return page.not_found();
     };
     let now = state.now();
-    let notice = store::NewNotification {
+    let notice = domain::NewNotification {
         recipient: format!("dept:{}", task.department),
         kind: "reminder".into(),
         case_id: Some(case.id.to_string()),

@@ -26,11 +26,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use domain::Account;
 use minijinja::{Environment, Value as JinjaValue, context};
 use rand::RngCore;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use store::Account;
 
 use crate::AppState;
 use crate::auth;
@@ -453,9 +453,9 @@ async fn login_submit(
     }
     let target = if next == "/" {
         match account.role {
-            store::Role::Staff => "/workbench".to_owned(),
-            store::Role::Applicant => "/my/cases".to_owned(),
-            store::Role::Admin | store::Role::Auditor => "/".to_owned(),
+            domain::Role::Staff => "/workbench".to_owned(),
+            domain::Role::Applicant => "/my/cases".to_owned(),
+            domain::Role::Admin | domain::Role::Auditor => "/".to_owned(),
         }
     } else {
         next
@@ -547,12 +547,12 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
         tracing::warn!(error = %error.message, "messages not marked read");
     }
     let role = account.role;
-    let view = |m: &store::Notification| {
+    let view = |m: &domain::Notification| {
         let link = m.message.case_id.as_ref().map(|id| match (role, &m.message.item) {
-            (store::Role::Applicant, _) => format!("/my/cases/{id}"),
-            (store::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
-            (store::Role::Staff, None) => "/workbench".to_owned(),
-            (store::Role::Admin | store::Role::Auditor, _) => format!("/admin/cases/{id}"),
+            (domain::Role::Applicant, _) => format!("/my/cases/{id}"),
+            (domain::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
+            (domain::Role::Staff, None) => "/workbench".to_owned(),
+            (domain::Role::Admin | domain::Role::Auditor, _) => format!("/admin/cases/{id}"),
         });
         context! {
             title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),
@@ -561,7 +561,7 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
     };
     // One entry per case, its latest message first and the earlier ones behind it;
     // messages about no case stand alone.
-    let mut groups: Vec<(Option<&str>, Vec<&store::Notification>)> = Vec::new();
+    let mut groups: Vec<(Option<&str>, Vec<&domain::Notification>)> = Vec::new();
     for message in &messages {
         let case = message.message.case_id.as_deref();
         match groups.iter_mut().find(|(c, _)| c.is_some() && *c == case) {

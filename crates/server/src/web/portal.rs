@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use cases::{Case, CaseId, Provenance, TaskState};
 use catalog::plan::FieldSource;
 use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
+use domain::Role;
 use minijinja::context;
 use serde::Serialize;
-use store::Role;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
@@ -1182,7 +1182,7 @@ pub async fn rate_case(
 
 /// An opaque, stable name for an account's drafts in the browser: one account never
 /// finds another's draft under its key (and every draft is removed at logout).
-fn draft_owner(account: &store::Account) -> String {
+fn draft_owner(account: &domain::Account) -> String {
     use sha2::Digest;
     hex::encode(sha2::Sha256::digest(format!("draft:{}", account.id).as_bytes()))[..16].to_owned()
 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::{Rectification, Role};
 use minijinja::context;
-use store::{Rectification, Role};
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;

@@ -8,9 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cases::{Action, Case, DeadlineStatus, FieldIssue, Provenance};
 use chrono::NaiveDate;
+use domain::Role;
 use ids::ItemCode;
 use minijinja::context;
-use store::Role;
 
 use super::{Page, Shared, page};
 use crate::AppState;

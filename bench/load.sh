@@ -50,7 +50,8 @@ parts = [f"--{b}\r\nContent-Disposition: form-data; name=\"submission\"\r\nConte
          + json.dumps(submission, ensure_ascii=False) + "\r\n"]
 for m in needed:
     if m["kind"] != "告知承诺":
-        parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"material.{m[\"id\"]}\"; filename=\"scan.pdf\"\r\n"
+        material = m["id"]  # Python 3.11: no backslash inside an f-string expression
+        parts.append(f"--{b}\r\nContent-Disposition: form-data; name=\"material.{material}\"; filename=\"scan.pdf\"\r\n"
                      "Content-Type: application/pdf\r\n\r\n%PDF-1.4\n%load test scan\n\r\n")
 parts.append(f"--{b}--\r\n")
 sys.stdout.write("".join(parts))' > "$workdir/body"

@@ -73,6 +73,7 @@ pub fn routes() -> Router<Arc<AppState>> {
             get(crate::sharing::list_checks),
         )
         .route("/departments/{code}/tasks", get(department_queue))
+        .route("/dashboard", get(dashboard))
         .route("/rectifications", get(list_rectifications))
         .route(
             "/rectifications/{id}",
@@ -1034,6 +1035,23 @@ async fn notifications_read(State(state): Shared, user: CurrentUser) -> Result<S
 /// "谁查看了我的数据": every access to the caller's data by someone else.
 async fn data_access(State(state): Shared, user: CurrentUser) -> Result<Json<app::data_log::DataLog>, ApiError> {
     Ok(Json(app::data_log::of(&state, &user.0).await?))
+}
+
+/// 效能统计: the figures the caller may see, as on the dashboard page and its CSV.
+async fn dashboard(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
+    let scoped = app::dashboards::scoped(&state, &user.0).await?;
+    let rows = |rows: &[app::dashboards::Row]| -> Vec<Value> {
+        rows.iter()
+            .map(|(code, name, figures)| json!({ "code": code, "name": name, "figures": figures }))
+            .collect()
+    };
+    Ok(Json(json!({
+        "heading": scoped.heading,
+        "today": scoped.today,
+        "figures": scoped.figures,
+        "one_things": rows(&scoped.one_things),
+        "departments": rows(&scoped.departments),
+    })))
 }
 
 // ---------------------------------------------------------------- 差评整改

@@ -274,6 +274,10 @@ fn newer_paths() -> (Value, Value) {
                 "submission": { "$ref": "#/components/schemas/Submission" },
                 "uploads": { "type": "array", "items": { "type": "object", "properties": {
                     "id": { "type": "string" }, "part": { "type": "string" }, "name": { "type": "string" } } } } } })), &["404", "422"]) } },
+        "/dashboard": { "get": { "summary": "效能统计：督办人员看全部一件事和部门，部门看本部门及其牵头的一件事（与统计页面、CSV 相同）", "tags": ["ratings"], "security": [{ "bearer": [] }],
+            "responses": with_errors(ok("统计", json!({ "type": "object", "properties": {
+                "heading": { "type": "string" }, "today": { "type": "string", "format": "date" }, "figures": { "type": "object" },
+                "one_things": { "type": "array", "items": { "type": "object" } }, "departments": { "type": "array", "items": { "type": "object" } } } })), &["401", "403", "404"]) } },
         "/me/notifications": { "get": { "summary": "我的消息（本人、本部门、本角色的），最新的在前，含未读数；读取不标记已读", "tags": ["sessions"], "security": [{ "bearer": [] }],
             "responses": with_errors(ok("消息", json!({ "type": "object", "properties": {
                 "notifications": { "type": "array", "items": { "type": "object" } }, "unread": { "type": "integer" } } })), &["401"]) } },

@@ -167,3 +167,35 @@ async fn the_applicant_sees_the_childs_id_number_once_it_is_assigned() {
         .clone();
     assert_eq!(outputs["child.id_number"], "110105********0016");
 }
+
+/// 效能统计 over the API gives the figures of the page: a department its own row,
+/// supervisors every department; applicants none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_over_the_api_is_scoped_like_the_page() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, _, _) = newborn_case(&node).await;
+    let wj = node.login("staff-wj").await;
+    let (status, mine) = node.call("GET", "/dashboard", Some(&wj), None).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let departments: Vec<&str> = mine["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(departments, ["WJ"]);
+    // 卫健 leads 新生儿出生: that one-thing is in its view, with the case just filed.
+    let newborn = mine["one_things"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["code"] == "newborn")
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert_eq!(newborn["figures"]["cases"], 1);
+    let admin = node.login("admin").await;
+    let (_, all) = node.call("GET", "/dashboard", Some(&admin), None).await;
+    assert!(all["departments"].as_array().unwrap().len() > 1, "{all}");
+    assert_eq!(all["figures"]["cases"], 1);
+    let (status, _) = node.call("GET", "/dashboard", Some(&applicant), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -182,6 +182,7 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         ("POST", "/login") | ("POST", "/logout") => return None,
         ("GET", "/me") | ("GET", "/me/notifications") | ("POST", "/me/notifications/read") => SIGNED_IN,
         ("GET", "/me/data-access") => APPLICANTS,
+        ("GET", "/dashboard") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
         ("GET", "/catalog/one-things")
         | ("GET", "/catalog/one-things/{id}")
         | ("POST", "/catalog/one-things/{id}/plan")

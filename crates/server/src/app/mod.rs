@@ -10,6 +10,7 @@
 pub mod access;
 pub mod case;
 pub mod certificates;
+pub mod dashboards;
 pub mod data_log;
 pub mod drafts;
 pub mod files;

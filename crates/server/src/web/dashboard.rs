@@ -3,85 +3,14 @@
 //! with its data as a table, and every table is downloadable as CSV.
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use domain::Role;
-use metrics::{Dashboard, Figures, RatingRecord, RectificationRecord};
+use metrics::Figures;
 use minijinja::context;
 
 use super::{Page, Shared, page};
 use crate::AppState;
-
-/// How many of the newest cases a dashboard reads.
-const CASE_LIMIT: i64 = 100_000;
-
-/// One table row: id or code, name, figures.
-type Row = (String, String, Figures);
-
-/// Who sees what: supervisors (admin, auditor) everything; staff their department.
-enum Scope {
-    All,
-    Department(String),
-}
-
-fn scope(page: &Page) -> Result<Scope, Response> {
-    match &page.user {
-        None => Err(page.login_redirect()),
-        Some(account) if matches!(account.role, Role::Admin | Role::Auditor) => Ok(Scope::All),
-        Some(account) if account.role == Role::Staff => account
-            .department
-            .clone()
-            .map(Scope::Department)
-            .ok_or_else(|| page.not_found()),
-        Some(_) => Err(page.message(StatusCode::FORBIDDEN, "仅限工作人员", "统计面板供部门和督办人员使用。")),
-    }
-}
-
-async fn dashboard(state: &AppState) -> Result<Dashboard, store::StoreError> {
-    let cases = state.store.case_documents(CASE_LIMIT).await?;
-    let (ratings, department_ratings) = state.store.all_ratings().await?;
-    let ratings: Vec<RatingRecord> = ratings
-        .iter()
-        .filter_map(|r| {
-            Some(RatingRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: None,
-                level: u8::try_from(r.level).ok()?,
-            })
-        })
-        .chain(department_ratings.iter().filter_map(|r| {
-            Some(RatingRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: Some(r.department.clone()),
-                level: u8::try_from(r.level).ok()?,
-            })
-        }))
-        .collect();
-    let rectifications: Vec<RectificationRecord> = state
-        .store
-        .rectifications(None)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            Some(RectificationRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: r.department.clone(),
-                opened_on: cases::china_date(r.opened_at),
-                deadline: r.deadline,
-                closed_on: r.closed_at.map(cases::china_date),
-            })
-        })
-        .collect();
-    Ok(metrics::compute(&metrics::Input {
-        catalog: &state.catalog,
-        calendar: &state.calendar(),
-        today: cases::china_date(state.now()),
-        due_soon_percent: state.due_soon_percent,
-        cases: &cases,
-        ratings: &ratings,
-        rectifications: &rectifications,
-    }))
-}
+use crate::app::dashboards::{Row, Scoped};
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
@@ -175,49 +104,18 @@ const HEADERS: [&str; 10] = [
     "材料：设计/实际（每件）",
 ];
 
-/// The rows and summary one user may see.
-struct Scoped {
-    heading: String,
-    today: chrono::NaiveDate,
-    figures: Figures,
-    one_things: Vec<Row>,
-    departments: Vec<Row>,
-}
-
-/// Computes the dashboard and keeps what the user's scope allows: supervisors every
-/// one-thing and every department with cases; a department its own row and the
-/// one-things it leads. The page and the CSV show the same rows.
+/// The user's dashboard, or the page that says why not.
 async fn scoped(state: &AppState, page: &Page) -> Result<Scoped, Response> {
-    let scope = scope(page)?;
-    let board = dashboard(state).await.map_err(|error| page.store_error(error))?;
-    match scope {
-        Scope::All => Ok(Scoped {
-            heading: "效能统计（全部一件事与部门）".to_owned(),
-            today: board.today,
-            figures: board.overall,
-            one_things: board.by_one_thing,
-            departments: board
-                .by_department
-                .into_iter()
-                .filter(|(_, _, f)| f.cases > 0)
-                .collect(),
-        }),
-        Scope::Department(code) => {
-            let row = board
-                .by_department
-                .into_iter()
-                .find(|(c, _, _)| *c == code)
-                .ok_or_else(|| page.not_found())?;
-            let leads = |id: &String| state.catalog.one_thing(id).is_some_and(|o| o.lead == code);
-            Ok(Scoped {
-                heading: format!("{} · 效能统计", row.1),
-                today: board.today,
-                figures: row.2.clone(),
-                one_things: board.by_one_thing.into_iter().filter(|(id, _, _)| leads(id)).collect(),
-                departments: vec![row],
-            })
-        }
-    }
+    let Some(account) = page.user.as_ref() else {
+        return Err(page.login_redirect());
+    };
+    crate::app::dashboards::scoped(state, account)
+        .await
+        .map_err(|error| match error.code {
+            "E_FORBIDDEN" => page.message(error.status, "仅限工作人员", "统计面板供部门和督办人员使用。"),
+            "E_DEPARTMENT_NOT_FOUND" => page.not_found(),
+            _ => page.message(error.status, "系统繁忙", "请稍后再试。"),
+        })
 }
 
 pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {

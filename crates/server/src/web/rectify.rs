@@ -192,21 +192,25 @@ pub async fn update(
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
-    let r = match own(&state, &page, &id).await {
-        Ok(r) => r,
-        Err(response) => return response,
-    };
-    let Some(account) = page.user.as_ref() else {
-        return page.login_redirect();
+    // The use case finds the rectification and decides; it is read again only to
+    // show the form with its problems.
+    let account = match page.user.as_ref() {
+        Some(account) if account.role == Role::Staff => account,
+        Some(_) => return page.not_found(),
+        None => return page.login_redirect(),
     };
     let update = crate::app::rectifications::Update {
         follow_up: form.get("follow_up").cloned().unwrap_or_default(),
         result: form.get("result").cloned().unwrap_or_default(),
         close: form.get("close").is_some_and(|v| v == "yes"),
     };
-    match crate::app::rectifications::update(&state, account, &r.id, update).await {
-        Ok(_) => Redirect::to(&format!("/workbench/rectifications/{}", r.id)).into_response(),
+    match crate::app::rectifications::update(&state, account, &id, update).await {
+        Ok(r) => Redirect::to(&format!("/workbench/rectifications/{}", r.id)).into_response(),
         Err(AppError::Invalid(issues)) => {
+            let r = match own(&state, &page, &id).await {
+                Ok(r) => r,
+                Err(response) => return response,
+            };
             let errors: Vec<(String, &str)> = issues
                 .iter()
                 .map(|issue| (format!("f-{}", issue.field), issue.message.as_str()))
@@ -214,6 +218,7 @@ pub async fn update(
             let errors: Vec<(&str, &str)> = errors.iter().map(|(a, m)| (a.as_str(), *m)).collect();
             render(&state, &page, &r, &errors, Some(&form)).await
         }
+        Err(AppError::Refused(error)) if error.code == "E_RECTIFICATION_NOT_FOUND" => page.not_found(),
         Err(AppError::Refused(error)) if error.code == "E_RECTIFICATION_CLOSED" => {
             page.message(error.status, "整改已办结", "该整改已经办结，不能再修改。")
         }

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use app::IdempotencyKey;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use cases::{Action, Case, CaseId, Provenance};
+use cases::{Action, Case, Provenance};
 use catalog::{Answers, Holdings, Sensitivity};
 use chrono::NaiveDate;
 use domain::Role;
@@ -16,7 +17,6 @@ use ids::ItemCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use store::IdempotencyKey;
 
 use crate::AppState;
 use crate::app;
@@ -51,6 +51,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/cases/{id}", get(get_case))
         .route("/cases/{id}/history", get(case_history))
+        .route("/cases/{id}/files", get(case_files))
+        .route("/cases/{id}/files/{upload_id}", get(case_file))
         .route(
             "/cases/{id}/supplement",
             post(answer_supplement).layer(DefaultBodyLimit::max(app::files::MAX_FORM_BYTES)),
@@ -62,15 +64,15 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/cases/{id}/tasks/{item}/reject", post(reject_task))
         .route(
             "/cases/{id}/tasks/{item}/shared-data",
-            post(crate::sharing::read_shared),
+            post(crate::shared_api::read_shared),
         )
         .route(
             "/cases/{id}/tasks/{item}/shared-question",
-            post(crate::sharing::ask_question),
+            post(crate::shared_api::ask_question),
         )
         .route(
             "/cases/{id}/tasks/{item}/shared-checks",
-            get(crate::sharing::list_checks),
+            get(crate::shared_api::list_checks),
         )
         .route("/departments/{code}/tasks", get(department_queue))
         .route("/dashboard", get(dashboard))
@@ -92,7 +94,7 @@ pub(crate) async fn not_found() -> ApiError {
 
 pub(crate) async fn health(State(state): Shared) -> Json<Value> {
     let calendar = crate::holidays::status(&state.calendar(), cases::china_date(state.now()));
-    Json(json!({ "status": "ok", "backend": state.store.backend(), "calendar": calendar }))
+    Json(json!({ "status": "ok", "backend": app::backend(&state), "calendar": calendar }))
 }
 
 /// The holiday calendar in force: official years with their notices, provisional
@@ -186,18 +188,11 @@ fn account_view(state: &AppState, account: &domain::Account) -> AccountView {
 }
 
 async fn login(State(state): Shared, ApiJson(request): ApiJson<LoginRequest>) -> Result<Json<Value>, ApiError> {
-    let account = auth::authenticate(&state, &request.username, &request.password)
+    let session = auth::login(&state, &request.username, &request.password)
         .await
         .map_err(auth::LoginError::api_error)?;
-    let (token, hash) = auth::new_token();
-    let now = state.now();
-    state
-        .store
-        .create_session(&hash, &account.id, now + chrono::Duration::hours(auth::SESSION_HOURS))
-        .await?;
-    record(&state, &CurrentUser(account.clone()), "login", None, Vec::new(), "登录").await?;
     Ok(Json(
-        json!({ "token": token, "account": account_view(&state, &account) }),
+        json!({ "token": session.token, "account": account_view(&state, &session.account) }),
     ))
 }
 
@@ -207,7 +202,7 @@ async fn logout(State(state): Shared, headers: HeaderMap, _user: CurrentUser) ->
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
     {
-        state.store.delete_session(&auth::token_hash(token.trim())).await?;
+        auth::close_session(&state, token).await?;
     }
     Ok(StatusCode::NO_CONTENT)
 }
@@ -662,12 +657,7 @@ async fn submit_case(
 }
 
 async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
-    let cases = match user.0.role {
-        Role::Applicant => state.store.cases_of_applicant(&user.0.id).await?,
-        Role::Admin | Role::Auditor => state.store.all_cases(200).await?,
-        Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
-    };
-    record(&state, &user, "list_cases", None, Vec::new(), "查看办件列表").await?;
+    let cases = app::case::list(&state, &user.0, 200).await?;
     let calendar = state.calendar();
     let cases: Vec<Value> = cases
         .into_iter()
@@ -683,10 +673,6 @@ async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Valu
     Ok(Json(json!({ "cases": cases })))
 }
 
-async fn visible_case(state: &AppState, user: &CurrentUser, id: &str) -> Result<store::Versioned, ApiError> {
-    app::access::visible_case(state, &user.0, id).await
-}
-
 async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let case = app::case::read(&state, &user.0, &id).await?;
     Ok(Json(case_view(&state, &case, &user)))
@@ -697,38 +683,50 @@ async fn case_history(
     user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let versioned = visible_case(&state, &user, &id).await?;
-    let mut events = state.store.case_events(&versioned.case.id).await?;
-    if let Some(department) = user.staff_department() {
-        events.retain(|e| e.event.department.as_deref().is_none_or(|d| d == department));
+    let (case, events) = app::case::history(&state, &user.0, &id).await?;
+    Ok(Json(json!({ "case_id": case.id, "events": events })))
+}
+
+/// `GET /cases/{id}/files`: the files handed in for a case that the caller may see
+/// (what, when, size and SHA-256; not the bytes).
+async fn case_files(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let uploads = app::files::list(&state, &user.0, &id).await?;
+    let files: Vec<Value> = uploads
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id, "material": u.material,
+                "material_name": state.catalog.materials.get(&u.material).map(|m| m.name.as_str()),
+                "file_name": u.file_name, "content_type": u.content_type, "size": u.size,
+                "sha256": u.sha256, "uploaded_at": u.uploaded_at,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "case_id": id, "files": files })))
+}
+
+/// `GET /cases/{id}/files/{upload_id}`: one file's bytes, with the type found from
+/// its content, for the applicant or a department whose task needs that material.
+async fn case_file(
+    State(state): Shared,
+    user: CurrentUser,
+    Path((id, upload_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (upload, bytes) = app::files::download(&state, &user.0, &id, &upload_id).await?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&upload.content_type) {
+        headers.insert(axum::http::header::CONTENT_TYPE, value);
     }
-    record(
-        &state,
-        &user,
-        "read_history",
-        Some(&versioned.case.id),
-        Vec::new(),
-        purpose(&user),
-    )
-    .await?;
-    Ok(Json(json!({ "case_id": versioned.case.id, "events": events })))
-}
-
-fn purpose(user: &CurrentUser) -> &'static str {
-    app::access::purpose(&user.0)
-}
-
-async fn record(
-    state: &AppState,
-    user: &CurrentUser,
-    action: &str,
-    case_id: Option<&CaseId>,
-    elements: Vec<String>,
-    purpose: &str,
-) -> Result<(), ApiError> {
-    let case_id = case_id.map(ToString::to_string);
-    crate::audit(state, &user.0, action, case_id.as_deref(), elements.join(","), purpose).await?;
-    Ok(())
+    headers.insert(
+        axum::http::header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment"),
+    );
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
 }
 
 /// The case as one user may see it. Staff see their department's tasks and the
@@ -841,15 +839,7 @@ async fn department_queue(
     user: CurrentUser,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let allowed = user.0.role == Role::Admin || user.staff_department() == Some(code.as_str());
-    if !allowed {
-        return Err(ApiError::forbidden("只能查看本部门的待办"));
-    }
-    if !state.catalog.departments.contains_key(&code) {
-        return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门"));
-    }
-    let tasks = state.store.department_queue(&code).await?;
-    record(&state, &user, "read_queue", None, Vec::new(), purpose(&user)).await?;
+    let tasks = app::tasks::queue(&state, &user.0, &code).await?;
     Ok(Json(
         json!({ "department": code, "department_name": state.catalog.department_name(&code), "tasks": tasks }),
     ))
@@ -1039,7 +1029,7 @@ async fn data_access(State(state): Shared, user: CurrentUser) -> Result<Json<app
 
 /// 效能统计: the figures the caller may see, as on the dashboard page and its CSV.
 async fn dashboard(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
-    let scoped = app::dashboards::scoped(&state, &user.0).await?;
+    let scoped = app::dashboards::scoped(&state, &user.0, app::dashboards::Reading::View).await?;
     let rows = |rows: &[app::dashboards::Row]| -> Vec<Value> {
         rows.iter()
             .map(|(code, name, figures)| json!({ "code": code, "name": name, "figures": figures }))

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
+use app::StoredCertificate;
+use app::certificates::{self as certificates, HolderRead, Presented};
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::routing::{get, post};
-use domain::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use store::StoredCertificate;
 
 use crate::AppState;
 use crate::auth::CurrentUser;
@@ -23,6 +23,7 @@ pub fn routes() -> axum::Router<Arc<AppState>> {
     axum::Router::new()
         .route("/issuer-keys", get(issuer_keys))
         .route("/certificates/verify", post(verify))
+        .route("/certificates/verify-number", get(verify_number))
         .route("/certificates/{id}/status", get(status))
         .route("/certificates/{id}/file", get(file))
         .route("/certificates/{id}/revoke", post(revoke))
@@ -73,108 +74,55 @@ fn checked_json(checked: &Checked) -> Value {
     }
 }
 
-/// Writes the verification to the access log and the ledger, about the holder.
-async fn record(state: &AppState, checked: &Checked, how: &str) -> Result<(), ApiError> {
-    let purpose = format!("{how}：{}", certify::outcome(checked));
-    certify::record_access(
-        state,
-        None,
-        "verify_certificate",
-        checked.stored.as_ref(),
-        purpose,
-        "公开验证",
-    )
-    .await?;
-    Ok(())
-}
-
 /// `POST /api/v1/certificates/verify`: the body is the certificate file. Always 200
 /// with `valid` and, when not valid, the specific reason.
 async fn verify(State(state): Shared, body: Bytes) -> Result<Json<Value>, ApiError> {
-    let checked = certify::verify_bytes(&state, &body).await?;
-    record(&state, &checked, "接口验证").await?;
-    Ok(Json(checked_json(&checked)))
+    let verified = certificates::verify_file(&state, None, &body, Presented::Api).await?;
+    Ok(Json(checked_json(&verified.checked)))
 }
 
-fn not_found() -> ApiError {
-    ApiError::new("E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照")
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NumberQuery {
+    #[serde(rename = "type", default)]
+    type_code: String,
+    #[serde(default)]
+    number: String,
 }
 
-async fn stored(state: &AppState, id: &str) -> Result<StoredCertificate, ApiError> {
-    if id.len() > 200 {
-        return Err(not_found());
+/// `GET /api/v1/certificates/verify-number?type=&number=`: a certificate by its type
+/// and the number printed on it, verified now, with the holder's name masked.
+async fn verify_number(State(state): Shared, Query(query): Query<NumberQuery>) -> Result<Json<Value>, ApiError> {
+    let verified = certificates::verify_number(&state, None, &query.type_code, &query.number)
+        .await?
+        .ok_or_else(|| ApiError::new("E_CERTIFICATE_NOT_FOUND", "没有找到这种证照的这个编号"))?;
+    let today = cases::china_date(state.now());
+    let mut view = checked_json(&verified.checked);
+    if let (Some(found), Ok(checked)) = (&verified.stored, &verified.checked.result) {
+        view["status"] = summary(found, today)["status"].clone();
+        view["holder_name"] = Value::String(app::masking::mask_name(&checked.certificate.holder_name));
     }
-    state.store.certificate(id).await?.ok_or_else(not_found)
+    Ok(Json(view))
 }
 
 /// `GET /api/v1/certificates/{id}/status`: the issuer's current record, re-verified.
 async fn status(State(state): Shared, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let found = stored(&state, &id).await?;
-    let checked = certify::verify_bytes(&state, found.file.as_bytes()).await?;
-    record(&state, &checked, "按标识查询状态").await?;
+    let verified = certificates::verify_id(&state, None, &id, Presented::ApiStatus)
+        .await?
+        .ok_or_else(|| ApiError::new("E_CERTIFICATE_NOT_FOUND", "没有找到这个电子证照"))?;
     let today = cases::china_date(state.now());
-    let mut view = checked_json(&checked);
-    view["status"] = summary(&found, today)["status"].clone();
+    let mut view = checked_json(&verified.checked);
+    if let Some(found) = &verified.stored {
+        view["status"] = summary(found, today)["status"].clone();
+    }
     Ok(Json(view))
 }
 
 /// `GET /api/v1/certificates/{id}/file`: the signed file, for its holder or the
 /// issuing department.
 async fn file(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let found = stored(&state, &id).await?;
-    let allowed = match user.0.role {
-        Role::Applicant => user.0.id_number.as_deref() == Some(found.holder_id_number.as_str()),
-        Role::Staff => {
-            user.0.department.as_deref() == Some(found.issuer_code.as_str())
-                || uses_in_case(&state, &user.0, &found).await?
-        }
-        Role::Admin | Role::Auditor => false,
-    };
-    if !allowed {
-        return Err(not_found());
-    }
-    let basis = if user.0.role == Role::Applicant {
-        "本人查询"
-    } else {
-        "签发机关依职责查询"
-    };
-    certify::record_access(
-        &state,
-        Some(&user.0),
-        "download_certificate",
-        Some(&found),
-        "下载证照文件".into(),
-        basis,
-    )
-    .await?;
+    let found = certificates::read(&state, &user.0, &id, HolderRead::Download).await?;
     serde_json::from_str(&found.file).map(Json).map_err(ApiError::internal)
-}
-
-/// Whether staff's department has a task in the certificate's case whose item takes
-/// this certificate type as a material (出生登记 reading the 出生医学证明).
-async fn uses_in_case(
-    state: &AppState,
-    account: &domain::Account,
-    found: &StoredCertificate,
-) -> Result<bool, ApiError> {
-    let (Some(case_id), Some(department)) = (&found.case_id, &account.department) else {
-        return Ok(false);
-    };
-    let Ok(case_id) = cases::CaseId::parse(case_id) else {
-        return Ok(false);
-    };
-    let Some(versioned) = state.store.load_case(&case_id).await? else {
-        return Ok(false);
-    };
-    Ok(versioned.case.tasks_of_department(department).any(|task| {
-        state.catalog.items.get(&task.item).is_some_and(|item| {
-                item.materials.iter().any(|m| {
-                    state.catalog.materials.get(m).is_some_and(|material| {
-                        matches!(&material.kind, catalog::MaterialKind::Certificate { certificate } if *certificate == found.type_code)
-                    })
-                })
-            })
-    }))
 }
 
 #[derive(Deserialize)]
@@ -191,8 +139,8 @@ async fn claim(
     user: CurrentUser,
     ApiJson(request): ApiJson<ClaimRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = crate::app::certificates::claim(&state, &user.0, &request.type_code).await?;
-    let found = stored(&state, &id).await?;
+    let id = certificates::claim(&state, &user.0, &request.type_code).await?;
+    let found = certificates::after_change(&state, &id).await?;
     Ok(Json(summary(&found, cases::china_date(state.now()))))
 }
 
@@ -208,29 +156,14 @@ async fn revoke(
     Path(id): Path<String>,
     ApiJson(request): ApiJson<RevokeRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    crate::app::certificates::revoke(&state, &user.0, &id, request.reason.trim()).await?;
-    let found = stored(&state, &id).await?;
+    certificates::revoke(&state, &user.0, &id, request.reason.trim()).await?;
+    let found = certificates::after_change(&state, &id).await?;
     Ok(Json(summary(&found, cases::china_date(state.now()))))
 }
 
 /// `GET /api/v1/me/certificates`: the applicant's certificates.
 async fn mine(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
-    if user.0.role != Role::Applicant {
-        return Err(ApiError::forbidden("只有申请人有“我的证照”"));
-    }
-    let held = match &user.0.id_number {
-        Some(id_number) => state.store.certificates_of_holder(id_number).await?,
-        None => Vec::new(),
-    };
-    crate::audit(
-        &state,
-        &user.0,
-        "list_certificates",
-        None,
-        String::new(),
-        "查看我的证照",
-    )
-    .await?;
+    let held = certificates::wallet(&state, &user.0).await?;
     let today = cases::china_date(state.now());
     let list: Vec<Value> = held.iter().map(|c| summary(c, today)).collect();
     Ok(Json(json!({ "certificates": list })))

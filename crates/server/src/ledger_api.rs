@@ -34,12 +34,7 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 async fn latest_checkpoint(State(state): Shared) -> Result<Response, ApiError> {
-    let latest = match state.store.latest_checkpoint().await? {
-        Some(latest) => latest,
-        None => app::ledger::publish_checkpoint(&state)
-            .await?
-            .ok_or_else(|| ApiError::new("E_LEDGER_EMPTY", "账本还没有记录"))?,
-    };
+    let latest = app::ledger::latest_checkpoint(&state).await?;
     Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], latest.note).into_response())
 }
 
@@ -69,27 +64,13 @@ fn number(query: &BTreeMap<String, String>, name: &str) -> Result<u64, ApiError>
         .ok_or_else(|| ApiError::new("E_QUERY_INVALID", format!("参数 {name} 应为非负整数")).field(name))
 }
 
-fn ledger_error(error: store::StoreError) -> ApiError {
-    match error {
-        store::StoreError::Ledger(message) => {
-            ApiError::new("E_LEDGER_RANGE", format!("请求的位置或大小超出账本：{message}"))
-        }
-        other => ApiError::internal(other),
-    }
-}
-
 async fn inclusion(
     State(state): Shared,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     let index = number(&query, "index")?;
     let size = number(&query, "size")?;
-    let proof = state
-        .store
-        .ledger_inclusion_proof(index, size)
-        .await
-        .map_err(ledger_error)?;
-    let root = state.store.ledger_root_at(size).await.map_err(ledger_error)?;
+    let (root, proof) = app::ledger::inclusion_proof(&state, index, size).await?;
     Ok(Json(json!({
         "index": index, "size": size, "root": root.to_base64(),
         "proof": proof.iter().map(ledger::Hash::to_base64).collect::<Vec<_>>(),
@@ -102,42 +83,22 @@ async fn consistency(
 ) -> Result<Json<Value>, ApiError> {
     let old = number(&query, "old")?;
     let new = number(&query, "new")?;
-    let proof = state
-        .store
-        .ledger_consistency_proof(old, new)
-        .await
-        .map_err(ledger_error)?;
+    let (old_root, new_root, proof) = app::ledger::consistency_proof(&state, old, new).await?;
     Ok(Json(json!({
         "old": old, "new": new,
-        "old_root": state.store.ledger_root_at(old).await.map_err(ledger_error)?.to_base64(),
-        "new_root": state.store.ledger_root_at(new).await.map_err(ledger_error)?.to_base64(),
+        "old_root": old_root.to_base64(),
+        "new_root": new_root.to_base64(),
         "proof": proof.iter().map(ledger::Hash::to_base64).collect::<Vec<_>>(),
     })))
 }
 
-/// Whether `user` may read an entry: its subject, staff of the department that
-/// made it, or an admin.
-pub fn may_read(user: &domain::Account, entry: &ledger::LedgerEntry) -> bool {
-    match user.role {
-        Role::Admin | Role::Auditor => true,
-        Role::Applicant => entry.subject.as_deref() == Some(user.id.as_str()),
-        Role::Staff => entry.department.is_some() && entry.department == user.department,
-    }
-}
-
 async fn entry(State(state): Shared, user: CurrentUser, Path(index): Path<String>) -> Result<Json<Value>, ApiError> {
-    let not_found = || ApiError::new("E_LEDGER_ENTRY_NOT_FOUND", "没有这条记录，或无权查看");
-    let index: u64 = index.parse().map_err(|_| not_found())?;
-    let row = state.store.ledger_row(index).await?.ok_or_else(not_found)?;
-    let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).map_err(ApiError::internal)?;
-    if !may_read(&user.0, &entry) {
-        return Err(not_found());
-    }
+    let row = app::ledger::entry(&state, &user.0, &index).await?;
     Ok(Json(json!({
         "index": row.index,
         "leaf_hash": row.leaf_hash.to_base64(),
-        "entry_base64": base64_encode(&row.entry),
-        "entry": serde_json::from_slice::<Value>(&row.entry).unwrap_or(Value::Null),
+        "entry_base64": base64_encode(&row.bytes),
+        "entry": serde_json::from_slice::<Value>(&row.bytes).unwrap_or(Value::Null),
     })))
 }
 

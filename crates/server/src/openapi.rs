@@ -48,6 +48,10 @@ fn path_param(name: &str, description: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
 }
 
+fn query_param(name: &str, description: &str) -> Value {
+    json!({ "name": name, "in": "query", "required": true, "description": description, "schema": { "type": "string" } })
+}
+
 fn task_operation(summary: &str, request: Option<Value>) -> Value {
     let mut operation = json!({
         "summary": summary,
@@ -274,6 +278,25 @@ fn newer_paths() -> (Value, Value) {
                 "submission": { "$ref": "#/components/schemas/Submission" },
                 "uploads": { "type": "array", "items": { "type": "object", "properties": {
                     "id": { "type": "string" }, "part": { "type": "string" }, "name": { "type": "string" } } } } } })), &["404", "422"]) } },
+        "/cases/{id}/files": { "get": { "summary": "办件的材料文件清单：申请人看全部，部门看本部门事项所需材料的文件，督办人员只看已提交（不能下载）", "tags": ["cases"], "security": [{ "bearer": [] }],
+            "parameters": [path_param("id", "办件编号")],
+            "responses": with_errors(ok("文件清单", json!({ "type": "object", "properties": {
+                "case_id": { "type": "string" },
+                "files": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "material": { "type": "string" }, "material_name": { "type": ["string", "null"] },
+                    "file_name": { "type": "string" }, "content_type": { "type": "string" }, "size": { "type": "integer" },
+                    "sha256": { "type": "string" }, "uploaded_at": { "type": "string", "format": "date-time" } } } } } })), &["401", "404"]) } },
+        "/cases/{id}/files/{upload_id}": { "get": { "summary": "下载一份材料文件（类型按内容识别）：申请人本人，或其事项需要该材料的部门；每次下载都记入账本", "tags": ["cases"], "security": [{ "bearer": [] }],
+            "parameters": [path_param("id", "办件编号"), path_param("upload_id", "文件编号")],
+            "responses": with_errors(json!({ "200": { "description": "文件内容", "content": {
+                "application/pdf": { "schema": { "type": "string", "format": "binary" } },
+                "image/jpeg": { "schema": { "type": "string", "format": "binary" } },
+                "image/png": { "schema": { "type": "string", "format": "binary" } } } } }), &["401", "404"]) } },
+        "/certificates/verify-number": { "get": { "summary": "按证照类型和证照上的编号验证（限流）：是否有效、是否注销，持证人姓名脱敏", "tags": ["certificates"],
+            "parameters": [query_param("type", "证照类型代码"), query_param("number", "证照编号")],
+            "responses": with_errors(ok("验证结果", json!({ "type": "object", "properties": {
+                "valid": { "type": "boolean" }, "status": { "type": "string" }, "holder_name": { "type": "string" },
+                "certificate": { "type": "object" }, "error": { "type": "object" } } })), &["404", "422", "429"]) } },
         "/dashboard": { "get": { "summary": "效能统计：督办人员看全部一件事和部门，部门看本部门及其牵头的一件事（与统计页面、CSV 相同）", "tags": ["ratings"], "security": [{ "bearer": [] }],
             "responses": with_errors(ok("统计", json!({ "type": "object", "properties": {
                 "heading": { "type": "string" }, "today": { "type": "string", "format": "date" }, "figures": { "type": "object" },

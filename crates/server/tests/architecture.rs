@@ -1,6 +1,7 @@
-//! The boundaries of `server`, checked on its source: the two front doors (the JSON
-//! API and the pages) call the use cases in `app` and never each other, `app` never
-//! calls a front door, and no two modules import each other in a circle.
+//! The boundaries of `server`, checked on its source and manifests: the two front
+//! doors (the JSON API and the pages) call the use cases in crate `app` and never
+//! each other; only `app` reaches the store; `app` knows nothing of pages; and no
+//! two modules import each other in a circle.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -53,14 +54,70 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
-const FRONT_DOORS: [&str; 5] = ["api", "cert_api", "ledger_api", "openapi", "web"];
+/// The `[dependencies]` of a crate's manifest (not its dev-dependencies).
+fn dependencies(manifest: &str) -> BTreeSet<String> {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(manifest)).unwrap();
+    let section = text
+        .split("[dependencies]")
+        .nth(1)
+        .unwrap()
+        .split("\n[")
+        .next()
+        .unwrap();
+    section
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .filter_map(|l| l.split(['.', ' ', '=']).next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
 
 #[test]
-fn the_use_cases_never_call_a_front_door() {
-    let graph = imports();
-    let app = &graph["app"];
-    for door in FRONT_DOORS {
-        assert!(!app.contains(door), "app imports {door}: {app:?}");
+fn the_edges_never_touch_the_store() {
+    let server = dependencies("Cargo.toml");
+    assert!(
+        server.contains("app") && server.contains("axum"),
+        "the reader found only {server:?}"
+    );
+    assert!(!server.contains("store"), "server depends on store: {server:?}");
+    // Not through the state's field either.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut stack = vec![root];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let code: String = text.split("#[cfg(test)]").next().unwrap().split_whitespace().collect();
+            assert!(
+                !code.contains(".store."),
+                "{} reads the store: use a use case in app",
+                path.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn the_use_cases_know_nothing_of_pages_or_routes() {
+    let app = dependencies("../app/Cargo.toml");
+    assert!(
+        app.contains("store") && app.contains("cases"),
+        "the reader found only {app:?}"
+    );
+    for edge in [
+        "server",
+        "minijinja",
+        "tower",
+        "tower-http",
+        "qrcode",
+        "percent-encoding",
+    ] {
+        assert!(!app.contains(edge), "app depends on {edge}: {app:?}");
     }
 }
 
@@ -81,7 +138,7 @@ fn the_api_and_the_pages_do_not_import_each_other() {
 #[test]
 fn no_modules_import_each_other_in_a_circle() {
     let graph = imports();
-    assert!(graph.len() >= 10, "the reader found only {graph:?}");
+    assert!(graph.len() >= 8, "the reader found only {graph:?}");
     // Depth-first search for a back edge.
     fn visit<'a>(
         graph: &'a BTreeMap<String, BTreeSet<String>>,

@@ -193,6 +193,7 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         | ("GET", "/healthz")
         | ("GET", "/issuer-keys")
         | ("POST", "/certificates/verify")
+        | ("GET", "/certificates/verify-number")
         | ("GET", "/certificates/{id}/status")
         | ("GET", "/ledger/checkpoint")
         | ("GET", "/ledger/verifier-key")
@@ -202,7 +203,9 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // Applicants for themselves, the one window for a person who walked in.
         ("POST", "/cases") => &["owner", "other_applicant", "window"],
         ("GET", "/cases") => &["owner", "other_applicant", "admin", "auditor"],
-        ("GET", "/cases/{id}") | ("GET", "/cases/{id}/history") => CASE_READERS,
+        ("GET", "/cases/{id}") | ("GET", "/cases/{id}/history") | ("GET", "/cases/{id}/files") => CASE_READERS,
+        // No such file: everyone is told "not found" (downloads have a test of their own).
+        ("GET", "/cases/{id}/files/{upload_id}") => &[],
         ("POST", "/cases/{id}/supplement") => &["owner"],
         // The applicant online, the one window for a person rating in person (代评).
         ("POST", "/cases/{id}/rating") => &["owner", "window"],

@@ -202,9 +202,12 @@ pub async fn cases(
     }
     let filter_one_thing = query.get("one_thing").cloned().unwrap_or_default();
     let filter_state = query.get("state").cloned().unwrap_or_default();
-    let all = match state.store.all_cases(500).await {
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let all = match crate::app::case::list(&state, account, 500).await {
         Ok(all) => all,
-        Err(error) => return page.store_error(error),
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
     let states = [
         ("in_progress", "办理中"),
@@ -367,7 +370,10 @@ pub async fn case(axum::extract::State(state): Shared, headers: HeaderMap, Path(
         .iter()
         .map(|(e, v)| context! { name => name(e), value => shown(e, &v.value) })
         .collect();
-    let rating = match state.store.rating_of_case(case.id.as_str()).await {
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let rating = match crate::app::ratings::of_case(&state, account, &case).await {
         Ok(rating) => rating.map(|r| {
             format!(
                 "{}{}{}",
@@ -380,9 +386,9 @@ pub async fn case(axum::extract::State(state): Shared, headers: HeaderMap, Path(
                 }
             )
         }),
-        Err(error) => return page.store_error(error),
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
-    let rectifications: Vec<_> = match state.store.rectifications_of_case(case.id.as_str()).await {
+    let rectifications: Vec<_> = match crate::app::rectifications::of_case(&state, account, &case).await {
         Ok(rows) => rows
             .iter()
             .map(|r| {
@@ -390,7 +396,7 @@ pub async fn case(axum::extract::State(state): Shared, headers: HeaderMap, Path(
                 context! { id => r.id, department_name => state.catalog.department_name(&r.department), status_label => label }
             })
             .collect(),
-        Err(error) => return page.store_error(error),
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
     let view = context! {
         id => case.id.to_string(), one_thing_name => case.one_thing_name, state_label => case.state().label_zh(),

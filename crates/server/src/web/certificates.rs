@@ -4,17 +4,18 @@
 
 use std::collections::BTreeMap;
 
+use app::StoredCertificate;
+use app::certificates::{self, HolderRead, Presented, Verification};
 use axum::extract::{Multipart, Path};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Role;
 use minijinja::context;
-use sha2::{Digest, Sha256};
-use store::StoredCertificate;
 
 use super::{Page, Shared, local_time, page};
 use crate::AppState;
 use crate::certify::{self, Checked};
+use crate::error::ApiError;
 
 /// A certificate as the pages show it.
 fn view(state: &AppState, stored: &StoredCertificate) -> minijinja::Value {
@@ -62,22 +63,13 @@ fn status_of(stored: &StoredCertificate, today: chrono::NaiveDate) -> (&'static 
     (status, label)
 }
 
-async fn audit(
-    state: &AppState,
-    page: &Page,
-    action: &str,
-    stored: &StoredCertificate,
-    purpose: &str,
-) -> Result<(), Response> {
-    let actor = page.user.as_ref();
-    let basis = match actor {
-        Some(a) if a.role == Role::Applicant => "本人查询",
-        Some(_) => "依职责查验",
-        None => "持证人出示或分享，公开验证",
-    };
-    certify::record_access(state, actor, action, Some(stored), purpose.to_owned(), basis)
-        .await
-        .map_err(|error| page.store_error(error))
+/// A refusal or failure of a certificate use case, as a page.
+fn failed(page: &Page, error: ApiError) -> Response {
+    match error.status {
+        StatusCode::NOT_FOUND => page.not_found(),
+        StatusCode::INTERNAL_SERVER_ERROR => page.message(error.status, "系统繁忙", &error.message),
+        _ => page.message(error.status, "无法办理", &error.message),
+    }
 }
 
 fn own_account(page: &Page) -> Result<domain::Account, Response> {
@@ -94,28 +86,10 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
         Ok(a) => a,
         Err(response) => return response,
     };
-    let held = match &account.id_number {
-        Some(id_number) => match state.store.certificates_of_holder(id_number).await {
-            Ok(held) => held,
-            Err(error) => return page.store_error(error),
-        },
-        None => Vec::new(),
+    let held = match certificates::wallet(&state, &account).await {
+        Ok(held) => held,
+        Err(error) => return failed(&page, error),
     };
-    let access = store::SubjectAccess {
-        entry: crate::access_entry(
-            &state,
-            Some(&account),
-            "list_certificates",
-            None,
-            String::new(),
-            "查看我的证照".into(),
-        ),
-        subject: Some(account.id.clone()),
-        legal_basis: "本人查询".into(),
-    };
-    if let Err(error) = state.store.record_accesses(&[access]).await {
-        return page.store_error(error);
-    }
     let views: Vec<_> = held.iter().map(|c| view(&state, c)).collect();
     let claimable = match crate::app::certificates::claimable(&state, &account).await {
         Ok(claimable) => claimable,
@@ -131,23 +105,6 @@ pub async fn wallet(axum::extract::State(state): Shared, headers: HeaderMap) -> 
         "我的证照",
         context! { certificates => views, claimable => claimable, has_id => account.id_number.is_some() },
     )
-}
-
-/// The stored certificate `id` if `account` holds it.
-async fn held(
-    state: &AppState,
-    page: &Page,
-    account: &domain::Account,
-    id: &str,
-) -> Result<StoredCertificate, Response> {
-    if id.len() > 200 {
-        return Err(page.not_found());
-    }
-    match state.store.certificate(id).await {
-        Ok(Some(stored)) if account.id_number.as_deref() == Some(stored.holder_id_number.as_str()) => Ok(stored),
-        Ok(_) => Err(page.not_found()),
-        Err(error) => Err(page.store_error(error)),
-    }
 }
 
 /// The public URL of a page on this site, from the request's Host header.
@@ -181,13 +138,10 @@ pub async fn show(
         Ok(a) => a,
         Err(response) => return response,
     };
-    let stored = match held(&state, &page, &account, &id).await {
+    let stored = match certificates::read(&state, &account, &id, HolderRead::View).await {
         Ok(stored) => stored,
-        Err(response) => return response,
+        Err(error) => return failed(&page, error),
     };
-    if let Err(response) = audit(&state, &page, "read_certificate", &stored, "持证人查看证照").await {
-        return response;
-    }
     let verify_url = public_url(&headers, &format!("/verify/{}", percent(&stored.id)));
     let share_url = query
         .get("share")
@@ -220,13 +174,10 @@ pub async fn download(axum::extract::State(state): Shared, headers: HeaderMap, P
         Ok(a) => a,
         Err(response) => return response,
     };
-    let stored = match held(&state, &page, &account, &id).await {
+    let stored = match certificates::read(&state, &account, &id, HolderRead::Download).await {
         Ok(stored) => stored,
-        Err(response) => return response,
+        Err(error) => return failed(&page, error),
     };
-    if let Err(response) = audit(&state, &page, "download_certificate", &stored, "持证人下载证照文件").await {
-        return response;
-    }
     let mut response = stored.file.clone().into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -251,25 +202,15 @@ pub async fn share(
         Ok(a) => a,
         Err(response) => return response,
     };
-    let stored = match held(&state, &page, &account, &id).await {
-        Ok(stored) => stored,
-        Err(response) => return response,
-    };
-    let (token, hash) = crate::auth::new_token();
-    let now = state.now();
-    let expires = now + chrono::Duration::days(state.share_days);
-    if let Err(error) = state
-        .store
-        .put_certificate_share(&hash, &stored.id, expires, now, &account.id)
-        .await
-    {
-        return page.store_error(error);
+    match certificates::share(&state, &account, &id).await {
+        Ok(link) => Redirect::to(&format!(
+            "/my/certificates/{}?share={}",
+            percent(&link.certificate_id),
+            link.token
+        ))
+        .into_response(),
+        Err(error) => failed(&page, error),
     }
-    if let Err(response) = audit(&state, &page, "share_certificate", &stored, "持证人生成限时验证链接").await
-    {
-        return response;
-    }
-    Redirect::to(&format!("/my/certificates/{}?share={token}", percent(&stored.id))).into_response()
 }
 
 /// Issues a certificate from the issuer's records (e.g. 电子结婚证 from 婚姻登记).
@@ -287,7 +228,7 @@ pub async fn claim(
         Err(response) => return response,
     };
     let wanted = form.get("type").map(String::as_str).unwrap_or_default();
-    match crate::app::certificates::claim(&state, &account, wanted).await {
+    match certificates::claim(&state, &account, wanted).await {
         Ok(id) => Redirect::to(&format!("/my/certificates/{}", percent(&id))).into_response(),
         Err(error) => page.message(error.status, "无法申领", &error.message),
     }
@@ -336,24 +277,6 @@ fn result_view(checked: &Checked, state: &AppState, full: bool) -> minijinja::Va
     }
 }
 
-async fn record_verification(state: &AppState, page: &Page, checked: &Checked, how: &str) -> Result<(), Response> {
-    let purpose = format!("{how}：{}", certify::outcome(checked));
-    match &checked.stored {
-        Some(stored) => audit(state, page, "verify_certificate", stored, &purpose).await,
-        // Not issued here: still an entry, with no subject.
-        None => certify::record_access(
-            state,
-            page.user.as_ref(),
-            "verify_certificate",
-            None,
-            purpose,
-            "公开验证",
-        )
-        .await
-        .map_err(|error| page.store_error(error)),
-    }
-}
-
 pub async fn verify_form(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
     let page = page(&state, &headers, "/verify").await;
     page.render(
@@ -394,20 +317,15 @@ pub async fn verify_by_number(
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
         response
     };
-    if !state.catalog.certificates.contains_key(type_code) {
-        return refuse("请选择证照类型");
-    }
-    if number.is_empty() || number.chars().count() > 64 {
-        return refuse("请填写证照上的编号（不超过 64 个字符）");
-    }
-    match state.store.certificate_by_number(type_code, number).await {
-        Ok(Some(stored)) => verify_stored(&state, &page, stored, "按类型和编号验证", None).await,
+    match certificates::verify_number(&state, page.user.as_ref(), type_code, number).await {
+        Ok(Some(verified)) => shown(&state, &page, &verified, None),
         Ok(None) => page.message(
             StatusCode::NOT_FOUND,
             "查无此证",
             "没有找到这种证照的这个编号：它不是本平台签发的，或编号有误。",
         ),
-        Err(error) => page.store_error(error),
+        Err(error) if error.status == StatusCode::UNPROCESSABLE_ENTITY => refuse(&error.message),
+        Err(error) => failed(&page, error),
     }
 }
 
@@ -450,61 +368,39 @@ pub async fn verify_upload(
             context! { result => None::<()>, error => "请选择证照文件，或粘贴证照内容。", types => certificate_types(&state) },
         );
     }
-    let checked = match certify::verify_bytes(&state, &file).await {
-        Ok(checked) => checked,
-        Err(error) => return page.store_error(error),
-    };
-    if let Err(response) = record_verification(&state, &page, &checked, "上传文件验证").await {
-        return response;
+    match certificates::verify_file(&state, page.user.as_ref(), &file, Presented::Upload).await {
+        Ok(verified) => page.render(
+            "verify.html",
+            "验证电子证照",
+            context! { result => result_view(&verified.checked, &state, false), types => certificate_types(&state) },
+        ),
+        Err(error) => failed(&page, error),
     }
-    page.render(
-        "verify.html",
-        "验证电子证照",
-        context! { result => result_view(&checked, &state, false), types => certificate_types(&state) },
-    )
 }
 
 /// The page a certificate's QR code opens: its status now, from the issuer's record.
 pub async fn verify_by_id(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
     let page = page(&state, &headers, "/verify").await;
-    if id.len() > 200 {
-        return page.not_found();
+    match certificates::verify_id(&state, page.user.as_ref(), &id, Presented::Scan).await {
+        Ok(Some(verified)) => shown(&state, &page, &verified, None),
+        Ok(None) => page.message(
+            StatusCode::NOT_FOUND,
+            "查无此证",
+            "没有找到这个电子证照：它不是本平台签发的，或编号有误。",
+        ),
+        Err(error) => failed(&page, error),
     }
-    let stored = match state.store.certificate(&id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => {
-            return page.message(
-                StatusCode::NOT_FOUND,
-                "查无此证",
-                "没有找到这个电子证照：它不是本平台签发的，或编号有误。",
-            );
-        }
-        Err(error) => return page.store_error(error),
-    };
-    verify_stored(&state, &page, stored, "扫码验证", None).await
 }
 
-/// Verifies a stored certificate and shows the result; `shared_until` is the expiry
-/// of the share link it was opened with (then the whole certificate is shown).
-async fn verify_stored(
-    state: &AppState,
-    page: &Page,
-    stored: StoredCertificate,
-    how: &str,
-    shared_until: Option<String>,
-) -> Response {
+/// The result of a verification of a certificate issued here; `shared_until` is
+/// the expiry of the share link it was opened with (then the whole certificate is
+/// shown).
+fn shown(state: &AppState, page: &Page, verified: &Verification, shared_until: Option<String>) -> Response {
     let full = shared_until.is_some();
-    let checked = match certify::verify_bytes(state, stored.file.as_bytes()).await {
-        Ok(checked) => checked,
-        Err(error) => return page.store_error(error),
-    };
-    if let Err(response) = record_verification(state, page, &checked, how).await {
-        return response;
-    }
     page.render(
         "verify.html",
         "验证电子证照",
-        context! { result => result_view(&checked, state, full), online => true, shared_until => shared_until },
+        context! { result => result_view(&verified.checked, state, full), online => true, shared_until => shared_until },
     )
 }
 
@@ -522,24 +418,11 @@ pub async fn verify_shared(
             "这个验证链接已过期或不存在。请持证人重新生成链接。",
         )
     };
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return expired();
+    match certificates::open_share(&state, page.user.as_ref(), &token).await {
+        Ok(Some((verified, expires_at))) => shown(&state, &page, &verified, Some(local_time(expires_at))),
+        Ok(None) => expired(),
+        Err(error) => failed(&page, error),
     }
-    let hash = hex::encode(Sha256::digest(token.as_bytes()));
-    let (certificate_id, expires_at) = match state.store.certificate_share(&hash).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return expired(),
-        Err(error) => return page.store_error(error),
-    };
-    if expires_at <= state.now() {
-        return expired();
-    }
-    let stored = match state.store.certificate(&certificate_id).await {
-        Ok(Some(stored)) => stored,
-        Ok(None) => return expired(),
-        Err(error) => return page.store_error(error),
-    };
-    verify_stored(&state, &page, stored, "分享链接验证", Some(local_time(expires_at))).await
 }
 
 // ---------------------------------------------------------------- revocation
@@ -563,7 +446,7 @@ pub async fn revoke(
         .get("back")
         .filter(|b| b.starts_with("/workbench/") && !b.chars().any(char::is_control) && !b.contains('\\'))
         .cloned();
-    match crate::app::certificates::revoke(&state, &account, &id, &reason).await {
+    match certificates::revoke(&state, &account, &id, &reason).await {
         Ok(()) => Redirect::to(back.as_deref().unwrap_or("/workbench")).into_response(),
         Err(error) => page.message(error.status, "无法注销", &error.message),
     }

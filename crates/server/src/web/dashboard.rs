@@ -10,7 +10,7 @@ use minijinja::context;
 
 use super::{Page, Shared, page};
 use crate::AppState;
-use crate::app::dashboards::{Row, Scoped};
+use crate::app::dashboards::{Reading, Row, Scoped};
 
 fn percent(rate: Option<f64>) -> String {
     rate.map_or_else(|| "—".to_owned(), |r| format!("{:.1}%", r * 100.0))
@@ -105,11 +105,11 @@ const HEADERS: [&str; 10] = [
 ];
 
 /// The user's dashboard, or the page that says why not.
-async fn scoped(state: &AppState, page: &Page) -> Result<Scoped, Response> {
+async fn scoped(state: &AppState, page: &Page, reading: Reading<'_>) -> Result<Scoped, Response> {
     let Some(account) = page.user.as_ref() else {
         return Err(page.login_redirect());
     };
-    crate::app::dashboards::scoped(state, account)
+    crate::app::dashboards::scoped(state, account, reading)
         .await
         .map_err(|error| match error.code {
             "E_FORBIDDEN" => page.message(error.status, "仅限工作人员", "统计面板供部门和督办人员使用。"),
@@ -126,7 +126,7 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
         figures,
         one_things,
         departments,
-    } = match scoped(&state, &page).await {
+    } = match scoped(&state, &page, Reading::View).await {
         Ok(scoped) => scoped,
         Err(response) => return response,
     };
@@ -179,20 +179,6 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
         table("按一件事", "/dashboard/one-things.csv", &one_things),
         table("按部门", "/dashboard/departments.csv", &departments),
     ];
-    if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            &state,
-            &page,
-            account,
-            "read_dashboard",
-            None,
-            String::new(),
-            "效能统计",
-        )
-        .await
-    {
-        return response;
-    }
     page.render(
         "dashboard.html",
         "效能统计",
@@ -203,7 +189,10 @@ pub async fn show(axum::extract::State(state): Shared, headers: HeaderMap) -> Re
 /// `one-things.csv` or `departments.csv`: the rows of the page's tables.
 pub async fn csv(axum::extract::State(state): Shared, headers: HeaderMap, Path(name): Path<String>) -> Response {
     let page = page(&state, &headers, "/dashboard").await;
-    let scoped = match scoped(&state, &page).await {
+    if !matches!(name.as_str(), "one-things.csv" | "departments.csv") {
+        return page.not_found();
+    }
+    let scoped = match scoped(&state, &page, Reading::Export(&name)).await {
         Ok(scoped) => scoped,
         Err(response) => return response,
     };
@@ -212,20 +201,6 @@ pub async fn csv(axum::extract::State(state): Shared, headers: HeaderMap, Path(n
         "departments.csv" => scoped.departments,
         _ => return page.not_found(),
     };
-    if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            &state,
-            &page,
-            account,
-            "export_dashboard",
-            None,
-            name.clone(),
-            "效能统计导出",
-        )
-        .await
-    {
-        return response;
-    }
     // A byte-order mark so that spreadsheet programs read the Chinese headers as UTF-8.
     let body = format!("\u{FEFF}{}", metrics::to_csv(&rows));
     let mut response = body.into_response();

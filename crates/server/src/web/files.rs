@@ -4,8 +4,6 @@
 use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use cases::CaseId;
-use domain::Role;
 
 use super::{Shared, page};
 
@@ -15,7 +13,7 @@ pub use crate::app::files::MAX_FORM_BYTES;
 /// each material's files in the order handed in, a later one marked as the new
 /// version from a supplement (补正) so it is read beside the one it replaces.
 pub async fn file_views(state: &crate::AppState, case_id: &str, only: Option<&[String]>) -> Vec<minijinja::Value> {
-    let uploads = state.store.uploads_of_case(case_id).await.unwrap_or_default();
+    let uploads = crate::app::files::of_case(state, case_id).await.unwrap_or_default();
     let mut seen: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
     uploads
         .iter()
@@ -56,49 +54,11 @@ pub async fn download(
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    let Ok(case_id) = CaseId::parse(&id) else {
-        return page.not_found();
+    let (upload, bytes) = match crate::app::files::download(&state, &account, &id, &upload_id).await {
+        Ok(found) => found,
+        Err(error) if error.status == StatusCode::NOT_FOUND => return page.not_found(),
+        Err(_) => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。"),
     };
-    let (case, found) = match (
-        state.store.load_case(&case_id).await,
-        state.store.upload_data(&id, &upload_id).await,
-    ) {
-        (Ok(Some(case)), Ok(Some(found))) => (case.case, found),
-        (Ok(_), Ok(_)) => return page.not_found(),
-        _ => return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。"),
-    };
-    let (upload, bytes) = found;
-    // Supervisors see values masked everywhere else; a scan of an ID card cannot be
-    // masked, so they see that it was handed in, not the file.
-    let allowed = match account.role {
-        Role::Applicant => case.applicant == account.id,
-        Role::Admin | Role::Auditor => false,
-        Role::Staff => case
-            .tasks_of_department(account.department.as_deref().unwrap_or(""))
-            .any(|task| {
-                state
-                    .catalog
-                    .items
-                    .get(&task.item)
-                    .is_some_and(|item| item.materials.contains(&upload.material))
-            }),
-    };
-    if !allowed {
-        return page.not_found();
-    }
-    if let Err(response) = super::audit(
-        &state,
-        &page,
-        &account,
-        "read_material",
-        Some(case.id.as_str()),
-        upload.material.clone(),
-        "查看申请材料",
-    )
-    .await
-    {
-        return response;
-    }
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&upload.content_type) {

@@ -6,58 +6,33 @@ use std::collections::BTreeMap;
 use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{CaseId, CaseState, TaskState};
-use domain::Role;
+use cases::TaskState;
 use minijinja::context;
 
 use super::{Page, Shared, local_time, page};
-use crate::AppState;
+use crate::error::ApiError;
 
-/// The staff member's department and the one-things it leads, or the refusal.
-fn lead_of(state: &AppState, page: &Page) -> Result<(String, Vec<String>), Response> {
-    let Some(account) = &page.user else {
-        return Err(page.login_redirect());
-    };
-    let Some(department) = account.department.clone().filter(|_| account.role == Role::Staff) else {
-        return Err(page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "此页面供牵头部门督办。"));
-    };
-    let led: Vec<String> = state
-        .catalog
-        .one_things
-        .values()
-        .filter(|o| o.lead == department)
-        .map(|o| o.id.to_string())
-        .collect();
-    if led.is_empty() {
-        return Err(page.message(
-            StatusCode::FORBIDDEN,
-            "本部门不牵头任何一件事",
-            "只有牵头部门可以查看全部部门的进度。",
-        ));
+/// A refusal of the lead's use cases, as a page.
+fn refused(page: &Page, error: ApiError) -> Response {
+    match error.status {
+        StatusCode::NOT_FOUND => page.not_found(),
+        StatusCode::FORBIDDEN => page.message(StatusCode::FORBIDDEN, "仅限牵头部门", &error.message),
+        status => page.message(status, "系统繁忙", &error.message),
     }
-    Ok((department, led))
 }
 
 pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
     let page = page(&state, &headers, "/workbench/lead").await;
-    let (department, led) = match lead_of(&state, &page) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
     };
-    let summaries = match state.store.all_cases(500).await {
-        Ok(all) => all,
-        Err(error) => return page.store_error(error),
+    let (department, led, open) = match app::lead::overview(&state, &account).await {
+        Ok(found) => found,
+        Err(error) => return refused(&page, error),
     };
     let today = cases::china_date(state.now());
     let mut views = Vec::new();
-    for summary in summaries.iter().filter(|c| led.contains(&c.one_thing)) {
-        let Ok(Some(versioned)) = state.store.load_case(&summary.id).await else {
-            continue;
-        };
-        let case = versioned.case;
-        if !matches!(case.state(), CaseState::InProgress | CaseState::AwaitingSupplement) {
-            continue;
-        }
+    for case in open {
         let tasks: Vec<_> = case
             .tasks
             .iter()
@@ -80,20 +55,6 @@ pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -
         .filter_map(|id| state.catalog.one_thing(id))
         .map(|o| o.name.clone())
         .collect();
-    if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            &state,
-            &page,
-            account,
-            "read_lead_overview",
-            None,
-            String::new(),
-            "牵头部门督办",
-        )
-        .await
-    {
-        return response;
-    }
     page.render(
         "lead.html",
         "牵头督办",
@@ -112,42 +73,11 @@ pub async fn remind(
     if let Err(response) = page.check_csrf(&form) {
         return response;
     }
-    let (department, led) = match lead_of(&state, &page) {
-        Ok(found) => found,
-        Err(response) => return response,
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
     };
-    let (Ok(case_id), Ok(code)) = (CaseId::parse(&id), ids::ItemCode::parse(&item)) else {
-        return page.not_found();
-    };
-    let case = match state.store.load_case(&case_id).await {
-        Ok(Some(versioned)) if led.contains(&versioned.case.one_thing) => versioned.case,
-        Ok(_) => return page.not_found(),
-        Err(error) => return page.store_error(error),
-    };
-    let Some(task) = case.task(&code) else {
-        return page.not_found();
-    };
-    let now = state.now();
-    let notice = domain::NewNotification {
-        recipient: format!("dept:{}", task.department),
-        kind: "reminder".into(),
-        case_id: Some(case.id.to_string()),
-        item: Some(task.item.to_string()),
-        title: format!("牵头部门催办：{}", task.name),
-        body: format!(
-            "{}催办：办件 {} 的“{}”期限为 {}，请尽快办理。",
-            state.catalog.department_name(&department),
-            case.id,
-            task.name,
-            task.deadline.map(|d| d.to_string()).unwrap_or_default()
-        ),
-        created_at: now,
-    };
-    match state.store.notify(std::slice::from_ref(&notice)).await {
-        Ok(()) => {
-            state.channel.deliver(&notice);
-            Redirect::to("/workbench/lead").into_response()
-        }
-        Err(error) => page.store_error(error),
+    match app::lead::remind(&state, &account, &id, &item).await {
+        Ok(()) => Redirect::to("/workbench/lead").into_response(),
+        Err(error) => refused(&page, error),
     }
 }

@@ -256,9 +256,10 @@ impl Page {
         response
     }
 
-    /// A storage failure: nothing is shown but an apology; the error goes to the log.
-    pub fn store_error(&self, error: store::StoreError) -> Response {
-        tracing::error!(%error, path = %self.path, "store error");
+    /// A failure behind the page (storage, a department's system): nothing is shown
+    /// but an apology; the error goes to the log.
+    pub fn store_error(&self, error: impl std::fmt::Display) -> Response {
+        tracing::error!(%error, path = %self.path, "internal error");
         self.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "系统繁忙，请稍后再试。")
     }
 
@@ -318,15 +319,10 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
         set_cookie: None,
         provisional_from: state.calendar().provisional_from().map(|d| d.to_string()),
     };
-    if let Some(token) =
-        cookie(headers, SESSION_COOKIE).filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
-        && let Ok(Some(account)) = state.store.session_account(&auth::token_hash(token), state.now()).await
+    if let Some(token) = cookie(headers, SESSION_COOKIE)
+        && let Ok(account) = auth::session_account(state, token).await
     {
-        page.unread = state
-            .store
-            .unread_count(&crate::watch::recipients_of(&account))
-            .await
-            .unwrap_or(0);
+        page.unread = crate::app::inbox::unread(state, &account).await;
         page.user = Some(account);
         page.csrf = csrf_for(token);
         return page;
@@ -343,25 +339,6 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
         }
     }
     page
-}
-
-/// Records a read or change in the access log (and so in the ledger). Pages fail
-/// closed: what cannot be audited is not shown.
-pub(crate) async fn audit(
-    state: &AppState,
-    page: &Page,
-    account: &Account,
-    action: &str,
-    case_id: Option<&str>,
-    elements: String,
-    purpose: &str,
-) -> Result<(), Response> {
-    crate::audit(state, account, action, case_id, elements, purpose)
-        .await
-        .map_err(|error| {
-            tracing::error!(%error, action, "access not audited");
-            page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。")
-        })
 }
 
 /// A safe local redirect target: a path on this site, never another host; `None`
@@ -429,8 +406,8 @@ async fn login_submit(
     if username.is_empty() || password.is_empty() {
         return failed("请填写用户名和密码");
     }
-    let account = match auth::authenticate(&state, &username, &password).await {
-        Ok(account) => account,
+    let session = match auth::login(&state, &username, &password).await {
+        Ok(session) => session,
         Err(auth::LoginError::Invalid) => return failed("用户名或密码错误"),
         Err(auth::LoginError::Locked(seconds)) => {
             let mut response = failed(&auth::locked_message(seconds));
@@ -438,19 +415,15 @@ async fn login_submit(
             return response;
         }
         Err(auth::LoginError::Store(error)) => {
-            tracing::error!(%error, "login lookup failed");
+            tracing::error!(%error, "login failed");
+            return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
+        }
+        Err(auth::LoginError::Refused(error)) => {
+            tracing::error!(error = %error.message, "session not opened");
             return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
         }
     };
-    let (token, hash) = auth::new_token();
-    let expires = state.now() + chrono::Duration::hours(auth::SESSION_HOURS);
-    if let Err(error) = state.store.create_session(&hash, &account.id, expires).await {
-        tracing::error!(%error, "session not stored");
-        return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
-    }
-    if let Err(response) = audit(&state, &page, &account, "login", None, String::new(), "登录").await {
-        return response;
-    }
+    let (account, token) = (session.account, session.token);
     let target = if next == "/" {
         match account.role {
             domain::Role::Staff => "/workbench".to_owned(),
@@ -481,7 +454,7 @@ async fn logout(
         return response;
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        let _ = state.store.delete_session(&auth::token_hash(token)).await;
+        let _ = auth::close_session(&state, token).await;
     }
     let mut response = Redirect::to("/").into_response();
     response.headers_mut().append(

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use axum::extract::{Multipart, Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use cases::{Case, CaseId, Provenance, TaskState};
+use cases::{Case, Provenance, TaskState};
 use catalog::plan::FieldSource;
 use catalog::{Answers, ElementType, Holdings, OneThing, Plan};
 use domain::Role;
@@ -767,9 +767,9 @@ pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -
     if account.role != Role::Applicant {
         return page.message(StatusCode::FORBIDDEN, "仅限申请人", "工作人员请使用工作台。");
     }
-    let cases = match state.store.cases_of_applicant(&account.id).await {
+    let cases = match app::case::list(&state, account, 500).await {
         Ok(cases) => cases,
-        Err(error) => return page.store_error(error),
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
     let rows: Vec<_> = cases
         .iter()
@@ -860,7 +860,10 @@ async fn render_case_with(
     clear_draft: Option<&str>,
     rating_issues: &[cases::FieldIssue],
 ) -> Response {
-    let events = state.store.case_events(&case.id).await.unwrap_or_default();
+    let events = match &page.user {
+        Some(account) => app::case::events(state, account, case).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
     let events: Vec<_> = events
         .iter()
         .map(|e| {
@@ -932,18 +935,9 @@ async fn render_case_with(
         tasks => task_views(state, case, None),
     };
     if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            state,
-            page,
-            account,
-            "read_case",
-            Some(case.id.as_str()),
-            case.form.keys().cloned().collect::<Vec<_>>().join(","),
-            "申请人查看本人办件",
-        )
-        .await
+        && let Err(error) = app::case::record_read(state, account, case).await
     {
-        return response;
+        return page.message(error.status, "系统繁忙", &error.message);
     }
     let status = if issues.is_empty() {
         StatusCode::OK
@@ -952,34 +946,27 @@ async fn render_case_with(
     };
     let note = submitted.and_then(|s| s.get("note")).cloned().unwrap_or_default();
     let files = super::files::file_views(state, case.id.as_str(), None).await;
-    let rating = state
-        .store
-        .rating_of_case(case.id.as_str())
-        .await
-        .ok()
-        .flatten()
-        .map(|r| {
-            let label = if r.on_behalf {
-                format!("{}（窗口代评）", app::ratings::level_label(r.level))
-            } else {
-                app::ratings::level_label(r.level).to_owned()
-            };
-            context! { label => label, comment => r.comment }
-        });
+    let feedback = match &page.user {
+        Some(account) => app::ratings::feedback(state, account, case).await.ok(),
+        None => None,
+    };
+    let (rating, department_ratings, rectifications) = feedback
+        .map(|f| (f.rating, f.departments, f.rectifications))
+        .unwrap_or_default();
+    let rating = rating.map(|r| {
+        let label = if r.on_behalf {
+            format!("{}（窗口代评）", app::ratings::level_label(r.level))
+        } else {
+            app::ratings::level_label(r.level).to_owned()
+        };
+        context! { label => label, comment => r.comment }
+    });
     let can_rate = matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected);
-    let department_ratings: Vec<_> = state
-        .store
-        .department_ratings_of_case(case.id.as_str())
-        .await
-        .unwrap_or_default()
+    let department_ratings: Vec<_> = department_ratings
         .iter()
         .map(|d| context! { department_name => state.catalog.department_name(&d.department), label => app::ratings::level_label(d.level) })
         .collect();
-    let rectifications: Vec<_> = state
-        .store
-        .rectifications_of_case(case.id.as_str())
-        .await
-        .unwrap_or_default()
+    let rectifications: Vec<_> = rectifications
         .iter()
         .map(|r| {
             context! {
@@ -1003,11 +990,13 @@ async fn render_case_with(
         .rev()
         .map(|level| context! { value => level, label => app::ratings::level_label(level) })
         .collect();
-    let issued: Vec<_> = state
-        .store
-        .certificates_of_case(case.id.as_str())
-        .await
-        .unwrap_or_default()
+    let issued = match &page.user {
+        Some(account) => app::certificates::issued_in(state, account, case)
+            .await
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let issued: Vec<_> = issued
         .iter()
         .map(|c| {
             context! {
@@ -1279,26 +1268,28 @@ pub async fn data_access(
 
 /// Window staff look a case up by its number to record a rating given in person.
 async fn render_window_rate(state: &AppState, page: &Page, case_id: &str, error: Option<&str>) -> Response {
-    let case = match CaseId::parse(case_id.trim()) {
-        Ok(id) => state.store.load_case(&id).await.ok().flatten().map(|v| v.case),
-        Err(_) => None,
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
     };
+    let found = if case_id.trim().is_empty() {
+        None
+    } else {
+        match app::ratings::window_lookup(state, account, case_id).await {
+            Ok(found) => found,
+            Err(error) => return page.message(error.status, "无法代评", &error.message),
+        }
+    };
+    let case = found.as_ref().map(|(case, _)| case);
     let error = error.or_else(|| (!case_id.is_empty() && case.is_none()).then_some("没有找到该办件，请核对办件编号"));
-    let view = match &case {
-        Some(case) => {
-            let rated = state
-                .store
-                .rating_of_case(case.id.as_str())
-                .await
-                .ok()
-                .flatten()
-                .map(|r| {
-                    format!(
-                        "{}{}",
-                        app::ratings::level_label(r.level),
-                        if r.on_behalf { "（窗口代评）" } else { "" }
-                    )
-                });
+    let view = match &found {
+        Some((case, rating)) => {
+            let rated = rating.as_ref().map(|r| {
+                format!(
+                    "{}{}",
+                    app::ratings::level_label(r.level),
+                    if r.on_behalf { "（窗口代评）" } else { "" }
+                )
+            });
             Some(context! {
                 id => case.id.to_string(), one_thing_name => case.one_thing_name, state_label => case.state().label_zh(),
                 can_rate => matches!(case.state(), cases::CaseState::Completed | cases::CaseState::Rejected), rated => rated,

@@ -114,17 +114,9 @@ async fn render(
     errors: &[(&str, &str)],
     form: Option<&BTreeMap<String, String>>,
 ) -> Response {
-    let one_thing_name = match cases::CaseId::parse(&r.case_id) {
-        Ok(id) => state
-            .store
-            .load_case(&id)
-            .await
-            .ok()
-            .flatten()
-            .map(|v| v.case.one_thing_name)
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let one_thing_name = crate::app::rectifications::one_thing_name(state, r)
+        .await
+        .unwrap_or_default();
     let (_, status_label) = status(state, r);
     let view = context! {
         id => r.id, case_id => r.case_id, one_thing_name => one_thing_name, level_label => level_label(r.level),

@@ -52,9 +52,12 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
     let Some(department) = staff_department(&page) else {
         return page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "申请人请前往“我的办件”。");
     };
-    let entries = match state.store.department_queue(&department).await {
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let entries = match crate::app::tasks::queue(&state, account, &department).await {
         Ok(entries) => entries,
-        Err(error) => return page.store_error(error),
+        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
     };
     let mut overdue = 0;
     let mut due_soon = 0;
@@ -85,20 +88,6 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
             }
         })
         .collect();
-    if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            &state,
-            &page,
-            account,
-            "read_queue",
-            None,
-            String::new(),
-            "部门办理本部门事项",
-        )
-        .await
-    {
-        return response;
-    }
     page.render(
         "workbench.html",
         "工作台",
@@ -249,20 +238,9 @@ async fn render_task(
             _ => None,
         })
         .collect();
-    let mut candidates = state
-        .store
-        .certificates_of_case(case.id.as_str())
+    let candidates = crate::app::certificates::of_case_and_applicant(state, case)
         .await
         .unwrap_or_default();
-    if let Ok(Some(applicant)) = state.store.account_by_id(&case.applicant).await
-        && let Some(id_number) = applicant.id_number
-    {
-        for held in state.store.certificates_of_holder(&id_number).await.unwrap_or_default() {
-            if !candidates.iter().any(|c| c.id == held.id) {
-                candidates.push(held);
-            }
-        }
-    }
     for stored in candidates {
         let issued_here = stored.item.as_deref() == Some(task.item.as_str());
         if !issued_here && !wanted.contains(&stored.type_code.as_str()) {
@@ -302,24 +280,9 @@ async fn render_task(
         waiting_names => waiting,
     };
     if let Some(account) = &page.user
-        && let Err(response) = super::audit(
-            state,
-            page,
-            account,
-            "read_task",
-            Some(case.id.as_str()),
-            catalog_item
-                .fields
-                .iter()
-                .cloned()
-                .chain(certificate_ids)
-                .collect::<Vec<_>>()
-                .join(","),
-            &format!("办理“{}”", task.name),
-        )
-        .await
+        && let Err(error) = crate::app::tasks::record_read(state, account, case, task, &certificate_ids).await
     {
-        return response;
+        return page.message(error.status, "系统繁忙", &error.message);
     }
     let status = if issues.is_empty() {
         StatusCode::OK
@@ -334,7 +297,7 @@ async fn render_task(
         }
     });
     // The declared checks, each with its answer if asked for this case.
-    let asked = state.store.checks_of_case(case.id.as_str()).await.unwrap_or_default();
+    let asked = crate::sharing::asked_checks(state, case).await.unwrap_or_default();
     let checks: Vec<_> = catalog_item
         .checks
         .iter()
@@ -355,7 +318,9 @@ async fn render_task(
     let files = super::files::file_views(state, case.id.as_str(), Some(&catalog_item.materials)).await;
     // What a supplement may ask to be handed in again: the item's materials the
     // applicant handed in a file for (not a certificate the case itself issued).
-    let uploaded = state.store.uploads_of_case(case.id.as_str()).await.unwrap_or_default();
+    let uploaded = crate::app::files::of_case(state, case.id.as_str())
+        .await
+        .unwrap_or_default();
     let refilable: Vec<_> = catalog_item
         .materials
         .iter()
@@ -411,8 +376,7 @@ pub async fn task_question(
     let check = form.get("check").map(|e| e.trim().to_owned()).unwrap_or_default();
     let mut shown = BTreeMap::new();
     shown.insert("question.check".to_owned(), check.clone());
-    let user = crate::auth::CurrentUser(account);
-    match crate::sharing::answer_check(&state, &user, &id, &item, &check).await {
+    match crate::sharing::answer_check(&state, &account, &id, &item, &check).await {
         Ok(answer) => {
             shown.insert(
                 "question.answer".to_owned(),

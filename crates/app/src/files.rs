@@ -1,6 +1,11 @@
 //! Files handed in for materials: the type found from the content (never from the
 //! name) and the size limits, the same for the pages and the API.
 
+use domain::{Account, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+
 /// Largest single file accepted.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// Largest whole application form with its files.
@@ -75,6 +80,90 @@ pub fn upload_record(
         },
         file.bytes.clone(),
     )
+}
+
+/// The files handed in for case `case_id` (what, when, how big; not their bytes),
+/// in the order handed in. Part of a read of the case, which records it.
+pub async fn of_case(state: &AppState, case_id: &str) -> Result<Vec<store::Upload>, ApiError> {
+    Ok(state.store.uploads_of_case(case_id).await?)
+}
+
+/// One file of case `id` for `caller`: the applicant, staff of a department that
+/// has a task needing that material (supervisors see values masked everywhere
+/// else, and a scan of an ID card cannot be masked, so they see that it was handed
+/// in, not the file). Anyone else is told it does not exist. Every download is
+/// recorded.
+pub async fn download(
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+    upload_id: &str,
+) -> Result<(store::Upload, Vec<u8>), ApiError> {
+    let not_found = || ApiError::new("E_FILE_NOT_FOUND", "没有这个文件，或无权查看");
+    let case_id = cases::CaseId::parse(id).map_err(|_| not_found())?;
+    if upload_id.len() > 100 {
+        return Err(not_found());
+    }
+    let (Some(versioned), Some((upload, bytes))) = (
+        state.store.load_case(&case_id).await?,
+        state.store.upload_data(id, upload_id).await?,
+    ) else {
+        return Err(not_found());
+    };
+    let case = versioned.case;
+    let allowed = match caller.role {
+        Role::Applicant => case.applicant == caller.id,
+        Role::Admin | Role::Auditor => false,
+        Role::Staff => case
+            .tasks_of_department(caller.department.as_deref().unwrap_or(""))
+            .any(|task| {
+                state
+                    .catalog
+                    .items
+                    .get(&task.item)
+                    .is_some_and(|item| item.materials.contains(&upload.material))
+            }),
+    };
+    if !allowed {
+        return Err(not_found());
+    }
+    crate::audit(
+        state,
+        caller,
+        "read_material",
+        Some(case.id.as_str()),
+        upload.material.clone(),
+        "查看申请材料",
+    )
+    .await?;
+    Ok((upload, bytes))
+}
+
+/// The files of case `id` that `caller` may see listed: the applicant all of
+/// them, staff those of materials their department's tasks need, supervisors all
+/// (that a file was handed in; they cannot download it). The listing is recorded.
+pub async fn list(state: &AppState, caller: &Account, id: &str) -> Result<Vec<store::Upload>, ApiError> {
+    let case = crate::access::visible_case(state, caller, id).await?.case;
+    let mut uploads = of_case(state, case.id.as_str()).await?;
+    if let Some(department) = crate::access::staff_department(caller) {
+        let needed: Vec<&String> = case
+            .tasks_of_department(department)
+            .filter_map(|task| state.catalog.items.get(&task.item))
+            .flat_map(|item| item.materials.iter())
+            .collect();
+        uploads.retain(|u| needed.contains(&&u.material));
+    }
+    let materials: Vec<&str> = uploads.iter().map(|u| u.material.as_str()).collect();
+    crate::audit(
+        state,
+        caller,
+        "list_materials",
+        Some(case.id.as_str()),
+        materials.join(","),
+        crate::access::purpose(caller),
+    )
+    .await?;
+    Ok(uploads)
 }
 
 #[cfg(test)]

@@ -182,3 +182,25 @@ pub async fn update(state: &AppState, caller: &Account, id: &str, update: Update
     crate::watch::deliver(state, &notices);
     Ok(state.store.rectification(&found.id).await?.unwrap_or(found))
 }
+
+/// The rectifications of `case`, for a supervisor reading the case (the read of
+/// the case records it).
+pub async fn of_case(state: &AppState, caller: &Account, case: &cases::Case) -> Result<Vec<Rectification>, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Auditor) {
+        return Err(ApiError::case_not_found());
+    }
+    Ok(state.store.rectifications_of_case(case.id.as_str()).await?)
+}
+
+/// The name of the one-thing whose case `rectification` is about, for its page.
+pub async fn one_thing_name(state: &AppState, rectification: &Rectification) -> Result<String, ApiError> {
+    let Ok(id) = cases::CaseId::parse(&rectification.case_id) else {
+        return Ok(String::new());
+    };
+    Ok(state
+        .store
+        .load_case(&id)
+        .await?
+        .map(|v| v.case.one_thing_name)
+        .unwrap_or_default())
+}

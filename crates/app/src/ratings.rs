@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use cases::{CaseState, FieldIssue};
-use domain::{Account, Role};
+use cases::{Case, CaseState, FieldIssue};
+use domain::{Account, Rating, Role};
 
 use super::AppError;
 use super::submit::is_window;
@@ -166,4 +166,65 @@ pub async fn rate(state: &AppState, caller: &Account, case_id: &str, rate: Rate)
     }
     crate::watch::deliver(state, &submission.notices);
     Ok(())
+}
+
+/// The one window looks a case up by its number to record a rating given in
+/// person: the case and its rating, if any; `None` when there is no such case.
+/// Only window staff may; the look-up is recorded about the applicant.
+pub async fn window_lookup(
+    state: &AppState,
+    caller: &Account,
+    case_id: &str,
+) -> Result<Option<(Case, Option<Rating>)>, ApiError> {
+    if !is_window(caller) {
+        return Err(ApiError::forbidden("只有政务服务中心窗口可以代为评价"));
+    }
+    let Ok(id) = cases::CaseId::parse(case_id.trim()) else {
+        return Ok(None);
+    };
+    let Some(case) = state.store.load_case(&id).await?.map(|v| v.case) else {
+        return Ok(None);
+    };
+    let rating = state.store.rating_of_case(case.id.as_str()).await?;
+    crate::audit(
+        state,
+        caller,
+        "window_lookup",
+        Some(case.id.as_str()),
+        String::new(),
+        "窗口代为评价",
+    )
+    .await?;
+    Ok(Some((case, rating)))
+}
+
+/// The rating of `case`, for a supervisor reading the case (the read of the case
+/// records it).
+pub async fn of_case(state: &AppState, caller: &Account, case: &Case) -> Result<Option<Rating>, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Auditor) && case.applicant != caller.id {
+        return Err(ApiError::case_not_found());
+    }
+    Ok(state.store.rating_of_case(case.id.as_str()).await?)
+}
+
+/// What was said about a case and what came of it: the overall rating, the
+/// ratings of single departments, and the rectifications bad ones opened.
+pub struct Feedback {
+    pub rating: Option<Rating>,
+    pub departments: Vec<domain::DepartmentRating>,
+    pub rectifications: Vec<domain::Rectification>,
+}
+
+/// The feedback on `case`, for its applicant or a supervisor (the read of the
+/// case records it).
+pub async fn feedback(state: &AppState, caller: &Account, case: &Case) -> Result<Feedback, ApiError> {
+    if !matches!(caller.role, Role::Admin | Role::Auditor) && case.applicant != caller.id {
+        return Err(ApiError::case_not_found());
+    }
+    let id = case.id.as_str();
+    Ok(Feedback {
+        rating: state.store.rating_of_case(id).await?,
+        departments: state.store.department_ratings_of_case(id).await?,
+        rectifications: state.store.rectifications_of_case(id).await?,
+    })
 }

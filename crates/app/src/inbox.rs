@@ -24,3 +24,10 @@ pub async fn mark_read(state: &AppState, caller: &Account) -> Result<(), ApiErro
     state.store.mark_read(&recipients, state.now()).await?;
     Ok(())
 }
+
+/// How many messages of `account` are unread, for the page header's badge (0 when
+/// the store cannot tell: the badge is not worth failing a page for).
+pub async fn unread(state: &AppState, account: &Account) -> i64 {
+    let recipients = crate::watch::recipients_of(account);
+    state.store.unread_count(&recipients).await.unwrap_or(0)
+}

@@ -6,11 +6,8 @@
 //! whose data it is.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Json;
-use axum::extract::{Path, State};
 use cases::{Case, Consent, Fetched};
 use domain::{Account, Role};
 use ids::{CreditCode, IdNumber};
@@ -20,8 +17,7 @@ use sharing::{PrefillPlan, Registry, Source, SubjectKind};
 use store::{Prefill, SubjectAccess};
 
 use crate::AppState;
-use crate::auth::CurrentUser;
-use crate::error::{ApiError, ApiJson};
+use crate::error::ApiError;
 
 /// How long a department's HTTP service may take to answer.
 pub const SOURCE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -557,13 +553,13 @@ pub fn available_elements(state: &AppState, account: &Account) -> BTreeSet<Strin
 /// returned. Cases the department has no task in answer "not found".
 async fn department_scope(
     state: &AppState,
-    user: &CurrentUser,
+    caller: &Account,
     case_id: &str,
     item: &str,
     action: &str,
     elements: &[String],
 ) -> Result<(Case, catalog::Item), ApiError> {
-    let Some(department) = user.staff_department().map(str::to_owned) else {
+    let Some(department) = crate::access::staff_department(caller).map(str::to_owned) else {
         return Err(ApiError::forbidden("只有部门工作人员和部门系统可以调用共享数据"));
     };
     let id = cases::CaseId::parse(case_id).map_err(|_| ApiError::case_not_found())?;
@@ -573,7 +569,7 @@ async fn department_scope(
         .await?
         .ok_or_else(ApiError::case_not_found)?
         .case;
-    let refuse = |reason: String| refusal(state, &user.0, &case, action, elements.join(","), reason);
+    let refuse = |reason: String| refusal(state, caller, &case, action, elements.join(","), reason);
     let task = case.tasks_of_department(&department).find(|t| t.item.as_str() == item);
     let Some(task) = task else {
         let reason = format!("拒绝：本部门在办件中没有事项“{}”", truncate(item));
@@ -617,21 +613,22 @@ fn truncate(text: &str) -> String {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SharedReadRequest {
-    elements: Vec<String>,
+    pub elements: Vec<String>,
 }
 
 /// `POST /api/v1/cases/{id}/tasks/{item}/shared-data`: a department reads the
 /// elements its item needs, for a case it holds a task of, within the consent.
 pub async fn read_shared(
-    State(state): State<Arc<AppState>>,
-    user: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
-    ApiJson(request): ApiJson<SharedReadRequest>,
-) -> Result<Json<Value>, ApiError> {
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+    item: &str,
+    request: SharedReadRequest,
+) -> Result<Value, ApiError> {
     if request.elements.is_empty() || request.elements.len() > 50 {
         return Err(ApiError::new("E_ELEMENTS_INVALID", "请列出 1 到 50 个要调用的数据项").field("elements"));
     }
-    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "shared_read", &request.elements).await?;
+    let (case, catalog_item) = department_scope(state, caller, id, item, "shared_read", &request.elements).await?;
     let applicant = state.store.account_by_id(&case.applicant).await?;
     let Some(id_number) = applicant
         .as_ref()
@@ -669,12 +666,12 @@ pub async fn read_shared(
         .filter(|s| !consent_sources.contains(s))
         .collect();
     if !outside.is_empty() {
-        let names: Vec<String> = outside.iter().map(|s| source_name(&state, s)).collect();
+        let names: Vec<String> = outside.iter().map(|s| source_name(state, s)).collect();
         state
             .store
             .record_accesses(&[refusal(
-                &state,
-                &user.0,
+                state,
+                caller,
                 &case,
                 "shared_read",
                 request.elements.join(","),
@@ -690,12 +687,12 @@ pub async fn read_shared(
         .form
         .get("enterprise.uscc")
         .and_then(|v| CreditCode::parse(&v.value).ok());
-    let values = resolve(&state, &plan, &id_number, enterprise.as_ref()).await?;
+    let values = resolve(state, &plan, &id_number, enterprise.as_ref()).await?;
     let mut by_element = serde_json::Map::new();
     for value in &values {
         by_element.insert(
             value.element.clone(),
-            json!({ "value": value.value, "source": value.source, "source_name": source_name(&state, &value.source) }),
+            json!({ "value": value.value, "source": value.source, "source_name": source_name(state, &value.source) }),
         );
     }
     let read: Vec<String> = values.iter().map(|v| v.element.clone()).collect();
@@ -703,8 +700,8 @@ pub async fn read_shared(
         .store
         .record_accesses(&[SubjectAccess {
             entry: crate::access_entry(
-                &state,
-                Some(&user.0),
+                state,
+                Some(caller),
                 "shared_read",
                 Some(case.id.to_string()),
                 read.join(","),
@@ -715,11 +712,11 @@ pub async fn read_shared(
         }])
         .await?;
     let missing: Vec<&String> = request.elements.iter().filter(|e| !read.contains(e)).collect();
-    Ok(Json(json!({
+    Ok(json!({
         "case_id": case.id,
         "values": by_element,
         "unavailable": missing,
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -727,33 +724,27 @@ pub async fn read_shared(
 pub struct QuestionRequest {
     /// The id of a check the item declares (`GET …/shared-checks` lists them).
     #[serde(default)]
-    check: Option<String>,
+    pub check: Option<String>,
     /// Free-form expressions are not answered (a declared check is); the field is
     /// accepted only to be refused and recorded.
     #[serde(default)]
-    expression: Option<String>,
+    pub expression: Option<String>,
 }
 
 /// `POST /api/v1/cases/{id}/tasks/{item}/shared-question`: 可用不可见. The department
 /// names one of the checks its item declares and gets only true or false, once per
 /// case; the question and the answer go to the ledger.
 pub async fn ask_question(
-    State(state): State<Arc<AppState>>,
-    user: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
-    ApiJson(request): ApiJson<QuestionRequest>,
-) -> Result<Json<Value>, ApiError> {
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+    item: &str,
+    request: QuestionRequest,
+) -> Result<Answer, ApiError> {
     let asked = match (&request.check, &request.expression) {
         (Some(check), None) => check.as_str(),
         (None, Some(expression)) => {
-            refuse_undeclared(
-                &state,
-                &user,
-                &id,
-                &item,
-                &format!("自由表达式 {}", truncate(expression)),
-            )
-            .await?;
+            refuse_undeclared(state, caller, id, item, &format!("自由表达式 {}", truncate(expression))).await?;
             return Err(ApiError::new(
                 "E_CHECK_NOT_DECLARED",
                 "只能从本事项声明的核验中选择（check），不接受自由表达式",
@@ -764,24 +755,13 @@ pub async fn ask_question(
             return Err(ApiError::new("E_CHECK_REQUIRED", "请用 check 指定本事项声明的一个核验").field("check"));
         }
     };
-    let answer = answer_check(&state, &user, &id, &item, asked).await?;
-    Ok(Json(json!({
-        "case_id": answer.case_id,
-        "check": answer.check,
-        "question": answer.question,
-        "answer": answer.answer,
-        "sources": answer.sources,
-    })))
+    answer_check(state, caller, id, item, asked).await
 }
 
 /// `GET /api/v1/cases/{id}/tasks/{item}/shared-checks`: the checks the item declares,
 /// each with its answer if it was asked for this case.
-pub async fn list_checks(
-    State(state): State<Arc<AppState>>,
-    user: CurrentUser,
-    Path((id, item)): Path<(String, String)>,
-) -> Result<Json<Value>, ApiError> {
-    let (case, catalog_item) = department_scope(&state, &user, &id, &item, "list_checks", &[]).await?;
+pub async fn list_checks(state: &AppState, caller: &Account, id: &str, item: &str) -> Result<Value, ApiError> {
+    let (case, catalog_item) = department_scope(state, caller, id, item, "list_checks", &[]).await?;
     let asked = state.store.checks_of_case(case.id.as_str()).await?;
     let checks: Vec<Value> = catalog_item
         .checks
@@ -798,24 +778,30 @@ pub async fn list_checks(
             })
         })
         .collect();
-    Ok(Json(json!({ "case_id": case.id, "item": item, "checks": checks })))
+    Ok(json!({ "case_id": case.id, "item": item, "checks": checks }))
+}
+
+/// The declared checks asked for `case` so far, with their answers. Part of a
+/// read of the case's task, which records it.
+pub async fn asked_checks(state: &AppState, case: &Case) -> Result<Vec<store::AskedCheck>, ApiError> {
+    Ok(state.store.checks_of_case(case.id.as_str()).await?)
 }
 
 /// Records a refused question (not declared) about the applicant of a case the
 /// department holds a task of; answers nothing.
 async fn refuse_undeclared(
     state: &AppState,
-    user: &CurrentUser,
+    caller: &Account,
     id: &str,
     item: &str,
     what: &str,
 ) -> Result<(), ApiError> {
-    let (case, _) = department_scope(state, user, id, item, "shared_question", &[]).await?;
+    let (case, _) = department_scope(state, caller, id, item, "shared_question", &[]).await?;
     state
         .store
         .record_accesses(&[refusal(
             state,
-            &user.0,
+            caller,
             &case,
             "shared_question",
             String::new(),
@@ -826,6 +812,7 @@ async fn refuse_undeclared(
 }
 
 /// The answer to a declared yes/no check, and what it was about.
+#[derive(Debug, Serialize)]
 pub struct Answer {
     pub case_id: String,
     pub check: String,
@@ -841,14 +828,14 @@ pub struct Answer {
 /// place the API and the workbench share.
 pub async fn answer_check(
     state: &AppState,
-    user: &CurrentUser,
+    caller: &Account,
     id: &str,
     item: &str,
     check_id: &str,
 ) -> Result<Answer, ApiError> {
-    let (case, catalog_item) = department_scope(state, user, id, item, "shared_question", &[]).await?;
+    let (case, catalog_item) = department_scope(state, caller, id, item, "shared_question", &[]).await?;
     let Some(check) = catalog_item.checks.iter().find(|c| c.id == check_id).cloned() else {
-        refuse_undeclared(state, user, id, item, &format!("“{}”", truncate(check_id))).await?;
+        refuse_undeclared(state, caller, id, item, &format!("“{}”", truncate(check_id))).await?;
         return Err(ApiError::new(
             "E_CHECK_NOT_DECLARED",
             format!("事项“{}”没有声明核验“{}”", catalog_item.name, truncate(check_id)),
@@ -882,7 +869,7 @@ pub async fn answer_check(
             .store
             .record_accesses(&[refusal(
                 state,
-                &user.0,
+                caller,
                 &case,
                 "shared_question",
                 String::new(),
@@ -920,12 +907,12 @@ pub async fn answer_check(
         check: check.id.clone(),
         answer,
         asked_at: state.now(),
-        asked_by: user.0.id.clone(),
+        asked_by: caller.id.clone(),
     };
     let access = SubjectAccess {
         entry: crate::access_entry(
             state,
-            Some(&user.0),
+            Some(caller),
             "shared_question",
             Some(case.id.to_string()),
             predicate.attributes().join(","),

@@ -92,3 +92,54 @@ pub async fn commit(state: &AppState, outcome: &Outcome, version: i64) -> Result
     }
     Ok(updated)
 }
+
+/// The open tasks of department `code` (待办), for its staff or an admin; the
+/// reading is recorded.
+pub async fn queue(state: &AppState, caller: &Account, code: &str) -> Result<Vec<store::QueueEntry>, ApiError> {
+    let allowed = caller.role == domain::Role::Admin || access::staff_department(caller) == Some(code);
+    if !allowed {
+        return Err(ApiError::forbidden("只能查看本部门的待办"));
+    }
+    if !state.catalog.departments.contains_key(code) {
+        return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门"));
+    }
+    let tasks = state.store.department_queue(code).await?;
+    crate::audit(
+        state,
+        caller,
+        "read_queue",
+        None,
+        String::new(),
+        access::purpose(caller),
+    )
+    .await?;
+    Ok(tasks)
+}
+
+/// Records that staff `caller` were shown the task of `item` in `case`: the
+/// fields its item uses and the certificates shown beside them.
+pub async fn record_read(
+    state: &AppState,
+    caller: &Account,
+    case: &Case,
+    task: &cases::Task,
+    certificates: &[String],
+) -> Result<(), ApiError> {
+    let fields = state
+        .catalog
+        .items
+        .get(&task.item)
+        .map(|item| item.fields.clone())
+        .unwrap_or_default();
+    let elements: Vec<String> = fields.into_iter().chain(certificates.iter().cloned()).collect();
+    crate::audit(
+        state,
+        caller,
+        "read_task",
+        Some(case.id.as_str()),
+        elements.join(","),
+        &format!("办理“{}”", task.name),
+    )
+    .await?;
+    Ok(())
+}

@@ -89,12 +89,28 @@ pub struct Scoped {
     pub departments: Vec<Row>,
 }
 
+/// Why the dashboard is read, for the access entry.
+#[derive(Clone, Copy, Debug)]
+pub enum Reading<'a> {
+    /// Looked at (the page, the API).
+    View,
+    /// Exported as the named CSV file.
+    Export(&'a str),
+}
+
 /// Computes the dashboard and keeps what the user's scope allows: supervisors every
 /// one-thing and every department with cases; a department its own row and the
-/// one-things it leads. The page and the CSV show the same rows.
-pub async fn scoped(state: &AppState, caller: &Account) -> Result<Scoped, ApiError> {
+/// one-things it leads. The page, the API and the CSV show the same rows. The
+/// reading is recorded.
+pub async fn scoped(state: &AppState, caller: &Account, reading: Reading<'_>) -> Result<Scoped, ApiError> {
     let scope = scope(caller)?;
     let board = dashboard(state).await?;
+    match reading {
+        Reading::View => crate::audit(state, caller, "read_dashboard", None, String::new(), "效能统计").await?,
+        Reading::Export(name) => {
+            crate::audit(state, caller, "export_dashboard", None, name.to_owned(), "效能统计导出").await?;
+        }
+    }
     match scope {
         Scope::All => Ok(Scoped {
             heading: "效能统计（全部一件事与部门）".to_owned(),

@@ -1,0 +1,100 @@
+//! Reading a case: who may, which of its data elements they are shown, and the
+//! access entry every read leaves (the person whose case it is sees it in
+//! 谁查看了我的数据).
+
+use std::collections::BTreeSet;
+
+use cases::Case;
+use domain::{Account, Role};
+
+use super::access;
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The data elements of `case` that `caller` is shown: staff those their
+/// department's items use or produce, everyone else who may see the case all of
+/// them (masked by [`super::masking`] where the role calls for it).
+pub fn visible_elements<'a>(state: &AppState, caller: &Account, case: &'a Case) -> BTreeSet<&'a str> {
+    let department_fields: Option<BTreeSet<&str>> = access::staff_department(caller).map(|department| {
+        case.tasks_of_department(department)
+            .filter_map(|t| state.catalog.items.get(&t.item))
+            .flat_map(|item| item.fields.iter().chain(item.outputs.elements.iter()))
+            .map(String::as_str)
+            .collect()
+    });
+    case.form
+        .keys()
+        .map(String::as_str)
+        .filter(|element| department_fields.as_ref().is_none_or(|fields| fields.contains(element)))
+        .collect()
+}
+
+/// Reads case `id` as `caller`: anyone who may not see it is told it does not
+/// exist; the read is recorded with the elements shown and the reader's purpose.
+pub async fn read(state: &AppState, caller: &Account, id: &str) -> Result<Case, ApiError> {
+    let case = access::visible_case(state, caller, id).await?.case;
+    record_read(state, caller, &case).await?;
+    Ok(case)
+}
+
+/// Records that `caller` was shown `case` (the elements [`visible_elements`] gives
+/// them, with their purpose): for a page that loaded the case to act on it and
+/// then shows it.
+pub async fn record_read(state: &AppState, caller: &Account, case: &Case) -> Result<(), ApiError> {
+    let elements: Vec<&str> = visible_elements(state, caller, case).into_iter().collect();
+    let purpose = access::purpose(caller);
+    crate::audit(
+        state,
+        caller,
+        "read_case",
+        Some(case.id.as_str()),
+        elements.join(","),
+        purpose,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The cases `caller` may list: an applicant their own, supervisors all (newest
+/// `limit`); staff work from their department's queue instead. The listing is
+/// recorded.
+pub async fn list(state: &AppState, caller: &Account, limit: i64) -> Result<Vec<store::CaseSummary>, ApiError> {
+    let cases = match caller.role {
+        Role::Applicant => state.store.cases_of_applicant(&caller.id).await?,
+        Role::Admin | Role::Auditor => state.store.all_cases(limit).await?,
+        Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
+    };
+    crate::audit(state, caller, "list_cases", None, String::new(), "查看办件列表").await?;
+    Ok(cases)
+}
+
+/// The history of `case` as `caller` is shown it: staff only the events of their
+/// department's tasks and the case's own. Part of a read of the case, which
+/// records it ([`read`], [`history`]).
+pub async fn events(state: &AppState, caller: &Account, case: &Case) -> Result<Vec<store::StoredEvent>, ApiError> {
+    let mut events = state.store.case_events(&case.id).await?;
+    if let Some(department) = access::staff_department(caller) {
+        events.retain(|e| e.event.department.as_deref().is_none_or(|d| d == department));
+    }
+    Ok(events)
+}
+
+/// Reads the history of case `id` (the API's `…/history`), recorded as a read.
+pub async fn history(
+    state: &AppState,
+    caller: &Account,
+    id: &str,
+) -> Result<(Case, Vec<store::StoredEvent>), ApiError> {
+    let case = access::visible_case(state, caller, id).await?.case;
+    let events = events(state, caller, &case).await?;
+    crate::audit(
+        state,
+        caller,
+        "read_history",
+        Some(case.id.as_str()),
+        String::new(),
+        access::purpose(caller),
+    )
+    .await?;
+    Ok((case, events))
+}

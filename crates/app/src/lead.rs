@@ -1,0 +1,91 @@
+//! The lead department's watch over the one-things it leads (牵头督办): every open
+//! case of them with each department's progress, and reminders (催办) to a
+//! department whose task is late.
+
+use cases::{Case, CaseState};
+use domain::{Account, Role};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How many recent cases the overview looks through.
+const SCAN: i64 = 500;
+
+/// The department `caller` works for and the one-things it leads; refused for
+/// anyone else.
+pub fn led_by(state: &AppState, caller: &Account) -> Result<(String, Vec<String>), ApiError> {
+    let Some(department) = caller.department.clone().filter(|_| caller.role == Role::Staff) else {
+        return Err(ApiError::forbidden("仅限部门工作人员"));
+    };
+    let led: Vec<String> = state
+        .catalog
+        .one_things
+        .values()
+        .filter(|o| o.lead == department)
+        .map(|o| o.id.to_string())
+        .collect();
+    if led.is_empty() {
+        return Err(ApiError::forbidden(
+            "本部门不牵头任何一件事，只有牵头部门可以查看全部部门的进度",
+        ));
+    }
+    Ok((department, led))
+}
+
+/// The open cases of the one-things `caller`'s department leads, with every
+/// task's progress. The reading is recorded.
+pub async fn overview(state: &AppState, caller: &Account) -> Result<(String, Vec<String>, Vec<Case>), ApiError> {
+    let (department, led) = led_by(state, caller)?;
+    let summaries = state.store.all_cases(SCAN).await?;
+    let mut open = Vec::new();
+    for summary in summaries.iter().filter(|c| led.contains(&c.one_thing)) {
+        let Some(versioned) = state.store.load_case(&summary.id).await? else {
+            continue;
+        };
+        if matches!(
+            versioned.case.state(),
+            CaseState::InProgress | CaseState::AwaitingSupplement
+        ) {
+            open.push(versioned.case);
+        }
+    }
+    crate::audit(state, caller, "read_lead_overview", None, String::new(), "牵头部门督办").await?;
+    Ok((department, led, open))
+}
+
+/// Sends a reminder to the department of task `item` in case `id` of a one-thing
+/// `caller`'s department leads.
+pub async fn remind(state: &AppState, caller: &Account, id: &str, item: &str) -> Result<(), ApiError> {
+    let (department, led) = led_by(state, caller)?;
+    let (Ok(case_id), Ok(code)) = (cases::CaseId::parse(id), ids::ItemCode::parse(item)) else {
+        return Err(ApiError::case_not_found());
+    };
+    let case = state
+        .store
+        .load_case(&case_id)
+        .await?
+        .map(|v| v.case)
+        .filter(|case| led.contains(&case.one_thing))
+        .ok_or_else(ApiError::case_not_found)?;
+    let Some(task) = case.task(&code) else {
+        return Err(ApiError::case_not_found());
+    };
+    let notice = domain::NewNotification {
+        recipient: format!("dept:{}", task.department),
+        kind: "reminder".into(),
+        case_id: Some(case.id.to_string()),
+        item: Some(task.item.to_string()),
+        title: format!("牵头部门催办：{}", task.name),
+        body: format!(
+            "{}催办：办件 {} 的“{}”期限为 {}，请尽快办理。",
+            state.catalog.department_name(&department),
+            case.id,
+            task.name,
+            task.deadline.map(|d| d.to_string()).unwrap_or_default()
+        ),
+        created_at: state.now(),
+    };
+    state.store.notify(std::slice::from_ref(&notice)).await?;
+    state.channel.deliver(&notice);
+    Ok(())
+}

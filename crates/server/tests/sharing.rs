@@ -336,6 +336,41 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // The same check over the API, for a bank's or an employer's system.
+    let number =
+        percent_encoding::utf8_percent_encode(sharing::DEMO_MARRIAGE_CERT_NO, percent_encoding::NON_ALPHANUMERIC);
+    let (status, checked) = node
+        .call(
+            "GET",
+            &format!("/certificates/verify-number?type=marriage_certificate&number={number}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{checked}");
+    assert_eq!(checked["valid"], true);
+    assert_eq!(checked["status"], "valid");
+    assert_eq!(checked["holder_name"], "王*");
+    assert!(!checked.to_string().contains(WANGFANG), "{checked}");
+    let (status, missing) = node
+        .call(
+            "GET",
+            "/certificates/verify-number?type=marriage_certificate&number=J000000-0000-00000",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, missing["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_CERTIFICATE_NOT_FOUND"))
+    );
+    let (status, bad) = node
+        .call("GET", "/certificates/verify-number?type=nothing&number=1", None, None)
+        .await;
+    assert_eq!(
+        (status, bad["error"]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("E_CERTIFICATE_TYPE_UNKNOWN"))
+    );
     // Its surface data is what the 结婚证 type declares, keyed by data element, so the
     // one masking rule and the share link's 公开-only view apply to it.
     let claimed_id = claimed["id"].as_str().unwrap();

@@ -230,6 +230,44 @@ async fn materials_over_the_api(node: &Node) {
         let name = &testkit::catalog().materials[material].name;
         assert!(page.contains(name.as_str()), "{name} is not listed");
     }
+
+    // An integrator reads them back over the API: the list, then one file's bytes.
+    let (status, listed) = node
+        .call("GET", &format!("/cases/{id}/files"), Some(&applicant), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    let listed = listed["files"].as_array().unwrap();
+    assert_eq!(listed.len(), files.len());
+    let first = &listed[0];
+    assert_eq!(first["content_type"], "image/png");
+    let download = |token: String| {
+        let url = format!("{}/cases/{id}/files/{}", node.base, first["id"].as_str().unwrap());
+        let client = node.client.clone();
+        async move { client.get(url).bearer_auth(token).send().await.unwrap() }
+    };
+    let response = download(applicant.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), testkit::SAMPLE_SCAN);
+    // Someone else's case, and a supervisor (who may not see scans), are told it does not exist.
+    let other = node.login("lisi").await;
+    assert_eq!(download(other.clone()).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        download(node.login("admin").await).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let (status, _) = node
+        .call("GET", &format!("/cases/{id}/files"), Some(&other), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The download is in the applicant's data log as a read of that material.
+    let reads = node.store.access_log(id).await.unwrap();
+    assert!(
+        reads
+            .iter()
+            .any(|a| a.action == "read_material" && a.elements == first["material"].as_str().unwrap()),
+        "{reads:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,10 +1,9 @@
 //! A per-address rate limit for what anyone may call without logging in: public
 //! certificate verification (each one is a ledger entry), share links and login.
-//! A token bucket per client address, in memory on each node.
+//! The limiter is `app::limit::RateLimiter` (governor, per client address).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, header};
@@ -38,7 +37,7 @@ pub async fn public_limit(State(state): State<Arc<AppState>>, request: Request, 
     if !limited(request.method(), request.uri().path()) {
         return next.run(request).await;
     }
-    match limiter.check(peer.ip(), Instant::now()) {
+    match limiter.check(peer.ip()) {
         Ok(()) => next.run(request).await,
         Err(wait) => {
             let seconds = wait.as_secs().max(1);

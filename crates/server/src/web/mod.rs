@@ -291,15 +291,36 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+/// The value of cookie `name` in the request's `Cookie` headers (RFC 6265 parsing
+/// by the `cookie` crate; a malformed pair is skipped, not fatal).
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
+        .flat_map(|value| cookie::Cookie::split_parse(value).filter_map(Result::ok))
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A `Set-Cookie` value for the whole site: `HttpOnly` unless script must read it,
+/// with `SameSite` and, when given, a lifetime (0 deletes it). `Secure` is added for
+/// HTTPS sites by [`security_headers`].
+fn set_cookie(
+    name: &'static str,
+    value: String,
+    same_site: cookie::SameSite,
+    http_only: bool,
+    max_age: Option<i64>,
+) -> String {
+    let mut built = cookie::Cookie::build((name, value))
+        .path("/")
+        .http_only(http_only)
+        .same_site(same_site);
+    if let Some(seconds) = max_age {
+        built = built.max_age(cookie::time::Duration::seconds(seconds));
+    }
+    built.build().to_string()
 }
 
 fn csrf_for(secret: &str) -> String {
@@ -308,7 +329,7 @@ fn csrf_for(secret: &str) -> String {
 
 /// Builds the page context: the session from its cookie, the CSRF token, display modes.
 pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> Page {
-    let display = cookie(headers, DISPLAY_COOKIE).unwrap_or("");
+    let display = cookie(headers, DISPLAY_COOKIE).unwrap_or_default();
     let mut page = Page {
         user: None,
         csrf: String::new(),
@@ -320,22 +341,28 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
         provisional_from: state.calendar().provisional_from().map(|d| d.to_string()),
     };
     if let Some(token) = cookie(headers, SESSION_COOKIE)
-        && let Ok(account) = auth::session_account(state, token).await
+        && let Ok(account) = auth::session_account(state, &token).await
     {
         page.unread = crate::app::inbox::unread(state, &account).await;
         page.user = Some(account);
-        page.csrf = csrf_for(token);
+        page.csrf = csrf_for(&token);
         return page;
     }
     // Anonymous forms (login) use a double-submit cookie.
     match cookie(headers, PRE_SESSION_COOKIE).filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())) {
-        Some(pre) => page.csrf = csrf_for(pre),
+        Some(pre) => page.csrf = csrf_for(&pre),
         None => {
             let mut bytes = [0u8; 16];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
             let pre = hex::encode(bytes);
             page.csrf = csrf_for(&pre);
-            page.set_cookie = Some(format!("{PRE_SESSION_COOKIE}={pre}; Path=/; HttpOnly; SameSite=Strict"));
+            page.set_cookie = Some(set_cookie(
+                PRE_SESSION_COOKIE,
+                pre,
+                cookie::SameSite::Strict,
+                true,
+                None,
+            ));
         }
     }
     page
@@ -434,9 +461,12 @@ async fn login_submit(
         next
     };
     let mut response = Redirect::to(&target).into_response();
-    let cookie = format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
-        auth::SESSION_HOURS * 3600
+    let cookie = set_cookie(
+        SESSION_COOKIE,
+        token,
+        cookie::SameSite::Lax,
+        true,
+        Some(auth::SESSION_HOURS * 3600),
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -454,13 +484,13 @@ async fn logout(
         return response;
     }
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
-        let _ = auth::close_session(&state, token).await;
+        let _ = auth::close_session(&state, &token).await;
     }
     let mut response = Redirect::to("/").into_response();
-    response.headers_mut().append(
-        header::SET_COOKIE,
-        HeaderValue::from_static("onething_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
-    );
+    let expired = set_cookie(SESSION_COOKIE, String::new(), cookie::SameSite::Lax, true, Some(0));
+    if let Ok(value) = HeaderValue::from_str(&expired) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
     response
 }
 
@@ -473,7 +503,7 @@ struct DisplayQuery {
 
 /// Switches large text or high contrast, remembered for a year.
 async fn display(State(state): Shared, headers: HeaderMap, Query(query): Query<DisplayQuery>) -> Response {
-    let current = cookie(&headers, DISPLAY_COOKIE).unwrap_or("");
+    let current = cookie(&headers, DISPLAY_COOKIE).unwrap_or_default();
     let mut large = current.split('.').any(|m| m == "large");
     let mut contrast = current.split('.').any(|m| m == "contrast");
     match query.mode.as_str() {
@@ -494,9 +524,12 @@ async fn display(State(state): Shared, headers: HeaderMap, Query(query): Query<D
         return bad_target(&page(&state, &headers, "/display").await);
     };
     let mut response = Redirect::to(back).into_response();
-    let cookie = format!(
-        "{DISPLAY_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        modes.join(".")
+    let cookie = set_cookie(
+        DISPLAY_COOKIE,
+        modes.join("."),
+        cookie::SameSite::Lax,
+        false,
+        Some(365 * 24 * 3600),
     );
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);

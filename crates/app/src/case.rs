@@ -55,17 +55,53 @@ pub async fn record_read(state: &AppState, caller: &Account, case: &Case) -> Res
     Ok(())
 }
 
-/// The cases `caller` may list: an applicant their own, supervisors all (newest
-/// `limit`); staff work from their department's queue instead. The listing is
-/// recorded.
-pub async fn list(state: &AppState, caller: &Account, limit: i64) -> Result<Vec<store::CaseSummary>, ApiError> {
-    let cases = match caller.role {
-        Role::Applicant => state.store.cases_of_applicant(&caller.id).await?,
-        Role::Admin | Role::Auditor => state.store.all_cases(limit).await?,
+/// What a list of cases is narrowed to: exact values only (there is no free-form
+/// search over personal data; a case is found by its number).
+#[derive(Clone, Debug, Default)]
+pub struct CaseFilter {
+    pub one_thing: Option<String>,
+    pub state: Option<String>,
+    pub case_id: Option<String>,
+}
+
+/// The cases `caller` may list, newest first, one page of at most `limit` after
+/// `cursor` (from the previous page's `next`): an applicant their own, supervisors
+/// all; staff work from their department's queue instead. The listing is recorded.
+pub async fn list(
+    state: &AppState,
+    caller: &Account,
+    filter: &CaseFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<crate::Page<store::CaseSummary>, ApiError> {
+    let applicant = match caller.role {
+        Role::Applicant => Some(caller.id.clone()),
+        Role::Admin | Role::Auditor => None,
         Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
     };
+    let before = cursor.map(crate::page::case_cursor).transpose()?;
+    let limit = crate::page::limit(limit);
+    let case_id = match filter.case_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => Some(
+            cases::CaseId::parse(id)
+                .map_err(|_| ApiError::new("E_CASE_ID_INVALID", "办件编号格式不正确").field("case_id"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let query = store::CaseQuery {
+        applicant,
+        one_thing: filter.one_thing.clone().filter(|v| !v.is_empty()),
+        state: filter.state.clone().filter(|v| !v.is_empty()),
+        case_id,
+        before,
+        limit: limit + 1,
+    };
+    let cases = state.store.find_cases(&query).await?;
     crate::audit(state, caller, "list_cases", None, String::new(), "查看办件列表").await?;
-    Ok(cases)
+    Ok(crate::Page::of(cases, limit, |c| {
+        crate::page::case_cursor_of(c.submitted_at, c.id.as_str())
+    }))
 }
 
 /// The history of `case` as `caller` is shown it: staff only the events of their

@@ -22,6 +22,7 @@ pub mod lead;
 pub mod ledger;
 pub mod limit;
 pub mod masking;
+pub mod page;
 pub mod plan;
 pub mod ratings;
 pub mod rectifications;
@@ -38,6 +39,7 @@ use catalog::Catalog;
 use chrono::{DateTime, Utc};
 use store::Store;
 
+pub use page::Page;
 /// Stored records the front doors render (the store itself stays behind this crate).
 pub use store::{IdempotencyKey, StoredCertificate, Versioned};
 pub use submit::{Submission, Submitted, WalkIn};

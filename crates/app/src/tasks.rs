@@ -93,9 +93,33 @@ pub async fn commit(state: &AppState, outcome: &Outcome, version: i64) -> Result
     Ok(updated)
 }
 
-/// The open tasks of department `code` (待办), for its staff or an admin; the
-/// reading is recorded.
-pub async fn queue(state: &AppState, caller: &Account, code: &str) -> Result<Vec<store::QueueEntry>, ApiError> {
+/// What a department's queue is narrowed to: one state, one case number.
+#[derive(Clone, Debug, Default)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub case_id: Option<String>,
+}
+
+/// How a department's queue stands: its open tasks, those past their deadline,
+/// and those due soon (within their share of the limit, [`AppState::due_soon_percent`]).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct QueueCounts {
+    pub open: i64,
+    pub overdue: i64,
+    pub due_soon: i64,
+}
+
+/// One page of the open tasks of department `code` (待办), soonest deadline first,
+/// with the counts of the whole queue, for its staff or an admin; the reading is
+/// recorded.
+pub async fn queue(
+    state: &AppState,
+    caller: &Account,
+    code: &str,
+    filter: &QueueFilter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(crate::Page<store::QueueEntry>, QueueCounts), ApiError> {
     let allowed = caller.role == domain::Role::Admin || access::staff_department(caller) == Some(code);
     if !allowed {
         return Err(ApiError::forbidden("只能查看本部门的待办"));
@@ -103,7 +127,36 @@ pub async fn queue(state: &AppState, caller: &Account, code: &str) -> Result<Vec
     if !state.catalog.departments.contains_key(code) {
         return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门"));
     }
-    let tasks = state.store.department_queue(code).await?;
+    let after = cursor.map(crate::page::queue_cursor).transpose()?;
+    let task_state = match filter.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s @ ("dispatched" | "accepted" | "supplement_requested")) => Some(s.to_owned()),
+        Some(_) => {
+            return Err(ApiError::new(
+                "E_QUERY_INVALID",
+                "办理状态只能是 dispatched、accepted 或 supplement_requested",
+            )
+            .field("state"));
+        }
+        None => None,
+    };
+    let case_id = match filter.case_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => Some(
+            cases::CaseId::parse(id)
+                .map_err(|_| ApiError::new("E_CASE_ID_INVALID", "办件编号格式不正确").field("case_id"))?
+                .to_string(),
+        ),
+        None => None,
+    };
+    let limit = crate::page::limit(limit);
+    let query = store::QueueQuery {
+        department: code.to_owned(),
+        state: task_state,
+        case_id,
+        after,
+        limit: limit + 1,
+    };
+    let tasks = state.store.queue_page(&query).await?;
+    let counts = counts(state, code).await?;
     crate::audit(
         state,
         caller,
@@ -113,7 +166,37 @@ pub async fn queue(state: &AppState, caller: &Account, code: &str) -> Result<Vec
         access::purpose(caller),
     )
     .await?;
-    Ok(tasks)
+    let page = crate::Page::of(tasks, limit, |t| {
+        crate::page::queue_cursor_of(t.deadline, t.case_id.as_str(), &t.item)
+    });
+    Ok((page, counts))
+}
+
+/// The counts of a department's whole queue. Due soon is decided per task with the
+/// calendar (its share of its own limit), over the tasks due in the next 31 days:
+/// no task's share of its limit reaches further.
+async fn counts(state: &AppState, code: &str) -> Result<QueueCounts, ApiError> {
+    let today = cases::china_date(state.now());
+    let (open, overdue) = state.store.queue_counts(code, today).await?;
+    let calendar = state.calendar();
+    let due = state
+        .store
+        .queue_due_between(code, today, today + chrono::Duration::days(31))
+        .await?;
+    let due_soon = due
+        .iter()
+        .filter(|(deadline, limit)| {
+            matches!(
+                cases::deadline::status_of(&calendar, *limit, *deadline, today, state.due_soon_percent),
+                Ok(cases::DeadlineStatus::DueSoon)
+            )
+        })
+        .count() as i64;
+    Ok(QueueCounts {
+        open,
+        overdue,
+        due_soon,
+    })
 }
 
 /// Records that staff `caller` were shown the task of `item` in `case`: the

@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use app::IdempotencyKey;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -656,10 +657,40 @@ async fn submit_case(
     Ok(response)
 }
 
-async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Value>, ApiError> {
-    let cases = app::case::list(&state, &user.0, 200).await?;
+/// The query of a list: page size, cursor, exact filters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    #[serde(default)]
+    limit: i64,
+    cursor: Option<String>,
+    one_thing: Option<String>,
+    state: Option<String>,
+    case_id: Option<String>,
+}
+
+/// A list's query string, or `E_QUERY_INVALID` naming what is wrong.
+fn list_query(query: Result<Query<ListQuery>, QueryRejection>) -> Result<ListQuery, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))
+}
+
+async fn list_cases(
+    State(state): Shared,
+    user: CurrentUser,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let query = list_query(query)?;
+    let filter = app::case::CaseFilter {
+        one_thing: query.one_thing,
+        state: query.state,
+        case_id: query.case_id,
+    };
+    let page = app::case::list(&state, &user.0, &filter, query.cursor.as_deref(), query.limit).await?;
     let calendar = state.calendar();
-    let cases: Vec<Value> = cases
+    let cases: Vec<Value> = page
+        .items
         .into_iter()
         .map(|summary| {
             let provisional = calendar.is_provisional(summary.promised_date);
@@ -670,7 +701,7 @@ async fn list_cases(State(state): Shared, user: CurrentUser) -> Result<Json<Valu
             value
         })
         .collect();
-    Ok(Json(json!({ "cases": cases })))
+    Ok(Json(json!({ "cases": cases, "next_cursor": page.next })))
 }
 
 async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
@@ -838,11 +869,22 @@ async fn department_queue(
     State(state): Shared,
     user: CurrentUser,
     Path(code): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
-    let tasks = app::tasks::queue(&state, &user.0, &code).await?;
-    Ok(Json(
-        json!({ "department": code, "department_name": state.catalog.department_name(&code), "tasks": tasks }),
-    ))
+    let query = list_query(query)?;
+    if query.one_thing.is_some() {
+        return Err(ApiError::new("E_QUERY_INVALID", "待办队列可按 state、case_id 筛选").field("one_thing"));
+    }
+    let filter = app::tasks::QueueFilter {
+        state: query.state,
+        case_id: query.case_id,
+    };
+    let (page, counts) =
+        app::tasks::queue(&state, &user.0, &code, &filter, query.cursor.as_deref(), query.limit).await?;
+    Ok(Json(json!({
+        "department": code, "department_name": state.catalog.department_name(&code),
+        "tasks": page.items, "next_cursor": page.next, "counts": counts,
+    })))
 }
 
 async fn task_action(

@@ -48,6 +48,27 @@ fn path_param(name: &str, description: &str) -> Value {
     json!({ "name": name, "in": "path", "required": true, "description": description, "schema": { "type": "string" } })
 }
 
+/// The parameters of a list: page size, cursor, and its exact filters.
+fn list_params(filters: &[(&str, &str)]) -> Vec<Value> {
+    let mut params = vec![
+        json!({ "name": "limit", "in": "query", "required": false, "description": "每页件数，默认 50，最多 200", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }),
+        json!({ "name": "cursor", "in": "query", "required": false, "description": "上一页返回的 next_cursor", "schema": { "type": "string" } }),
+    ];
+    params.extend(filters.iter().map(|(name, description)| {
+        json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
+    }));
+    params
+}
+
+fn queue_params() -> Vec<Value> {
+    let mut params = vec![path_param("code", "部门代码")];
+    params.extend(list_params(&[
+        ("state", "办理状态：dispatched、accepted、supplement_requested"),
+        ("case_id", "办件编号"),
+    ]));
+    params
+}
+
 fn query_param(name: &str, description: &str) -> Value {
     json!({ "name": name, "in": "query", "required": true, "description": description, "schema": { "type": "string" } })
 }
@@ -177,8 +198,11 @@ fn base_document() -> Value {
                         "201": { "description": "已受理", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } },
                         "200": { "description": "同一 Idempotency-Key 的重试：返回原办件", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Case" } } } }
                     }), &["400", "401", "403", "404", "413", "415", "422"]) },
-                "get": { "summary": "我的办件（申请人）或全部办件（管理员）", "tags": ["cases"], "security": [{ "bearer": [] }],
-                    "responses": with_errors(ok("办件列表", json!({ "type": "object" })), &["401", "403"]) }
+                "get": { "summary": "我的办件（申请人）或全部办件（管理员、审计）：最新的在前，分页（next_cursor 为下一页的 cursor，null 表示没有了）；可按一件事、状态、办件编号精确筛选", "tags": ["cases"], "security": [{ "bearer": [] }],
+                    "parameters": list_params(&[("one_thing", "一件事编号"), ("state", "办件状态：in_progress、awaiting_supplement、completed、rejected"), ("case_id", "办件编号")]),
+                    "responses": with_errors(ok("办件列表", json!({ "type": "object", "properties": {
+                        "cases": { "type": "array", "items": { "type": "object" } },
+                        "next_cursor": { "type": ["string", "null"] } } })), &["401", "403", "422"]) }
             },
             "/cases/{id}": { "get": { "summary": "办件详情：各部门子件、期限、补正清单", "tags": ["cases"], "security": [{ "bearer": [] }],
                 "parameters": [path_param("id", "办件编号")],
@@ -204,9 +228,12 @@ fn base_document() -> Value {
                 Some(json!({ "type": "object", "properties": { "outputs": value_map } }))) },
             "/cases/{id}/tasks/{item}/reject": { "post": task_operation("不予办理，写明理由",
                 Some(json!({ "type": "object", "required": ["reason"], "properties": { "reason": { "type": "string" } } }))) },
-            "/departments/{code}/tasks": { "get": { "summary": "本部门待办（按期限排序）", "tags": ["departments"], "security": [{ "bearer": [] }],
-                "parameters": [path_param("code", "部门代码")],
-                "responses": with_errors(ok("待办", json!({ "type": "object" })), &["401", "403", "404"]) } },
+            "/departments/{code}/tasks": { "get": { "summary": "本部门待办：期限最近的在前，分页（next_cursor）；counts 为整个队列的件数、逾期、临近期限；可按办理状态、办件编号筛选", "tags": ["departments"], "security": [{ "bearer": [] }],
+                "parameters": queue_params(),
+                "responses": with_errors(ok("待办", json!({ "type": "object", "properties": {
+                    "tasks": { "type": "array", "items": { "type": "object" } },
+                    "next_cursor": { "type": ["string", "null"] },
+                    "counts": { "type": "object", "properties": { "open": { "type": "integer" }, "overdue": { "type": "integer" }, "due_soon": { "type": "integer" } } } } })), &["401", "403", "404", "422"]) } },
             "/openapi.json": { "get": { "summary": "本文档", "tags": ["meta"], "responses": ok("OpenAPI", json!({ "type": "object" })) } },
             "/ledger/checkpoint": { "get": { "summary": "最新的账本检查点（C2SP tlog-checkpoint，signed-note，Ed25519）", "tags": ["ledger"],
                 "responses": with_errors(json!({ "200": { "description": "检查点原文", "content": { "text/plain": { "schema": { "type": "string" } } } } }), &["404"]) } },

@@ -1340,6 +1340,87 @@ macro_rules! impl_store {
                         .collect()
                 }
 
+                async fn find_cases(&self, query: &$crate::CaseQuery) -> Result<Vec<CaseSummary>> {
+                    let (statement, params) = sql::case_query(query);
+                    let statement = self.sql_owned(statement);
+                    let mut q = sqlx::query(&statement);
+                    for param in params {
+                        q = match param {
+                            sql::CaseParam::Applicant => q.bind(query.applicant.clone().unwrap_or_default()),
+                            sql::CaseParam::OneThing => q.bind(query.one_thing.clone().unwrap_or_default()),
+                            sql::CaseParam::State => q.bind(query.state.clone().unwrap_or_default()),
+                            sql::CaseParam::CaseId => q.bind(query.case_id.clone().unwrap_or_default()),
+                            sql::CaseParam::BeforeAt => q.bind(query.before.as_ref().map_or(0, |(at, _)| millis(*at))),
+                            sql::CaseParam::BeforeId => q.bind(
+                                query
+                                    .before
+                                    .as_ref()
+                                    .map(|(_, id)| id.clone())
+                                    .unwrap_or_default(),
+                            ),
+                            sql::CaseParam::Limit => q.bind(query.limit.clamp(1, 1000)),
+                        };
+                    }
+                    q.fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::summary_from_row)
+                        .collect()
+                }
+
+                async fn queue_page(&self, query: &$crate::QueueQuery) -> Result<Vec<QueueEntry>> {
+                    let statement = self.sql_owned(sql::queue_query(query));
+                    let mut q = sqlx::query(&statement).bind(query.department.clone());
+                    if let Some(state) = &query.state {
+                        q = q.bind(state.clone());
+                    }
+                    if let Some(case_id) = &query.case_id {
+                        q = q.bind(case_id.clone());
+                    }
+                    if let Some((deadline, case_id, item)) = &query.after {
+                        q = q
+                            .bind(deadline.to_string())
+                            .bind(case_id.clone())
+                            .bind(item.clone());
+                    }
+                    q.bind(query.limit.clamp(1, 1000))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::queue_entry_from_row)
+                        .collect()
+                }
+
+                async fn queue_counts(&self, department: &str, today: chrono::NaiveDate) -> Result<(i64, i64)> {
+                    let row = sqlx::query(&self.sql(sql::QUEUE_COUNTS))
+                        .bind(department)
+                        .bind(today.to_string())
+                        .fetch_one(self.pool())
+                        .await?;
+                    Ok((row.int("open")?, row.int("overdue")?))
+                }
+
+                async fn queue_due_between(
+                    &self,
+                    department: &str,
+                    from: chrono::NaiveDate,
+                    until: chrono::NaiveDate,
+                ) -> Result<Vec<(chrono::NaiveDate, u32)>> {
+                    sqlx::query(&self.sql(sql::QUEUE_DUE_BETWEEN))
+                        .bind(department)
+                        .bind(from.to_string())
+                        .bind(until.to_string())
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(|row| {
+                            let deadline = common::date_from_text(&row.text("deadline")?, "tasks.deadline")?;
+                            let limit = u32::try_from(row.int("promised_limit_days")?).unwrap_or(0);
+                            Ok((deadline, limit))
+                        })
+                        .collect()
+                }
+
                 async fn rating_of_case(&self, case_id: &str) -> Result<Option<$crate::Rating>> {
                     let Some(row) = sqlx::query(&self.sql(sql::RATING_OF_CASE))
                         .bind(case_id)

@@ -101,6 +101,30 @@ pub struct CaseSummary {
     pub promised_date: NaiveDate,
 }
 
+/// Which cases to list: newest first, one page at a time. Filters are exact
+/// values (there is no free-form search over personal data); `before` is the last
+/// case of the previous page (keyset pagination: a page costs the same at any depth).
+#[derive(Clone, Debug, Default)]
+pub struct CaseQuery {
+    pub applicant: Option<String>,
+    pub one_thing: Option<String>,
+    pub state: Option<String>,
+    pub case_id: Option<String>,
+    pub before: Option<(DateTime<Utc>, String)>,
+    pub limit: i64,
+}
+
+/// Which open tasks of a department to list: soonest deadline first, one page at a
+/// time; `after` is the last task of the previous page (its deadline, case, item).
+#[derive(Clone, Debug, Default)]
+pub struct QueueQuery {
+    pub department: String,
+    pub state: Option<String>,
+    pub case_id: Option<String>,
+    pub after: Option<(NaiveDate, String, String)>,
+    pub limit: i64,
+}
+
 /// One task in a department's queue.
 #[derive(Clone, Debug, Serialize)]
 pub struct QueueEntry {
@@ -373,6 +397,21 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     async fn case_documents(&self, limit: i64) -> Result<Vec<Case>>;
     /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
     async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
+    /// One page of cases ([`CaseQuery`]).
+    async fn find_cases(&self, query: &CaseQuery) -> Result<Vec<CaseSummary>>;
+    /// One page of a department's open tasks ([`QueueQuery`]).
+    async fn queue_page(&self, query: &QueueQuery) -> Result<Vec<QueueEntry>>;
+    /// How many open tasks a department has, and how many running ones (not waiting
+    /// for a supplement) are past their deadline on `today`.
+    async fn queue_counts(&self, department: &str, today: NaiveDate) -> Result<(i64, i64)>;
+    /// The deadlines and limits of a department's running tasks due from `from` to
+    /// `until` (inclusive), for counting those due soon.
+    async fn queue_due_between(
+        &self,
+        department: &str,
+        from: NaiveDate,
+        until: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, u32)>>;
 
     async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
     /// Stores a whole rating in one transaction; `false` (and nothing written) if the

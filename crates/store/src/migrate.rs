@@ -90,6 +90,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "draft_uploads",
         sql: include_str!("../migrations/sqlite/0014_draft_uploads.sql"),
     },
+    Migration {
+        version: 15,
+        name: "list_pages",
+        sql: include_str!("../migrations/sqlite/0015_list_pages.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -163,6 +168,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 14,
         name: "draft_uploads",
         sql: include_str!("../migrations/postgres/0014_draft_uploads.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "list_pages",
+        sql: include_str!("../migrations/postgres/0015_list_pages.sql"),
     },
 ];
 

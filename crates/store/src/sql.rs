@@ -144,6 +144,105 @@ pub(crate) const CASES_OF_APPLICANT: &str =
 
 pub(crate) const CASES_ALL: &str = summary_select!(" ORDER BY submitted_at DESC, id DESC LIMIT $1");
 
+/// The open states of a task, as they are stored.
+const OPEN: &str = "state IN ('dispatched', 'accepted', 'supplement_requested')";
+
+/// The statement of a [`crate::CaseQuery`] and the order of its parameters: each
+/// filter that is set becomes one condition (so each query can use its index).
+pub(crate) fn case_query(query: &crate::CaseQuery) -> (String, Vec<CaseParam>) {
+    let mut conditions = Vec::new();
+    let mut params = Vec::new();
+    let mut next = |param: CaseParam, condition: &str, params: &mut Vec<CaseParam>| {
+        params.push(param);
+        conditions.push(condition.replace('?', &format!("${}", params.len())));
+    };
+    if query.applicant.is_some() {
+        next(CaseParam::Applicant, "applicant = ?", &mut params);
+    }
+    if query.one_thing.is_some() {
+        next(CaseParam::OneThing, "one_thing = ?", &mut params);
+    }
+    if query.state.is_some() {
+        next(CaseParam::State, "state = ?", &mut params);
+    }
+    if query.case_id.is_some() {
+        next(CaseParam::CaseId, "id = ?", &mut params);
+    }
+    if query.before.is_some() {
+        params.push(CaseParam::BeforeAt);
+        params.push(CaseParam::BeforeId);
+        let (at, id) = (params.len() - 1, params.len());
+        conditions.push(format!(
+            "(submitted_at < ${at} OR (submitted_at = ${at} AND id < ${id}))"
+        ));
+    }
+    params.push(CaseParam::Limit);
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    (
+        format!(
+            "SELECT id, one_thing, one_thing_name, state, submitted_at, promised_date FROM cases{filter} \
+             ORDER BY submitted_at DESC, id DESC LIMIT ${}",
+            params.len()
+        ),
+        params,
+    )
+}
+
+/// A parameter of a case query, in the order [`case_query`] numbered them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CaseParam {
+    Applicant,
+    OneThing,
+    State,
+    CaseId,
+    BeforeAt,
+    BeforeId,
+    Limit,
+}
+
+/// The statement of a [`crate::QueueQuery`]: `$1` the department, then the filters
+/// that are set (state, case), then the cursor (deadline, case, item), then the limit.
+pub(crate) fn queue_query(query: &crate::QueueQuery) -> String {
+    let mut conditions = vec![format!("department = $1 AND {OPEN}")];
+    let mut n = 1;
+    if query.state.is_some() {
+        n += 1;
+        conditions.push(format!("state = ${n}"));
+    }
+    if query.case_id.is_some() {
+        n += 1;
+        conditions.push(format!("case_id = ${n}"));
+    }
+    if query.after.is_some() {
+        let (d, c, i) = (n + 1, n + 2, n + 3);
+        n += 3;
+        conditions.push(format!(
+            "(COALESCE(deadline, '9999-12-31') > ${d} OR (COALESCE(deadline, '9999-12-31') = ${d} \
+             AND (case_id > ${c} OR (case_id = ${c} AND item > ${i}))))"
+        ));
+    }
+    format!(
+        "SELECT case_id, item, name, state, deadline, dispatched_on, one_thing_name, promised_limit_days \
+         FROM tasks WHERE {} ORDER BY COALESCE(deadline, '9999-12-31'), case_id, item LIMIT ${}",
+        conditions.join(" AND "),
+        n + 1
+    )
+}
+
+/// Overdue counts only running tasks: no clock runs while a supplement is with
+/// the applicant.
+pub(crate) const QUEUE_COUNTS: &str = "SELECT COUNT(*) AS open, \
+     COALESCE(SUM(CASE WHEN state <> 'supplement_requested' AND deadline < $2 THEN 1 ELSE 0 END), 0) AS overdue \
+     FROM tasks WHERE department = $1 AND state IN ('dispatched', 'accepted', 'supplement_requested')";
+
+pub(crate) const QUEUE_DUE_BETWEEN: &str = "SELECT deadline, promised_limit_days FROM tasks \
+     WHERE department = $1 AND state IN ('dispatched', 'accepted') \
+     AND deadline >= $2 AND deadline <= $3";
+
 pub(crate) const TASK_UPSERT: &str = "INSERT INTO tasks \
      (case_id, item, department, name, state, deadline, dispatched_on, one_thing_name, promised_limit_days) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \

@@ -1021,6 +1021,93 @@ async fn department_queue_lists_open_tasks_by_deadline(fixture: &Fixture) {
     assert_eq!(wj.last().map(|entry| entry.case_id.as_str()), Some(CASE_C));
     let deadlines: Vec<_> = everything.iter().filter_map(|entry| entry.deadline).collect();
     assert!(deadlines.iter().min() < deadlines.iter().max(), "several deadlines");
+
+    // A page at a time, whatever the page size, is the same queue in the same order,
+    // the task without a deadline included.
+    for size in [1, 2, 5] {
+        let mut paged = Vec::new();
+        let mut after = None;
+        loop {
+            let query = store::QueueQuery {
+                department: "WJ".into(),
+                after: after.clone(),
+                limit: size,
+                ..Default::default()
+            };
+            let page = store.queue_page(&query).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some((
+                // The store sorts a task without a deadline last, as if due on this day.
+                last.deadline
+                    .unwrap_or(chrono::NaiveDate::from_ymd_opt(9999, 12, 31).unwrap()),
+                last.case_id.to_string(),
+                last.item.clone(),
+            ));
+            let full = page.len() as i64 == size;
+            paged.extend(page);
+            if !full {
+                break;
+            }
+        }
+        assert_eq!(json(&paged), json(&wj), "pages of {size}");
+    }
+    // Filters: one state, one case.
+    let mut accepted = Vec::new();
+    for department in departments(&cases) {
+        let query = store::QueueQuery {
+            department,
+            state: Some("accepted".into()),
+            limit: 50,
+            ..Default::default()
+        };
+        accepted.extend(store.queue_page(&query).await.unwrap());
+    }
+    assert_eq!(
+        accepted.len(),
+        everything.iter().filter(|e| e.state == "accepted").count()
+    );
+    assert!(!accepted.is_empty() && accepted.iter().all(|e| e.state == "accepted"));
+    let one_case = store::QueueQuery {
+        department: "WJ".into(),
+        case_id: Some(CASE_A.into()),
+        limit: 50,
+        ..Default::default()
+    };
+    let only = store.queue_page(&one_case).await.unwrap();
+    assert!(!only.is_empty() && only.iter().all(|e| e.case_id.as_str() == CASE_A));
+    // The counts: every open task, and those past their deadline on a day after all of them.
+    let (open, overdue) = store
+        .queue_counts("WJ", chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap())
+        .await
+        .unwrap();
+    assert_eq!((open, overdue), (wj.len() as i64, 0));
+    let (_, overdue) = store
+        .queue_counts("WJ", chrono::NaiveDate::from_ymd_opt(2099, 1, 1).unwrap())
+        .await
+        .unwrap();
+    // Overdue counts running tasks only: no clock runs while a supplement is out.
+    let running = |e: &&store::QueueEntry| e.state != "supplement_requested";
+    assert!(
+        wj.iter().any(|e| !running(&e)),
+        "the suite has a task waiting for a supplement"
+    );
+    assert_eq!(
+        overdue,
+        wj.iter().filter(running).filter(|e| e.deadline.is_some()).count() as i64
+    );
+    let first_deadline = wj[0].deadline.unwrap();
+    let due = store
+        .queue_due_between("WJ", first_deadline, first_deadline)
+        .await
+        .unwrap();
+    assert_eq!(
+        due.len(),
+        wj.iter()
+            .filter(running)
+            .filter(|e| e.deadline == Some(first_deadline))
+            .count()
+    );
+    assert!(due.iter().all(|(d, limit)| *d == first_deadline && *limit > 0));
 }
 
 async fn applicants_see_only_their_cases_newest_first(fixture: &Fixture) {
@@ -1048,6 +1135,81 @@ async fn applicants_see_only_their_cases_newest_first(fixture: &Fixture) {
     assert_eq!(ids(&store.all_cases(10).await.unwrap()), [CASE_A, CASE_C, CASE_B]);
     assert_eq!(ids(&store.all_cases(2).await.unwrap()), [CASE_A, CASE_C]);
     assert!(store.all_cases(0).await.unwrap().is_empty());
+
+    // A page at a time: newest first, the next page after the last case shown.
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = store
+            .find_cases(&store::CaseQuery {
+                before: before.clone(),
+                limit: 1,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let Some(last) = page.last() else { break };
+        before = Some((last.submitted_at, last.id.to_string()));
+        paged.extend(page);
+    }
+    assert_eq!(ids(&paged), [CASE_A, CASE_C, CASE_B]);
+    // Exact filters: an applicant, a case number, a state, a one-thing.
+    let find = |query: store::CaseQuery| {
+        let store = &store;
+        async move {
+            ids(&store
+                .find_cases(&store::CaseQuery { limit: 50, ..query })
+                .await
+                .unwrap())
+        }
+    };
+    assert_eq!(
+        find(store::CaseQuery {
+            applicant: Some("applicant-1".into()),
+            ..Default::default()
+        })
+        .await,
+        [CASE_A, CASE_B]
+    );
+    assert_eq!(
+        find(store::CaseQuery {
+            case_id: Some(CASE_C.into()),
+            ..Default::default()
+        })
+        .await,
+        [CASE_C]
+    );
+    assert_eq!(
+        find(store::CaseQuery {
+            state: Some("in_progress".into()),
+            ..Default::default()
+        })
+        .await
+        .len(),
+        3
+    );
+    assert!(
+        find(store::CaseQuery {
+            state: Some("completed".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    assert!(
+        find(store::CaseQuery {
+            one_thing: Some("no-such".into()),
+            ..Default::default()
+        })
+        .await
+        .is_empty()
+    );
+    let mine_after_a = store::CaseQuery {
+        applicant: Some("applicant-1".into()),
+        before: Some((a.case.submitted_at, CASE_A.into())),
+        ..Default::default()
+    };
+    assert_eq!(find(mine_after_a).await, [CASE_B]);
 }
 
 // ------------------------------------------------------------------ accounts and sessions

@@ -205,10 +205,28 @@ pub async fn cases(
     let Some(account) = page.user.as_ref() else {
         return page.login_redirect();
     };
-    let all = match crate::app::case::list(&state, account, 500).await {
-        Ok(all) => all,
-        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    let filter_case = query.get("case_id").map(|c| c.trim().to_owned()).unwrap_or_default();
+    let filter = crate::app::case::CaseFilter {
+        one_thing: Some(filter_one_thing.clone()),
+        state: Some(filter_state.clone()),
+        case_id: Some(filter_case.clone()),
     };
+    let cursor = query.get("cursor").map(String::as_str);
+    let all = match crate::app::case::list(&state, account, &filter, cursor, 0).await {
+        Ok(all) => all,
+        Err(error) => return super::list_error(&page, &error),
+    };
+    let next = all.next.as_deref().map(|c| {
+        super::next_page_link(
+            "/admin/cases",
+            &[
+                ("one_thing", &filter_one_thing),
+                ("state", &filter_state),
+                ("case_id", &filter_case),
+            ],
+            c,
+        )
+    });
     let states = [
         ("in_progress", "办理中"),
         ("awaiting_supplement", "待补正"),
@@ -216,9 +234,8 @@ pub async fn cases(
         ("rejected", "办结（部分不予办理）"),
     ];
     let cases: Vec<_> = all
+        .items
         .iter()
-        .filter(|c| filter_one_thing.is_empty() || c.one_thing == filter_one_thing)
-        .filter(|c| filter_state.is_empty() || c.state == filter_state)
         .map(|c| {
             let label = states
                 .iter()
@@ -242,7 +259,8 @@ pub async fn cases(
         "admin_cases.html",
         "全部办件",
         context! { cases => cases, one_things => one_things, states => states,
-        filter_one_thing => filter_one_thing, filter_state => filter_state },
+        filter_one_thing => filter_one_thing, filter_state => filter_state, filter_case => filter_case,
+        next => next, paged => cursor.is_some() },
     )
 }
 

@@ -368,6 +368,36 @@ pub(crate) async fn page(state: &AppState, headers: &HeaderMap, path: &str) -> P
     page
 }
 
+/// The link to the next page of a list: `path` with the filters in force and the
+/// cursor, each value percent-encoded.
+pub(crate) fn next_page_link(path: &str, filters: &[(&str, &str)], cursor: &str) -> String {
+    let mut query: Vec<String> = filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| {
+            format!(
+                "{name}={}",
+                percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC)
+            )
+        })
+        .collect();
+    query.push(format!(
+        "cursor={}",
+        percent_encoding::utf8_percent_encode(cursor, percent_encoding::NON_ALPHANUMERIC)
+    ));
+    format!("{path}?{}", query.join("&"))
+}
+
+/// A refusal of a list's query (a stale cursor, a malformed case number), shown on
+/// the list's page; anything else is an apology.
+pub(crate) fn list_error(page: &Page, error: &crate::error::ApiError) -> Response {
+    if error.status.is_client_error() {
+        page.message(error.status, "查询条件有误", &error.message)
+    } else {
+        page.message(error.status, "系统繁忙", &error.message)
+    }
+}
+
 /// A safe local redirect target: a path on this site, never another host; `None`
 /// for a target with control characters (a tab or line break would be dropped or
 /// break the header), which is bad input, not a place to go. Browsers drop tabs and

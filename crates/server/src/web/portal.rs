@@ -759,7 +759,11 @@ pub async fn apply_submit(
     }
 }
 
-pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+pub async fn my_cases(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/my/cases").await;
     let Some(account) = &page.user else {
         return page.login_redirect();
@@ -767,11 +771,17 @@ pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -
     if account.role != Role::Applicant {
         return page.message(StatusCode::FORBIDDEN, "仅限申请人", "工作人员请使用工作台。");
     }
-    let cases = match app::case::list(&state, account, 500).await {
+    let cursor = query.get("cursor").map(String::as_str);
+    let cases = match app::case::list(&state, account, &app::case::CaseFilter::default(), cursor, 0).await {
         Ok(cases) => cases,
-        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+        Err(error) => return super::list_error(&page, &error),
     };
+    let next = cases
+        .next
+        .as_deref()
+        .map(|c| super::next_page_link("/my/cases", &[], c));
     let rows: Vec<_> = cases
+        .items
         .iter()
         .map(|c| {
             let label = match c.state.as_str() {
@@ -783,7 +793,11 @@ pub async fn my_cases(axum::extract::State(state): Shared, headers: HeaderMap) -
             context! { id => c.id.to_string(), one_thing_name => c.one_thing_name, state_label => label, promised_date => c.promised_date.to_string() }
         })
         .collect();
-    page.render("my_cases.html", "我的办件", context! { cases => rows })
+    page.render(
+        "my_cases.html",
+        "我的办件",
+        context! { cases => rows, next => next, paged => cursor.is_some() },
+    )
 }
 
 /// Loads an applicant's own case; anyone else gets "not found".

@@ -44,7 +44,11 @@ fn staff_department(page: &Page) -> Option<String> {
         .and_then(|a| a.department.clone())
 }
 
-pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+pub async fn queue(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/workbench").await;
     if page.user.is_none() {
         return page.login_redirect();
@@ -55,21 +59,26 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
     let Some(account) = page.user.as_ref() else {
         return page.login_redirect();
     };
-    let entries = match crate::app::tasks::queue(&state, account, &department).await {
-        Ok(entries) => entries,
-        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    let filter_state = query.get("state").cloned().unwrap_or_default();
+    let filter_case = query.get("case_id").map(|c| c.trim().to_owned()).unwrap_or_default();
+    let filter = crate::app::tasks::QueueFilter {
+        state: Some(filter_state.clone()),
+        case_id: Some(filter_case.clone()),
     };
-    let mut overdue = 0;
-    let mut due_soon = 0;
+    let cursor = query.get("cursor").map(String::as_str);
+    let (entries, counts) = match crate::app::tasks::queue(&state, account, &department, &filter, cursor, 0).await {
+        Ok(found) => found,
+        Err(error) => return super::list_error(&page, &error),
+    };
+    let next = entries
+        .next
+        .as_deref()
+        .map(|c| super::next_page_link("/workbench", &[("state", &filter_state), ("case_id", &filter_case)], c));
     let tasks: Vec<_> = entries
+        .items
         .iter()
         .map(|entry| {
             let (code, label) = urgency(&state, &entry.state, entry.promised_limit_days, entry.deadline);
-            match code {
-                "overdue" => overdue += 1,
-                "due_soon" => due_soon += 1,
-                _ => {}
-            }
             let state_label = match entry.state.as_str() {
                 "dispatched" => "待受理",
                 "accepted" => "办理中",
@@ -92,8 +101,11 @@ pub async fn queue(axum::extract::State(state): Shared, headers: HeaderMap) -> R
         "workbench.html",
         "工作台",
         context! {
-            department_name => state.catalog.department_name(&department), tasks => tasks, overdue => overdue,
-            due_soon => due_soon, leads => state.catalog.one_things.values().any(|o| o.lead == department),
+            department_name => state.catalog.department_name(&department), tasks => tasks, open => counts.open,
+            overdue => counts.overdue, due_soon => counts.due_soon,
+            leads => state.catalog.one_things.values().any(|o| o.lead == department),
+            filter_state => filter_state, filter_case => filter_case, next => next, paged => cursor.is_some(),
+            filtered => !filter_state.is_empty() || !filter_case.is_empty(),
         },
     )
 }

@@ -1,0 +1,130 @@
+//! Lists a page at a time: the page size, and the cursors that say where the next
+//! page starts (opaque to callers; keyset, so a page costs the same at any depth).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::ApiError;
+
+/// The page size when none is asked for.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// The largest page.
+pub const MAX_LIMIT: i64 = 200;
+
+/// One page of a list and the cursor of the next, if there is more.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The page from `rows` fetched with one more than `limit`: that extra row only
+    /// says there is a next page, which starts after the last row shown.
+    pub fn of(mut rows: Vec<T>, limit: i64, cursor: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next = if more { rows.last().map(cursor) } else { None };
+        Self { items: rows, next }
+    }
+}
+
+/// The page size asked for, kept between 1 and [`MAX_LIMIT`]; 0 or less is the default.
+pub fn limit(asked: i64) -> i64 {
+    if asked <= 0 {
+        DEFAULT_LIMIT
+    } else {
+        asked.min(MAX_LIMIT)
+    }
+}
+
+fn invalid() -> ApiError {
+    ApiError::new("E_QUERY_INVALID", "翻页标记无效，请从第一页重新开始").field("cursor")
+}
+
+fn decode(cursor: &str) -> Result<String, ApiError> {
+    if cursor.len() > 200 {
+        return Err(invalid());
+    }
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    String::from_utf8(bytes).map_err(|_| invalid())
+}
+
+/// The cursor after a case submitted at `at` with number `id`.
+pub fn case_cursor_of(at: DateTime<Utc>, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{id}", at.timestamp_millis()))
+}
+
+/// Reads a case cursor back.
+pub fn case_cursor(cursor: &str) -> Result<(DateTime<Utc>, String), ApiError> {
+    let text = decode(cursor)?;
+    let (millis, id) = text.split_once('|').ok_or_else(invalid)?;
+    let at = millis
+        .parse::<i64>()
+        .ok()
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .ok_or_else(invalid)?;
+    cases::CaseId::parse(id).map_err(|_| invalid())?;
+    Ok((at, id.to_owned()))
+}
+
+/// A task without a deadline sorts as if due on the last day the store knows.
+fn no_deadline() -> NaiveDate {
+    NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
+}
+
+/// The cursor after a queue entry.
+pub fn queue_cursor_of(deadline: Option<NaiveDate>, case_id: &str, item: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{case_id}|{item}", deadline.unwrap_or_else(no_deadline)))
+}
+
+/// Reads a queue cursor back.
+pub fn queue_cursor(cursor: &str) -> Result<(NaiveDate, String, String), ApiError> {
+    let text = decode(cursor)?;
+    let mut parts = text.splitn(3, '|');
+    let (Some(deadline), Some(case_id), Some(item)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let deadline = deadline.parse::<NaiveDate>().map_err(|_| invalid())?;
+    cases::CaseId::parse(case_id).map_err(|_| invalid())?;
+    ids::ItemCode::parse(item).map_err(|_| invalid())?;
+    Ok((deadline, case_id.to_owned(), item.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn cursors_read_back_what_they_wrote_and_refuse_anything_else() {
+        let at = DateTime::<Utc>::from_timestamp_millis(1_764_460_800_123).unwrap();
+        let id = "C-20261130-0001";
+        assert_eq!(case_cursor(&case_cursor_of(at, id)).unwrap(), (at, id.to_owned()));
+        let due = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+        let read = queue_cursor(&queue_cursor_of(Some(due), id, "GG00101001")).unwrap();
+        assert_eq!(read, (due, id.to_owned(), "GG00101001".to_owned()));
+        assert_eq!(
+            queue_cursor(&queue_cursor_of(None, id, "GG00101001")).unwrap().0,
+            no_deadline()
+        );
+        for bad in ["", "!!", "bm90aGluZw", &"a".repeat(300)] {
+            assert_eq!(case_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
+            assert_eq!(queue_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
+        }
+    }
+
+    #[test]
+    fn a_page_says_whether_there_is_a_next_one() {
+        let page = Page::of(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!((page.items, page.next), (vec![1, 2], Some("2".to_owned())));
+        let page = Page::of(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!((page.items, page.next), (vec![1, 2], None));
+        assert_eq!(
+            (limit(0), limit(-5), limit(10), limit(10_000)),
+            (DEFAULT_LIMIT, DEFAULT_LIMIT, 10, MAX_LIMIT)
+        );
+    }
+}

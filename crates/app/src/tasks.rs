@@ -185,13 +185,14 @@ async fn counts(state: &AppState, code: &str) -> Result<QueueCounts, ApiError> {
         .await?;
     let due_soon = due
         .iter()
-        .filter(|(deadline, limit)| {
+        .filter(|(deadline, limit, _)| {
             matches!(
                 cases::deadline::status_of(&calendar, *limit, *deadline, today, state.due_soon_percent),
                 Ok(cases::DeadlineStatus::DueSoon)
             )
         })
-        .count() as i64;
+        .map(|(_, _, n)| n)
+        .sum();
     Ok(QueueCounts {
         open,
         overdue,

@@ -1405,7 +1405,7 @@ macro_rules! impl_store {
                     department: &str,
                     from: chrono::NaiveDate,
                     until: chrono::NaiveDate,
-                ) -> Result<Vec<(chrono::NaiveDate, u32)>> {
+                ) -> Result<Vec<(chrono::NaiveDate, u32, i64)>> {
                     sqlx::query(&self.sql(sql::QUEUE_DUE_BETWEEN))
                         .bind(department)
                         .bind(from.to_string())
@@ -1416,7 +1416,7 @@ macro_rules! impl_store {
                         .map(|row| {
                             let deadline = common::date_from_text(&row.text("deadline")?, "tasks.deadline")?;
                             let limit = u32::try_from(row.int("promised_limit_days")?).unwrap_or(0);
-                            Ok((deadline, limit))
+                            Ok((deadline, limit, row.int("n")?))
                         })
                         .collect()
                 }

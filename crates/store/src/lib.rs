@@ -404,14 +404,15 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     /// How many open tasks a department has, and how many running ones (not waiting
     /// for a supplement) are past their deadline on `today`.
     async fn queue_counts(&self, department: &str, today: NaiveDate) -> Result<(i64, i64)>;
-    /// The deadlines and limits of a department's running tasks due from `from` to
-    /// `until` (inclusive), for counting those due soon.
+    /// How many of a department's running tasks are due on each day from `from` to
+    /// `until` (inclusive), by their limit in working days: `(deadline, limit,
+    /// count)`, for counting those due soon.
     async fn queue_due_between(
         &self,
         department: &str,
         from: NaiveDate,
         until: NaiveDate,
-    ) -> Result<Vec<(NaiveDate, u32)>>;
+    ) -> Result<Vec<(NaiveDate, u32, i64)>>;
 
     async fn rating_of_case(&self, case_id: &str) -> Result<Option<Rating>>;
     /// Stores a whole rating in one transaction; `false` (and nothing written) if the

@@ -239,9 +239,9 @@ pub(crate) const QUEUE_COUNTS: &str = "SELECT COUNT(*) AS open, \
      COALESCE(SUM(CASE WHEN state <> 'supplement_requested' AND deadline < $2 THEN 1 ELSE 0 END), 0) AS overdue \
      FROM tasks WHERE department = $1 AND state IN ('dispatched', 'accepted', 'supplement_requested')";
 
-pub(crate) const QUEUE_DUE_BETWEEN: &str = "SELECT deadline, promised_limit_days FROM tasks \
+pub(crate) const QUEUE_DUE_BETWEEN: &str = "SELECT deadline, promised_limit_days, COUNT(*) AS n FROM tasks \
      WHERE department = $1 AND state IN ('dispatched', 'accepted') \
-     AND deadline >= $2 AND deadline <= $3";
+     AND deadline >= $2 AND deadline <= $3 GROUP BY deadline, promised_limit_days";
 
 pub(crate) const TASK_UPSERT: &str = "INSERT INTO tasks \
      (case_id, item, department, name, state, deadline, dispatched_on, one_thing_name, promised_limit_days) \

@@ -22,6 +22,7 @@ pub mod lead;
 pub mod ledger;
 pub mod limit;
 pub mod masking;
+pub mod operations;
 pub mod page;
 pub mod plan;
 pub mod ratings;
@@ -128,6 +129,9 @@ pub struct AppState {
     /// The site is reached over HTTPS (directly or through a proxy): cookies are
     /// `Secure` and HSTS is sent.
     pub https: bool,
+    /// The bearer token that may read `/metrics` from any address; without one,
+    /// only this machine (loopback) may.
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -149,6 +153,7 @@ impl AppState {
             key_wrap: None,
             public_limit: None,
             https: false,
+            metrics_token: None,
         }
     }
 

@@ -208,6 +208,7 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         .await?
     {
         Inserted::Created => {
+            crate::operations::SUBMITTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             crate::watch::deliver(state, &notices);
             tracing::info!(case = %outcome.case.id, one_thing = %outcome.case.one_thing, window, "case submitted");
             Ok(Submitted {

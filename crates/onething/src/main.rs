@@ -200,6 +200,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 issuer_master_key: None,
                 public_rate,
                 https: false,
+                metrics_token: None,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

@@ -52,6 +52,10 @@ pub struct ServerOptions {
     /// the Secure flag and Strict-Transport-Security is sent.
     #[arg(long, env = "ONETHING_HTTPS")]
     pub https: bool,
+    /// The bearer token that may read /metrics from another machine; without it,
+    /// /metrics answers only requests from this machine.
+    #[arg(long, env = "ONETHING_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
@@ -141,6 +145,7 @@ pub async fn build_state_quiet(
         )));
     }
     state.https = options.https;
+    state.metrics_token = options.metrics_token.clone().filter(|t| !t.is_empty());
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
     state.sources = Arc::new(sources);

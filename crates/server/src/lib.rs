@@ -13,6 +13,7 @@ pub mod ledger_api;
 pub mod limit;
 pub mod openapi;
 mod shared_api;
+mod telemetry;
 mod web;
 
 use std::sync::Arc;
@@ -32,8 +33,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .nest("/api/v1", api::routes())
         .merge(web::routes())
         .route("/healthz", axum::routing::get(api::health))
+        .route("/metrics", axum::routing::get(telemetry::metrics))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limit::public_limit))
+        .route_layer(axum::middleware::from_fn(telemetry::measure))
         .layer(axum::middleware::map_response_with_state(
             state.clone(),
             web::security_headers,

@@ -108,12 +108,16 @@ impl Outcome {
         }
         let corrected = self.case.corrections.len();
         self.case.consent = Some(consent);
+        // A correction is named only when there is one: a change applied for (a
+        // 变更后 value beside the registered one) is not a correction of shared data.
+        let corrections = if corrected > 0 {
+            format!("，{corrected} 项由申请人更正")
+        } else {
+            String::new()
+        };
         for event in &mut self.events {
             if event.transition == Transition::Submit {
-                event.note = format!(
-                    "{}；{shared} 项经授权由共享数据预填，{corrected} 项由申请人更正",
-                    event.note
-                );
+                event.note = format!("{}；{shared} 项经授权由共享数据预填{corrections}", event.note);
             }
         }
         self

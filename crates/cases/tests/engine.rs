@@ -1230,4 +1230,7 @@ fn a_value_for_a_field_the_answers_leave_out_is_refused_and_a_change_is_no_corre
         outcome.case.form["enterprise.name"].provenance,
         Provenance::Shared { .. }
     ));
+    let note = &outcome.events[0].note;
+    assert!(note.ends_with("；1 项经授权由共享数据预填"), "{note}");
+    assert!(!note.contains("更正"), "{note}");
 }

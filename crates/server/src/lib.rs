@@ -15,6 +15,7 @@ pub mod error;
 pub mod holidays;
 pub mod keywrap;
 pub mod ledger_api;
+pub mod legal_rep;
 pub mod limit;
 pub mod openapi;
 pub mod sharing;

@@ -172,6 +172,18 @@ async fn a_change_is_filed_beside_the_registered_values_and_staff_see_both() {
     assert!(!changes.contains("法定代表人"), "{changes}");
     assert!(!task.contains("变更后法定代表人姓名"), "{task}");
     assert!(!task.contains("变更后经营范围"), "{task}");
+    // The read is recorded with what the page showed, not the item's whole field list.
+    let his = entries_about(&node, "applicant-lisi").await;
+    let read = his
+        .iter()
+        .rev()
+        .find(|e| e.detail == "read_task")
+        .expect("the task read");
+    assert!(read.elements.contains(&"enterprise.new_name".to_owned()), "{read:?}");
+    assert!(
+        !read.elements.contains(&"enterprise.new_legal_rep_name".to_owned()),
+        "{read:?}"
+    );
 
     // The tax office sees the same change through its own item, over the API too.
     let sw = node.login("staff-sw").await;

@@ -349,6 +349,7 @@ async fn render_task(
             catalog_item
                 .fields
                 .iter()
+                .filter(|element| case.form.contains_key(*element) || produced_in_case(state, case, element))
                 .cloned()
                 .chain(certificate_ids)
                 .collect::<Vec<_>>()

@@ -20,6 +20,7 @@ pub mod inbox;
 pub mod keywrap;
 pub mod lead;
 pub mod ledger;
+pub mod legal_rep;
 pub mod limit;
 pub mod masking;
 pub mod operations;

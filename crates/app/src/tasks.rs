@@ -200,6 +200,14 @@ async fn counts(state: &AppState, code: &str) -> Result<QueueCounts, ApiError> {
     })
 }
 
+/// Whether an item of `case` produces `element` (it may not be produced yet).
+pub fn produced_in_case(state: &AppState, case: &Case, element: &str) -> bool {
+    case.tasks
+        .iter()
+        .filter_map(|t| state.catalog.items.get(&t.item))
+        .any(|item| item.outputs.elements.iter().any(|e| e == element))
+}
+
 /// Records that staff `caller` were shown the task of `item` in `case`: the
 /// fields its item uses and the certificates shown beside them.
 pub async fn record_read(
@@ -215,7 +223,13 @@ pub async fn record_read(
         .get(&task.item)
         .map(|item| item.fields.clone())
         .unwrap_or_default();
-    let elements: Vec<String> = fields.into_iter().chain(certificates.iter().cloned()).collect();
+    // Only what the page could show: fields the case has (the applicant's answers
+    // may have left some out) and outputs of its tasks.
+    let elements: Vec<String> = fields
+        .into_iter()
+        .filter(|element| case.form.contains_key(element) || produced_in_case(state, case, element))
+        .chain(certificates.iter().cloned())
+        .collect();
     crate::audit(
         state,
         caller,

@@ -108,12 +108,16 @@ impl Outcome {
         }
         let corrected = self.case.corrections.len();
         self.case.consent = Some(consent);
+        // A correction is named only when there is one: a change applied for (a
+        // 变更后 value beside the registered one) is not a correction of shared data.
+        let corrections = if corrected > 0 {
+            format!("，{corrected} 项由申请人更正")
+        } else {
+            String::new()
+        };
         for event in &mut self.events {
             if event.transition == Transition::Submit {
-                event.note = format!(
-                    "{}；{shared} 项经授权由共享数据预填，{corrected} 项由申请人更正",
-                    event.note
-                );
+                event.note = format!("{}；{shared} 项经授权由共享数据预填{corrections}", event.note);
             }
         }
         self
@@ -616,6 +620,21 @@ fn element_name(catalog: &Catalog, element: &str) -> String {
         .unwrap_or_else(|| element.to_owned())
 }
 
+/// A value for a field the applicant's answers leave out (a 变更后 value of
+/// something they said does not change): refused rather than stored unseen.
+fn not_asked(skipped: &catalog::plan::SkippedField) -> FieldIssue {
+    let because = if skipped.questions.is_empty() {
+        "按您对情形问题的回答".to_owned()
+    } else {
+        format!("按您对“{}”的回答", skipped.questions.join("”“"))
+    };
+    FieldIssue {
+        field: skipped.element.clone(),
+        code: "FIELD_NOT_ASKED".into(),
+        message: format!("{because}，无需填写{}；如需变更，请先修改该回答", skipped.name),
+    }
+}
+
 fn unknown_field(field: &str) -> FieldIssue {
     FieldIssue {
         field: field.chars().take(100).collect(),
@@ -659,7 +678,10 @@ fn validate_form(
         .collect();
     for key in input.keys() {
         match fields.get(key.as_str()) {
-            None => issues.push(unknown_field(key)),
+            None => match plan.skipped_fields.iter().find(|f| &f.element == key) {
+                Some(skipped) => issues.push(not_asked(skipped)),
+                None => issues.push(unknown_field(key)),
+            },
             Some(field) if matches!(field.source, FieldSource::ProducedBy { .. }) => issues.push(FieldIssue {
                 field: key.clone(),
                 code: "FIELD_NOT_EXPECTED".into(),

@@ -1156,3 +1156,81 @@ fn a_supplement_may_ask_again_for_the_items_own_files_and_waits_for_them() {
         "申请人已补正（重新提交：居民户口簿、父母双方居民身份证）"
     );
 }
+
+#[test]
+fn a_value_for_a_field_the_answers_leave_out_is_refused_and_a_change_is_no_correction() {
+    let world = world();
+    let change = world.catalog.one_thing("enterprise-change").unwrap();
+    let now = at("2026-03-02");
+    let answers: catalog::Answers = [
+        ("change_name", "yes"),
+        ("change_legal_rep", "no"),
+        ("change_address", "no"),
+        ("change_scope", "no"),
+        ("has_employees_insured", "no"),
+        ("has_housing_fund", "no"),
+    ]
+    .into_iter()
+    .map(|(q, a)| (q.to_owned(), a.to_owned()))
+    .collect();
+    let plan = compute_plan(
+        &world.catalog,
+        change,
+        &answers,
+        &Holdings::default(),
+        cases::china_date(now),
+        &world.calendar,
+    )
+    .unwrap();
+    let mut form = testkit::sample_form(&world.catalog, &plan);
+    assert!(form.contains_key("enterprise.new_name"));
+    form.insert("enterprise.new_address".into(), "某市某区新路1号".into());
+    let create = |form: &BTreeMap<String, String>| {
+        Case::create(
+            &world.catalog,
+            &world.calendar,
+            &plan,
+            CaseId::parse("YJS20260302TEST0003").unwrap(),
+            "a",
+            form,
+            now,
+        )
+    };
+    let CaseError::Form(issues) = create(&form).unwrap_err() else {
+        panic!("expected form errors")
+    };
+    assert_eq!(issues.len(), 1, "{issues:?}");
+    assert_eq!(issues[0].field, "enterprise.new_address");
+    assert_eq!(issues[0].code, "FIELD_NOT_ASKED");
+    assert!(issues[0].message.contains("是否变更住所"), "{}", issues[0].message);
+
+    // The new name typed beside the registered one: the registered value is kept as
+    // fetched, so nothing is a correction of shared data.
+    form.remove("enterprise.new_address");
+    form.insert("enterprise.name".into(), "旧名称有限公司".into());
+    form.insert("enterprise.new_name".into(), "新名称有限公司".into());
+    let fetched = BTreeMap::from([(
+        "enterprise.name".to_owned(),
+        Fetched {
+            value: "旧名称有限公司".into(),
+            source: "legal_entity".into(),
+            department: "SJ".into(),
+        },
+    )]);
+    let consent = Consent {
+        prefill: "PF-1".into(),
+        sources: vec!["legal_entity".into()],
+        elements: vec!["enterprise.name".into()],
+        at: now,
+    };
+    let outcome = create(&form).unwrap().with_prefill(&fetched, consent);
+    assert!(outcome.case.corrections.is_empty(), "{:?}", outcome.case.corrections);
+    assert_eq!(outcome.case.form["enterprise.new_name"].value, "新名称有限公司");
+    assert!(matches!(
+        outcome.case.form["enterprise.name"].provenance,
+        Provenance::Shared { .. }
+    ));
+    let note = &outcome.events[0].note;
+    assert!(note.ends_with("；1 项经授权由共享数据预填"), "{note}");
+    assert!(!note.contains("更正"), "{note}");
+}

@@ -68,6 +68,7 @@ struct RawElement {
     sensitivity: Text,
     source: Text,
     group: String,
+    changes: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -166,6 +167,8 @@ struct RawOneThing {
     member: Vec<RawMember>,
     #[serde(default)]
     material_rule: Vec<RawMaterialRule>,
+    #[serde(default)]
+    field_rule: Vec<RawFieldRule>,
 }
 
 #[derive(Deserialize)]
@@ -196,6 +199,13 @@ struct RawMember {
 #[serde(deny_unknown_fields)]
 struct RawMaterialRule {
     material: Text,
+    when: Text,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldRule {
+    element: Text,
     when: Text,
 }
 
@@ -381,6 +391,7 @@ fn load_elements(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
     let Some(raw) = checker.parse::<RawElements>(file) else {
         return;
     };
+    let mut changes = Vec::new();
     for (index, element) in raw.element.into_iter().enumerate() {
         let id = element.id.get_ref().clone();
         let valid_id = !id.is_empty() && id.contains('.') && id.split('.').all(is_cel_identifier);
@@ -450,6 +461,9 @@ fn load_elements(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
             &element.source,
             format!("element[{index}].source"),
         );
+        if let Some(changed) = &element.changes {
+            changes.push((index, id.clone(), changed.clone()));
+        }
         if let (Some(element_type), Some(sensitivity), true) = (element_type, sensitivity, source_ok) {
             catalog.elements.insert(
                 id.clone(),
@@ -461,7 +475,50 @@ fn load_elements(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
                     sensitivity,
                     source: element.source.into_inner(),
                     group: element.group,
+                    changes: element.changes.map(Spanned::into_inner),
                 },
+            );
+        }
+    }
+    check_changes(checker, file, catalog, &changes);
+}
+
+/// A 变更后 element names a registered element of the same type that is not itself
+/// a 变更后 element: the form pairs the two, and staff read one as the other's new value.
+fn check_changes(checker: &mut Checker, file: usize, catalog: &Catalog, changes: &[(usize, String, Text)]) {
+    for (index, id, changed) in changes {
+        let at = format!("element[{index}].changes");
+        let (Some(new), Some(old)) = (catalog.elements.get(id), catalog.elements.get(changed.get_ref())) else {
+            if !catalog.elements.contains_key(changed.get_ref()) {
+                checker.report(
+                    file,
+                    span(changed),
+                    at,
+                    format!("不存在的数据元“{}”", changed.get_ref()),
+                );
+            }
+            continue;
+        };
+        if new.id == old.id {
+            checker.report(file, span(changed), at, format!("数据元“{id}”不能是自身的变更后值"));
+        } else if old.changes.is_some() {
+            checker.report(
+                file,
+                span(changed),
+                at,
+                format!("数据元“{}”本身是变更后值，不能再被变更", old.id),
+            );
+        } else if new.element_type != old.element_type {
+            checker.report(
+                file,
+                span(changed),
+                at,
+                format!(
+                    "变更后值“{id}”的类型（{}）与原数据元“{}”的类型（{}）不同",
+                    new.element_type.name(),
+                    old.id,
+                    old.element_type.name()
+                ),
             );
         }
     }
@@ -1041,6 +1098,35 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
             });
         }
     }
+    let mut field_rules = Vec::new();
+    for (index, rule) in raw.field_rule.iter().enumerate() {
+        let element = rule.element.get_ref();
+        let at = format!("field_rule[{index}].element");
+        let asked = members.iter().any(|member| {
+            catalog
+                .items
+                .get(&member.item)
+                .is_some_and(|item| item.fields.contains(element))
+        });
+        if !catalog.elements.contains_key(element) {
+            checker.report(file, span(&rule.element), at, format!("不存在的数据元“{element}”"));
+        } else if !asked {
+            checker.report(
+                file,
+                span(&rule.element),
+                at,
+                format!("数据元“{element}”不是本一件事任何事项的表单字段"),
+            );
+        } else if field_rules.iter().any(|r: &FieldRule| &r.element == element) {
+            checker.report(file, span(&rule.element), at, format!("字段“{element}”的条件重复"));
+        }
+        if let Some(when) = compile(checker, &rule.when, format!("field_rule[{index}].when")) {
+            field_rules.push(FieldRule {
+                element: element.clone(),
+                when,
+            });
+        }
+    }
     for (index, question) in raw.question.iter().enumerate() {
         if !used_questions.contains(question.id.get_ref()) {
             checker.report(
@@ -1072,6 +1158,7 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
         questions,
         members,
         material_rules,
+        field_rules,
     };
     check_conditions_evaluate(checker, file, &one_thing);
     if checker.problems.len() == problems_before {
@@ -1218,6 +1305,12 @@ fn check_conditions_evaluate(checker: &mut Checker, file: usize, one_thing: &One
                 .material_rules
                 .iter()
                 .map(|r| (format!("material_rule {}", r.material), &r.when)),
+        )
+        .chain(
+            one_thing
+                .field_rules
+                .iter()
+                .map(|r| (format!("field_rule {}", r.element), &r.when)),
         )
         .collect();
     for combination in 0..combinations {

@@ -93,6 +93,10 @@ pub struct DataElement {
     pub source: String,
     /// The section of the merged form the field appears in.
     pub group: String,
+    /// For a 变更后 (new value) element: the registered element whose value it
+    /// replaces, e.g. `enterprise.new_name` changes `enterprise.name`. The form asks
+    /// for it beside the registered (变更前) value, and staff see both.
+    pub changes: Option<String>,
 }
 
 /// An e-certificate type (电子证照类型).
@@ -264,6 +268,14 @@ pub struct MaterialRule {
     pub when: Condition,
 }
 
+/// A form field asked for only in some situations: when the condition is false
+/// the field is not asked, not required, not shown and not accepted.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldRule {
+    pub element: String,
+    pub when: Condition,
+}
+
 /// A one-thing (一件事): items of several departments composed into one service.
 #[derive(Clone, Debug, Serialize)]
 pub struct OneThing {
@@ -281,6 +293,7 @@ pub struct OneThing {
     pub questions: Vec<Question>,
     pub members: Vec<Member>,
     pub material_rules: Vec<MaterialRule>,
+    pub field_rules: Vec<FieldRule>,
 }
 
 impl OneThing {

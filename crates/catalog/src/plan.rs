@@ -91,6 +91,9 @@ pub struct Plan {
     pub items: Vec<PlannedItem>,
     pub skipped_items: Vec<SkippedItem>,
     pub form: Vec<FormGroup>,
+    /// Fields of applicable items that are not asked in this situation
+    /// (`[[field_rule]]`): a value for one is refused.
+    pub skipped_fields: Vec<SkippedField>,
     pub materials: Vec<PlannedMaterial>,
     pub savings: Savings,
 }
@@ -123,6 +126,16 @@ pub struct SkippedItem {
     pub condition: String,
 }
 
+/// A form field that is not asked in this situation, and why.
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedField {
+    pub element: String,
+    pub name: String,
+    pub condition: String,
+    /// The texts of the questions the condition reads, for people.
+    pub questions: Vec<String>,
+}
+
 /// A section of the merged form.
 #[derive(Clone, Debug, Serialize)]
 pub struct FormGroup {
@@ -152,6 +165,9 @@ pub struct FormField {
     pub sensitivity: Sensitivity,
     pub required_by: Vec<ItemCode>,
     pub source: FieldSource,
+    /// For a 变更后 field: the registered element whose new value it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
 }
 
 /// Whether the applicant must hand a material in, and if not, why not.
@@ -327,7 +343,34 @@ pub fn compute_plan(
         }
     }
 
-    let form = merge_form(catalog, &items, &produced_elements, holdings);
+    // Fields asked only in some situations.
+    let mut skipped_fields = Vec::new();
+    for rule in &one_thing.field_rules {
+        let asked = rule
+            .when
+            .evaluate_in(&context)
+            .map_err(|e| PlanError::Condition(e.to_string()))?;
+        let used = items.iter().any(|(_, item)| item.fields.contains(&rule.element));
+        if !asked
+            && used
+            && let Some(element) = catalog.elements.get(&rule.element)
+        {
+            skipped_fields.push(SkippedField {
+                element: element.id.clone(),
+                name: element.name.clone(),
+                condition: rule.when.source().to_owned(),
+                questions: rule
+                    .when
+                    .variables()
+                    .iter()
+                    .filter_map(|id| one_thing.question(id).map(|q| q.text.clone()))
+                    .collect(),
+            });
+        }
+    }
+    let not_asked: BTreeSet<&str> = skipped_fields.iter().map(|f| f.element.as_str()).collect();
+
+    let form = merge_form(catalog, &items, &produced_elements, holdings, &not_asked);
     let (materials, materials_alone) = merge_materials(
         catalog,
         one_thing,
@@ -338,7 +381,10 @@ pub fn compute_plan(
         holdings,
     )?;
 
-    let fields_alone: u32 = items.iter().map(|(_, item)| count(item.fields.len())).sum();
+    let fields_alone: u32 = items
+        .iter()
+        .map(|(_, item)| count(item.fields.iter().filter(|f| !not_asked.contains(f.as_str())).count()))
+        .sum();
     let fields_typed = form
         .iter()
         .flat_map(|group| &group.fields)
@@ -382,6 +428,7 @@ pub fn compute_plan(
         items: planned_items,
         skipped_items,
         form,
+        skipped_fields,
         materials,
         savings,
     })
@@ -451,12 +498,13 @@ fn merge_form(
     items: &[(&Member, &Item)],
     produced_elements: &BTreeMap<&str, &ItemCode>,
     holdings: &Holdings,
+    not_asked: &BTreeSet<&str>,
 ) -> Vec<FormGroup> {
     // Keep the order in which fields first appear, grouped by their section.
     let mut order: Vec<&str> = Vec::new();
     let mut required_by: BTreeMap<&str, Vec<ItemCode>> = BTreeMap::new();
     for (_, item) in items {
-        for field in &item.fields {
+        for field in item.fields.iter().filter(|f| !not_asked.contains(f.as_str())) {
             let entry = required_by.entry(field).or_default();
             if entry.is_empty() {
                 order.push(field);
@@ -492,6 +540,7 @@ fn merge_form(
             sensitivity: element.sensitivity,
             required_by: required_by.remove(element_id).unwrap_or_default(),
             source,
+            changes: element.changes.clone(),
         };
         match groups.iter_mut().find(|group| group.name == element.group) {
             Some(group) => group.fields.push(field),

@@ -165,6 +165,7 @@ mod tests {
             sensitivity: Sensitivity::Internal,
             source: "GA".into(),
             group: "g".into(),
+            changes: None,
         }
     }
 

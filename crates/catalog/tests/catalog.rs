@@ -1055,3 +1055,187 @@ fn form_fields_are_grouped_by_their_elements_section() {
         }
     }
 }
+
+const CHANGE: &str = "onethings/enterprise-change.toml";
+
+fn change_plan(catalog: &Catalog, pairs: &[(&str, &str)]) -> catalog::Plan {
+    let mut chosen = answers(&[
+        ("change_name", "no"),
+        ("change_legal_rep", "no"),
+        ("change_address", "no"),
+        ("change_scope", "no"),
+        ("has_employees_insured", "yes"),
+        ("has_housing_fund", "yes"),
+    ]);
+    chosen.extend(answers(pairs));
+    compute_plan(
+        catalog,
+        catalog.one_thing("enterprise-change").unwrap(),
+        &chosen,
+        &Holdings::default(),
+        date("2026-03-02"),
+        &calendar::Calendar::official().unwrap(),
+    )
+    .unwrap()
+}
+
+fn form_elements(plan: &catalog::Plan) -> Vec<&str> {
+    plan.form
+        .iter()
+        .flat_map(|g| &g.fields)
+        .map(|f| f.element.as_str())
+        .collect()
+}
+
+#[test]
+fn a_field_rule_asks_for_a_new_value_only_for_the_change_made() {
+    let catalog = bundled();
+    let name_only = change_plan(&catalog, &[("change_name", "yes")]);
+    let asked = form_elements(&name_only);
+    // The new name is asked right after the registered one, which stays asked.
+    let old = asked.iter().position(|e| *e == "enterprise.name").unwrap();
+    assert_eq!(asked.get(old + 1), Some(&"enterprise.new_name"), "{asked:?}");
+    for not_asked in [
+        "enterprise.new_address",
+        "enterprise.new_business_scope",
+        "enterprise.new_legal_rep_name",
+        "enterprise.new_legal_rep_id_number",
+    ] {
+        assert!(!asked.contains(&not_asked), "{not_asked} asked in {asked:?}");
+        let skipped = name_only
+            .skipped_fields
+            .iter()
+            .find(|f| f.element == not_asked)
+            .unwrap();
+        assert!(!skipped.questions.is_empty());
+    }
+    assert!(
+        !name_only
+            .skipped_fields
+            .iter()
+            .any(|f| f.element == "enterprise.new_name")
+    );
+    let new_name = name_only
+        .form
+        .iter()
+        .flat_map(|g| &g.fields)
+        .find(|f| f.element == "enterprise.new_name")
+        .unwrap();
+    assert_eq!(new_name.changes.as_deref(), Some("enterprise.name"));
+
+    let legal_rep = change_plan(&catalog, &[("change_legal_rep", "yes")]);
+    let asked = form_elements(&legal_rep);
+    assert!(asked.contains(&"enterprise.new_legal_rep_name"));
+    assert!(asked.contains(&"enterprise.new_legal_rep_id_number"));
+    assert!(!asked.contains(&"enterprise.new_name"));
+    let skipped: Vec<&str> = legal_rep.skipped_fields.iter().map(|f| f.element.as_str()).collect();
+    assert!(skipped.contains(&"enterprise.new_name"), "{skipped:?}");
+    let question = &legal_rep
+        .skipped_fields
+        .iter()
+        .find(|f| f.element == "enterprise.new_name")
+        .unwrap()
+        .questions;
+    assert_eq!(question, &vec!["是否变更企业名称？".to_owned()]);
+
+    // Fields not asked are not counted as typed when done alone either.
+    let everything = change_plan(
+        &catalog,
+        &[
+            ("change_name", "yes"),
+            ("change_legal_rep", "yes"),
+            ("change_address", "yes"),
+            ("change_scope", "yes"),
+        ],
+    );
+    assert!(everything.skipped_fields.is_empty());
+    assert!(legal_rep.savings.fields.alone < everything.savings.fields.alone);
+}
+
+#[test]
+fn a_field_rule_naming_an_unknown_question_or_option_is_a_load_problem() {
+    let (text, problems) = broken(CHANGE, |t| {
+        t.replace("when = \"change_name == 'yes'\"", "when = \"change_nam == 'yes'\"")
+    });
+    assert_problem(
+        &problems,
+        CHANGE,
+        Some(line_of(&text, "change_nam == 'yes'")),
+        "不存在的情形问题“change_nam”",
+    );
+    let (text, problems) = broken(CHANGE, |t| {
+        t.replace("when = \"change_scope == 'yes'\"", "when = \"change_scope == 'maybe'\"")
+    });
+    assert_problem(
+        &problems,
+        CHANGE,
+        Some(line_of(&text, "change_scope == 'maybe'")),
+        "不存在的选项“maybe”",
+    );
+    assert!(problems.iter().any(|p| p.at.starts_with("field_rule[")), "{problems:?}");
+}
+
+#[test]
+fn a_field_rule_must_name_a_field_of_a_member_once() {
+    let (text, problems) = broken(CHANGE, |t| {
+        t.replace(
+            "element = \"enterprise.new_business_scope\"",
+            "element = \"enterprise.no_such\"",
+        )
+    });
+    assert_problem(
+        &problems,
+        CHANGE,
+        Some(line_of(&text, "enterprise.no_such")),
+        "不存在的数据元“enterprise.no_such”",
+    );
+    let (text, problems) = broken(CHANGE, |t| {
+        t.replace(
+            "element = \"enterprise.new_business_scope\"",
+            "element = \"child.name\"",
+        )
+    });
+    assert_problem(
+        &problems,
+        CHANGE,
+        Some(line_of(&text, "element = \"child.name\"")),
+        "不是本一件事任何事项的表单字段",
+    );
+    let (_, problems) = broken(CHANGE, |t| {
+        t.replace(
+            "element = \"enterprise.new_business_scope\"",
+            "element = \"enterprise.new_name\"",
+        )
+    });
+    assert_problem(&problems, CHANGE, None, "字段“enterprise.new_name”的条件重复");
+}
+
+#[test]
+fn a_new_value_element_must_change_a_registered_element_of_its_type() {
+    let file = "data-elements.toml";
+    let (text, problems) = broken(file, |t| {
+        t.replace("changes = \"enterprise.address\"", "changes = \"enterprise.nowhere\"")
+    });
+    assert_problem(
+        &problems,
+        file,
+        Some(line_of(&text, "enterprise.nowhere")),
+        "不存在的数据元“enterprise.nowhere”",
+    );
+    let (_, problems) = broken(file, |t| {
+        t.replace(
+            "changes = \"enterprise.address\"",
+            "changes = \"enterprise.established_date\"",
+        )
+    });
+    assert_problem(
+        &problems,
+        file,
+        None,
+        "类型（text）与原数据元“enterprise.established_date”的类型（date）不同",
+    );
+    let (_, problems) = broken(file, |t| {
+        t.replace("changes = \"enterprise.address\"", "changes = \"enterprise.new_name\"")
+    });
+    assert_problem(&problems, file, None, "本身是变更后值");
+}

@@ -530,11 +530,18 @@ async fn read_json_and_files(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
     if !multipart {
-        // JSON keeps the API's usual limit; only multipart carries files.
+        // JSON keeps the API's usual limit; only multipart carries files. The body is
+        // read to the end (the route's own limit bounds it) before an oversized one is
+        // refused: answering while the client is still sending makes it see a reset
+        // connection instead of the 413.
         let (parts, body) = request.into_parts();
-        let bytes = axum::body::to_bytes(body, MAX_BODY_BYTES)
+        let too_large = || ApiError::new("E_BODY_TOO_LARGE", "请求内容过大");
+        let bytes = axum::body::to_bytes(body, app::files::MAX_FORM_BYTES)
             .await
-            .map_err(|_| ApiError::new("E_BODY_TOO_LARGE", "请求内容过大"))?;
+            .map_err(|_| too_large())?;
+        if bytes.len() > MAX_BODY_BYTES {
+            return Err(too_large());
+        }
         let request = axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes));
         let ApiJson(body) = ApiJson::<Value>::from_request(request, state).await?;
         return Ok((body, Vec::new()));

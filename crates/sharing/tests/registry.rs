@@ -37,12 +37,17 @@ fn bundled_sources_load_with_one_source_per_attribute() {
             "medical_insurance",
             "housing_fund",
             "legal_entity",
+            "legal_rep_positions",
             "real_estate"
         ]
     );
     let serving = |kind, attribute| registry.serving(kind, attribute).map(|s| s.code.as_str());
     assert_eq!(serving(SubjectKind::Person, "name"), Some("population"));
     assert_eq!(serving(SubjectKind::Person, "hukou_city"), Some("population"));
+    assert_eq!(
+        serving(SubjectKind::Person, "represented_enterprises"),
+        Some("legal_rep_positions")
+    );
     assert_eq!(serving(SubjectKind::Person, "spouse_id_number"), Some("marriage"));
     assert_eq!(serving(SubjectKind::Person, "insured_months"), Some("social_insurance"));
     assert_eq!(

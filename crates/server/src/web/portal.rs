@@ -252,6 +252,8 @@ struct FieldView {
     kind: &'static str,
     options: Option<Vec<String>>,
     source_label: Option<String>,
+    /// A 变更后 field: the registered (变更前) value shown beside it.
+    registered: Option<String>,
 }
 
 fn anchor(element: &str) -> String {
@@ -296,7 +298,27 @@ fn field_view(
         kind: element.element_type.name(),
         options,
         source_label,
+        registered: None,
     })
+}
+
+/// Marks the fields of a change (变更): a registered element whose 变更后 element is
+/// asked too is labelled 变更前, and the 变更后 field shows the registered value
+/// beside it, so that nobody types a new value over the registered one.
+fn mark_changes(plan: &Plan, views: &mut [FieldView]) {
+    let asked = || plan.form.iter().flat_map(|g| &g.fields);
+    let registered: BTreeMap<String, String> = views.iter().map(|v| (v.element.clone(), v.value.clone())).collect();
+    for view in views.iter_mut() {
+        if asked().any(|f| f.changes.as_deref() == Some(view.element.as_str())) {
+            view.name = format!("{}（变更前，登记信息）", view.name);
+        }
+        if let Some(old) = asked()
+            .find(|f| f.element == view.element)
+            .and_then(|f| f.changes.as_deref())
+        {
+            view.registered = Some(registered.get(old).cloned().unwrap_or_default());
+        }
+    }
 }
 
 use crate::app::submit::is_window;
@@ -373,6 +395,7 @@ fn render_apply(
                 fields.push(view);
             }
         }
+        mark_changes(plan, &mut fields);
         if !fields.is_empty() {
             groups.push(context! { name => group.name, fields => fields });
         }
@@ -580,6 +603,18 @@ pub async fn prefill_consent(
     if only.as_ref().is_some_and(Vec::is_empty) {
         return Redirect::to(&format!("/one-things/{id}/apply?{query}&noprefill=1")).into_response();
     }
+    let offered;
+    let enterprise = match enterprise.filter(|code| !code.trim().is_empty()) {
+        Some(code) => Some(code),
+        None => match offer_enterprises(&state, &page, &account, one, &plan, only.as_deref(), &form).await {
+            Ok(Some(chosen)) => {
+                offered = chosen;
+                Some(offered.as_str())
+            }
+            Ok(None) => None,
+            Err(response) => return response,
+        },
+    };
     match crate::sharing::run_prefill(&state, &account, one, &plan, enterprise, only.as_deref()).await {
         Ok((prefill_id, _)) => {
             Redirect::to(&format!("/one-things/{id}/apply?{query}&prefill={prefill_id}")).into_response()
@@ -590,6 +625,68 @@ pub async fn prefill_consent(
             &format!("{}。您可以返回，选择“不同意，我自己填写”继续申请。", error.message),
         ),
     }
+}
+
+/// The changes (变更) the applicant applied for: each 变更后 value with the
+/// registered value it replaces. A change is not a correction of shared data.
+fn applied_changes(state: &AppState, case: &Case) -> Vec<minijinja::Value> {
+    case.form
+        .iter()
+        .filter_map(|(element, new)| {
+            let registered = state.catalog.elements.get(element)?.changes.as_deref()?;
+            let name = state
+                .catalog
+                .elements
+                .get(registered)
+                .map_or(registered, |e| e.name.as_str());
+            let old = case.form.get(registered).map(|v| v.value.clone()).unwrap_or_default();
+            Some(context! { name => name, before => old, after => new.value })
+        })
+        .collect()
+}
+
+/// When the applicant left the credit code empty and agreed to 法人库: the
+/// enterprises it names them legal representative of. One is used as if typed
+/// (`Ok(Some)`); several are offered on a page to choose from (`Err` with that page);
+/// none leaves the enterprise out (`Ok(None)`), as before.
+async fn offer_enterprises(
+    state: &AppState,
+    page: &Page,
+    account: &domain::Account,
+    one: &OneThing,
+    plan: &Plan,
+    only: Option<&[String]>,
+    form: &BTreeMap<String, String>,
+) -> Result<Option<String>, Response> {
+    let needs = crate::sharing::needs_enterprise(&crate::sharing::prefill_plan(state, plan));
+    if !needs || !crate::legal_rep::consent_covers_registry(state, only) {
+        return Ok(None);
+    }
+    let mut offered = match crate::legal_rep::represented_enterprises(state, account, &one.name).await {
+        Ok(offered) => offered,
+        Err(error) => {
+            return Err(page.message(
+                error.status,
+                "暂时无法获取共享数据",
+                &format!("{}。您可以返回，填写企业统一社会信用代码后再试。", error.message),
+            ));
+        }
+    };
+    if offered.len() <= 1 {
+        return Ok(offered.pop().map(|enterprise| enterprise.uscc));
+    }
+    // The choice posts the same consent again, with the enterprise chosen.
+    let ticked: Vec<&str> = form
+        .iter()
+        .filter(|(key, value)| key.starts_with("source.") && value.as_str() == "yes")
+        .map(|(key, _)| &key["source.".len()..])
+        .collect();
+    Err(page.render(
+        "consent.html",
+        &format!("{}：选择企业", plan.name),
+        context! { plan => plan, enterprises => offered, ticked => ticked,
+        sources_offered => form.contains_key("sources_offered") },
+    ))
 }
 
 use crate::app::files::MaterialFile;
@@ -1059,7 +1156,8 @@ async fn render_case_with(
                    level_error => level_error, comment_error => comment_error,
                    department_ratings => department_ratings, rectifications => rectifications,
                    rate_departments => rate_departments, indicators => indicators,
-                   issued => issued, corrections => corrections, consented => case.consent.is_some() },
+                   issued => issued, corrections => corrections, consented => case.consent.is_some(),
+                   changes => applied_changes(state, case) },
     );
     *response.status_mut() = status;
     response

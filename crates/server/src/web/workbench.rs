@@ -134,6 +134,32 @@ async fn own_task(
     }
 }
 
+/// The changes (变更) among `fields`: each 变更后 value the applicant gave, with the
+/// registered (变更前) value it replaces, shown by the one masking rule.
+fn change_rows(state: &AppState, page: &Page, case: &Case, fields: &[String]) -> Vec<minijinja::Value> {
+    let role = page.user.as_ref().map_or(Role::Staff, |u| u.role);
+    let shown = |element: &str, value: &str| crate::app::masking::shown_value(&state.catalog, role, element, value).0;
+    fields
+        .iter()
+        .filter_map(|element| {
+            let definition = state.catalog.elements.get(element)?;
+            let registered = definition.changes.as_deref()?;
+            let new = case.form.get(element)?;
+            let old = case.form.get(registered).map(|v| v.value.as_str()).unwrap_or_default();
+            let name = state
+                .catalog
+                .elements
+                .get(registered)
+                .map_or(registered, |e| e.name.as_str());
+            Some(context! {
+                name => name,
+                before => if old.is_empty() { "（未填写）".to_owned() } else { shown(registered, old) },
+                after => shown(element, &new.value),
+            })
+        })
+        .collect()
+}
+
 async fn render_task(
     state: &AppState,
     page: &Page,
@@ -183,11 +209,15 @@ async fn render_task(
                     };
                     (v.value.clone(), source)
                 }
+                // A field the applicant's answers left out (变更后 of what does not
+                // change) is not part of this case at all.
+                None if !crate::app::tasks::produced_in_case(state, case, element) => return None,
                 None => ("（尚未产生）".to_owned(), None),
             };
             Some(context! { name => definition.name, value => value, source => source })
         })
         .collect();
+    let changes = change_rows(state, page, case, &catalog_item.fields);
     let materials: Vec<String> = catalog_item
         .materials
         .iter()
@@ -345,7 +375,7 @@ async fn render_task(
         &task.name,
         context! {
             case => context! { id => case.id.to_string(), one_thing_name => case.one_thing_name },
-            task => task_view, fields => fields, materials => materials, outputs => outputs,
+            task => task_view, fields => fields, changes => changes, materials => materials, outputs => outputs,
             errors => errors, reasons => reasons, reason => reason, files => files,
             certificates => certificates, question => question, consented => consented,
             checks => checks, refilable => refilable,

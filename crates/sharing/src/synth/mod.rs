@@ -58,6 +58,7 @@ pub mod sources {
     pub const MEDICAL_INSURANCE: &str = "medical_insurance";
     pub const HOUSING_FUND: &str = "housing_fund";
     pub const LEGAL_ENTITY: &str = "legal_entity";
+    pub const LEGAL_REP_POSITIONS: &str = "legal_rep_positions";
     pub const REAL_ESTATE: &str = "real_estate";
 }
 
@@ -791,6 +792,10 @@ pub fn demo_people() -> Vec<Record> {
                     ],
                 ),
                 (sources::HOUSING_FUND, vec![("housing_fund_account", "4403000000004")]),
+                (
+                    sources::LEGAL_REP_POSITIONS,
+                    vec![("represented_enterprises", DEMO_ENTERPRISE_USCC)],
+                ),
             ],
         ),
     ];

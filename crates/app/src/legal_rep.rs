@@ -1,0 +1,120 @@
+//! The enterprises an applicant may apply for as their legal representative
+//! (法定代表人), offered instead of asking them to type a credit code.
+//!
+//! 法人库 is read the other way round (`represented_enterprises` of the person, a
+//! source of its own in `sources.toml`), and each enterprise it names is checked again
+//! in 法人库 itself, as [`crate::sharing::enterprise_of`] checks a typed code. This is a
+//! read of the applicant's data: it happens only after they agreed to 法人库 on the
+//! consent screen, and it leaves access entries about them like every prefill.
+
+use domain::Account;
+use ids::{CreditCode, IdNumber};
+use serde::Serialize;
+use sharing::SubjectKind;
+use store::SubjectAccess;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::sharing::{CONSENT_BASIS, fetch_record, source_name};
+
+/// The attribute of a person naming the enterprises they represent.
+pub const REPRESENTED_ATTRIBUTE: &str = "represented_enterprises";
+
+/// Most enterprises offered; a person registered for more types the code.
+const MAX_OFFERED: usize = 20;
+
+/// An enterprise whose registered legal representative the applicant is. Its
+/// credit code is not personal data and is shown in full.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Represented {
+    pub uscc: String,
+    pub name: String,
+}
+
+/// The enterprises 法人库 names `account` legal representative of, for `purpose`
+/// (the one-thing being applied for). Empty when the account has no ID number or the
+/// deployment has no such source. Every read is an access entry about the applicant.
+pub async fn represented_enterprises(
+    state: &AppState,
+    account: &Account,
+    one_thing_name: &str,
+) -> Result<Vec<Represented>, ApiError> {
+    let Some(id_number) = account.id_number.as_deref().and_then(|text| IdNumber::parse(text).ok()) else {
+        return Ok(Vec::new());
+    };
+    let (Some(index), Some(registry)) = (
+        state.sources.serving(SubjectKind::Person, REPRESENTED_ATTRIBUTE),
+        state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let listed = fetch_record(state, index, id_number.as_str())
+        .await?
+        .and_then(|record| record.get(REPRESENTED_ATTRIBUTE).cloned())
+        .unwrap_or_default();
+    let mut codes: Vec<CreditCode> = Vec::new();
+    for piece in listed.split([',', '，', '、']) {
+        if let Ok(code) = CreditCode::parse(piece.trim())
+            && !codes.contains(&code)
+            && codes.len() < MAX_OFFERED
+        {
+            codes.push(code);
+        }
+    }
+    let mut accesses = vec![SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(account),
+            "shared_read",
+            None,
+            "enterprise.uscc".into(),
+            format!(
+                "{one_thing_name}：经申请人授权从{}列出其担任法定代表人的企业",
+                source_name(state, &index.code)
+            ),
+        ),
+        subject: Some(account.id.clone()),
+        legal_basis: CONSENT_BASIS.into(),
+    }];
+    // The index may lag behind the registry: offer only what 法人库 confirms.
+    let mut offered = Vec::new();
+    for code in codes {
+        let Some(record) = fetch_record(state, registry, code.as_str()).await? else {
+            continue;
+        };
+        if record.get("legal_rep_id_number").map(String::as_str) != Some(id_number.as_str()) {
+            continue;
+        }
+        accesses.push(SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(account),
+                "shared_read",
+                None,
+                "enterprise.name".into(),
+                format!(
+                    "{one_thing_name}：经申请人授权从{}读取其担任法定代表人的企业 {} 的名称",
+                    source_name(state, &registry.code),
+                    code.as_str()
+                ),
+            ),
+            subject: Some(account.id.clone()),
+            legal_basis: CONSENT_BASIS.into(),
+        });
+        offered.push(Represented {
+            uscc: code.as_str().to_owned(),
+            name: record.get("name").cloned().unwrap_or_default(),
+        });
+    }
+    state.store.record_accesses(&accesses).await?;
+    Ok(offered)
+}
+
+/// Whether the applicant's consent covers the registry the offer reads: every
+/// source when they did not choose, else only if they ticked 法人库.
+pub fn consent_covers_registry(state: &AppState, only: Option<&[String]>) -> bool {
+    let Some(registry) = state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number") else {
+        return false;
+    };
+    only.is_none_or(|ticked| ticked.iter().any(|code| code == &registry.code))
+}

@@ -434,7 +434,7 @@ test('main pages have no serious accessibility violations in either display mode
   await context.close();
 });
 
-test('no page scrolls sideways on a 320 px phone, in standard or large text', async () => {
+test('no page scrolls sideways on a 320 px phone, and touch targets are big enough, in standard or large text', async () => {
   const context = await browser.newContext({ viewport: { width: 320, height: 640 } });
   const page = await context.newPage();
   const base = server.base;
@@ -453,6 +453,20 @@ test('no page scrolls sideways on a 320 px phone, in standard or large text', as
             .map((e) => `<${e.tagName.toLowerCase()} class="${e.className}" type="${e.type || ""}" name="${e.name || ""}" in ${e.parentElement.tagName.toLowerCase()}.${e.parentElement.className}>${e.textContent.trim().slice(0, 30)}`));
           failures.push(`${url}${large ? ' (大字模式)' : ''}: ${width}px ${culprits.join(' | ')}`);
         }
+        // Touch targets (WCAG 2.5.5 in 大字模式, 2.5.8 otherwise): controls, the
+        // choices with their labels, and the header's links. Links inside a sentence
+        // are exempt, as the criteria allow.
+        const least = large ? 44 : 24;
+        const small = await page.evaluate((least) => [...document.querySelectorAll(
+          'button:not(.link), header button, select, textarea, input:not([type=hidden]):not([type=radio]):not([type=checkbox]), label.choice, header a, nav a')]
+          .filter((e) => e.offsetParent !== null)
+          .map((e) => ({ e, box: e.getBoundingClientRect() }))
+          .filter(({ box }) => box.height < least - 0.5 || box.width < least - 0.5)
+          .slice(0, 4)
+          .map(({ e, box }) => `<${e.tagName.toLowerCase()} class="${e.className}">${(e.textContent || e.name || '').trim().slice(0, 20)} ${Math.round(box.width)}×${Math.round(box.height)}`), least);
+        if (small.length) {
+          failures.push(`${url}${large ? ' (大字模式)' : ''}: targets under ${least}px: ${small.join(' | ')}`);
+        }
       }
     }
   };
@@ -469,6 +483,6 @@ test('no page scrolls sideways on a 320 px phone, in standard or large text', as
   await login(page, base, 'admin');
   await measure(['/admin', '/admin/one-things/newborn', '/admin/cases', `/admin/cases/${caseNumber}`,
     '/admin/rectifications', '/admin/calendar', '/dashboard']);
-  assert.deepEqual(failures, [], 'pages wider than the phone');
+  assert.deepEqual(failures, [], 'pages wider than the phone, or targets too small');
   await context.close();
 });

@@ -94,3 +94,15 @@ pub async fn forget(state: &AppState, caller: &Account, one_thing: &str) -> Resu
     state.store.delete_draft_uploads(&caller.id, one_thing).await?;
     Ok(())
 }
+
+/// How long a kept draft file stays when its application is never completed.
+pub const KEEP_DAYS: i64 = 30;
+
+/// Removes the files of drafts abandoned for [`KEEP_DAYS`] (run by the deadline
+/// watch): a person's scans are not kept longer than the application needs them.
+pub async fn prune(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<u64, ApiError> {
+    Ok(state
+        .store
+        .prune_draft_uploads(now - chrono::Duration::days(KEEP_DAYS))
+        .await?)
+}

@@ -196,6 +196,11 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "deadline watch failed"),
             }
+            match server::app::drafts::prune(&state, state.now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "abandoned draft files removed"),
+                Err(error) => tracing::warn!(error = %error.message, "draft files not pruned"),
+            }
         }
     });
 }

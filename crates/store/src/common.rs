@@ -1046,6 +1046,16 @@ macro_rules! impl_store {
                     writer.commit().await
                 }
 
+                async fn prune_draft_uploads(&self, before: DateTime<Utc>) -> Result<u64> {
+                    let mut writer = self.begin_write().await?;
+                    let done = sqlx::query(&self.sql(sql::DRAFT_UPLOADS_PRUNE))
+                        .bind(millis(before))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    writer.commit().await?;
+                    Ok(done.rows_affected())
+                }
+
                 async fn insert_case_with_uploads(
                     &self,
                     case: &Case,

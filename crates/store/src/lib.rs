@@ -311,6 +311,9 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     async fn draft_uploads(&self, owner: &str, one_thing: &str) -> Result<Vec<DraftUpload>>;
     /// Forgets the files kept for a draft (after it was submitted).
     async fn delete_draft_uploads(&self, owner: &str, one_thing: &str) -> Result<()>;
+    /// Removes every kept draft file saved before `before` (abandoned drafts); how
+    /// many were removed.
+    async fn prune_draft_uploads(&self, before: DateTime<Utc>) -> Result<u64>;
 
     /// Inserts a new case with its first events and task rows, and the
     /// idempotency key if any, in one transaction.

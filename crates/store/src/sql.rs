@@ -112,6 +112,7 @@ pub(crate) const DRAFT_UPLOAD_PUT: &str = "INSERT INTO draft_uploads \
 pub(crate) const DRAFT_UPLOADS: &str = "SELECT material, file_name, content_type, data, saved_at \
     FROM draft_uploads WHERE owner = $1 AND one_thing = $2 ORDER BY material";
 pub(crate) const DRAFT_UPLOADS_DELETE: &str = "DELETE FROM draft_uploads WHERE owner = $1 AND one_thing = $2";
+pub(crate) const DRAFT_UPLOADS_PRUNE: &str = "DELETE FROM draft_uploads WHERE saved_at < $1";
 
 // ---------------------------------------------------------------- cases
 

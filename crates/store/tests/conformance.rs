@@ -2209,6 +2209,21 @@ async fn draft_files_are_kept_per_applicant_and_one_thing_until_forgotten(fixtur
         1,
         "another's draft stays"
     );
+    // Abandoned drafts are pruned by age: files saved before the cut go, later ones stay.
+    let mut later = draft("photo", "d.pdf", b"%PDF-5");
+    later.saved_at = at(14, 1, 0);
+    store
+        .put_draft_uploads("applicant-3", "newborn", &[later])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.prune_draft_uploads(at(12, 1, 0)).await.unwrap(),
+        0,
+        "nothing older than the cut"
+    );
+    assert_eq!(store.prune_draft_uploads(at(13, 1, 0)).await.unwrap(), 1);
+    assert!(store.draft_uploads("applicant-2", "newborn").await.unwrap().is_empty());
+    assert_eq!(store.draft_uploads("applicant-3", "newborn").await.unwrap().len(), 1);
 }
 
 async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixture) {

@@ -81,14 +81,7 @@ pub async fn list(
     };
     let before = cursor.map(crate::page::case_cursor).transpose()?;
     let limit = crate::page::limit(limit);
-    let case_id = match filter.case_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-        Some(id) => Some(
-            cases::CaseId::parse(id)
-                .map_err(|_| ApiError::new("E_CASE_ID_INVALID", "办件编号格式不正确").field("case_id"))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let case_id = crate::page::case_number(filter.case_id.as_deref())?;
     let query = store::CaseQuery {
         applicant,
         one_thing: filter.one_thing.clone().filter(|v| !v.is_empty()),

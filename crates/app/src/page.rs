@@ -40,6 +40,16 @@ pub fn limit(asked: i64) -> i64 {
     }
 }
 
+/// A case number typed as a filter: `None` when empty, refused when it cannot be one.
+pub fn case_number(typed: Option<&str>) -> Result<Option<String>, ApiError> {
+    match typed.map(str::trim).filter(|id| !id.is_empty()) {
+        Some(id) => cases::CaseId::parse(id)
+            .map(|id| Some(id.to_string()))
+            .map_err(|_| ApiError::new("E_CASE_ID_INVALID", "办件编号格式不正确").field("case_id")),
+        None => Ok(None),
+    }
+}
+
 fn invalid() -> ApiError {
     ApiError::new("E_QUERY_INVALID", "翻页标记无效，请从第一页重新开始").field("cursor")
 }

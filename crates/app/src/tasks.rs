@@ -139,14 +139,7 @@ pub async fn queue(
         }
         None => None,
     };
-    let case_id = match filter.case_id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
-        Some(id) => Some(
-            cases::CaseId::parse(id)
-                .map_err(|_| ApiError::new("E_CASE_ID_INVALID", "办件编号格式不正确").field("case_id"))?
-                .to_string(),
-        ),
-        None => None,
-    };
+    let case_id = crate::page::case_number(filter.case_id.as_deref())?;
     let limit = crate::page::limit(limit);
     let query = store::QueueQuery {
         department: code.to_owned(),

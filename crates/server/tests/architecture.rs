@@ -9,17 +9,29 @@ use std::path::Path;
 
 /// The top-level modules of `server` each file belongs to, and the top-level
 /// modules it names through `crate::` or `super::`.
-fn imports() -> BTreeMap<String, BTreeSet<String>> {
+/// Every source file of `server`.
+fn source_files() -> Vec<std::path::PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    let mut stack = vec![root.clone()];
+    let mut files = Vec::new();
+    let mut stack = vec![root];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else {
+                files.push(path);
             }
+        }
+    }
+    files
+}
+
+fn imports() -> BTreeMap<String, BTreeSet<String>> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    {
+        for path in source_files() {
             let relative = path.strip_prefix(&root).unwrap().to_str().unwrap().to_owned();
             if relative == "lib.rs" {
                 // The crate root holds the shared state and composes the router.
@@ -82,15 +94,8 @@ fn the_edges_never_touch_the_store() {
     );
     assert!(!server.contains("store"), "server depends on store: {server:?}");
     // Not through the state's field either.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut stack = vec![root];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-                continue;
-            }
+    {
+        for path in source_files() {
             let text = std::fs::read_to_string(&path).unwrap();
             let code: String = text.split("#[cfg(test)]").next().unwrap().split_whitespace().collect();
             assert!(

@@ -16,16 +16,37 @@ use crate::error::ApiError;
 /// them (masked by [`super::masking`] where the role calls for it).
 pub fn visible_elements<'a>(state: &AppState, caller: &Account, case: &'a Case) -> BTreeSet<&'a str> {
     let department_fields: Option<BTreeSet<&str>> = access::staff_department(caller).map(|department| {
-        case.tasks_of_department(department)
+        let fields: BTreeSet<&str> = case
+            .tasks_of_department(department)
             .filter_map(|t| state.catalog.items.get(&t.item))
             .flat_map(|item| item.fields.iter().chain(item.outputs.elements.iter()))
             .map(String::as_str)
-            .collect()
+            .collect();
+        let changed = changes_of(state, case, &fields);
+        fields.into_iter().chain(changed).collect()
     });
     case.form
         .keys()
         .map(String::as_str)
         .filter(|element| department_fields.as_ref().is_none_or(|fields| fields.contains(element)))
+        .collect()
+}
+
+/// The 变更后 elements in `case` whose registered element is among `fields`: a
+/// department that holds an enterprise's registered name is the one that must
+/// learn its new name, whether or not its own item asks for the new value.
+pub fn changes_of<'a>(state: &AppState, case: &'a Case, fields: &BTreeSet<&str>) -> Vec<&'a str> {
+    case.form
+        .keys()
+        .filter(|element| {
+            state
+                .catalog
+                .elements
+                .get(element.as_str())
+                .and_then(|e| e.changes.as_deref())
+                .is_some_and(|registered| fields.contains(registered))
+        })
+        .map(String::as_str)
         .collect()
 }
 

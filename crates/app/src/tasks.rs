@@ -218,9 +218,17 @@ pub async fn record_read(
         .unwrap_or_default();
     // Only what the page could show: fields the case has (the applicant's answers
     // may have left some out) and outputs of its tasks.
-    let elements: Vec<String> = fields
+    let held: std::collections::BTreeSet<&str> = fields.iter().map(String::as_str).collect();
+    let changed: Vec<String> = crate::case::changes_of(state, case, &held)
         .into_iter()
-        .filter(|element| case.form.contains_key(element) || produced_in_case(state, case, element))
+        .filter(|element| !held.contains(element))
+        .map(str::to_owned)
+        .collect();
+    let elements: Vec<String> = fields
+        .iter()
+        .filter(|element| case.form.contains_key(*element) || produced_in_case(state, case, element))
+        .cloned()
+        .chain(changed)
         .chain(certificates.iter().cloned())
         .collect();
     crate::audit(

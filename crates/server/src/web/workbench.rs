@@ -217,7 +217,15 @@ async fn render_task(
             Some(context! { name => definition.name, value => value, source => source })
         })
         .collect();
-    let changes = change_rows(state, page, case, &catalog_item.fields);
+    // The item's own 变更后 fields, and those of any registered value it holds.
+    let held: std::collections::BTreeSet<&str> = catalog_item.fields.iter().map(String::as_str).collect();
+    let mut changing: Vec<String> = catalog_item.fields.clone();
+    for element in crate::app::case::changes_of(state, case, &held) {
+        if !changing.iter().any(|f| f == element) {
+            changing.push(element.to_owned());
+        }
+    }
+    let changes = change_rows(state, page, case, &changing);
     let materials: Vec<String> = catalog_item
         .materials
         .iter()

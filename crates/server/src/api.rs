@@ -457,12 +457,33 @@ async fn prefill(
             "enterprise_required": crate::sharing::needs_enterprise(&prefill_plan),
         })));
     }
+    // No credit code given, and the consent covers 法人库: the enterprises it names
+    // the applicant legal representative of. One is used as if typed; several are
+    // offered for the next request to name one.
+    let mut enterprise = request.enterprise.clone().filter(|code| !code.trim().is_empty());
+    if enterprise.is_none()
+        && crate::sharing::needs_enterprise(&prefill_plan)
+        && crate::legal_rep::consent_covers_registry(&state, request.sources.as_deref())
+    {
+        let represented = crate::legal_rep::represented_enterprises(&state, &user.0, &one_thing.name).await?;
+        match represented.as_slice() {
+            [only] => enterprise = Some(only.uscc.clone()),
+            [] => {}
+            several => {
+                return Ok(Json(json!({
+                    "enterprise_required": true,
+                    "enterprises": several,
+                    "offer": offer,
+                })));
+            }
+        }
+    }
     let (prefill_id, doc) = crate::sharing::run_prefill(
         &state,
         &user.0,
         one_thing,
         &plan,
-        request.enterprise.as_deref(),
+        enterprise.as_deref(),
         request.sources.as_deref(),
     )
     .await?;
@@ -477,7 +498,7 @@ async fn prefill(
         })
         .collect();
     Ok(Json(
-        json!({ "prefill_id": prefill_id, "values": values, "offer": offer }),
+        json!({ "prefill_id": prefill_id, "values": values, "offer": offer, "enterprise": enterprise }),
     ))
 }
 

@@ -260,7 +260,11 @@ fn sharing_paths() -> Value {
             "/catalog/one-things/{id}/prefill": { "post": { "summary": "授权预填：consent=false 只返回将获取的数据项与来源；consent=true 经授权读取共享数据并返回预填编号", "tags": ["sharing"], "security": [{ "bearer": [] }],
                 "parameters": [path_param("id", "一件事标识")],
                 "requestBody": body(json!({ "type": "object", "required": ["consent"], "properties": { "answers": { "type": "object" }, "consent": { "type": "boolean" }, "enterprise": { "type": "string" }, "sources": { "type": "array", "items": { "type": "string" }, "description": "只授权这些数据源（默认全部）；部门只能在授权范围内调用" } } })),
-                "responses": with_errors(ok("预填结果", json!({ "type": "object" })), &["401", "403", "404", "422"]) } },
+                "responses": with_errors(ok("预填结果：prefill_id、values（各数据项的值与来源）、enterprise（所用企业）；未填 enterprise 且授权法人库时，法人库记载其为法定代表人的企业只有一家即直接使用，有多家则返回 enterprise_required 与 enterprises 供下次请求选择", json!({ "type": "object", "properties": {
+                    "prefill_id": { "type": ["string", "null"] }, "values": { "type": "object" }, "enterprise": { "type": ["string", "null"] },
+                    "enterprise_required": { "type": "boolean" },
+                    "enterprises": { "type": "array", "items": { "type": "object", "properties": { "uscc": { "type": "string" }, "name": { "type": "string" } } } },
+                    "offer": { "type": "array", "items": { "type": "object" } }, "consent_required": { "type": "boolean" } } })), &["401", "403", "404", "422"]) } },
             "/cases/{id}/tasks/{item}/shared-data": { "post": { "summary": "部门在办件授权范围内调用本事项所需的共享数据（E_NO_CONSENT, E_ELEMENT_NOT_NEEDED）", "tags": ["sharing"], "security": [{ "bearer": [] }],
                 "parameters": [path_param("id", "办件编号"), path_param("item", "事项编码")],
                 "requestBody": body(json!({ "type": "object", "required": ["elements"], "properties": { "elements": { "type": "array", "items": { "type": "string" } } } })),

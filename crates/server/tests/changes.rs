@@ -258,6 +258,21 @@ async fn his_enterprise_is_offered_from_the_registry_after_consent() {
         .expect("an access entry for the offer");
     assert_eq!(listed.detail, "shared_read");
 
+    // An integrator's prefill over the API: no credit code typed, consent given, and
+    // his one enterprise is used.
+    let prefill = json!({ "answers": answers(), "consent": true });
+    let (status, api) = node
+        .call(
+            "POST",
+            "/catalog/one-things/enterprise-change/prefill",
+            Some(&lisi),
+            Some(prefill.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{api}");
+    assert_eq!(api["enterprise"], sharing::DEMO_ENTERPRISE_USCC);
+    assert_eq!(api["values"]["enterprise.name"]["value"], OLD_NAME);
+
     // Someone who represents no enterprise is offered none and nothing is filled.
     let wangfang = node.login("wangfang").await;
     let (status, location) = post_form(
@@ -340,4 +355,36 @@ async fn his_enterprise_is_offered_from_the_registry_after_consent() {
     );
     assert!(!choice.contains(&stale.subject), "{choice}");
     assert_eq!(choice.matches("type=\"radio\" name=\"enterprise\"").count(), 2);
+
+    // Over the API, two enterprises are listed for the next request to name one.
+    let (status, api) = node
+        .call(
+            "POST",
+            "/catalog/one-things/enterprise-change/prefill",
+            Some(&lisi),
+            Some(prefill.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{api}");
+    assert_eq!(api["enterprise_required"], true);
+    let offered: Vec<&str> = api["enterprises"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["uscc"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, [sharing::DEMO_ENTERPRISE_USCC, second]);
+    assert!(api["prefill_id"].is_null(), "nothing prefilled until he names one");
+    let mut named = prefill;
+    named["enterprise"] = json!(second);
+    let (status, api) = node
+        .call(
+            "POST",
+            "/catalog/one-things/enterprise-change/prefill",
+            Some(&lisi),
+            Some(named),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{api}");
+    assert_eq!(api["values"]["enterprise.name"]["value"], "福州李四科技有限公司");
 }

@@ -56,6 +56,19 @@ for m in needed:
 parts.append(f"--{b}--\r\n")
 sys.stdout.write("".join(parts))' > "$workdir/body"
 
+# Server CPU (user + system ticks of the server process) around the run.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+ticks_per_second=$(getconf CLK_TCK)
+stored_cases() {
+  if [ "$backend" = postgres ]; then
+    psql postgres://postgres@127.0.0.1:5432/onething_bench -Atc "SELECT count(*) FROM cases"
+  else
+    python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('select count(*) from cases').fetchone()[0])" "$workdir/data/onething.db"
+  fi
+}
+cases_before=$(stored_cases)
+cpu_before=$(cpu_ticks)
+
 echo "backend=$backend seconds=$seconds connections=$connections"
 BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true
 # Every request must have made a new case (no idempotent replays), with its ledger entries.
@@ -65,3 +78,16 @@ if [ "$backend" = postgres ]; then
 else
   python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('stored: %d cases, %d ledger entries' % (c.execute('select count(*) from cases').fetchone()[0], c.execute('select count(*) from ledger_entries').fetchone()[0]))" "$workdir/data/onething.db"
 fi
+
+# Refuse to report a rate the store does not back: every acknowledged request must
+# be a stored case (a request in flight when wrk stopped may be stored unacknowledged).
+cpu_after=$(cpu_ticks)
+cases_after=$(stored_cases)
+stored=$((cases_after - cases_before))
+acknowledged=$(awk '/^RESULT/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["requests"] - v["errors"] }' "$workdir/wrk.txt")
+if [ -z "$acknowledged" ] || [ "$stored" -lt "$acknowledged" ]; then
+  echo "NO RESULT: $acknowledged requests acknowledged but $stored cases stored" >&2
+  exit 1
+fi
+python3 -c "import sys; cpu, n = float(sys.argv[1]), int(sys.argv[2]); print('checked: %d acknowledged, %d stored; server CPU %.2f ms per case' % (int(sys.argv[3]), n, 1000 * cpu / max(n, 1)))" \
+  "$(python3 -c "print(($cpu_after - $cpu_before) / $ticks_per_second)")" "$stored" "$acknowledged"

@@ -1019,10 +1019,15 @@ async fn an_enterprise_is_prefilled_for_its_legal_representative_only() {
     let (status, body) = prefill(lisi.clone(), Some("91350100M000100Y43")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["code"], "E_ENTERPRISE_NOT_FOUND");
-    // Without a credit code, only his own data is filled.
+    // Without a credit code, 法人库 names the one enterprise he represents, and it is
+    // used as if typed (with his consent, which covers 法人库 here).
     let (status, body) = prefill(lisi, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert!(body["values"].get("enterprise.name").is_none());
+    assert_eq!(body["enterprise"], sharing::DEMO_ENTERPRISE_USCC);
+    assert_eq!(
+        body["values"]["enterprise.uscc"]["value"],
+        sharing::DEMO_ENTERPRISE_USCC
+    );
 }
 
 // ------------------------------------------------------------------ abuse

@@ -11,11 +11,10 @@ use domain::Account;
 use ids::{CreditCode, IdNumber};
 use serde::Serialize;
 use sharing::SubjectKind;
-use store::SubjectAccess;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::sharing::{CONSENT_BASIS, fetch_record, source_name};
+use crate::sharing::{consented_read, fetch_record, source_name};
 
 /// The attribute of a person naming the enterprises they represent.
 pub const REPRESENTED_ATTRIBUTE: &str = "represented_enterprises";
@@ -61,21 +60,16 @@ pub async fn represented_enterprises(
             codes.push(code);
         }
     }
-    let mut accesses = vec![SubjectAccess {
-        entry: crate::access_entry(
-            state,
-            Some(account),
-            "shared_read",
-            None,
-            "enterprise.uscc".into(),
-            format!(
-                "{one_thing_name}：经申请人授权从{}列出其担任法定代表人的企业",
-                source_name(state, &index.code)
-            ),
+    let mut accesses = vec![consented_read(
+        state,
+        account,
+        Some(account.id.clone()),
+        "enterprise.uscc".into(),
+        format!(
+            "{one_thing_name}：经申请人授权从{}列出其担任法定代表人的企业",
+            source_name(state, &index.code)
         ),
-        subject: Some(account.id.clone()),
-        legal_basis: CONSENT_BASIS.into(),
-    }];
+    )];
     // The index may lag behind the registry: offer only what 法人库 confirms.
     let mut offered = Vec::new();
     for code in codes {
@@ -85,22 +79,17 @@ pub async fn represented_enterprises(
         if record.get("legal_rep_id_number").map(String::as_str) != Some(id_number.as_str()) {
             continue;
         }
-        accesses.push(SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                Some(account),
-                "shared_read",
-                None,
-                "enterprise.name".into(),
-                format!(
-                    "{one_thing_name}：经申请人授权从{}读取其担任法定代表人的企业 {} 的名称",
-                    source_name(state, &registry.code),
-                    code.as_str()
-                ),
+        accesses.push(consented_read(
+            state,
+            account,
+            Some(account.id.clone()),
+            "enterprise.name".into(),
+            format!(
+                "{one_thing_name}：经申请人授权从{}读取其担任法定代表人的企业 {} 的名称",
+                source_name(state, &registry.code),
+                code.as_str()
             ),
-            subject: Some(account.id.clone()),
-            legal_basis: CONSENT_BASIS.into(),
-        });
+        ));
         offered.push(Represented {
             uscc: code.as_str().to_owned(),
             name: record.get("name").cloned().unwrap_or_default(),

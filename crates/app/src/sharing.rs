@@ -25,6 +25,22 @@ pub const SOURCE_TIMEOUT: Duration = Duration::from_secs(5);
 /// The legal basis recorded for reads the applicant agreed to.
 pub const CONSENT_BASIS: &str = "申请人授权同意";
 
+/// The access entry of a read of shared data by `reader` under the applicant's
+/// consent, about `subject` (the applicant, or another person the record names).
+pub fn consented_read(
+    state: &AppState,
+    reader: &Account,
+    subject: Option<String>,
+    elements: String,
+    purpose: String,
+) -> SubjectAccess {
+    SubjectAccess {
+        entry: crate::access_entry(state, Some(reader), "shared_read", None, elements, purpose),
+        subject,
+        legal_basis: CONSENT_BASIS.into(),
+    }
+}
+
 /// The Chinese name of a source, or its code when unknown.
 pub fn source_name(state: &AppState, code: &str) -> String {
     if code == sharing::ACCOUNT_SOURCE {
@@ -415,22 +431,17 @@ pub async fn run_prefill(
             } else {
                 state.store.account_by_id_number(&subject).await?.map(|a| a.id)
             };
-        accesses.push(SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                Some(account),
-                "shared_read",
-                None,
-                elements.join(","),
-                format!(
-                    "{}：经申请人授权从{}预填表单",
-                    one_thing.name,
-                    source_name(state, &source)
-                ),
+        accesses.push(consented_read(
+            state,
+            account,
+            subject_account.clone(),
+            elements.join(","),
+            format!(
+                "{}：经申请人授权从{}预填表单",
+                one_thing.name,
+                source_name(state, &source)
             ),
-            subject: subject_account.clone(),
-            legal_basis: CONSENT_BASIS.into(),
-        });
+        ));
         // A record of the applicant that names someone else (the spouse's ID number in
         // the marriage record) is also a read of that person's data: they see it too.
         let read: Vec<&str> = elements.iter().map(String::as_str).collect();
@@ -442,22 +453,17 @@ pub async fn run_prefill(
             if Some(&person.id) == subject_account.as_ref() || person.id == account.id {
                 continue;
             }
-            accesses.push(SubjectAccess {
-                entry: crate::access_entry(
-                    state,
-                    Some(account),
-                    "shared_read",
-                    None,
-                    theirs.join(","),
-                    format!(
-                        "{}：经申请人授权从{}预填表单（其中有关您的信息）",
-                        one_thing.name,
-                        source_name(state, &source)
-                    ),
+            accesses.push(consented_read(
+                state,
+                account,
+                Some(person.id),
+                theirs.join(","),
+                format!(
+                    "{}：经申请人授权从{}预填表单（其中有关您的信息）",
+                    one_thing.name,
+                    source_name(state, &source)
                 ),
-                subject: Some(person.id),
-                legal_basis: CONSENT_BASIS.into(),
-            });
+            ));
         }
     }
     let id = format!("PF-{:016x}", rand::random::<u64>());

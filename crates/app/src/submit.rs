@@ -145,7 +145,7 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
     // At a window, the case belongs to the person who came in, named by their ID number.
     let mut form = submission.form;
     let person = match &submission.walk_in {
-        Some(walk_in) => walk_in_person(walk_in, &mut issues),
+        Some(walk_in) => walk_in_person(walk_in, cases::china_date(now), &mut issues),
         None => None,
     };
     if let Some((name, id_number)) = &person {
@@ -233,7 +233,11 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
 }
 
 /// The walk-in's name and ID number, or the issues with them.
-fn walk_in_person(walk_in: &WalkIn, issues: &mut Vec<FieldIssue>) -> Option<(String, ids::IdNumber)> {
+fn walk_in_person(
+    walk_in: &WalkIn,
+    today: chrono::NaiveDate,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<(String, ids::IdNumber)> {
     let name = ids::text::normalize(&walk_in.name, false).unwrap_or_default();
     if name.is_empty() || name.chars().count() > 50 {
         issues.push(FieldIssue {
@@ -242,7 +246,7 @@ fn walk_in_person(walk_in: &WalkIn, issues: &mut Vec<FieldIssue>) -> Option<(Str
             message: "办事群众姓名：请填写（最多 50 个字）".into(),
         });
     }
-    match ids::IdNumber::parse(walk_in.id_number.trim()) {
+    match ids::IdNumber::parse_on(walk_in.id_number.trim(), today) {
         Ok(id_number) if !name.is_empty() => Some((name, id_number)),
         Ok(_) => None,
         Err(error) => {

@@ -179,7 +179,7 @@ impl Case {
         form_input: &BTreeMap<String, String>,
         now: DateTime<Utc>,
     ) -> Result<Outcome, CaseError> {
-        let form = validate_form(catalog, plan, form_input)?;
+        let form = validate_form(catalog, plan, form_input, china_date(now))?;
         let tasks = plan
             .items
             .iter()
@@ -327,7 +327,7 @@ impl Case {
                 task.supplements += 1;
             }
             Action::Approve { outputs } => {
-                let outputs = validate_outputs(catalog, item, outputs)?;
+                let outputs = validate_outputs(catalog, item, outputs, today)?;
                 note = if outputs.is_empty() {
                     "已办结".to_owned()
                 } else {
@@ -432,7 +432,7 @@ impl Case {
                         message: format!("{}由部门办理生成，不能修改", element_name(catalog, field)),
                     })
                 }
-                Some(_) => match catalog.elements.get(field).map(|e| e.validate(raw)) {
+                Some(_) => match catalog.elements.get(field).map(|e| e.validate(raw, china_date(now))) {
                     Some(Ok(value)) => {
                         case.form.insert(
                             field.clone(),
@@ -667,6 +667,7 @@ fn validate_form(
     catalog: &Catalog,
     plan: &Plan,
     input: &BTreeMap<String, String>,
+    today: NaiveDate,
 ) -> Result<BTreeMap<String, FormValue>, CaseError> {
     let mut issues = Vec::new();
     let mut form = BTreeMap::new();
@@ -703,7 +704,7 @@ fn validate_form(
                 code: "FIELD_REQUIRED".into(),
                 message: format!("{}：不能为空", element.name),
             }),
-            Some(raw) => match element.validate(raw) {
+            Some(raw) => match element.validate(raw, today) {
                 Ok(value) => {
                     form.insert(
                         (*element_id).to_owned(),
@@ -733,6 +734,7 @@ fn validate_outputs(
     catalog: &Catalog,
     item: &ItemCode,
     outputs: BTreeMap<String, String>,
+    today: NaiveDate,
 ) -> Result<BTreeMap<String, String>, CaseError> {
     let declared: Vec<&String> = catalog
         .items
@@ -760,7 +762,7 @@ fn validate_outputs(
                 code: "OUTPUT_REQUIRED".into(),
                 message: format!("办结时须填写{}", element.name),
             }),
-            Some(raw) => match element.validate(raw) {
+            Some(raw) => match element.validate(raw, today) {
                 Ok(value) => {
                     valid.insert(element_id.clone(), value);
                 }

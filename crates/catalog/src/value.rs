@@ -24,9 +24,10 @@ fn error(code: &str, element: &DataElement, why: impl std::fmt::Display) -> Fiel
 }
 
 impl DataElement {
-    /// Checks `raw` and returns it in canonical form (NFC without invisible
-    /// characters, trimmed, upper-case check characters, ISO dates, two-decimal money).
-    pub fn validate(&self, raw: &str) -> Result<String, FieldError> {
+    /// Checks `raw`, typed on `today` (China time), and returns it in canonical form
+    /// (NFC without invisible characters, trimmed, upper-case check characters, ISO
+    /// dates, two-decimal money). `today` bounds birth dates in identity numbers.
+    pub fn validate(&self, raw: &str, today: NaiveDate) -> Result<String, FieldError> {
         let normalized = match ids::text::normalize(raw, false) {
             Ok(text) => text,
             Err(ids::text::TextError::Empty) => return Err(error("FIELD_REQUIRED", self, "不能为空")),
@@ -89,10 +90,14 @@ impl DataElement {
                     ))
                 }
             }
-            ElementType::IdNumber => IdNumber::parse(value).map(|id| id.to_string()).map_err(|e| FieldError {
-                code: format!("FIELD_{}", e.code()),
-                message: format!("{}：{e}", self.name),
-            }),
+            ElementType::IdNumber => {
+                IdNumber::parse_on(value, today)
+                    .map(|id| id.to_string())
+                    .map_err(|e| FieldError {
+                        code: format!("FIELD_{}", e.code()),
+                        message: format!("{}：{e}", self.name),
+                    })
+            }
             ElementType::CreditCode => CreditCode::parse(value)
                 .map(|code| code.to_string())
                 .map_err(|e| FieldError {
@@ -156,6 +161,10 @@ mod tests {
     use super::*;
     use crate::model::Sensitivity;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+    }
+
     fn element(element_type: ElementType) -> DataElement {
         DataElement {
             id: "x.y".into(),
@@ -174,10 +183,17 @@ mod tests {
     fn invisible_and_malformed_values_are_refused() {
         let text = element(ElementType::Text);
         for raw in ["\u{200b}", "\u{feff}", "\u{3000}", " \u{200b} "] {
-            assert_eq!(text.validate(raw).unwrap_err().code, "FIELD_REQUIRED", "{raw:?}");
+            assert_eq!(
+                text.validate(raw, today()).unwrap_err().code,
+                "FIELD_REQUIRED",
+                "{raw:?}"
+            );
         }
-        assert_eq!(text.validate("\u{202e}abc").unwrap_err().code, "FIELD_BIDI_CONTROL");
-        assert_eq!(text.validate("王\u{200b}芳").unwrap(), "王芳");
+        assert_eq!(
+            text.validate("\u{202e}abc", today()).unwrap_err().code,
+            "FIELD_BIDI_CONTROL"
+        );
+        assert_eq!(text.validate("王\u{200b}芳", today()).unwrap(), "王芳");
         let phone = element(ElementType::Phone);
         for raw in [
             "-1",
@@ -189,7 +205,11 @@ mod tests {
             "12345678901-",
             "400-1234-567",
         ] {
-            assert_eq!(phone.validate(raw).unwrap_err().code, "FIELD_PHONE_INVALID", "{raw:?}");
+            assert_eq!(
+                phone.validate(raw, today()).unwrap_err().code,
+                "FIELD_PHONE_INVALID",
+                "{raw:?}"
+            );
         }
         for raw in [
             "13800138000",
@@ -198,42 +218,64 @@ mod tests {
             "010-62345678-123",
             "400-810-8888",
         ] {
-            assert_eq!(phone.validate(raw).unwrap(), raw);
+            assert_eq!(phone.validate(raw, today()).unwrap(), raw);
         }
         let id = element(ElementType::IdNumber);
-        assert_eq!(id.validate("\u{feff}11010519491231002x").unwrap(), "11010519491231002X");
+        assert_eq!(
+            id.validate("\u{feff}11010519491231002x", today()).unwrap(),
+            "11010519491231002X"
+        );
     }
 
     #[test]
     fn id_numbers_are_checked_and_explained() {
         let e = element(ElementType::IdNumber);
-        assert_eq!(e.validate("11010519491231002x").unwrap(), "11010519491231002X");
-        let error = e.validate("110105194912310021").unwrap_err();
+        assert_eq!(e.validate("11010519491231002x", today()).unwrap(), "11010519491231002X");
+        let error = e.validate("110105194912310021", today()).unwrap_err();
+        // A number whose holder would be born after today is refused with its reason.
+        let future = e.validate("110105209912310010", today()).unwrap_err();
+        assert_eq!(future.code, "FIELD_ID_NUMBER_BIRTH_DATE_FUTURE");
+        assert!(future.message.contains("晚于今天"), "{}", future.message);
         assert!(error.code.contains("CHECK"), "{error:?}");
         assert!(error.message.starts_with("字段："));
     }
 
     #[test]
     fn money_dates_phones_and_choices() {
-        assert_eq!(element(ElementType::Money).validate("0012.5").unwrap(), "12.50");
-        assert!(element(ElementType::Money).validate("-1").is_err());
-        assert!(element(ElementType::Money).validate("1.234").is_err());
-        assert_eq!(element(ElementType::Date).validate("2026-02-28").unwrap(), "2026-02-28");
         assert_eq!(
-            element(ElementType::Date).validate("2026-02-30").unwrap_err().code,
+            element(ElementType::Money).validate("0012.5", today()).unwrap(),
+            "12.50"
+        );
+        assert!(element(ElementType::Money).validate("-1", today()).is_err());
+        assert!(element(ElementType::Money).validate("1.234", today()).is_err());
+        assert_eq!(
+            element(ElementType::Date).validate("2026-02-28", today()).unwrap(),
+            "2026-02-28"
+        );
+        assert_eq!(
+            element(ElementType::Date)
+                .validate("2026-02-30", today())
+                .unwrap_err()
+                .code,
             "FIELD_DATE_INVALID"
         );
-        assert!(element(ElementType::Phone).validate("13800138000").is_ok());
-        assert!(element(ElementType::Phone).validate("1380013800").is_err());
+        assert!(element(ElementType::Phone).validate("13800138000", today()).is_ok());
+        assert!(element(ElementType::Phone).validate("1380013800", today()).is_err());
         let choice = element(ElementType::Choice(vec!["男".into(), "女".into()]));
-        assert!(choice.validate("女").is_ok());
-        assert_eq!(choice.validate("未知").unwrap_err().code, "FIELD_CHOICE_INVALID");
+        assert!(choice.validate("女", today()).is_ok());
         assert_eq!(
-            element(ElementType::Text).validate("  ").unwrap_err().code,
+            choice.validate("未知", today()).unwrap_err().code,
+            "FIELD_CHOICE_INVALID"
+        );
+        assert_eq!(
+            element(ElementType::Text).validate("  ", today()).unwrap_err().code,
             "FIELD_REQUIRED"
         );
         assert_eq!(
-            element(ElementType::Text).validate(&"长".repeat(21)).unwrap_err().code,
+            element(ElementType::Text)
+                .validate(&"长".repeat(21), today())
+                .unwrap_err()
+                .code,
             "FIELD_TOO_LONG"
         );
     }

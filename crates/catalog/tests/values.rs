@@ -6,6 +6,11 @@
 use catalog::plan::Figure;
 use catalog::{ElementType, ListLevel, MaterialKind, Sensitivity, TrustLevel};
 
+/// The day every value here is typed on.
+fn today() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap()
+}
+
 #[test]
 fn phone_numbers_are_mobile_landline_or_service_numbers() {
     let catalog = testkit::catalog();
@@ -18,7 +23,7 @@ fn phone_numbers_are_mobile_landline_or_service_numbers() {
         "400-123-4567",
         "800-123-4567",
     ] {
-        assert_eq!(phone.validate(good).unwrap(), good, "{good}");
+        assert_eq!(phone.validate(good, today()).unwrap(), good, "{good}");
     }
     for bad in [
         "23800138000",   // eleven digits, not a mobile number
@@ -34,7 +39,7 @@ fn phone_numbers_are_mobile_landline_or_service_numbers() {
         "-1",
         "2026-02-30",
     ] {
-        let error = phone.validate(bad).unwrap_err();
+        let error = phone.validate(bad, today()).unwrap_err();
         assert_eq!(error.code, "FIELD_PHONE_INVALID", "{bad}");
     }
 }
@@ -45,11 +50,14 @@ fn yes_and_no_are_stored_as_true_and_false() {
         element_type: ElementType::Boolean,
         ..testkit::catalog().elements["person.phone"].clone()
     };
-    assert_eq!(element.validate("是").unwrap(), "true");
-    assert_eq!(element.validate("true").unwrap(), "true");
-    assert_eq!(element.validate("否").unwrap(), "false");
-    assert_eq!(element.validate("false").unwrap(), "false");
-    assert_eq!(element.validate("对").unwrap_err().code, "FIELD_BOOLEAN_INVALID");
+    assert_eq!(element.validate("是", today()).unwrap(), "true");
+    assert_eq!(element.validate("true", today()).unwrap(), "true");
+    assert_eq!(element.validate("否", today()).unwrap(), "false");
+    assert_eq!(element.validate("false", today()).unwrap(), "false");
+    assert_eq!(
+        element.validate("对", today()).unwrap_err().code,
+        "FIELD_BOOLEAN_INVALID"
+    );
 }
 
 #[test]
@@ -57,8 +65,8 @@ fn a_text_may_be_exactly_as_long_as_its_element_allows() {
     let catalog = testkit::catalog();
     let name = &catalog.elements["person.name"];
     let max = name.max_length.unwrap();
-    assert!(name.validate(&"王".repeat(max)).is_ok());
-    let error = name.validate(&"王".repeat(max + 1)).unwrap_err();
+    assert!(name.validate(&"王".repeat(max), today()).is_ok());
+    let error = name.validate(&"王".repeat(max + 1), today()).unwrap_err();
     assert_eq!(error.code, "FIELD_TOO_LONG");
     assert_eq!(
         error.message,

@@ -18,9 +18,11 @@ const MIN_BIRTH_YEAR: i32 = 1900;
 /// A valid 公民身份号码 (18-character citizen identity number).
 ///
 /// Guarantees: exactly 18 characters, the first 17 are ASCII digits, the first
-/// two digits are a real province-level code (GB/T 2260), digits 7–14 are an
+/// six digits are an administrative division code of GB/T 2260 that was still in
+/// force when the holder was born (see [`crate::region`]), digits 7–14 are an
 /// existing date in or after 1900, and the 18th character is the correct
-/// ISO 7064 MOD 11-2 check character. A lower-case `x` check character is
+/// ISO 7064 MOD 11-2 check character. [`IdNumber::parse_on`] also refuses a birth
+/// date after the given day: use it for everything people type. A lower-case `x` check character is
 /// accepted and stored as `X`. Whitespace is never trimmed: it is an error.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct IdNumber {
@@ -87,6 +89,30 @@ pub enum IdNumberError {
         /// The two-digit province code found.
         code: String,
     },
+    /// The first six digits are not a division code GB/T 2260 has ever listed.
+    #[error("公民身份号码前六位“{code}”不是行政区划代码（GB/T 2260），请核对地址码")]
+    AreaCodeUnknown {
+        /// The six digits found.
+        code: String,
+    },
+    /// The division code was withdrawn before the holder was born.
+    #[error("公民身份号码前六位“{code}”（{name}）{until}年后已停用，{birth_year}年出生的人不会使用这个地址码")]
+    AreaCodeWithdrawn {
+        /// The six digits found.
+        code: String,
+        /// The division's name.
+        name: String,
+        /// The last year the code was in force.
+        until: i32,
+        /// The birth year in the number.
+        birth_year: i32,
+    },
+    /// The birth date is after the day the number is checked on.
+    #[error("出生日期{date}晚于今天，不是有效的公民身份号码出生日期")]
+    BirthDateInFuture {
+        /// The eight digits `YYYYMMDD` as written.
+        date: String,
+    },
     /// Digits 7–14 are not an existing calendar date.
     #[error("出生日期{date}不存在")]
     BirthDateInvalid {
@@ -118,7 +144,9 @@ impl IdNumberError {
             Self::Length { .. } => "ID_NUMBER_LENGTH",
             Self::NotDigit { .. } => "ID_NUMBER_NOT_DIGIT",
             Self::CheckCharInvalid { .. } => "ID_NUMBER_CHECK_CHAR",
-            Self::AreaCode { .. } => "ID_NUMBER_AREA_CODE",
+            Self::AreaCode { .. } | Self::AreaCodeUnknown { .. } => "ID_NUMBER_AREA_CODE",
+            Self::AreaCodeWithdrawn { .. } => "ID_NUMBER_AREA_CODE_WITHDRAWN",
+            Self::BirthDateInFuture { .. } => "ID_NUMBER_BIRTH_DATE_FUTURE",
             Self::BirthDateInvalid { .. } => "ID_NUMBER_BIRTH_DATE",
             Self::BirthDateTooEarly { .. } => "ID_NUMBER_BIRTH_DATE_RANGE",
             Self::CheckDigit { .. } => "ID_NUMBER_CHECK_DIGIT",
@@ -215,6 +243,19 @@ impl IdNumber {
                 date: date_text.to_owned(),
             });
         }
+        let area = &input[0..6];
+        match crate::region::region(area) {
+            None => return Err(IdNumberError::AreaCodeUnknown { code: area.to_owned() }),
+            Some(region) if !region.in_force_for_birth_year(year) => {
+                return Err(IdNumberError::AreaCodeWithdrawn {
+                    code: area.to_owned(),
+                    name: region.name.to_owned(),
+                    until: region.until.unwrap_or(year),
+                    birth_year: year,
+                });
+            }
+            Some(_) => {}
+        }
 
         let expected = check_char_of_digits(&bytes[..LEN - 1]);
         if expected != check {
@@ -225,6 +266,25 @@ impl IdNumber {
         text.push_str(&input[..LEN - 1]);
         text.push(check);
         Ok(Self { text, birth_date })
+    }
+
+    /// Parses a number someone typed on `today` (China time): as [`IdNumber::parse`],
+    /// and the birth date must not be after `today`.
+    pub fn parse_on(input: &str, today: NaiveDate) -> Result<Self, IdNumberError> {
+        let id = Self::parse(input)?;
+        if id.birth_date > today {
+            return Err(IdNumberError::BirthDateInFuture {
+                date: id.birth_date.format("%Y%m%d").to_string(),
+            });
+        }
+        Ok(id)
+    }
+
+    /// The name of the division in the first six digits (GB/T 2260), e.g. 朝阳区.
+    pub fn area_name(&self) -> &'static str {
+        crate::region::region(self.area_code())
+            .map(|r| r.name)
+            .unwrap_or_default()
     }
 
     /// The normalized number (check character `X` in upper case).

@@ -113,9 +113,13 @@ mod credit_code;
 mod id_number;
 mod item_code;
 mod one_thing_id;
+pub mod region;
 pub mod text;
 
-pub use credit_code::{CREDIT_CODE_CHARSET, CreditCode, CreditCodeError, credit_check_char};
+pub use credit_code::{
+    CREDIT_CODE_CHARSET, CreditCode, CreditCodeError, REGISTRATION_AUTHORITIES, credit_check_char,
+    organization_check_char,
+};
 pub use id_number::{IdNumber, IdNumberError, Sex, id_check_char, is_valid_province_code};
 pub use item_code::{ItemCode, ItemCodeError, ItemKind};
 pub use one_thing_id::{OneThingId, OneThingIdError};

@@ -3,7 +3,8 @@
 use chrono::NaiveDate;
 use ids::{
     CREDIT_CODE_CHARSET, CreditCode, CreditCodeError, IdNumber, IdNumberError, ItemCode, ItemCodeError, ItemKind,
-    OneThingId, OneThingIdError, Sex, credit_check_char, id_check_char, is_valid_province_code,
+    OneThingId, OneThingIdError, REGISTRATION_AUTHORITIES, Sex, credit_check_char, id_check_char,
+    is_valid_province_code, organization_check_char,
 };
 use proptest::prelude::*;
 
@@ -207,7 +208,7 @@ fn id_number_bad_province_code() {
         "11", "15", "21", "23", "31", "37", "41", "46", "50", "54", "61", "65", "71", "81", "82",
     ] {
         assert!(is_valid_province_code(province), "{province}");
-        let first17 = format!("{province}010519491231002");
+        let first17 = format!("{province}000019491231002");
         assert!(IdNumber::parse(&with_id_check(&first17)).is_ok(), "{province}");
     }
     assert!(!is_valid_province_code("1"));
@@ -284,11 +285,10 @@ fn credit_code_lowercase_is_normalized() {
 fn credit_code_check_value_31_is_written_as_zero() {
     // Find a prefix whose weighted sum is divisible by 31 and check that the
     // check character is '0' (31 − 0 = 31 → 0).
-    let first17 = (0..31u32)
-        .map(|last| {
-            let c = CREDIT_CODE_CHARSET.chars().nth(last as usize).unwrap();
-            format!("9111000000000000{c}")
-        })
+    let first17 = CREDIT_CODE_CHARSET
+        .chars()
+        .flat_map(|a| CREDIT_CODE_CHARSET.chars().map(move |b| format!("000000{a}{b}")))
+        .map(|body| format!("91110105{body}{}", organization_check_char(&body).unwrap()))
         .find(|p| credit_check_char(p) == Some('0'))
         .unwrap();
     let code = CreditCode::parse(&format!("{first17}0")).unwrap();
@@ -548,37 +548,48 @@ fn one_thing_id_serde() {
 
 // ------------------------------------------------------- property tests
 
-const PROVINCES: [&str; 34] = [
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41", "42", "43", "44",
-    "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65", "71", "81", "82",
-];
+/// Division codes still in force (GB/T 2260), sorted so that runs are reproducible.
+fn current_areas() -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = ids::region::regions()
+        .filter(|r| r.until.is_none())
+        .map(|r| r.code)
+        .collect();
+    codes.sort_unstable();
+    codes
+}
 
-/// First 17 digits of a valid ID number: real province, any 4 digits, an
+/// First 17 digits of a valid ID number: a division code in force today, an
 /// existing birth date between 1900-01-01 and 2099-12-31, any sequence.
 fn id_first17() -> impl Strategy<Value = (String, NaiveDate, u32)> {
     let start = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap();
     let end = NaiveDate::from_ymd_opt(2099, 12, 31).unwrap();
     let span = (end - start).num_days();
-    (prop::sample::select(&PROVINCES[..]), 0u32..10_000, 0..=span, 0u32..1000).prop_map(
-        move |(province, county, offset, seq)| {
-            let birth = start + chrono::Duration::days(offset);
-            let first17 = format!("{province}{county:04}{}{seq:03}", birth.format("%Y%m%d"));
-            (first17, birth, seq)
-        },
-    )
+    (prop::sample::select(current_areas()), 0..=span, 0u32..1000).prop_map(move |(area, offset, seq)| {
+        let birth = start + chrono::Duration::days(offset);
+        let first17 = format!("{area}{}{seq:03}", birth.format("%Y%m%d"));
+        (first17, birth, seq)
+    })
 }
 
-/// First 17 characters of a valid credit code: digits at positions 3–8,
-/// any character of the set elsewhere.
+/// First 17 characters of a valid credit code: a registration authority and one of
+/// its organization types, a division code, eight organization-code characters and
+/// their GB 11714 check character.
 fn credit_first17() -> impl Strategy<Value = String> {
+    let kinds: Vec<(char, char)> = REGISTRATION_AUTHORITIES
+        .iter()
+        .flat_map(|(authority, _, types)| types.iter().map(move |(kind, _)| (*authority, *kind)))
+        .collect();
     let any = prop::sample::select(CREDIT_CODE_CHARSET.chars().collect::<Vec<_>>());
-    let digit = prop::sample::select(('0'..='9').collect::<Vec<_>>());
     (
-        prop::collection::vec(any.clone(), 2),
-        prop::collection::vec(digit, 6),
-        prop::collection::vec(any, 9),
+        prop::sample::select(kinds),
+        prop::sample::select(current_areas()),
+        prop::collection::vec(any, 8),
     )
-        .prop_map(|(head, area, tail)| head.into_iter().chain(area).chain(tail).collect())
+        .prop_map(|((authority, kind), area, body)| {
+            let body: String = body.into_iter().collect();
+            let check = organization_check_char(&body).unwrap();
+            format!("{authority}{kind}{area}{body}{check}")
+        })
 }
 
 proptest! {
@@ -638,16 +649,14 @@ proptest! {
         position in 0usize..17,
         replacement in prop::sample::select(CREDIT_CODE_CHARSET.chars().collect::<Vec<_>>()),
     ) {
-        // Changing any one of the first 17 characters (keeping the area code
-        // numeric) while keeping the check character must be rejected.
+        // Changing any one of the first 17 characters while keeping the check
+        // character must be rejected (by the part it breaks, or by the check).
         let text = with_credit_check(&first17);
         let mut chars: Vec<char> = text.chars().collect();
         prop_assume!(chars[position] != replacement);
-        prop_assume!(!(2..8).contains(&position) || replacement.is_ascii_digit());
         chars[position] = replacement;
         let mutated: String = chars.into_iter().collect();
-        let err = CreditCode::parse(&mutated).unwrap_err();
-        prop_assert_eq!(err.code(), "CREDIT_CODE_CHECK_DIGIT");
+        prop_assert!(CreditCode::parse(&mutated).is_err(), "{} accepted", mutated);
     }
 
     #[test]
@@ -695,4 +704,159 @@ proptest! {
             && !s.contains("--");
         prop_assert_eq!(OneThingId::parse(&s).is_ok(), grammar_ok);
     }
+}
+
+// ------------------------------------------- GB/T 2260, GB 11714 and GB 32100 parts
+
+#[test]
+fn the_whole_area_code_must_be_a_division_code() {
+    // The review's example, then a rebuilt one: the province 11 exists, 119999 does not.
+    assert_eq!(
+        IdNumber::parse("119999194912310021").unwrap_err().code(),
+        "ID_NUMBER_AREA_CODE"
+    );
+    let err = IdNumber::parse(&with_id_check("11999919491231002")).unwrap_err();
+    assert_eq!(err, IdNumberError::AreaCodeUnknown { code: "119999".into() });
+    assert_eq!(err.code(), "ID_NUMBER_AREA_CODE");
+    assert_eq!(
+        err.to_string(),
+        "公民身份号码前六位“119999”不是行政区划代码（GB/T 2260），请核对地址码"
+    );
+    // Real codes of today: 朝阳区, 兰州市城关区, 深圳市南山区 (440305).
+    for first17 in ["11010519491231002", "62010219920808001", "44030519900101123"] {
+        let id = IdNumber::parse(&with_id_check(first17)).unwrap();
+        assert!(!id.area_name().is_empty());
+    }
+    assert_eq!(IdNumber::parse("11010519491231002X").unwrap().area_name(), "朝阳区");
+}
+
+#[test]
+fn a_withdrawn_area_code_is_accepted_only_for_people_born_while_it_was_in_force() {
+    // 崇文区 (110103) was merged into 东城区 in 2010: people born before keep it.
+    let born_1985 = IdNumber::parse(&with_id_check("11010319850612003")).unwrap();
+    assert_eq!(born_1985.area_name(), "崇文区");
+    let err = IdNumber::parse(&with_id_check("11010320150612003")).unwrap_err();
+    assert_eq!(err.code(), "ID_NUMBER_AREA_CODE_WITHDRAWN");
+    assert_eq!(
+        err.to_string(),
+        "公民身份号码前六位“110103”（崇文区）2009年后已停用，2015年出生的人不会使用这个地址码"
+    );
+}
+
+#[test]
+fn a_birth_date_after_today_is_refused_when_checked_on_a_day() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    // Born 2099: a well-formed number, but nobody holds it yet.
+    let future = "110105209912310010";
+    assert!(IdNumber::parse(future).is_ok(), "the structure alone is valid");
+    let err = IdNumber::parse_on(future, today).unwrap_err();
+    assert_eq!(
+        err,
+        IdNumberError::BirthDateInFuture {
+            date: "20991231".into()
+        }
+    );
+    assert_eq!(err.code(), "ID_NUMBER_BIRTH_DATE_FUTURE");
+    assert_eq!(
+        err.to_string(),
+        "出生日期20991231晚于今天，不是有效的公民身份号码出生日期"
+    );
+    // Born today and yesterday: accepted.
+    for birth in ["20261130", "20261129"] {
+        let text = with_id_check(&format!("110105{birth}001"));
+        assert!(IdNumber::parse_on(&text, today).is_ok(), "{text}");
+    }
+    let tomorrow = with_id_check("11010520261201001");
+    assert_eq!(
+        IdNumber::parse_on(&tomorrow, today).unwrap_err().code(),
+        "ID_NUMBER_BIRTH_DATE_FUTURE"
+    );
+    // Before 1900 stays refused, lower-case x stays accepted.
+    assert_eq!(
+        IdNumber::parse(&with_id_check("11010518991231002")).unwrap_err().code(),
+        "ID_NUMBER_BIRTH_DATE_RANGE"
+    );
+    assert_eq!(
+        IdNumber::parse_on("11010519491231002x", today).unwrap().as_str(),
+        "11010519491231002X"
+    );
+}
+
+#[test]
+fn the_organization_code_inside_a_credit_code_carries_its_gb_11714_check() {
+    // The standard's example: organization code M000100Y4.
+    assert_eq!(organization_check_char("M000100Y"), Some('4'));
+    assert_eq!(organization_check_char("MA5GLT4E"), Some('4'));
+    assert_eq!(organization_check_char("M000100"), None);
+    assert_eq!(organization_check_char("M000100-"), None);
+    // A check of 10 is written X, of 11 as 0.
+    let x = CREDIT_CODE_CHARSET
+        .chars()
+        .map(|c| format!("0000000{c}"))
+        .find(|body| organization_check_char(body) == Some('X'));
+    assert!(x.is_some());
+    // 91350100M000100Y56 passes the outer check but its inner code should end in 4.
+    assert_eq!(credit_check_char("91350100M000100Y5"), Some('6'));
+    let err = CreditCode::parse("91350100M000100Y56").unwrap_err();
+    assert_eq!(
+        err,
+        CreditCodeError::OrganizationCheck {
+            expected: '4',
+            found: '5'
+        }
+    );
+    assert_eq!(err.code(), "CREDIT_CODE_ORGANIZATION_CHECK");
+    assert_eq!(
+        err.to_string(),
+        "统一社会信用代码第9至17位（组织机构代码）的校验码错误：第17位应为4，实际为5（GB 11714）"
+    );
+    // Real-format codes of every shape pass: company, individual business, others.
+    for text in [
+        "91350100M000100Y43",
+        "91440305MA5GLT4E4A",
+        "91321283MA1R2X3P8A",
+        "92511324L7K8N5Q31K",
+    ] {
+        CreditCode::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+}
+
+#[test]
+fn registration_authority_and_organization_type_come_from_gb_32100() {
+    // X is no registration authority.
+    let text = with_credit_check(&format!(
+        "X1350100MA2Y3K4L{}",
+        organization_check_char("MA2Y3K4L").unwrap()
+    ));
+    let err = CreditCode::parse(&text).unwrap_err();
+    assert_eq!(err, CreditCodeError::RegistrationAuthority { found: 'X' });
+    assert_eq!(err.code(), "CREDIT_CODE_REGISTRATION_AUTHORITY");
+    assert_eq!(
+        err.to_string(),
+        "统一社会信用代码第1位（登记管理部门码）“X”不存在，应为1–9、A、N或Y"
+    );
+    // The review's example: refused for its first character.
+    assert_eq!(
+        CreditCode::parse("X1350100MA2Y3K4LXF").unwrap_err().code(),
+        "CREDIT_CODE_REGISTRATION_AUTHORITY"
+    );
+    // 工商 registers 1 企业, 2 个体工商户, 3 农民专业合作社: not 4.
+    let text = with_credit_check("94350100M000100Y4");
+    let err = CreditCode::parse(&text).unwrap_err();
+    assert_eq!(err.code(), "CREDIT_CODE_ORGANIZATION_TYPE");
+    assert_eq!(
+        err.to_string(),
+        "统一社会信用代码第2位（机构类别码）“4”不是市场监督管理部门（工商）登记的机构类别，可为：1 企业、2 个体工商户、3 农民专业合作社"
+    );
+    // 民政 registers 社会团体 (51…), 基金会 (53…); 机构编制 registers 事业单位 (12…).
+    for head in ["51", "53", "12", "N2", "Y1"] {
+        let text = with_credit_check(&format!("{head}350100M000100Y4"));
+        CreditCode::parse(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
+    }
+    // The registrar's area must be a division code, or 100000 for a national one.
+    let national = with_credit_check("91100000M000100Y4");
+    assert!(CreditCode::parse(&national).is_ok());
+    let err = CreditCode::parse(&with_credit_check("91999999M000100Y4")).unwrap_err();
+    assert_eq!(err, CreditCodeError::AreaCodeUnknown { found: "999999".into() });
+    assert_eq!(err.code(), "CREDIT_CODE_AREA_CODE");
 }

@@ -135,21 +135,6 @@ fn age_at_data_date(birth: NaiveDate) -> i32 {
     AS_OF_YEAR - birth.year()
 }
 
-/// GB 11714 check character of an 8-digit organisation code body.
-fn organization_check(body: &str) -> char {
-    const WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
-    let sum: u32 = body
-        .bytes()
-        .zip(WEIGHTS)
-        .map(|(b, w)| u32::from(b.wrapping_sub(b'0')) * w)
-        .sum();
-    match 11 - sum % 11 {
-        10 => 'X',
-        11 => '0',
-        digit => char::from_digit(digit, 10).unwrap_or('0'),
-    }
-}
-
 /// One generated person, before being written as records.
 struct Person {
     id: String,
@@ -585,7 +570,7 @@ impl Generator {
         self.next_enterprise += 1;
         let mut code = format!("91{}{body:08}", area.code);
         let organization_body = code.get(8..16).unwrap_or_default().to_owned();
-        code.push(organization_check(&organization_body));
+        code.push(ids::organization_check_char(&organization_body)?);
         let check = ids::credit_check_char(&code)?;
         code.push(check);
 

@@ -510,17 +510,40 @@ pub async fn load_prefill(
     Ok(Some((doc, consent)))
 }
 
+/// Where in an application a plan is computed, for what the applicant brings to it.
+#[derive(Clone, Copy, Debug)]
+pub enum Stage<'a> {
+    /// The notice (一次告知), before consent is asked: materials departments can
+    /// obtain are 免提交 on condition of consent; `offered` also shows, for a
+    /// logged-in applicant, the fields shared data could fill.
+    Notice { offered: bool },
+    /// The form or the submission: with the consented prefill, or without one (the
+    /// applicant declined, or a walk-in at the window), when they hand everything in.
+    Application(Option<&'a PrefillDoc>),
+}
+
 /// What an applicant brings to a plan: the valid e-certificates they hold (免证办),
-/// and the elements shared data gives them — those a consented prefill fetched, or
-/// with `offered` (the notice, before consent) those it could fetch. Anyone but an
-/// applicant brings nothing. The one place the API and the pages decide it.
+/// the elements shared data gives them — those a consented prefill fetched, or at
+/// the notice with `offered` those it could fetch — and their consent to shared
+/// data. Anyone but an applicant brings no certificates or elements. The one place
+/// the API and the pages decide it.
 pub async fn holdings(
     state: &AppState,
     account: Option<&Account>,
-    prefill: Option<&PrefillDoc>,
-    offered: bool,
+    stage: Stage<'_>,
 ) -> Result<catalog::Holdings, store::StoreError> {
-    let mut holdings = catalog::Holdings::default();
+    let (prefill, offered) = match stage {
+        Stage::Notice { offered } => (None, offered),
+        Stage::Application(prefill) => (prefill, false),
+    };
+    let mut holdings = catalog::Holdings {
+        consent: match stage {
+            Stage::Notice { .. } => catalog::SharedConsent::NotAsked,
+            Stage::Application(Some(_)) => catalog::SharedConsent::Given,
+            Stage::Application(None) => catalog::SharedConsent::Declined,
+        },
+        ..catalog::Holdings::default()
+    };
     let Some(account) = account.filter(|a| a.role == Role::Applicant) else {
         return Ok(holdings);
     };

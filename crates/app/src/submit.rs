@@ -100,7 +100,12 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         None => None,
     };
     let holder = (!window).then_some(caller);
-    let holdings = crate::sharing::holdings(state, holder, prefill.as_ref().map(|(doc, _)| doc), false).await?;
+    let holdings = crate::sharing::holdings(
+        state,
+        holder,
+        crate::sharing::Stage::Application(prefill.as_ref().map(|(doc, _)| doc)),
+    )
+    .await?;
     let plan = super::plan::plan_for(state, one_thing, &submission.answers, &holdings, cases::china_date(now))?;
     let case_id = new_case_id(state)?;
 
@@ -124,7 +129,15 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
             None => issues.push(FieldIssue {
                 field,
                 code: "MATERIAL_REQUIRED".into(),
-                message: format!("请上传：{}", material.name),
+                // Shared data and e-certificates are needed only without consent.
+                message: if material.kind == catalog::MaterialKind::Upload.label_zh() {
+                    format!("请上传：{}", material.name)
+                } else {
+                    format!(
+                        "请上传：{}（未授权部门通过数据共享或电子证照库获取时，需自行提交）",
+                        material.name
+                    )
+                },
             }),
             Some(file) => match super::files::check(&material.name, &file.bytes) {
                 Err(message) => issues.push(FieldIssue {

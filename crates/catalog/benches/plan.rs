@@ -14,6 +14,7 @@ fn bench(c: &mut Criterion) {
     let holdings = Holdings {
         certificates: ["resident_id_card".to_owned()].into(),
         elements: ["mother.name".to_owned()].into(),
+        consent: catalog::SharedConsent::Given,
     };
     let start = chrono::NaiveDate::from_ymd_opt(2026, 2, 12).unwrap();
     c.bench_function("plan/newborn_8_items", |b| {

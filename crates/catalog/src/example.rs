@@ -79,7 +79,8 @@ pub struct Example {
     pub answers: Answers,
     /// A valid value for every field the applicant types.
     pub form: BTreeMap<String, String>,
-    /// Materials to upload, each as a file part `material.<id>`.
+    /// Materials to upload, each as a file part `material.<id>`: the example submits
+    /// without a prefill, so it hands in what departments would obtain with consent.
     pub uploads: Vec<String>,
     /// Commitment letters (告知承诺) to accept.
     pub commitments: Vec<String>,
@@ -99,7 +100,7 @@ pub fn example(catalog: &Catalog, plan: &Plan, today: NaiveDate) -> Example {
         .collect();
     let mut uploads = Vec::new();
     let mut commitments = Vec::new();
-    for material in plan.materials.iter().filter(|m| m.is_needed()) {
+    for material in plan.materials.iter().filter(|m| m.is_needed_without_consent()) {
         match catalog.materials.get(&material.id).map(|m| &m.kind) {
             Some(MaterialKind::Commitment) => commitments.push(material.id.clone()),
             _ => uploads.push(material.id.clone()),

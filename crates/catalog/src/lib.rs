@@ -18,6 +18,6 @@ pub mod value;
 pub use condition::Condition;
 pub use load::SourceFile;
 pub use model::*;
-pub use plan::{Answers, Holdings, Plan, PlanError, compute_plan};
+pub use plan::{Answers, Holdings, Plan, PlanError, SharedConsent, compute_plan};
 pub use problem::{Problem, Problems};
 pub use value::FieldError;

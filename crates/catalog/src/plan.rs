@@ -19,11 +19,28 @@ use crate::model::*;
 pub type Answers = BTreeMap<String, String>;
 
 /// What the applicant already holds: e-certificates, and data elements that shared
-/// data sources can provide for them.
+/// data sources can provide for them; and whether they let departments obtain the
+/// rest (shared data, e-certificates from the issuer's library) themselves.
 #[derive(Clone, Debug, Default)]
 pub struct Holdings {
     pub certificates: BTreeSet<String>,
     pub elements: BTreeSet<String>,
+    pub consent: SharedConsent,
+}
+
+/// The applicant's answer to "may the departments obtain your data and
+/// e-certificates themselves?" (数据共享授权).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SharedConsent {
+    /// Not asked yet (the notice): materials departments can obtain are 免提交 on
+    /// condition of consent, and the figures count them so.
+    #[default]
+    NotAsked,
+    /// Agreed: departments obtain them; nothing to hand in.
+    Given,
+    /// Declined: the applicant hands them in.
+    Declined,
 }
 
 /// Why a plan could not be computed.
@@ -180,8 +197,16 @@ pub enum MaterialStatus {
     HeldCertificate { certificate: String },
     /// An earlier item of this one-thing issues it.
     ProducedBy { item: ItemCode },
-    /// The data is fetched from shared sources.
-    SharedData { departments: Vec<String> },
+    /// The departments obtain the data by sharing from its source departments;
+    /// `on_consent`: only once the applicant agrees (the notice, before asking).
+    SharedData { departments: Vec<String>, on_consent: bool },
+    /// The departments obtain the e-certificate from its issuer's library
+    /// (电子证照库); `on_consent` as for shared data.
+    CertificateLibrary {
+        certificate: String,
+        issuer: String,
+        on_consent: bool,
+    },
 }
 
 /// One entry of the deduplicated material list.
@@ -199,6 +224,18 @@ pub struct PlannedMaterial {
 impl PlannedMaterial {
     pub fn is_needed(&self) -> bool {
         self.status == MaterialStatus::Needed
+    }
+
+    /// Whether an application without data-sharing consent hands it in: needed, or
+    /// one the departments would obtain themselves only with consent.
+    pub fn is_needed_without_consent(&self) -> bool {
+        match &self.status {
+            MaterialStatus::Needed => true,
+            MaterialStatus::SharedData { on_consent, .. } | MaterialStatus::CertificateLibrary { on_consent, .. } => {
+                *on_consent
+            }
+            MaterialStatus::HeldCertificate { .. } | MaterialStatus::ProducedBy { .. } => false,
+        }
     }
 }
 
@@ -598,13 +635,11 @@ fn merge_materials(
         let status = match &material.kind {
             MaterialKind::Upload | MaterialKind::Commitment => MaterialStatus::Needed,
             MaterialKind::Certificate { certificate } => {
+                let certificate_type = catalog.certificates.get(certificate);
+                let certificate_name = certificate_type.map(|c| c.name.clone()).unwrap_or_default();
                 if holdings.certificates.contains(certificate) {
                     MaterialStatus::HeldCertificate {
-                        certificate: catalog
-                            .certificates
-                            .get(certificate)
-                            .map(|c| c.name.clone())
-                            .unwrap_or_default(),
+                        certificate: certificate_name,
                     }
                 } else if let Some(producer) = produced_certificates
                     .get(certificate.as_str())
@@ -613,8 +648,16 @@ fn merge_materials(
                     MaterialStatus::ProducedBy {
                         item: (*producer).clone(),
                     }
-                } else {
+                } else if holdings.consent == SharedConsent::Declined {
                     MaterialStatus::Needed
+                } else {
+                    MaterialStatus::CertificateLibrary {
+                        certificate: certificate_name,
+                        issuer: certificate_type
+                            .map(|c| catalog.department_name(&c.issuer).to_owned())
+                            .unwrap_or_default(),
+                        on_consent: holdings.consent == SharedConsent::NotAsked,
+                    }
                 }
             }
             MaterialKind::SharedData { elements } => {
@@ -629,10 +672,9 @@ fn merge_materials(
                         },
                         None => MaterialStatus::Needed,
                     }
-                } else if elements
-                    .iter()
-                    .all(|e| holdings.elements.contains(e) || produced_elements.contains_key(e.as_str()))
-                {
+                } else if holdings.consent == SharedConsent::Declined {
+                    MaterialStatus::Needed
+                } else {
                     let departments: BTreeSet<String> = elements
                         .iter()
                         .filter_map(|e| catalog.elements.get(e))
@@ -640,9 +682,8 @@ fn merge_materials(
                         .collect();
                     MaterialStatus::SharedData {
                         departments: departments.into_iter().collect(),
+                        on_consent: holdings.consent == SharedConsent::NotAsked,
                     }
-                } else {
-                    MaterialStatus::Needed
                 }
             }
         };

@@ -150,7 +150,26 @@ fn newborn_plan_matches_the_figures_recomputed_by_hand() {
         ("insure_child", "yes"),
         ("maternity_claim", "yes"),
     ]);
-    let plan = compute_plan(
+    let declined = Holdings {
+        consent: catalog::SharedConsent::Declined,
+        ..Holdings::default()
+    };
+    let plan = compute_plan(&catalog, newborn, &all_yes, &declined, date("2026-02-12"), &calendar).unwrap();
+
+    assert_eq!(plan.items.len(), 8);
+    // Materials: 2+1+2+4+2+1+3+3 handed in item by item (the commitment letter is
+    // only for unmarried parents); as one thing the birth certificate, the hukou
+    // information and the enrolment record come from earlier items. An applicant
+    // who declines data sharing hands in parents' ID, delivery record, marriage
+    // certificate, hukou book, photo, invoices.
+    assert_eq!(
+        (plan.savings.materials.alone, plan.savings.materials.one_thing),
+        (18, 6)
+    );
+    // The notice, before consent is asked: the departments obtain the IDs, the
+    // marriage certificate and the hukou book from the e-certificate library and the
+    // delivery record by sharing, once the applicant agrees. Photo and invoices remain.
+    let notice = compute_plan(
         &catalog,
         newborn,
         &all_yes,
@@ -159,16 +178,30 @@ fn newborn_plan_matches_the_figures_recomputed_by_hand() {
         &calendar,
     )
     .unwrap();
-
-    assert_eq!(plan.items.len(), 8);
-    // Materials: 2+1+2+4+2+1+3+3 handed in item by item (the commitment letter is
-    // only for unmarried parents); as one thing the birth certificate, the hukou
-    // information and the enrolment record come from earlier items, leaving
-    // parents' ID, delivery record, marriage certificate, hukou book, photo, invoices.
+    assert_eq!(notice.savings.materials.one_thing, 2);
+    let status = |id: &str| notice.materials.iter().find(|m| m.id == id).unwrap().status.clone();
     assert_eq!(
-        (plan.savings.materials.alone, plan.savings.materials.one_thing),
-        (18, 6)
+        status("parents_id_card"),
+        MaterialStatus::CertificateLibrary {
+            certificate: "居民身份证".into(),
+            issuer: "公安局".into(),
+            on_consent: true
+        }
     );
+    assert_eq!(
+        status("delivery_record"),
+        MaterialStatus::SharedData {
+            departments: vec!["卫生健康委员会".into()],
+            on_consent: true
+        }
+    );
+    let needed: Vec<&str> = notice
+        .materials
+        .iter()
+        .filter(|m| m.is_needed())
+        .map(|m| m.name.as_str())
+        .collect();
+    assert_eq!(needed, ["新生儿免冠照片", "生育医疗费用票据及费用清单"]);
     // Fields: 9+7+7+10+6+4+7+7 = 57 item by item; 18 distinct elements, of which the
     // birth certificate number, the child's ID number and the insurance number
     // come from earlier items.
@@ -242,6 +275,7 @@ fn held_certificates_and_shared_data_make_materials_and_fields_unnecessary() {
         ]
         .map(String::from)
         .into(),
+        consent: catalog::SharedConsent::Given,
     };
     let plan = compute_plan(&catalog, newborn, &all_yes, &holdings, date("2026-02-12"), &calendar).unwrap();
     let material = |id: &str| plan.materials.iter().find(|m| m.id == id).unwrap().status.clone();

@@ -101,12 +101,15 @@ fn the_newborn_plan_shows_its_four_reductions() {
             ("insure_child", "no"),
             ("maternity_claim", "no"),
         ]),
-        &catalog::Holdings::default(),
+        &catalog::Holdings {
+            consent: catalog::SharedConsent::Declined,
+            ..catalog::Holdings::default()
+        },
         "2026-03-02".parse().unwrap(),
         &testkit::calendar(),
     )
     .unwrap();
-    // As `onething catalog show` prints them for these answers.
+    // As `onething catalog show --no-consent` prints them for these answers.
     let s = &plan.savings;
     assert_eq!((s.materials.alone, s.materials.one_thing), (7, 4));
     assert_eq!((s.fields.alone, s.fields.one_thing), (26, 11));

@@ -133,6 +133,10 @@ enum CatalogCommand {
         /// A data element available from shared data for this applicant (repeatable).
         #[arg(long = "shared", value_name = "ELEMENT")]
         shared: Vec<String>,
+        /// The applicant declines to let departments obtain shared data and
+        /// e-certificates: they hand those materials in.
+        #[arg(long)]
+        no_consent: bool,
         /// Start date (YYYY-MM-DD); today in China when not given.
         #[arg(long)]
         start: Option<NaiveDate>,
@@ -259,9 +263,24 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 answers,
                 holds,
                 shared,
+                no_consent,
                 start,
                 json,
-            } => catalog_show(&source, one_thing.as_deref(), &answers, holds, shared, start, json),
+            } => {
+                let consent = if no_consent {
+                    catalog::SharedConsent::Declined
+                } else {
+                    catalog::SharedConsent::NotAsked
+                };
+                catalog_show(
+                    &source,
+                    one_thing.as_deref(),
+                    &answers,
+                    (holds, shared, consent),
+                    start,
+                    json,
+                )
+            }
             CatalogCommand::Example { source, one_thing, out } => catalog_example(&source, &one_thing, &out),
         },
     }
@@ -422,8 +441,7 @@ fn catalog_show(
     source: &CatalogSource,
     key: Option<&str>,
     answers: &[String],
-    holds: Vec<String>,
-    shared: Vec<String>,
+    (holds, shared, consent): (Vec<String>, Vec<String>, catalog::SharedConsent),
     start: Option<NaiveDate>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
@@ -446,6 +464,7 @@ fn catalog_show(
     let holdings = catalog::Holdings {
         certificates: holds.into_iter().collect::<BTreeSet<_>>(),
         elements: shared.into_iter().collect::<BTreeSet<_>>(),
+        consent,
     };
     let start = start.unwrap_or_else(today_in_china);
     match catalog::compute_plan(&catalog, one_thing, &answers, &holdings, start, &calendar) {

@@ -147,8 +147,28 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
                         .unwrap_or(item.as_str())
                 )
             }
-            MaterialStatus::SharedData { departments } => {
-                format!("免提交：通过数据共享从{}获取", departments.join("、"))
+            MaterialStatus::SharedData {
+                departments,
+                on_consent,
+            } => {
+                format!(
+                    "免提交：{}由部门通过数据共享从{}获取{}",
+                    if *on_consent { "经您授权后" } else { "" },
+                    departments.join("、"),
+                    if *on_consent { "（不授权则需提交）" } else { "" }
+                )
+            }
+            MaterialStatus::CertificateLibrary {
+                certificate,
+                issuer,
+                on_consent,
+            } => {
+                format!(
+                    "免提交：{}由部门从电子证照库调取{}签发的“{certificate}”{}",
+                    if *on_consent { "经您授权后" } else { "" },
+                    issuer,
+                    if *on_consent { "（不授权则需提交）" } else { "" }
+                )
             }
         };
         let _ = writeln!(

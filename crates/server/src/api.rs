@@ -307,7 +307,9 @@ async fn compute_plan(
     }
     // A logged-in applicant's own e-certificates count too (免证办).
     let mut holdings = match &user {
-        Some(user) => crate::sharing::holdings(&state, Some(&user.0), None, false).await?,
+        Some(user) => {
+            crate::sharing::holdings(&state, Some(&user.0), crate::sharing::Stage::Notice { offered: false }).await?
+        }
         None => Holdings::default(),
     };
     holdings.certificates.extend(request.holds);
@@ -440,7 +442,8 @@ async fn prefill(
         ));
     }
     let one_thing = app::plan::find_one_thing(&state, &id)?;
-    let holdings = crate::sharing::holdings(&state, Some(&user.0), None, false).await?;
+    let holdings =
+        crate::sharing::holdings(&state, Some(&user.0), crate::sharing::Stage::Notice { offered: false }).await?;
     let plan = app::plan::plan_for(
         &state,
         one_thing,

@@ -80,12 +80,14 @@ fn material_status(plan: &Value, id: &str) -> String {
         .to_owned()
 }
 
-fn needed_count(plan: &Value) -> usize {
+/// What she hands in if she declines data sharing: the needed materials and those
+/// the departments would obtain only with her consent.
+fn needed_without_consent(plan: &Value) -> usize {
     plan["materials"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|m| m["status"] == "needed")
+        .filter(|m| m["status"] == "needed" || m["on_consent"] == true)
         .count()
 }
 
@@ -169,9 +171,13 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
     let wj = node.login("staff-wj").await;
     let ga = node.login("staff-ga").await;
 
-    // Before anything: the marriage certificate is a material to hand in.
+    // Before anything: the notice says the departments obtain the marriage
+    // certificate from 民政's e-certificate library once she agrees.
     let first_plan = plan_for(node, Some(&wangfang)).await;
-    assert_eq!(material_status(&first_plan, "marriage_certificate"), "needed");
+    assert_eq!(
+        material_status(&first_plan, "marriage_certificate"),
+        "certificate_library"
+    );
     assert_eq!(material_status(&first_plan, "birth_medical_certificate"), "produced_by");
 
     let (case, _) = submit_with_prefill(node, &wangfang).await;
@@ -396,15 +402,19 @@ async fn newborn_with_prefill_and_certificates(node: &Node) {
         material_status(&second_plan, "marriage_certificate"),
         "held_certificate"
     );
-    assert_eq!(needed_count(&second_plan), needed_count(&first_plan) - 1);
+    // Holding it, she presents it herself whether or not she agrees to sharing.
     assert_eq!(
-        second_plan["savings"]["materials"]["one_thing"].as_u64().unwrap() + 1,
-        first_plan["savings"]["materials"]["one_thing"].as_u64().unwrap()
+        needed_without_consent(&second_plan),
+        needed_without_consent(&first_plan) - 1
+    );
+    assert_eq!(
+        second_plan["savings"]["materials"]["one_thing"],
+        first_plan["savings"]["materials"]["one_thing"]
     );
     // Anonymous plans are unchanged.
     assert_eq!(
         material_status(&plan_for(node, None).await, "marriage_certificate"),
-        "needed"
+        "certificate_library"
     );
     // 卫健's task page says where each value came from, in plain words: the
     // mother's ID number from her own real-name account (no department behind it).
@@ -727,9 +737,10 @@ async fn revoked_tampered_and_rotated_certificates() {
     let marriage_id = claimed["id"].as_str().unwrap();
     let (status, _) = revoke(&node, &mz, marriage_id, "婚姻状况已变更").await;
     assert_eq!(status, StatusCode::OK);
+    // Revoked, it is no longer hers to present: back to the issuer's library.
     assert_eq!(
         material_status(&plan_for(&node, Some(&wangfang)).await, "marriage_certificate"),
-        "needed"
+        "certificate_library"
     );
     // The holder is told.
     let inbox = node

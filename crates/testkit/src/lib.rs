@@ -151,7 +151,9 @@ pub fn sample_materials_from_json(plan: &serde_json::Value) -> (Vec<(String, Vec
     let mut files = Vec::new();
     let mut commitments = Vec::new();
     for material in plan["materials"].as_array().expect("a plan lists its materials") {
-        if material["status"] != "needed" {
+        // Without a consented prefill the applicant hands in what departments would
+        // otherwise obtain themselves (shared data, e-certificates) too.
+        if material["status"] != "needed" && material["on_consent"] != true {
             continue;
         }
         let id = material["id"].as_str().expect("a material has an id").to_owned();

@@ -163,13 +163,8 @@ fn today(state: &AppState) -> chrono::NaiveDate {
 
 /// Computes the plan, or re-renders the questions with what is missing.
 /// The plan's holdings for the page's user (see [`crate::sharing::holdings`]).
-async fn holdings_for(
-    state: &AppState,
-    page: &Page,
-    prefill: Option<&crate::sharing::PrefillDoc>,
-    offered: bool,
-) -> Result<Holdings, Response> {
-    crate::sharing::holdings(state, page.user.as_ref(), prefill, offered)
+async fn holdings_for(state: &AppState, page: &Page, stage: crate::sharing::Stage<'_>) -> Result<Holdings, Response> {
+    crate::sharing::holdings(state, page.user.as_ref(), stage)
         .await
         .map_err(|error| page.store_error(error))
 }
@@ -216,7 +211,7 @@ pub async fn notice(
         return page.not_found();
     };
     let answers = answers_from(one, &query, "");
-    let holdings = match holdings_for(&state, &page, None, true).await {
+    let holdings = match holdings_for(&state, &page, crate::sharing::Stage::Notice { offered: true }).await {
         Ok(holdings) => holdings,
         Err(response) => return response,
     };
@@ -409,8 +404,11 @@ fn render_apply(
             catalog::plan::MaterialStatus::HeldCertificate { certificate } => {
                 Some(context! { name => m.name, reason => format!("您已持有电子证照“{certificate}”，免于提交") })
             }
-            catalog::plan::MaterialStatus::SharedData { departments } => Some(
-                context! { name => m.name, reason => format!("经您授权已从{}获取，免于提交", departments.join("、")) },
+            catalog::plan::MaterialStatus::SharedData { departments, .. } => Some(
+                context! { name => m.name, reason => format!("经您授权由部门通过数据共享从{}获取，免于提交", departments.join("、")) },
+            ),
+            catalog::plan::MaterialStatus::CertificateLibrary { certificate, issuer, .. } => Some(
+                context! { name => m.name, reason => format!("经您授权由部门从电子证照库调取{issuer}签发的“{certificate}”，免于提交") },
             ),
             _ => None,
         })
@@ -485,7 +483,13 @@ pub async fn apply_form(
         },
         _ => None,
     };
-    let holdings = match holdings_for(&state, &page, prefill.as_ref().map(|(_, doc)| doc), false).await {
+    let holdings = match holdings_for(
+        &state,
+        &page,
+        crate::sharing::Stage::Application(prefill.as_ref().map(|(_, doc)| doc)),
+    )
+    .await
+    {
         Ok(holdings) => holdings,
         Err(response) => return response,
     };
@@ -583,7 +587,7 @@ pub async fn prefill_consent(
     if form.get("decision").map(String::as_str) != Some("agree") {
         return Redirect::to(&format!("/one-things/{id}/apply?{query}&noprefill=1")).into_response();
     }
-    let holdings = match holdings_for(&state, &page, None, false).await {
+    let holdings = match holdings_for(&state, &page, crate::sharing::Stage::Notice { offered: false }).await {
         Ok(holdings) => holdings,
         Err(response) => return response,
     };
@@ -767,7 +771,13 @@ pub async fn apply_submit(
         },
         None => None,
     };
-    let holdings = match holdings_for(&state, &page, prefill.as_ref().map(|(_, doc, _)| doc), false).await {
+    let holdings = match holdings_for(
+        &state,
+        &page,
+        crate::sharing::Stage::Application(prefill.as_ref().map(|(_, doc, _)| doc)),
+    )
+    .await
+    {
         Ok(holdings) => holdings,
         Err(response) => return response,
     };

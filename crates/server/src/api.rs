@@ -1,4 +1,9 @@
-//! Routes and handlers of `/api/v1`.
+//! Routes and handlers of `/api/v1`, with the wire types they read and answer.
+//!
+//! Each handler's `#[utoipa::path]` is its entry in the OpenAPI document (see
+//! `openapi.rs`); the request and response structs derive `ToSchema`, so the
+//! document describes exactly what is sent. Their field docs are the document's
+//! descriptions, written in Chinese for integrators.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -99,8 +104,6 @@ async fn calendar_status(State(state): Shared) -> Json<Value> {
     ))
 }
 
-// The field docs of request and response types are the document's descriptions,
-// so they are written for integrators, in Chinese.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CalendarImportRequest {

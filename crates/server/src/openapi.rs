@@ -81,6 +81,7 @@ static DOCUMENT: LazyLock<Value> = LazyLock::new(document);
 #[utoipa::path(
     get,
     path = "/openapi.json",
+    operation_id = "openapi",
     tag = "meta",
     summary = "本文档",
     responses((status = 200, description = "OpenAPI", body = Object))

@@ -30,7 +30,7 @@ pub(crate) use app::local_time;
 pub fn router(state: Arc<AppState>) -> Router {
     use axum::extract::DefaultBodyLimit;
     Router::new()
-        .nest("/api/v1", api::routes())
+        .nest("/api/v1", openapi::router())
         .merge(web::routes())
         .route("/healthz", axum::routing::get(api::health))
         .route("/metrics", axum::routing::get(telemetry::metrics))

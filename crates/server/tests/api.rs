@@ -661,6 +661,97 @@ async fn the_openapi_document_lists_every_route() {
     }
 }
 
+/// Every `$ref` in `value`, wherever it is.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(target)) => found.push(target.clone()),
+                    _ => references(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|inner| references(inner, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_generated_operation_answers_with_a_schema_and_every_reference_resolves() {
+    let document = server::openapi::document();
+    let schemas = document["components"]["schemas"].as_object().unwrap();
+    let mut operations = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let name = format!("{method} {path}");
+            assert!(
+                operation["summary"].as_str().is_some_and(|s| !s.is_empty()),
+                "{name} has no summary"
+            );
+            let responses = operation["responses"].as_object().unwrap();
+            let success: Vec<&String> = responses
+                .keys()
+                .filter(|s| ["200", "201", "204"].contains(&s.as_str()))
+                .collect();
+            assert!(!success.is_empty(), "{name} has no success response: {responses:?}");
+            for status in success {
+                let content = responses[status].get("content");
+                if status == "204" {
+                    assert!(content.is_none(), "{name}: a 204 has no body");
+                    continue;
+                }
+                let content = content
+                    .and_then(Value::as_object)
+                    .unwrap_or_else(|| panic!("{name} {status} has no body"));
+                assert!(!content.is_empty(), "{name} {status} has no body");
+                for (media, body) in content {
+                    assert!(body.get("schema").is_some(), "{name} {status} {media} has no schema");
+                }
+            }
+            // Error statuses name their codes from the table and share the Error schema.
+            for (status, response) in responses
+                .iter()
+                .filter(|(s, _)| s.starts_with('4') || s.starts_with('5'))
+            {
+                assert!(
+                    response["description"].as_str().is_some_and(|d| d.contains("E_")),
+                    "{name} {status}: {response}"
+                );
+                assert_eq!(
+                    response["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Error",
+                    "{name} {status}"
+                );
+            }
+            // An operation that needs a session says so, and it is the bearer scheme.
+            if let Some(security) = operation.get("security") {
+                assert_eq!(security, &json!([{ "bearer": [] }]), "{name}");
+            }
+            operations += 1;
+        }
+    }
+    assert!(operations >= 45, "only {operations} operations");
+    let mut found = Vec::new();
+    references(&document, &mut found);
+    assert!(
+        found.len() >= 40,
+        "only {} references: the reader is broken",
+        found.len()
+    );
+    for target in found {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("{target} is not a component schema"));
+        assert!(schemas.contains_key(name), "{target} does not resolve");
+    }
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"],
+        json!({ "type": "http", "scheme": "bearer" })
+    );
+    assert_eq!(document["servers"], json!([{ "url": "/api/v1" }]));
+    assert_eq!(document["info"]["title"], "OneThing（一件事）API");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ledger_proves_every_access_and_shows_entries_only_to_those_concerned() {
     let node = spawn_node(sqlite_store().await, true).await;

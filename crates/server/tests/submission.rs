@@ -280,6 +280,34 @@ async fn an_application_with_its_materials_over_the_api_on_postgres() {
     materials_over_the_api(&spawn_node(postgres_store(&new_schema()).await, true).await).await;
 }
 
+/// `POST /cases` carries files: its route takes up to `MAX_FORM_BYTES`, not the
+/// API's JSON limit, while JSON alone keeps that limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_application_with_scans_larger_than_the_json_limit_is_accepted_over_the_api() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let applicant = node.login("zhangsan").await;
+    let plan = newborn_plan(&node).await;
+    let (mut files, commitments) = testkit::sample_materials_from_json(&plan);
+    // A scan of a few hundred KiB, as a phone takes them: still a PNG by its content.
+    for (_, bytes) in &mut files {
+        bytes.resize(3 * server::MAX_BODY_BYTES, 0);
+    }
+    let form = newborn_form(&node).await;
+    let submission =
+        json!({ "one_thing": "newborn", "answers": newborn_answers(), "form": form, "commitments": commitments });
+    let (status, case) = node.submit_multipart(&applicant, &submission, &files).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let uploads = node.store.uploads_of_case(case["id"].as_str().unwrap()).await.unwrap();
+    assert!(uploads.iter().all(|u| u.size as usize == 3 * server::MAX_BODY_BYTES));
+
+    // The same size as JSON is refused: only multipart carries files.
+    let mut padded = submission.clone();
+    padded["form"]["padding"] = json!("x".repeat(2 * server::MAX_BODY_BYTES));
+    let (status, body) = node.call("POST", "/cases", Some(&applicant), Some(padded)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_eq!(body["error"]["code"], "E_BODY_TOO_LARGE");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_one_window_submits_for_a_walk_in_over_the_api() {
     let node = spawn_node(sqlite_store().await, true).await;

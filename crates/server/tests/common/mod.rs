@@ -239,19 +239,60 @@ pub async fn approve(node: &Node, token: &str, case_id: &str, item: &str, output
     body
 }
 
-/// The routes declared in a source file of the server: `(path, methods)` for every
-/// `.route("path", get(…).post(…))`, read from the source so that a new route cannot
-/// be left out of a table that must cover every route.
+/// The routes declared in a source file of the server, `(path, methods)`: every
+/// `.route("path", get(…).post(…))` of the pages, and every handler registered with
+/// `routes!(…)` in the API, whose method and path are those of its
+/// `#[utoipa::path(…)]` (from which utoipa-axum registers it). Read from the source so
+/// that a new route cannot be left out of a table that must cover every route.
 pub fn routes_in(file: &str) -> Vec<(String, Vec<&'static str>)> {
+    let text = source(file);
+    let mut routes: Vec<(String, Vec<&'static str>)> = Vec::new();
+    for call in calls(&text, ".route(") {
+        let Some(open) = call.find('"') else { continue };
+        let Some(close) = call[open + 1..].find('"') else {
+            continue;
+        };
+        let route = call[open + 1..open + 1 + close].to_owned();
+        let methods: Vec<&'static str> = [("get(", "GET"), ("post(", "POST")]
+            .into_iter()
+            .filter(|(token, _)| call.contains(token))
+            .map(|(_, method)| method)
+            .collect();
+        routes.push((route, methods));
+    }
+    for call in calls(&text, "routes!(") {
+        for handler in call.split(',').map(str::trim).filter(|h| !h.is_empty()) {
+            // `crate::shared_api::read_shared` is in shared_api.rs; a bare name is here.
+            let (handler_file, name) = match handler.strip_prefix("crate::").and_then(|h| h.rsplit_once("::")) {
+                Some((module, name)) => (format!("{module}.rs"), name),
+                None => (file.to_owned(), handler),
+            };
+            let (method, route) = documented_route(&source(&handler_file), name).unwrap_or_else(|| {
+                panic!("{handler} in routes! of {file} has no #[utoipa::path] with a method and path")
+            });
+            match routes.iter_mut().find(|(path, _)| *path == route) {
+                Some((_, methods)) => methods.push(method),
+                None => routes.push((route, vec![method])),
+            }
+        }
+    }
+    routes
+}
+
+fn source(file: &str) -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src").join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let mut routes = Vec::new();
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find(".route(") {
-        rest = &rest[start + ".route(".len()..];
-        // The call's text up to its closing parenthesis.
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
+
+/// The text of every call `opening…)` in `text`, without the opening and the closing
+/// parenthesis.
+fn calls<'a>(text: &'a str, opening: &str) -> Vec<&'a str> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(opening) {
+        rest = &rest[start + opening.len()..];
         let mut depth = 1;
-        let mut end = 0;
+        let mut end = rest.len();
         for (i, c) in rest.char_indices() {
             match c {
                 '(' => depth += 1,
@@ -265,20 +306,30 @@ pub fn routes_in(file: &str) -> Vec<(String, Vec<&'static str>)> {
                 _ => {}
             }
         }
-        let call = &rest[..end];
-        let Some(open) = call.find('"') else { continue };
-        let Some(close) = call[open + 1..].find('"') else {
-            continue;
-        };
-        let route = call[open + 1..open + 1 + close].to_owned();
-        let methods: Vec<&'static str> = [("get(", "GET"), ("post(", "POST")]
-            .into_iter()
-            .filter(|(token, _)| call.contains(token))
-            .map(|(_, method)| method)
-            .collect();
-        routes.push((route, methods));
+        found.push(&rest[..end]);
     }
-    routes
+    found
+}
+
+/// The method and path of the `#[utoipa::path(method, path = "…", …)]` right above
+/// `fn name(` in `text`.
+fn documented_route(text: &str, name: &str) -> Option<(&'static str, String)> {
+    let function = text.find(&format!("async fn {name}("))?;
+    let before = &text[..function];
+    let attribute = before.rfind("#[utoipa::path(")?;
+    // The attribute must belong to this function, not to one further up.
+    if before[attribute..].contains("fn ") {
+        return None;
+    }
+    let arguments = calls(&before[attribute..], "#[utoipa::path(").into_iter().next()?;
+    let method = match arguments.trim_start().split(',').next()?.trim() {
+        "get" => "GET",
+        "post" => "POST",
+        _ => return None,
+    };
+    let path_at = arguments.find("path = \"")? + "path = \"".len();
+    let path = &arguments[path_at..path_at + arguments[path_at..].find('"')?];
+    Some((method, path.to_owned()))
 }
 
 /// zhangsan logs in and submits a newborn case: their token, the case as answered,

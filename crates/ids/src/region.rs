@@ -93,6 +93,10 @@ mod tests {
             );
         }
         assert_eq!(region_count(), lines, "a code is listed twice");
+        // Every code can begin an identity number: its province is one.
+        for region in regions() {
+            assert!(crate::is_valid_province_code(&region.code[..2]), "{}", region.code);
+        }
         assert!(lines > 3_000);
     }
 

@@ -16,7 +16,7 @@ pub mod problem;
 pub mod value;
 
 pub use condition::Condition;
-pub use load::SourceFile;
+pub use load::{SourceFile, claimed_days};
 pub use model::*;
 pub use plan::{Answers, Holdings, Plan, PlanError, SharedConsent, compute_plan};
 pub use problem::{Problem, Problems};

@@ -1161,8 +1161,114 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
         field_rules,
     };
     check_conditions_evaluate(checker, file, &one_thing);
+    check_summary_claims(checker, file, &one_thing, catalog);
     if checker.problems.len() == problems_before {
         catalog.one_things.insert(id, one_thing);
+    }
+}
+
+/// Working days on the longest chain of promised limits when every member applies.
+fn longest_promised_path(one_thing: &OneThing, catalog: &Catalog) -> u32 {
+    fn finish(code: &ItemCode, one_thing: &OneThing, catalog: &Catalog, depth: usize) -> u32 {
+        let Some(member) = one_thing.members.iter().find(|m| &m.item == code) else {
+            return 0;
+        };
+        let own = catalog.items.get(code).map_or(0, |item| item.promised_limit_days);
+        // Cycles are refused before this runs; the depth bound only keeps it total.
+        let before = if depth > one_thing.members.len() {
+            0
+        } else {
+            member
+                .after
+                .iter()
+                .map(|after| finish(after, one_thing, catalog, depth + 1))
+                .max()
+                .unwrap_or(0)
+        };
+        own + before
+    }
+    one_thing
+        .members
+        .iter()
+        .map(|m| finish(&m.item, one_thing, catalog, 0))
+        .max()
+        .unwrap_or(0)
+}
+
+/// The time limits a summary promises in words: “一日办结”, “3个工作日内办结”, “五天办结”.
+pub fn claimed_days(summary: &str) -> Vec<u32> {
+    let digit = |c: char| match c {
+        '0'..='9' => c.to_digit(10),
+        '一' => Some(1),
+        '二' | '两' => Some(2),
+        '三' => Some(3),
+        '四' => Some(4),
+        '五' => Some(5),
+        '六' => Some(6),
+        '七' => Some(7),
+        '八' => Some(8),
+        '九' => Some(9),
+        _ => None,
+    };
+    let mut claims = Vec::new();
+    for (at, _) in summary.match_indices("办结") {
+        let before = summary[..at].trim_end_matches('内');
+        let Some(rest) = ["个工作日", "工作日", "日", "天"]
+            .iter()
+            .find_map(|unit| before.strip_suffix(unit))
+        else {
+            continue;
+        };
+        // The number right before the unit: Arabic digits, or Chinese up to 九十九.
+        let number: Vec<char> = rest
+            .chars()
+            .rev()
+            .take_while(|c| digit(*c).is_some() || *c == '十')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if number.is_empty() {
+            continue;
+        }
+        let value = if number.iter().all(char::is_ascii_digit) {
+            number.iter().collect::<String>().parse().ok()
+        } else {
+            match number.iter().position(|c| *c == '十') {
+                None => number.iter().try_fold(0, |n, c| digit(*c).map(|d| n * 10 + d)),
+                Some(ten) => {
+                    let tens = if ten == 0 {
+                        Some(1)
+                    } else {
+                        number.get(ten - 1).and_then(|c| digit(*c))
+                    };
+                    let ones = number.get(ten + 1).and_then(|c| digit(*c)).unwrap_or(0);
+                    tens.map(|t| t * 10 + ones)
+                }
+            }
+        };
+        if let Some(value) = value {
+            claims.push(value);
+        }
+    }
+    claims
+}
+
+/// A summary may not promise less time than the members' promised limits add up to
+/// along the longest chain (all members applying).
+fn check_summary_claims(checker: &mut Checker<'_>, file: usize, one_thing: &OneThing, catalog: &Catalog) {
+    let longest = longest_promised_path(one_thing, catalog);
+    for claimed in claimed_days(&one_thing.summary) {
+        if claimed < longest {
+            checker.report(
+                file,
+                None,
+                "summary",
+                format!(
+                    "简介承诺{claimed}个工作日办结，但全部事项都办理时按承诺时限需{longest}个工作日；请按计算结果改写简介"
+                ),
+            );
+        }
     }
 }
 

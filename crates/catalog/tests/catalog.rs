@@ -1273,3 +1273,104 @@ fn a_new_value_element_must_change_a_registered_element_of_its_type() {
     });
     assert_problem(&problems, file, None, "本身是变更后值");
 }
+
+/// A summary may not promise less time than the promised limits add up to along the
+/// longest chain: 企业开办 once said 一日办结 while hiring staff takes 登记 1 → 单位社保
+/// 1 → 就业参保 1 = 3 working days.
+#[test]
+fn a_summary_promising_less_time_than_the_plan_is_a_load_problem() {
+    let (_, problems) = broken("onethings/enterprise-startup.toml", |text| {
+        let start = text.find("summary = \"").unwrap();
+        let end = start + text[start..].find('\n').unwrap();
+        format!(
+            "{}summary = \"企业开办一次申请，一日办结。\"{}",
+            &text[..start],
+            &text[end..]
+        )
+    });
+    assert_problem(
+        &problems,
+        "onethings/enterprise-startup.toml",
+        None,
+        "简介承诺1个工作日办结，但全部事项都办理时按承诺时限需3个工作日",
+    );
+    // The bundled summary and the computed figures agree: the fullest plan takes 3.
+    let catalog = bundled();
+    let startup = catalog.one_thing("enterprise-startup").unwrap();
+    let all = answers(&[
+        ("need_seal", "yes"),
+        ("has_employees", "yes"),
+        ("open_housing_fund", "yes"),
+    ]);
+    let calendar = calendar::Calendar::official().unwrap();
+    let plan = compute_plan(
+        &catalog,
+        startup,
+        &all,
+        &Holdings::default(),
+        date("2026-12-01"),
+        &calendar,
+    )
+    .unwrap();
+    assert_eq!(plan.critical_path_days, 3);
+    assert_eq!(catalog::claimed_days(&startup.summary), [3]);
+}
+
+#[test]
+fn time_claims_are_read_in_arabic_and_chinese_numerals() {
+    assert_eq!(catalog::claimed_days("一次申请，一日办结。"), [1]);
+    assert_eq!(catalog::claimed_days("3个工作日内办结"), [3]);
+    assert_eq!(
+        catalog::claimed_days("五天办结；十二个工作日办结；二十日内办结"),
+        [5, 12, 20]
+    );
+    assert_eq!(catalog::claimed_days("即来即办，当场办结"), Vec::<u32>::new());
+}
+
+/// An employer that moves keeps its staff insured: 医保 changes or transfers its
+/// record beside 社保 and 公积金, in the city and across cities.
+#[test]
+fn a_relocation_with_insured_staff_moves_the_medical_insurance_too() {
+    let catalog = bundled();
+    let relocation = catalog.one_thing("enterprise-relocation").unwrap();
+    let calendar = calendar::Calendar::official().unwrap();
+    for (scope, item) in [("in_city", "GG00303004"), ("cross_city", "GG00303003")] {
+        let plan = compute_plan(
+            &catalog,
+            relocation,
+            &answers(&[
+                ("migrate_scope", scope),
+                ("has_employees_insured", "yes"),
+                ("has_housing_fund", "no"),
+            ]),
+            &Holdings::default(),
+            date("2026-12-01"),
+            &calendar,
+        )
+        .unwrap();
+        let departments: Vec<&str> = plan.items.iter().map(|i| i.department.as_str()).collect();
+        assert!(
+            plan.items.iter().any(|i| i.code.as_str() == item),
+            "{scope}: {departments:?}"
+        );
+        assert!(
+            departments.contains(&"YB") && departments.contains(&"RS"),
+            "{scope}: {departments:?}"
+        );
+    }
+    // Without insured staff, neither 社保 nor 医保 is involved.
+    let plan = compute_plan(
+        &catalog,
+        relocation,
+        &answers(&[
+            ("migrate_scope", "in_city"),
+            ("has_employees_insured", "no"),
+            ("has_housing_fund", "no"),
+        ]),
+        &Holdings::default(),
+        date("2026-12-01"),
+        &calendar,
+    )
+    .unwrap();
+    assert!(plan.items.iter().all(|i| i.department != "YB" && i.department != "RS"));
+}

@@ -109,6 +109,34 @@ impl Condition {
         errors
     }
 
+    /// The condition in words for people: “退休类型？”选“提前退休”; a question with
+    /// several options joins them with 或. Conditions other than one question's
+    /// equality or `in` list (&&, ||, !=) are shown as written.
+    pub fn describe(&self, questions: &[Question]) -> String {
+        if ["&&", "||", "!=", "!"].iter().any(|op| self.source.contains(op)) {
+            return self.source.clone();
+        }
+        let mut comparisons = Vec::new();
+        collect_comparisons(self.program.expression(), &mut comparisons);
+        let Some((first, _)) = comparisons.first() else {
+            return self.source.clone();
+        };
+        let Some(question) = questions.iter().find(|q| &q.id == first) else {
+            return self.source.clone();
+        };
+        if comparisons.iter().any(|(id, _)| id != first) {
+            return self.source.clone();
+        }
+        let labels: Vec<String> = comparisons
+            .iter()
+            .map(|(_, value)| {
+                let label = question.option(value).map_or(value.as_str(), |o| o.label.as_str());
+                format!("“{label}”")
+            })
+            .collect();
+        format!("“{}”选{}", question.text, labels.join("或"))
+    }
+
     /// Evaluates the condition with each question bound to its answer.
     pub fn evaluate(&self, answers: &BTreeMap<String, String>) -> Result<bool, ConditionError> {
         self.evaluate_in(&AnswerContext::new(answers))
@@ -210,6 +238,7 @@ mod tests {
                     label: (*v).into(),
                 })
                 .collect(),
+            when: None,
         }
     }
 

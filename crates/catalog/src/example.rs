@@ -57,6 +57,8 @@ pub fn fullest_plan(
             }
             rest /= count;
         }
+        // Answers to questions this combination does not ask are left out.
+        let answers = one.relevant_answers(&answers);
         match compute_plan(catalog, one, &answers, &Holdings::default(), start, calendar) {
             Ok(plan) if best.as_ref().is_none_or(|b| plan.items.len() > b.items.len()) => best = Some(plan),
             Ok(_) => {}

@@ -177,6 +177,9 @@ struct RawQuestion {
     id: Text,
     text: String,
     options: Vec<RawOption>,
+    /// Asked only when this holds over earlier questions' answers.
+    #[serde(default)]
+    when: Option<Text>,
 }
 
 #[derive(Deserialize)]
@@ -903,8 +906,9 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
         );
     }
 
-    // Questions: identifiers, unique ids and option values.
+    // Questions: identifiers, unique ids and option values, conditions on earlier ones.
     let mut questions = Vec::new();
+    let mut conditioned_on = BTreeSet::new();
     for (index, question) in raw.question.iter().enumerate() {
         let qid = question.id.get_ref();
         if !is_cel_identifier(qid) {
@@ -949,10 +953,37 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
                 label: option.label.clone(),
             });
         }
+        // A condition on a question may name only the questions before it: they are
+        // decided first, so every question's relevance is known in order.
+        let when = question.when.as_ref().and_then(|text| {
+            let at = format!("question[{index}].when");
+            match Condition::compile(text.get_ref()) {
+                Err(error) => {
+                    checker.report(file, span(text), at, error.to_string());
+                    None
+                }
+                Ok(condition) => {
+                    let errors = condition.check(&questions);
+                    for error in &errors {
+                        checker.report(
+                            file,
+                            span(text),
+                            at.clone(),
+                            format!("{error}（问题的条件只能引用排在它之前的问题）"),
+                        );
+                    }
+                    errors.is_empty().then_some(condition)
+                }
+            }
+        });
+        if let Some(condition) = &when {
+            conditioned_on.extend(condition.variables());
+        }
         questions.push(Question {
             id: qid.clone(),
             text: question.text.clone(),
             options,
+            when,
         });
     }
 
@@ -1128,7 +1159,7 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
         }
     }
     for (index, question) in raw.question.iter().enumerate() {
-        if !used_questions.contains(question.id.get_ref()) {
+        if !used_questions.contains(question.id.get_ref()) && !conditioned_on.contains(question.id.get_ref()) {
             checker.report(
                 file,
                 span(&question.id),
@@ -1418,6 +1449,12 @@ fn check_conditions_evaluate(checker: &mut Checker, file: usize, one_thing: &One
                 .iter()
                 .map(|r| (format!("field_rule {}", r.element), &r.when)),
         )
+        .chain(
+            one_thing
+                .questions
+                .iter()
+                .filter_map(|q| q.when.as_ref().map(|c| (format!("question {}", q.id), c))),
+        )
         .collect();
     for combination in 0..combinations {
         let mut answers = BTreeMap::new();
@@ -1429,6 +1466,8 @@ fn check_conditions_evaluate(checker: &mut Checker, file: usize, one_thing: &One
             }
             rest /= count;
         }
+        // As a plan reads them: questions not asked count as unanswered.
+        let answers = one_thing.effective_answers(&answers);
         for (at, condition) in &conditions {
             if let Err(error) = condition.evaluate(&answers) {
                 checker.report(

@@ -243,6 +243,9 @@ pub struct Question {
     pub id: String,
     pub text: String,
     pub options: Vec<QuestionOption>,
+    /// Asked only when this holds over the answers to earlier questions (a
+    /// question not asked counts as unanswered: `''`). `None`: always asked.
+    pub when: Option<crate::Condition>,
 }
 
 impl Question {
@@ -299,6 +302,55 @@ pub struct OneThing {
 impl OneThing {
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|question| question.id == id)
+    }
+
+    /// Every question's answer as conditions read it: the given answer when the
+    /// question is asked and answered, else `''` (so `q == 'yes'` is false for a
+    /// question not asked). Questions are decided in order; a condition that cannot
+    /// be evaluated leaves its question unasked (`catalog check` refuses such
+    /// conditions before they are published).
+    pub fn effective_answers(&self, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        let mut effective: BTreeMap<String, String> =
+            self.questions.iter().map(|q| (q.id.clone(), String::new())).collect();
+        for question in &self.questions {
+            let asked = question
+                .when
+                .as_ref()
+                .is_none_or(|when| when.evaluate(&effective).unwrap_or(false));
+            if asked && let Some(answer) = answers.get(&question.id) {
+                effective.insert(question.id.clone(), answer.clone());
+            }
+        }
+        effective
+    }
+
+    /// The questions asked given `answers`, in order (see [`OneThing::effective_answers`]).
+    pub fn asked_questions(&self, answers: &BTreeMap<String, String>) -> Vec<&Question> {
+        let mut effective: BTreeMap<String, String> =
+            self.questions.iter().map(|q| (q.id.clone(), String::new())).collect();
+        let mut asked = Vec::new();
+        for question in &self.questions {
+            if question
+                .when
+                .as_ref()
+                .is_none_or(|when| when.evaluate(&effective).unwrap_or(false))
+            {
+                asked.push(question);
+                if let Some(answer) = answers.get(&question.id) {
+                    effective.insert(question.id.clone(), answer.clone());
+                }
+            }
+        }
+        asked
+    }
+
+    /// `answers` without those to questions not asked: what a page keeps when an
+    /// earlier answer changed and made a later question irrelevant.
+    pub fn relevant_answers(&self, answers: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+        self.asked_questions(answers)
+            .into_iter()
+            .filter_map(|q| answers.get(&q.id).map(|a| (q.id.clone(), a.clone())))
+            .collect()
     }
 
     pub fn member(&self, code: &ItemCode) -> Option<&Member> {

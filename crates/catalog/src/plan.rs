@@ -62,6 +62,12 @@ pub enum AnswerError {
     Missing { question: String, text: String },
     #[error("没有名为“{question}”的情形问题")]
     UnknownQuestion { question: String },
+    #[error("按您之前的回答，无需回答问题“{text}”（仅当{condition}时回答）")]
+    NotAsked {
+        question: String,
+        text: String,
+        condition: String,
+    },
     #[error("问题“{text}”没有选项“{value}”，可选：{allowed}")]
     InvalidOption {
         question: String,
@@ -76,6 +82,7 @@ impl AnswerError {
         match self {
             Self::Missing { question, .. }
             | Self::UnknownQuestion { question }
+            | Self::NotAsked { question, .. }
             | Self::InvalidOption { question, .. } => question,
         }
     }
@@ -84,6 +91,7 @@ impl AnswerError {
         match self {
             Self::Missing { .. } => "ANSWER_MISSING",
             Self::UnknownQuestion { .. } => "ANSWER_UNKNOWN_QUESTION",
+            Self::NotAsked { .. } => "ANSWER_NOT_ASKED",
             Self::InvalidOption { .. } => "ANSWER_INVALID_OPTION",
         }
     }
@@ -282,7 +290,9 @@ pub fn compute_plan(
     calendar: &Calendar,
 ) -> Result<Plan, PlanError> {
     check_answers(one_thing, answers)?;
-    let context = AnswerContext::new(answers);
+    // Conditions read every question: those not asked as unanswered ('').
+    let effective = one_thing.effective_answers(answers);
+    let context = AnswerContext::new(&effective);
 
     // Which members apply.
     let mut applicable: Vec<&Member> = Vec::new();
@@ -291,7 +301,7 @@ pub fn compute_plan(
         let applies = match &member.when {
             None => true,
             Some(condition) => condition
-                .evaluate(answers)
+                .evaluate_in(&context)
                 .map_err(|e| PlanError::Condition(e.to_string()))?,
         };
         if applies {
@@ -477,14 +487,23 @@ fn count(n: usize) -> u32 {
 
 fn check_answers(one_thing: &OneThing, answers: &Answers) -> Result<(), PlanError> {
     let mut errors = Vec::new();
-    for question in answers.keys() {
-        if one_thing.question(question).is_none() {
-            errors.push(AnswerError::UnknownQuestion {
-                question: question.clone(),
-            });
+    let asked = one_thing.asked_questions(answers);
+    for id in answers.keys() {
+        match one_thing.question(id) {
+            None => errors.push(AnswerError::UnknownQuestion { question: id.clone() }),
+            Some(question) if !asked.iter().any(|q| q.id == *id) => errors.push(AnswerError::NotAsked {
+                question: id.clone(),
+                text: question.text.clone(),
+                condition: question
+                    .when
+                    .as_ref()
+                    .map(|w| w.describe(&one_thing.questions))
+                    .unwrap_or_default(),
+            }),
+            Some(_) => {}
         }
     }
-    for question in &one_thing.questions {
+    for question in asked {
         match answers.get(&question.id) {
             None => errors.push(AnswerError::Missing {
                 question: question.id.clone(),

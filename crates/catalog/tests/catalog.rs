@@ -96,6 +96,8 @@ fn every_one_thing_plans_for_every_combination_of_answers() {
                 );
                 rest /= question.options.len();
             }
+            // Questions this combination does not ask are not answered.
+            let chosen = one_thing.relevant_answers(&chosen);
             let plan = compute_plan(
                 &catalog,
                 one_thing,
@@ -910,6 +912,7 @@ fn yes_no(id: &str) -> catalog::Question {
                 label: value.into(),
             })
             .into(),
+        when: None,
     }
 }
 
@@ -1373,4 +1376,95 @@ fn a_relocation_with_insured_staff_moves_the_medical_insurance_too() {
     )
     .unwrap();
     assert!(plan.items.iter().all(|i| i.department != "YB" && i.department != "RS"));
+}
+
+/// A question asked only when an earlier answer makes it relevant: 提前退休的原因 is
+/// asked of early retirees alone, and decides which proof they hand in.
+#[test]
+fn a_conditional_question_is_asked_only_when_an_earlier_answer_makes_it_relevant() {
+    let catalog = bundled();
+    let retirement = catalog.one_thing("retirement").unwrap();
+    let calendar = calendar::Calendar::official().unwrap();
+    let rest = [
+        ("medical_insured", "no"),
+        ("has_housing_fund", "no"),
+        ("only_child", "no"),
+    ];
+    let with = |extra: &[(&str, &str)]| {
+        let mut all = answers(&rest);
+        all.extend(answers(extra));
+        all
+    };
+    let asked =
+        |given: &Answers| -> Vec<String> { retirement.asked_questions(given).iter().map(|q| q.id.clone()).collect() };
+    assert!(!asked(&with(&[("retire_type", "normal")])).contains(&"early_reason".to_owned()));
+    assert!(asked(&with(&[("retire_type", "early")])).contains(&"early_reason".to_owned()));
+
+    let plan = |given: Answers| {
+        compute_plan(
+            &catalog,
+            retirement,
+            &given,
+            &Holdings::default(),
+            date("2026-12-01"),
+            &calendar,
+        )
+    };
+    // Early, without the reason: asked for it, by name.
+    let Err(PlanError::Answers(errors)) = plan(with(&[("retire_type", "early")])) else {
+        panic!("the reason must be asked");
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!(errors[0].code(), "ANSWER_MISSING");
+    assert_eq!(errors[0].question(), "early_reason");
+    // Normal, with a reason: refused, saying when it would be asked.
+    let Err(PlanError::Answers(errors)) = plan(with(&[("retire_type", "normal"), ("early_reason", "illness")])) else {
+        panic!("an answer to a question not asked must be refused");
+    };
+    assert_eq!(errors[0].code(), "ANSWER_NOT_ASKED");
+    assert_eq!(
+        errors[0].to_string(),
+        "按您之前的回答，无需回答问题“提前退休的原因？”（仅当“退休类型？”选“特殊工种或因病提前退休”时回答）"
+    );
+    assert_eq!(
+        retirement.relevant_answers(&with(&[("retire_type", "normal"), ("early_reason", "illness")])),
+        with(&[("retire_type", "normal")])
+    );
+    // The reason decides the proof.
+    let needed = |given: Answers| -> Vec<String> {
+        plan(given)
+            .unwrap()
+            .materials
+            .iter()
+            .filter(|m| m.is_needed())
+            .map(|m| m.id.clone())
+            .collect()
+    };
+    assert_eq!(
+        needed(with(&[("retire_type", "early"), ("early_reason", "illness")])),
+        ["work_capacity_appraisal"]
+    );
+    assert_eq!(
+        needed(with(&[("retire_type", "early"), ("early_reason", "special_work")])),
+        ["early_retirement_approval"]
+    );
+    assert!(needed(with(&[("retire_type", "normal")])).is_empty());
+}
+
+/// A question's condition may name only questions asked before it, with their options.
+#[test]
+fn a_question_conditioned_on_a_later_or_unknown_question_is_a_load_problem() {
+    let (_, problems) = broken("onethings/retirement.toml", |text| {
+        text.replace("when = \"retire_type == 'early'\"", "when = \"only_child == 'yes'\"")
+    });
+    assert_problem(
+        &problems,
+        "onethings/retirement.toml",
+        None,
+        "问题的条件只能引用排在它之前的问题",
+    );
+    let (_, problems) = broken("onethings/retirement.toml", |text| {
+        text.replace("when = \"retire_type == 'early'\"", "when = \"retire_type == 'soon'\"")
+    });
+    assert_problem(&problems, "onethings/retirement.toml", None, "soon");
 }

@@ -33,7 +33,17 @@ pub fn questions(one_thing: &OneThing) -> String {
             .iter()
             .map(|o| format!("{}={}（{}）", question.id, o.value, o.label))
             .collect();
-        let _ = writeln!(out, "  {}\n    --answer {}", question.text, options.join(" | "));
+        let only_when = question
+            .when
+            .as_ref()
+            .map(|when| format!("（仅当{}时回答）", when.describe(&one_thing.questions)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}{only_when}\n    --answer {}",
+            question.text,
+            options.join(" | ")
+        );
     }
     out
 }

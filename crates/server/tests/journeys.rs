@@ -78,3 +78,64 @@ async fn the_example_of_every_one_thing_is_accepted_as_it_is() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     assert_eq!(body["error"]["code"], "E_ONE_THING_NOT_FOUND");
 }
+
+/// A question that depends on an earlier answer (提前退休的原因) appears on the page
+/// only once that answer makes it relevant; an answer it made irrelevant is dropped
+/// on the page and refused with its reason over the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conditional_question_appears_when_an_earlier_answer_needs_it() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let site = node.base.replace("/api/v1", "");
+    let get = |path: String| {
+        let client = node.client.clone();
+        let site = site.clone();
+        async move {
+            let response = client.get(format!("{site}{path}")).send().await.unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    let (status, html) = get("/one-things/retirement".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains("退休类型？") && !html.contains("提前退休的原因？"),
+        "{html}"
+    );
+
+    let rest = "medical_insured=no&has_housing_fund=no&only_child=no";
+    let (status, html) = get(format!("/one-things/retirement/notice?retire_type=early&{rest}")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("请回答问题“提前退休的原因？”"), "{html}");
+    assert!(html.contains(r#"name="early_reason" value="illness""#), "{html}");
+
+    let (status, html) = get(format!(
+        "/one-things/retirement/notice?retire_type=early&early_reason=illness&{rest}"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("劳动能力鉴定结论书"), "{html}");
+    assert!(!html.contains("特殊工种提前退休材料"), "{html}");
+
+    // Changed back to a normal retirement: the old reason is left behind.
+    let (status, html) = get(format!(
+        "/one-things/retirement/notice?retire_type=normal&early_reason=illness&{rest}"
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("劳动能力鉴定结论书"), "{html}");
+
+    let (status, body) = node
+        .call(
+            "POST",
+            "/catalog/one-things/retirement/plan",
+            None,
+            Some(serde_json::json!({ "answers": {
+                "retire_type": "normal", "early_reason": "illness",
+                "medical_insured": "no", "has_housing_fund": "no", "only_child": "no"
+            } })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "E_ANSWER_INVALID");
+    assert_eq!(body["error"]["details"][0]["code"], "ANSWER_NOT_ASKED", "{body}");
+    assert_eq!(body["error"]["details"][0]["field"], "answers.early_reason", "{body}");
+}

@@ -113,7 +113,9 @@ pub async fn home(
     )
 }
 
-fn one_thing_view(state: &AppState, one: &OneThing) -> minijinja::Value {
+/// The one-thing with the questions asked given `answers`: a question that depends
+/// on an earlier answer appears once that answer makes it relevant.
+fn one_thing_view(state: &AppState, one: &OneThing, answers: &Answers) -> minijinja::Value {
     context! {
         id => one.id.to_string(),
         name => one.name,
@@ -121,7 +123,7 @@ fn one_thing_view(state: &AppState, one: &OneThing) -> minijinja::Value {
         level => one.level.label_zh(),
         batch => one.batch,
         lead_name => state.catalog.department_name(&one.lead),
-        questions => one.questions,
+        questions => one.asked_questions(answers),
     }
 }
 
@@ -141,20 +143,23 @@ pub async fn one_thing(
     page.render(
         "one_thing.html",
         &one.name,
-        context! { one => one_thing_view(&state, one), answers => answers, errors => Vec::<()>::new(), error_ids => Vec::<String>::new() },
+        context! { one => one_thing_view(&state, one, &answers), answers => answers, errors => Vec::<()>::new(), error_ids => Vec::<String>::new() },
     )
 }
 
-/// The answers in a query or form, keeping only the one-thing's questions.
+/// The answers in a query or form, keeping only the one-thing's questions that are
+/// asked given the others (an answer made irrelevant by a changed earlier one is dropped).
 fn answers_from(one: &OneThing, values: &BTreeMap<String, String>, prefix: &str) -> Answers {
-    one.questions
+    let given: Answers = one
+        .questions
         .iter()
         .filter_map(|q| {
             values
                 .get(&format!("{prefix}{}", q.id))
                 .map(|v| (q.id.clone(), v.clone()))
         })
-        .collect()
+        .collect();
+    one.relevant_answers(&given)
 }
 
 fn today(state: &AppState) -> chrono::NaiveDate {
@@ -187,7 +192,7 @@ fn plan_or_questions(
             let mut response = page.render(
                 "one_thing.html",
                 &one.name,
-                context! { one => one_thing_view(state, one), answers => answers, errors => errors, error_ids => error_ids },
+                context! { one => one_thing_view(state, one, answers), answers => answers, errors => errors, error_ids => error_ids },
             );
             *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
             Err(response)

@@ -12,6 +12,8 @@
 //! the sum over the stored cases; [`from_counts`] over that sum equals
 //! [`crate::compute`] over the cases.
 //!
+//! A rating adds to the totals when it is written ([`ratings`]).
+//!
 //! Working days depend on the calendar in force, which changes when a year's notice
 //! is imported: totals are only valid for the calendar they were counted with, named
 //! by [`CaseCounter::basis`]. Counts hold no personal data: one-thing ids,
@@ -51,6 +53,9 @@ const RUNNING: &str = "running";
 const MATERIALS: &str = "materials";
 /// Cases by the one-thing name they carry (bucket: the name; one-things only).
 const NAMES: &str = "names";
+/// 好差评 ratings by level (bucket: 1 to 5): of the whole case for its one-thing, of
+/// a department for that department.
+const RATINGS: &str = "ratings";
 
 /// The version of what is counted: counts made under another definition are stale.
 const COUNTING: &str = "counts-1";
@@ -153,6 +158,15 @@ fn add_case<'f>(counts: &mut Counts, scope: &str, key: &str, state: &str, tasks:
     }
 }
 
+/// What `n` ratings at `level` add: `scope` [`ONE_THING`] with the rated case's
+/// one-thing for a rating of the whole case, [`DEPARTMENT`] with the department
+/// rated for a department's rating. Written with the rating.
+pub fn ratings(scope: &str, key: &str, level: i64, n: i64) -> Counts {
+    let mut counts = Counts::new();
+    add(&mut counts, scope, key, RATINGS, level.to_string(), n);
+    counts
+}
+
 /// Adds `other` times `sign` to `counts`, dropping totals that reach zero: after
 /// `apply(&mut d, &new, 1); apply(&mut d, &old, -1)`, `d` is what a write changes.
 pub fn apply(counts: &mut Counts, other: &Counts, sign: i64) {
@@ -165,14 +179,11 @@ pub fn apply(counts: &mut Counts, other: &Counts, sign: i64) {
     }
 }
 
-/// Ratings and rectifications as the dashboard reads them: counted per scope by the
-/// store, since they are few and change apart from the case document.
+/// Rectifications as the dashboard reads them, each with its case's one-thing: there
+/// is one per bad rating, far fewer than cases, and whether an open one is late
+/// depends on today.
 #[derive(Clone, Debug, Default)]
 pub struct Feedback {
-    /// (one-thing of the rated case, level, ratings) for ratings of a whole case.
-    pub case_ratings: Vec<(String, i64, u64)>,
-    /// (department rated, level, ratings).
-    pub department_ratings: Vec<(String, i64, u64)>,
     /// (one-thing of the case, rectification) for every rectification.
     pub rectifications: Vec<(String, RectificationRecord)>,
 }
@@ -227,6 +238,7 @@ pub fn from_counts(totals: &Totals<'_>) -> Result<Dashboard, BadCount> {
                 accumulator.cases_by_state[state_index(*state)] += n;
             }
             SUPPLEMENTED => accumulator.cases_with_supplement += n,
+            RATINGS => accumulator.add_rating(bucket.parse().map_err(|_| bad())?, n),
             MATERIALS => accumulator.materials += n,
             NAMES => {
                 names
@@ -255,18 +267,7 @@ pub fn from_counts(totals: &Totals<'_>) -> Result<Dashboard, BadCount> {
             _ => return Err(bad()),
         }
     }
-    let feedback = totals.feedback;
-    for (one_thing, level, n) in &feedback.case_ratings {
-        if let Ok(level) = u8::try_from(*level) {
-            one_things.entry(one_thing.clone()).or_default().add_rating(level, *n);
-        }
-    }
-    for (department, level, n) in &feedback.department_ratings {
-        if let Ok(level) = u8::try_from(*level) {
-            departments.entry(department.clone()).or_default().add_rating(level, *n);
-        }
-    }
-    for (one_thing, record) in &feedback.rectifications {
+    for (one_thing, record) in &totals.feedback.rectifications {
         one_things
             .entry(one_thing.clone())
             .or_default()

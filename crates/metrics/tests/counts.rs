@@ -9,45 +9,37 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use common::{Generated, generate};
-use metrics::counts::{CaseCounter, Counts, Feedback, Totals, apply, from_counts};
+use metrics::counts::{CaseCounter, Counts, DEPARTMENT, Feedback, ONE_THING, Totals, apply, from_counts, ratings};
 use metrics::{Input, compute};
 
-fn feedback(generated: &Generated) -> Feedback {
+/// The rectifications with their cases' one-things, and the ratings' totals, as the
+/// store keeps them: those of cases not stored are left out.
+fn feedback(generated: &Generated) -> (Feedback, Counts) {
     let one_thing: BTreeMap<_, _> = generated
         .cases
         .iter()
         .map(|c| (c.id.clone(), c.one_thing.clone()))
         .collect();
-    let mut case_ratings: BTreeMap<(String, i64), u64> = BTreeMap::new();
-    let mut department_ratings: BTreeMap<(String, i64), u64> = BTreeMap::new();
-    // Like the store, which joins them to the stored cases: those of unknown cases
-    // are left out.
+    let mut counts = Counts::new();
     for rating in &generated.ratings {
         let Some(case_one_thing) = one_thing.get(&rating.case_id) else {
             continue;
         };
-        match &rating.department {
-            None => {
-                *case_ratings
-                    .entry((case_one_thing.clone(), i64::from(rating.level)))
-                    .or_default() += 1
-            }
-            Some(code) => {
-                *department_ratings
-                    .entry((code.clone(), i64::from(rating.level)))
-                    .or_default() += 1
-            }
-        }
+        let level = i64::from(rating.level);
+        let rated = match &rating.department {
+            None => ratings(ONE_THING, case_one_thing, level, 1),
+            Some(code) => ratings(DEPARTMENT, code, level, 1),
+        };
+        apply(&mut counts, &rated, 1);
     }
-    Feedback {
-        case_ratings: case_ratings.into_iter().map(|((o, l), n)| (o, l, n)).collect(),
-        department_ratings: department_ratings.into_iter().map(|((d, l), n)| (d, l, n)).collect(),
+    let feedback = Feedback {
         rectifications: generated
             .rectifications
             .iter()
             .filter_map(|r| Some((one_thing.get(&r.case_id)?.clone(), r.clone())))
             .collect(),
-    }
+    };
+    (feedback, counts)
 }
 
 fn totals(counter: &CaseCounter, cases: &[cases::Case]) -> Counts {
@@ -60,8 +52,8 @@ fn totals(counter: &CaseCounter, cases: &[cases::Case]) -> Counts {
 
 fn assert_agree(generated: &Generated, days_later: i64, due_soon_percent: u32) {
     let counter = CaseCounter::new(Arc::new(generated.calendar.clone()));
-    let counts = totals(&counter, &generated.cases);
-    let feedback = feedback(generated);
+    let (feedback, mut counts) = feedback(generated);
+    apply(&mut counts, &totals(&counter, &generated.cases), 1);
     let today = generated.today + Duration::days(days_later);
     let expected = compute(&Input {
         catalog: &generated.catalog,

@@ -426,11 +426,6 @@ pub(crate) fn range_from_head(size: i64, frontier: &str) -> Result<CompactRange>
 }
 
 /// A ledger index or size as a database integer.
-/// A `COUNT(*)` as read back.
-pub(crate) fn count_from_db(value: i64) -> Result<u64> {
-    u64::try_from(value).map_err(|_| StoreError::Corrupt(format!("negative count {value}")))
-}
-
 pub(crate) fn db_index(value: u64) -> Result<i64> {
     i64::try_from(value).map_err(|_| StoreError::Ledger(format!("{value} is beyond any ledger size")))
 }
@@ -588,6 +583,35 @@ macro_rules! impl_store {
                         metrics::counts::apply(&mut change, &counter.counts(old), -1);
                     }
                     self.add_counts(conn, &change).await
+                }
+
+                /// Adds a submission's ratings to the dashboard's totals inside its write
+                /// transaction, unless they are to be counted again anyway.
+                async fn count_ratings(&self, conn: &mut $conn, submission: &$crate::RatingSubmission) -> Result<()> {
+                    let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .optional_text("basis")?;
+                    if stored.is_none() {
+                        return Ok(());
+                    }
+                    let rating = &submission.rating;
+                    let one_thing = sqlx::query(&self.sql(sql::CASE_ONE_THING))
+                        .bind(&rating.case_id)
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .text("one_thing")?;
+                    let mut counts = metrics::counts::ratings(metrics::counts::ONE_THING, &one_thing, rating.level, 1);
+                    for department in &submission.departments {
+                        let rated = metrics::counts::ratings(
+                            metrics::counts::DEPARTMENT,
+                            &department.department,
+                            department.level,
+                            1,
+                        );
+                        metrics::counts::apply(&mut counts, &rated, 1);
+                    }
+                    self.add_counts(conn, &counts).await
                 }
 
                 /// Adds totals (in key order, so that concurrent writers lock rows in one order).
@@ -1386,26 +1410,6 @@ macro_rules! impl_store {
                             totals.counts.insert(key, n);
                         }
                     }
-                    for row in sqlx::query(&self.sql(sql::DASHBOARD_CASE_RATINGS))
-                        .fetch_all(self.pool())
-                        .await?
-                    {
-                        totals.feedback.case_ratings.push((
-                            row.text("one_thing")?,
-                            row.int("level")?,
-                            common::count_from_db(row.int("n")?)?,
-                        ));
-                    }
-                    for row in sqlx::query(&self.sql(sql::DASHBOARD_DEPARTMENT_RATINGS))
-                        .fetch_all(self.pool())
-                        .await?
-                    {
-                        totals.feedback.department_ratings.push((
-                            row.text("department")?,
-                            row.int("level")?,
-                            common::count_from_db(row.int("n")?)?,
-                        ));
-                    }
                     for row in sqlx::query(&self.sql(sql::DASHBOARD_RECTIFICATIONS))
                         .fetch_all(self.pool())
                         .await?
@@ -1466,6 +1470,23 @@ macro_rules! impl_store {
                                 common::decode_case(&common::case_id_from_text(&row.text("id")?)?, &row.text("doc")?)?;
                             metrics::counts::apply(&mut totals, &counter.counts(&case), 1);
                             cases += 1;
+                        }
+                    }
+                    for (statement, scope) in [
+                        (sql::DASHBOARD_CASE_RATINGS, metrics::counts::ONE_THING),
+                        (sql::DASHBOARD_DEPARTMENT_RATINGS, metrics::counts::DEPARTMENT),
+                    ] {
+                        for row in sqlx::query(&self.sql(statement))
+                            .fetch_all(&mut *writer.tx)
+                            .await?
+                        {
+                            let rated = metrics::counts::ratings(
+                                scope,
+                                &row.text("scope_key")?,
+                                row.int("level")?,
+                                row.int("n")?,
+                            );
+                            metrics::counts::apply(&mut totals, &rated, 1);
                         }
                     }
                     sqlx::query(&self.sql(sql::DASHBOARD_COUNTS_CLEAR))
@@ -1677,6 +1698,7 @@ macro_rules! impl_store {
                             .execute(&mut *writer.tx)
                             .await?;
                     }
+                    self.count_ratings(&mut writer.tx, submission).await?;
                     for rectification in &submission.rectifications {
                         sqlx::query(&self.sql(sql::RECTIFICATION_INSERT))
                             .bind(&rectification.id)

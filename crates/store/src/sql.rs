@@ -467,9 +467,10 @@ pub(crate) const DASHBOARD_COUNTS: &str = "SELECT b.basis, c.scope, c.key, c.mea
 /// Cases in id order, a batch after an id, for counting them all again.
 pub(crate) const CASE_DOCUMENTS_AFTER: &str = "SELECT id, doc FROM cases WHERE id > $1 ORDER BY id LIMIT $2";
 pub(crate) const CASE_DOC_AT_VERSION: &str = "SELECT doc FROM cases WHERE id = $1 AND version = $2";
-pub(crate) const DASHBOARD_CASE_RATINGS: &str = "SELECT c.one_thing, r.level, COUNT(*) AS n \
+pub(crate) const CASE_ONE_THING: &str = "SELECT one_thing FROM cases WHERE id = $1";
+pub(crate) const DASHBOARD_CASE_RATINGS: &str = "SELECT c.one_thing AS scope_key, r.level, COUNT(*) AS n \
      FROM ratings r JOIN cases c ON c.id = r.case_id GROUP BY c.one_thing, r.level";
-pub(crate) const DASHBOARD_DEPARTMENT_RATINGS: &str = "SELECT d.department, d.level, COUNT(*) AS n \
+pub(crate) const DASHBOARD_DEPARTMENT_RATINGS: &str = "SELECT d.department AS scope_key, d.level, COUNT(*) AS n \
      FROM department_ratings d JOIN cases c ON c.id = d.case_id GROUP BY d.department, d.level";
 pub(crate) const DASHBOARD_RECTIFICATIONS: &str = "SELECT c.one_thing, r.case_id, r.department, r.opened_at, \
      r.deadline, r.closed_at FROM rectifications r JOIN cases c ON c.id = r.case_id";

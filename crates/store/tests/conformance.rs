@@ -2928,6 +2928,38 @@ fn outputs_of(case: &Case, index: usize) -> std::collections::BTreeMap<String, S
 async fn both_dashboards(store: &dyn Store, today: chrono::NaiveDate) -> (metrics::Dashboard, metrics::Dashboard) {
     let totals = store.dashboard_totals().await.unwrap();
     let documents = store.case_documents(i64::MAX).await.unwrap();
+    let (ratings, department_ratings) = store.all_ratings().await.unwrap();
+    let ratings: Vec<metrics::RatingRecord> = ratings
+        .iter()
+        .map(|r| (r.case_id.clone(), None, r.level))
+        .chain(
+            department_ratings
+                .iter()
+                .map(|r| (r.case_id.clone(), Some(r.department.clone()), r.level)),
+        )
+        .map(|(rated, department, level)| metrics::RatingRecord {
+            case_id: case_id(&rated),
+            department,
+            level: u8::try_from(level).unwrap(),
+        })
+        .collect();
+    let rectifications: Vec<metrics::RectificationRecord> = store
+        .rectifications(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| metrics::RectificationRecord {
+            case_id: case_id(&r.case_id),
+            department: r.department.clone(),
+            opened_on: cases::china_date(r.opened_at),
+            deadline: r.deadline,
+            closed_on: r.closed_at.map(cases::china_date),
+        })
+        .collect();
+    assert!(
+        !ratings.is_empty() && !rectifications.is_empty(),
+        "the history rates cases"
+    );
     WORLD.with(|world| {
         let counted = metrics::counts::from_counts(&metrics::counts::Totals {
             catalog: &world.catalog,
@@ -2944,8 +2976,8 @@ async fn both_dashboards(store: &dyn Store, today: chrono::NaiveDate) -> (metric
             today,
             due_soon_percent: 40,
             cases: &documents,
-            ratings: &[],
-            rectifications: &[],
+            ratings: &ratings,
+            rectifications: &rectifications,
         });
         (counted, computed)
     })
@@ -2972,7 +3004,7 @@ async fn dashboard_totals_follow_every_case_write(fixture: &Fixture) {
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let mut ids: Vec<CaseId> = Vec::new();
     let mut now = at(2, 9, 0);
-    for step in 0..150 {
+    for step in 0..200 {
         now += Duration::hours(rng.gen_range(1..12));
         if ids.is_empty() || rng.gen_ratio(1, 6) {
             let id = format!("YJS202602{:02}{:06}", 1 + step % 27, step);
@@ -2983,6 +3015,53 @@ async fn dashboard_totals_follow_every_case_write(fixture: &Fixture) {
         }
         let id = &ids[rng.gen_range(0..ids.len())];
         let read = store.load_case(id).await.unwrap().unwrap();
+        if rng.gen_ratio(1, 5) {
+            // 好差评, with a department's rating; a bad one opens a rectification.
+            let level = rng.gen_range(1..=5);
+            let department = read.case.tasks[rng.gen_range(0..read.case.tasks.len())]
+                .department
+                .clone();
+            let rectifications = if level <= 2 {
+                vec![store::Rectification {
+                    id: format!("R{step}"),
+                    case_id: id.to_string(),
+                    department: department.clone(),
+                    level,
+                    complaint: "慢".into(),
+                    opened_at: now,
+                    deadline: cases::china_date(now) + Duration::days(rng.gen_range(1..20)),
+                    follow_up: None,
+                    result: None,
+                    closed_at: None,
+                    closed_by: None,
+                }]
+            } else {
+                Vec::new()
+            };
+            let submission = store::RatingSubmission {
+                rating: store::Rating {
+                    case_id: id.to_string(),
+                    account: "applicant-1".into(),
+                    level,
+                    comment: String::new(),
+                    on_behalf: false,
+                    rated_at: now,
+                },
+                indicators: Vec::new(),
+                departments: vec![store::DepartmentRating {
+                    case_id: id.to_string(),
+                    department,
+                    level: rng.gen_range(1..=5),
+                    comment: String::new(),
+                    rated_at: now,
+                }],
+                rectifications,
+                notices: Vec::new(),
+            };
+            // 一次一评: a second rating of the case is refused and counts nothing.
+            store.put_rating_submission(&submission).await.unwrap();
+            continue;
+        }
         let running: Vec<usize> = (0..read.case.tasks.len())
             .filter(|i| matches!(read.case.tasks[*i].state, TaskState::Dispatched | TaskState::Accepted))
             .collect();

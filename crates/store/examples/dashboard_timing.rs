@@ -1,7 +1,7 @@
 //! What the 效能统计 dashboard costs as cases accumulate: seeds real case documents
 //! (a pool of histories driven through the case engine, as in the metrics tests,
 //! repeated under new ids) straight into a fresh SQLite file, with a rating for every
-//! tenth case, and at 7,500, 100,000 and 1,000,000 cases (or the sizes given) times
+//! tenth case and a rectification for every hundredth, and at 7,500, 100,000 and 1,000,000 cases (or the sizes given) times
 //!
 //! * before: reading the newest 100,000 documents and `metrics::compute` over them
 //!   (what the dashboard did before its totals; above 100,000 cases it read only
@@ -19,7 +19,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../../metrics/tests/common/mod.rs"]
-#[allow(dead_code, unused_imports)]
 mod common;
 
 use std::sync::Arc;
@@ -79,13 +78,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .bind(&doc)
             .execute(&mut *tx)
             .await?;
-            if seeded % 10 == 0 {
+            if seeded.is_multiple_of(10) {
                 sqlx::query(
                     "INSERT INTO ratings (case_id, account, level, comment, on_behalf, rated_at) \
                      VALUES (?1, 'a', ?2, '', 0, 0)",
                 )
                 .bind(case.id.as_str())
                 .bind((seeded % 5 + 1) as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if seeded.is_multiple_of(100) {
+                sqlx::query(
+                    "INSERT INTO rectifications (id, case_id, department, level, complaint, opened_at, deadline) \
+                     VALUES (?1, ?1, 'WJ', 1, '', 0, '2026-03-01')",
+                )
+                .bind(case.id.as_str())
                 .execute(&mut *tx)
                 .await?;
             }
@@ -98,8 +106,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         tx.commit().await?;
         sqlx::query("ANALYZE").execute(&mut conn).await?;
         println!(
-            "\n{size} cases ({} ratings), seeded in {:.1} s",
+            "\n{size} cases ({} ratings, {} rectifications), seeded in {:.1} s",
             size.div_ceil(10),
+            size.div_ceil(100),
             seeding.elapsed().as_secs_f64()
         );
 

@@ -472,8 +472,11 @@ pub(crate) const DASHBOARD_CASE_RATINGS: &str = "SELECT c.one_thing AS scope_key
      FROM ratings r JOIN cases c ON c.id = r.case_id GROUP BY c.one_thing, r.level";
 pub(crate) const DASHBOARD_DEPARTMENT_RATINGS: &str = "SELECT d.department AS scope_key, d.level, COUNT(*) AS n \
      FROM department_ratings d JOIN cases c ON c.id = d.case_id GROUP BY d.department, d.level";
-pub(crate) const DASHBOARD_RECTIFICATIONS: &str = "SELECT c.one_thing, r.case_id, r.department, r.opened_at, \
-     r.deadline, r.closed_at FROM rectifications r JOIN cases c ON c.id = r.case_id";
+/// Each rectification with its case's one-thing, looked up per rectification (a join
+/// may be planned as a scan of every case).
+pub(crate) const DASHBOARD_RECTIFICATIONS: &str = "SELECT \
+     (SELECT c.one_thing FROM cases c WHERE c.id = r.case_id) AS one_thing, \
+     r.case_id, r.department, r.opened_at, r.deadline, r.closed_at FROM rectifications r";
 
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 

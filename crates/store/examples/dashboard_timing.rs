@@ -15,6 +15,11 @@
 //! ```text
 //! cargo run --release -p store --example dashboard_timing [-- SIZE...]
 //! ```
+//!
+//! Measured on the 2-core development machine (December 2026), a view:
+//! 7,500 cases 206 ms before → 6 ms after; 100,000 cases 3.1 s → 23 ms;
+//! 1,000,000 cases 3.8 s (over the newest 100,000 only) → 111 ms, most of it the
+//! 10,000 rectifications, read one by one. Counting 1,000,000 cases once: 23–42 s.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

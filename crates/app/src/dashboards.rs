@@ -1,16 +1,17 @@
 //! Dashboards (效能统计): for supervisors every one-thing and department, for a
-//! department its own row and the one-things it leads. The figures come from
+//! department its own row and the one-things it leads. The figures come from the
+//! totals the store keeps with every case write (`metrics::counts`), equal to
 //! `metrics::compute` over the stored cases, ratings and rectifications; who sees
 //! which rows is decided here, for the page and its CSV alike.
 
+use std::sync::Arc;
+
 use domain::{Account, Role};
-use metrics::{Dashboard, Figures, RatingRecord, RectificationRecord};
+use metrics::counts::{CaseCounter, Totals};
+use metrics::{Dashboard, Figures};
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// How many of the newest cases a dashboard reads.
-const CASE_LIMIT: i64 = 100_000;
 
 /// One table row: id or code, name, figures.
 pub type Row = (String, String, Figures);
@@ -33,50 +34,53 @@ fn scope(account: &Account) -> Result<Scope, ApiError> {
     }
 }
 
-async fn dashboard(state: &AppState) -> Result<Dashboard, store::StoreError> {
-    let cases = state.store.case_documents(CASE_LIMIT).await?;
-    let (ratings, department_ratings) = state.store.all_ratings().await?;
-    let ratings: Vec<RatingRecord> = ratings
-        .iter()
-        .filter_map(|r| {
-            Some(RatingRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: None,
-                level: u8::try_from(r.level).ok()?,
-            })
-        })
-        .chain(department_ratings.iter().filter_map(|r| {
-            Some(RatingRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: Some(r.department.clone()),
-                level: u8::try_from(r.level).ok()?,
-            })
-        }))
-        .collect();
-    let rectifications: Vec<RectificationRecord> = state
-        .store
-        .rectifications(None)
-        .await?
-        .iter()
-        .filter_map(|r| {
-            Some(RectificationRecord {
-                case_id: cases::CaseId::parse(&r.case_id).ok()?,
-                department: r.department.clone(),
-                opened_on: cases::china_date(r.opened_at),
-                deadline: r.deadline,
-                closed_on: r.closed_at.map(cases::china_date),
-            })
-        })
-        .collect();
-    Ok(metrics::compute(&metrics::Input {
+/// The totals under the calendar in force, counted again first if they were counted
+/// under another one (or not yet).
+async fn totals(state: &AppState) -> Result<(Arc<CaseCounter>, store::DashboardTotals), ApiError> {
+    let mut refreshed = false;
+    loop {
+        let counter = Arc::new(CaseCounter::new(state.calendar()));
+        let totals = state.store.dashboard_totals().await?;
+        if totals.basis.as_deref() == Some(counter.basis()) {
+            return Ok((counter, totals));
+        }
+        if refreshed {
+            // A node still on another calendar wrote a case meanwhile: never show
+            // figures counted under two calendars.
+            return Err(ApiError::internal("dashboard totals keep changing basis"));
+        }
+        // Another node may have imported a notice this one has not loaded yet: count
+        // under the newest calendar, not back under an older one.
+        crate::holidays::refresh(state).await?;
+        state
+            .store
+            .recount_dashboard(Arc::new(CaseCounter::new(state.calendar())))
+            .await?;
+        refreshed = true;
+    }
+}
+
+/// Counts the dashboard's totals now if they are missing or stale (a database from
+/// before them, or a calendar imported since), so that the first view is not the one
+/// that waits. Run at start.
+pub async fn prepare(state: &AppState) -> Result<(), ApiError> {
+    totals(state).await.map(|_| ())
+}
+
+/// The dashboard from the totals kept with the cases (`metrics::counts`): the same
+/// figures as `metrics::compute` over every stored case, at a cost that does not grow
+/// with their number.
+async fn dashboard(state: &AppState) -> Result<Dashboard, ApiError> {
+    let (counter, totals) = totals(state).await?;
+    metrics::counts::from_counts(&Totals {
         catalog: &state.catalog,
-        calendar: &state.calendar(),
+        calendar: counter.calendar(),
         today: cases::china_date(state.now()),
         due_soon_percent: state.due_soon_percent,
-        cases: &cases,
-        ratings: &ratings,
-        rectifications: &rectifications,
-    }))
+        counts: &totals.counts,
+        feedback: &totals.feedback,
+    })
+    .map_err(ApiError::internal)
 }
 
 /// The rows and summary one user may see.

@@ -75,6 +75,14 @@ impl CalendarCell {
     }
 }
 
+/// Puts `calendar` in force, for the dashboard's counts of case writes too.
+fn install(state: &AppState, calendar: Calendar, imported: BTreeSet<i32>) {
+    state.calendars.set(calendar, imported);
+    state
+        .store
+        .count_cases_with(Arc::new(metrics::counts::CaseCounter::new(state.calendar())));
+}
+
 /// Rebuilds the calendar when the imported notices in the store differ from those
 /// it was built with. `true` when it changed. A stored notice that no longer loads
 /// (edited by hand, or bundled since) is logged and skipped, never fatal.
@@ -96,7 +104,7 @@ pub async fn refresh(state: &AppState) -> Result<bool, StoreError> {
         }
     }
     tracing::info!(years = ?years, "holiday calendar loaded imported notices");
-    state.calendars.set(calendar, years);
+    install(state, calendar, years);
     Ok(true)
 }
 
@@ -292,7 +300,7 @@ pub async fn import_notice(
             Imported::Written => {
                 let mut years = state.calendars.imported();
                 years.insert(year);
-                state.calendars.set(new, years);
+                install(state, new, years);
                 drop(installing);
                 crate::watch::deliver(state, &notices);
                 tracing::info!(

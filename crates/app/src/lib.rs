@@ -137,6 +137,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, calendar: Arc<Calendar>) -> Self {
+        store.count_cases_with(Arc::new(metrics::counts::CaseCounter::new(calendar.clone())));
         Self {
             store,
             catalog,

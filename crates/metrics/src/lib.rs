@@ -45,9 +45,16 @@
 //! Dates outside the calendar's years cannot be counted in working days: such an
 //! approved task still counts in `tasks_done` and the on-time rate, but its days
 //! used are left out (`tasks_not_timed`).
+//!
+//! # At scale
+//!
+//! [`compute`] reads every case. [`counts`] gives the same dashboard from totals the
+//! store keeps as cases are written; [`compute`] stays the reference it is tested
+//! against.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod compute;
+pub mod counts;
 mod csv;
 mod designed;
 pub mod stats;
@@ -110,7 +117,7 @@ pub struct Dashboard {
     pub overall: Figures,
     /// (one-thing id, name, figures), ascending by id: every one-thing of the catalog
     /// (also those without cases), then one-things only found in cases (named as in
-    /// the case).
+    /// their cases; the first name in text order if they differ).
     pub by_one_thing: Vec<(String, String, Figures)>,
     /// (department code, name, figures), ascending by code: every department of the
     /// catalog, plus codes only found in tasks, ratings or rectifications (named by

@@ -18,6 +18,25 @@ pub fn nearest_rank(sorted: &[u32], percent: u32) -> Option<u32> {
     sorted.get(rank - 1).copied()
 }
 
+/// [`nearest_rank`] of the values a histogram (value → how many times) holds: the
+/// same answer as over the sorted list of all of them, without the list.
+///
+/// ```
+/// use metrics::stats::nearest_rank_counted;
+/// let histogram = std::collections::BTreeMap::from([(1, 1), (2, 1), (3, 1), (4, 1)]);
+/// assert_eq!(nearest_rank_counted(&histogram, 50), Some(2));
+/// ```
+pub fn nearest_rank_counted(histogram: &std::collections::BTreeMap<u32, u64>, percent: u32) -> Option<u32> {
+    let n: u64 = histogram.values().sum();
+    let percent = u64::from(percent.clamp(1, 100));
+    let rank = (percent * n).div_ceil(100).max(1);
+    let mut seen = 0u64;
+    histogram.iter().find_map(|(value, count)| {
+        seen += count;
+        (seen >= rank).then_some(*value)
+    })
+}
+
 /// `part / whole` as a share in 0..=1; `None` when `whole` is 0.
 pub(crate) fn share(part: u64, whole: u64) -> Option<f64> {
     if whole == 0 {
@@ -65,6 +84,22 @@ mod tests {
             let below = values.iter().filter(|v| **v < value).count() as u64;
             proptest::prop_assert!(at_or_below * 100 >= p * n);
             proptest::prop_assert!(below * 100 < p * n);
+        }
+    }
+
+    proptest::proptest! {
+        /// Counting the values in a histogram changes no percentile.
+        #[test]
+        fn the_histogram_gives_the_percentile_of_the_list(
+            mut values in proptest::collection::vec(0u32..40, 0..200),
+            percent in 0u32..=120,
+        ) {
+            values.sort_unstable();
+            let mut histogram = std::collections::BTreeMap::new();
+            for value in &values {
+                *histogram.entry(*value).or_insert(0u64) += 1;
+            }
+            proptest::prop_assert_eq!(nearest_rank_counted(&histogram, percent), nearest_rank(&values, percent));
         }
     }
 

@@ -110,7 +110,19 @@ pub async fn build_state(
     }
     spawn_checkpoints(state.clone(), options.checkpoint_seconds);
     spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
+    spawn_dashboard_count(state.clone());
     Ok(state)
+}
+
+/// Counts the dashboard's totals in the background if the database has none yet (a
+/// database from before them) or they were counted under another calendar: case
+/// writes wait for it, the rest of the service does not, and no view has to.
+fn spawn_dashboard_count(state: Arc<AppState>) {
+    tokio::spawn(async move {
+        if let Err(error) = server::app::dashboards::prepare(&state).await {
+            tracing::warn!(error = %error.message, "dashboard totals not counted at start");
+        }
+    });
 }
 
 /// The state alone, for one-off commands.

@@ -559,6 +559,77 @@ macro_rules! impl_store {
                     self.append_ledger(conn, &entries).await
                 }
 
+                /// Adds the change from `old` (none for a new case) to `new` to the
+                /// dashboard's totals inside the caller's write transaction, when they are
+                /// counted under the basis of this node's counter; otherwise leaves them
+                /// to be counted again.
+                async fn count_change(&self, conn: &mut $conn, old: Option<&Case>, new: &Case) -> Result<()> {
+                    let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .optional_text("basis")?;
+                    let Some(stored) = stored else {
+                        return Ok(());
+                    };
+                    let counter = self.counter.get().filter(|counter| counter.basis() == stored);
+                    let Some(counter) = counter else {
+                        sqlx::query(&self.sql(sql::DASHBOARD_BASIS_CLEAR))
+                            .execute(&mut *conn)
+                            .await?;
+                        return Ok(());
+                    };
+                    let mut change = counter.counts(new);
+                    if let Some(old) = old {
+                        metrics::counts::apply(&mut change, &counter.counts(old), -1);
+                    }
+                    self.add_counts(conn, &change).await
+                }
+
+                /// Adds a submission's ratings to the dashboard's totals inside its write
+                /// transaction, unless they are to be counted again anyway.
+                async fn count_ratings(&self, conn: &mut $conn, submission: &$crate::RatingSubmission) -> Result<()> {
+                    let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .optional_text("basis")?;
+                    if stored.is_none() {
+                        return Ok(());
+                    }
+                    let rating = &submission.rating;
+                    let one_thing = sqlx::query(&self.sql(sql::CASE_ONE_THING))
+                        .bind(&rating.case_id)
+                        .fetch_one(&mut *conn)
+                        .await?
+                        .text("one_thing")?;
+                    let mut counts = metrics::counts::ratings(metrics::counts::ONE_THING, &one_thing, rating.level, 1);
+                    for department in &submission.departments {
+                        let rated = metrics::counts::ratings(
+                            metrics::counts::DEPARTMENT,
+                            &department.department,
+                            department.level,
+                            1,
+                        );
+                        metrics::counts::apply(&mut counts, &rated, 1);
+                    }
+                    self.add_counts(conn, &counts).await
+                }
+
+                /// Adds totals (in key order, so that concurrent writers lock rows in one order).
+                async fn add_counts(&self, conn: &mut $conn, counts: &metrics::counts::Counts) -> Result<()> {
+                    let statement = self.sql(sql::DASHBOARD_COUNT_ADD);
+                    for ((scope, key, measure, bucket), n) in counts {
+                        sqlx::query(&statement)
+                            .bind(scope)
+                            .bind(key)
+                            .bind(measure)
+                            .bind(bucket)
+                            .bind(*n)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
+                    Ok(())
+                }
+
                 /// Writes `case` over the version `expected_version`, with its task rows,
                 /// history events and their ledger entries, inside the caller's write
                 /// transaction. `false` (and nothing written) when the version moved on.
@@ -570,6 +641,17 @@ macro_rules! impl_store {
                     events: &[Event],
                 ) -> Result<bool> {
                     let doc = common::encode_case(case)?;
+                    // What the case was, for the dashboard's totals: if the update below
+                    // finds this version, this is the document it replaces.
+                    let before = match sqlx::query(&self.sql(sql::CASE_DOC_AT_VERSION))
+                        .bind(case.id.as_str())
+                        .bind(expected_version)
+                        .fetch_optional(&mut *conn)
+                        .await?
+                    {
+                        Some(row) => common::decode_case(&case.id, &row.text("doc")?)?,
+                        None => return Ok(false),
+                    };
                     // Also takes the row lock on PostgreSQL: a concurrent update of the
                     // same case waits here, then finds the version moved on.
                     let updated = sqlx::query(&self.sql(sql::CASE_UPDATE))
@@ -585,6 +667,7 @@ macro_rules! impl_store {
                         return Ok(false);
                     }
                     self.write_tasks(conn, case).await?;
+                    self.count_change(conn, Some(&before), case).await?;
                     let last_seq = sqlx::query(&self.sql(sql::EVENT_NEXT_SEQ))
                         .bind(case.id.as_str())
                         .fetch_one(&mut *conn)
@@ -1108,6 +1191,7 @@ macro_rules! impl_store {
                     self.write_tasks(&mut writer.tx, case).await?;
                     self.append_events(&mut writer.tx, &case.id, 0, events).await?;
                     self.insert_uploads(&mut writer.tx, uploads).await?;
+                    self.count_change(&mut writer.tx, None, case).await?;
                     // Last, so that PostgreSQL holds the ledger head lock briefly.
                     self.append_ledger(&mut writer.tx, &Self::event_entries(case, events, 1, &doc))
                         .await?;
@@ -1310,6 +1394,136 @@ macro_rules! impl_store {
                         .collect()
                 }
 
+                fn count_cases_with(&self, counter: std::sync::Arc<metrics::counts::CaseCounter>) {
+                    self.counter.set(counter);
+                }
+
+                async fn dashboard_totals(&self) -> Result<$crate::DashboardTotals> {
+                    let mut totals = $crate::DashboardTotals::default();
+                    for row in sqlx::query(&self.sql(sql::DASHBOARD_COUNTS))
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        totals.basis = row.optional_text("basis")?;
+                        if let (Some(scope), Some(n)) = (row.optional_text("scope")?, row.optional_int("n")?) {
+                            let key = (scope, row.text("key")?, row.text("measure")?, row.text("bucket")?);
+                            totals.counts.insert(key, n);
+                        }
+                    }
+                    for row in sqlx::query(&self.sql(sql::DASHBOARD_RECTIFICATIONS))
+                        .fetch_all(self.pool())
+                        .await?
+                    {
+                        let closed_at = row
+                            .optional_int("closed_at")?
+                            .map(|at| common::time_from_millis(at, "rectifications.closed_at"))
+                            .transpose()?;
+                        let record = metrics::RectificationRecord {
+                            case_id: common::case_id_from_text(&row.text("case_id")?)?,
+                            department: row.text("department")?,
+                            opened_on: cases::china_date(common::time_from_millis(
+                                row.int("opened_at")?,
+                                "rectifications.opened_at",
+                            )?),
+                            deadline: common::date_from_text(&row.text("deadline")?, "rectifications.deadline")?,
+                            closed_on: closed_at.map(cases::china_date),
+                        };
+                        totals
+                            .feedback
+                            .rectifications
+                            .push((row.text("one_thing")?, record));
+                    }
+                    Ok(totals)
+                }
+
+                async fn recount_dashboard(&self, counter: std::sync::Arc<metrics::counts::CaseCounter>) -> Result<()> {
+                    /// Cases decoded at a time.
+                    const BATCH: i64 = 2000;
+                    /// Totals written per statement.
+                    const ROWS_PER_INSERT: usize = 100;
+                    let mut writer = self.begin_write().await?;
+                    self.counter.set(counter.clone());
+                    let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                        .fetch_one(&mut *writer.tx)
+                        .await?
+                        .optional_text("basis")?;
+                    if stored.as_deref() == Some(counter.basis()) {
+                        writer.rollback().await?;
+                        return Ok(());
+                    }
+                    let started = std::time::Instant::now();
+                    let mut totals = metrics::counts::Counts::new();
+                    let mut after = String::new();
+                    let mut cases = 0u64;
+                    loop {
+                        let rows = sqlx::query(&self.sql(sql::CASE_DOCUMENTS_AFTER))
+                            .bind(&after)
+                            .bind(BATCH)
+                            .fetch_all(&mut *writer.tx)
+                            .await?;
+                        let Some(last) = rows.last() else {
+                            break;
+                        };
+                        after = last.text("id")?;
+                        for row in &rows {
+                            let case =
+                                common::decode_case(&common::case_id_from_text(&row.text("id")?)?, &row.text("doc")?)?;
+                            metrics::counts::apply(&mut totals, &counter.counts(&case), 1);
+                            cases += 1;
+                        }
+                    }
+                    for (statement, scope) in [
+                        (sql::DASHBOARD_CASE_RATINGS, metrics::counts::ONE_THING),
+                        (sql::DASHBOARD_DEPARTMENT_RATINGS, metrics::counts::DEPARTMENT),
+                    ] {
+                        for row in sqlx::query(&self.sql(statement))
+                            .fetch_all(&mut *writer.tx)
+                            .await?
+                        {
+                            let rated = metrics::counts::ratings(
+                                scope,
+                                &row.text("scope_key")?,
+                                row.int("level")?,
+                                row.int("n")?,
+                            );
+                            metrics::counts::apply(&mut totals, &rated, 1);
+                        }
+                    }
+                    sqlx::query(&self.sql(sql::DASHBOARD_COUNTS_CLEAR))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    let rows: Vec<_> = totals.into_iter().collect();
+                    for chunk in rows.chunks(ROWS_PER_INSERT) {
+                        let values: Vec<String> = (0..chunk.len())
+                            .map(|i| {
+                                let p = i * 5;
+                                format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                            })
+                            .collect();
+                        let statement = self.sql_owned(format!(
+                            "INSERT INTO dashboard_counts (scope, key, measure, bucket, n) VALUES {}",
+                            values.join(", ")
+                        ));
+                        let mut query = sqlx::query(&statement);
+                        for ((scope, key, measure, bucket), n) in chunk {
+                            query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(*n);
+                        }
+                        query.execute(&mut *writer.tx).await?;
+                    }
+                    sqlx::query(&self.sql(sql::DASHBOARD_BASIS_SET))
+                        .bind(counter.basis())
+                        .execute(&mut *writer.tx)
+                        .await?;
+                    writer.commit().await?;
+                    tracing::info!(
+                        cases,
+                        totals = rows.len(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "counted the dashboard's totals again"
+                    );
+                    Ok(())
+                }
+
                 async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {
                     sqlx::query(&self.sql(sql::EVENTS_OF_CASE))
                         .bind(id.as_str())
@@ -1484,6 +1698,7 @@ macro_rules! impl_store {
                             .execute(&mut *writer.tx)
                             .await?;
                     }
+                    self.count_ratings(&mut writer.tx, submission).await?;
                     for rectification in &submission.rectifications {
                         sqlx::query(&self.sql(sql::RECTIFICATION_INSERT))
                             .bind(&rectification.id)

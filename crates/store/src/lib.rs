@@ -11,7 +11,9 @@
 use async_trait::async_trait;
 use cases::{Case, CaseId, Event};
 use chrono::{DateTime, NaiveDate, Utc};
+use metrics::counts::{CaseCounter, Counts, Feedback};
 use serde::Serialize;
+use std::sync::Arc;
 
 mod common;
 mod migrate;
@@ -73,6 +75,38 @@ pub enum Updated {
     Written(i64),
     /// Someone else wrote first: reload and try again.
     Conflict,
+}
+
+/// The counter case writes use for the dashboard's totals, replaced whole when the
+/// calendar in force changes. Empty until the application installs one: writes then
+/// leave the totals to be counted again.
+#[derive(Default)]
+pub(crate) struct CounterCell(std::sync::RwLock<Option<Arc<CaseCounter>>>);
+
+impl CounterCell {
+    pub(crate) fn get(&self) -> Option<Arc<CaseCounter>> {
+        match self.0.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub(crate) fn set(&self, counter: Arc<CaseCounter>) {
+        match self.0.write() {
+            Ok(mut guard) => *guard = Some(counter),
+            Err(poisoned) => *poisoned.into_inner() = Some(counter),
+        }
+    }
+}
+
+/// The dashboard's totals as stored (see `metrics::counts`).
+#[derive(Clone, Debug, Default)]
+pub struct DashboardTotals {
+    /// What the totals were counted under; `None` when they must be counted again.
+    pub basis: Option<String>,
+    pub counts: Counts,
+    /// Ratings and rectifications per scope, of stored cases.
+    pub feedback: Feedback,
 }
 
 /// A case with the version it was read at.
@@ -396,8 +430,18 @@ pub trait Store: SharingStore + Send + Sync + 'static {
     async fn cases_of_applicant(&self, account: &str) -> Result<Vec<CaseSummary>>;
     /// All cases, newest first, at most `limit`.
     async fn all_cases(&self, limit: i64) -> Result<Vec<CaseSummary>>;
-    /// The documents of the newest `limit` cases, for dashboards.
+    /// The documents of the newest `limit` cases.
     async fn case_documents(&self, limit: i64) -> Result<Vec<Case>>;
+    /// From now on, every case write adds its change of the dashboard's totals with
+    /// `counter` (the calendar in force), in its own transaction. A write finding the
+    /// totals counted under another basis leaves them to be counted again.
+    fn count_cases_with(&self, counter: Arc<CaseCounter>);
+    /// The dashboard's totals, their basis, and the ratings and rectifications per
+    /// scope: a read whose cost depends on the number of distinct totals, not of cases.
+    async fn dashboard_totals(&self) -> Result<DashboardTotals>;
+    /// Counts every stored case again with `counter`, unless the totals are already
+    /// of its basis; case writes wait meanwhile. Installs `counter` for them.
+    async fn recount_dashboard(&self, counter: Arc<CaseCounter>) -> Result<()>;
     /// A department's open tasks (dispatched, accepted, awaiting supplement), soonest deadline first.
     async fn department_queue(&self, department: &str) -> Result<Vec<QueueEntry>>;
     /// One page of cases ([`CaseQuery`]).

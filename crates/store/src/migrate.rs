@@ -95,6 +95,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "list_pages",
         sql: include_str!("../migrations/sqlite/0015_list_pages.sql"),
     },
+    Migration {
+        version: 16,
+        name: "dashboard_counts",
+        sql: include_str!("../migrations/sqlite/0016_dashboard_counts.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -173,6 +178,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 15,
         name: "list_pages",
         sql: include_str!("../migrations/postgres/0015_list_pages.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "dashboard_counts",
+        sql: include_str!("../migrations/postgres/0016_dashboard_counts.sql"),
     },
 ];
 

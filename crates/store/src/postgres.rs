@@ -26,6 +26,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 /// [`Store::migrate`](crate::Store::migrate).
 pub struct PostgresStore {
     pool: PgPool,
+    /// Counts case writes for the dashboard (`Store::count_cases_with`).
+    counter: crate::CounterCell,
 }
 
 impl PostgresStore {
@@ -35,6 +37,9 @@ impl PostgresStore {
     /// How an appender reads the ledger head: locked, so appenders on several nodes
     /// queue for it.
     pub(crate) const LEDGER_HEAD_FOR_WRITE: &'static str = sql::LEDGER_HEAD_FOR_UPDATE;
+    /// How a case write reads the dashboard's basis: locked, so that a recount waits
+    /// for the writes counting under the old basis and they for it.
+    pub(crate) const DASHBOARD_BASIS_FOR_WRITE: &'static str = sql::DASHBOARD_BASIS_FOR_UPDATE;
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), using the
     /// connection's default `search_path` (normally `public`).
@@ -42,6 +47,7 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)?;
         Ok(Self {
             pool: Self::open_pool(options).await?,
+            counter: crate::CounterCell::default(),
         })
     }
 
@@ -68,7 +74,10 @@ impl PostgresStore {
         let create = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
         sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(&create)).await?;
         tx.commit().await?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            counter: crate::CounterCell::default(),
+        })
     }
 
     async fn open_pool(options: PgConnectOptions) -> Result<PgPool> {

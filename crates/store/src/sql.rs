@@ -450,6 +450,34 @@ pub(crate) const STATE_RATINGS: &str =
 pub(crate) const CERTIFICATE_STATE: &str =
     "SELECT file, revoked_on, revoke_reason, holder_id_number FROM certificates WHERE id = $1";
 
+// ---- dashboard totals (metrics::counts)
+
+pub(crate) const DASHBOARD_BASIS: &str = "SELECT basis FROM dashboard_basis WHERE id = 1";
+/// Locked on PostgreSQL: case writes count under the basis they read, and a recount
+/// waits for them and they for it.
+pub(crate) const DASHBOARD_BASIS_FOR_UPDATE: &str = "SELECT basis FROM dashboard_basis WHERE id = 1 FOR UPDATE";
+pub(crate) const DASHBOARD_BASIS_SET: &str = "UPDATE dashboard_basis SET basis = $1 WHERE id = 1";
+pub(crate) const DASHBOARD_BASIS_CLEAR: &str = "UPDATE dashboard_basis SET basis = NULL WHERE id = 1";
+pub(crate) const DASHBOARD_COUNT_ADD: &str = "INSERT INTO dashboard_counts (scope, key, measure, bucket, n) \
+     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, key, measure, bucket) DO UPDATE SET n = dashboard_counts.n + excluded.n";
+pub(crate) const DASHBOARD_COUNTS_CLEAR: &str = "DELETE FROM dashboard_counts";
+/// The totals and their basis in one statement, so that they are read together.
+pub(crate) const DASHBOARD_COUNTS: &str = "SELECT b.basis, c.scope, c.key, c.measure, c.bucket, c.n \
+     FROM dashboard_basis b LEFT JOIN dashboard_counts c ON c.n <> 0 WHERE b.id = 1";
+/// Cases in id order, a batch after an id, for counting them all again.
+pub(crate) const CASE_DOCUMENTS_AFTER: &str = "SELECT id, doc FROM cases WHERE id > $1 ORDER BY id LIMIT $2";
+pub(crate) const CASE_DOC_AT_VERSION: &str = "SELECT doc FROM cases WHERE id = $1 AND version = $2";
+pub(crate) const CASE_ONE_THING: &str = "SELECT one_thing FROM cases WHERE id = $1";
+pub(crate) const DASHBOARD_CASE_RATINGS: &str = "SELECT c.one_thing AS scope_key, r.level, COUNT(*) AS n \
+     FROM ratings r JOIN cases c ON c.id = r.case_id GROUP BY c.one_thing, r.level";
+pub(crate) const DASHBOARD_DEPARTMENT_RATINGS: &str = "SELECT d.department AS scope_key, d.level, COUNT(*) AS n \
+     FROM department_ratings d JOIN cases c ON c.id = d.case_id GROUP BY d.department, d.level";
+/// Each rectification with its case's one-thing, looked up per rectification (a join
+/// may be planned as a scan of every case).
+pub(crate) const DASHBOARD_RECTIFICATIONS: &str = "SELECT \
+     (SELECT c.one_thing FROM cases c WHERE c.id = r.case_id) AS one_thing, \
+     r.case_id, r.department, r.opened_at, r.deadline, r.closed_at FROM rectifications r";
+
 pub(crate) const CASE_DOCUMENTS: &str = "SELECT id, doc FROM cases ORDER BY submitted_at DESC, id DESC LIMIT $1";
 
 // ---- shared data, prefills, keys, certificates

@@ -30,6 +30,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// Held for the whole of every write transaction.
     writer: Mutex<()>,
+    /// Counts case writes for the dashboard (`Store::count_cases_with`).
+    counter: crate::CounterCell,
 }
 
 impl SqliteStore {
@@ -39,6 +41,9 @@ impl SqliteStore {
     /// How an appender reads the ledger head: the store's writer lock already
     /// serializes appends.
     pub(crate) const LEDGER_HEAD_FOR_WRITE: &'static str = sql::LEDGER_HEAD;
+    /// How a case write reads the dashboard's basis: the writer lock already
+    /// serializes it with a recount.
+    pub(crate) const DASHBOARD_BASIS_FOR_WRITE: &'static str = sql::DASHBOARD_BASIS;
 
     /// Opens (creating it if missing) the database file at `path`. The directory
     /// must exist. Journal mode WAL, `synchronous = FULL` (an acknowledged write
@@ -79,6 +84,7 @@ impl SqliteStore {
         Self {
             pool,
             writer: Mutex::new(()),
+            counter: crate::CounterCell::default(),
         }
     }
 

@@ -438,12 +438,13 @@ conformance! {
         a_calendar_import_is_one_transaction,
         a_check_is_answered_once_per_case_and_task,
         every_stored_case_and_rating_is_committed_in_the_ledger,
+        dashboard_totals_follow_every_case_write,
     ],
 }
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 30] = [
     "access_log",
     "accounts",
     "calendar_years",
@@ -451,6 +452,8 @@ const TABLES: [&str; 28] = [
     "cases",
     "certificate_shares",
     "certificates",
+    "dashboard_basis",
+    "dashboard_counts",
     "deadline_alerts",
     "department_ratings",
     "draft_uploads",
@@ -2887,4 +2890,235 @@ async fn every_stored_case_and_rating_is_committed_in_the_ledger(fixture: &Fixtu
         after[&store::state::rating_key(CASE_A)],
         committed[&store::state::rating_key(CASE_A)]
     );
+}
+
+// ------------------------------------------------------------------ dashboard totals
+
+/// Staff act on a task if the engine allows it now.
+fn try_act(case: &Case, index: usize, action: Action, now: DateTime<Utc>) -> Option<Outcome> {
+    let task = &case.tasks[index];
+    WORLD.with(|world| {
+        let staff = Actor::Staff {
+            account: "s".into(),
+            department: task.department.clone(),
+        };
+        case.act(&world.catalog, &world.calendar, &staff, &task.item, action, now)
+            .ok()
+    })
+}
+
+fn outputs_of(case: &Case, index: usize) -> std::collections::BTreeMap<String, String> {
+    WORLD.with(|world| {
+        world.catalog.items[&case.tasks[index].item]
+            .outputs
+            .elements
+            .iter()
+            .map(|element| {
+                (
+                    element.clone(),
+                    testkit::sample_value(&world.catalog.elements[element].element_type),
+                )
+            })
+            .collect()
+    })
+}
+
+/// The dashboard the store's totals give, and the one `metrics::compute` gives over
+/// every stored case, on `today`.
+async fn both_dashboards(store: &dyn Store, today: chrono::NaiveDate) -> (metrics::Dashboard, metrics::Dashboard) {
+    let totals = store.dashboard_totals().await.unwrap();
+    let documents = store.case_documents(i64::MAX).await.unwrap();
+    let (ratings, department_ratings) = store.all_ratings().await.unwrap();
+    let ratings: Vec<metrics::RatingRecord> = ratings
+        .iter()
+        .map(|r| (r.case_id.clone(), None, r.level))
+        .chain(
+            department_ratings
+                .iter()
+                .map(|r| (r.case_id.clone(), Some(r.department.clone()), r.level)),
+        )
+        .map(|(rated, department, level)| metrics::RatingRecord {
+            case_id: case_id(&rated),
+            department,
+            level: u8::try_from(level).unwrap(),
+        })
+        .collect();
+    let rectifications: Vec<metrics::RectificationRecord> = store
+        .rectifications(None)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| metrics::RectificationRecord {
+            case_id: case_id(&r.case_id),
+            department: r.department.clone(),
+            opened_on: cases::china_date(r.opened_at),
+            deadline: r.deadline,
+            closed_on: r.closed_at.map(cases::china_date),
+        })
+        .collect();
+    assert!(
+        !ratings.is_empty() && !rectifications.is_empty(),
+        "the history rates cases"
+    );
+    WORLD.with(|world| {
+        let counted = metrics::counts::from_counts(&metrics::counts::Totals {
+            catalog: &world.catalog,
+            calendar: &world.calendar,
+            today,
+            due_soon_percent: 40,
+            counts: &totals.counts,
+            feedback: &totals.feedback,
+        })
+        .unwrap();
+        let computed = metrics::compute(&metrics::Input {
+            catalog: &world.catalog,
+            calendar: &world.calendar,
+            today,
+            due_soon_percent: 40,
+            cases: &documents,
+            ratings: &ratings,
+            rectifications: &rectifications,
+        });
+        (counted, computed)
+    })
+}
+
+/// After a random history of submissions, acceptances, supplement requests,
+/// approvals and rejections, the totals kept with the writes give the dashboard
+/// computed over every case; a write under another calendar leaves them to be
+/// counted again, and counting again gives the same.
+async fn dashboard_totals_follow_every_case_write(fixture: &Fixture) {
+    use rand::{Rng, SeedableRng};
+    let store = fixture.store();
+    let counter = Arc::new(WORLD.with(|world| metrics::counts::CaseCounter::new(Arc::new(world.calendar.clone()))));
+    // A new database counts on first use: nothing to count yet.
+    assert_eq!(store.dashboard_totals().await.unwrap().basis, None);
+    store.recount_dashboard(counter.clone()).await.unwrap();
+    assert_eq!(
+        store.dashboard_totals().await.unwrap().basis.as_deref(),
+        Some(counter.basis())
+    );
+
+    let seed: u64 = rand::random();
+    eprintln!("dashboard history seed {seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let mut ids: Vec<CaseId> = Vec::new();
+    let mut now = at(2, 9, 0);
+    for step in 0..200 {
+        now += Duration::hours(rng.gen_range(1..12));
+        if ids.is_empty() || rng.gen_ratio(1, 6) {
+            let id = format!("YJS202602{:02}{:06}", 1 + step % 27, step);
+            let created = new_case(&id, "applicant-1", now);
+            store.insert_case(&created.case, &created.events, None).await.unwrap();
+            ids.push(created.case.id.clone());
+            continue;
+        }
+        let id = &ids[rng.gen_range(0..ids.len())];
+        let read = store.load_case(id).await.unwrap().unwrap();
+        if rng.gen_ratio(1, 5) {
+            // 好差评, with a department's rating; a bad one opens a rectification.
+            let level = rng.gen_range(1..=5);
+            let department = read.case.tasks[rng.gen_range(0..read.case.tasks.len())]
+                .department
+                .clone();
+            let rectifications = if level <= 2 {
+                vec![store::Rectification {
+                    id: format!("R{step}"),
+                    case_id: id.to_string(),
+                    department: department.clone(),
+                    level,
+                    complaint: "慢".into(),
+                    opened_at: now,
+                    deadline: cases::china_date(now) + Duration::days(rng.gen_range(1..20)),
+                    follow_up: None,
+                    result: None,
+                    closed_at: None,
+                    closed_by: None,
+                }]
+            } else {
+                Vec::new()
+            };
+            let submission = store::RatingSubmission {
+                rating: store::Rating {
+                    case_id: id.to_string(),
+                    account: "applicant-1".into(),
+                    level,
+                    comment: String::new(),
+                    on_behalf: false,
+                    rated_at: now,
+                },
+                indicators: Vec::new(),
+                departments: vec![store::DepartmentRating {
+                    case_id: id.to_string(),
+                    department,
+                    level: rng.gen_range(1..=5),
+                    comment: String::new(),
+                    rated_at: now,
+                }],
+                rectifications,
+                notices: Vec::new(),
+            };
+            // 一次一评: a second rating of the case is refused and counts nothing.
+            store.put_rating_submission(&submission).await.unwrap();
+            continue;
+        }
+        let running: Vec<usize> = (0..read.case.tasks.len())
+            .filter(|i| matches!(read.case.tasks[*i].state, TaskState::Dispatched | TaskState::Accepted))
+            .collect();
+        if running.is_empty() {
+            continue;
+        }
+        let index = running[rng.gen_range(0..running.len())];
+        let action = match rng.gen_range(0..10) {
+            0..=3 => Action::Accept,
+            4 => Action::RequestSupplement {
+                reasons: vec!["请补正".into()],
+                materials: Vec::new(),
+            },
+            5 => Action::Reject {
+                reason: "材料不全".into(),
+            },
+            _ => Action::Approve {
+                outputs: outputs_of(&read.case, index),
+            },
+        };
+        if let Some(outcome) = try_act(&read.case, index, action, now) {
+            let written = store
+                .update_case(&outcome.case, read.version, &outcome.events)
+                .await
+                .unwrap();
+            assert_eq!(written, Updated::Written(read.version + 1));
+        }
+    }
+    let states: std::collections::BTreeSet<&str> = store
+        .case_documents(i64::MAX)
+        .await
+        .unwrap()
+        .iter()
+        .map(|case| case.state().as_str())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    assert!(states.len() >= 2, "the history reaches several states: {states:?}");
+    for today in [cases::china_date(now), cases::china_date(now) + Duration::days(20)] {
+        let (counted, computed) = both_dashboards(&*store, today).await;
+        assert_eq!(counted, computed);
+    }
+
+    // A node on another calendar writes: the totals are no longer trusted.
+    let official_only = Arc::new(metrics::counts::CaseCounter::new(Arc::new(
+        Calendar::official_only().unwrap(),
+    )));
+    store.count_cases_with(official_only);
+    let created = new_case("YJS20260228999999", "applicant-2", now);
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    assert_eq!(store.dashboard_totals().await.unwrap().basis, None);
+    store.recount_dashboard(counter.clone()).await.unwrap();
+    assert_eq!(
+        store.dashboard_totals().await.unwrap().basis.as_deref(),
+        Some(counter.basis())
+    );
+    let (counted, computed) = both_dashboards(&*store, cases::china_date(now)).await;
+    assert_eq!(counted, computed);
+    assert_eq!(counted.overall.cases, ids.len() as u64 + 1);
 }

@@ -239,6 +239,31 @@ fn individual_to_enterprise_by_deregistering_with_staff_and_food_licence() {
     );
 }
 
+#[test]
+fn second_hand_home_with_loan_and_three_utilities() {
+    let plan = plan(
+        "second-hand-home",
+        &[
+            ("loan", "yes"),
+            ("move_water", "yes"),
+            ("move_power", "yes"),
+            ("move_gas", "yes"),
+            ("move_network", "no"),
+        ],
+    );
+    assert_eq!(plan.items.len(), 7);
+    // Materials: 网签 3 + 税费 3 + 转移 5 + 抵押 3 + 水电气 1 × 3 = 17 alone; 7 distinct,
+    // of which the filed contract, the tax receipt and the new title come from earlier
+    // items → 4 (seller's title, both IDs, loan and mortgage contracts).
+    // Fields: 8 + 8 + 9 + 7 + 5 × 3 = 47; 13 distinct, the contract number, the tax
+    // receipt number and the new certificate number filled in → 10.
+    // Days: 0 + 0 + 3 + 1 + 1 × 3 = 7 alone; 网签 0 → 税费 0 → 转移 3 → the rest 1 = 4.
+    // Visits: 7 alone; 1 as one thing (both parties sign at the counter).
+    // Steps: 2 + 3 + 4 + 3 + 3 × 3 = 21 − 2 × 6 = 9.
+    assert_eq!(figures(&plan), [(17, 4), (47, 10), (7, 4), (7, 1), (21, 9)]);
+    assert_eq!(plan.critical_path_days, 4);
+}
+
 /// The portal's search ranks by keywords first (crates/server/src/web/portal.rs): a
 /// keyword inside the query, or the query inside a keyword, scores 3, as does the name.
 fn keyword_score(one: &catalog::OneThing, query: &str) -> usize {
@@ -261,6 +286,7 @@ fn everyday_phrasings_find_the_new_one_things_first() {
         ("hukou-migration", &["迁户口", "买房落户", "跨省迁户口"]),
         ("medical-reimbursement", &["看病报销", "住院报销", "异地就医报销"]),
         ("individual-to-enterprise", &["个体户转公司", "个转企", "个体户变公司"]),
+        ("second-hand-home", &["买二手房过户", "房产过户", "水电过户"]),
     ];
     for (id, queries) in cases {
         for query in *queries {

@@ -264,6 +264,27 @@ fn second_hand_home_with_loan_and_three_utilities() {
     assert_eq!(plan.critical_path_days, 4);
 }
 
+#[test]
+fn flexible_employment_with_employee_medical_insurance_and_a_new_card() {
+    let plan = plan(
+        "flexible-employment-insurance",
+        &[("employee_medical", "yes"), ("has_card", "no")],
+    );
+    assert_eq!(
+        codes(&plan),
+        ["GG00404002", "GG00402001", "GG00301003", "ZS00503001", "GG00401002"]
+    );
+    // Materials: 就业登记 1 + 养老 1 + 医保 1 + 缴费 3 + 社保卡 2 = 8 alone; 5 distinct,
+    // both enrolment records produced on the way → 3 (ID card, debit authorization,
+    // photo).
+    // Fields: 6 + 5 + 5 + 7 + 5 = 28; 11 distinct, both enrolment dates filled in → 9.
+    // Days: 0 + 1 + 1 + 1 + 1 = 4 alone; 登记 0 → 参保 1 → 缴费 1 = 2.
+    // Visits: 1 + 1 + 1 + 1 + 2 = 6 alone, none online.
+    // Steps: 2 + 3 + 3 + 3 + 4 = 15 − 8 = 7.
+    assert_eq!(figures(&plan), [(8, 3), (28, 9), (4, 2), (6, 0), (15, 7)]);
+    assert_eq!(plan.critical_path_days, 2);
+}
+
 /// The portal's search ranks by keywords first (crates/server/src/web/portal.rs): a
 /// keyword inside the query, or the query inside a keyword, scores 3, as does the name.
 fn keyword_score(one: &catalog::OneThing, query: &str) -> usize {
@@ -287,6 +308,10 @@ fn everyday_phrasings_find_the_new_one_things_first() {
         ("medical-reimbursement", &["看病报销", "住院报销", "异地就医报销"]),
         ("individual-to-enterprise", &["个体户转公司", "个转企", "个体户变公司"]),
         ("second-hand-home", &["买二手房过户", "房产过户", "水电过户"]),
+        (
+            "flexible-employment-insurance",
+            &["灵活就业交社保", "自己交社保", "个人交医保"],
+        ),
     ];
     for (id, queries) in cases {
         for query in *queries {

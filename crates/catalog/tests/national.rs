@@ -285,6 +285,23 @@ fn flexible_employment_with_employee_medical_insurance_and_a_new_card() {
     assert_eq!(plan.critical_path_days, 2);
 }
 
+#[test]
+fn childcare_subsidy_for_a_child_not_yet_registered() {
+    let plan = plan(
+        "childcare-subsidy",
+        &[("child_registered", "no"), ("parents_married", "yes")],
+    );
+    assert_eq!(codes(&plan), ["QR00201001", "JF00101001"]);
+    // Materials: 出生登记 5 less the commitment (married parents) = 4, + 补贴 3 = 7
+    // alone; 6 distinct, the child's hukou information produced by 出生登记 → 5.
+    // Fields: 10 + 8 = 18; 15 distinct, the child's ID number filled in → 14.
+    // Days: 3 + 10 = 13, one chain → 13.
+    // Visits: 1 + 1 = 2 alone, none online.
+    // Steps: 4 + 4 = 8 − 2 = 6.
+    assert_eq!(figures(&plan), [(7, 5), (18, 14), (13, 13), (2, 0), (8, 6)]);
+    assert_eq!(plan.critical_path_days, 13);
+}
+
 /// The portal's search ranks by keywords first (crates/server/src/web/portal.rs): a
 /// keyword inside the query, or the query inside a keyword, scores 3, as does the name.
 fn keyword_score(one: &catalog::OneThing, query: &str) -> usize {

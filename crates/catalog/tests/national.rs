@@ -302,6 +302,24 @@ fn childcare_subsidy_for_a_child_not_yet_registered() {
     assert_eq!(plan.critical_path_days, 13);
 }
 
+#[test]
+fn elderly_allowances_for_a_low_income_disabled_person_over_eighty() {
+    let plan = plan(
+        "elderly-allowances",
+        &[("age_80", "yes"), ("low_income", "yes"), ("needs_care", "yes")],
+    );
+    assert_eq!(plan.items.len(), 4);
+    assert_eq!(plan.items[3].code.as_str(), "JF01103003");
+    // Materials: 高龄 2 + 养老服务 2 + 评估 1 + 护理 3 = 8 alone; 4 distinct, the
+    // assessment report produced by 评估 → 3 (ID card, hukou book, assistance status).
+    // Fields: 4 + 5 + 4 + 6 = 19; 7 distinct, the ability level filled in → 6.
+    // Days: 10 × 4 = 40 alone; 评估 10 → 护理补贴 10 = 20, the others in parallel.
+    // Visits: 4 alone, none (the assessor comes home).
+    // Steps: 4 + 4 + 3 + 4 = 15 − 6 = 9.
+    assert_eq!(figures(&plan), [(8, 3), (19, 6), (40, 20), (4, 0), (15, 9)]);
+    assert_eq!(plan.critical_path_days, 20);
+}
+
 /// The portal's search ranks by keywords first (crates/server/src/web/portal.rs): a
 /// keyword inside the query, or the query inside a keyword, scores 3, as does the name.
 fn keyword_score(one: &catalog::OneThing, query: &str) -> usize {

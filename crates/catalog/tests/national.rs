@@ -338,7 +338,7 @@ fn everyday_phrasings_find_the_new_one_things_first() {
         ("social-security-card", &["社保卡丢了", "换社保卡", "激活社保卡"]),
         ("transport-startup", &["开运输公司", "办营运证", "道路运输许可证"]),
         ("utility-connection", &["装水电", "装宽带", "通燃气"]),
-        ("disability-services", &["办残疾证", "残疾人补贴", "护理补贴"]),
+        ("disability-services", &["办残疾证", "残疾人补贴", "重度残疾护理补贴"]),
         ("hukou-migration", &["迁户口", "买房落户", "跨省迁户口"]),
         ("medical-reimbursement", &["看病报销", "住院报销", "异地就医报销"]),
         ("individual-to-enterprise", &["个体户转公司", "个转企", "个体户变公司"]),

@@ -30,13 +30,15 @@ pub(crate) fn designed(
         .min(MAX_COMBINATIONS);
     let mut best: Option<(usize, Answers)> = None;
     for index in 0..combinations {
-        let answers = combination(one_thing, &radices, index);
+        // Answers to questions this combination does not ask are left out.
+        let answers = one_thing.relevant_answers(&combination(one_thing, &radices, index));
+        let effective = one_thing.effective_answers(&answers);
         let applicable = one_thing
             .members
             .iter()
             .filter(|member| match &member.when {
                 None => true,
-                Some(condition) => condition.evaluate(&answers).unwrap_or(false),
+                Some(condition) => condition.evaluate(&effective).unwrap_or(false),
             })
             .count();
         if best.as_ref().is_none_or(|(count, _)| applicable > *count) {

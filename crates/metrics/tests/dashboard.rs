@@ -207,6 +207,7 @@ fn expected_designed(generated: &Generated, id: &str) -> Option<Designed> {
     }
     let mut best: Option<catalog::Plan> = None;
     for answers in &combinations {
+        let answers = &one_thing.relevant_answers(answers);
         let plan = compute_plan(
             &generated.catalog,
             one_thing,

@@ -405,9 +405,9 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         "/files/{id}/{upload}" => &["owner", "staff_with_task"],
         "/inbox" => SIGNED_IN,
         "/workbench" | "/workbench/rectifications" => STAFF,
-        // Only a department that leads some one-thing: 民政 (身后一件事), not 公安 or
-        // the window.
-        "/workbench/lead" => &["staff_without"],
+        // Only a department that leads some one-thing: 民政 (身后一件事) and 公安
+        // (户口迁移一件事), not the window.
+        "/workbench/lead" => &["staff_with_task", "staff_without"],
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
         "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
         // Supervision of rectifications: read by the auditor too.

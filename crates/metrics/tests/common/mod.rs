@@ -349,6 +349,8 @@ pub fn generate(seed: u64, count: usize) -> Generated {
             .iter()
             .map(|q| (q.id.clone(), q.options[rng.gen_range(0..q.options.len())].value.clone()))
             .collect();
+        // Questions these answers do not ask are left unanswered.
+        let answers = one_thing.relevant_answers(&answers);
         let start = first + Duration::days(rng.gen_range(0..=span));
         let plan = compute_plan(&catalog, one_thing, &answers, &Holdings::default(), start, &calendar).unwrap();
         let form = testkit::sample_form(&catalog, &plan);

@@ -243,7 +243,10 @@ fn prepared() -> &'static Prepared {
             .unwrap()
             .map(|entry| {
                 let entry = entry.unwrap();
-                (entry.file_name(), std::fs::read(entry.path()).unwrap())
+                (
+                    entry.file_name(),
+                    std::fs::read(entry.path()).unwrap_or_else(|e| panic!("{:?} {e}", entry.path())),
+                )
             })
             .collect();
         let _ = std::fs::remove_dir_all(&dir);

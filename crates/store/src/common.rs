@@ -507,20 +507,22 @@ macro_rules! impl_store {
             impl $store {
                 /// Writes access entries with explicit subjects, and their ledger entries.
                 async fn write_accesses(&self, conn: &mut $conn, accesses: &[$crate::SubjectAccess]) -> Result<()> {
-                    let statement = self.sql(sql::ACCESS_INSERT);
-                    for access in accesses {
-                        let entry = &access.entry;
-                        sqlx::query(&statement)
-                            .bind(millis(entry.at))
-                            .bind(&entry.actor)
-                            .bind(entry.role.as_str())
-                            .bind(entry.department.as_deref())
-                            .bind(&entry.action)
-                            .bind(entry.case_id.as_deref())
-                            .bind(&entry.elements)
-                            .bind(&entry.purpose)
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in accesses.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::ACCESS_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for access in chunk {
+                            let entry = &access.entry;
+                            query = query
+                                .bind(millis(entry.at))
+                                .bind(&entry.actor)
+                                .bind(entry.role.as_str())
+                                .bind(entry.department.as_deref())
+                                .bind(&entry.action)
+                                .bind(entry.case_id.as_deref())
+                                .bind(&entry.elements)
+                                .bind(&entry.purpose);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     let entries: Vec<_> = accesses
                         .iter()
@@ -616,16 +618,14 @@ macro_rules! impl_store {
 
                 /// Adds totals (in key order, so that concurrent writers lock rows in one order).
                 async fn add_counts(&self, conn: &mut $conn, counts: &metrics::counts::Counts) -> Result<()> {
-                    let statement = self.sql(sql::DASHBOARD_COUNT_ADD);
-                    for ((scope, key, measure, bucket), n) in counts {
-                        sqlx::query(&statement)
-                            .bind(scope)
-                            .bind(key)
-                            .bind(measure)
-                            .bind(bucket)
-                            .bind(*n)
-                            .execute(&mut *conn)
-                            .await?;
+                    let rows: Vec<_> = counts.iter().collect();
+                    for chunk in rows.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::DASHBOARD_COUNT_ADD, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for ((scope, key, measure, bucket), n) in chunk {
+                            query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(**n);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     Ok(())
                 }
@@ -693,76 +693,85 @@ macro_rules! impl_store {
                     certificates: &[$crate::NewCertificate],
                     uploads: &[(Upload, Vec<u8>)],
                 ) -> Result<Updated> {
-                    let mut writer = self.begin_write().await?;
-                    if !self
-                        .write_case(&mut writer.tx, case, expected_version, events)
-                        .await?
-                    {
-                        writer.rollback().await?;
-                        return Ok(Updated::Conflict);
-                    }
-                    self.insert_uploads(&mut writer.tx, uploads).await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    self.write_certificates(&mut writer.tx, certificates).await?;
-                    writer.commit().await?;
-                    Ok(Updated::Written(expected_version + 1))
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        if !self
+                            .write_case(&mut writer.tx, case, expected_version, events)
+                            .await?
+                        {
+                            writer.rollback().await?;
+                            return Ok(Updated::Conflict);
+                        }
+                        self.insert_uploads(&mut writer.tx, uploads).await?;
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        self.write_certificates(&mut writer.tx, certificates).await?;
+                        writer.commit().await?;
+                        Ok(Updated::Written(expected_version + 1))
+                    })
+                    .await
                 }
 
                 /// Stores files handed in for materials inside a write transaction.
                 async fn insert_uploads(&self, conn: &mut $conn, uploads: &[(Upload, Vec<u8>)]) -> Result<()> {
-                    let statement = self.sql(sql::UPLOAD_INSERT);
-                    for (upload, data) in uploads {
-                        sqlx::query(&statement)
-                            .bind(&upload.id)
-                            .bind(&upload.case_id)
-                            .bind(&upload.material)
-                            .bind(&upload.file_name)
-                            .bind(&upload.content_type)
-                            .bind(upload.size)
-                            .bind(&upload.sha256)
-                            .bind(data.as_slice())
-                            .bind(millis(upload.uploaded_at))
-                            .bind(&upload.uploaded_by)
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in uploads.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::UPLOAD_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for (upload, data) in chunk {
+                            query = query
+                                .bind(&upload.id)
+                                .bind(&upload.case_id)
+                                .bind(&upload.material)
+                                .bind(&upload.file_name)
+                                .bind(&upload.content_type)
+                                .bind(upload.size)
+                                .bind(&upload.sha256)
+                                .bind(data.as_slice())
+                                .bind(millis(upload.uploaded_at))
+                                .bind(&upload.uploaded_by);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     Ok(())
                 }
 
                 /// Stores notifications inside a write transaction.
                 async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
-                    let statement = self.sql(sql::NOTIFICATION_INSERT);
-                    for notice in notices {
-                        sqlx::query(&statement)
-                            .bind(&notice.recipient)
-                            .bind(&notice.kind)
-                            .bind(notice.case_id.as_deref())
-                            .bind(notice.item.as_deref())
-                            .bind(&notice.title)
-                            .bind(&notice.body)
-                            .bind(millis(notice.created_at))
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in notices.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::NOTIFICATION_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for notice in chunk {
+                            query = query
+                                .bind(&notice.recipient)
+                                .bind(&notice.kind)
+                                .bind(notice.case_id.as_deref())
+                                .bind(notice.item.as_deref())
+                                .bind(&notice.title)
+                                .bind(&notice.body)
+                                .bind(millis(notice.created_at));
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     Ok(())
                 }
 
                 /// Writes one task row per task of the case (insert or update).
                 async fn write_tasks(&self, conn: &mut $conn, case: &Case) -> Result<()> {
-                    let statement = self.sql(sql::TASK_UPSERT);
-                    for task in &case.tasks {
-                        sqlx::query(&statement)
-                            .bind(case.id.as_str())
-                            .bind(task.item.as_str())
-                            .bind(&task.department)
-                            .bind(&task.name)
-                            .bind(task.state.as_str())
-                            .bind(common::optional_date_text(task.deadline))
-                            .bind(common::optional_date_text(task.dispatched_on))
-                            .bind(&case.one_thing_name)
-                            .bind(i64::from(task.promised_limit_days))
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in case.tasks.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::TASK_UPSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for task in chunk {
+                            query = query
+                                .bind(case.id.as_str())
+                                .bind(task.item.as_str())
+                                .bind(&task.department)
+                                .bind(&task.name)
+                                .bind(task.state.as_str())
+                                .bind(common::optional_date_text(task.deadline))
+                                .bind(common::optional_date_text(task.dispatched_on))
+                                .bind(&case.one_thing_name)
+                                .bind(i64::from(task.promised_limit_days));
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     Ok(())
                 }
@@ -775,21 +784,24 @@ macro_rules! impl_store {
                     last_seq: i64,
                     events: &[Event],
                 ) -> Result<()> {
-                    let statement = self.sql(sql::EVENT_INSERT);
-                    for (seq, event) in (last_seq + 1..).zip(events) {
-                        sqlx::query(&statement)
-                            .bind(id.as_str())
-                            .bind(seq)
-                            .bind(millis(event.at))
-                            .bind(&event.actor)
-                            .bind(event.transition.as_str())
-                            .bind(event.item.as_ref().map(|item| item.as_str()))
-                            .bind(event.department.as_deref())
-                            .bind(event.from.map(|state| state.as_str()))
-                            .bind(event.to.map(|state| state.as_str()))
-                            .bind(&event.note)
-                            .execute(&mut *conn)
-                            .await?;
+                    let numbered: Vec<(i64, &Event)> = (last_seq + 1..).zip(events).collect();
+                    for chunk in numbered.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::EVENT_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for (seq, event) in chunk {
+                            query = query
+                                .bind(id.as_str())
+                                .bind(*seq)
+                                .bind(millis(event.at))
+                                .bind(&event.actor)
+                                .bind(event.transition.as_str())
+                                .bind(event.item.as_ref().map(|item| item.as_str()))
+                                .bind(event.department.as_deref())
+                                .bind(event.from.map(|state| state.as_str()))
+                                .bind(event.to.map(|state| state.as_str()))
+                                .bind(&event.note);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     Ok(())
                 }
@@ -808,25 +820,26 @@ macro_rules! impl_store {
                         .ok_or_else(|| StoreError::Corrupt("the ledger_head row is missing".into()))?;
                     let old_size = head.int("size")?;
                     let append = common::plan_append(old_size, &head.text("frontier")?, entries)?;
-                    let statement = self.sql(sql::LEDGER_ENTRY_INSERT);
-                    for row in &append.rows {
-                        sqlx::query(&statement)
-                            .bind(row.index)
-                            .bind(row.bytes.as_slice())
-                            .bind(&row.leaf_hash)
-                            .bind(row.subject.as_deref())
-                            .bind(&row.kind)
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in append.rows.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::LEDGER_ENTRY_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for row in chunk {
+                            query = query
+                                .bind(row.index)
+                                .bind(row.bytes.as_slice())
+                                .bind(&row.leaf_hash)
+                                .bind(row.subject.as_deref())
+                                .bind(&row.kind);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
-                    let statement = self.sql(sql::LEDGER_NODE_INSERT);
-                    for (level, index, hash) in &append.nodes {
-                        sqlx::query(&statement)
-                            .bind(*level)
-                            .bind(*index)
-                            .bind(hash)
-                            .execute(&mut *conn)
-                            .await?;
+                    for chunk in append.nodes.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::multi_row(sql::LEDGER_NODE_INSERT, chunk.len()));
+                        let mut query = sqlx::query(&statement);
+                        for (level, index, hash) in chunk {
+                            query = query.bind(*level).bind(*index).bind(hash);
+                        }
+                        query.execute(&mut *conn).await?;
                     }
                     let moved = sqlx::query(&self.sql(sql::LEDGER_HEAD_UPDATE))
                         .bind(append.new_size)
@@ -954,18 +967,21 @@ macro_rules! impl_store {
                 }
 
                 async fn put_account(&self, account: &Account) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::ACCOUNT_PUT))
-                        .bind(&account.id)
-                        .bind(&account.username)
-                        .bind(&account.display_name)
-                        .bind(account.role.as_str())
-                        .bind(account.department.as_deref())
-                        .bind(account.id_number.as_deref())
-                        .bind(&account.password_hash)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::ACCOUNT_PUT))
+                            .bind(&account.id)
+                            .bind(&account.username)
+                            .bind(&account.display_name)
+                            .bind(account.role.as_str())
+                            .bind(account.department.as_deref())
+                            .bind(account.id_number.as_deref())
+                            .bind(&account.password_hash)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
@@ -995,14 +1011,17 @@ macro_rules! impl_store {
                     account_id: &str,
                     expires_at: DateTime<Utc>,
                 ) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::SESSION_CREATE))
-                        .bind(token_hash)
-                        .bind(account_id)
-                        .bind(millis(expires_at))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::SESSION_CREATE))
+                            .bind(token_hash)
+                            .bind(account_id)
+                            .bind(millis(expires_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn session_account(&self, token_hash: &str, now: DateTime<Utc>) -> Result<Option<Account>> {
@@ -1017,12 +1036,15 @@ macro_rules! impl_store {
                 }
 
                 async fn delete_session(&self, token_hash: &str) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::SESSION_DELETE))
-                        .bind(token_hash)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::SESSION_DELETE))
+                            .bind(token_hash)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn login_locked_until(&self, username: &str) -> Result<Option<DateTime<Utc>>> {
@@ -1045,28 +1067,31 @@ macro_rules! impl_store {
                     now: DateTime<Utc>,
                     lock: fn(u32, DateTime<Utc>) -> Option<DateTime<Utc>>,
                 ) -> Result<Option<DateTime<Utc>>> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::LOGIN_PRUNE))
-                        .bind(millis(now - chrono::Duration::hours(1)))
-                        .bind(millis(now))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    let failures: i64 = sqlx::query(&self.sql(sql::LOGIN_FAILURE_COUNT))
-                        .bind(username)
-                        .bind(millis(now))
-                        .fetch_one(&mut *writer.tx)
-                        .await?
-                        .int("failures")?;
-                    let until = lock(u32::try_from(failures).unwrap_or(u32::MAX), now);
-                    if let Some(until) = until {
-                        sqlx::query(&self.sql(sql::LOGIN_LOCK))
-                            .bind(username)
-                            .bind(millis(until))
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::LOGIN_PRUNE))
+                            .bind(millis(now - chrono::Duration::hours(1)))
+                            .bind(millis(now))
                             .execute(&mut *writer.tx)
                             .await?;
-                    }
-                    writer.commit().await?;
-                    Ok(until)
+                        let failures: i64 = sqlx::query(&self.sql(sql::LOGIN_FAILURE_COUNT))
+                            .bind(username)
+                            .bind(millis(now))
+                            .fetch_one(&mut *writer.tx)
+                            .await?
+                            .int("failures")?;
+                        let until = lock(u32::try_from(failures).unwrap_or(u32::MAX), now);
+                        if let Some(until) = until {
+                            sqlx::query(&self.sql(sql::LOGIN_LOCK))
+                                .bind(username)
+                                .bind(millis(until))
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        writer.commit().await?;
+                        Ok(until)
+                    })
+                    .await
                 }
 
                 async fn clear_login_failures(&self, username: &str) -> Result<()> {
@@ -1083,21 +1108,24 @@ macro_rules! impl_store {
                     one_thing: &str,
                     files: &[$crate::DraftUpload],
                 ) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    let statement = self.sql(sql::DRAFT_UPLOAD_PUT);
-                    for file in files {
-                        sqlx::query(&statement)
-                            .bind(owner)
-                            .bind(one_thing)
-                            .bind(&file.material)
-                            .bind(&file.file_name)
-                            .bind(&file.content_type)
-                            .bind(&file.data)
-                            .bind(millis(file.saved_at))
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let statement = self.sql(sql::DRAFT_UPLOAD_PUT);
+                        for file in files {
+                            sqlx::query(&statement)
+                                .bind(owner)
+                                .bind(one_thing)
+                                .bind(&file.material)
+                                .bind(&file.file_name)
+                                .bind(&file.content_type)
+                                .bind(&file.data)
+                                .bind(millis(file.saved_at))
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn draft_uploads(&self, owner: &str, one_thing: &str) -> Result<Vec<$crate::DraftUpload>> {
@@ -1120,23 +1148,29 @@ macro_rules! impl_store {
                 }
 
                 async fn delete_draft_uploads(&self, owner: &str, one_thing: &str) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::DRAFT_UPLOADS_DELETE))
-                        .bind(owner)
-                        .bind(one_thing)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::DRAFT_UPLOADS_DELETE))
+                            .bind(owner)
+                            .bind(one_thing)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn prune_draft_uploads(&self, before: DateTime<Utc>) -> Result<u64> {
-                    let mut writer = self.begin_write().await?;
-                    let done = sqlx::query(&self.sql(sql::DRAFT_UPLOADS_PRUNE))
-                        .bind(millis(before))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await?;
-                    Ok(done.rows_affected())
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let done = sqlx::query(&self.sql(sql::DRAFT_UPLOADS_PRUNE))
+                            .bind(millis(before))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await?;
+                        Ok(done.rows_affected())
+                    })
+                    .await
                 }
 
                 async fn insert_case_with_uploads(
@@ -1147,57 +1181,60 @@ macro_rules! impl_store {
                     uploads: &[(Upload, Vec<u8>)],
                     notices: &[$crate::NewNotification],
                 ) -> Result<Inserted> {
-                    let doc = common::encode_case(case)?;
-                    let mut writer = self.begin_write().await?;
-                    if let Some(key) = key {
-                        let claimed = sqlx::query(&self.sql(sql::KEY_CLAIM))
-                            .bind(&key.account)
-                            .bind(&key.key)
-                            .bind(&key.request_hash)
-                            .bind(case.id.as_str())
-                            .bind(millis(case.submitted_at))
-                            .execute(&mut *writer.tx)
-                            .await?
-                            .rows_affected();
-                        if claimed == 0 {
-                            // Used before: write nothing, and say by which request.
-                            let row = sqlx::query(&self.sql(sql::KEY_READ))
+                    self.grouped(async {
+                        let doc = common::encode_case(case)?;
+                        let mut writer = self.begin_write().await?;
+                        if let Some(key) = key {
+                            let claimed = sqlx::query(&self.sql(sql::KEY_CLAIM))
                                 .bind(&key.account)
                                 .bind(&key.key)
-                                .fetch_one(&mut *writer.tx)
-                                .await?;
-                            writer.rollback().await?;
-                            return if row.text("request_hash")? == key.request_hash {
-                                Ok(Inserted::Existing(common::case_id_from_text(
-                                    &row.text("case_id")?,
-                                )?))
-                            } else {
-                                Ok(Inserted::KeyReused)
-                            };
+                                .bind(&key.request_hash)
+                                .bind(case.id.as_str())
+                                .bind(millis(case.submitted_at))
+                                .execute(&mut *writer.tx)
+                                .await?
+                                .rows_affected();
+                            if claimed == 0 {
+                                // Used before: write nothing, and say by which request.
+                                let row = sqlx::query(&self.sql(sql::KEY_READ))
+                                    .bind(&key.account)
+                                    .bind(&key.key)
+                                    .fetch_one(&mut *writer.tx)
+                                    .await?;
+                                writer.rollback().await?;
+                                return if row.text("request_hash")? == key.request_hash {
+                                    Ok(Inserted::Existing(common::case_id_from_text(
+                                        &row.text("case_id")?,
+                                    )?))
+                                } else {
+                                    Ok(Inserted::KeyReused)
+                                };
+                            }
                         }
-                    }
-                    sqlx::query(&self.sql(sql::CASE_INSERT))
-                        .bind(case.id.as_str())
-                        .bind(&case.applicant)
-                        .bind(&case.one_thing)
-                        .bind(&case.one_thing_name)
-                        .bind(case.state().as_str())
-                        .bind(millis(case.submitted_at))
-                        .bind(common::date_text(case.promised_date))
-                        .bind(millis(case.updated_at))
-                        .bind(&doc)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    self.write_tasks(&mut writer.tx, case).await?;
-                    self.append_events(&mut writer.tx, &case.id, 0, events).await?;
-                    self.insert_uploads(&mut writer.tx, uploads).await?;
-                    self.count_change(&mut writer.tx, None, case).await?;
-                    // Last, so that PostgreSQL holds the ledger head lock briefly.
-                    self.append_ledger(&mut writer.tx, &Self::event_entries(case, events, 1, &doc))
-                        .await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await?;
-                    Ok(Inserted::Created)
+                        sqlx::query(&self.sql(sql::CASE_INSERT))
+                            .bind(case.id.as_str())
+                            .bind(&case.applicant)
+                            .bind(&case.one_thing)
+                            .bind(&case.one_thing_name)
+                            .bind(case.state().as_str())
+                            .bind(millis(case.submitted_at))
+                            .bind(common::date_text(case.promised_date))
+                            .bind(millis(case.updated_at))
+                            .bind(&doc)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        self.write_tasks(&mut writer.tx, case).await?;
+                        self.append_events(&mut writer.tx, &case.id, 0, events).await?;
+                        self.insert_uploads(&mut writer.tx, uploads).await?;
+                        self.count_change(&mut writer.tx, None, case).await?;
+                        // Last, so that PostgreSQL holds the ledger head lock briefly.
+                        self.append_ledger(&mut writer.tx, &Self::event_entries(case, events, 1, &doc))
+                            .await?;
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        writer.commit().await?;
+                        Ok(Inserted::Created)
+                    })
+                    .await
                 }
 
                 async fn uploads_of_case(&self, case_id: &str) -> Result<Vec<Upload>> {
@@ -1298,29 +1335,35 @@ macro_rules! impl_store {
                     deadline: chrono::NaiveDate,
                     notices: &[$crate::NewNotification],
                 ) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let claimed = sqlx::query(&self.sql(sql::ALERT_CLAIM))
-                        .bind(case_id)
-                        .bind(item)
-                        .bind(kind)
-                        .bind(common::date_text(deadline))
-                        .bind(notices.first().map_or(0, |n| millis(n.created_at)))
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if claimed == 0 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await?;
-                    Ok(true)
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let claimed = sqlx::query(&self.sql(sql::ALERT_CLAIM))
+                            .bind(case_id)
+                            .bind(item)
+                            .bind(kind)
+                            .bind(common::date_text(deadline))
+                            .bind(notices.first().map_or(0, |n| millis(n.created_at)))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if claimed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn notify(&self, notices: &[$crate::NewNotification]) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn notifications_for(
@@ -1370,16 +1413,19 @@ macro_rules! impl_store {
                 }
 
                 async fn mark_read(&self, recipients: &[String], now: DateTime<Utc>) -> Result<()> {
-                    let [a, b, c] = common::three(recipients);
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::MARK_READ))
-                        .bind(a)
-                        .bind(b)
-                        .bind(c)
-                        .bind(millis(now))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let [a, b, c] = common::three(recipients);
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::MARK_READ))
+                            .bind(a)
+                            .bind(b)
+                            .bind(c)
+                            .bind(millis(now))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn case_documents(&self, limit: i64) -> Result<Vec<Case>> {
@@ -1437,91 +1483,96 @@ macro_rules! impl_store {
                 }
 
                 async fn recount_dashboard(&self, counter: std::sync::Arc<metrics::counts::CaseCounter>) -> Result<()> {
-                    /// Cases decoded at a time.
-                    const BATCH: i64 = 2000;
-                    /// Totals written per statement.
-                    const ROWS_PER_INSERT: usize = 100;
-                    let mut writer = self.begin_write().await?;
-                    self.counter.set(counter.clone());
-                    let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
-                        .fetch_one(&mut *writer.tx)
-                        .await?
-                        .optional_text("basis")?;
-                    if stored.as_deref() == Some(counter.basis()) {
-                        writer.rollback().await?;
-                        return Ok(());
-                    }
-                    let started = std::time::Instant::now();
-                    let mut totals = metrics::counts::Counts::new();
-                    let mut after = String::new();
-                    let mut cases = 0u64;
-                    loop {
-                        let rows = sqlx::query(&self.sql(sql::CASE_DOCUMENTS_AFTER))
-                            .bind(&after)
-                            .bind(BATCH)
-                            .fetch_all(&mut *writer.tx)
-                            .await?;
-                        let Some(last) = rows.last() else {
-                            break;
-                        };
-                        after = last.text("id")?;
-                        for row in &rows {
-                            let case =
-                                common::decode_case(&common::case_id_from_text(&row.text("id")?)?, &row.text("doc")?)?;
-                            metrics::counts::apply(&mut totals, &counter.counts(&case), 1);
-                            cases += 1;
-                        }
-                    }
-                    for (statement, scope) in [
-                        (sql::DASHBOARD_CASE_RATINGS, metrics::counts::ONE_THING),
-                        (sql::DASHBOARD_DEPARTMENT_RATINGS, metrics::counts::DEPARTMENT),
-                    ] {
-                        for row in sqlx::query(&self.sql(statement))
-                            .fetch_all(&mut *writer.tx)
+                    self.grouped(async {
+                        /// Cases decoded at a time.
+                        const BATCH: i64 = 2000;
+                        /// Totals written per statement.
+                        const ROWS_PER_INSERT: usize = 100;
+                        let mut writer = self.begin_write().await?;
+                        self.counter.set(counter.clone());
+                        let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                            .fetch_one(&mut *writer.tx)
                             .await?
-                        {
-                            let rated = metrics::counts::ratings(
-                                scope,
-                                &row.text("scope_key")?,
-                                row.int("level")?,
-                                row.int("n")?,
-                            );
-                            metrics::counts::apply(&mut totals, &rated, 1);
+                            .optional_text("basis")?;
+                        if stored.as_deref() == Some(counter.basis()) {
+                            writer.rollback().await?;
+                            return Ok(());
                         }
-                    }
-                    sqlx::query(&self.sql(sql::DASHBOARD_COUNTS_CLEAR))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    let rows: Vec<_> = totals.into_iter().collect();
-                    for chunk in rows.chunks(ROWS_PER_INSERT) {
-                        let values: Vec<String> = (0..chunk.len())
-                            .map(|i| {
-                                let p = i * 5;
-                                format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
-                            })
-                            .collect();
-                        let statement = self.sql_owned(format!(
-                            "INSERT INTO dashboard_counts (scope, key, measure, bucket, n) VALUES {}",
-                            values.join(", ")
-                        ));
-                        let mut query = sqlx::query(&statement);
-                        for ((scope, key, measure, bucket), n) in chunk {
-                            query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(*n);
+                        let started = std::time::Instant::now();
+                        let mut totals = metrics::counts::Counts::new();
+                        let mut after = String::new();
+                        let mut cases = 0u64;
+                        loop {
+                            let rows = sqlx::query(&self.sql(sql::CASE_DOCUMENTS_AFTER))
+                                .bind(&after)
+                                .bind(BATCH)
+                                .fetch_all(&mut *writer.tx)
+                                .await?;
+                            let Some(last) = rows.last() else {
+                                break;
+                            };
+                            after = last.text("id")?;
+                            for row in &rows {
+                                let case = common::decode_case(
+                                    &common::case_id_from_text(&row.text("id")?)?,
+                                    &row.text("doc")?,
+                                )?;
+                                metrics::counts::apply(&mut totals, &counter.counts(&case), 1);
+                                cases += 1;
+                            }
                         }
-                        query.execute(&mut *writer.tx).await?;
-                    }
-                    sqlx::query(&self.sql(sql::DASHBOARD_BASIS_SET))
-                        .bind(counter.basis())
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await?;
-                    tracing::info!(
-                        cases,
-                        totals = rows.len(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "counted the dashboard's totals again"
-                    );
-                    Ok(())
+                        for (statement, scope) in [
+                            (sql::DASHBOARD_CASE_RATINGS, metrics::counts::ONE_THING),
+                            (sql::DASHBOARD_DEPARTMENT_RATINGS, metrics::counts::DEPARTMENT),
+                        ] {
+                            for row in sqlx::query(&self.sql(statement))
+                                .fetch_all(&mut *writer.tx)
+                                .await?
+                            {
+                                let rated = metrics::counts::ratings(
+                                    scope,
+                                    &row.text("scope_key")?,
+                                    row.int("level")?,
+                                    row.int("n")?,
+                                );
+                                metrics::counts::apply(&mut totals, &rated, 1);
+                            }
+                        }
+                        sqlx::query(&self.sql(sql::DASHBOARD_COUNTS_CLEAR))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        let rows: Vec<_> = totals.into_iter().collect();
+                        for chunk in rows.chunks(ROWS_PER_INSERT) {
+                            let values: Vec<String> = (0..chunk.len())
+                                .map(|i| {
+                                    let p = i * 5;
+                                    format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5)
+                                })
+                                .collect();
+                            let statement = self.sql_owned(format!(
+                                "INSERT INTO dashboard_counts (scope, key, measure, bucket, n) VALUES {}",
+                                values.join(", ")
+                            ));
+                            let mut query = sqlx::query(&statement);
+                            for ((scope, key, measure, bucket), n) in chunk {
+                                query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(*n);
+                            }
+                            query.execute(&mut *writer.tx).await?;
+                        }
+                        sqlx::query(&self.sql(sql::DASHBOARD_BASIS_SET))
+                            .bind(counter.basis())
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await?;
+                        tracing::info!(
+                            cases,
+                            totals = rows.len(),
+                            elapsed_ms = started.elapsed().as_millis() as u64,
+                            "counted the dashboard's totals again"
+                        );
+                        Ok(())
+                    })
+                    .await
                 }
 
                 async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>> {
@@ -1664,83 +1715,86 @@ macro_rules! impl_store {
                 }
 
                 async fn put_rating_submission(&self, submission: &$crate::RatingSubmission) -> Result<bool> {
-                    let rating = &submission.rating;
-                    let mut writer = self.begin_write().await?;
-                    let inserted = sqlx::query(&self.sql(sql::RATING_INSERT))
-                        .bind(&rating.case_id)
-                        .bind(&rating.account)
-                        .bind(rating.level)
-                        .bind(&rating.comment)
-                        .bind(i64::from(rating.on_behalf))
-                        .bind(millis(rating.rated_at))
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if inserted == 0 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    for (indicator, level) in &submission.indicators {
-                        sqlx::query(&self.sql(sql::INDICATOR_INSERT))
+                    self.grouped(async {
+                        let rating = &submission.rating;
+                        let mut writer = self.begin_write().await?;
+                        let inserted = sqlx::query(&self.sql(sql::RATING_INSERT))
                             .bind(&rating.case_id)
-                            .bind(indicator)
-                            .bind(*level)
+                            .bind(&rating.account)
+                            .bind(rating.level)
+                            .bind(&rating.comment)
+                            .bind(i64::from(rating.on_behalf))
+                            .bind(millis(rating.rated_at))
                             .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if inserted == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        for (indicator, level) in &submission.indicators {
+                            sqlx::query(&self.sql(sql::INDICATOR_INSERT))
+                                .bind(&rating.case_id)
+                                .bind(indicator)
+                                .bind(*level)
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        for department in &submission.departments {
+                            sqlx::query(&self.sql(sql::DEPARTMENT_RATING_INSERT))
+                                .bind(&department.case_id)
+                                .bind(&department.department)
+                                .bind(department.level)
+                                .bind(&department.comment)
+                                .bind(millis(department.rated_at))
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        self.count_ratings(&mut writer.tx, submission).await?;
+                        for rectification in &submission.rectifications {
+                            sqlx::query(&self.sql(sql::RECTIFICATION_INSERT))
+                                .bind(&rectification.id)
+                                .bind(&rectification.case_id)
+                                .bind(&rectification.department)
+                                .bind(rectification.level)
+                                .bind(&rectification.complaint)
+                                .bind(millis(rectification.opened_at))
+                                .bind(common::date_text(rectification.deadline))
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        let rating_entry = ledger::LedgerEntry {
+                            format: ledger::ENTRY_FORMAT_V1,
+                            at_ms: millis(rating.rated_at),
+                            kind: "rating.submitted".to_owned(),
+                            actor: rating.account.clone(),
+                            department: None,
+                            case_id: Some(rating.case_id.clone()),
+                            subject: None,
+                            elements: Vec::new(),
+                            purpose: Some("好差评".to_owned()),
+                            legal_basis: None,
+                            detail: format!(
+                                "rating {}{}",
+                                rating.level,
+                                $crate::state::suffix(
+                                    &$crate::state::rating_key(&rating.case_id),
+                                    &$crate::state::rating_digest(
+                                        &rating.account,
+                                        rating.level,
+                                        &rating.comment,
+                                        rating.on_behalf
+                                    ),
+                                )
+                            ),
+                        };
+                        self.append_ledger(&mut writer.tx, std::slice::from_ref(&rating_entry))
                             .await?;
-                    }
-                    for department in &submission.departments {
-                        sqlx::query(&self.sql(sql::DEPARTMENT_RATING_INSERT))
-                            .bind(&department.case_id)
-                            .bind(&department.department)
-                            .bind(department.level)
-                            .bind(&department.comment)
-                            .bind(millis(department.rated_at))
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
-                    self.count_ratings(&mut writer.tx, submission).await?;
-                    for rectification in &submission.rectifications {
-                        sqlx::query(&self.sql(sql::RECTIFICATION_INSERT))
-                            .bind(&rectification.id)
-                            .bind(&rectification.case_id)
-                            .bind(&rectification.department)
-                            .bind(rectification.level)
-                            .bind(&rectification.complaint)
-                            .bind(millis(rectification.opened_at))
-                            .bind(common::date_text(rectification.deadline))
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
-                    let rating_entry = ledger::LedgerEntry {
-                        format: ledger::ENTRY_FORMAT_V1,
-                        at_ms: millis(rating.rated_at),
-                        kind: "rating.submitted".to_owned(),
-                        actor: rating.account.clone(),
-                        department: None,
-                        case_id: Some(rating.case_id.clone()),
-                        subject: None,
-                        elements: Vec::new(),
-                        purpose: Some("好差评".to_owned()),
-                        legal_basis: None,
-                        detail: format!(
-                            "rating {}{}",
-                            rating.level,
-                            $crate::state::suffix(
-                                &$crate::state::rating_key(&rating.case_id),
-                                &$crate::state::rating_digest(
-                                    &rating.account,
-                                    rating.level,
-                                    &rating.comment,
-                                    rating.on_behalf
-                                ),
-                            )
-                        ),
-                    };
-                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&rating_entry))
-                        .await?;
-                    self.insert_notices(&mut writer.tx, &submission.notices).await?;
-                    writer.commit().await?;
-                    Ok(true)
+                        self.insert_notices(&mut writer.tx, &submission.notices).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn indicators_of_case(&self, case_id: &str) -> Result<Vec<(String, i64)>> {
@@ -1839,53 +1893,59 @@ macro_rules! impl_store {
                     record: &$crate::SubjectAccess,
                     notices: &[$crate::NewNotification],
                 ) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let updated = sqlx::query(&self.sql(sql::RECTIFICATION_UPDATE))
-                        .bind(id)
-                        .bind(follow_up)
-                        .bind(result)
-                        .bind(closed_at.map(millis))
-                        .bind(closed_by)
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if updated != 1 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
-                        .await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await?;
-                    Ok(true)
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let updated = sqlx::query(&self.sql(sql::RECTIFICATION_UPDATE))
+                            .bind(id)
+                            .bind(follow_up)
+                            .bind(result)
+                            .bind(closed_at.map(millis))
+                            .bind(closed_by)
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if updated != 1 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
+                            .await?;
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn record_access(&self, entry: &AccessEntry) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::ACCESS_INSERT))
-                        .bind(millis(entry.at))
-                        .bind(&entry.actor)
-                        .bind(entry.role.as_str())
-                        .bind(entry.department.as_deref())
-                        .bind(&entry.action)
-                        .bind(entry.case_id.as_deref())
-                        .bind(&entry.elements)
-                        .bind(&entry.purpose)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    let subject = match entry.case_id.as_deref() {
-                        Some(case_id) => sqlx::query(&self.sql(sql::CASE_APPLICANT))
-                            .bind(case_id)
-                            .fetch_optional(&mut *writer.tx)
-                            .await?
-                            .map(|row| row.text("applicant"))
-                            .transpose()?,
-                        None => None,
-                    };
-                    let ledger_entry = common::access_ledger_entry(entry, subject);
-                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&ledger_entry))
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::ACCESS_INSERT))
+                            .bind(millis(entry.at))
+                            .bind(&entry.actor)
+                            .bind(entry.role.as_str())
+                            .bind(entry.department.as_deref())
+                            .bind(&entry.action)
+                            .bind(entry.case_id.as_deref())
+                            .bind(&entry.elements)
+                            .bind(&entry.purpose)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        let subject = match entry.case_id.as_deref() {
+                            Some(case_id) => sqlx::query(&self.sql(sql::CASE_APPLICANT))
+                                .bind(case_id)
+                                .fetch_optional(&mut *writer.tx)
+                                .await?
+                                .map(|row| row.text("applicant"))
+                                .transpose()?,
+                            None => None,
+                        };
+                        let ledger_entry = common::access_ledger_entry(entry, subject);
+                        self.append_ledger(&mut writer.tx, std::slice::from_ref(&ledger_entry))
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn record_check(
@@ -1893,25 +1953,28 @@ macro_rules! impl_store {
                     asked: &$crate::AskedCheck,
                     access: &$crate::SubjectAccess,
                 ) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let inserted = sqlx::query(&self.sql(sql::SHARED_CHECK_INSERT))
-                        .bind(&asked.case_id)
-                        .bind(&asked.item)
-                        .bind(&asked.check)
-                        .bind(i64::from(asked.answer))
-                        .bind(millis(asked.asked_at))
-                        .bind(&asked.asked_by)
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if inserted == 0 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    self.write_accesses(&mut writer.tx, std::slice::from_ref(access))
-                        .await?;
-                    writer.commit().await?;
-                    Ok(true)
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let inserted = sqlx::query(&self.sql(sql::SHARED_CHECK_INSERT))
+                            .bind(&asked.case_id)
+                            .bind(&asked.item)
+                            .bind(&asked.check)
+                            .bind(i64::from(asked.answer))
+                            .bind(millis(asked.asked_at))
+                            .bind(&asked.asked_by)
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if inserted == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(access))
+                            .await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn checks_of_case(&self, case_id: &str) -> Result<Vec<$crate::AskedCheck>> {
@@ -2013,60 +2076,63 @@ macro_rules! impl_store {
                 }
 
                 async fn import_calendar_year(&self, import: &$crate::CalendarImport) -> Result<$crate::Imported> {
-                    let mut writer = self.begin_write().await?;
-                    let year = &import.year;
-                    let inserted = sqlx::query(&self.sql(sql::CALENDAR_YEAR_INSERT))
-                        .bind(i64::from(year.year))
-                        .bind(&year.label)
-                        .bind(&year.text)
-                        .bind(&year.source)
-                        .bind(millis(year.imported_at))
-                        .bind(&year.imported_by)
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if inserted == 0 {
-                        writer.rollback().await?;
-                        return Ok($crate::Imported::YearExists);
-                    }
-                    for (case, expected_version, events) in &import.cases {
-                        if !self
-                            .write_case(&mut writer.tx, case, *expected_version, events)
-                            .await?
-                        {
-                            writer.rollback().await?;
-                            return Ok($crate::Imported::Conflict);
-                        }
-                        sqlx::query(&self.sql(sql::CASE_PROMISED_DATE_UPDATE))
-                            .bind(case.id.as_str())
-                            .bind(common::date_text(case.promised_date))
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
-                    for (id, old, new) in &import.rectifications {
-                        let moved = sqlx::query(&self.sql(sql::RECTIFICATION_DEADLINE_UPDATE))
-                            .bind(id)
-                            .bind(common::date_text(*old))
-                            .bind(common::date_text(*new))
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let year = &import.year;
+                        let inserted = sqlx::query(&self.sql(sql::CALENDAR_YEAR_INSERT))
+                            .bind(i64::from(year.year))
+                            .bind(&year.label)
+                            .bind(&year.text)
+                            .bind(&year.source)
+                            .bind(millis(year.imported_at))
+                            .bind(&year.imported_by)
                             .execute(&mut *writer.tx)
                             .await?
                             .rows_affected();
-                        if moved == 0 {
+                        if inserted == 0 {
                             writer.rollback().await?;
-                            return Ok($crate::Imported::Conflict);
+                            return Ok($crate::Imported::YearExists);
                         }
-                    }
-                    self.insert_notices(&mut writer.tx, &import.notices).await?;
-                    // The operator's action concerns no one's data: no subject.
-                    let access = $crate::SubjectAccess {
-                        entry: import.access.clone(),
-                        subject: None,
-                        legal_basis: common::legal_basis(import.access.role).to_owned(),
-                    };
-                    self.write_accesses(&mut writer.tx, std::slice::from_ref(&access))
-                        .await?;
-                    writer.commit().await?;
-                    Ok($crate::Imported::Written)
+                        for (case, expected_version, events) in &import.cases {
+                            if !self
+                                .write_case(&mut writer.tx, case, *expected_version, events)
+                                .await?
+                            {
+                                writer.rollback().await?;
+                                return Ok($crate::Imported::Conflict);
+                            }
+                            sqlx::query(&self.sql(sql::CASE_PROMISED_DATE_UPDATE))
+                                .bind(case.id.as_str())
+                                .bind(common::date_text(case.promised_date))
+                                .execute(&mut *writer.tx)
+                                .await?;
+                        }
+                        for (id, old, new) in &import.rectifications {
+                            let moved = sqlx::query(&self.sql(sql::RECTIFICATION_DEADLINE_UPDATE))
+                                .bind(id)
+                                .bind(common::date_text(*old))
+                                .bind(common::date_text(*new))
+                                .execute(&mut *writer.tx)
+                                .await?
+                                .rows_affected();
+                            if moved == 0 {
+                                writer.rollback().await?;
+                                return Ok($crate::Imported::Conflict);
+                            }
+                        }
+                        self.insert_notices(&mut writer.tx, &import.notices).await?;
+                        // The operator's action concerns no one's data: no subject.
+                        let access = $crate::SubjectAccess {
+                            entry: import.access.clone(),
+                            subject: None,
+                            legal_basis: common::legal_basis(import.access.role).to_owned(),
+                        };
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(&access))
+                            .await?;
+                        writer.commit().await?;
+                        Ok($crate::Imported::Written)
+                    })
+                    .await
                 }
 
                 async fn access_log(&self, case_id: &str) -> Result<Vec<AccessEntry>> {
@@ -2154,15 +2220,18 @@ macro_rules! impl_store {
                 }
 
                 async fn put_checkpoint(&self, checkpoint: &StoredCheckpoint) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::CHECKPOINT_INSERT))
-                        .bind(common::db_index(checkpoint.size)?)
-                        .bind(checkpoint.root.to_hex())
-                        .bind(&checkpoint.note)
-                        .bind(millis(checkpoint.signed_at))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::CHECKPOINT_INSERT))
+                            .bind(common::db_index(checkpoint.size)?)
+                            .bind(checkpoint.root.to_hex())
+                            .bind(&checkpoint.note)
+                            .bind(millis(checkpoint.signed_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>> {

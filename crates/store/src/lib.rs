@@ -26,7 +26,7 @@ pub mod state;
 pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, WritesPaused};
 
 /// Why the store failed. Never caused by user input: the edges validate first.
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +41,9 @@ pub enum StoreError {
     /// the current size, or sizes in the wrong order.
     #[error("ledger: {0}")]
     Ledger(String),
+    /// The group commit this write was part of failed (SQLite): nothing of it is stored.
+    #[error("group commit failed: {0}")]
+    GroupCommit(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

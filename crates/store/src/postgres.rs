@@ -111,6 +111,11 @@ impl PostgresStore {
         statement
     }
 
+    /// Runs a write (nothing to add here: each write is its own transaction).
+    async fn grouped<T>(&self, write: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        write.await
+    }
+
     async fn begin_write(&self) -> Result<Writer<'_, Postgres>> {
         Ok(Writer::new(self.pool.begin().await?, None))
     }

@@ -246,18 +246,21 @@ macro_rules! impl_sharing_store {
             #[async_trait::async_trait]
             impl $crate::SharingStore for $store {
                 async fn put_shared_records(&self, records: &[SharedRecord]) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    for chunk in records.chunks(shared::RECORDS_PER_STATEMENT) {
-                        let statement = self.sql_owned(sql::shared_records_upsert(chunk.len()));
-                        let mut query = sqlx::query(&statement);
-                        for record in chunk {
-                            let attributes = serde_json::to_string(&record.attributes)
-                                .map_err(|error| StoreError::Corrupt(error.to_string()))?;
-                            query = query.bind(&record.source).bind(&record.subject).bind(attributes);
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        for chunk in records.chunks(shared::RECORDS_PER_STATEMENT) {
+                            let statement = self.sql_owned(sql::shared_records_upsert(chunk.len()));
+                            let mut query = sqlx::query(&statement);
+                            for record in chunk {
+                                let attributes = serde_json::to_string(&record.attributes)
+                                    .map_err(|error| StoreError::Corrupt(error.to_string()))?;
+                                query = query.bind(&record.source).bind(&record.subject).bind(attributes);
+                            }
+                            query.execute(&mut *writer.tx).await?;
                         }
-                        query.execute(&mut *writer.tx).await?;
-                    }
-                    writer.commit().await
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn shared_record(&self, source: &str, subject: &str) -> Result<Option<SharedRecord>> {
@@ -279,23 +282,29 @@ macro_rules! impl_sharing_store {
                 }
 
                 async fn record_accesses(&self, accesses: &[SubjectAccess]) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    self.write_accesses(&mut writer.tx, accesses).await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        self.write_accesses(&mut writer.tx, accesses).await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn put_prefill(&self, prefill: &Prefill, accesses: &[SubjectAccess]) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::PREFILL_INSERT))
-                        .bind(&prefill.id)
-                        .bind(&prefill.account_id)
-                        .bind(&prefill.one_thing)
-                        .bind(&prefill.doc)
-                        .bind(millis(prefill.created_at))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    self.write_accesses(&mut writer.tx, accesses).await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::PREFILL_INSERT))
+                            .bind(&prefill.id)
+                            .bind(&prefill.account_id)
+                            .bind(&prefill.one_thing)
+                            .bind(&prefill.doc)
+                            .bind(millis(prefill.created_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        self.write_accesses(&mut writer.tx, accesses).await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn prefill(&self, id: &str) -> Result<Option<Prefill>> {
@@ -325,30 +334,36 @@ macro_rules! impl_sharing_store {
                 }
 
                 async fn add_issuer_key(&self, key: &StoredKey) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::KEYS_RETIRE_ACTIVE))
-                        .bind(&key.department)
-                        .bind(common::date_text(key.valid_from))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    sqlx::query(&self.sql(sql::KEY_INSERT))
-                        .bind(&key.key_id)
-                        .bind(&key.department)
-                        .bind(&key.algorithm)
-                        .bind(key.public_key.as_slice())
-                        .bind(key.secret.as_slice())
-                        .bind(common::date_text(key.valid_from))
-                        .bind(common::optional_date_text(key.retired_at))
-                        .bind(millis(key.created_at))
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::KEYS_RETIRE_ACTIVE))
+                            .bind(&key.department)
+                            .bind(common::date_text(key.valid_from))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        sqlx::query(&self.sql(sql::KEY_INSERT))
+                            .bind(&key.key_id)
+                            .bind(&key.department)
+                            .bind(&key.algorithm)
+                            .bind(key.public_key.as_slice())
+                            .bind(key.secret.as_slice())
+                            .bind(common::date_text(key.valid_from))
+                            .bind(common::optional_date_text(key.retired_at))
+                            .bind(millis(key.created_at))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn insert_certificates(&self, certificates: &[NewCertificate]) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    self.write_certificates(&mut writer.tx, certificates).await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        self.write_certificates(&mut writer.tx, certificates).await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn certificate(&self, id: &str) -> Result<Option<StoredCertificate>> {
@@ -411,52 +426,55 @@ macro_rules! impl_sharing_store {
                     reason: &str,
                     record: &SubjectAccess,
                 ) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let changed = sqlx::query(&self.sql(sql::CERTIFICATE_REVOKE))
-                        .bind(id)
-                        .bind(common::date_text(revoked_on))
-                        .bind(reason)
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
-                    if changed == 0 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
-                        .await?;
-                    // The revoked row, committed to the ledger in the same transaction.
-                    let row = sqlx::query(&self.sql(sql::CERTIFICATE_STATE))
-                        .bind(id)
-                        .fetch_one(&mut *writer.tx)
-                        .await?;
-                    let revoked = ledger::LedgerEntry {
-                        format: ledger::ENTRY_FORMAT_V1,
-                        at_ms: millis(record.entry.at),
-                        kind: "certificate.revoked".to_owned(),
-                        actor: record.entry.actor.clone(),
-                        department: record.entry.department.clone(),
-                        case_id: record.entry.case_id.clone(),
-                        subject: record.subject.clone(),
-                        elements: Vec::new(),
-                        purpose: Some("注销电子证照".to_owned()),
-                        legal_basis: None,
-                        detail: format!(
-                            "{id} revoked{}",
-                            crate::state::suffix(
-                                &crate::state::certificate_key(id),
-                                &crate::state::certificate_digest(
-                                    &row.text("file")?,
-                                    row.optional_text("revoked_on")?.as_deref(),
-                                    row.optional_text("revoke_reason")?.as_deref(),
-                                ),
-                            )
-                        ),
-                    };
-                    self.append_ledger(&mut writer.tx, std::slice::from_ref(&revoked))
-                        .await?;
-                    writer.commit().await?;
-                    Ok(true)
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let changed = sqlx::query(&self.sql(sql::CERTIFICATE_REVOKE))
+                            .bind(id)
+                            .bind(common::date_text(revoked_on))
+                            .bind(reason)
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
+                            .await?;
+                        // The revoked row, committed to the ledger in the same transaction.
+                        let row = sqlx::query(&self.sql(sql::CERTIFICATE_STATE))
+                            .bind(id)
+                            .fetch_one(&mut *writer.tx)
+                            .await?;
+                        let revoked = ledger::LedgerEntry {
+                            format: ledger::ENTRY_FORMAT_V1,
+                            at_ms: millis(record.entry.at),
+                            kind: "certificate.revoked".to_owned(),
+                            actor: record.entry.actor.clone(),
+                            department: record.entry.department.clone(),
+                            case_id: record.entry.case_id.clone(),
+                            subject: record.subject.clone(),
+                            elements: Vec::new(),
+                            purpose: Some("注销电子证照".to_owned()),
+                            legal_basis: None,
+                            detail: format!(
+                                "{id} revoked{}",
+                                crate::state::suffix(
+                                    &crate::state::certificate_key(id),
+                                    &crate::state::certificate_digest(
+                                        &row.text("file")?,
+                                        row.optional_text("revoked_on")?.as_deref(),
+                                        row.optional_text("revoke_reason")?.as_deref(),
+                                    ),
+                                )
+                            ),
+                        };
+                        self.append_ledger(&mut writer.tx, std::slice::from_ref(&revoked))
+                            .await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
 
                 async fn put_certificate_share(
@@ -467,16 +485,19 @@ macro_rules! impl_sharing_store {
                     created_at: DateTime<Utc>,
                     created_by: &str,
                 ) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    sqlx::query(&self.sql(sql::SHARE_INSERT))
-                        .bind(token_hash)
-                        .bind(certificate_id)
-                        .bind(millis(expires_at))
-                        .bind(millis(created_at))
-                        .bind(created_by)
-                        .execute(&mut *writer.tx)
-                        .await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(sql::SHARE_INSERT))
+                            .bind(token_hash)
+                            .bind(certificate_id)
+                            .bind(millis(expires_at))
+                            .bind(millis(created_at))
+                            .bind(created_by)
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn certificate_share(&self, token_hash: &str) -> Result<Option<(String, DateTime<Utc>)>> {

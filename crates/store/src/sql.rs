@@ -51,6 +51,39 @@ pub(crate) fn for_backend(sql: &'static str, sqlite: bool) -> Cow<'static, str> 
     }
 }
 
+/// Rows per multi-row statement: well under SQLite's 32,766 and PostgreSQL's 65,535
+/// bound parameters for the widest row (13 columns), and few enough that a
+/// statement for each row count stays in the drivers' statement caches.
+pub(crate) const ROWS_PER_INSERT: usize = 64;
+
+/// A single-row `INSERT … VALUES ($1, …, $k) …` repeated for `rows` rows:
+/// `VALUES ($1, …, $k), ($k+1, …, $2k), …`, anything after the value list (an
+/// `ON CONFLICT` clause) kept. One statement instead of `rows` round trips.
+pub(crate) fn multi_row(single: &str, rows: usize) -> String {
+    const VALUES: &str = "VALUES (";
+    let start = single.find(VALUES).map(|at| at + VALUES.len()).unwrap_or(single.len());
+    let end = single[start..].find(')').map(|at| start + at).unwrap_or(single.len());
+    let columns = single[start..end].matches('$').count();
+    let mut out = String::with_capacity(single.len() + rows * columns * 5);
+    out.push_str(&single[..start - 1]);
+    for row in 0..rows {
+        if row > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(row * columns + column + 1).to_string());
+        }
+        out.push(')');
+    }
+    out.push_str(&single[end + 1..]);
+    out
+}
+
 // ---------------------------------------------------------------- migrations
 
 pub(crate) const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = $1";
@@ -566,6 +599,23 @@ mod tests {
             let converted = to_sqlite(sql);
             assert!(!converted.contains('$'), "{converted}");
         }
+    }
+
+    #[test]
+    fn multi_row_repeats_the_value_list_and_keeps_the_tail() {
+        assert_eq!(multi_row(LEDGER_NODE_INSERT, 1), LEDGER_NODE_INSERT);
+        assert_eq!(
+            multi_row(LEDGER_NODE_INSERT, 2),
+            "INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3), ($4, $5, $6)"
+        );
+        let upsert = multi_row(DASHBOARD_COUNT_ADD, 3);
+        assert!(
+            upsert
+                .contains("VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10), ($11, $12, $13, $14, $15) ON CONFLICT")
+        );
+        assert!(upsert.ends_with("n = dashboard_counts.n + excluded.n"));
+        let widest = to_sqlite(&multi_row(CERTIFICATE_INSERT, ROWS_PER_INSERT));
+        assert!(widest.ends_with(&format!("?{})", 13 * ROWS_PER_INSERT)), "{widest}");
     }
 
     #[test]

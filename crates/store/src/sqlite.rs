@@ -1,22 +1,32 @@
 //! The embedded backend: one SQLite file in WAL mode.
 //!
-//! SQLite allows one writer at a time. Every write transaction of a store takes the
-//! store's writer lock first and then starts with `BEGIN IMMEDIATE`, so concurrent
-//! requests queue in the process instead of failing with `SQLITE_BUSY`; reads go
-//! straight to the pool and are never blocked by the writer (WAL).
+//! SQLite allows one writer at a time, and each commit waits for an fsync. A store on
+//! a file therefore commits in groups: writes run one after another on one writer
+//! connection, each inside a savepoint of a shared transaction (`BEGIN IMMEDIATE`),
+//! and a flusher task commits that transaction once the writers already queued have
+//! had their turn. A writer hears "done" only after the commit of its group (the
+//! fsync), so acknowledged means durable, as before; a write that fails rolls back to
+//! its own savepoint and fails alone; a failed commit fails every writer of the group.
+//! Concurrent requests queue in the process (FIFO) instead of failing with
+//! `SQLITE_BUSY`; reads go straight to the pool and see committed data only (WAL).
+//! A store in memory (tests) keeps one transaction per write on its one connection.
 
 use std::borrow::Cow;
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqliteConnection};
-use tokio::sync::Mutex;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
 
-use crate::common::{Writer, impl_store};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Connection, Sqlite, SqliteConnection, Transaction};
+use tokio::sync::{Mutex, MutexGuard, Notify, oneshot};
+
+use crate::common::impl_store;
 use crate::migrate::{self, Migration};
-use crate::{Result, sql};
+use crate::{Result, StoreError, sql};
 
 /// Readers in the pool; writes use one of them at a time.
 const POOL_SIZE: u32 = 4;
@@ -28,8 +38,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// [`Store::migrate`](crate::Store::migrate).
 pub struct SqliteStore {
     pool: SqlitePool,
-    /// Held for the whole of every write transaction.
-    writer: Mutex<()>,
+    writes: Writes,
     /// Counts case writes for the dashboard (`Store::count_cases_with`).
     counter: crate::CounterCell,
 }
@@ -58,10 +67,15 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT);
         let pool = SqlitePoolOptions::new()
             .max_connections(POOL_SIZE)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
+        let conn = SqliteConnection::connect_with(&options).await?;
         tracing::debug!(path = %path.display(), "opened SQLite store");
-        Ok(Self::from_pool(pool))
+        Ok(Self {
+            pool,
+            writes: Writes::Grouped(Batcher::start(conn)),
+            counter: crate::CounterCell::default(),
+        })
     }
 
     /// A private in-memory database, for tests and demos: gone when the store is dropped.
@@ -77,15 +91,11 @@ impl SqliteStore {
             .max_lifetime(None)
             .connect_with(options)
             .await?;
-        Ok(Self::from_pool(pool))
-    }
-
-    fn from_pool(pool: SqlitePool) -> Self {
-        Self {
+        Ok(Self {
             pool,
-            writer: Mutex::new(()),
+            writes: Writes::Single(Mutex::new(())),
             counter: crate::CounterCell::default(),
-        }
+        })
     }
 
     /// The connection pool, for maintenance and tests. Writes made through it
@@ -94,9 +104,56 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Waits for the connections in use and closes them all (checkpointing the WAL).
+    /// Commits the group in progress, waits for the connections in use and closes
+    /// them all (checkpointing the WAL).
     pub async fn close(&self) {
+        // The readers first: the pool may finish closing a returned connection a
+        // moment after `close` returns, while the writer connection's close is
+        // awaited, so closed last it is the one that checkpoints and removes the WAL.
         self.pool.close().await;
+        if let Writes::Grouped(batcher) = &self.writes {
+            let mut batch = batcher.state.lock().await;
+            batch.finish().await;
+            if let Some(conn) = batch.conn.take()
+                && let Err(error) = conn.close().await
+            {
+                tracing::warn!(%error, "closing the writer connection");
+            }
+        }
+    }
+
+    /// Holds every write (they queue in order) until the returned guard is dropped;
+    /// writes that started before finish first. For a consistent copy of the file
+    /// while serving, and for tests that need several writers in one group.
+    pub async fn pause_writes(&self) -> WritesPaused<'_> {
+        match &self.writes {
+            Writes::Single(turn) => WritesPaused(Paused::Single(turn.lock().await)),
+            Writes::Grouped(batcher) => {
+                let mut batch = batcher.state.lock().await;
+                batch.finish().await;
+                WritesPaused(Paused::Grouped(batch))
+            }
+        }
+    }
+
+    /// Writers waiting for their turn at this moment.
+    pub fn queued_writes(&self) -> usize {
+        match &self.writes {
+            Writes::Single(_) => 0,
+            Writes::Grouped(batcher) => batcher.queued.load(Ordering::SeqCst),
+        }
+    }
+
+    /// Groups committed and writes committed in them since the store was opened
+    /// (both 0 for a store in memory, which does not group).
+    pub fn group_commits(&self) -> (u64, u64) {
+        match &self.writes {
+            Writes::Single(_) => (0, 0),
+            Writes::Grouped(batcher) => (
+                batcher.stats.groups.load(Ordering::Relaxed),
+                batcher.stats.writes.load(Ordering::Relaxed),
+            ),
+        }
     }
 
     fn sql(&self, statement: &'static str) -> Cow<'static, str> {
@@ -108,10 +165,328 @@ impl SqliteStore {
         sql::to_sqlite(&statement)
     }
 
-    async fn begin_write(&self) -> Result<Writer<'_, Sqlite>> {
-        let turn = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        Ok(Writer::new(tx, Some(turn)))
+    /// Runs a write; if it fails, commits the group it was part of before saying so.
+    /// A write may fail on another writer's part of the group (a unique key taken a
+    /// moment ago), and its caller may then read what took it: that must be
+    /// committed by then. (Successful writes wait for their group anyway.)
+    async fn grouped<T>(&self, write: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+        let result = write.await;
+        if result.is_err()
+            && let Writes::Grouped(batcher) = &self.writes
+        {
+            batcher.state.lock().await.finish().await;
+        }
+        result
+    }
+
+    async fn begin_write(&self) -> Result<Writer<'_>> {
+        match &self.writes {
+            Writes::Single(turn) => {
+                let turn = turn.lock().await;
+                let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+                Ok(Writer {
+                    tx: Part::Own(tx, turn),
+                })
+            }
+            Writes::Grouped(batcher) => {
+                batcher.queued.fetch_add(1, Ordering::SeqCst);
+                let queued = Queued(&batcher.queued);
+                let mut batch = batcher.state.lock().await;
+                drop(queued);
+                batch.settle().await;
+                let start = if batch.open {
+                    "SAVEPOINT w"
+                } else {
+                    "BEGIN IMMEDIATE; SAVEPOINT w"
+                };
+                let Some(conn) = batch.conn.as_mut() else {
+                    return Err(sqlx::Error::PoolClosed.into());
+                };
+                if let Err(error) = execute(conn, start).await {
+                    // A group left open without a writer is committed by the flusher.
+                    batcher.flush.notify_one();
+                    return Err(error.into());
+                }
+                batch.open = true;
+                Ok(Writer {
+                    tx: Part::Grouped(Turn {
+                        batch,
+                        flush: &batcher.flush,
+                        ended: false,
+                    }),
+                })
+            }
+        }
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Writes::Grouped(batcher) = &self.writes {
+            // The flusher holds only a weak reference: it wakes, finds the store
+            // gone and ends.
+            batcher.flush.notify_one();
+        }
+    }
+}
+
+/// Held writes (see [`SqliteStore::pause_writes`]).
+pub struct WritesPaused<'a>(#[allow(dead_code)] Paused<'a>);
+
+enum Paused<'a> {
+    Single(#[allow(dead_code)] MutexGuard<'a, ()>),
+    Grouped(#[allow(dead_code)] MutexGuard<'a, Batch>),
+}
+
+/// Counts a writer as queued until it has its turn or gives up waiting.
+struct Queued<'a>(&'a AtomicUsize);
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How a store serializes its writes.
+enum Writes {
+    /// One transaction per write, on the pool's connection (a database in memory).
+    Single(Mutex<()>),
+    /// Group commit on a writer connection of its own (a database file).
+    Grouped(Arc<Batcher>),
+}
+
+/// The writer connection, its group in progress and the flusher's wake-up.
+struct Batcher {
+    /// Taken by one writer at a time (FIFO), and by the flusher to commit.
+    state: Mutex<Batch>,
+    flush: Arc<Notify>,
+    /// Writers waiting for `state`.
+    queued: AtomicUsize,
+    stats: Arc<Stats>,
+}
+
+/// Groups committed, and the writes in them.
+#[derive(Default)]
+struct Stats {
+    groups: AtomicU64,
+    writes: AtomicU64,
+}
+
+impl Batcher {
+    /// Wraps the writer connection and starts its flusher on the current runtime.
+    fn start(conn: SqliteConnection) -> Arc<Self> {
+        let flush = Arc::new(Notify::new());
+        let stats = Arc::new(Stats::default());
+        let batcher = Arc::new(Self {
+            state: Mutex::new(Batch {
+                conn: Some(conn),
+                open: false,
+                abandoned: false,
+                members: Vec::new(),
+                stats: stats.clone(),
+            }),
+            stats,
+            flush: flush.clone(),
+            queued: AtomicUsize::new(0),
+        });
+        tokio::spawn(flusher(Arc::downgrade(&batcher), flush));
+        batcher
+    }
+}
+
+/// Commits the group whenever a writer has finished its part. It queues for the
+/// writer connection behind the writers already waiting, so they join the group.
+async fn flusher(batcher: Weak<Batcher>, flush: Arc<Notify>) {
+    loop {
+        flush.notified().await;
+        let Some(batcher) = batcher.upgrade() else {
+            return;
+        };
+        batcher.state.lock().await.finish().await;
+    }
+}
+
+/// What a writer learns when its group ends: committed, or why not.
+type Outcome = std::result::Result<(), String>;
+
+/// The group in progress on the writer connection.
+struct Batch {
+    /// `None` once the store is closed.
+    conn: Option<SqliteConnection>,
+    /// A transaction is open (`BEGIN IMMEDIATE` ran, no `COMMIT` yet).
+    open: bool,
+    /// A writer ended without commit or rollback (an error on its way): its
+    /// savepoint is still open and must be rolled back before anything else.
+    abandoned: bool,
+    /// The writers whose parts are in the open transaction, waiting for its end.
+    members: Vec<oneshot::Sender<Outcome>>,
+    stats: Arc<Stats>,
+}
+
+impl Batch {
+    /// Rolls back the part of a writer that gave up. If that fails, the transaction
+    /// is not what its members wrote: it is rolled back whole and they are told.
+    async fn settle(&mut self) {
+        if !self.abandoned {
+            return;
+        }
+        self.abandoned = false;
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        if let Err(error) = execute(conn, "ROLLBACK TO w; RELEASE w").await {
+            tracing::warn!(%error, "a failed write could not be rolled back alone; failing its group");
+            let _ = execute(conn, "ROLLBACK").await;
+            self.open = false;
+            self.tell(Err(error.to_string()));
+        }
+    }
+
+    /// Commits the open transaction and tells its members the outcome.
+    async fn finish(&mut self) {
+        self.settle().await;
+        if !self.open {
+            return;
+        }
+        let Some(conn) = self.conn.as_mut() else {
+            return;
+        };
+        let outcome = match execute(conn, "COMMIT").await {
+            Ok(()) => {
+                self.stats.groups.fetch_add(1, Ordering::Relaxed);
+                self.stats
+                    .writes
+                    .fetch_add(self.members.len() as u64, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a group commit failed");
+                let _ = execute(conn, "ROLLBACK").await;
+                Err(error.to_string())
+            }
+        };
+        self.open = false;
+        self.tell(outcome);
+    }
+
+    fn tell(&mut self, outcome: Outcome) {
+        for member in self.members.drain(..) {
+            let _ = member.send(outcome.clone());
+        }
+    }
+}
+
+/// Runs one or more statements without parameters. Calls the executor directly:
+/// `RawSql::execute`'s future trips the `Send` check inside `async_trait`.
+async fn execute(conn: &mut SqliteConnection, statements: &'static str) -> std::result::Result<(), sqlx::Error> {
+    sqlx::Executor::execute(conn, sqlx::raw_sql(statements)).await?;
+    Ok(())
+}
+
+/// A write in progress: `tx` is its connection (inside its own transaction, or
+/// inside its savepoint of the group).
+pub(crate) struct Writer<'a> {
+    pub(crate) tx: Part<'a>,
+}
+
+pub(crate) enum Part<'a> {
+    Own(Transaction<'static, Sqlite>, MutexGuard<'a, ()>),
+    Grouped(Turn<'a>),
+}
+
+/// A writer's hold on the writer connection. Dropped without `ended` (an error on
+/// the writer's way), it leaves its savepoint to be rolled back.
+pub(crate) struct Turn<'a> {
+    batch: MutexGuard<'a, Batch>,
+    flush: &'a Notify,
+    ended: bool,
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            self.batch.abandoned = true;
+            self.flush.notify_one();
+        }
+    }
+}
+
+impl Turn<'_> {
+    /// Joins the group and waits for its commit.
+    async fn join(mut self) -> Result<()> {
+        let (sender, receiver) = oneshot::channel();
+        self.batch.members.push(sender);
+        self.ended = true;
+        self.flush.notify_one();
+        drop(self);
+        match receiver.await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) => Err(StoreError::GroupCommit(error)),
+            Err(_) => Err(StoreError::GroupCommit("the group ended without an outcome".into())),
+        }
+    }
+}
+
+/// `begin_write` hands out a turn only while the writer connection is open, and
+/// `close` takes it only between turns.
+const OPEN: &str = "the writer connection is open during a turn";
+
+impl Turn<'_> {
+    fn tx_conn(&mut self) -> &mut SqliteConnection {
+        self.batch.conn.as_mut().expect(OPEN)
+    }
+}
+
+impl Deref for Part<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        match self {
+            Part::Own(tx, _) => tx,
+            Part::Grouped(turn) => turn.batch.conn.as_ref().expect(OPEN),
+        }
+    }
+}
+
+impl DerefMut for Part<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        match self {
+            Part::Own(tx, _) => tx,
+            Part::Grouped(turn) => turn.batch.conn.as_mut().expect(OPEN),
+        }
+    }
+}
+
+impl Writer<'_> {
+    /// Ends the write: committed once this call returns (with its group).
+    pub(crate) async fn commit(self) -> Result<()> {
+        match self.tx {
+            Part::Own(tx, turn) => {
+                tx.commit().await?;
+                drop(turn);
+                Ok(())
+            }
+            Part::Grouped(mut turn) => {
+                execute(turn.tx_conn(), "RELEASE w").await?;
+                turn.join().await
+            }
+        }
+    }
+
+    /// Undoes the write. In a group it still waits for the group's end: what it
+    /// read there may be other writers' parts, which are not durable before.
+    pub(crate) async fn rollback(self) -> Result<()> {
+        match self.tx {
+            Part::Own(tx, turn) => {
+                tx.rollback().await?;
+                drop(turn);
+                Ok(())
+            }
+            Part::Grouped(mut turn) => {
+                execute(turn.tx_conn(), "ROLLBACK TO w; RELEASE w").await?;
+                turn.join().await
+            }
+        }
     }
 }
 

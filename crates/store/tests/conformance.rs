@@ -439,6 +439,7 @@ conformance! {
         a_check_is_answered_once_per_case_and_task,
         every_stored_case_and_rating_is_committed_in_the_ledger,
         dashboard_totals_follow_every_case_write,
+        a_failed_write_among_concurrent_ones_fails_alone,
     ],
 }
 
@@ -3121,4 +3122,113 @@ async fn dashboard_totals_follow_every_case_write(fixture: &Fixture) {
     let (counted, computed) = both_dashboards(&*store, cases::china_date(now)).await;
     assert_eq!(counted, computed);
     assert_eq!(counted.overall.cases, ids.len() as u64 + 1);
+}
+
+// ------------------------------------------------------------------ group commit
+
+/// Twelve submissions at once, every third of which fails half-way (its case number
+/// is taken, after its Idempotency-Key was claimed): those fail alone, with nothing
+/// of theirs stored, and the others are stored whole. On SQLite the writes are held
+/// until all twelve are queued, so that they share one group commit.
+async fn a_failed_write_among_concurrent_ones_fails_alone(fixture: &Fixture) {
+    let store = fixture.store();
+    let taken = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&taken.case, &taken.events, None).await.unwrap();
+    let events_before = fixture.count("case_events").await;
+    let (ledger_before, _) = store.ledger_head().await.unwrap();
+
+    let writers = 12usize;
+    let fails = |i: usize| i.is_multiple_of(3);
+    let key = |i: usize| IdempotencyKey {
+        account: format!("applicant-{i}"),
+        key: format!("key-{i}"),
+        request_hash: format!("hash-{i}"),
+    };
+    let sqlite = match fixture.handle() {
+        Handle::Sqlite(sqlite) => Some(sqlite),
+        Handle::Postgres(_) => None,
+    };
+    let groups_before = sqlite.as_ref().map(|sqlite| sqlite.group_commits());
+    let paused = match &sqlite {
+        Some(sqlite) => Some(sqlite.pause_writes().await),
+        None => None,
+    };
+    let tasks: Vec<_> = (0..writers)
+        .map(|i| {
+            let store = store.clone();
+            let id = if fails(i) {
+                CASE_A.to_owned()
+            } else {
+                format!("YJS2026021210{i:04}")
+            };
+            let outcome = new_case(&id, &format!("applicant-{i}"), at(12, 3, i as u32));
+            let key = key(i);
+            tokio::spawn(async move { store.insert_case(&outcome.case, &outcome.events, Some(&key)).await })
+        })
+        .collect();
+    if let Some(sqlite) = &sqlite {
+        let mut waited = 0;
+        while sqlite.queued_writes() < writers {
+            assert!(waited < 10_000, "the writers never queued");
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            waited += 1;
+        }
+    }
+    drop(paused);
+    let mut created = 0;
+    for (i, task) in tasks.into_iter().enumerate() {
+        let result = task.await.unwrap();
+        if fails(i) {
+            assert!(refused_by_constraint(result), "writer {i}");
+        } else {
+            assert_eq!(result.unwrap(), Inserted::Created, "writer {i}");
+            created += 1;
+        }
+    }
+
+    let good = (0..writers).filter(|i| !fails(*i)).count();
+    assert_eq!(created, good);
+    assert_eq!(fixture.count("cases").await, 1 + good as i64);
+    assert_eq!(
+        fixture.count("idempotency_keys").await,
+        good as i64,
+        "the failed writers' keys are not claimed"
+    );
+    assert_eq!(
+        fixture.count("case_events").await,
+        events_before + (good * taken.events.len()) as i64
+    );
+    let (ledger_after, _) = store.ledger_head().await.unwrap();
+    assert_eq!(
+        fixture.count("ledger_entries").await,
+        ledger_after as i64,
+        "the ledger has no gap"
+    );
+    assert!(ledger_after > ledger_before);
+    let stored: std::collections::BTreeMap<String, String> = store.state_digests().await.unwrap().into_iter().collect();
+    assert_eq!(stored.len(), 1 + good);
+    assert_eq!(
+        commitments(&*store).await,
+        stored,
+        "every stored case is committed in the ledger"
+    );
+    if let (Some(sqlite), Some((groups, writes))) = (&sqlite, groups_before) {
+        let (groups_after, writes_after) = sqlite.group_commits();
+        assert_eq!(
+            writes_after - writes,
+            good as u64,
+            "every successful write joined a group"
+        );
+        assert_eq!(groups_after - groups, 1, "the queued writes shared one commit");
+    }
+
+    // A failed writer's key is free: its retry with a free case number is stored.
+    let retry = new_case("YJS20260212200000", "applicant-0", at(12, 4, 0));
+    assert_eq!(
+        store
+            .insert_case(&retry.case, &retry.events, Some(&key(0)))
+            .await
+            .unwrap(),
+        Inserted::Created
+    );
 }

@@ -42,7 +42,8 @@ plan = json.load(sys.stdin)
 samples = {"text": "测试", "date": "2026-02-10", "integer": "1", "money": "100.00", "boolean": "true",
            "phone": "13800138000", "id_number": "11010519491231002X", "credit_code": "91350100M000100Y43", "choice": "男"}
 form = {f["element"]: samples[f["type"]] for g in plan["form"] for f in g["fields"] if f["source"]["kind"] == "applicant"}
-needed = [m for m in plan["materials"] if m["status"] == "needed"]
+# Without a consented prefill, what departments would obtain themselves is handed in too.
+needed = [m for m in plan["materials"] if m["status"] == "needed" or m.get("on_consent")]
 commitments = [m["id"] for m in needed if m["kind"] == "告知承诺"]
 submission = {"one_thing": "newborn", "answers": plan["answers"], "form": form, "commitments": commitments}
 b = os.environ["BOUNDARY"]

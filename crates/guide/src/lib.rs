@@ -1,0 +1,15 @@
+//! Guidance over the catalog: what people type understood (search), their questions
+//! answered from the catalog's own data (answers), and a description turned into a
+//! proposed application that the applicant confirms (intake).
+//!
+//! Pure like the catalog: no IO and no clock. The catalog arrives loaded, today
+//! arrives as a date, the calendar as a value; `app` holds one [`Guide`] per catalog
+//! and is the only caller.
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+pub mod eval;
+pub mod search;
+pub mod text;
+
+pub use search::{ItemHit, OneThingHit, Reason, SearchIndex, SearchResult, Via};
+pub use text::QueryError;

@@ -4,6 +4,7 @@
 //! ```sh
 //! cargo run --release -p guide --example search_eval            # figures
 //! cargo run --release -p guide --example search_eval -- --misses  # and every miss
+//! cargo run --release -p guide --example search_eval -- 公司搬家 qykb  # try queries
 //! ```
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -17,6 +18,25 @@ fn main() {
     let started = Instant::now();
     let index = guide::SearchIndex::new(&catalog);
     println!("index built in {:.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    let queries: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
+    if !queries.is_empty() {
+        for query in queries {
+            match index.search(&query) {
+                Ok(result) => {
+                    println!("{query}: found {}", result.found);
+                    for hit in result.one_things {
+                        let reasons: Vec<String> = hit.reasons.iter().map(|r| r.explain_zh()).collect();
+                        println!("  {:.3} {} — {}", hit.score, hit.name, reasons.join("；"));
+                    }
+                    for item in result.items {
+                        println!("  item {:.3} {} ({})", item.score, item.name, item.department_name);
+                    }
+                }
+                Err(error) => println!("{query}: {} {error}", error.code()),
+            }
+        }
+        return;
+    }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
     let mut all_queries = Vec::new();
     for name in ["tuning", "heldout"] {

@@ -1,0 +1,163 @@
+//! The API's door to guidance (智能导办): search, questions answered from the
+//! catalog, and a description turned into a proposed application. The use cases are
+//! in [`app::guidance`]; this module parses the request and shapes the answer.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::app;
+use crate::error::ApiError;
+
+pub fn routes() -> OpenApiRouter<Arc<AppState>> {
+    OpenApiRouter::default().routes(routes!(search))
+}
+
+/// 匹配原因
+#[derive(Serialize, ToSchema)]
+pub struct ReasonView {
+    /// 用户输入中的词（说法、错字或拼音首字母）
+    typed: String,
+    /// 理解为的目录用语
+    term: String,
+    /// 匹配方式：term（目录用语）、synonym（同义词）、typo（纠错）、pinyin（拼音首字母）、characters（字词）
+    via: String,
+    /// 给人看的说明
+    explanation: String,
+}
+
+fn reason_views(reasons: &[guide::Reason]) -> Vec<ReasonView> {
+    reasons
+        .iter()
+        .map(|reason| ReasonView {
+            typed: reason.typed.clone(),
+            term: reason.term.clone(),
+            via: match reason.via {
+                guide::Via::Term => "term",
+                guide::Via::Synonym => "synonym",
+                guide::Via::Typo => "typo",
+                guide::Via::Pinyin => "pinyin",
+                guide::Via::Characters => "characters",
+            }
+            .to_owned(),
+            explanation: reason.explain_zh(),
+        })
+        .collect()
+}
+
+/// 一件事搜索结果
+#[derive(Serialize, ToSchema)]
+pub struct OneThingHitView {
+    #[schema(example = "newborn")]
+    id: String,
+    name: String,
+    summary: String,
+    /// 相关度（BM25），仅用于排序
+    score: f64,
+    reasons: Vec<ReasonView>,
+    /// 一次告知页面
+    #[schema(example = "/one-things/newborn")]
+    link: String,
+}
+
+/// 事项搜索结果
+#[derive(Serialize, ToSchema)]
+pub struct ItemHitView {
+    #[schema(example = "GG00101001")]
+    code: String,
+    name: String,
+    department_name: String,
+    /// 包含此事项的一件事
+    one_things: Vec<String>,
+    score: f64,
+    reasons: Vec<ReasonView>,
+}
+
+/// 搜索结果：found 为 false 时没有可信的结果，请按 contact 咨询人工
+#[derive(Serialize, ToSchema)]
+pub struct SearchResponse {
+    /// 规范化后的查询
+    query: String,
+    found: bool,
+    one_things: Vec<OneThingHitView>,
+    items: Vec<ItemHitView>,
+    /// 没有找到时的说明；找到时为 null
+    message: Option<String>,
+    /// 人工咨询渠道（综合窗口）
+    contact: String,
+}
+
+/// Turns a search result into its wire form.
+fn search_response(state: &AppState, result: guide::SearchResult) -> SearchResponse {
+    let message = (!result.found).then(|| "没有找到与您的描述对应的一件事。您可以换个说法，或咨询人工。".to_owned());
+    SearchResponse {
+        query: result.query,
+        found: result.found,
+        one_things: result
+            .one_things
+            .iter()
+            .map(|hit| OneThingHitView {
+                id: hit.id.clone(),
+                name: hit.name.clone(),
+                summary: hit.summary.clone(),
+                score: hit.score,
+                reasons: reason_views(&hit.reasons),
+                link: format!("/one-things/{}", hit.id),
+            })
+            .collect(),
+        items: result
+            .items
+            .iter()
+            .map(|hit| ItemHitView {
+                code: hit.code.clone(),
+                name: hit.name.clone(),
+                department_name: hit.department_name.clone(),
+                one_things: hit.one_things.clone(),
+                score: hit.score,
+                reasons: reason_views(&hit.reasons),
+            })
+            .collect(),
+        message,
+        contact: app::guidance::one_window_contact(state),
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+fn query<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))
+}
+
+#[utoipa::path(
+    get,
+    path = "/search",
+    tag = "guidance",
+    summary = "搜索一件事和事项：理解口语、同义词、错别字和拼音首字母，每个结果附匹配原因；没有可信结果时 found 为 false 并给出人工咨询渠道",
+    params(("q" = String, Query, description = "要办的事，如“生孩子”“公司搬家”“qykb”；1–100 个字", example = "想开个小饭馆")),
+    responses(
+        (status = 200, description = "排序后的一件事和事项", body = SearchResponse),
+        (status = 400, description = "E_QUERY_INVALID：含控制字符"),
+        (status = 422, description = "E_QUERY_EMPTY、E_QUERY_TOO_LONG")
+    )
+)]
+async fn search(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let params = query(params)?;
+    let result = app::guidance::search(&state, &params.q)?;
+    Ok(Json(search_response(&state, result)))
+}

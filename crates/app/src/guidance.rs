@@ -26,3 +26,22 @@ fn refused(error: guide::QueryError, field: &str) -> ApiError {
 pub fn search(state: &AppState, query: &str) -> Result<guide::SearchResult, ApiError> {
     state.search_index.search(query).map_err(|error| refused(error, "q"))
 }
+
+/// Answers a question about a one-thing (given by id, or found in the question) from
+/// the catalog: materials, time with promised dates from today under the calendar in
+/// force, visits, place; what the catalog does not hold is routed to the one window.
+pub fn ask(state: &AppState, question: &str, one_thing: Option<&str>) -> Result<guide::Reply, ApiError> {
+    if let Some(id) = one_thing {
+        crate::plan::find_one_thing(state, id)?;
+    }
+    let calendar = state.calendar();
+    let contact = one_window_contact(state);
+    let context = guide::answer::Context {
+        catalog: &state.catalog,
+        index: &state.search_index,
+        calendar: &calendar,
+        today: cases::china_date(state.now()),
+        contact: &contact,
+    };
+    guide::answer::ask(&context, question, one_thing).map_err(|error| refused(error, "q"))
+}

@@ -7,9 +7,11 @@
 //! and is the only caller.
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+pub mod answer;
 pub mod eval;
 pub mod search;
 pub mod text;
 
+pub use answer::{Reply, Topic, TopicAnswer};
 pub use search::{ItemHit, OneThingHit, Reason, SearchIndex, SearchResult, Via};
 pub use text::QueryError;

@@ -17,7 +17,7 @@ use crate::app;
 use crate::error::ApiError;
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::default().routes(routes!(search))
+    OpenApiRouter::default().routes(routes!(search)).routes(routes!(ask))
 }
 
 /// 匹配原因
@@ -160,4 +160,104 @@ async fn search(
     let params = query(params)?;
     let result = app::guidance::search(&state, &params.q)?;
     Ok(Json(search_response(&state, result)))
+}
+
+/// 答案出处：目录文件及其字段
+#[derive(Serialize, ToSchema)]
+pub struct SourceView {
+    #[schema(example = "onethings/newborn.toml")]
+    file: String,
+    fields: String,
+}
+
+/// 一个问题类别的回答
+#[derive(Serialize, ToSchema)]
+pub struct TopicAnswerView {
+    /// materials（材料）、duration（时限）、visits（跑动次数）、place（办理地点）、fee（费用）
+    topic: String,
+    /// 问题类别的中文说法
+    question: String,
+    /// 目录是否有答案；false 时 text 说明没有并给出人工咨询渠道
+    answered: bool,
+    text: String,
+    facts: Vec<String>,
+    sources: Vec<SourceView>,
+}
+
+/// 问答结果：每个回答都注明出处，并链接到一次告知
+#[derive(Serialize, ToSchema)]
+pub struct AskResponse {
+    question: String,
+    /// 所问的一件事编号；没有找到时为 null
+    one_thing: Option<String>,
+    one_thing_name: Option<String>,
+    /// 一次告知页面
+    notice_link: Option<String>,
+    answers: Vec<TopicAnswerView>,
+    /// 无法回答时的说明（含人工咨询渠道）
+    fallback: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct AskQuery {
+    #[serde(default)]
+    q: String,
+    one_thing: Option<String>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/ask",
+    tag = "guidance",
+    summary = "按目录回答关于一件事的问题：要带什么材料、多久能办完（按现行节假日安排从今天算承诺日期）、要跑几次、在哪里办、要多少钱；每个回答注明出处，目录没有的如实说明并转人工",
+    params(
+        ("q" = String, Query, description = "问题，如“新生儿出生要带什么材料”；1–100 个字", example = "开饭店要跑几次"),
+        ("one_thing" = Option<String>, Query, description = "一件事编号；不给时从问题中查找", example = "restaurant")
+    ),
+    responses(
+        (status = 200, description = "回答及出处", body = AskResponse),
+        (status = 400, description = "E_QUERY_INVALID"),
+        (status = 404, description = "E_ONE_THING_NOT_FOUND"),
+        (status = 422, description = "E_QUERY_EMPTY、E_QUERY_TOO_LONG")
+    )
+)]
+async fn ask(
+    State(state): State<Arc<AppState>>,
+    params: Result<Query<AskQuery>, QueryRejection>,
+) -> Result<Json<AskResponse>, ApiError> {
+    let params = query(params)?;
+    let reply = app::guidance::ask(&state, &params.q, params.one_thing.as_deref())?;
+    Ok(Json(AskResponse {
+        question: reply.question,
+        one_thing: reply.one_thing.as_ref().map(|(id, _)| id.clone()),
+        one_thing_name: reply.one_thing.map(|(_, name)| name),
+        notice_link: reply.notice_link,
+        answers: reply
+            .answers
+            .into_iter()
+            .map(|answer| TopicAnswerView {
+                topic: match answer.topic {
+                    guide::Topic::Materials => "materials",
+                    guide::Topic::Duration => "duration",
+                    guide::Topic::Visits => "visits",
+                    guide::Topic::Place => "place",
+                    guide::Topic::Fee => "fee",
+                }
+                .to_owned(),
+                question: answer.question,
+                answered: answer.answered,
+                text: answer.text,
+                facts: answer.facts,
+                sources: answer
+                    .sources
+                    .into_iter()
+                    .map(|source| SourceView {
+                        file: source.file,
+                        fields: source.fields,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        fallback: reply.fallback,
+    }))
 }

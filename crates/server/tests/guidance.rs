@@ -99,3 +99,54 @@ async fn the_home_page_searches_with_the_same_use_case() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("输入过长"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn questions_are_answered_from_the_catalog_with_sources() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    node.set_date("2026-03-02");
+    let (status, body) = get(&node, &format!("/ask?q={}", encode("开饭店要带什么材料，要多少钱"))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["one_thing"], "restaurant");
+    assert_eq!(body["notice_link"], "/one-things/restaurant");
+    let answers = body["answers"].as_array().unwrap();
+    assert_eq!(answers[0]["topic"], "materials");
+    assert_eq!(answers[0]["answered"], true);
+    assert!(!answers[0]["sources"].as_array().unwrap().is_empty());
+    assert_eq!(answers[1]["topic"], "fee");
+    assert_eq!(answers[1]["answered"], false);
+    assert!(answers[1]["text"].as_str().unwrap().contains("12345"));
+
+    let (status, body) = get(&node, &format!("/ask?one_thing=newborn&q={}", encode("多久能办完"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body["answers"][0]["text"]
+            .as_str()
+            .unwrap()
+            .contains("今天（2026年03月02日）"),
+        "{body}"
+    );
+
+    let (status, body) = get(&node, &format!("/ask?one_thing=wedding&q={}", encode("多久"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "E_ONE_THING_NOT_FOUND");
+    let (status, body) = get(&node, "/ask?q=").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["code"], "E_QUERY_EMPTY");
+
+    // The home page answers the same question above the results.
+    let home = node.base.replace("/api/v1", "");
+    let html = node
+        .client
+        .get(format!("{home}/?q={}", encode("开饭店要跑几次")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("关于“开办餐饮店一件事”的回答") && html.contains("最多跑1次"),
+        "{html}"
+    );
+    assert!(html.contains("出处：onethings"), "the source is not shown");
+}

@@ -80,6 +80,12 @@ pub async fn home(
             Err(error) => (None, Some(error.message)),
         }
     };
+    // A question about a one-thing (要带什么材料、多久…) is answered from the catalog
+    // above the results, by the use case behind `GET /api/v1/ask`.
+    let reply = (search.is_some() && !guide::answer::topics_of(&q).is_empty())
+        .then(|| app::guidance::ask(&state, &q, None).ok())
+        .flatten()
+        .filter(|reply| reply.one_thing.is_some());
     let shown_query: String = q.chars().take(guide::text::MAX_QUERY_CHARS).collect();
     let stage_list = |title: &str, applicant: &str, stages: &[&str]| {
         let stages: Vec<_> = stages
@@ -108,6 +114,7 @@ pub async fn home(
             query => shown_query,
             search => search,
             search_error => search_error,
+            reply => reply,
             contact => app::guidance::one_window_contact(&state),
             stages => stages,
         },

@@ -8,10 +8,13 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod answer;
+pub mod dates;
 pub mod eval;
+pub mod intake;
 pub mod search;
 pub mod text;
 
 pub use answer::{Reply, Topic, TopicAnswer};
+pub use intake::{Proposal, ProposedAnswer, ProposedField};
 pub use search::{ItemHit, OneThingHit, Reason, SearchIndex, SearchResult, Via};
 pub use text::QueryError;

@@ -574,6 +574,16 @@ impl SearchIndex {
         Ok(self.search_normalized(query))
     }
 
+    /// The confident one-things for a longer text already normalised (a description
+    /// of up to [`text::MAX_DESCRIPTION_CHARS`]), best first, as `(id, name)`.
+    pub fn rank_text(&self, normalized: &str) -> Vec<(String, String)> {
+        self.search_normalized(normalized.to_lowercase())
+            .one_things
+            .into_iter()
+            .map(|hit| (hit.id, hit.name))
+            .collect()
+    }
+
     fn search_normalized(&self, query: String) -> SearchResult {
         let terms = self.query_terms(&query);
         let mut hits: Vec<(f64, f64, usize, Vec<Reason>)> = (0..self.one_things.len())

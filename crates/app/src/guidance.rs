@@ -45,3 +45,88 @@ pub fn ask(state: &AppState, question: &str, one_thing: Option<&str>) -> Result<
     };
     guide::answer::ask(&context, question, one_thing).map_err(|error| refused(error, "q"))
 }
+
+/// Reads a description (自然语言办理) and proposes the one-thing, situation answers
+/// and form values, each with the clause it came from. Nothing is stored or used:
+/// the applicant confirms each proposal ([`confirm`]) before it goes anywhere.
+/// `one_thing` forces the one-thing when the applicant chose another.
+pub fn intake(state: &AppState, description: &str, one_thing: Option<&str>) -> Result<guide::Proposal, ApiError> {
+    if let Some(id) = one_thing {
+        crate::plan::find_one_thing(state, id)?;
+    }
+    let today = cases::china_date(state.now());
+    guide::intake::propose(&state.catalog, &state.search_index, description, one_thing, today)
+        .map_err(|error| refused(error, "description"))
+}
+
+/// What the applicant confirmed of a proposal, checked against the catalog: answers
+/// only to the one-thing's questions with their options, values only for elements
+/// its items ask for, each valid for its element. Issues name every field at once.
+pub struct Confirmed {
+    pub answers: catalog::Answers,
+    pub form: std::collections::BTreeMap<String, String>,
+}
+
+pub fn confirm(
+    state: &AppState,
+    one_thing: &str,
+    answers: &catalog::Answers,
+    fields: &std::collections::BTreeMap<String, String>,
+) -> Result<Confirmed, crate::AppError> {
+    let one = crate::plan::find_one_thing(state, one_thing).map_err(crate::AppError::Refused)?;
+    let today = cases::china_date(state.now());
+    let wanted: std::collections::BTreeSet<&String> = one
+        .members
+        .iter()
+        .filter_map(|member| state.catalog.items.get(&member.item))
+        .flat_map(|item| item.fields.iter())
+        .collect();
+    let mut issues = Vec::new();
+    let mut confirmed_answers = catalog::Answers::new();
+    for (question, value) in answers {
+        match one.question(question) {
+            Some(q) if q.option(value).is_some() => {
+                confirmed_answers.insert(question.clone(), value.clone());
+            }
+            Some(q) => issues.push(cases::FieldIssue {
+                field: format!("answers.{question}"),
+                code: "ANSWER_INVALID_OPTION".to_owned(),
+                message: format!("问题“{}”没有这个选项", q.text),
+            }),
+            None => issues.push(cases::FieldIssue {
+                field: format!("answers.{}", crate::plan::shorten(question)),
+                code: "ANSWER_UNKNOWN_QUESTION".to_owned(),
+                message: "没有这个情形问题".to_owned(),
+            }),
+        }
+    }
+    let mut form = std::collections::BTreeMap::new();
+    for (element, raw) in fields {
+        let Some(data_element) = state.catalog.elements.get(element).filter(|_| wanted.contains(element)) else {
+            issues.push(cases::FieldIssue {
+                field: crate::plan::shorten(element),
+                code: "FIELD_UNKNOWN".to_owned(),
+                message: "这件事的表单没有这一项".to_owned(),
+            });
+            continue;
+        };
+        match data_element.validate(raw, today) {
+            Ok(value) => {
+                form.insert(element.clone(), value);
+            }
+            Err(error) => issues.push(cases::FieldIssue {
+                field: element.clone(),
+                code: error.code,
+                message: error.message,
+            }),
+        }
+    }
+    if issues.is_empty() {
+        Ok(Confirmed {
+            answers: one.relevant_answers(&confirmed_answers),
+            form,
+        })
+    } else {
+        Err(crate::AppError::Invalid(issues))
+    }
+}

@@ -14,10 +14,13 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::app;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiJson};
 
 pub fn routes() -> OpenApiRouter<Arc<AppState>> {
-    OpenApiRouter::default().routes(routes!(search)).routes(routes!(ask))
+    OpenApiRouter::default()
+        .routes(routes!(search))
+        .routes(routes!(ask))
+        .routes(routes!(intake))
 }
 
 /// 匹配原因
@@ -259,5 +262,115 @@ async fn ask(
             })
             .collect(),
         fallback: reply.fallback,
+    }))
+}
+
+/// 一段描述
+#[derive(Deserialize, ToSchema)]
+pub struct IntakeRequest {
+    /// 用自己的话描述要办的事，1–500 个字
+    #[schema(example = "我老婆上周三在市妇幼生了个女儿，我们都是本市户口，想给孩子上户口、办医保")]
+    description: String,
+    /// 指定一件事编号（申请人选择了其他一件事时）；不给时按描述推荐
+    one_thing: Option<String>,
+}
+
+/// 推荐的情形回答：须经申请人确认或修改后才使用
+#[derive(Serialize, ToSchema)]
+pub struct ProposedAnswerView {
+    question: String,
+    question_text: String,
+    value: String,
+    label: String,
+    /// 依据的原话
+    sentence: String,
+    /// 原话中的关键说法
+    phrase: String,
+}
+
+/// 推荐的表单值：须经申请人确认或修改后才使用
+#[derive(Serialize, ToSchema)]
+pub struct ProposedFieldView {
+    /// 数据元
+    element: String,
+    name: String,
+    value: String,
+    /// 依据的原话
+    sentence: String,
+    /// 原文写法（如“上周三”“女儿”）
+    written: String,
+}
+
+/// 一件事
+#[derive(Serialize, ToSchema)]
+pub struct OneThingRef {
+    id: String,
+    name: String,
+}
+
+/// 从描述得出的办理建议（不保存、不使用，须申请人逐项确认）；确认后按 POST /cases 提交
+#[derive(Serialize, ToSchema)]
+pub struct IntakeResponse {
+    description: String,
+    /// 推荐的一件事；没有找到时为 null
+    one_thing: Option<OneThingRef>,
+    /// 其他可能的一件事
+    alternatives: Vec<OneThingRef>,
+    answers: Vec<ProposedAnswerView>,
+    fields: Vec<ProposedFieldView>,
+    /// 看到但未采用的内容及原因（如身份号码校验位不对）
+    notes: Vec<String>,
+    /// 没有找到一件事时的人工咨询渠道
+    contact: String,
+}
+
+#[utoipa::path(
+    post,
+    path = "/intake",
+    tag = "guidance",
+    summary = "从一段描述得出办理建议（自然语言办理）：推荐一件事、可推断的情形回答和表单值，每项附依据的原话；离线、确定，只提建议，须申请人逐项确认或修改后再提交",
+    request_body = IntakeRequest,
+    responses(
+        (status = 200, description = "办理建议", body = IntakeResponse),
+        (status = 400, description = "E_BAD_REQUEST、E_QUERY_INVALID"),
+        (status = 404, description = "E_ONE_THING_NOT_FOUND"),
+        (status = 422, description = "E_QUERY_EMPTY、E_QUERY_TOO_LONG")
+    )
+)]
+async fn intake(
+    State(state): State<Arc<AppState>>,
+    ApiJson(request): ApiJson<IntakeRequest>,
+) -> Result<Json<IntakeResponse>, ApiError> {
+    let proposal = app::guidance::intake(&state, &request.description, request.one_thing.as_deref())?;
+    let reference = |(id, name): (String, String)| OneThingRef { id, name };
+    Ok(Json(IntakeResponse {
+        description: proposal.description,
+        one_thing: proposal.one_thing.map(reference),
+        alternatives: proposal.alternatives.into_iter().map(reference).collect(),
+        answers: proposal
+            .answers
+            .into_iter()
+            .map(|a| ProposedAnswerView {
+                question: a.question,
+                question_text: a.question_text,
+                value: a.value,
+                label: a.label,
+                sentence: a.sentence,
+                phrase: a.phrase,
+            })
+            .collect(),
+        fields: proposal
+            .fields
+            .into_iter()
+            .map(|f| ProposedFieldView {
+                element: f.element,
+                name: f.name,
+                value: f.value,
+                sentence: f.sentence,
+                written: f.written,
+            })
+            .collect(),
+        notes: proposal.notes,
+        contact: app::guidance::one_window_contact(&state),
     }))
 }

@@ -150,3 +150,188 @@ async fn questions_are_answered_from_the_catalog_with_sources() {
     );
     assert!(html.contains("出处：onethings"), "the source is not shown");
 }
+
+const NEWBORN_DESCRIPTION: &str = "我老婆上周三在市妇幼生了个女儿，我们都是本市户口，想给孩子上户口、办医保";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_description_becomes_a_proposal_through_the_api() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    node.set_date("2026-03-12"); // a Thursday: 上周三 is 2026-03-04
+    let body = serde_json::json!({ "description": NEWBORN_DESCRIPTION });
+    let (status, proposal) = node.call("POST", "/intake", None, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{proposal}");
+    assert_eq!(proposal["one_thing"]["id"], "newborn");
+    let hukou = proposal["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["question"] == "hukou_local")
+        .unwrap();
+    assert_eq!(
+        (hukou["value"].as_str(), hukou["sentence"].as_str()),
+        (Some("yes"), Some("我们都是本市户口"))
+    );
+    let fields = proposal["fields"].as_array().unwrap();
+    let value = |element: &str| {
+        fields
+            .iter()
+            .find(|f| f["element"] == element)
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(value("child.birth_date"), Some(Value::from("2026-03-04")));
+    assert_eq!(value("child.sex"), Some(Value::from("女")));
+
+    for (body, status, code) in [
+        (
+            serde_json::json!({ "description": "  " }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_QUERY_EMPTY",
+        ),
+        (
+            serde_json::json!({ "description": "生".repeat(501) }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "E_QUERY_TOO_LONG",
+        ),
+        (
+            serde_json::json!({ "description": "生了\u{0007}" }),
+            StatusCode::BAD_REQUEST,
+            "E_QUERY_INVALID",
+        ),
+        (
+            serde_json::json!({ "description": "生了", "one_thing": "wedding" }),
+            StatusCode::NOT_FOUND,
+            "E_ONE_THING_NOT_FOUND",
+        ),
+        (
+            serde_json::json!({ "text": "生了" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "",
+        ),
+    ] {
+        let (got, answer) = node.call("POST", "/intake", None, Some(body.clone())).await;
+        assert_eq!(got, status, "{body}: {answer}");
+        if !code.is_empty() {
+            assert_eq!(answer["error"]["code"], code);
+        } else {
+            assert!(answer["error"]["code"].as_str().unwrap().starts_with("E_"));
+        }
+    }
+}
+
+async fn post_page(node: &Node, session: &str, action: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+    let (status, html) = page_as(node, session, "/intake").await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let token = csrf_in(&html);
+    let mut fields = fields.to_vec();
+    fields.push(("csrf", &token));
+    let response = node
+        .client
+        .post(format!("{}{action}", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={session}"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_what_the_applicant_confirms_reaches_the_one_form() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    node.set_date("2026-03-12");
+    let applicant = node.login("zhangsan").await;
+    let (status, html) = post_page(&node, &applicant, "/intake", &[("description", NEWBORN_DESCRIPTION)]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("建议办理：新生儿出生一件事"), "{html}");
+    assert!(html.contains("根据您说的“我们都是本市户口”"));
+    assert!(
+        html.contains("name=\"use.child.sex\""),
+        "each value has its own 采用 box"
+    );
+
+    // Confirmed: every answer, the sex ticked; the hospital read but not ticked.
+    let confirm = [
+        ("description", NEWBORN_DESCRIPTION),
+        ("one_thing", "newborn"),
+        ("answer.hukou_local", "yes"),
+        ("answer.parents_married", "yes"),
+        ("answer.insure_child", "yes"),
+        ("answer.maternity_claim", "no"),
+        ("field.child.sex", "女"),
+        ("use.child.sex", "1"),
+        ("field.child.birth_hospital", "市妇幼"),
+    ];
+    let (status, html) = post_page(&node, &applicant, "/intake/confirm", &confirm).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("action=\"/one-things/newborn/apply\""),
+        "the one form opens"
+    );
+    assert!(!html.contains("市妇幼"), "a value not ticked is not used");
+    let sex_select = html.find("name=\"child.sex\"").unwrap();
+    assert!(
+        html[sex_select..]
+            .split("</select>")
+            .next()
+            .unwrap()
+            .contains("selected"),
+        "女 is chosen"
+    );
+
+    // A question left unanswered: the confirmation again, naming it; nothing opens.
+    let (status, html) = post_page(&node, &applicant, "/intake/confirm", &confirm[..4]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("还有") && !html.contains("/one-things/newborn/apply\""));
+    // A value that fails its element's validation is refused with its message.
+    let mut bad = confirm.to_vec();
+    bad[6] = ("field.child.sex", "未知");
+    let (status, html) = post_page(&node, &applicant, "/intake/confirm", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("性别") || html.contains("选项"), "{html}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_not_logged_in_gets_a_proposal_but_must_log_in_to_use_it() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let site = node.base.replace("/api/v1", "");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let response = client.get(format!("{site}/intake")).send().await.unwrap();
+    let cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let token = csrf_in(&response.text().await.unwrap());
+    let post = |action: &str, fields: Vec<(&'static str, String)>| {
+        let mut fields = fields;
+        fields.push(("csrf", token.clone()));
+        client
+            .post(format!("{site}{action}"))
+            .header("cookie", cookie.clone())
+            .form(&fields)
+            .send()
+    };
+    let response = post(
+        "/intake",
+        vec![("description", "想开个小饭馆，要卖烟，门头要挂招牌".to_owned())],
+    )
+    .await
+    .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("建议办理：开办餐饮店一件事"), "{html}");
+    assert!(html.contains("根据您说的“要卖烟”"), "{html}");
+    let response = post("/intake/confirm", vec![("one_thing", "restaurant".to_owned())])
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(response.headers()["location"].to_str().unwrap().starts_with("/login"));
+}

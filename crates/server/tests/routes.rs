@@ -396,6 +396,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         | "/verify/s/{token}"
         | "/verify/{id}"
         | "/verify/number"
+        | "/intake"
         | "/login"
         | "/display"
         | "/assets/app.css"
@@ -552,6 +553,20 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/login" | "/logout" | "/one-things/{id}/apply" | "/workbench/rectifications/{id}" => return None,
         // The public check of an uploaded certificate file.
         "/verify" => &ROLES,
+        // A description read (nothing is stored or used until confirmed): open to all;
+        // an anonymous visitor's token is the double-submit cookie, which this test's
+        // anonymous caller does not hold, so it is refused here like any tokenless post.
+        "/intake" => &[
+            "owner",
+            "other_applicant",
+            "staff_with_task",
+            "staff_without",
+            "window",
+            "admin",
+            "auditor",
+        ],
+        // Confirming opens the one form: applicants, and the window for a person.
+        "/intake/confirm" => &["owner", "other_applicant", "window"],
         "/one-things/{id}/prefill" | "/my/certificates/claim" => APPLICANTS,
         "/my/certificates/{id}/share" | "/my/cases/{id}/supplement" | "/my/cases/{id}/rating" => &["owner"],
         "/workbench/cases/{id}/tasks/{item}/question" | "/workbench/cases/{id}/tasks/{item}/{action}" => {

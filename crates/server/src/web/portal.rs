@@ -176,13 +176,17 @@ fn today(state: &AppState) -> chrono::NaiveDate {
 
 /// Computes the plan, or re-renders the questions with what is missing.
 /// The plan's holdings for the page's user (see [`crate::sharing::holdings`]).
-async fn holdings_for(state: &AppState, page: &Page, stage: crate::sharing::Stage<'_>) -> Result<Holdings, Response> {
+pub(super) async fn holdings_for(
+    state: &AppState,
+    page: &Page,
+    stage: crate::sharing::Stage<'_>,
+) -> Result<Holdings, Response> {
     crate::sharing::holdings(state, page.user.as_ref(), stage)
         .await
         .map_err(|error| page.store_error(error))
 }
 
-fn plan_or_questions(
+pub(super) fn plan_or_questions(
     state: &AppState,
     page: &Page,
     one: &OneThing,
@@ -347,12 +351,12 @@ fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
 
 /// The files of the form being shown again: whether files were chosen (the
 /// browser forgot them) and which are kept server-side, by material.
-struct Files<'a> {
-    chosen: bool,
-    kept: &'a BTreeMap<String, String>,
+pub(super) struct Files<'a> {
+    pub(super) chosen: bool,
+    pub(super) kept: &'a BTreeMap<String, String>,
 }
 
-fn render_apply(
+pub(super) fn render_apply(
     state: &AppState,
     page: &Page,
     plan: &Plan,

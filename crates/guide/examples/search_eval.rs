@@ -67,6 +67,31 @@ fn main() {
         }
         all_queries.extend(set.into_iter().map(|l| l.query));
     }
+    let descriptions = guide::eval::parse_descriptions(&std::fs::read_to_string(format!("{dir}/intake.tsv")).unwrap());
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 12).unwrap();
+    let intake = guide::eval::measure_intake(&catalog, &index, &descriptions, today);
+    println!(
+        "intake: {} descriptions, one-thing right {}; answers precision {}/{} = {:.1}%, recall {}/{} = {:.1}%; values precision {}/{} = {:.1}%, recall {}/{} = {:.1}%",
+        intake.descriptions,
+        intake.one_thing_right,
+        intake.answers_right,
+        intake.answers_proposed,
+        intake.answer_precision() * 100.0,
+        intake.answers_right,
+        intake.answers_expected,
+        intake.answer_recall() * 100.0,
+        intake.fields_right,
+        intake.fields_proposed,
+        intake.field_precision() * 100.0,
+        intake.fields_right,
+        intake.fields_expected,
+        intake.field_recall() * 100.0,
+    );
+    if show_misses {
+        for (description, what) in &intake.errors {
+            println!("  {what}: {description}");
+        }
+    }
     // Latency: every query of both sets, many rounds, each timed alone.
     let mut timings = Vec::new();
     for _ in 0..50 {

@@ -18,9 +18,10 @@ fn first(index: &SearchIndex, query: &str) -> Option<String> {
 }
 
 /// The floors are the figures measured when the sets were frozen minus a small
-/// margin (tuning 100 %, held-out 96.9 % top-1, 99.0 % top-3, every query without a
-/// one-thing refused): a change to the lexicon or the ranking that loses queries
-/// fails here.
+/// margin: tuning 100 %; held-out 96.9 % top-1, 99.0 % top-3, 17/17 refused (its
+/// misses were seen while fixing the ranking); second held-out, written after all
+/// tuning and measured once, 89.6 % top-1, 91.2 % top-3, 9/12 refused. A change to
+/// the lexicon or the ranking that loses queries fails here.
 #[test]
 fn accuracy_on_the_labelled_sets_stays_above_what_was_measured() {
     let index = index();

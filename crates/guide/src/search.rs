@@ -60,6 +60,12 @@ const BIGRAM_SHARE: f64 = 0.5;
 const CONFIDENT_SCORE: f64 = 1.0;
 const CONFIDENT_TERM_SCORE: f64 = 0.6;
 
+/// When no term matched, the least score of characters alone, and how many times the
+/// runner-up's score the first must have. Queries without a one-thing scored at most
+/// 1.5 on characters when this was set.
+const CONFIDENT_CHARACTERS_SCORE: f64 = 2.0;
+const CHARACTERS_MARGIN: f64 = 2.0;
+
 /// Results after the first are offered only while they score at least this share of
 /// the first: a long tail of weak matches helps nobody choose.
 const TAIL_SHARE: f64 = 0.25;
@@ -594,13 +600,21 @@ impl SearchIndex {
             .filter(|(score, ..)| *score > 0.0)
             .collect();
         hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
-        let found = hits
-            .first()
-            .is_some_and(|(score, term_score, ..)| *score >= CONFIDENT_SCORE && *term_score >= CONFIDENT_TERM_SCORE);
+        let second = hits.get(1).map_or(0.0, |h| h.0);
+        let found = hits.first().is_some_and(|(score, term_score, ..)| {
+            (*score >= CONFIDENT_SCORE && *term_score >= CONFIDENT_TERM_SCORE)
+                // Shared characters alone suffice when they are many and point to one
+                // one-thing clearly (企业档案迁移): twice the runner-up and a high floor.
+                || (*score >= CONFIDENT_CHARACTERS_SCORE && *score >= CHARACTERS_MARGIN * second)
+        });
         let top = hits.first().map(|h| h.0).unwrap_or(0.0);
         let one_things = if found {
             hits.into_iter()
-                .filter(|(score, term_score, ..)| *score >= top * TAIL_SHARE && *term_score > 0.0)
+                .enumerate()
+                .filter(|(rank, (score, term_score, ..))| {
+                    *rank == 0 || (*score >= top * TAIL_SHARE && *term_score > 0.0)
+                })
+                .map(|(_, hit)| hit)
                 .take(MAX_ONE_THINGS)
                 .filter_map(|(score, _, index, mut reasons)| {
                     let (id, name, summary) = self.one_things.get(index)?.clone();

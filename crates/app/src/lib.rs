@@ -15,6 +15,7 @@ pub mod data_log;
 pub mod drafts;
 pub mod error;
 pub mod files;
+pub mod guidance;
 pub mod holidays;
 pub mod inbox;
 pub mod keywrap;
@@ -113,6 +114,8 @@ pub struct AppState {
     pub rectification_days: u32,
     /// The shared data sources (共享数据服务).
     pub sources: Arc<::sharing::Registry>,
+    /// The search index of `catalog`, built once with it.
+    pub search_index: Arc<::guide::SearchIndex>,
     /// The client for sources connected to a department's HTTP service.
     pub http: reqwest::Client,
     /// Department signing keys, cached.
@@ -138,9 +141,11 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, catalog: Arc<Catalog>, calendar: Arc<Calendar>) -> Self {
         store.count_cases_with(Arc::new(metrics::counts::CaseCounter::new(calendar.clone())));
+        let search_index = Arc::new(::guide::SearchIndex::new(&catalog));
         Self {
             store,
             catalog,
+            search_index,
             calendars: holidays::CalendarCell::new(calendar),
             clock: Arc::new(Utc::now),
             ledger_signer: None,

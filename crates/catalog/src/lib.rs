@@ -9,6 +9,7 @@
 
 pub mod condition;
 pub mod example;
+pub mod lexicon;
 mod load;
 pub mod model;
 pub mod plan;

@@ -32,7 +32,7 @@ impl SourceFile {
     }
 }
 
-type Text = Spanned<String>;
+pub(crate) type Text = Spanned<String>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -46,6 +46,8 @@ struct RawDepartments {
 struct RawDepartment {
     code: Text,
     name: String,
+    #[serde(default)]
+    contact: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -213,13 +215,19 @@ struct RawFieldRule {
 }
 
 /// Collects problems, turning byte spans into line numbers.
-struct Checker<'a> {
-    problems: Vec<Problem>,
-    files: &'a [SourceFile],
+pub(crate) struct Checker<'a> {
+    pub(crate) problems: Vec<Problem>,
+    pub(crate) files: &'a [SourceFile],
 }
 
 impl Checker<'_> {
-    fn report(&mut self, file: usize, span: Option<Range<usize>>, at: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn report(
+        &mut self,
+        file: usize,
+        span: Option<Range<usize>>,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) {
         let source = &self.files[file];
         let line = span.map(|span| line_of(&source.text, span.start));
         self.problems.push(Problem {
@@ -230,7 +238,7 @@ impl Checker<'_> {
         });
     }
 
-    fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: usize) -> Option<T> {
+    pub(crate) fn parse<T: for<'de> Deserialize<'de>>(&mut self, file: usize) -> Option<T> {
         match toml::from_str::<T>(&self.files[file].text) {
             Ok(value) => Some(value),
             Err(error) => {
@@ -251,7 +259,7 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-fn span(text: &Text) -> Option<Range<usize>> {
+pub(crate) fn span(text: &Text) -> Option<Range<usize>> {
     Some(text.span())
 }
 
@@ -299,13 +307,18 @@ impl Catalog {
                 }
                 // The shared data sources: loaded and checked by the `sharing` crate.
                 "sources.toml" => {}
+                // The words people type (guidance): loaded after the one-things,
+                // whose text every term must occur in.
+                "lexicon.toml" => {
+                    singletons.insert(path.clone(), index);
+                }
                 _ if path.starts_with("items/") => item_files.push(index),
                 _ if path.starts_with("onethings/") => one_thing_files.push(index),
                 _ => checker.report(
                     index,
                     None,
                     "",
-                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、items/*.toml 或 onethings/*.toml",
+                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、lexicon.toml、items/*.toml 或 onethings/*.toml",
                 ),
             }
         }
@@ -343,6 +356,9 @@ impl Catalog {
         for file in one_thing_files {
             load_one_thing(&mut checker, file, &mut catalog);
         }
+        if let Some(&file) = singletons.get("lexicon.toml") {
+            crate::lexicon::load_lexicon(&mut checker, file, &mut catalog);
+        }
 
         if checker.problems.is_empty() {
             Ok(catalog)
@@ -377,6 +393,7 @@ fn load_departments(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
             Department {
                 code: code.clone(),
                 name: department.name,
+                contact: department.contact,
             },
         );
     }

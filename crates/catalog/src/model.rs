@@ -13,6 +13,9 @@ use crate::condition::Condition;
 pub struct Department {
     pub code: String,
     pub name: String,
+    /// How a person reaches it (hotline, counter), for answers the catalog cannot
+    /// give; `None` when the catalog does not say.
+    pub contact: Option<String>,
 }
 
 /// Sensitivity level of a data element, which decides masking.
@@ -367,6 +370,9 @@ pub struct Catalog {
     pub materials: BTreeMap<String, Material>,
     pub items: BTreeMap<ItemCode, Item>,
     pub one_things: BTreeMap<OneThingId, OneThing>,
+    /// The words people type for what the catalog names (`lexicon.toml`); empty
+    /// when the catalog has none.
+    pub lexicon: crate::lexicon::Lexicon,
 }
 
 impl Catalog {

@@ -1468,3 +1468,82 @@ fn a_question_conditioned_on_a_later_or_unknown_question_is_a_load_problem() {
     });
     assert_problem(&problems, "onethings/retirement.toml", None, "soon");
 }
+
+const LEXICON: &str = "lexicon.toml";
+
+#[test]
+fn the_bundled_lexicon_loads_with_its_synonyms_and_cues() {
+    let catalog = bundled();
+    let lexicon = &catalog.lexicon;
+    assert!(lexicon.synonyms.len() >= 40, "{} synonyms", lexicon.synonyms.len());
+    assert!(
+        lexicon
+            .synonyms
+            .iter()
+            .any(|s| s.phrases.contains(&"娃".to_owned()) && s.terms.contains(&"新生儿".to_owned()))
+    );
+    // Every one-thing is reachable through at least one synonym term.
+    for one in catalog.one_things.values() {
+        let text = format!("{}{}{}", one.name, one.summary, one.keywords.join(""));
+        let item_names: Vec<&str> = one
+            .members
+            .iter()
+            .filter_map(|m| catalog.items.get(&m.item).map(|i| i.name.as_str()))
+            .collect();
+        assert!(
+            lexicon
+                .synonyms
+                .iter()
+                .flat_map(|s| &s.terms)
+                .any(|term| text.contains(term.as_str()) || item_names.iter().any(|n| n.contains(term.as_str()))),
+            "no synonym leads to {}",
+            one.id
+        );
+    }
+    let cue = lexicon
+        .answer_cues
+        .iter()
+        .find(|c| c.question == "hukou_local")
+        .unwrap();
+    assert_eq!(cue.one_thing.as_str(), "newborn");
+    assert!(
+        lexicon
+            .field_cues
+            .iter()
+            .any(|c| c.element == "child.sex" && c.kind == catalog::lexicon::FieldCueKind::Value("女".into()))
+    );
+}
+
+#[test]
+fn a_lexicon_term_must_occur_in_the_catalog_and_cues_must_name_what_exists() {
+    let (_, problems) = broken(LEXICON, |t| t.replacen("terms = [\"新生儿\"]", "terms = [\"护照\"]", 1));
+    assert_problem(&problems, LEXICON, None, "目录用语“护照”在目录中没有出现");
+    let (_, problems) = broken(LEXICON, |t| {
+        t.replacen("question = \"hukou_local\"", "question = \"hukou\"", 1)
+    });
+    assert_problem(&problems, LEXICON, None, "没有情形问题“hukou”");
+    let (_, problems) = broken(LEXICON, |t| {
+        t.replacen(
+            "value = \"yes\"\nphrases = [\"本市户口\"",
+            "value = \"maybe\"\nphrases = [\"本市户口\"",
+            1,
+        )
+    });
+    assert_problem(&problems, LEXICON, None, "没有选项“maybe”");
+    let (_, problems) = broken(LEXICON, |t| t.replacen("value = \"女\"", "value = \"其他\"", 1));
+    assert_problem(&problems, LEXICON, None, "线索类型“value”不适用于数据元“child.sex”");
+    let (_, problems) = broken(LEXICON, |t| {
+        t.replacen(
+            "element = \"child.birth_date\"\nkind = \"date\"",
+            "element = \"child.name\"\nkind = \"date\"",
+            1,
+        )
+    });
+    assert_problem(&problems, LEXICON, None, "线索类型“date”不适用于数据元“child.name”");
+    let (_, problems) = broken(LEXICON, |t| {
+        t.replacen("one_thing = \"newborn\"", "one_thing = \"wedding\"", 1)
+    });
+    assert_problem(&problems, LEXICON, None, "不存在的一件事“wedding”");
+    let (_, problems) = broken(LEXICON, |t| t.replacen("phrases = [\"娃\",", "phrases = [\"\",", 1));
+    assert_problem(&problems, LEXICON, None, "说法“”应为 1–16 个字符");
+}

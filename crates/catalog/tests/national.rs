@@ -320,7 +320,7 @@ fn elderly_allowances_for_a_low_income_disabled_person_over_eighty() {
     assert_eq!(plan.critical_path_days, 20);
 }
 
-/// The portal's search ranks by keywords first (crates/server/src/web/portal.rs): a
+/// The keywords alone tell the new one-things apart (search, crate guide, ranks by more): a
 /// keyword inside the query, or the query inside a keyword, scores 3, as does the name.
 fn keyword_score(one: &catalog::OneThing, query: &str) -> usize {
     let keywords = one

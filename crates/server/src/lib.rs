@@ -9,6 +9,7 @@ mod api;
 pub mod auth;
 mod cert_api;
 pub mod error;
+mod guide_api;
 pub mod ledger_api;
 pub mod limit;
 pub mod openapi;

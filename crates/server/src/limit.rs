@@ -24,6 +24,9 @@ fn limited(method: &Method, path: &str) -> bool {
         // Anonymous and costly: a plan is computed per call, a proof reads the tree.
         || (method == Method::POST && path.starts_with("/api/v1/catalog/one-things/") && path.ends_with("/plan"))
         || path.starts_with("/api/v1/ledger/proof/")
+        // A question computes the fullest plan; a description is read sentence by sentence.
+        || path == "/api/v1/ask"
+        || path == "/api/v1/intake"
 }
 
 /// The middleware: 429 with `Retry-After` (JSON for the API, a page otherwise).

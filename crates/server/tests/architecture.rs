@@ -130,7 +130,7 @@ fn the_use_cases_know_nothing_of_pages_or_routes() {
 fn the_api_and_the_pages_do_not_import_each_other() {
     let graph = imports();
     let pages = &graph["web"];
-    for door in ["api", "cert_api", "ledger_api", "openapi"] {
+    for door in ["api", "cert_api", "ledger_api", "guide_api", "openapi"] {
         assert!(!pages.contains(door), "web imports {door}: {pages:?}");
         assert!(
             !graph.get(door).is_some_and(|d| d.contains("web")),

@@ -13,7 +13,7 @@ fn codes_in_source() -> BTreeSet<String> {
     let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let mut found = BTreeSet::new();
     let mut stack: Vec<_> = [
-        "server", "app", "cases", "catalog", "sharing", "calendar", "certs", "ledger", "store",
+        "server", "app", "cases", "catalog", "sharing", "calendar", "certs", "ledger", "store", "guide",
     ]
     .iter()
     .map(|name| crates.join(name).join("src"))

@@ -15,7 +15,7 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
     let (_, document) = node.call("GET", "/openapi.json", None, None).await;
     let paths = document["paths"].as_object().unwrap();
     let mut checked = 0;
-    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "openapi.rs"] {
+    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "guide_api.rs", "openapi.rs"] {
         for (route, methods) in routes_in(file) {
             if route == "/healthz" {
                 continue; // outside /api/v1
@@ -184,6 +184,9 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         ("GET", "/me/data-access") => APPLICANTS,
         ("GET", "/dashboard") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
         ("GET", "/catalog/one-things")
+        | ("GET", "/search")
+        | ("GET", "/ask")
+        | ("POST", "/intake")
         | ("GET", "/catalog/one-things/{id}")
         | ("POST", "/catalog/one-things/{id}/plan")
         | ("GET", "/catalog/one-things/{id}/example")
@@ -320,7 +323,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
     };
     let mut failures = Vec::new();
     let mut cells = 0;
-    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "openapi.rs"] {
+    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "guide_api.rs", "openapi.rs"] {
         for (route, methods) in routes_in(file) {
             for method in methods {
                 let Some(expected) = allowed(method, &route) else {
@@ -393,6 +396,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         | "/verify/s/{token}"
         | "/verify/{id}"
         | "/verify/number"
+        | "/intake"
         | "/login"
         | "/display"
         | "/assets/app.css"
@@ -549,6 +553,20 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/login" | "/logout" | "/one-things/{id}/apply" | "/workbench/rectifications/{id}" => return None,
         // The public check of an uploaded certificate file.
         "/verify" => &ROLES,
+        // A description read (nothing is stored or used until confirmed): open to all;
+        // an anonymous visitor's token is the double-submit cookie, which this test's
+        // anonymous caller does not hold, so it is refused here like any tokenless post.
+        "/intake" => &[
+            "owner",
+            "other_applicant",
+            "staff_with_task",
+            "staff_without",
+            "window",
+            "admin",
+            "auditor",
+        ],
+        // Confirming opens the one form: applicants, and the window for a person.
+        "/intake/confirm" => &["owner", "other_applicant", "window"],
         "/one-things/{id}/prefill" | "/my/certificates/claim" => APPLICANTS,
         "/my/certificates/{id}/share" | "/my/cases/{id}/supplement" | "/my/cases/{id}/rating" => &["owner"],
         "/workbench/cases/{id}/tasks/{item}/question" | "/workbench/cases/{id}/tasks/{item}/{action}" => {

@@ -13,6 +13,7 @@ mod admin;
 mod certificates;
 mod dashboard;
 mod files;
+mod intake;
 mod lead;
 mod portal;
 mod rectify;
@@ -46,6 +47,8 @@ const DISPLAY_COOKIE: &str = "onething_display";
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/", get(portal::home))
+        .route("/intake", get(intake::form).post(intake::propose))
+        .route("/intake/confirm", post(intake::confirm))
         .route("/one-things/{id}", get(portal::one_thing))
         .route("/one-things/{id}/notice", get(portal::notice))
         .route(
@@ -121,7 +124,7 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 27] = [
+        let sources: [(&str, &str); 28] = [
             (
                 "admin_calendar.html",
                 include_str!("../../templates/admin_calendar.html"),
@@ -145,6 +148,7 @@ fn templates() -> &'static Environment<'static> {
             ("admin_case.html", include_str!("../../templates/admin_case.html")),
             ("base.html", include_str!("../../templates/base.html")),
             ("home.html", include_str!("../../templates/home.html")),
+            ("intake.html", include_str!("../../templates/intake.html")),
             ("one_thing.html", include_str!("../../templates/one_thing.html")),
             ("notice.html", include_str!("../../templates/notice.html")),
             ("apply.html", include_str!("../../templates/apply.html")),

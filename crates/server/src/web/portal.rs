@@ -38,36 +38,30 @@ fn card(one: &OneThing) -> OneThingCard {
     }
 }
 
-/// Scores a one-thing against words a person would type: its keywords, name,
-/// summary and item names.
-fn search_score(state: &AppState, one: &OneThing, query: &str) -> usize {
-    let query = query.trim();
-    if query.is_empty() {
-        return 0;
-    }
-    let mut score = 0;
-    for keyword in &one.keywords {
-        if query.contains(keyword.as_str()) || keyword.contains(query) {
-            score += 3;
-        }
-    }
-    if one.name.contains(query) {
-        score += 3;
-    }
-    if one.summary.contains(query) || one.life_stage == query {
-        score += 1;
-    }
-    for member in &one.members {
-        if state
-            .catalog
-            .items
-            .get(&member.item)
-            .is_some_and(|item| item.name.contains(query))
-        {
-            score += 1;
-        }
-    }
-    score
+/// A search result as the home page shows it: cards with their reasons in words.
+fn search_view(result: &guide::SearchResult) -> minijinja::Value {
+    let explain =
+        |reasons: &[guide::Reason]| -> Vec<String> { reasons.iter().map(guide::Reason::explain_zh).collect() };
+    let one_things: Vec<minijinja::Value> = result
+        .one_things
+        .iter()
+        .map(|hit| {
+            context! { id => hit.id, name => hit.name, summary => hit.summary, reasons => explain(&hit.reasons) }
+        })
+        .collect();
+    let items: Vec<minijinja::Value> = result
+        .items
+        .iter()
+        .map(|hit| {
+            context! {
+                name => hit.name,
+                department_name => hit.department_name,
+                one_thing => hit.one_things.first(),
+                reasons => explain(&hit.reasons),
+            }
+        })
+        .collect();
+    context! { found => result.found, one_things => one_things, items => items }
 }
 
 pub async fn home(
@@ -75,17 +69,24 @@ pub async fn home(
     headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
-    let q: String = query.get("q").map(|q| q.chars().take(50).collect()).unwrap_or_default();
+    let q: String = query.get("q").cloned().unwrap_or_default();
     let page = page(&state, &headers, "/").await;
-    let mut results: Vec<(usize, &OneThing)> = state
-        .catalog
-        .one_things
-        .values()
-        .map(|one| (search_score(&state, one, &q), one))
-        .filter(|(score, _)| *score > 0)
-        .collect();
-    results.sort_by_key(|(score, _)| std::cmp::Reverse(*score));
-    let results: Vec<OneThingCard> = results.into_iter().map(|(_, one)| card(one)).collect();
+    // The same use case as `GET /api/v1/search`: the page shows its reasons too.
+    let (search, search_error) = if q.trim().is_empty() {
+        (None, None)
+    } else {
+        match app::guidance::search(&state, &q) {
+            Ok(result) => (Some(search_view(&result)), None),
+            Err(error) => (None, Some(error.message)),
+        }
+    };
+    // A question about a one-thing (要带什么材料、多久…) is answered from the catalog
+    // above the results, by the use case behind `GET /api/v1/ask`.
+    let reply = (search.is_some() && !guide::answer::topics_of(&q).is_empty())
+        .then(|| app::guidance::ask(&state, &q, None).ok())
+        .flatten()
+        .filter(|reply| reply.one_thing.is_some());
+    let shown_query: String = q.chars().take(guide::text::MAX_QUERY_CHARS).collect();
     let stage_list = |title: &str, applicant: &str, stages: &[&str]| {
         let stages: Vec<_> = stages
             .iter()
@@ -109,7 +110,14 @@ pub async fn home(
     page.render(
         "home.html",
         "首页",
-        context! { query => q, results => results, stages => stages },
+        context! {
+            query => shown_query,
+            search => search,
+            search_error => search_error,
+            reply => reply,
+            contact => app::guidance::one_window_contact(&state),
+            stages => stages,
+        },
     )
 }
 
@@ -168,13 +176,17 @@ fn today(state: &AppState) -> chrono::NaiveDate {
 
 /// Computes the plan, or re-renders the questions with what is missing.
 /// The plan's holdings for the page's user (see [`crate::sharing::holdings`]).
-async fn holdings_for(state: &AppState, page: &Page, stage: crate::sharing::Stage<'_>) -> Result<Holdings, Response> {
+pub(super) async fn holdings_for(
+    state: &AppState,
+    page: &Page,
+    stage: crate::sharing::Stage<'_>,
+) -> Result<Holdings, Response> {
     crate::sharing::holdings(state, page.user.as_ref(), stage)
         .await
         .map_err(|error| page.store_error(error))
 }
 
-fn plan_or_questions(
+pub(super) fn plan_or_questions(
     state: &AppState,
     page: &Page,
     one: &OneThing,
@@ -339,12 +351,12 @@ fn profile_values(page: &Page) -> BTreeMap<&'static str, String> {
 
 /// The files of the form being shown again: whether files were chosen (the
 /// browser forgot them) and which are kept server-side, by material.
-struct Files<'a> {
-    chosen: bool,
-    kept: &'a BTreeMap<String, String>,
+pub(super) struct Files<'a> {
+    pub(super) chosen: bool,
+    pub(super) kept: &'a BTreeMap<String, String>,
 }
 
-fn render_apply(
+pub(super) fn render_apply(
     state: &AppState,
     page: &Page,
     plan: &Plan,

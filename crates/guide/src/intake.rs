@@ -1,0 +1,386 @@
+//! From a description to a proposed application (自然语言办理), offline and
+//! deterministic.
+//!
+//! “我老婆上周三在市妇幼生了个女儿，我们都是本市户口，想给孩子上户口、办医保”
+//! becomes: the one-thing (search over the description), situation answers found by
+//! the lexicon's answer cues (each with the clause it came from), and form values
+//! found by its field cues (dates resolved against today, names after 叫, the child's
+//! sex, the hospital, ID numbers only with a valid check digit). Everything is
+//! checked against the catalog: only the one-thing's questions and their options,
+//! only elements its items ask for, values that pass the element's validation.
+//! Nothing here is used until the applicant confirms or corrects each proposal.
+
+use std::collections::BTreeSet;
+
+use catalog::lexicon::FieldCueKind;
+use catalog::{Catalog, OneThing};
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::dates::find_date;
+use crate::search::SearchIndex;
+use crate::text::{self, QueryError, is_han};
+
+/// A proposed answer to a situation question.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProposedAnswer {
+    pub question: String,
+    pub question_text: String,
+    pub value: String,
+    pub label: String,
+    /// The clause of the description it came from, and the phrase in it.
+    pub sentence: String,
+    pub phrase: String,
+}
+
+/// A proposed form value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProposedField {
+    pub element: String,
+    pub name: String,
+    pub value: String,
+    pub sentence: String,
+    /// How the value was read: the words written (上周三, 女儿, 叫王小丫…).
+    pub written: String,
+}
+
+/// What the description was turned into; nothing of it is used unconfirmed.
+#[derive(Clone, Debug, Serialize)]
+pub struct Proposal {
+    pub description: String,
+    /// The one-thing proposed, `(id, name)`; `None` when search found none.
+    pub one_thing: Option<(String, String)>,
+    /// Other one-things search ranked, for the applicant to choose instead.
+    pub alternatives: Vec<(String, String)>,
+    pub answers: Vec<ProposedAnswer>,
+    pub fields: Vec<ProposedField>,
+    /// What was seen but not proposed, and why (a wrong check digit, two different
+    /// answers to one question).
+    pub notes: Vec<String>,
+}
+
+/// Splits a description into clauses at sentence and clause punctuation; each
+/// clause with the index of its sentence.
+fn clauses(description: &str) -> Vec<(usize, String)> {
+    description
+        .split(['。', '！', '!', '？', '?', '\n'])
+        .enumerate()
+        .flat_map(|(sentence, text)| {
+            text.split(['，', ',', '；', ';', '、'])
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(move |clause| (sentence, clause.to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Whether the phrase at byte `at` of `clause` is negated by the character before it
+/// (不办医保, 没领证): a negated cue proposes nothing.
+fn negated(clause: &str, at: usize) -> bool {
+    clause[..at]
+        .chars()
+        .last()
+        .is_some_and(|c| matches!(c, '不' | '没' | '未' | '无' | '非' | '别'))
+}
+
+/// Every occurrence (byte offset) of `phrase` in `clause`.
+fn occurrences(clause: &str, phrase: &str) -> Vec<usize> {
+    clause.match_indices(phrase).map(|(at, _)| at).collect()
+}
+
+/// The data elements the one-thing's items ask for.
+fn elements_of(catalog: &Catalog, one: &OneThing) -> BTreeSet<String> {
+    one.members
+        .iter()
+        .filter_map(|member| catalog.items.get(&member.item))
+        .flat_map(|item| item.fields.iter().cloned())
+        .collect()
+}
+
+/// Reads `description` on `today`. `one_thing` forces the one-thing (the applicant
+/// chose another than proposed); otherwise search over the description proposes it.
+pub fn propose(
+    catalog: &Catalog,
+    index: &SearchIndex,
+    description: &str,
+    one_thing: Option<&str>,
+    today: NaiveDate,
+) -> Result<Proposal, QueryError> {
+    let description = text::normalize(description, text::MAX_DESCRIPTION_CHARS, true)?;
+    let ranked = index.rank_text(&description);
+    let chosen = match one_thing {
+        Some(id) => catalog.one_thing(id),
+        None => ranked.first().and_then(|(id, _)| catalog.one_thing(id)),
+    };
+    let mut proposal = Proposal {
+        description: description.clone(),
+        one_thing: chosen.map(|one| (one.id.to_string(), one.name.clone())),
+        alternatives: ranked
+            .into_iter()
+            .filter(|(id, _)| chosen.is_none_or(|one| one.id.as_str() != id))
+            .take(3)
+            .collect(),
+        answers: Vec::new(),
+        fields: Vec::new(),
+        notes: Vec::new(),
+    };
+    let Some(one) = chosen else {
+        return Ok(proposal);
+    };
+    let clauses = clauses(&description);
+    let texts: Vec<String> = clauses.iter().map(|(_, clause)| clause.clone()).collect();
+    propose_answers(catalog, one, &texts, &mut proposal);
+    propose_fields(catalog, one, &clauses, today, &mut proposal);
+    Ok(proposal)
+}
+
+fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], proposal: &mut Proposal) {
+    // (question, value, clause, phrase, start, end) of every cue found.
+    let mut found: Vec<(String, String, usize, String, usize, usize)> = Vec::new();
+    for cue in catalog.lexicon.answer_cues.iter().filter(|cue| cue.one_thing == one.id) {
+        for (index, clause) in clauses.iter().enumerate() {
+            for phrase in &cue.phrases {
+                for at in occurrences(clause, phrase) {
+                    if !negated(clause, at) {
+                        let end = at + phrase.len();
+                        found.push((cue.question.clone(), cue.value.clone(), index, phrase.clone(), at, end));
+                    }
+                }
+            }
+        }
+    }
+    // A cue inside a longer cue of the same clause says less: 办医保 in 不用办医保.
+    let kept: Vec<_> = found
+        .iter()
+        .filter(|(_, _, clause, phrase, start, end)| {
+            !found
+                .iter()
+                .any(|(_, _, other_clause, other_phrase, other_start, other_end)| {
+                    other_clause == clause
+                        && other_phrase.len() > phrase.len()
+                        && other_start <= start
+                        && end <= other_end
+                })
+        })
+        .collect();
+    for question in &one.questions {
+        let values: BTreeSet<&String> = kept
+            .iter()
+            .filter(|(q, ..)| *q == question.id)
+            .map(|(_, value, ..)| value)
+            .collect();
+        match values.len() {
+            0 => {}
+            1 => {
+                let Some((_, value, clause, phrase, ..)) = kept.iter().find(|(q, ..)| *q == question.id) else {
+                    continue;
+                };
+                let Some(option) = question.option(value) else {
+                    continue;
+                };
+                proposal.answers.push(ProposedAnswer {
+                    question: question.id.clone(),
+                    question_text: question.text.clone(),
+                    value: option.value.clone(),
+                    label: option.label.clone(),
+                    sentence: clauses.get(*clause).cloned().unwrap_or_default(),
+                    phrase: phrase.clone(),
+                });
+            }
+            _ => proposal
+                .notes
+                .push(format!("描述中对“{}”有不同的说法，请您自己选择。", question.text)),
+        }
+    }
+}
+
+/// The name written after 叫/名叫/取名… at byte `at` of `clause`: two to four Han
+/// characters, stopping at anything else.
+fn name_after(clause: &str) -> Vec<(usize, String, String)> {
+    let mut names = Vec::new();
+    for marker in ["名字叫", "名字是", "名叫", "取名", "起名", "叫"] {
+        for (at, _) in clause.match_indices(marker) {
+            // 名叫 is matched once, not again as 叫.
+            if names
+                .iter()
+                .any(|(start, _, written): &(usize, String, String)| *start <= at && at < *start + written.len())
+            {
+                continue;
+            }
+            let rest = &clause[at + marker.len()..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| is_han(*c) && !matches!(c, '的' | '了' | '和' | '在' | '是'))
+                .take(4)
+                .collect();
+            if (2..=4).contains(&name.chars().count()) {
+                names.push((at, format!("{marker}{name}"), name));
+            }
+        }
+    }
+    names
+}
+
+/// 18-character candidates for a 公民身份号码 in `clause`, with their byte offsets.
+fn id_candidates(clause: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let chars: Vec<(usize, char)> = clause.char_indices().collect();
+    let mut start = 0;
+    while start < chars.len() {
+        let run: String = chars[start..]
+            .iter()
+            .map(|(_, c)| *c)
+            .take_while(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+            .collect();
+        if run.len() >= 15 {
+            found.push((chars[start].0, run.clone()));
+        }
+        start += run.len().max(1);
+    }
+    found
+}
+
+/// The hospital after 在 in `clause`: 在市妇幼生了 → 市妇幼.
+fn place_in(clause: &str) -> Option<String> {
+    const ENDINGS: [&str; 6] = ["妇幼保健院", "保健院", "卫生院", "医院", "妇幼", "诊所"];
+    let (at, _) = clause.match_indices('在').next()?;
+    let rest = &clause[at + '在'.len_utf8()..];
+    ENDINGS
+        .iter()
+        .filter_map(|ending| rest.find(ending).map(|end| &rest[..end + ending.len()]))
+        .filter(|place| place.chars().count() <= 20 && place.chars().all(is_han))
+        .max_by_key(|place| place.len())
+        .map(str::to_owned)
+}
+
+fn propose_fields(
+    catalog: &Catalog,
+    one: &OneThing,
+    clauses: &[(usize, String)],
+    today: NaiveDate,
+    proposal: &mut Proposal,
+) {
+    let wanted = elements_of(catalog, one);
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut push = |proposal: &mut Proposal, element: &str, raw: &str, sentence: &str, written: &str| {
+        if taken.contains(element) {
+            return;
+        }
+        let Some(data_element) = catalog.elements.get(element) else {
+            return;
+        };
+        match data_element.validate(raw, today) {
+            Ok(value) => {
+                taken.insert(element.to_owned());
+                proposal.fields.push(ProposedField {
+                    element: element.to_owned(),
+                    name: data_element.name.clone(),
+                    value,
+                    sentence: sentence.to_owned(),
+                    written: written.to_owned(),
+                });
+            }
+            Err(error) => proposal.notes.push(format!("“{written}”未采用：{error}")),
+        }
+    };
+    let cues: Vec<_> = catalog
+        .lexicon
+        .field_cues
+        .iter()
+        .filter(|cue| wanted.contains(&cue.element))
+        .collect();
+    // The person an ID number belongs to may be named in an earlier clause of the
+    // same sentence: 我老婆叫刘芳，身份证号… .
+    let mut last_id_role: Option<(usize, String)> = None;
+    for (sentence, clause) in clauses {
+        let clause = clause.as_str();
+        // The cue phrases of this clause, with where each is.
+        let present: Vec<(usize, &catalog::lexicon::FieldCue)> = cues
+            .iter()
+            .flat_map(|cue| {
+                cue.phrases
+                    .iter()
+                    .flat_map(|phrase| occurrences(clause, phrase))
+                    .map(move |at| (at, *cue))
+            })
+            .collect();
+        let has = |kind: &dyn Fn(&FieldCueKind) -> bool| -> Vec<&catalog::lexicon::FieldCue> {
+            present
+                .iter()
+                .filter(|(_, cue)| kind(&cue.kind))
+                .map(|(_, cue)| *cue)
+                .collect()
+        };
+
+        if let Some(found) = find_date(clause, today) {
+            for cue in has(&|k| *k == FieldCueKind::Date) {
+                push(proposal, &cue.element, &found.date.to_string(), clause, &found.written);
+            }
+        }
+        if let Some(place) = place_in(clause) {
+            for cue in has(&|k| *k == FieldCueKind::Place) {
+                push(proposal, &cue.element, &place, clause, &format!("在{place}"));
+            }
+        }
+        for cue in has(&|k| matches!(k, FieldCueKind::Value(_))) {
+            if let FieldCueKind::Value(value) = &cue.kind {
+                let phrase = cue
+                    .phrases
+                    .iter()
+                    .find(|p| clause.contains(p.as_str()))
+                    .cloned()
+                    .unwrap_or_default();
+                push(proposal, &cue.element, value, clause, &phrase);
+            }
+        }
+        // A name or an ID number belongs to the role named last before it.
+        let nearest_before = |at: usize, kind: &dyn Fn(&FieldCueKind) -> bool| {
+            present
+                .iter()
+                .filter(|(position, cue)| *position <= at && kind(&cue.kind))
+                .max_by_key(|(position, _)| *position)
+                .map(|(_, cue)| cue.element.clone())
+        };
+        for (at, written, name) in name_after(clause) {
+            if let Some(element) = nearest_before(at, &|k| *k == FieldCueKind::Name) {
+                push(proposal, &element, &name, clause, &written);
+            }
+        }
+        for (at, number) in id_candidates(clause) {
+            if number.len() != 18 || ids::IdNumber::parse(&number).is_err() {
+                proposal.notes.push(format!(
+                    "号码“{}”不是有效的公民身份号码（位数或校验位不对），未采用。",
+                    mask(&number)
+                ));
+                continue;
+            }
+            let role = nearest_before(at, &|k| *k == FieldCueKind::IdNumber).or_else(|| {
+                last_id_role
+                    .as_ref()
+                    .filter(|(in_sentence, _)| in_sentence == sentence)
+                    .map(|(_, element)| element.clone())
+            });
+            match role {
+                Some(element) => push(proposal, &element, &number, clause, &mask(&number)),
+                None => proposal
+                    .notes
+                    .push(format!("号码“{}”看不出是谁的，未采用。", mask(&number))),
+            }
+        }
+        if let Some(element) = nearest_before(clause.len(), &|k| *k == FieldCueKind::IdNumber) {
+            last_id_role = Some((*sentence, element));
+        }
+    }
+}
+
+/// An ID number shown in a note or as written: the first six and last four.
+fn mask(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    if chars.len() <= 10 {
+        return number.to_owned();
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}

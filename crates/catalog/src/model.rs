@@ -367,6 +367,8 @@ pub struct Catalog {
     pub materials: BTreeMap<String, Material>,
     pub items: BTreeMap<ItemCode, Item>,
     pub one_things: BTreeMap<OneThingId, OneThing>,
+    /// Benefit policies (免申即享 / 主动告知), by id.
+    pub policies: BTreeMap<String, crate::policy::Policy>,
 }
 
 impl Catalog {

@@ -330,14 +330,15 @@ fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
             }
             let checks: usize = catalog.items.values().map(|item| item.checks.len()).sum();
             println!(
-                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事",
+                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事，{} 项惠民惠企政策",
                 catalog.departments.len(),
                 catalog.elements.len(),
                 catalog.certificates.len(),
                 catalog.materials.len(),
                 catalog.items.len(),
                 checks,
-                catalog.one_things.len()
+                catalog.one_things.len(),
+                catalog.policies.len()
             );
             Ok(ExitCode::SUCCESS)
         }

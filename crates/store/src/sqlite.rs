@@ -117,3 +117,4 @@ impl SqliteStore {
 
 impl_store!(SqliteStore, SqliteConnection, "sqlite");
 crate::shared::impl_sharing_store!(SqliteStore);
+crate::benefits::impl_benefit_store!(SqliteStore);

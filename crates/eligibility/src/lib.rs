@@ -14,7 +14,7 @@ use catalog::policy::{AGE_VARIABLE, DerivedKind, PeriodUnit, Policy};
 use cel::objects::Value;
 use cel::{Context, Env, Program};
 use chrono::{Datelike, Months, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Why a policy could not be compiled (the catalog check already parsed it, so this
 /// means a catalog built by other means).
@@ -78,7 +78,7 @@ fn last_of_month(first: NaiveDate) -> NaiveDate {
 }
 
 /// One named condition and whether it held.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Reason {
     pub id: String,
     /// The Chinese label from the policy.

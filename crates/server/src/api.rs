@@ -77,6 +77,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(import_calendar))
         .merge(crate::ledger_api::routes())
         .merge(crate::cert_api::routes())
+        .merge(crate::benefit_api::routes())
 }
 
 pub(crate) async fn not_found() -> ApiError {

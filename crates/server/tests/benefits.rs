@@ -255,3 +255,87 @@ async fn childcare_subsidy_on_postgres() {
     let schema = new_schema();
     childcare_journey(population_node(postgres_store(&schema).await).await).await;
 }
+
+/// The hidden CSRF field of the first form on a page.
+fn csrf_field(html: &str) -> String {
+    let start = html.find("name=\"csrf\" value=\"").expect("a form with a CSRF token") + 19;
+    html[start..start + 32].to_owned()
+}
+
+/// The pages: 卫健 runs the policy from its page and sees the masked list; the mother
+/// reads 我的待遇 with the reasons; a decline without the page's CSRF token changes
+/// nothing, with it the finding is declined.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pages_run_a_policy_and_show_my_benefits() {
+    let node = population_node(sqlite_store().await).await;
+    let site = node.base.trim_end_matches("/api/v1").to_owned();
+    let get = |path: &str, token: &str| {
+        node.client
+            .get(format!("{site}{path}"))
+            .header("cookie", format!("onething_session={token}"))
+            .send()
+    };
+    let wj = node.login("staff-wj").await;
+    let page = get("/workbench/policies", &wj).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("育儿补贴") && !page.contains("稳岗返还"),
+        "only 卫健's policies"
+    );
+    let page = get("/workbench/policies/childcare_subsidy", &wj)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("共 0 个符合者"), "{page}");
+    let response = node
+        .client
+        .post(format!("{site}/workbench/policies/childcare_subsidy/run"))
+        .header("cookie", format!("onething_session={wj}"))
+        .form(&[("csrf", csrf_field(&page).as_str()), ("as_of", "2026-12-01")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("已运行（2026年度"), "{page}");
+    let stored = node.store.findings_of_policy("childcare_subsidy", None).await.unwrap();
+    assert!(page.contains(&format!("共 {} 个符合者", stored.len())), "{page}");
+    for finding in &stored {
+        assert!(!page.contains(&finding.subject) && !page.contains(&finding.subject_name));
+    }
+
+    let finding = &stored[0];
+    account_for(&node, "mother", finding.recipient.trim_start_matches("person:")).await;
+    let mother = node.login("mother").await;
+    let page = get("/my/benefits", &mother).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains("我的待遇") && page.contains("育儿补贴") && page.contains("✔ 符合"),
+        "{page}"
+    );
+    let decline = format!("{site}/my/benefits/{}/decline", finding.id);
+    let refused = node
+        .client
+        .post(&decline)
+        .header("cookie", format!("onething_session={mother}"))
+        .form(&[("csrf", "0".repeat(32).as_str()), ("reason", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(node.store.finding(&finding.id).await.unwrap().unwrap().state, "granted");
+    let accepted = node
+        .client
+        .post(&decline)
+        .header("cookie", format!("onething_session={mother}"))
+        .form(&[("csrf", csrf_field(&page).as_str()), ("reason", "不需要")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    assert!(accepted.text().await.unwrap().contains("已不同意"));
+    assert_eq!(
+        node.store.finding(&finding.id).await.unwrap().unwrap().state,
+        "declined"
+    );
+}

@@ -621,3 +621,65 @@ pub async fn findings(
             .collect(),
     })
 }
+
+/// What a completed case tells about a child, as the shared attributes a policy
+/// reads: the child's birth date and parents from the case's own data.
+const CASE_ATTRIBUTES: [(&str, &str); 3] = [
+    ("birth_date", "child.birth_date"),
+    ("mother_id_number", "mother.id_number"),
+    ("father_id_number", "father.id_number"),
+];
+
+/// The event path: when a case that registered a child (it names `child.id_number`,
+/// an output of 出生登记) completes, every person policy whose reads the case supplies
+/// (育儿补贴) is evaluated for that child at once, as the policy's department; the
+/// finding and its message are stored like a run's. Returns what was run.
+pub async fn on_case_completed(state: &AppState, case: &cases::Case) -> Result<Vec<RunSummary>, ApiError> {
+    if case.state() != cases::CaseState::Completed {
+        return Ok(Vec::new());
+    }
+    let value = |element: &str| -> Option<String> {
+        case.tasks
+            .iter()
+            .find_map(|task| task.outputs.get(element).cloned())
+            .or_else(|| case.form.get(element).map(|v| v.value.clone()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let Some(child) = value("child.id_number") else {
+        return Ok(Vec::new());
+    };
+    let values: BTreeMap<String, String> = CASE_ATTRIBUTES
+        .iter()
+        .filter_map(|(attribute, element)| value(element).map(|v| ((*attribute).to_owned(), v)))
+        .collect();
+    let names: BTreeMap<String, String> = value("child.name")
+        .map(|name| (child.clone(), name))
+        .into_iter()
+        .collect();
+    let subjects: BTreeMap<String, BTreeMap<String, String>> = [(child, values)].into_iter().collect();
+    let today = cases::china_date(state.now());
+    let mut summaries = Vec::new();
+    for policy in state.catalog.policies.values() {
+        let supplied = policy.target == PolicyTarget::Person
+            && policy
+                .reads
+                .iter()
+                .all(|attribute| CASE_ATTRIBUTES.iter().any(|(a, _)| a == attribute));
+        if !supplied {
+            continue;
+        }
+        let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
+        // The policy's department acts, as the engine does for a case: no person did.
+        let system = Account {
+            id: "system".to_owned(),
+            username: "system".to_owned(),
+            display_name: "系统".to_owned(),
+            role: Role::Staff,
+            department: Some(policy.department.clone()),
+            id_number: None,
+            password_hash: String::new(),
+        };
+        summaries.push(evaluate_all(state, &system, policy, &compiled, today, &subjects, &names).await?);
+    }
+    Ok(summaries)
+}

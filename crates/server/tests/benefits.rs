@@ -339,3 +339,72 @@ async fn the_pages_run_a_policy_and_show_my_benefits() {
         "declined"
     );
 }
+
+/// The event path: the moment a 新生儿出生 case completes (出生登记 gave the child an
+/// ID number), 育儿补贴 is evaluated for the child; the mother named in the case has
+/// the finding and the message, without anyone running the policy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_completed_newborn_case_finds_the_child_at_once() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (_, _, id, form) = newborn_case(&node).await;
+    let child = "110105202602100016";
+    let catalog = testkit::catalog();
+    loop {
+        let versioned = node
+            .store
+            .load_case(&cases::CaseId::parse(&id).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let ready: Vec<(String, String)> = versioned
+            .case
+            .tasks
+            .iter()
+            .filter(|t| t.state == cases::TaskState::Dispatched)
+            .map(|t| (t.department.clone(), t.item.to_string()))
+            .collect();
+        if ready.is_empty() {
+            assert_eq!(versioned.case.state(), cases::CaseState::Completed);
+            break;
+        }
+        // Nothing is found before the case completes.
+        assert!(
+            node.store
+                .findings_of_policy("childcare_subsidy", None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        for (department, item) in ready {
+            let token = node.login(&format!("staff-{}", department.to_lowercase())).await;
+            let code: ids::ItemCode = item.parse().unwrap();
+            let outputs: serde_json::Map<String, Value> = catalog.items[&code]
+                .outputs
+                .elements
+                .iter()
+                .map(|e| {
+                    let value = if e == "child.id_number" {
+                        child.to_owned()
+                    } else {
+                        testkit::sample_value(&catalog.elements[e].element_type)
+                    };
+                    (e.clone(), Value::String(value))
+                })
+                .collect();
+            approve(&node, &token, &id, &item, Value::Object(outputs)).await;
+        }
+    }
+    let findings = node.store.findings_of_policy("childcare_subsidy", None).await.unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let finding = &findings[0];
+    assert_eq!(finding.subject, child);
+    assert_eq!(finding.recipient, format!("person:{}", form["mother.id_number"]));
+    // Born 2026-02-10, found on 2026-02-12: February to December 2026, 11 × 300 yuan.
+    assert_eq!((finding.period.as_str(), finding.amount_fen), ("2026", 330_000));
+    account_for(&node, "mother", &form["mother.id_number"]).await;
+    let mother = node.login("mother").await;
+    let (_, mine) = node.call("GET", "/me/benefits", Some(&mother), None).await;
+    assert_eq!(mine[0]["amount_yuan"], "3300.00", "{mine}");
+    let (_, inbox) = node.call("GET", "/me/notifications", Some(&mother), None).await;
+    assert!(inbox.to_string().contains("符合“育儿补贴”条件"), "{inbox}");
+}

@@ -173,6 +173,9 @@ pub async fn run_policy(
         .store
         .shared_records_of(&sources.into_iter().collect::<Vec<_>>())
         .await?;
+    // The subjects are those some source of the policy's reads has a record of (a
+    // disability policy looks only at card holders); their names are kept aside and
+    // used only for those who qualify.
     let mut subjects: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for record in records {
@@ -181,14 +184,18 @@ pub async fn run_policy(
         {
             names.insert(record.subject.clone(), name.clone());
         }
-        let values = subjects.entry(record.subject).or_default();
-        for attribute in &policy.reads {
-            if let Some(value) = record.attributes.get(attribute)
-                && state
-                    .sources
-                    .serving(kind, attribute)
-                    .is_some_and(|s| s.code == record.source)
-            {
+        let mut read = policy.reads.iter().filter(|attribute| {
+            state
+                .sources
+                .serving(kind, attribute)
+                .is_some_and(|s| s.code == record.source)
+        });
+        let Some(first) = read.next() else {
+            continue;
+        };
+        let values = subjects.entry(record.subject.clone()).or_default();
+        for attribute in std::iter::once(first).chain(read) {
+            if let Some(value) = record.attributes.get(attribute) {
                 values.insert(attribute.clone(), value.clone());
             }
         }
@@ -219,24 +226,27 @@ async fn evaluate_all(
         .collect();
     let department_name = state.catalog.department_name(&policy.department).to_owned();
     let legal_basis = format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number);
-    let mut elements: Vec<String> = policy.reads.clone();
-    if !names.is_empty() {
-        elements.push("name".to_owned());
-    }
-    let elements = elements.join(",");
+    let elements = policy.reads.join(",");
+    // A qualifying subject's name is read too, for the department's list.
+    let elements_with_name = format!("{elements},name");
     let mut accesses = Vec::with_capacity(subjects.len());
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut total = 0i64;
     for (subject, values) in subjects {
         let evaluation = compiled.evaluate(values, today);
+        let named = evaluation.qualifies && names.contains_key(subject);
         accesses.push(SubjectAccess {
             entry: crate::access_entry(
                 state,
                 Some(caller),
                 "benefit_evaluation",
                 None,
-                elements.clone(),
+                if named {
+                    elements_with_name.clone()
+                } else {
+                    elements.clone()
+                },
                 format!(
                     "{department_name}为“{}”核查（{}，{}；只保存是否符合、金额和理由）",
                     policy.name,

@@ -56,6 +56,8 @@ fn what(action: &str) -> &'static str {
         "read_certificate" | "download_certificate" => "您的电子证照",
         "certificate_revoked" => "注销您的电子证照",
         "read_rectification" | "rectification_follow_up" | "rectification_closed" => "您的评价及其整改",
+        "benefit_evaluation" => "核查您是否符合一项惠民政策（只留下是否符合、金额和理由）",
+        "benefit_declined" | "benefit_objected" => "您对一项待遇的决定",
         _ => "您的办件",
     }
 }
@@ -89,6 +91,13 @@ fn element_name(state: &AppState, key: &str) -> String {
         "housing_fund_account" => Some("住房公积金账号"),
         "real_estate_cert_no" => Some("不动产权证书号"),
         "real_estate_address" => Some("不动产坐落"),
+        "mother_id_number" => Some("母亲公民身份号码（出生医学证明）"),
+        "father_id_number" => Some("父亲公民身份号码（出生医学证明）"),
+        "disability_cert_no" => Some("残疾人证号"),
+        "disability_category" => Some("残疾类别"),
+        "disability_grade" => Some("残疾等级"),
+        "dibao_status" => Some("最低生活保障状态"),
+        "dibao_since" => Some("最低生活保障起始日期"),
         _ => None,
     };
     if let Some(name) = person {
@@ -116,7 +125,19 @@ pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError>
         "本人查询数据查看记录",
     )
     .await?;
-    let rows = state.store.ledger_rows_about(&caller.id, LIMIT).await?;
+    let mut rows = state.store.ledger_rows_about(&caller.id, LIMIT).await?;
+    // Reads made before the person had an account, or without regard to one (a
+    // benefit policy run over the whole population), are about their ID number.
+    if let Some(id_number) = &caller.id_number {
+        rows.extend(
+            state
+                .store
+                .ledger_rows_about(&crate::benefits::person_subject(id_number), LIMIT)
+                .await?,
+        );
+        rows.sort_by_key(|row| std::cmp::Reverse(row.index));
+        rows.truncate(usize::try_from(LIMIT).unwrap_or(usize::MAX));
+    }
     // Publish a checkpoint on demand so that every access so far can be proven.
     if state.ledger_signer.is_some()
         && let Err(error) = super::ledger::publish_checkpoint(state).await

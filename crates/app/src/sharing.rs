@@ -1030,11 +1030,36 @@ pub fn load_registry(path: &str, text: &str, catalog: &catalog::Catalog) -> Resu
         .map(|s| format!("{path}: 数据源“{}”的部门“{}”不在目录中", s.code, s.department))
         .collect();
     problems.extend(check_declared_checks(&registry, catalog));
+    problems.extend(check_policy_reads(&registry, catalog));
     if problems.is_empty() {
         Ok(registry)
     } else {
         Err(problems)
     }
+}
+
+/// Every attribute a benefit policy reads is served by a source for its target
+/// (一数一源), so that its evaluation reads only declared, sourced data.
+fn check_policy_reads(registry: &Registry, catalog: &catalog::Catalog) -> Vec<String> {
+    let mut problems = Vec::new();
+    for policy in catalog.policies.values() {
+        let kind = match policy.target {
+            catalog::PolicyTarget::Person => SubjectKind::Person,
+            catalog::PolicyTarget::Enterprise => SubjectKind::Enterprise,
+        };
+        for attribute in &policy.reads {
+            if registry.serving(kind, attribute).is_none() {
+                problems.push(format!(
+                    "{}:{} [reads]: 政策“{}”读取的“{attribute}”没有共享数据源提供（{}，见 sources.toml）",
+                    policy.file,
+                    policy.reads_line,
+                    policy.name,
+                    kind.label_zh()
+                ));
+            }
+        }
+    }
+    problems
 }
 
 /// Every declared check (可用不可见) compiles against the sources and reads exactly

@@ -89,6 +89,15 @@ pub async fn commit(state: &AppState, outcome: &Outcome, version: i64) -> Result
         .await?;
     if matches!(updated, Updated::Written(_)) {
         crate::watch::deliver(state, &notices);
+        // 免申即享 on the event: a case that just completed may make its child
+        // eligible (育儿补贴) this minute. The approval is stored already; a failure
+        // here is logged, not the approver's problem.
+        if approves
+            && outcome.case.state() == cases::CaseState::Completed
+            && let Err(error) = crate::benefits::on_case_completed(state, &outcome.case).await
+        {
+            tracing::error!(case = %outcome.case.id, error = %error.message, "benefit evaluation on completion failed");
+        }
     }
     Ok(updated)
 }

@@ -355,6 +355,12 @@ pub fn recipients_of(account: &domain::Account) -> Vec<String> {
         domain::Role::Admin => recipients.push("role:admin".to_owned()),
         domain::Role::Applicant | domain::Role::Auditor => {}
     }
+    // Messages to a person found by ID number (免申即享), account or not.
+    if account.role == domain::Role::Applicant
+        && let Some(id_number) = &account.id_number
+    {
+        recipients.push(crate::benefits::person_subject(id_number));
+    }
     recipients
 }
 

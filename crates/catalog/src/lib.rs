@@ -13,6 +13,7 @@ pub mod lexicon;
 mod load;
 pub mod model;
 pub mod plan;
+pub mod policy;
 pub mod problem;
 pub mod value;
 
@@ -20,5 +21,6 @@ pub use condition::Condition;
 pub use load::{SourceFile, claimed_days};
 pub use model::*;
 pub use plan::{Answers, Holdings, Plan, PlanError, SharedConsent, compute_plan};
+pub use policy::{Policy, PolicyMode, PolicyTarget};
 pub use problem::{Problem, Problems};
 pub use value::FieldError;

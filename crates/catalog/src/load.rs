@@ -295,6 +295,7 @@ impl Catalog {
         let mut catalog = Catalog::default();
         let mut item_files = Vec::new();
         let mut one_thing_files = Vec::new();
+        let mut policy_files = Vec::new();
         let mut singletons = BTreeMap::new();
         for (index, file) in files.iter().enumerate() {
             let path = file.path.replace('\\', "/");
@@ -314,11 +315,12 @@ impl Catalog {
                 }
                 _ if path.starts_with("items/") => item_files.push(index),
                 _ if path.starts_with("onethings/") => one_thing_files.push(index),
+                _ if path.starts_with("policies/") => policy_files.push(index),
                 _ => checker.report(
                     index,
                     None,
                     "",
-                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、lexicon.toml、items/*.toml 或 onethings/*.toml",
+                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、lexicon.toml、items/*.toml、onethings/*.toml 或 policies/*.toml",
                 ),
             }
         }
@@ -359,6 +361,9 @@ impl Catalog {
         if let Some(&file) = singletons.get("lexicon.toml") {
             crate::lexicon::load_lexicon(&mut checker, file, &mut catalog);
         }
+        for file in policy_files {
+            load_policy(&mut checker, file, &mut catalog);
+        }
 
         if checker.problems.is_empty() {
             Ok(catalog)
@@ -366,6 +371,44 @@ impl Catalog {
             Err(Problems(checker.problems))
         }
     }
+}
+
+/// Reports problems of one policy file through the checker.
+struct PolicyReport<'c, 'f> {
+    checker: &'c mut Checker<'f>,
+    file: usize,
+}
+
+impl crate::policy::Report for PolicyReport<'_, '_> {
+    fn problem(&mut self, span: Option<Range<usize>>, at: &str, message: String) {
+        self.checker.report(self.file, span, at, message);
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        line_of(&self.checker.files[self.file].text, offset)
+    }
+}
+
+fn load_policy(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
+    let Some(raw) = checker.parse::<crate::policy::RawPolicy>(file) else {
+        return;
+    };
+    let path = checker.files[file].path.clone();
+    let departments: BTreeSet<String> = catalog.departments.keys().cloned().collect();
+    let one_things: BTreeSet<OneThingId> = catalog.one_things.keys().cloned().collect();
+    let mut report = PolicyReport { checker, file };
+    let Some(policy) =
+        crate::policy::check_policy(&mut report, &path, raw, &|code| departments.contains(code), &|id| {
+            one_things.contains(id)
+        })
+    else {
+        return;
+    };
+    if catalog.policies.contains_key(&policy.id) {
+        checker.report(file, None, "id", format!("政策标识“{}”重复", policy.id));
+        return;
+    }
+    catalog.policies.insert(policy.id.clone(), policy);
 }
 
 fn load_departments(checker: &mut Checker, file: usize, catalog: &mut Catalog) {

@@ -373,6 +373,8 @@ pub struct Catalog {
     /// The words people type for what the catalog names (`lexicon.toml`); empty
     /// when the catalog has none.
     pub lexicon: crate::lexicon::Lexicon,
+    /// Benefit policies (免申即享 / 主动告知), by id.
+    pub policies: BTreeMap<String, crate::policy::Policy>,
 }
 
 impl Catalog {

@@ -219,7 +219,7 @@ pub fn population(command: PopulationCommand) -> anyhow::Result<ExitCode> {
                     let file = std::fs::File::create(path).with_context(|| format!("无法创建 {}", path.display()))?;
                     let mut writer = std::io::BufWriter::new(file);
                     let mut n = sharing::write_jsonl(generator.population(persons), &mut writer)?;
-                    n += sharing::write_jsonl(generator.enterprises(enterprises), &mut writer)?;
+                    n += sharing::write_jsonl(generator.enterprises_with_insurance(enterprises), &mut writer)?;
                     writer.flush()?;
                     n
                 }
@@ -227,7 +227,7 @@ pub fn population(command: PopulationCommand) -> anyhow::Result<ExitCode> {
                     let stdout = std::io::stdout();
                     let mut writer = std::io::BufWriter::new(stdout.lock());
                     let mut n = sharing::write_jsonl(generator.population(persons), &mut writer)?;
-                    n += sharing::write_jsonl(generator.enterprises(enterprises), &mut writer)?;
+                    n += sharing::write_jsonl(generator.enterprises_with_insurance(enterprises), &mut writer)?;
                     writer.flush()?;
                     n
                 }
@@ -295,11 +295,15 @@ pub async fn seed_demo_population(state: &server::AppState, persons: usize) -> a
         subject: r.subject,
         attributes: r.attributes,
     }));
-    records.extend(generator.enterprises(persons / 20).map(|r| store::SharedRecord {
-        source: r.source,
-        subject: r.subject,
-        attributes: r.attributes,
-    }));
+    records.extend(
+        generator
+            .enterprises_with_insurance(persons / 20)
+            .map(|r| store::SharedRecord {
+                source: r.source,
+                subject: r.subject,
+                attributes: r.attributes,
+            }),
+    );
     state.store.put_shared_records(&records).await?;
     Ok(records.len() as u64)
 }

@@ -6,6 +6,7 @@
 mod bundled;
 mod calendar_cmd;
 mod cert_cmd;
+mod eligibility_cmd;
 mod ledger_cmd;
 mod run;
 mod show;
@@ -82,6 +83,11 @@ enum Command {
     Calendar {
         #[command(subcommand)]
         command: calendar_cmd::CalendarCommand,
+    },
+    /// 免申即享: evaluate benefit policies over the shared population.
+    Eligibility {
+        #[command(subcommand)]
+        command: eligibility_cmd::EligibilityCommand,
     },
     /// Synthetic shared data (人口、婚姻、社保…) for trials and load tests.
     Population {
@@ -255,6 +261,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert { command } => cert_cmd::run(command),
         Command::Population { command } => cert_cmd::population(command),
         Command::Calendar { command } => calendar_cmd::run(command),
+        Command::Eligibility { command } => eligibility_cmd::run(command),
         Command::Catalog { command } => match command {
             CatalogCommand::Check { source } => catalog_check(&source),
             CatalogCommand::Show {
@@ -330,14 +337,15 @@ fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
             }
             let checks: usize = catalog.items.values().map(|item| item.checks.len()).sum();
             println!(
-                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事",
+                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事，{} 项惠民惠企政策",
                 catalog.departments.len(),
                 catalog.elements.len(),
                 catalog.certificates.len(),
                 catalog.materials.len(),
                 catalog.items.len(),
                 checks,
-                catalog.one_things.len()
+                catalog.one_things.len(),
+                catalog.policies.len()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -23,7 +23,7 @@ fn catalog_copy(name: &str) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
     let target = std::env::temp_dir().join(format!("onething-catalog-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
-    for dir in ["", "items", "onethings"] {
+    for dir in ["", "items", "onethings", "policies"] {
         std::fs::create_dir_all(target.join(dir)).unwrap();
         for entry in std::fs::read_dir(source.join(dir)).unwrap() {
             let path = entry.unwrap().path();
@@ -74,6 +74,88 @@ fn the_bundled_catalog_checks_and_a_broken_one_is_named() {
         "{stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `catalog check` on a copy whose policy `file` has `from` replaced by `to`;
+/// returns the exit code and stderr.
+fn check_with_policy_change(name: &str, file: &str, from: &str, to: &str) -> (Option<i32>, String) {
+    let dir = catalog_copy(name);
+    let path = dir.join("policies").join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{from} not in {file}");
+    std::fs::write(&path, text.replace(from, to)).unwrap();
+    let (code, stdout, stderr) = onething(&["catalog", "check", "--catalog", dir.to_str().unwrap()]);
+    let _ = std::fs::remove_dir_all(&dir);
+    (code, format!("{stdout}{stderr}"))
+}
+
+#[test]
+fn a_bad_policy_is_named_with_its_file_and_line() {
+    let (code, stdout, _) = onething(&["catalog", "check"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.contains("5 项惠民惠企政策"), "{stdout}");
+
+    // A data element no source serves: named by the registry check, with the line of `reads`.
+    let (code, out) = check_with_policy_change(
+        "policy-element",
+        "disability-care.toml",
+        "disability_grade",
+        "disability_level",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("policies/disability-care.toml:12 [reads]") && out.contains("disability_level"),
+        "{out}"
+    );
+
+    // A condition reading a name the policy does not declare.
+    let (code, out) = check_with_policy_change(
+        "policy-undeclared",
+        "elderly-allowance.toml",
+        "when = \"age >= 80\"",
+        "when = \"age >= 80 && ethnicity == '汉族'\"",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("policies/elderly-allowance.toml:") && out.contains("ethnicity"),
+        "{out}"
+    );
+
+    // CEL that does not parse.
+    let (code, out) = check_with_policy_change(
+        "policy-cel",
+        "childcare-subsidy.toml",
+        "when = \"months_under_three > 0\"",
+        "when = \"months_under_three >\"",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("policies/childcare-subsidy.toml:") && out.contains("无法解析"),
+        "{out}"
+    );
+
+    // A condition without its Chinese label.
+    let (code, out) = check_with_policy_change(
+        "policy-label",
+        "disability-care.toml",
+        "label = \"残疾等级为一级或二级（重度）\"\n",
+        "",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("policies/disability-care.toml:") && out.contains("缺少中文说明"),
+        "{out}"
+    );
+
+    // 主动告知 linked to a one-thing that does not exist.
+    let (code, out) = check_with_policy_change(
+        "policy-link",
+        "disability-living.toml",
+        "one_thing = \"disability-services\"",
+        "one_thing = \"disability-service\"",
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("不存在的一件事“disability-service”"), "{out}");
 }
 
 #[test]

@@ -7,6 +7,7 @@
 
 mod api;
 pub mod auth;
+mod benefit_api;
 mod cert_api;
 pub mod error;
 mod guide_api;

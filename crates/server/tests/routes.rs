@@ -15,7 +15,14 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
     let (_, document) = node.call("GET", "/openapi.json", None, None).await;
     let paths = document["paths"].as_object().unwrap();
     let mut checked = 0;
-    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "guide_api.rs", "openapi.rs"] {
+    for file in [
+        "api.rs",
+        "cert_api.rs",
+        "ledger_api.rs",
+        "guide_api.rs",
+        "openapi.rs",
+        "benefit_api.rs",
+    ] {
         for (route, methods) in routes_in(file) {
             if route == "/healthz" {
                 continue; // outside /api/v1
@@ -83,6 +90,7 @@ async fn every_page_form_refuses_a_missing_or_foreign_csrf_token_and_changes_not
                 "/workbench/certificates/{id}",
                 &format!("/workbench/certificates/{certificate}"),
             )
+            .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("{id}", &id)
             .replace("{item}", "QR00201001")
             .replace("{action}", "accept")
@@ -232,6 +240,15 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // An entry about the owner's case made by a department: the owner (its
         // subject), that department, supervisors.
         ("GET", "/ledger/entries/{index}") => &["owner", "staff_with_task", "admin", "auditor"],
+        // 免申即享: a policy's department (民政 for 高龄津贴) and administrators run it;
+        // auditors read its findings too; every member of staff sees their list.
+        ("GET", "/policies") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
+        ("POST", "/policies/{id}/run") => &["staff_without", "admin"],
+        ("GET", "/policies/{id}/findings") => &["staff_without", "admin", "auditor"],
+        ("GET", "/me/benefits") => APPLICANTS,
+        // No finding of anyone here: everyone is told "not found" (the benefit tests
+        // decline a real one).
+        ("POST", "/me/benefits/{id}/decline") | ("POST", "/me/benefits/{id}/object") => &[],
         _ => panic!("{method} {route} is not in the authorization matrix: add it"),
     })
 }
@@ -292,6 +309,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         route
             .replace("/catalog/one-things/{id}", "/catalog/one-things/newborn")
             .replace("/catalog/items/{code}", "/catalog/items/GG00101001")
+            .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("/certificates/{id}", &format!("/certificates/{certificate}"))
             .replace("{id}", &id)
             .replace("{item}", "GG00101001")
@@ -323,7 +341,14 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
     };
     let mut failures = Vec::new();
     let mut cells = 0;
-    for file in ["api.rs", "cert_api.rs", "ledger_api.rs", "guide_api.rs", "openapi.rs"] {
+    for file in [
+        "api.rs",
+        "cert_api.rs",
+        "ledger_api.rs",
+        "guide_api.rs",
+        "openapi.rs",
+        "benefit_api.rs",
+    ] {
         for (route, methods) in routes_in(file) {
             for method in methods {
                 let Some(expected) = allowed(method, &route) else {
@@ -420,6 +445,10 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         "/window/rate" => &["window"],
         // Needs a bad rating first: covered by the rectification tests in watch.rs.
         "/workbench/rectifications/{id}" | "/admin/rectifications/{id}" => return None,
+        "/my/benefits" => APPLICANTS,
+        "/workbench/policies" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
+        // 高龄津贴 is 民政's (staff_without).
+        "/workbench/policies/{id}" => &["staff_without", "admin", "auditor"],
         _ => panic!("page {route} is not in the authorization matrix: add it"),
     })
 }
@@ -492,6 +521,7 @@ async fn every_page_answers_every_kind_of_caller_as_the_matrix_says() {
             .replace("/one-things/{id}/apply", "/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1")
             .replace("/one-things/{id}", "/one-things/newborn")
             .replace("/admin/one-things/{id}", "/admin/one-things/newborn")
+            .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("/my/certificates/{id}", &format!("/my/certificates/{certificate}"))
             .replace("/verify/s/{token}", &format!("/verify/s/{secret}"))
             .replace("/verify/{id}", &format!("/verify/{certificate}"))
@@ -578,6 +608,9 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/lead/{id}/{item}/remind" => &[],
         "/admin/calendar" => &["admin"],
         "/window/rate" => &["window"],
+        // No finding of anyone here (the benefit tests decline a real one).
+        "/my/benefits/{id}/{action}" => &[],
+        "/workbench/policies/{id}/run" => &["staff_without", "admin"],
         _ => panic!("page form {route} is not in the authorization matrix: add it"),
     })
 }
@@ -642,6 +675,7 @@ async fn every_page_form_with_its_token_answers_every_kind_of_caller_as_the_matr
                 "/workbench/certificates/{id}",
                 &format!("/workbench/certificates/{certificate}"),
             )
+            .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("{id}", &id)
             .replace("{item}", "QR00201001")
             .replace("{action}", "reject")

@@ -38,7 +38,11 @@ fn bundled_sources_load_with_one_source_per_attribute() {
             "housing_fund",
             "legal_entity",
             "legal_rep_positions",
-            "real_estate"
+            "real_estate",
+            "birth_medical",
+            "disability",
+            "minimum_living",
+            "unemployment_insurance"
         ]
     );
     let serving = |kind, attribute| registry.serving(kind, attribute).map(|s| s.code.as_str());
@@ -49,6 +53,13 @@ fn bundled_sources_load_with_one_source_per_attribute() {
         Some("legal_rep_positions")
     );
     assert_eq!(serving(SubjectKind::Person, "spouse_id_number"), Some("marriage"));
+    assert_eq!(serving(SubjectKind::Person, "disability_grade"), Some("disability"));
+    assert_eq!(serving(SubjectKind::Person, "dibao_status"), Some("minimum_living"));
+    assert_eq!(serving(SubjectKind::Person, "mother_id_number"), Some("birth_medical"));
+    assert_eq!(
+        serving(SubjectKind::Enterprise, "ui_insured_headcount"),
+        Some("unemployment_insurance")
+    );
     assert_eq!(serving(SubjectKind::Person, "insured_months"), Some("social_insurance"));
     assert_eq!(
         serving(SubjectKind::Person, "medical_insurance_years"),
@@ -78,7 +89,10 @@ fn bundled_sources_load_with_one_source_per_attribute() {
         assert!(source.legal_basis.starts_with('《'), "{}", source.legal_basis);
         assert!(!source.name.is_empty());
     }
-    assert_eq!(registry.departments(), ["GA", "GJJ", "MZ", "RS", "SJ", "YB", "ZR"]);
+    assert_eq!(
+        registry.departments(),
+        ["CL", "GA", "GJJ", "MZ", "RS", "SJ", "WJ", "YB", "ZR"]
+    );
 }
 
 #[test]

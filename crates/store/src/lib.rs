@@ -15,6 +15,7 @@ use metrics::counts::{CaseCounter, Counts, Feedback};
 use serde::Serialize;
 use std::sync::Arc;
 
+pub mod benefits;
 mod common;
 mod migrate;
 mod postgres;
@@ -23,6 +24,7 @@ mod sql;
 mod sqlite;
 pub mod state;
 
+pub use benefits::{BenefitStore, Finding};
 pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
@@ -305,7 +307,7 @@ pub struct AskedCheck {
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: SharingStore + Send + Sync + 'static {
+pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
     /// Applies the migrations that have not run yet. Safe to call on every start
     /// and from several nodes at once.
     async fn migrate(&self) -> Result<()>;

@@ -100,6 +100,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "dashboard_counts",
         sql: include_str!("../migrations/sqlite/0016_dashboard_counts.sql"),
     },
+    Migration {
+        version: 17,
+        name: "benefit_findings",
+        sql: include_str!("../migrations/sqlite/0017_benefit_findings.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -183,6 +188,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 16,
         name: "dashboard_counts",
         sql: include_str!("../migrations/postgres/0016_dashboard_counts.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "benefit_findings",
+        sql: include_str!("../migrations/postgres/0017_benefit_findings.sql"),
     },
 ];
 

@@ -445,9 +445,10 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 30] = [
+const TABLES: [&str; 31] = [
     "access_log",
     "accounts",
+    "benefit_findings",
     "calendar_years",
     "case_events",
     "cases",

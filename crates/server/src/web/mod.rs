@@ -10,6 +10,7 @@
 #![allow(clippy::result_large_err)]
 
 mod admin;
+mod benefits;
 mod certificates;
 mod dashboard;
 mod files;
@@ -84,6 +85,11 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/my/cases/{id}/rating", post(portal::rate_case))
         .route("/my/data-access", get(portal::data_access))
+        .route("/my/benefits", get(benefits::mine))
+        .route("/my/benefits/{id}/{action}", post(benefits::decide))
+        .route("/workbench/policies", get(benefits::policies))
+        .route("/workbench/policies/{id}", get(benefits::policy))
+        .route("/workbench/policies/{id}/run", post(benefits::run))
         .route("/inbox", get(inbox))
         .route("/login", get(login_page).post(login_submit))
         .route("/logout", post(logout))
@@ -124,7 +130,9 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 28] = [
+        let sources: [(&str, &str); 30] = [
+            ("benefits.html", include_str!("../../templates/benefits.html")),
+            ("policies.html", include_str!("../../templates/policies.html")),
             (
                 "admin_calendar.html",
                 include_str!("../../templates/admin_calendar.html"),

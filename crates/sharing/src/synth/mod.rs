@@ -1,11 +1,18 @@
 //! Synthetic population (合成数据) for the demo and for load tests.
 //!
 //! Deterministic from a seed (with the `rand` 0.8 `StdRng` this crate is built with):
-//! households of one person or a married couple with some children, registered in
+//! households of one person or a married couple with some children (born up to the
+//! data date, so there are infants, linked to their parents by 出生医学证明 records),
+//! registered in
 //! real county-level divisions (GB/T 2260) so that ID numbers, addresses and
 //! `hukou_city` agree; and enterprises with valid unified social credit codes.
 //! The data describe the population as of [`DATA_AS_OF`]: adults (18 or older then)
-//! have insurance and housing fund values.
+//! have insurance and housing fund values. Single persons follow an age pyramid from
+//! 18 to over 100 (born 1920 onwards). About 3% hold a 残疾人证 (残联) and about 3% of
+//! households, a quarter of those with a disabled member, receive 低保 (民政).
+//! Enterprises' unemployment-insurance records ([`Generator::unemployment_insurance`])
+//! are derived from the credit code and the seed alone, so adding them changed no
+//! other output.
 //!
 //! Uniqueness is by construction. An ID number's sequence code is the next free one
 //! for its (area, birth date, sex), starting at 010: codes 000–009 are left for the
@@ -60,11 +67,44 @@ pub mod sources {
     pub const LEGAL_ENTITY: &str = "legal_entity";
     pub const LEGAL_REP_POSITIONS: &str = "legal_rep_positions";
     pub const REAL_ESTATE: &str = "real_estate";
+    pub const BIRTH_MEDICAL: &str = "birth_medical";
+    pub const DISABILITY: &str = "disability";
+    pub const MINIMUM_LIVING: &str = "minimum_living";
+    pub const UNEMPLOYMENT_INSURANCE: &str = "unemployment_insurance";
 }
 
 /// Earliest and latest generated birth dates.
-const BIRTH_FIRST: (i32, u32, u32) = (1940, 1, 1);
-const BIRTH_LAST: (i32, u32, u32) = (2008, 12, 31);
+const BIRTH_FIRST: (i32, u32, u32) = (1920, 1, 1);
+const BIRTH_LAST: (i32, u32, u32) = (AS_OF_YEAR, 12, 31);
+/// Earliest birth date of a married partner.
+const COUPLE_BIRTH_FIRST: (i32, u32, u32) = (1940, 1, 1);
+
+/// Birth years of single adults by band, with relative weights: an age pyramid at
+/// [`DATA_AS_OF`] from 18 to over 100, thinning out among the oldest old.
+const SINGLE_BIRTH_BANDS: [((i32, i32), u32); 7] = [
+    ((1920, 1925), 1),  // 100 and over
+    ((1926, 1935), 6),  // 90–99
+    ((1936, 1945), 30), // 80–89
+    ((1946, 1960), 160),
+    ((1961, 1975), 200),
+    ((1976, 1990), 220),
+    ((1991, 2007), 230),
+];
+
+/// The share of persons holding a 残疾人证, in per mille.
+const DISABLED_PER_MILLE: u32 = 30;
+/// Disability grades 1 (most severe) to 4, by relative weight.
+const DISABILITY_GRADES: [(u32, u32); 4] = [(1, 15), (2, 25), (3, 30), (4, 30)];
+/// Disability categories with the digit of the second-generation card number.
+const DISABILITY_CATEGORIES: [(&str, u32); 7] = [
+    ("视力", 1),
+    ("听力", 2),
+    ("言语", 3),
+    ("肢体", 4),
+    ("智力", 5),
+    ("精神", 6),
+    ("多重", 7),
+];
 
 /// Sequence codes below this are reserved for the demo people.
 const FIRST_SEQUENCE: u32 = 10;
@@ -77,7 +117,7 @@ const FIRST_SERIAL: u32 = 10_000;
 const FIRST_ACCOUNT: u64 = 100;
 
 /// Years of marriage registration tracked per area (1940 onwards).
-const MARRIAGE_YEARS: usize = 90;
+const MARRIAGE_YEARS: usize = 110;
 /// Real-estate certificates are issued from 2016 (unified registration) to [`AS_OF_YEAR`].
 const ESTATE_FIRST_YEAR: i32 = 2016;
 const ESTATE_YEARS: usize = (AS_OF_YEAR - ESTATE_FIRST_YEAR + 1) as usize;
@@ -149,6 +189,10 @@ struct Person {
     spouse: Option<usize>,
     marriage: Option<(String, NaiveDate)>,
     estate: Option<(String, String)>,
+    /// Indexes of the mother and the father in the household, for a child.
+    parents: Option<(usize, usize)>,
+    /// (category index, grade) of a 残疾人证.
+    disability: Option<(usize, u32)>,
 }
 
 /// A deterministic generator of synthetic persons and enterprises.
@@ -167,6 +211,8 @@ pub struct Generator {
     surnames: Weighted,
     ethnicities: Weighted,
     enterprise_types: Weighted,
+    single_bands: Weighted,
+    seed: u64,
     first_day: i32,
     days: usize,
     /// Set when every ID number of some (area, sex) is used up: generation stops.
@@ -219,6 +265,8 @@ impl Generator {
             surnames: Weighted::new(&SURNAMES),
             ethnicities: Weighted::new(&ETHNICITIES),
             enterprise_types: Weighted::new(&ENTERPRISE_TYPES),
+            single_bands: Weighted::new(&SINGLE_BIRTH_BANDS),
+            seed,
             first_day,
             days,
             exhausted: false,
@@ -250,6 +298,18 @@ impl Generator {
     /// `count` `legal_entity` records of enterprises with distinct credit codes.
     pub fn enterprises(&mut self, count: usize) -> impl Iterator<Item = Record> + '_ {
         (0..count).map_while(move |_| self.enterprise())
+    }
+
+    /// `count` enterprises, each as its `legal_entity` record followed by its
+    /// `unemployment_insurance` record ([`Self::unemployment_insurance`]).
+    pub fn enterprises_with_insurance(&mut self, count: usize) -> impl Iterator<Item = Record> + '_ {
+        (0..count)
+            .map_while(move |_| {
+                let entity = self.enterprise()?;
+                let insurance = self.unemployment_insurance(&entity.subject);
+                Some([entity, insurance])
+            })
+            .flatten()
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -352,6 +412,8 @@ impl Generator {
             spouse: None,
             marriage: None,
             estate: None,
+            parents: None,
+            disability: None,
         })
     }
 
@@ -386,17 +448,39 @@ impl Generator {
 
     /// One household of at most `limit` (≥ 1) persons; empty when ID numbers run out.
     fn household(&mut self, limit: usize) -> Vec<Person> {
-        if limit >= 2 && self.rng.gen_bool(0.55) {
+        let mut household: Vec<Person> = if limit >= 2 && self.rng.gen_bool(0.55) {
             self.couple(limit).unwrap_or_default()
         } else {
             self.single().into_iter().collect()
+        };
+        for person in &mut household {
+            if self.rng.gen_range(0..1000) < DISABLED_PER_MILLE {
+                let grade = DISABILITY_GRADES[Weighted::new(&DISABILITY_GRADES).sample(&mut self.rng)].0;
+                let category = self.rng.gen_range(0..DISABILITY_CATEGORIES.len());
+                person.disability = Some((category, grade));
+            }
         }
+        household
+    }
+
+    /// The 低保 record of a household, if it receives or received 低保: more likely
+    /// with a disabled member.
+    fn minimum_living(&mut self, household: &[Person]) -> Option<(&'static str, NaiveDate)> {
+        let disabled = household.iter().any(|p| p.disability.is_some());
+        let chance = if disabled { 0.25 } else { 0.03 };
+        if !self.rng.gen_bool(chance) {
+            return None;
+        }
+        let status = if self.rng.gen_bool(0.9) { "在保" } else { "停保" };
+        let since = self.birth_between(ymd((2015, 1, 1)), ymd((AS_OF_YEAR, 12, 1)));
+        Some((status, since))
     }
 
     fn single(&mut self) -> Option<Person> {
         let area = self.area();
         let female = self.rng.gen_bool(0.5);
-        let birth = self.birth_between(ymd(BIRTH_FIRST), ymd(BIRTH_LAST));
+        let ((first_year, last_year), _) = SINGLE_BIRTH_BANDS[self.single_bands.sample(&mut self.rng)];
+        let birth = self.birth_between(ymd((first_year, 1, 1)), ymd((last_year, 12, 31)));
         let mut person = self.person(area, birth, female, None)?;
         let age = age_at_data_date(person.birth);
         let roll = self.rng.gen_range(0..100);
@@ -429,10 +513,13 @@ impl Generator {
 
     fn couple(&mut self, limit: usize) -> Option<Vec<Person>> {
         let area = self.area();
-        let husband_birth = self.birth_between(ymd(BIRTH_FIRST), ymd((AS_OF_YEAR - 24, 12, 31)));
+        // Couples are born from 1940: the oldest old are generated as single (mostly
+        // widowed) persons, and grown children never reach old age at home unmarried.
+        let husband_birth = self.birth_between(ymd(COUPLE_BIRTH_FIRST), ymd((AS_OF_YEAR - 24, 12, 31)));
         let offset = self.rng.gen_range(-3 * 365..=5 * 365);
         let wife_birth = from_day_number(
-            (day_number(husband_birth) + offset).clamp(day_number(ymd(BIRTH_FIRST)), day_number(ymd((2003, 12, 31)))),
+            (day_number(husband_birth) + offset)
+                .clamp(day_number(ymd(COUPLE_BIRTH_FIRST)), day_number(ymd((2003, 12, 31)))),
         );
         let wife_area = if self.rng.gen_bool(0.85) { area } else { self.area() };
         let mut husband = self.person(area, husband_birth, false, None)?;
@@ -484,12 +571,14 @@ impl Generator {
                 break;
             };
             child.address = household[0].address.clone();
+            child.parents = Some((1, 0));
             household.push(child);
         }
         Some(household)
     }
 
     fn records_of(&mut self, household: &[Person], out: &mut Vec<Record>) {
+        let minimum_living = self.minimum_living(household);
         for person in household {
             let id = person.id.as_str();
             let area = &AREAS[person.area];
@@ -548,6 +637,39 @@ impl Generator {
                     ));
                 }
             }
+            if let Some((mother, father)) = person.parents
+                && let (Some(mother), Some(father)) = (household.get(mother), household.get(father))
+            {
+                out.push(Record::new(
+                    sources::BIRTH_MEDICAL,
+                    id,
+                    [
+                        ("mother_id_number", mother.id.clone()),
+                        ("father_id_number", father.id.clone()),
+                    ],
+                ));
+            }
+            if let Some((category, grade)) = person.disability {
+                // The second-generation card number: the ID number, the category digit
+                // and the grade digit.
+                let (category_name, digit) = DISABILITY_CATEGORIES[category];
+                out.push(Record::new(
+                    sources::DISABILITY,
+                    id,
+                    [
+                        ("disability_cert_no", format!("{id}{digit}{grade}")),
+                        ("disability_category", category_name.to_owned()),
+                        ("disability_grade", grade.to_string()),
+                    ],
+                ));
+            }
+            if let Some((status, since)) = minimum_living {
+                out.push(Record::new(
+                    sources::MINIMUM_LIVING,
+                    id,
+                    [("dibao_status", status.to_owned()), ("dibao_since", since.to_string())],
+                ));
+            }
             if let Some((cert, address)) = &person.estate {
                 out.push(Record::new(
                     sources::REAL_ESTATE,
@@ -559,6 +681,49 @@ impl Generator {
                 ));
             }
         }
+    }
+
+    /// The 人社 unemployment-insurance record of the enterprise `uscc` for last year,
+    /// from the credit code and this generator's seed alone (the same enterprise gets
+    /// the same record whatever else was generated): insured headcount, premiums paid
+    /// (0.5% of an assumed average wage base, so about 500 yuan per employee and year),
+    /// about 5% in arrears, separations around the 5.5% threshold, and the scale.
+    pub fn unemployment_insurance(&self, uscc: &str) -> Record {
+        let mut hash = self.seed ^ 0x9e37_79b9_7f4a_7c15;
+        for byte in uscc.bytes() {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        let mut rng = StdRng::seed_from_u64(hash);
+        let headcount: u32 = match rng.gen_range(0..100) {
+            0..40 => rng.gen_range(1..=10),
+            40..70 => rng.gen_range(11..=30),
+            70..90 => rng.gen_range(31..=300),
+            _ => rng.gen_range(301..=3000),
+        };
+        let scale = match headcount {
+            0..=10 => "微型",
+            11..=100 => "小型",
+            101..=1000 => "中型",
+            _ => "大型",
+        };
+        let premium_fen = u64::from(headcount) * rng.gen_range(36_000..=72_000);
+        let arrears = if rng.gen_bool(0.05) { "是" } else { "否" };
+        let rate_per_mille: u32 = rng.gen_range(0..=110);
+        let separations = headcount * rate_per_mille / 1000;
+        Record::new(
+            sources::UNEMPLOYMENT_INSURANCE,
+            uscc,
+            [
+                ("ui_insured_headcount", headcount.to_string()),
+                (
+                    "ui_premium_last_year",
+                    format!("{}.{:02}", premium_fen / 100, premium_fen % 100),
+                ),
+                ("ui_arrears", arrears.to_owned()),
+                ("ui_separations_last_year", separations.to_string()),
+                ("enterprise_scale", scale.to_owned()),
+            ],
+        )
     }
 
     fn enterprise(&mut self) -> Option<Record> {

@@ -1,0 +1,695 @@
+//! 免申即享 / 主动告知: running a benefit policy over the shared population, a
+//! person's own findings (我的待遇) with the reasons, declining or objecting, and the
+//! policy department's list. Access, masking, the access entries (and so the ledger)
+//! and the messages are decided here; the front doors only parse and render.
+//!
+//! A person is addressed by `person:<ID number>` (an enterprise by
+//! `enterprise:<credit code>`) in findings, messages and ledger entries: a policy finds
+//! people whether or not they have an account, and an account with that ID number
+//! sees them (`watch::recipients_of`, `data_log`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use catalog::{Policy, PolicyMode, PolicyTarget};
+use chrono::NaiveDate;
+use domain::{Account, NewNotification, Role};
+use eligibility::{CompiledPolicy, Evaluation, Reason, fen_to_yuan};
+use serde::Serialize;
+use sharing::SubjectKind;
+use store::{Finding, SubjectAccess};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::masking::{mask, mask_name};
+
+/// How findings, messages and ledger entries name a person.
+pub fn person_subject(id_number: &str) -> String {
+    format!("person:{id_number}")
+}
+
+fn enterprise_subject(uscc: &str) -> String {
+    format!("enterprise:{uscc}")
+}
+
+fn subject_key(target: PolicyTarget, key: &str) -> String {
+    match target {
+        PolicyTarget::Person => person_subject(key),
+        PolicyTarget::Enterprise => enterprise_subject(key),
+    }
+}
+
+fn kind_of(target: PolicyTarget) -> SubjectKind {
+    match target {
+        PolicyTarget::Person => SubjectKind::Person,
+        PolicyTarget::Enterprise => SubjectKind::Enterprise,
+    }
+}
+
+fn policy_of<'a>(state: &'a AppState, id: &str) -> Result<&'a Policy, ApiError> {
+    state
+        .catalog
+        .policies
+        .get(id)
+        .ok_or_else(|| ApiError::new("E_POLICY_NOT_FOUND", format!("没有政策“{id}”")))
+}
+
+/// Staff of the policy's department or an administrator (supervisor) may run it and
+/// see its findings; auditors may see them too.
+fn may_manage(caller: &Account, policy: &Policy, write: bool) -> bool {
+    match caller.role {
+        Role::Admin => true,
+        Role::Auditor => !write,
+        Role::Staff => caller.department.as_deref() == Some(policy.department.as_str()),
+        Role::Applicant => false,
+    }
+}
+
+/// A policy as listed for staff and people.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyView {
+    pub id: String,
+    pub name: String,
+    pub department: String,
+    pub department_name: String,
+    /// 免申即享 or 主动告知.
+    pub mode: &'static str,
+    pub target: &'static str,
+    pub legal_basis: String,
+    pub amount_rule: String,
+    pub payment: String,
+    pub local_example: bool,
+    /// For 主动告知: the one-thing to apply with.
+    pub one_thing: Option<String>,
+    pub conditions: Vec<String>,
+}
+
+fn policy_view(state: &AppState, policy: &Policy) -> PolicyView {
+    PolicyView {
+        id: policy.id.clone(),
+        name: policy.name.clone(),
+        department: policy.department.clone(),
+        department_name: state.catalog.department_name(&policy.department).to_owned(),
+        mode: policy.mode.label_zh(),
+        target: policy.target.label_zh(),
+        legal_basis: format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number),
+        amount_rule: policy.amount_label.clone(),
+        payment: policy.payment.clone(),
+        local_example: policy.local_example,
+        one_thing: match &policy.mode {
+            PolicyMode::Invite { one_thing } => Some(one_thing.as_str().to_owned()),
+            PolicyMode::Grant => None,
+        },
+        conditions: policy.conditions.iter().map(|c| c.label.clone()).collect(),
+    }
+}
+
+/// The policies a caller may run: all for administrators, their department's for staff.
+pub fn policies(state: &AppState, caller: &Account) -> Result<Vec<PolicyView>, ApiError> {
+    if caller.role == Role::Applicant {
+        return Err(ApiError::forbidden(
+            "只有政策主管部门的工作人员和监督人员可以查看政策运行",
+        ));
+    }
+    Ok(state
+        .catalog
+        .policies
+        .values()
+        .filter(|policy| may_manage(caller, policy, false))
+        .map(|policy| policy_view(state, policy))
+        .collect())
+}
+
+/// What one run found.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunSummary {
+    pub policy: String,
+    pub policy_name: String,
+    pub period: String,
+    pub period_label: String,
+    pub as_of: NaiveDate,
+    /// Subjects whose data were read and evaluated (each has an access entry).
+    pub evaluated: usize,
+    pub qualifying: usize,
+    /// Findings not known before this run (each got a message).
+    pub new_findings: usize,
+    pub total_amount_fen: i64,
+    pub total_amount_yuan: String,
+}
+
+/// The one source serving the display name of a subject of this kind.
+fn name_source(state: &AppState, kind: SubjectKind) -> Option<String> {
+    state.sources.serving(kind, "name").map(|s| s.code.clone())
+}
+
+/// Runs `policy_id` over every subject of the shared data for the period containing
+/// `as_of` (default: today in China). Every subject whose data was read gets an access
+/// entry (and so a ledger entry) saying which department read what for which policy;
+/// qualifying subjects get a finding, and those new to it a message.
+pub async fn run_policy(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    as_of: Option<NaiveDate>,
+) -> Result<RunSummary, ApiError> {
+    let policy = policy_of(state, policy_id)?;
+    if !may_manage(caller, policy, true) {
+        return Err(ApiError::forbidden(format!(
+            "只有{}的工作人员或系统管理员可以运行“{}”",
+            state.catalog.department_name(&policy.department),
+            policy.name
+        )));
+    }
+    let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
+    let today = as_of.unwrap_or_else(|| cases::china_date(state.now()));
+    let kind = kind_of(policy.target);
+    let mut sources: BTreeSet<String> = policy
+        .reads
+        .iter()
+        .filter_map(|attribute| state.sources.serving(kind, attribute).map(|s| s.code.clone()))
+        .collect();
+    let name_source = name_source(state, kind);
+    sources.extend(name_source.clone());
+    let records = state
+        .store
+        .shared_records_of(&sources.into_iter().collect::<Vec<_>>())
+        .await?;
+    // The subjects are those some source of the policy's reads has a record of (a
+    // disability policy looks only at card holders); their names are kept aside and
+    // used only for those who qualify.
+    let mut subjects: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    for record in records {
+        if Some(&record.source) == name_source.as_ref()
+            && let Some(name) = record.attributes.get("name")
+        {
+            names.insert(record.subject.clone(), name.clone());
+        }
+        let mut read = policy.reads.iter().filter(|attribute| {
+            state
+                .sources
+                .serving(kind, attribute)
+                .is_some_and(|s| s.code == record.source)
+        });
+        let Some(first) = read.next() else {
+            continue;
+        };
+        let values = subjects.entry(record.subject.clone()).or_default();
+        for attribute in std::iter::once(first).chain(read) {
+            if let Some(value) = record.attributes.get(attribute) {
+                values.insert(attribute.clone(), value.clone());
+            }
+        }
+    }
+    let outcome = evaluate_all(state, caller, policy, &compiled, today, &subjects, &names).await?;
+    Ok(outcome)
+}
+
+/// Evaluates `subjects` (key → attributes) and stores what was found, with the access
+/// entries and messages, in one transaction.
+async fn evaluate_all(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    compiled: &CompiledPolicy,
+    today: NaiveDate,
+    subjects: &BTreeMap<String, BTreeMap<String, String>>,
+    names: &BTreeMap<String, String>,
+) -> Result<RunSummary, ApiError> {
+    let period = eligibility::Period::containing(policy.period_unit, today);
+    let now = state.now();
+    let known: BTreeSet<String> = state
+        .store
+        .findings_of_policy(&policy.id, Some(&period.key()))
+        .await?
+        .into_iter()
+        .map(|finding| finding.subject)
+        .collect();
+    let department_name = state.catalog.department_name(&policy.department).to_owned();
+    let legal_basis = format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number);
+    let elements = policy.reads.join(",");
+    // A qualifying subject's name is read too, for the department's list.
+    let elements_with_name = format!("{elements},name");
+    let mut accesses = Vec::with_capacity(subjects.len());
+    let mut findings = Vec::new();
+    let mut notices = Vec::new();
+    let mut total = 0i64;
+    for (subject, values) in subjects {
+        let evaluation = compiled.evaluate(values, today);
+        let named = evaluation.qualifies && names.contains_key(subject);
+        accesses.push(SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(caller),
+                "benefit_evaluation",
+                None,
+                if named {
+                    elements_with_name.clone()
+                } else {
+                    elements.clone()
+                },
+                format!(
+                    "{department_name}为“{}”核查（{}，{}；只保存是否符合、金额和理由）",
+                    policy.name,
+                    period.label_zh(),
+                    policy.mode.label_zh()
+                ),
+            ),
+            subject: Some(subject_key(policy.target, subject)),
+            legal_basis: legal_basis.clone(),
+        });
+        if !evaluation.qualifies {
+            continue;
+        }
+        total += evaluation.amount_fen;
+        let recipient = subject_key(policy.target, evaluation.payee.as_deref().unwrap_or(subject));
+        let reasons = serde_json::to_string(&evaluation.reasons).map_err(ApiError::internal)?;
+        let finding = Finding {
+            id: format!("BF{}", random_id()),
+            policy: policy.id.clone(),
+            period: period.key(),
+            subject: subject.clone(),
+            subject_name: names.get(subject).cloned().unwrap_or_default(),
+            recipient: recipient.clone(),
+            amount_fen: evaluation.amount_fen,
+            reasons,
+            state: match policy.mode {
+                PolicyMode::Grant => "granted".to_owned(),
+                PolicyMode::Invite { .. } => "invited".to_owned(),
+            },
+            state_reason: None,
+            found_at: now,
+            updated_at: now,
+        };
+        if !known.contains(subject) {
+            notices.push(found_notice(state, policy, &finding, &evaluation, names, now));
+        }
+        findings.push(finding);
+    }
+    let summary = RunSummary {
+        policy: policy.id.clone(),
+        policy_name: policy.name.clone(),
+        period: period.key(),
+        period_label: period.label_zh(),
+        as_of: today,
+        evaluated: subjects.len(),
+        qualifying: findings.len(),
+        new_findings: notices.len(),
+        total_amount_fen: total,
+        total_amount_yuan: fen_to_yuan(total),
+    };
+    state.store.put_findings(&findings, &accesses, &notices).await?;
+    Ok(summary)
+}
+
+fn random_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 8] = rand::thread_rng().r#gen();
+    hex::encode_upper(bytes)
+}
+
+/// “您符合…条件，…元将于…发放” with the reasons, or the invitation to apply.
+fn found_notice(
+    state: &AppState,
+    policy: &Policy,
+    finding: &Finding,
+    evaluation: &Evaluation,
+    names: &BTreeMap<String, String>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewNotification {
+    let reasons: Vec<&str> = evaluation.reasons.iter().map(|r| r.label.as_str()).collect();
+    let for_whom = if finding.recipient == subject_key(policy.target, &finding.subject) {
+        String::new()
+    } else {
+        format!(
+            "（为{}）",
+            names
+                .get(&finding.subject)
+                .map_or_else(|| "家庭成员".to_owned(), |n| mask_name(n))
+        )
+    };
+    let amount = fen_to_yuan(finding.amount_fen);
+    let period = eligibility::Period::containing(policy.period_unit, evaluation.period.start).label_zh();
+    let (title, body) = match &policy.mode {
+        PolicyMode::Grant => (
+            format!("您符合“{}”条件", policy.name),
+            format!(
+                "您{for_whom}符合“{}”条件，{period} {amount} 元将于{}发放，无需申请。理由：{}。如不需要，可在“我的待遇”中选择不同意；如有异议，也可在那里提出。",
+                policy.name,
+                policy.payment,
+                reasons.join("；")
+            ),
+        ),
+        PolicyMode::Invite { one_thing } => (
+            format!("您可能符合“{}”条件", policy.name),
+            format!(
+                "您{for_whom}可能符合“{}”条件（{period}约 {amount} 元）。理由：{}。可在“我的待遇”中一键打开“{}”申请，已有信息将为您预填。",
+                policy.name,
+                reasons.join("；"),
+                state
+                    .catalog
+                    .one_thing(one_thing.as_str())
+                    .map_or(one_thing.as_str(), |o| o.name.as_str())
+            ),
+        ),
+    };
+    NewNotification {
+        recipient: finding.recipient.clone(),
+        kind: "benefit_found".to_owned(),
+        case_id: None,
+        item: None,
+        title,
+        body,
+        created_at: now,
+    }
+}
+
+/// One condition as shown to the person.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonView {
+    pub label: String,
+    pub held: bool,
+}
+
+/// A finding as its recipient sees it on 我的待遇.
+#[derive(Clone, Debug, Serialize)]
+pub struct MyBenefit {
+    pub id: String,
+    pub policy: PolicyView,
+    pub period: String,
+    pub amount_fen: i64,
+    pub amount_yuan: String,
+    /// granted, invited, declined, objected.
+    pub state: String,
+    pub state_label: &'static str,
+    pub state_reason: Option<String>,
+    /// Whose benefit it is when not the recipient's own (a child): masked name.
+    pub for_whom: Option<String>,
+    pub reasons: Vec<ReasonView>,
+    /// Where 主动告知 applies, prefilled.
+    pub apply_path: Option<String>,
+    pub may_decline: bool,
+    pub may_object: bool,
+}
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "granted" => "已认定，将按期发放",
+        "invited" => "邀请申请",
+        "declined" => "已不同意（不发放）",
+        "objected" => "已提出异议，待部门处理",
+        _ => "未知",
+    }
+}
+
+fn my_benefit(state: &AppState, finding: &Finding) -> Option<MyBenefit> {
+    let policy = state.catalog.policies.get(&finding.policy)?;
+    let reasons: Vec<Reason> = serde_json::from_str(&finding.reasons).unwrap_or_default();
+    let own = finding.recipient == subject_key(policy.target, &finding.subject);
+    Some(MyBenefit {
+        id: finding.id.clone(),
+        period: finding.period.clone(),
+        amount_fen: finding.amount_fen,
+        amount_yuan: fen_to_yuan(finding.amount_fen),
+        state: finding.state.clone(),
+        state_label: state_label(&finding.state),
+        state_reason: finding.state_reason.clone(),
+        for_whom: (!own).then(|| mask_name(&finding.subject_name)),
+        reasons: reasons
+            .into_iter()
+            .map(|r| ReasonView {
+                label: r.label,
+                held: r.held,
+            })
+            .collect(),
+        apply_path: match &policy.mode {
+            PolicyMode::Invite { one_thing } => Some(format!("/one-things/{}", one_thing.as_str())),
+            PolicyMode::Grant => None,
+        },
+        may_decline: finding.state == "granted",
+        may_object: finding.state == "granted" || finding.state == "invited",
+        policy: policy_view(state, policy),
+    })
+}
+
+/// 我的待遇: what policies found for the caller (as a person), newest first.
+pub async fn mine(state: &AppState, caller: &Account) -> Result<Vec<MyBenefit>, ApiError> {
+    let id_number = own_id_number(caller)?;
+    let findings = state.store.findings_of_recipient(&person_subject(id_number)).await?;
+    Ok(findings.iter().filter_map(|f| my_benefit(state, f)).collect())
+}
+
+fn own_id_number(caller: &Account) -> Result<&str, ApiError> {
+    if caller.role != Role::Applicant {
+        return Err(ApiError::forbidden("“我的待遇”只对办事群众本人开放"));
+    }
+    caller
+        .id_number
+        .as_deref()
+        .ok_or_else(|| ApiError::new("E_NO_ID_NUMBER", "账户未实名认证（缺少公民身份号码），无法查询待遇"))
+}
+
+/// What a person decides about a finding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// 不同意: a granted benefit is not paid.
+    Decline,
+    /// 有异议: the department must look at it again.
+    Object,
+}
+
+/// The longest reason accepted, in characters.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// Declines or objects to one of the caller's findings; the reason reaches the
+/// department as a message. Refused, and nothing changed, when the finding is not the
+/// caller's (not found), not in a state that allows it, or an objection lacks a reason.
+pub async fn decide(
+    state: &AppState,
+    caller: &Account,
+    finding_id: &str,
+    decision: Decision,
+    reason: &str,
+) -> Result<MyBenefit, ApiError> {
+    let id_number = own_id_number(caller)?;
+    let not_found = || ApiError::new("E_FINDING_NOT_FOUND", "没有找到这项待遇");
+    let finding = state.store.finding(finding_id).await?.ok_or_else(not_found)?;
+    if finding.recipient != person_subject(id_number) {
+        return Err(not_found());
+    }
+    let policy = policy_of(state, &finding.policy)?;
+    let reason = if reason.trim().is_empty() {
+        String::new()
+    } else {
+        ids::text::normalize(reason, true)
+            .map_err(|error| ApiError::new("E_INVALID_REQUEST", format!("原因无效：{error}")).field("reason"))?
+    };
+    let reason = reason.as_str();
+    if reason.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::new("E_INVALID_REQUEST", format!("原因最多 {MAX_REASON_CHARS} 个字")).field("reason"));
+    }
+    let (to, action, allowed): (&str, &str, &[&str]) = match decision {
+        Decision::Decline => ("declined", "benefit_declined", &["granted"]),
+        Decision::Object => ("objected", "benefit_objected", &["granted", "invited"]),
+    };
+    if decision == Decision::Object && reason.is_empty() {
+        return Err(ApiError::new("E_REASON_REQUIRED", "请写明异议的理由，部门将据此复核").field("reason"));
+    }
+    if !allowed.contains(&finding.state.as_str()) {
+        return Err(ApiError::new(
+            "E_FINDING_STATE",
+            format!("这项待遇当前为“{}”，不能再这样操作", state_label(&finding.state)),
+        ));
+    }
+    let verb = match decision {
+        Decision::Decline => "不同意",
+        Decision::Object => "有异议",
+    };
+    let record = SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(caller),
+            action,
+            None,
+            String::new(),
+            format!("本人对“{}”（{}）表示{verb}：{reason}", policy.name, finding.period),
+        ),
+        subject: Some(person_subject(id_number)),
+        legal_basis: "本人决定".to_owned(),
+    };
+    let now = state.now();
+    let changed = state
+        .store
+        .change_finding_state(
+            &finding.id,
+            &finding.state,
+            to,
+            (!reason.is_empty()).then_some(reason),
+            now,
+            &record,
+        )
+        .await?;
+    if !changed {
+        return Err(ApiError::new("E_FINDING_STATE", "这项待遇刚刚被处理过，请刷新后再看"));
+    }
+    state
+        .store
+        .notify(&[NewNotification {
+            recipient: format!("dept:{}", policy.department),
+            kind: "benefit_decision".to_owned(),
+            case_id: None,
+            item: None,
+            title: format!("“{}”：当事人{verb}", policy.name),
+            body: format!(
+                "{}（{}）对{}的“{}”表示{verb}。理由：{}",
+                mask_name(&finding.subject_name),
+                mask(&finding.subject),
+                finding.period,
+                policy.name,
+                if reason.is_empty() { "未填写" } else { reason }
+            ),
+            created_at: now,
+        }])
+        .await?;
+    let finding = state.store.finding(&finding.id).await?.ok_or_else(not_found)?;
+    my_benefit(state, &finding).ok_or_else(not_found)
+}
+
+/// One row of the department's list: names and ID numbers masked.
+#[derive(Clone, Debug, Serialize)]
+pub struct FindingRow {
+    pub id: String,
+    pub period: String,
+    pub subject_masked: String,
+    pub name_masked: String,
+    pub amount_yuan: String,
+    pub state: String,
+    pub state_label: &'static str,
+    pub state_reason: Option<String>,
+}
+
+/// The department's view of a policy's findings.
+#[derive(Clone, Debug, Serialize)]
+pub struct PolicyFindings {
+    pub policy: PolicyView,
+    pub period: Option<String>,
+    pub count: usize,
+    /// Of the findings not declined.
+    pub total_amount_fen: i64,
+    pub total_amount_yuan: String,
+    pub declined: usize,
+    pub objected: usize,
+    pub rows: Vec<FindingRow>,
+}
+
+/// Most rows returned; the totals count all.
+pub const MAX_ROWS: usize = 500;
+
+/// The findings of a policy (optionally one period) for its department, supervisors
+/// and auditors; names and ID numbers masked by the one masking rule.
+pub async fn findings(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    period: Option<&str>,
+) -> Result<PolicyFindings, ApiError> {
+    let policy = policy_of(state, policy_id)?;
+    if !may_manage(caller, policy, false) {
+        return Err(ApiError::forbidden(format!(
+            "只有{}的工作人员和监督人员可以查看“{}”的结果",
+            state.catalog.department_name(&policy.department),
+            policy.name
+        )));
+    }
+    if let Some(period) = period
+        && !(period.len() == 4 || period.len() == 7)
+    {
+        return Err(ApiError::new("E_QUERY_INVALID", "期间应写成 2026 或 2026-12").field("period"));
+    }
+    let all = state.store.findings_of_policy(&policy.id, period).await?;
+    let total: i64 = all.iter().filter(|f| f.state != "declined").map(|f| f.amount_fen).sum();
+    Ok(PolicyFindings {
+        policy: policy_view(state, policy),
+        period: period.map(str::to_owned),
+        count: all.len(),
+        total_amount_fen: total,
+        total_amount_yuan: fen_to_yuan(total),
+        declined: all.iter().filter(|f| f.state == "declined").count(),
+        objected: all.iter().filter(|f| f.state == "objected").count(),
+        rows: all
+            .iter()
+            .take(MAX_ROWS)
+            .map(|f| FindingRow {
+                id: f.id.clone(),
+                period: f.period.clone(),
+                subject_masked: mask(&f.subject),
+                name_masked: mask_name(&f.subject_name),
+                amount_yuan: fen_to_yuan(f.amount_fen),
+                state: f.state.clone(),
+                state_label: state_label(&f.state),
+                state_reason: f.state_reason.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// What a completed case tells about a child, as the shared attributes a policy
+/// reads: the child's birth date and parents from the case's own data.
+const CASE_ATTRIBUTES: [(&str, &str); 3] = [
+    ("birth_date", "child.birth_date"),
+    ("mother_id_number", "mother.id_number"),
+    ("father_id_number", "father.id_number"),
+];
+
+/// The event path: when a case that registered a child (it names `child.id_number`,
+/// an output of 出生登记) completes, every person policy whose reads the case supplies
+/// (育儿补贴) is evaluated for that child at once, as the policy's department; the
+/// finding and its message are stored like a run's. Returns what was run.
+pub async fn on_case_completed(state: &AppState, case: &cases::Case) -> Result<Vec<RunSummary>, ApiError> {
+    if case.state() != cases::CaseState::Completed {
+        return Ok(Vec::new());
+    }
+    let value = |element: &str| -> Option<String> {
+        case.tasks
+            .iter()
+            .find_map(|task| task.outputs.get(element).cloned())
+            .or_else(|| case.form.get(element).map(|v| v.value.clone()))
+            .filter(|v| !v.trim().is_empty())
+    };
+    let Some(child) = value("child.id_number") else {
+        return Ok(Vec::new());
+    };
+    let values: BTreeMap<String, String> = CASE_ATTRIBUTES
+        .iter()
+        .filter_map(|(attribute, element)| value(element).map(|v| ((*attribute).to_owned(), v)))
+        .collect();
+    let names: BTreeMap<String, String> = value("child.name")
+        .map(|name| (child.clone(), name))
+        .into_iter()
+        .collect();
+    let subjects: BTreeMap<String, BTreeMap<String, String>> = [(child, values)].into_iter().collect();
+    let today = cases::china_date(state.now());
+    let mut summaries = Vec::new();
+    for policy in state.catalog.policies.values() {
+        let supplied = policy.target == PolicyTarget::Person
+            && policy
+                .reads
+                .iter()
+                .all(|attribute| CASE_ATTRIBUTES.iter().any(|(a, _)| a == attribute));
+        if !supplied {
+            continue;
+        }
+        let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
+        // The policy's department acts, as the engine does for a case: no person did.
+        let system = Account {
+            id: "system".to_owned(),
+            username: "system".to_owned(),
+            display_name: "系统".to_owned(),
+            role: Role::Staff,
+            department: Some(policy.department.clone()),
+            id_number: None,
+            password_hash: String::new(),
+        };
+        summaries.push(evaluate_all(state, &system, policy, &compiled, today, &subjects, &names).await?);
+    }
+    Ok(summaries)
+}

@@ -508,7 +508,7 @@ macro_rules! impl_store {
                 /// Writes access entries with explicit subjects, and their ledger entries.
                 async fn write_accesses(&self, conn: &mut $conn, accesses: &[$crate::SubjectAccess]) -> Result<()> {
                     for chunk in accesses.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::ACCESS_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::ACCESS_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for access in chunk {
                             let entry = &access.entry;
@@ -620,7 +620,7 @@ macro_rules! impl_store {
                 async fn add_counts(&self, conn: &mut $conn, counts: &metrics::counts::Counts) -> Result<()> {
                     let rows: Vec<_> = counts.iter().collect();
                     for chunk in rows.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::DASHBOARD_COUNT_ADD, chunk.len()));
+                        let statement = self.sql_rows(sql::DASHBOARD_COUNT_ADD, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for ((scope, key, measure, bucket), n) in chunk {
                             query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(**n);
@@ -714,7 +714,7 @@ macro_rules! impl_store {
                 /// Stores files handed in for materials inside a write transaction.
                 async fn insert_uploads(&self, conn: &mut $conn, uploads: &[(Upload, Vec<u8>)]) -> Result<()> {
                     for chunk in uploads.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::UPLOAD_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::UPLOAD_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for (upload, data) in chunk {
                             query = query
@@ -737,7 +737,7 @@ macro_rules! impl_store {
                 /// Stores notifications inside a write transaction.
                 async fn insert_notices(&self, conn: &mut $conn, notices: &[$crate::NewNotification]) -> Result<()> {
                     for chunk in notices.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::NOTIFICATION_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::NOTIFICATION_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for notice in chunk {
                             query = query
@@ -757,7 +757,7 @@ macro_rules! impl_store {
                 /// Writes one task row per task of the case (insert or update).
                 async fn write_tasks(&self, conn: &mut $conn, case: &Case) -> Result<()> {
                     for chunk in case.tasks.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::TASK_UPSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::TASK_UPSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for task in chunk {
                             query = query
@@ -786,7 +786,7 @@ macro_rules! impl_store {
                 ) -> Result<()> {
                     let numbered: Vec<(i64, &Event)> = (last_seq + 1..).zip(events).collect();
                     for chunk in numbered.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::EVENT_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::EVENT_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for (seq, event) in chunk {
                             query = query
@@ -821,7 +821,7 @@ macro_rules! impl_store {
                     let old_size = head.int("size")?;
                     let append = common::plan_append(old_size, &head.text("frontier")?, entries)?;
                     for chunk in append.rows.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::LEDGER_ENTRY_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::LEDGER_ENTRY_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for row in chunk {
                             query = query
@@ -834,7 +834,7 @@ macro_rules! impl_store {
                         query.execute(&mut *conn).await?;
                     }
                     for chunk in append.nodes.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_owned(sql::multi_row(sql::LEDGER_NODE_INSERT, chunk.len()));
+                        let statement = self.sql_rows(sql::LEDGER_NODE_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for (level, index, hash) in chunk {
                             query = query.bind(*level).bind(*index).bind(hash);

@@ -111,6 +111,11 @@ impl PostgresStore {
         statement
     }
 
+    /// A single-row insert repeated for `rows` rows, in this backend's syntax.
+    fn sql_rows(&self, single: &'static str, rows: usize) -> String {
+        sql::multi_row(single, rows)
+    }
+
     /// Runs a write (nothing to add here: each write is its own transaction).
     async fn grouped<T>(&self, write: impl std::future::Future<Output = Result<T>>) -> Result<T> {
         write.await
@@ -123,3 +128,4 @@ impl PostgresStore {
 
 impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
+crate::benefits::impl_benefit_store!(PostgresStore);

@@ -249,7 +249,7 @@ macro_rules! impl_sharing_store {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
                         for chunk in records.chunks(shared::RECORDS_PER_STATEMENT) {
-                            let statement = self.sql_owned(sql::shared_records_upsert(chunk.len()));
+                            let statement = self.sql_rows(sql::SHARED_RECORD_UPSERT, chunk.len());
                             let mut query = sqlx::query(&statement);
                             for record in chunk {
                                 let attributes = serde_json::to_string(&record.attributes)

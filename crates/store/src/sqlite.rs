@@ -165,6 +165,11 @@ impl SqliteStore {
         sql::to_sqlite(&statement)
     }
 
+    /// A single-row insert repeated for `rows` rows, in this backend's syntax.
+    fn sql_rows(&self, single: &'static str, rows: usize) -> String {
+        sql::multi_row_sqlite(single, rows)
+    }
+
     /// Runs a write; if it fails, commits the group it was part of before saying so.
     /// A write may fail on another writer's part of the group (a unique key taken a
     /// moment ago), and its caller may then read what took it: that must be
@@ -492,3 +497,4 @@ impl Writer<'_> {
 
 impl_store!(SqliteStore, SqliteConnection, "sqlite");
 crate::shared::impl_sharing_store!(SqliteStore);
+crate::benefits::impl_benefit_store!(SqliteStore);

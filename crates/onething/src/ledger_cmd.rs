@@ -39,7 +39,7 @@ pub const KEY_FILE: &str = "ledger.key";
 pub const VERIFIER_KEY_FILE: &str = "ledger.vkey";
 
 /// Rows read per query by `verify`.
-const PAGE: u64 = 1000;
+const PAGE: u64 = 10_000;
 
 /// Which key signs checkpoints.
 #[derive(clap::Args, Clone, Debug)]
@@ -286,10 +286,6 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
         }
     }
 
-    // The node table before the rows: it covers every size up to the head and the
-    // checkpoints read above, the only sizes the audit locates divergences in.
-    let nodes: HashMap<ledger::NodeId, ledger::Hash> = store.ledger_nodes().await?.into_iter().collect();
-
     // The stored head is checked like a checkpoint (it is not signed, but an
     // unsigned head that disagrees with the rows is tampering too), unless it
     // contradicts a signed checkpoint of its size, which is reported instead.
@@ -304,18 +300,15 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
         heads.push(head);
     }
 
-    // The rows stream page by page into the audit on a blocking thread: memory
-    // holds a few pages of entries, never the whole ledger.
-    let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<StoredRow<Vec<u8>>>>(4);
-    let auditor = tokio::task::spawn_blocking(move || {
-        let rows = std::iter::from_fn(move || received.blocking_recv()).flatten();
-        ledger::audit(rows, &heads, Some(&nodes))
-    });
+    // One pass over the rows without the node table: enough to find a clean ledger
+    // clean. Only when it is not are the nodes (one per entry, about as many again
+    // to read) loaded for a second pass that locates the first bad entry.
     let mut commitments: HashMap<String, (u64, String)> = HashMap::new();
-    let read = read_rows(store, &pages, &mut commitments).await;
-    drop(pages);
-    let audited = auditor.await.context("审计任务异常结束")?;
-    let count = read?;
+    let (mut audited, count) = audit_pass(store, heads.clone(), None, Some(&mut commitments)).await?;
+    if !matches!(&audited, Ok(report) if matches!(report.outcome, AuditOutcome::Clean)) {
+        let nodes: HashMap<ledger::NodeId, ledger::Hash> = store.ledger_nodes().await?.into_iter().collect();
+        audited = audit_pass(store, heads, Some(nodes), None).await?.0;
+    }
 
     let signed_max = signed.iter().map(|c| c.size).max().unwrap_or(0);
     println!("账本条目：{count} 条");
@@ -417,6 +410,31 @@ async fn verify(store: &dyn Store, verifier: &VerifierKey) -> anyhow::Result<Exi
     }
 }
 
+/// Streams every stored row into `ledger::audit` on a blocking thread (memory holds
+/// a few pages of entries, never the whole ledger), collecting the latest state
+/// commitments when asked; returns the audit and how many rows were read.
+async fn audit_pass(
+    store: &dyn Store,
+    heads: Vec<TreeHead>,
+    nodes: Option<HashMap<ledger::NodeId, ledger::Hash>>,
+    commitments: Option<&mut HashMap<String, (u64, String)>>,
+) -> anyhow::Result<(Result<ledger::AuditReport, AuditError>, u64)> {
+    let (pages, mut received) = tokio::sync::mpsc::channel::<Vec<StoredRow<Vec<u8>>>>(4);
+    let auditor = tokio::task::spawn_blocking(move || {
+        let rows = std::iter::from_fn(move || received.blocking_recv()).flatten();
+        ledger::audit(
+            rows,
+            &heads,
+            nodes.as_ref().map(|nodes| nodes as &dyn ledger::NodeStore),
+        )
+    });
+    let mut ignored = HashMap::new();
+    let read = read_rows(store, &pages, commitments.unwrap_or(&mut ignored)).await;
+    drop(pages);
+    let audited = auditor.await.context("审计任务异常结束")?;
+    Ok((audited, read?))
+}
+
 /// Sends every stored row, in index order, page by page; returns how many were read.
 /// Rows are read from the index after the last one read, so a missing row does not
 /// end the reading.
@@ -437,7 +455,8 @@ async fn read_rows(
         // The latest state commitment of every object (an entry that does not
         // parse is the audit's to report).
         for row in &page {
-            if let Ok(entry) = LedgerEntry::from_canonical_bytes(&row.entry)
+            if store::state::may_commit(&row.entry)
+                && let Ok(entry) = LedgerEntry::from_canonical_bytes(&row.entry)
                 && let Some((key, digest)) = store::state::parse(&entry.detail)
             {
                 commitments.insert(key, (row.index, digest));

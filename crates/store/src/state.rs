@@ -18,6 +18,13 @@ pub fn suffix(key: &str, digest: &str) -> String {
     format!("{MARK}{key} {digest}]")
 }
 
+/// Whether a stored entry (its canonical bytes) may hold a state commitment: a
+/// cheap test before parsing it. The mark is plain ASCII, which the canonical
+/// JSON never escapes, so an entry that commits always contains it.
+pub fn may_commit(entry: &[u8]) -> bool {
+    memchr::memmem::find(entry, MARK.as_bytes()).is_some()
+}
+
 /// The (key, digest) a detail commits to, if any.
 pub fn parse(detail: &str) -> Option<(String, String)> {
     let start = detail.rfind(MARK)? + MARK.len();

@@ -120,35 +120,41 @@ macro_rules! impl_benefit_store {
                     accesses: &[SubjectAccess],
                     notices: &[NewNotification],
                 ) -> Result<()> {
-                    let mut writer = self.begin_write().await?;
-                    let statement = self.sql_owned(format!(
-                        "INSERT INTO benefit_findings ({FINDING_COLUMNS}) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT (policy, period, subject) DO UPDATE SET \
-                         amount_fen = excluded.amount_fen, reasons = excluded.reasons, \
-                         recipient = excluded.recipient, subject_name = excluded.subject_name, \
-                         updated_at = excluded.updated_at"
-                    ));
-                    for finding in findings {
-                        sqlx::query(&statement)
-                            .bind(&finding.id)
-                            .bind(&finding.policy)
-                            .bind(&finding.period)
-                            .bind(&finding.subject)
-                            .bind(&finding.subject_name)
-                            .bind(&finding.recipient)
-                            .bind(finding.amount_fen)
-                            .bind(&finding.reasons)
-                            .bind(&finding.state)
-                            .bind(finding.state_reason.as_deref())
-                            .bind(millis(finding.found_at))
-                            .bind(millis(finding.updated_at))
-                            .execute(&mut *writer.tx)
-                            .await?;
-                    }
-                    self.write_accesses(&mut writer.tx, accesses).await?;
-                    self.insert_notices(&mut writer.tx, notices).await?;
-                    writer.commit().await
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let single = format!(
+                            "INSERT INTO benefit_findings ({FINDING_COLUMNS}) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                             ON CONFLICT (policy, period, subject) DO UPDATE SET \
+                             amount_fen = excluded.amount_fen, reasons = excluded.reasons, \
+                             recipient = excluded.recipient, subject_name = excluded.subject_name, \
+                             updated_at = excluded.updated_at"
+                        );
+                        for chunk in findings.chunks(sql::ROWS_PER_INSERT) {
+                            let statement = self.sql_rows(&single, chunk.len());
+                            let mut query = sqlx::query(&statement);
+                            for finding in chunk {
+                                query = query
+                                    .bind(&finding.id)
+                                    .bind(&finding.policy)
+                                    .bind(&finding.period)
+                                    .bind(&finding.subject)
+                                    .bind(&finding.subject_name)
+                                    .bind(&finding.recipient)
+                                    .bind(finding.amount_fen)
+                                    .bind(&finding.reasons)
+                                    .bind(&finding.state)
+                                    .bind(finding.state_reason.as_deref())
+                                    .bind(millis(finding.found_at))
+                                    .bind(millis(finding.updated_at));
+                            }
+                            query.execute(&mut *writer.tx).await?;
+                        }
+                        self.write_accesses(&mut writer.tx, accesses).await?;
+                        self.insert_notices(&mut writer.tx, notices).await?;
+                        writer.commit().await
+                    })
+                    .await
                 }
 
                 async fn findings_of_policy(&self, policy: &str, period: Option<&str>) -> Result<Vec<Finding>> {
@@ -202,27 +208,30 @@ macro_rules! impl_benefit_store {
                     at: DateTime<Utc>,
                     record: &SubjectAccess,
                 ) -> Result<bool> {
-                    let mut writer = self.begin_write().await?;
-                    let changed = sqlx::query(&self.sql(
-                        "UPDATE benefit_findings SET state = $3, state_reason = $4, updated_at = $5 \
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let changed = sqlx::query(&self.sql(
+                            "UPDATE benefit_findings SET state = $3, state_reason = $4, updated_at = $5 \
                          WHERE id = $1 AND state = $2",
-                    ))
-                    .bind(id)
-                    .bind(from)
-                    .bind(to)
-                    .bind(reason)
-                    .bind(millis(at))
-                    .execute(&mut *writer.tx)
-                    .await?
-                    .rows_affected();
-                    if changed == 0 {
-                        writer.rollback().await?;
-                        return Ok(false);
-                    }
-                    self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
-                        .await?;
-                    writer.commit().await?;
-                    Ok(true)
+                        ))
+                        .bind(id)
+                        .bind(from)
+                        .bind(to)
+                        .bind(reason)
+                        .bind(millis(at))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
+                            .await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
                 }
             }
         };

@@ -166,7 +166,7 @@ impl SqliteStore {
     }
 
     /// A single-row insert repeated for `rows` rows, in this backend's syntax.
-    fn sql_rows(&self, single: &'static str, rows: usize) -> String {
+    fn sql_rows(&self, single: &str, rows: usize) -> String {
         sql::multi_row_sqlite(single, rows)
     }
 

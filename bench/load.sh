@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Load benchmark of case submissions on loopback, bounded in time:
-#   bench/load.sh [sqlite|postgres] [seconds] [connections]
+#   bench/load.sh [sqlite|postgres|postgres2] [seconds] [connections]
 # Starts the release binary, logs in as a demo applicant, and drives
 # POST /api/v1/cases with wrk (each request a new newborn case with its own
 # Idempotency-Key). Prints the sustained rate and p50/p90/p99 latency.
+# `postgres2` runs two nodes over one PostgreSQL database and drives each with
+# half the connections (one wrk each; their rates add up, latencies per node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
+nodes=1
+if [ "$backend" = postgres2 ]; then backend=postgres; nodes=2; fi
 seconds="${2:-20}"
 connections="${3:-16}"
 port=18089
@@ -16,7 +20,8 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2;
 cargo build --release -p onething >/dev/null 2>&1
 bin=target/release/onething
 workdir=$(mktemp -d)
-trap 'kill "${server_pid:-0}" 2>/dev/null || true; rm -rf "$workdir"' EXIT
+# Only the servers started here (never `kill 0`, which is the whole process group).
+trap 'for pid in ${server_pid:-} ${second_pid:-}; do kill "$pid" 2>/dev/null || true; done; rm -rf "$workdir"' EXIT
 
 if [ "$backend" = postgres ]; then
   pg="${ONETHING_BENCH_DATABASE_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -28,6 +33,14 @@ else
 fi
 server_pid=$!
 for _ in $(seq 1 100); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+second_pid=""
+if [ "$nodes" = 2 ]; then
+  second_base="http://127.0.0.1:$((port + 1))"
+  ONETHING_LOG=warn "$bin" serve --listen "127.0.0.1:$((port + 1))" \
+    --database "postgres://postgres@127.0.0.1:5432/onething_bench" --demo-accounts >"$workdir/second.log" 2>&1 &
+  second_pid=$!
+  for _ in $(seq 1 100); do curl -sf "$second_base/healthz" >/dev/null && break; sleep 0.2; done
+fi
 
 token=$(curl -sf "$base/api/v1/login" -H 'content-type: application/json' \
   -d '{"username":"zhangsan","password":"demo-2026"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
@@ -58,7 +71,7 @@ parts.append(f"--{b}--\r\n")
 sys.stdout.write("".join(parts))' > "$workdir/body"
 
 # Server CPU (user + system ticks of the server process) around the run.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$server_pid/stat"; }
+cpu_ticks() { cat "/proc/$server_pid/stat" ${second_pid:+"/proc/$second_pid/stat"} | awk '{ t += $14 + $15 } END { print t }'; }
 ticks_per_second=$(getconf CLK_TCK)
 stored_cases() {
   if [ "$backend" = postgres ]; then
@@ -70,8 +83,23 @@ stored_cases() {
 cases_before=$(stored_cases)
 cpu_before=$(cpu_ticks)
 
-echo "backend=$backend seconds=$seconds connections=$connections"
-BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" wrk -t2 -c"$connections" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$base" | tee "$workdir/wrk.txt" | grep -E "RESULT|Non-2xx|Socket errors" || true
+echo "backend=$backend nodes=$nodes seconds=$seconds connections=$connections"
+drive() { # URL CONNECTIONS THREADS OUT
+  KEY_PREFIX="load-$(basename "$4" .txt)" BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" \
+    wrk -t"$3" -c"$2" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$1" >"$4" || true
+}
+if [ "$nodes" = 2 ]; then
+  drive "$base" $((connections / 2)) 1 "$workdir/wrk1.txt" &
+  first_driver=$!
+  drive "$second_base" $((connections / 2)) 1 "$workdir/wrk2.txt" &
+  wait "$first_driver" $!
+  cat "$workdir/wrk1.txt" "$workdir/wrk2.txt" >"$workdir/wrk.txt"
+  awk '/^RESULT/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } }
+       END { printf "TOTAL requests=%d errors=%d rate=%.1f/s (two nodes)\n", v["requests"], v["errors"], v["rate"] }' "$workdir/wrk.txt"
+else
+  drive "$base" "$connections" 2 "$workdir/wrk.txt"
+fi
+grep -E "RESULT|Non-2xx|Socket errors" "$workdir/wrk.txt" || true
 # Every request must have made a new case (no idempotent replays), with its ledger entries.
 if [ "$backend" = postgres ]; then
   psql postgres://postgres@127.0.0.1:5432/onething_bench -Atc \
@@ -85,7 +113,7 @@ fi
 cpu_after=$(cpu_ticks)
 cases_after=$(stored_cases)
 stored=$((cases_after - cases_before))
-acknowledged=$(awk '/^RESULT/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } print v["requests"] - v["errors"] }' "$workdir/wrk.txt")
+acknowledged=$(awk '/^RESULT/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] += kv[2] } } END { if ("requests" in v) print v["requests"] - v["errors"] }' "$workdir/wrk.txt")
 if [ -z "$acknowledged" ] || [ "$stored" -lt "$acknowledged" ]; then
   echo "NO RESULT: $acknowledged requests acknowledged but $stored cases stored" >&2
   exit 1

@@ -12,6 +12,9 @@ function setup(thread)
 end
 
 function init(args)
+  -- Several wrk processes (one per node) must not share keys: a shared key is a
+  -- replay of the first request, not a new case.
+  key_prefix = os.getenv("KEY_PREFIX") or "load"
   wrk.method = "POST"
   local file = assert(io.open(os.getenv("BODY_FILE"), "rb"))
   wrk.body = file:read("*a")
@@ -22,7 +25,7 @@ end
 
 function request()
   counter = counter + 1
-  wrk.headers["Idempotency-Key"] = string.format("load-%d-%d-%d", os.time(), thread_id, counter)
+  wrk.headers["Idempotency-Key"] = string.format("%s-%d-%d-%d", key_prefix, os.time(), thread_id, counter)
   return wrk.format(nil, "/api/v1/cases")
 end
 

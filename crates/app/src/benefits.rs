@@ -132,6 +132,11 @@ pub struct RunSummary {
     pub qualifying: usize,
     /// Findings not known before this run (each got a message).
     pub new_findings: usize,
+    /// Findings of earlier runs whose subject no longer qualifies: withdrawn, with
+    /// the conditions that no longer hold, and the recipient told.
+    pub withdrawn: usize,
+    /// Withdrawn findings whose subject qualifies again: restored, recipient told.
+    pub restored: usize,
     pub total_amount_fen: i64,
     pub total_amount_yuan: String,
 }
@@ -217,13 +222,15 @@ async fn evaluate_all(
 ) -> Result<RunSummary, ApiError> {
     let period = eligibility::Period::containing(policy.period_unit, today);
     let now = state.now();
-    let known: BTreeSet<String> = state
+    let known: BTreeMap<String, Finding> = state
         .store
         .findings_of_policy(&policy.id, Some(&period.key()))
         .await?
         .into_iter()
-        .map(|finding| finding.subject)
+        .map(|finding| (finding.subject.clone(), finding))
         .collect();
+    // State changes of earlier findings: (finding, from, to, reason for the person).
+    let mut changes: Vec<(Finding, &'static str, String)> = Vec::new();
     let department_name = state.catalog.department_name(&policy.department).to_owned();
     let legal_basis = format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number);
     let elements = policy.reads.join(",");
@@ -258,6 +265,21 @@ async fn evaluate_all(
             legal_basis: legal_basis.clone(),
         });
         if !evaluation.qualifies {
+            if let Some(earlier) = known.get(subject)
+                && (earlier.state == "granted" || earlier.state == "invited")
+            {
+                let failed: Vec<&str> = evaluation
+                    .reasons
+                    .iter()
+                    .filter(|reason| !reason.held)
+                    .map(|reason| reason.label.as_str())
+                    .collect();
+                changes.push((
+                    earlier.clone(),
+                    "withdrawn",
+                    format!("按最新数据不再满足：{}", failed.join("；")),
+                ));
+            }
             continue;
         }
         total += evaluation.amount_fen;
@@ -280,8 +302,17 @@ async fn evaluate_all(
             found_at: now,
             updated_at: now,
         };
-        if !known.contains(subject) {
-            notices.push(found_notice(state, policy, &finding, &evaluation, names, now));
+        match known.get(subject) {
+            None => notices.push(found_notice(state, policy, &finding, &evaluation, names, now)),
+            Some(earlier) if earlier.state == "withdrawn" => changes.push((
+                earlier.clone(),
+                match policy.mode {
+                    PolicyMode::Grant => "granted",
+                    PolicyMode::Invite { .. } => "invited",
+                },
+                "按最新数据重新满足全部条件".to_owned(),
+            )),
+            Some(_) => {}
         }
         findings.push(finding);
     }
@@ -294,11 +325,91 @@ async fn evaluate_all(
         evaluated: subjects.len(),
         qualifying: findings.len(),
         new_findings: notices.len(),
+        withdrawn: changes.iter().filter(|(_, to, _)| *to == "withdrawn").count(),
+        restored: changes.iter().filter(|(_, to, _)| *to != "withdrawn").count(),
         total_amount_fen: total,
         total_amount_yuan: fen_to_yuan(total),
     };
     state.store.put_findings(&findings, &accesses, &notices).await?;
+    for (finding, to, reason) in &changes {
+        change_after_run(state, caller, policy, finding, to, reason, now).await?;
+    }
     Ok(summary)
+}
+
+/// Withdraws or restores an earlier finding because the data changed, with the entry
+/// that records it and a message to the recipient saying why.
+async fn change_after_run(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    finding: &Finding,
+    to: &str,
+    reason: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ApiError> {
+    let withdrawn = to == "withdrawn";
+    let record = SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(caller),
+            if withdrawn {
+                "benefit_withdrawn"
+            } else {
+                "benefit_restored"
+            },
+            None,
+            String::new(),
+            format!("“{}”（{}）：{reason}", policy.name, finding.period),
+        ),
+        subject: Some(finding.recipient.clone()),
+        legal_basis: format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number),
+    };
+    let changed = state
+        .store
+        .change_finding_state(&finding.id, &finding.state, to, Some(reason), now, &record)
+        .await?;
+    if !changed {
+        // The person acted on it meanwhile (declined, objected): theirs stands.
+        return Ok(());
+    }
+    let (title, body) = if withdrawn {
+        (
+            format!("“{}”：您已不再符合条件", policy.name),
+            format!(
+                "根据部门共享的最新数据，{}的“{}”{reason}，本项待遇不再发放。如有异议，可在“我的待遇”中提出。",
+                finding.period, policy.name
+            ),
+        )
+    } else {
+        (
+            format!("“{}”：您重新符合条件", policy.name),
+            format!(
+                "根据部门共享的最新数据，您{reason}，{}的“{}”{} 元恢复发放。",
+                finding.period,
+                policy.name,
+                fen_to_yuan(finding.amount_fen)
+            ),
+        )
+    };
+    state
+        .store
+        .notify(&[NewNotification {
+            recipient: finding.recipient.clone(),
+            kind: if withdrawn {
+                "benefit_withdrawn"
+            } else {
+                "benefit_restored"
+            }
+            .to_owned(),
+            case_id: None,
+            item: None,
+            title,
+            body,
+            created_at: now,
+        }])
+        .await?;
+    Ok(())
 }
 
 fn random_id() -> String {
@@ -397,6 +508,7 @@ fn state_label(state: &str) -> &'static str {
         "invited" => "邀请申请",
         "declined" => "已不同意（不发放）",
         "objected" => "已提出异议，待部门处理",
+        "withdrawn" => "已不再符合条件（不发放）",
         _ => "未知",
     }
 }
@@ -426,7 +538,7 @@ fn my_benefit(state: &AppState, finding: &Finding) -> Option<MyBenefit> {
             PolicyMode::Grant => None,
         },
         may_decline: finding.state == "granted",
-        may_object: finding.state == "granted" || finding.state == "invited",
+        may_object: matches!(finding.state.as_str(), "granted" | "invited" | "withdrawn"),
         policy: policy_view(state, policy),
     })
 }
@@ -489,7 +601,7 @@ pub async fn decide(
     }
     let (to, action, allowed): (&str, &str, &[&str]) = match decision {
         Decision::Decline => ("declined", "benefit_declined", &["granted"]),
-        Decision::Object => ("objected", "benefit_objected", &["granted", "invited"]),
+        Decision::Object => ("objected", "benefit_objected", &["granted", "invited", "withdrawn"]),
     };
     if decision == Decision::Object && reason.is_empty() {
         return Err(ApiError::new("E_REASON_REQUIRED", "请写明异议的理由，部门将据此复核").field("reason"));
@@ -573,7 +685,7 @@ pub struct PolicyFindings {
     pub policy: PolicyView,
     pub period: Option<String>,
     pub count: usize,
-    /// Of the findings not declined.
+    /// Of the findings neither declined nor withdrawn.
     pub total_amount_fen: i64,
     pub total_amount_yuan: String,
     pub declined: usize,
@@ -606,7 +718,11 @@ pub async fn findings(
         return Err(ApiError::new("E_QUERY_INVALID", "期间应写成 2026 或 2026-12").field("period"));
     }
     let all = state.store.findings_of_policy(&policy.id, period).await?;
-    let total: i64 = all.iter().filter(|f| f.state != "declined").map(|f| f.amount_fen).sum();
+    let total: i64 = all
+        .iter()
+        .filter(|f| f.state != "declined" && f.state != "withdrawn")
+        .map(|f| f.amount_fen)
+        .sum();
     Ok(PolicyFindings {
         policy: policy_view(state, policy),
         period: period.map(str::to_owned),

@@ -243,6 +243,90 @@ async fn childcare_journey(node: Node) {
         .call("GET", "/policies/childcare_subsidy/findings", Some(&wj), None)
         .await;
     assert_eq!(list["declined"], 1);
+
+    // The data change: another child's birth date is corrected to 2015. The next run
+    // withdraws that finding and says which condition no longer holds; corrected
+    // back, the one after restores it. Each change reaches the mother.
+    let other = stored
+        .iter()
+        .find(|f| f.id != finding.id && f.state == "granted")
+        .unwrap()
+        .clone();
+    let birth_records = |birth_date: Option<&str>| {
+        let mut records: Vec<store::SharedRecord> = sharing::Generator::new(2026)
+            .population(PERSONS)
+            .filter(|r| r.subject == other.subject && r.attributes.contains_key("birth_date"))
+            .map(|r| store::SharedRecord {
+                source: r.source,
+                subject: r.subject,
+                attributes: r.attributes,
+            })
+            .collect();
+        assert!(!records.is_empty());
+        if let Some(date) = birth_date {
+            for record in &mut records {
+                record.attributes.insert("birth_date".into(), date.into());
+            }
+        }
+        records
+    };
+    node.store
+        .put_shared_records(&birth_records(Some("2015-06-01")))
+        .await
+        .unwrap();
+    let (status, third) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(status, StatusCode::OK, "{third}");
+    assert_eq!(
+        (third["withdrawn"].clone(), third["restored"].clone()),
+        (json!(1), json!(0)),
+        "{third}"
+    );
+    let withdrawn = node.store.finding(&other.id).await.unwrap().unwrap();
+    assert_eq!(withdrawn.state, "withdrawn");
+    let why = withdrawn.state_reason.clone().unwrap_or_default();
+    assert!(why.contains("不再满足") && why.contains("未满3周岁"), "{why}");
+    let (_, list) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/findings?period=2026",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(
+        list["total_amount_fen"].as_i64().unwrap(),
+        summary["total_amount_fen"].as_i64().unwrap() - finding.amount_fen - other.amount_fen,
+        "neither the declined nor the withdrawn finding is counted: {list}"
+    );
+    let told = |kind: &'static str| {
+        let node = &node;
+        let recipient = other.recipient.clone();
+        async move {
+            node.store
+                .notifications_for(&[recipient], 100)
+                .await
+                .unwrap()
+                .into_iter()
+                .any(|n| n.message.kind == kind)
+        }
+    };
+    assert!(told("benefit_withdrawn").await);
+
+    node.store.put_shared_records(&birth_records(None)).await.unwrap();
+    let (status, fourth) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(status, StatusCode::OK, "{fourth}");
+    assert_eq!(
+        (fourth["withdrawn"].clone(), fourth["restored"].clone()),
+        (json!(0), json!(1)),
+        "{fourth}"
+    );
+    assert_eq!(node.store.finding(&other.id).await.unwrap().unwrap().state, "granted");
+    assert!(told("benefit_restored").await);
+    // Her decline stood through all of it.
+    assert_eq!(
+        node.store.finding(&finding.id).await.unwrap().unwrap().state,
+        "declined"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

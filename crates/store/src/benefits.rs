@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::{NewNotification, Result, SharedRecord, SubjectAccess};
 
 /// What became of a finding.
-pub const FINDING_STATES: [&str; 4] = ["granted", "invited", "declined", "objected"];
+pub const FINDING_STATES: [&str; 5] = ["granted", "invited", "declined", "objected", "withdrawn"];
 
 /// One subject found eligible for one policy in one period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

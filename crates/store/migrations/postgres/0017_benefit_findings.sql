@@ -11,7 +11,7 @@ CREATE TABLE benefit_findings (
     recipient    TEXT    NOT NULL,
     amount_fen   BIGINT  NOT NULL CHECK (amount_fen >= 0),
     reasons      TEXT    NOT NULL,
-    state        TEXT    NOT NULL CHECK (state IN ('granted', 'invited', 'declined', 'objected')),
+    state        TEXT    NOT NULL CHECK (state IN ('granted', 'invited', 'declined', 'objected', 'withdrawn')),
     state_reason TEXT,
     found_at     BIGINT  NOT NULL,
     updated_at   BIGINT  NOT NULL,

@@ -11,7 +11,7 @@ CREATE TABLE benefit_findings (
     recipient    TEXT    NOT NULL,
     amount_fen   INTEGER  NOT NULL CHECK (amount_fen >= 0),
     reasons      TEXT    NOT NULL,
-    state        TEXT    NOT NULL CHECK (state IN ('granted', 'invited', 'declined', 'objected')),
+    state        TEXT    NOT NULL CHECK (state IN ('granted', 'invited', 'declined', 'objected', 'withdrawn')),
     state_reason TEXT,
     found_at     INTEGER  NOT NULL,
     updated_at   INTEGER  NOT NULL,

@@ -79,20 +79,9 @@ pub fn run(command: CalendarCommand) -> anyhow::Result<ExitCode> {
             crate::run::init_logging("text");
             let (label, text) = read(&file)?;
             let calendar = crate::load_calendar(&source)?;
-            let operator = operator
-                .or_else(|| std::env::var("USER").ok())
-                .unwrap_or_else(|| "operator".to_owned());
+            let actor = crate::run::operator_account(operator);
             crate::runtime()?.block_on(async {
                 let state = crate::run::build_state_quiet(&server, source.catalog.as_deref(), calendar).await?;
-                let actor = store::Account {
-                    id: format!("operator:{operator}"),
-                    username: operator.clone(),
-                    display_name: format!("运维人员 {operator}"),
-                    role: store::Role::Admin,
-                    department: None,
-                    id_number: None,
-                    password_hash: String::new(),
-                };
                 match server::holidays::import_notice(&state, &actor, &label, &text).await {
                     Ok(report) => {
                         println!("已导入{}年节假日安排：{}", report.year, report.source);

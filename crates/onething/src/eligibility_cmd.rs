@@ -40,20 +40,9 @@ pub fn run(command: EligibilityCommand) -> anyhow::Result<ExitCode> {
     } = command;
     crate::run::init_logging("text");
     let calendar = crate::load_calendar(&source)?;
-    let operator = operator
-        .or_else(|| std::env::var("USER").ok())
-        .unwrap_or_else(|| "operator".to_owned());
+    let actor = crate::run::operator_account(operator);
     crate::runtime()?.block_on(async {
         let state = crate::run::build_state_quiet(&server, source.catalog.as_deref(), calendar).await?;
-        let actor = store::Account {
-            id: format!("operator:{operator}"),
-            username: operator.clone(),
-            display_name: format!("运维人员 {operator}"),
-            role: store::Role::Admin,
-            department: None,
-            id_number: None,
-            password_hash: String::new(),
-        };
         let ids: Vec<String> = match policy {
             Some(id) => vec![id],
             None => state.catalog.policies.keys().cloned().collect(),

@@ -125,6 +125,23 @@ fn spawn_dashboard_count(state: Arc<AppState>) {
     });
 }
 
+/// The account a command run on the server's machine acts as: an administrator
+/// named after `--operator` (or `$USER`), so its entries say who ran it.
+pub fn operator_account(operator: Option<String>) -> store::Account {
+    let operator = operator
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "operator".to_owned());
+    store::Account {
+        id: format!("operator:{operator}"),
+        username: operator.clone(),
+        display_name: format!("运维人员 {operator}"),
+        role: store::Role::Admin,
+        department: None,
+        id_number: None,
+        password_hash: String::new(),
+    }
+}
+
 /// The state alone, for one-off commands.
 pub async fn build_state_quiet(
     options: &ServerOptions,

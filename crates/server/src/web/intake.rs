@@ -9,7 +9,7 @@ use axum::response::Response;
 use domain::Role;
 use minijinja::context;
 
-use super::portal::{Files, holdings_for, plan_or_questions, render_apply};
+use super::portal::{holdings_for, plan_or_questions, render_fresh_apply};
 use super::{Page, Shared, page};
 use crate::AppState;
 use crate::app;
@@ -214,16 +214,5 @@ pub async fn confirm(
             Err(response) => return response,
         },
     };
-    let kept = match page.user.as_ref() {
-        Some(account) => match app::drafts::kept(&state, account, one.id.as_str()).await {
-            Ok(kept) => kept,
-            Err(error) => return page.message(error.status, "系统繁忙", &error.message),
-        },
-        None => BTreeMap::new(),
-    };
-    let files = Files {
-        chosen: false,
-        kept: &kept,
-    };
-    render_apply(&state, &page, &plan, Some(&confirmed.form), &[], &files, None)
+    render_fresh_apply(&state, &page, one.id.as_str(), &plan, Some(&confirmed.form), None).await
 }

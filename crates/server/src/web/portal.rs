@@ -541,9 +541,21 @@ pub async fn apply_form(
             );
         }
     }
-    // Files kept from an earlier try of this application.
+    render_fresh_apply(&state, &page, one.id.as_str(), &plan, None, prefill.as_ref()).await
+}
+
+/// The application form before any submission: with the files kept from an earlier
+/// try of this application (signed-in applicants), and any values already filled.
+pub(super) async fn render_fresh_apply(
+    state: &AppState,
+    page: &Page,
+    one_thing: &str,
+    plan: &Plan,
+    filled: Option<&BTreeMap<String, String>>,
+    prefill: Option<&(String, crate::sharing::PrefillDoc)>,
+) -> Response {
     let kept = match page.user.as_ref() {
-        Some(account) => match app::drafts::kept(&state, account, one.id.as_str()).await {
+        Some(account) => match app::drafts::kept(state, account, one_thing).await {
             Ok(kept) => kept,
             Err(error) => return page.message(error.status, "系统繁忙", &error.message),
         },
@@ -553,7 +565,7 @@ pub async fn apply_form(
         chosen: false,
         kept: &kept,
     };
-    render_apply(&state, &page, &plan, None, &[], &files, prefill.as_ref())
+    render_apply(state, page, plan, filled, &[], &files, prefill)
 }
 
 fn shared_label(state: &AppState, fetched: &crate::sharing::PrefillValue) -> String {

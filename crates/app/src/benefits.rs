@@ -16,7 +16,7 @@ use domain::{Account, NewNotification, Role};
 use eligibility::{CompiledPolicy, Evaluation, Reason, fen_to_yuan};
 use serde::Serialize;
 use sharing::SubjectKind;
-use store::{Finding, SubjectAccess};
+use store::{Finding, FindingChange, SubjectAccess};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -330,16 +330,21 @@ async fn evaluate_all(
         total_amount_fen: total,
         total_amount_yuan: fen_to_yuan(total),
     };
-    state.store.put_findings(&findings, &accesses, &notices).await?;
-    for (finding, to, reason) in &changes {
-        change_after_run(state, caller, policy, finding, to, reason, now).await?;
-    }
+    let changes: Vec<FindingChange> = changes
+        .iter()
+        .map(|(finding, to, reason)| change_after_run(state, caller, policy, finding, to, reason, now))
+        .collect();
+    state
+        .store
+        .put_findings(&findings, &accesses, &notices, &changes)
+        .await?;
     Ok(summary)
 }
 
-/// Withdraws or restores an earlier finding because the data changed, with the entry
-/// that records it and a message to the recipient saying why.
-async fn change_after_run(
+/// Withdrawing or restoring an earlier finding because the data changed, with the
+/// entry that records it and a message to the recipient saying why (stored with the
+/// run, unless the person acted on the finding meanwhile).
+fn change_after_run(
     state: &AppState,
     caller: &Account,
     policy: &Policy,
@@ -347,17 +352,18 @@ async fn change_after_run(
     to: &str,
     reason: &str,
     now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), ApiError> {
+) -> FindingChange {
     let withdrawn = to == "withdrawn";
+    let action = if withdrawn {
+        "benefit_withdrawn"
+    } else {
+        "benefit_restored"
+    };
     let record = SubjectAccess {
         entry: crate::access_entry(
             state,
             Some(caller),
-            if withdrawn {
-                "benefit_withdrawn"
-            } else {
-                "benefit_restored"
-            },
+            action,
             None,
             String::new(),
             format!("“{}”（{}）：{reason}", policy.name, finding.period),
@@ -365,14 +371,6 @@ async fn change_after_run(
         subject: Some(finding.recipient.clone()),
         legal_basis: format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number),
     };
-    let changed = state
-        .store
-        .change_finding_state(&finding.id, &finding.state, to, Some(reason), now, &record)
-        .await?;
-    if !changed {
-        // The person acted on it meanwhile (declined, objected): theirs stands.
-        return Ok(());
-    }
     let (title, body) = if withdrawn {
         (
             format!("“{}”：您已不再符合条件", policy.name),
@@ -392,24 +390,23 @@ async fn change_after_run(
             ),
         )
     };
-    state
-        .store
-        .notify(&[NewNotification {
+    FindingChange {
+        id: finding.id.clone(),
+        from: finding.state.clone(),
+        to: to.to_owned(),
+        reason: reason.to_owned(),
+        at: now,
+        record,
+        notice: NewNotification {
             recipient: finding.recipient.clone(),
-            kind: if withdrawn {
-                "benefit_withdrawn"
-            } else {
-                "benefit_restored"
-            }
-            .to_owned(),
+            kind: action.to_owned(),
             case_id: None,
             item: None,
             title,
             body,
             created_at: now,
-        }])
-        .await?;
-    Ok(())
+        },
+    }
 }
 
 fn random_id() -> String {

@@ -10,6 +10,23 @@ use serde::Serialize;
 use crate::{NewNotification, Result, SharedRecord, SubjectAccess};
 
 /// What became of a finding.
+/// A state change of a finding decided by a run (withdrawn, restored), with the
+/// entry that records it and the message that tells the recipient.
+#[derive(Clone, Debug)]
+pub struct FindingChange {
+    pub id: String,
+    pub from: String,
+    pub to: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub record: SubjectAccess,
+    pub notice: NewNotification,
+}
+
+/// Moves a finding (`$1`) from state `$2` to `$3` with a reason and a time.
+pub(crate) const FINDING_STATE_UPDATE: &str = "UPDATE benefit_findings SET state = $3, state_reason = $4, \
+     updated_at = $5 WHERE id = $1 AND state = $2";
+
 pub const FINDING_STATES: [&str; 5] = ["granted", "invited", "declined", "objected", "withdrawn"];
 
 /// One subject found eligible for one policy in one period.
@@ -40,12 +57,15 @@ pub trait BenefitStore: Send + Sync {
     async fn shared_records_of(&self, sources: &[String]) -> Result<Vec<SharedRecord>>;
     /// Inserts new findings and updates the amount and reasons of existing ones
     /// (same policy, period and subject) without touching their state, with the access
-    /// entries of the reads and the messages, in one transaction.
+    /// entries of the reads and the messages, and the state changes a run decided
+    /// (each applied, with its entry and message, only if the finding is still in the
+    /// state it was read in), in one transaction.
     async fn put_findings(
         &self,
         findings: &[Finding],
         accesses: &[SubjectAccess],
         notices: &[NewNotification],
+        changes: &[FindingChange],
     ) -> Result<()>;
     /// The findings of a policy (and period, when given), by subject.
     async fn findings_of_policy(&self, policy: &str, period: Option<&str>) -> Result<Vec<Finding>>;
@@ -119,6 +139,7 @@ macro_rules! impl_benefit_store {
                     findings: &[Finding],
                     accesses: &[SubjectAccess],
                     notices: &[NewNotification],
+                    changes: &[benefits::FindingChange],
                 ) -> Result<()> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
@@ -152,6 +173,24 @@ macro_rules! impl_benefit_store {
                         }
                         self.write_accesses(&mut writer.tx, accesses).await?;
                         self.insert_notices(&mut writer.tx, notices).await?;
+                        for change in changes {
+                            let changed = sqlx::query(&self.sql(benefits::FINDING_STATE_UPDATE))
+                                .bind(&change.id)
+                                .bind(&change.from)
+                                .bind(&change.to)
+                                .bind(&change.reason)
+                                .bind(millis(change.at))
+                                .execute(&mut *writer.tx)
+                                .await?
+                                .rows_affected();
+                            // The person acted on it since it was read: theirs stands.
+                            if changed == 1 {
+                                self.write_accesses(&mut writer.tx, std::slice::from_ref(&change.record))
+                                    .await?;
+                                self.insert_notices(&mut writer.tx, std::slice::from_ref(&change.notice))
+                                    .await?;
+                            }
+                        }
                         writer.commit().await
                     })
                     .await
@@ -210,18 +249,15 @@ macro_rules! impl_benefit_store {
                 ) -> Result<bool> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
-                        let changed = sqlx::query(&self.sql(
-                            "UPDATE benefit_findings SET state = $3, state_reason = $4, updated_at = $5 \
-                         WHERE id = $1 AND state = $2",
-                        ))
-                        .bind(id)
-                        .bind(from)
-                        .bind(to)
-                        .bind(reason)
-                        .bind(millis(at))
-                        .execute(&mut *writer.tx)
-                        .await?
-                        .rows_affected();
+                        let changed = sqlx::query(&self.sql(benefits::FINDING_STATE_UPDATE))
+                            .bind(id)
+                            .bind(from)
+                            .bind(to)
+                            .bind(reason)
+                            .bind(millis(at))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
                         if changed == 0 {
                             writer.rollback().await?;
                             return Ok(false);

@@ -24,7 +24,7 @@ mod sql;
 mod sqlite;
 pub mod state;
 
-pub use benefits::{BenefitStore, Finding};
+pub use benefits::{BenefitStore, Finding, FindingChange};
 pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};

@@ -6,6 +6,9 @@
 # Idempotency-Key). Prints the sustained rate and p50/p90/p99 latency.
 # `postgres2` runs two nodes over one PostgreSQL database and drives each with
 # half the connections (one wrk each; their rates add up, latencies per node).
+# RATE=N (requests/s, in the environment) drives at that fixed rate instead, with
+# the open-loop generator `crates/onething/examples/fixed_rate.rs` (latency counted
+# from when each request was due; two nodes get half the rate each).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend="${1:-sqlite}"
@@ -19,6 +22,10 @@ command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2;
 
 cargo build --release -p onething >/dev/null 2>&1
 bin=target/release/onething
+rate="${RATE:-}"
+if [ -n "$rate" ]; then
+  cargo build --release -p onething --example fixed_rate >/dev/null 2>&1
+fi
 workdir=$(mktemp -d)
 # Only the servers started here (never `kill 0`, which is the whole process group).
 trap 'for pid in ${server_pid:-} ${second_pid:-}; do kill "$pid" 2>/dev/null || true; done; rm -rf "$workdir"' EXIT
@@ -84,9 +91,15 @@ cases_before=$(stored_cases)
 cpu_before=$(cpu_ticks)
 
 echo "backend=$backend nodes=$nodes seconds=$seconds connections=$connections"
+if [ -n "$rate" ]; then echo "fixed rate: ${rate}/s in all"; fi
 drive() { # URL CONNECTIONS THREADS OUT
-  KEY_PREFIX="load-$(basename "$4" .txt)" BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" \
-    wrk -t"$3" -c"$2" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$1" >"$4" || true
+  if [ -n "$rate" ]; then
+    KEY_PREFIX="rate-$(basename "$4" .txt)-$$" BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" \
+      target/release/examples/fixed_rate "$1/api/v1/cases" $((rate / nodes)) "$seconds" >"$4" || true
+  else
+    KEY_PREFIX="load-$(basename "$4" .txt)" BODY_FILE="$workdir/body" CONTENT_TYPE="multipart/form-data; boundary=$boundary" TOKEN="$token" \
+      wrk -t"$3" -c"$2" -d"${seconds}s" --timeout 10s --latency -s bench/submit.lua "$1" >"$4" || true
+  fi
 }
 if [ "$nodes" = 2 ]; then
   drive "$base" $((connections / 2)) 1 "$workdir/wrk1.txt" &

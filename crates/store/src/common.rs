@@ -376,21 +376,38 @@ pub(crate) struct LedgerAppend {
     pub(crate) frontier: String,
 }
 
+/// An entry in its canonical bytes, with the columns the ledger indexes it by:
+/// what a write appends, directly or through `ledger_pending`.
+pub(crate) struct EncodedEntry {
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) subject: Option<String>,
+    pub(crate) kind: String,
+}
+
+impl EncodedEntry {
+    pub(crate) fn of(entry: &LedgerEntry) -> Self {
+        Self {
+            bytes: entry.canonical_bytes(),
+            subject: entry.subject.clone(),
+            kind: entry.kind.clone(),
+        }
+    }
+}
+
 /// Plans the append of `entries` to the tree whose head row is `(size, frontier)`.
-pub(crate) fn plan_append(size: i64, frontier: &str, entries: &[LedgerEntry]) -> Result<LedgerAppend> {
+pub(crate) fn plan_append(size: i64, frontier: &str, entries: Vec<EncodedEntry>) -> Result<LedgerAppend> {
     let mut range = range_from_head(size, frontier)?;
     let mut rows = Vec::with_capacity(entries.len());
     let mut completed: Vec<(NodeId, Hash)> = Vec::with_capacity(entries.len() * 2);
     for entry in entries {
-        let bytes = entry.canonical_bytes();
-        let leaf = ledger::leaf_hash(&bytes);
+        let leaf = ledger::leaf_hash(&entry.bytes);
         let index = range.append_with(leaf, |id, hash| completed.push((id, *hash)));
         rows.push(EntryRow {
             index: db_index(index)?,
-            bytes,
+            bytes: entry.bytes,
             leaf_hash: leaf.to_hex(),
-            subject: entry.subject.clone(),
-            kind: entry.kind.clone(),
+            subject: entry.subject,
+            kind: entry.kind,
         });
     }
     let nodes = completed
@@ -575,7 +592,7 @@ macro_rules! impl_store {
                     };
                     let counter = self.counter.get().filter(|counter| counter.basis() == stored);
                     let Some(counter) = counter else {
-                        sqlx::query(&self.sql(sql::DASHBOARD_BASIS_CLEAR))
+                        sqlx::query(&self.sql(sql::DASHBOARD_STALE_MARK))
                             .execute(&mut *conn)
                             .await?;
                         return Ok(());
@@ -616,14 +633,25 @@ macro_rules! impl_store {
                     self.add_counts(conn, &counts).await
                 }
 
-                /// Adds totals (in key order, so that concurrent writers lock rows in one order).
+                /// Adds totals (in key order, so that concurrent writers lock rows in one
+                /// order), in the shard of this write's turn where the backend shards them.
                 async fn add_counts(&self, conn: &mut $conn, counts: &metrics::counts::Counts) -> Result<()> {
                     let rows: Vec<_> = counts.iter().collect();
+                    let shard = self.dashboard_shard();
+                    let single = if shard.is_some() {
+                        sql::DASHBOARD_COUNT_ADD_SHARD
+                    } else {
+                        sql::DASHBOARD_COUNT_ADD
+                    };
                     for chunk in rows.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_rows(sql::DASHBOARD_COUNT_ADD, chunk.len());
+                        let statement = self.sql_rows(single, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for ((scope, key, measure, bucket), n) in chunk {
-                            query = query.bind(scope).bind(key).bind(measure).bind(bucket).bind(**n);
+                            query = query.bind(scope).bind(key).bind(measure).bind(bucket);
+                            if let Some(shard) = shard {
+                                query = query.bind(shard);
+                            }
+                            query = query.bind(**n);
                         }
                         query.execute(&mut *conn).await?;
                     }
@@ -806,22 +834,47 @@ macro_rules! impl_store {
                     Ok(())
                 }
 
-                /// Appends `entries` to the ledger inside the caller's write transaction:
-                /// reads (and on PostgreSQL locks) the head row, writes the entry rows and
-                /// the tree nodes they complete, and moves the head on. The work depends
-                /// on the number of entries only, never on the size of the ledger.
+                /// Appends `entries` to the ledger inside the caller's write transaction.
+                /// Where the backend defers (PostgreSQL), they go to `ledger_pending` and
+                /// the sequencer gives them their indexes after the commit; otherwise
+                /// they are appended here.
                 async fn append_ledger(&self, conn: &mut $conn, entries: &[ledger::LedgerEntry]) -> Result<()> {
                     if entries.is_empty() {
                         return Ok(());
                     }
-                    let head = sqlx::query(&self.sql(Self::LEDGER_HEAD_FOR_WRITE))
+                    let encoded: Vec<common::EncodedEntry> = entries.iter().map(common::EncodedEntry::of).collect();
+                    if Self::LEDGER_DEFERRED {
+                        for chunk in encoded.chunks(sql::ROWS_PER_INSERT) {
+                            let statement = self.sql_rows(sql::LEDGER_PENDING_INSERT, chunk.len());
+                            let mut query = sqlx::query(&statement);
+                            for entry in chunk {
+                                query = query
+                                    .bind(entry.bytes.as_slice())
+                                    .bind(entry.subject.as_deref())
+                                    .bind(&entry.kind);
+                            }
+                            query.execute(&mut *conn).await?;
+                        }
+                        self.ledger_pending_written();
+                        return Ok(());
+                    }
+                    Self::append_sequenced(conn, encoded).await
+                }
+
+                /// Gives `entries` the next indexes of the ledger inside the caller's
+                /// transaction: reads (and on PostgreSQL locks) the head row, writes the
+                /// entry rows and the tree nodes they complete, and moves the head on.
+                /// The work depends on the number of entries only, never on the size of
+                /// the ledger.
+                async fn append_sequenced(conn: &mut $conn, entries: Vec<common::EncodedEntry>) -> Result<()> {
+                    let head = sqlx::query(&Self::statement(Self::LEDGER_HEAD_FOR_WRITE))
                         .fetch_optional(&mut *conn)
                         .await?
                         .ok_or_else(|| StoreError::Corrupt("the ledger_head row is missing".into()))?;
                     let old_size = head.int("size")?;
                     let append = common::plan_append(old_size, &head.text("frontier")?, entries)?;
                     for chunk in append.rows.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_rows(sql::LEDGER_ENTRY_INSERT, chunk.len());
+                        let statement = Self::statement_rows(sql::LEDGER_ENTRY_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for row in chunk {
                             query = query
@@ -834,14 +887,14 @@ macro_rules! impl_store {
                         query.execute(&mut *conn).await?;
                     }
                     for chunk in append.nodes.chunks(sql::ROWS_PER_INSERT) {
-                        let statement = self.sql_rows(sql::LEDGER_NODE_INSERT, chunk.len());
+                        let statement = Self::statement_rows(sql::LEDGER_NODE_INSERT, chunk.len());
                         let mut query = sqlx::query(&statement);
                         for (level, index, hash) in chunk {
                             query = query.bind(*level).bind(*index).bind(hash);
                         }
                         query.execute(&mut *conn).await?;
                     }
-                    let moved = sqlx::query(&self.sql(sql::LEDGER_HEAD_UPDATE))
+                    let moved = sqlx::query(&Self::statement(sql::LEDGER_HEAD_UPDATE))
                         .bind(append.new_size)
                         .bind(&append.frontier)
                         .bind(old_size)
@@ -889,6 +942,7 @@ macro_rules! impl_store {
 
                 /// The current size and compact range of the ledger.
                 async fn ledger_range(&self) -> Result<ledger::CompactRange> {
+                    self.settle_ledger().await?;
                     let head = sqlx::query(&self.sql(sql::LEDGER_HEAD))
                         .fetch_optional(self.pool())
                         .await?
@@ -1490,11 +1544,16 @@ macro_rules! impl_store {
                         const ROWS_PER_INSERT: usize = 100;
                         let mut writer = self.begin_write().await?;
                         self.counter.set(counter.clone());
-                        let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_WRITE))
+                        let stored = sqlx::query(&self.sql(Self::DASHBOARD_BASIS_FOR_RECOUNT))
                             .fetch_one(&mut *writer.tx)
                             .await?
                             .optional_text("basis")?;
-                        if stored.as_deref() == Some(counter.basis()) {
+                        let stale = sqlx::query(&self.sql(sql::DASHBOARD_STALE_CLEAR))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected()
+                            > 0;
+                        if !stale && stored.as_deref() == Some(counter.basis()) {
                             writer.rollback().await?;
                             return Ok(());
                         }
@@ -2151,6 +2210,7 @@ macro_rules! impl_store {
                 }
 
                 async fn ledger_rows(&self, from: u64, limit: u64) -> Result<Vec<LedgerRow>> {
+                    self.settle_ledger().await?;
                     let Ok(from) = i64::try_from(from) else {
                         return Ok(Vec::new());
                     };
@@ -2165,6 +2225,7 @@ macro_rules! impl_store {
                 }
 
                 async fn ledger_row(&self, index: u64) -> Result<Option<LedgerRow>> {
+                    self.settle_ledger().await?;
                     let Ok(index) = i64::try_from(index) else {
                         return Ok(None);
                     };
@@ -2178,6 +2239,7 @@ macro_rules! impl_store {
                 }
 
                 async fn ledger_rows_about(&self, subject: &str, limit: u64) -> Result<Vec<LedgerRow>> {
+                    self.settle_ledger().await?;
                     sqlx::query(&self.sql(sql::LEDGER_ROWS_ABOUT))
                         .bind(subject)
                         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -2211,6 +2273,7 @@ macro_rules! impl_store {
                 }
 
                 async fn ledger_nodes(&self) -> Result<Vec<(ledger::NodeId, ledger::Hash)>> {
+                    self.settle_ledger().await?;
                     sqlx::query(&self.sql(sql::LEDGER_NODES_ALL))
                         .fetch_all(self.pool())
                         .await?
@@ -2295,7 +2358,7 @@ mod tests {
                     entry(next)
                 })
                 .collect();
-            let append = plan_append(size, &frontier, &entries).unwrap();
+            let append = plan_append(size, &frontier, entries.iter().map(EncodedEntry::of).collect()).unwrap();
             for (row, entry) in append.rows.iter().zip(&entries) {
                 assert_eq!(row.index, i64::try_from(reference.append(entry.leaf_hash())).unwrap());
                 assert_eq!(row.bytes, entry.canonical_bytes());
@@ -2321,7 +2384,10 @@ mod tests {
         assert!(matches!(range_from_head(-1, ""), Err(StoreError::Corrupt(_))));
         assert!(matches!(range_from_head(3, ""), Err(StoreError::Corrupt(_))));
         assert!(matches!(range_from_head(1, "zz"), Err(StoreError::Corrupt(_))));
-        assert!(matches!(plan_append(1, "", &[entry(1)]), Err(StoreError::Corrupt(_))));
+        assert!(matches!(
+            plan_append(1, "", vec![EncodedEntry::of(&entry(1))]),
+            Err(StoreError::Corrupt(_))
+        ));
         assert_eq!(range_from_head(0, "").unwrap().root(), ledger::EMPTY_ROOT);
     }
 

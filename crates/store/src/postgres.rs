@@ -6,17 +6,25 @@
 
 use std::borrow::Cow;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Connection, PgConnection, Postgres};
 
-use crate::common::{Writer, impl_store};
+use crate::common::{ReadRow, Writer, impl_store};
 use crate::migrate::{self, Migration};
 use crate::{Result, StoreError, sql};
 
 /// Connections per node.
 const POOL_SIZE: u32 = 10;
+
+/// Shards of each dashboard total: more than a node's connections, so that one
+/// node's concurrent writes always add to different rows.
+const DASHBOARD_SHARDS: u64 = 16;
 
 /// How long a request waits for a free connection (or for the server to answer at start).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -28,6 +36,30 @@ pub struct PostgresStore {
     pool: PgPool,
     /// Counts case writes for the dashboard (`Store::count_cases_with`).
     counter: crate::CounterCell,
+    /// The dashboard shard of the next write's totals (taken in turn).
+    next_shard: std::sync::atomic::AtomicU64,
+    /// Wakes this node's ledger sequencer after a write (see [`Sequencer`]).
+    sequencer: Arc<Sequencer>,
+}
+
+/// This node's side of the ledger sequencer (migration 0018): writes append their
+/// entries to `ledger_pending` and wake it; it gives the committed ones their ledger
+/// indexes in batches, one sequencer at a time across nodes (the head row's lock).
+/// Every read of the ledger first settles what is pending, so no reader depends on
+/// its timing.
+#[derive(Default)]
+struct Sequencer {
+    wake: Notify,
+    stop: AtomicBool,
+    /// The task, awaited by `close` (nothing of it may outlive the pool).
+    task: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.sequencer.stop.store(true, Ordering::Relaxed);
+        self.sequencer.wake.notify_one();
+    }
 }
 
 impl PostgresStore {
@@ -37,17 +69,22 @@ impl PostgresStore {
     /// How an appender reads the ledger head: locked, so appenders on several nodes
     /// queue for it.
     pub(crate) const LEDGER_HEAD_FOR_WRITE: &'static str = sql::LEDGER_HEAD_FOR_UPDATE;
-    /// How a case write reads the dashboard's basis: locked, so that a recount waits
-    /// for the writes counting under the old basis and they for it.
-    pub(crate) const DASHBOARD_BASIS_FOR_WRITE: &'static str = sql::DASHBOARD_BASIS_FOR_UPDATE;
+    /// How a case write reads the dashboard's basis: shared with the other writers;
+    /// a recount waits for the writes counting under the old basis and they for it.
+    pub(crate) const DASHBOARD_BASIS_FOR_WRITE: &'static str = sql::DASHBOARD_BASIS_FOR_SHARE;
+    /// How a recount reads it: exclusively.
+    pub(crate) const DASHBOARD_BASIS_FOR_RECOUNT: &'static str = sql::DASHBOARD_BASIS_FOR_UPDATE;
 
     /// Connects to `url` (`postgres://user:password@host:port/database`), using the
     /// connection's default `search_path` (normally `public`).
     pub async fn connect(url: &str) -> Result<Self> {
         let options = PgConnectOptions::from_str(url)?;
+        let pool = Self::open_pool(options).await?;
         Ok(Self {
-            pool: Self::open_pool(options).await?,
+            pool: pool.clone(),
             counter: crate::CounterCell::default(),
+            next_shard: std::sync::atomic::AtomicU64::new(0),
+            sequencer: Sequencer::start(pool),
         })
     }
 
@@ -75,8 +112,10 @@ impl PostgresStore {
         sqlx::Executor::execute(&mut *tx, sqlx::raw_sql(&create)).await?;
         tx.commit().await?;
         Ok(Self {
-            pool,
+            pool: pool.clone(),
             counter: crate::CounterCell::default(),
+            next_shard: std::sync::atomic::AtomicU64::new(0),
+            sequencer: Sequencer::start(pool),
         })
     }
 
@@ -99,11 +138,48 @@ impl PostgresStore {
 
     /// Waits for the connections in use and closes them all.
     pub async fn close(&self) {
+        self.sequencer.stop.store(true, Ordering::Relaxed);
+        self.sequencer.wake.notify_one();
+        let task = self.sequencer.task.lock().ok().and_then(|mut task| task.take());
+        if let Some(task) = task {
+            let _ = task.await;
+        }
         self.pool.close().await;
+    }
+
+    /// Writes defer their ledger appends to the sequencer.
+    pub(crate) const LEDGER_DEFERRED: bool = true;
+
+    /// A write put entries in `ledger_pending`.
+    fn ledger_pending_written(&self) {
+        self.sequencer.wake.notify_one();
+    }
+
+    /// Gives every committed pending entry its index before a read of the ledger,
+    /// waiting for a sequencer at work on another node if need be.
+    async fn settle_ledger(&self) -> Result<()> {
+        let pending: bool = sqlx::Row::try_get(
+            &sqlx::query(sql::LEDGER_PENDING_ANY).fetch_one(&self.pool).await?,
+            "any",
+        )?;
+        if pending {
+            sequence(&self.pool, true).await?;
+        }
+        Ok(())
     }
 
     fn sql(&self, statement: &'static str) -> Cow<'static, str> {
         sql::for_backend(statement, false)
+    }
+
+    /// [`Self::sql`] where there is no store at hand (the sequencer).
+    fn statement(statement: &'static str) -> Cow<'static, str> {
+        sql::for_backend(statement, false)
+    }
+
+    /// [`Self::sql_rows`] where there is no store at hand (the sequencer).
+    fn statement_rows(single: &str, rows: usize) -> String {
+        sql::multi_row(single, rows)
     }
 
     /// A statement built at run time, in this backend's placeholder syntax.
@@ -116,6 +192,13 @@ impl PostgresStore {
         sql::multi_row(single, rows)
     }
 
+    /// The shard a write adds its dashboard totals to: writers in turn, so that up to
+    /// [`DASHBOARD_SHARDS`] concurrent writes never wait for each other's totals.
+    fn dashboard_shard(&self) -> Option<i64> {
+        let turn = self.next_shard.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Some((turn % DASHBOARD_SHARDS) as i64)
+    }
+
     /// Runs a write (nothing to add here: each write is its own transaction).
     async fn grouped<T>(&self, write: impl std::future::Future<Output = Result<T>>) -> Result<T> {
         write.await
@@ -123,6 +206,83 @@ impl PostgresStore {
 
     async fn begin_write(&self) -> Result<Writer<'_, Postgres>> {
         Ok(Writer::new(self.pool.begin().await?, None))
+    }
+}
+
+impl Sequencer {
+    /// How often the sequencer looks for entries it was not woken for (a write's
+    /// wake-up can come just before its commit; another node's crashed sequencer).
+    const POLL: Duration = Duration::from_millis(50);
+
+    /// Starts the sequencer of a node. It stays idle until the first write: before
+    /// `migrate` there is no `ledger_pending` to look at.
+    fn start(pool: PgPool) -> Arc<Self> {
+        let sequencer = Arc::new(Self::default());
+        let own = Arc::clone(&sequencer);
+        let task = tokio::spawn(async move {
+            own.wake.notified().await;
+            while !own.stop.load(Ordering::Relaxed) && !pool.is_closed() {
+                if let Err(error) = sequence(&pool, false).await {
+                    tracing::warn!(%error, "ledger sequencer: will retry");
+                }
+                let _ = tokio::time::timeout(Self::POLL, own.wake.notified()).await;
+            }
+        });
+        if let Ok(mut slot) = sequencer.task.lock() {
+            *slot = Some(task);
+        }
+        sequencer
+    }
+}
+
+/// Pending entries moved into the ledger per transaction.
+const SEQUENCE_BATCH: i64 = 10_000;
+
+/// Moves the committed pending entries into the ledger in `seq` order, a batch per
+/// transaction, until none is left; returns how many. `wait`: queue for the head row
+/// (a reader, which must see them all); otherwise leave the turn to a sequencer that
+/// holds it.
+async fn sequence(pool: &PgPool, wait: bool) -> Result<u64> {
+    let mut moved = 0u64;
+    loop {
+        let mut tx = pool.begin().await?;
+        let head_query = if wait {
+            sql::LEDGER_HEAD_FOR_UPDATE
+        } else {
+            sql::LEDGER_HEAD_FOR_UPDATE_SKIP
+        };
+        if sqlx::query(head_query).fetch_optional(&mut *tx).await?.is_none() {
+            tx.rollback().await?;
+            return Ok(moved);
+        }
+        let rows = sqlx::query(sql::LEDGER_PENDING_BATCH)
+            .bind(SEQUENCE_BATCH)
+            .fetch_all(&mut *tx)
+            .await?;
+        if rows.is_empty() {
+            tx.rollback().await?;
+            return Ok(moved);
+        }
+        let mut seqs = Vec::with_capacity(rows.len());
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in &rows {
+            seqs.push(row.int("seq")?);
+            entries.push(crate::common::EncodedEntry {
+                bytes: row.bytes("entry")?,
+                subject: row.optional_text("subject")?,
+                kind: row.text("kind")?,
+            });
+        }
+        PostgresStore::append_sequenced(&mut tx, entries).await?;
+        sqlx::query(sql::LEDGER_PENDING_DELETE)
+            .bind(&seqs)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        moved += seqs.len() as u64;
+        if (rows.len() as i64) < SEQUENCE_BATCH {
+            return Ok(moved);
+        }
     }
 }
 

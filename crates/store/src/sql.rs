@@ -365,6 +365,18 @@ pub(crate) const LEDGER_HEAD_UPDATE: &str =
 pub(crate) const LEDGER_ENTRY_INSERT: &str =
     "INSERT INTO ledger_entries (idx, entry, leaf_hash, subject, kind) VALUES ($1, $2, $3, $4, $5)";
 
+/// A write's entries waiting for their indexes (PostgreSQL; `seq` orders them).
+pub(crate) const LEDGER_PENDING_INSERT: &str = "INSERT INTO ledger_pending (entry, subject, kind) VALUES ($1, $2, $3)";
+/// Whether anything waits (without a lock: a reader settles only then).
+pub(crate) const LEDGER_PENDING_ANY: &str = "SELECT EXISTS (SELECT 1 FROM ledger_pending) AS any";
+/// The head row, unless another sequencer holds it (the background sequencer skips
+/// its turn then: that one will take what is pending).
+pub(crate) const LEDGER_HEAD_FOR_UPDATE_SKIP: &str =
+    "SELECT size, frontier FROM ledger_head WHERE id = 1 FOR UPDATE SKIP LOCKED";
+/// The oldest committed pending entries, a batch.
+pub(crate) const LEDGER_PENDING_BATCH: &str =
+    "SELECT seq, entry, subject, kind FROM ledger_pending ORDER BY seq LIMIT $1";
+pub(crate) const LEDGER_PENDING_DELETE: &str = "DELETE FROM ledger_pending WHERE seq = ANY($1)";
 pub(crate) const LEDGER_NODE_INSERT: &str = "INSERT INTO ledger_nodes (level, idx, hash) VALUES ($1, $2, $3)";
 
 /// Up to `$2` rows from index `$1` on, in index order.
@@ -502,17 +514,31 @@ pub(crate) const CERTIFICATE_STATE: &str =
 // ---- dashboard totals (metrics::counts)
 
 pub(crate) const DASHBOARD_BASIS: &str = "SELECT basis FROM dashboard_basis WHERE id = 1";
-/// Locked on PostgreSQL: case writes count under the basis they read, and a recount
-/// waits for them and they for it.
+/// Shared on PostgreSQL: case writes count under the basis they read, side by side;
+/// a recount ([`DASHBOARD_BASIS_FOR_UPDATE`]) waits for them and they for it.
+pub(crate) const DASHBOARD_BASIS_FOR_SHARE: &str = "SELECT basis FROM dashboard_basis WHERE id = 1 FOR SHARE";
+/// The recount's exclusive hold on the basis (PostgreSQL).
 pub(crate) const DASHBOARD_BASIS_FOR_UPDATE: &str = "SELECT basis FROM dashboard_basis WHERE id = 1 FOR UPDATE";
 pub(crate) const DASHBOARD_BASIS_SET: &str = "UPDATE dashboard_basis SET basis = $1 WHERE id = 1";
-pub(crate) const DASHBOARD_BASIS_CLEAR: &str = "UPDATE dashboard_basis SET basis = NULL WHERE id = 1";
+/// A write that cannot count under the stored basis: the totals are to be counted
+/// again. An insert, not an update of the basis row, so that it needs no more than
+/// the shared lock writers hold (two such writers never wait for each other's share).
+pub(crate) const DASHBOARD_STALE_MARK: &str = "INSERT INTO dashboard_stale (id) VALUES (1) ON CONFLICT DO NOTHING";
+pub(crate) const DASHBOARD_STALE_CLEAR: &str = "DELETE FROM dashboard_stale";
+/// Adds to a total (SQLite: one shard).
 pub(crate) const DASHBOARD_COUNT_ADD: &str = "INSERT INTO dashboard_counts (scope, key, measure, bucket, n) \
      VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, key, measure, bucket) DO UPDATE SET n = dashboard_counts.n + excluded.n";
+/// Adds to a total in one shard (PostgreSQL): concurrent writers take turns over
+/// the shards instead of queueing on one row per total.
+pub(crate) const DASHBOARD_COUNT_ADD_SHARD: &str = "INSERT INTO dashboard_counts (scope, key, measure, bucket, shard, n) \
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scope, key, measure, bucket, shard) DO UPDATE SET n = dashboard_counts.n + excluded.n";
 pub(crate) const DASHBOARD_COUNTS_CLEAR: &str = "DELETE FROM dashboard_counts";
-/// The totals and their basis in one statement, so that they are read together.
-pub(crate) const DASHBOARD_COUNTS: &str = "SELECT b.basis, c.scope, c.key, c.measure, c.bucket, c.n \
-     FROM dashboard_basis b LEFT JOIN dashboard_counts c ON c.n <> 0 WHERE b.id = 1";
+/// The totals summed over their shards and their basis in one statement, so that
+/// they are read together (no basis while a write has marked them stale).
+pub(crate) const DASHBOARD_COUNTS: &str = "SELECT CASE WHEN EXISTS (SELECT 1 FROM dashboard_stale) THEN NULL ELSE b.basis END AS basis, \
+     c.scope, c.key, c.measure, c.bucket, c.n FROM dashboard_basis b LEFT JOIN \
+     (SELECT scope, key, measure, bucket, CAST(SUM(n) AS BIGINT) AS n FROM dashboard_counts \
+      GROUP BY scope, key, measure, bucket HAVING SUM(n) <> 0) c ON 1 = 1 WHERE b.id = 1";
 /// Cases in id order, a batch after an id, for counting them all again.
 pub(crate) const CASE_DOCUMENTS_AFTER: &str = "SELECT id, doc FROM cases WHERE id > $1 ORDER BY id LIMIT $2";
 pub(crate) const CASE_DOC_AT_VERSION: &str = "SELECT doc FROM cases WHERE id = $1 AND version = $2";

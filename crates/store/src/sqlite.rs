@@ -53,6 +53,8 @@ impl SqliteStore {
     /// How a case write reads the dashboard's basis: the writer lock already
     /// serializes it with a recount.
     pub(crate) const DASHBOARD_BASIS_FOR_WRITE: &'static str = sql::DASHBOARD_BASIS;
+    /// How a recount reads it: the writer lock serializes that too.
+    pub(crate) const DASHBOARD_BASIS_FOR_RECOUNT: &'static str = sql::DASHBOARD_BASIS;
 
     /// Opens (creating it if missing) the database file at `path`. The directory
     /// must exist. Journal mode WAL, `synchronous = FULL` (an acknowledged write
@@ -160,9 +162,35 @@ impl SqliteStore {
         sql::for_backend(statement, true)
     }
 
+    /// [`Self::sql`] where there is no store at hand (the sequencer).
+    fn statement(statement: &'static str) -> Cow<'static, str> {
+        sql::for_backend(statement, true)
+    }
+
+    /// [`Self::sql_rows`] where there is no store at hand (the sequencer).
+    fn statement_rows(single: &str, rows: usize) -> String {
+        sql::multi_row_sqlite(single, rows)
+    }
+
     /// A statement built at run time, in this backend's placeholder syntax.
     fn sql_owned(&self, statement: String) -> String {
         sql::to_sqlite(&statement)
+    }
+
+    /// The single writer appends its ledger entries in the write itself.
+    pub(crate) const LEDGER_DEFERRED: bool = false;
+
+    /// Nothing is deferred (see [`Self::LEDGER_DEFERRED`]).
+    fn ledger_pending_written(&self) {}
+
+    /// Nothing is deferred: the ledger is settled at every commit.
+    async fn settle_ledger(&self) -> Result<()> {
+        Ok(())
+    }
+
+    /// The dashboard totals are one shard: the single writer never waits on them.
+    fn dashboard_shard(&self) -> Option<i64> {
+        None
     }
 
     /// A single-row insert repeated for `rows` rows, in this backend's syntax.

@@ -191,6 +191,8 @@ struct Fixture {
     /// The SQLite file or the PostgreSQL schema.
     location: String,
     handle: Mutex<Handle>,
+    /// Stores opened as other nodes, closed with the fixture.
+    others: Mutex<Vec<Handle>>,
 }
 
 impl Fixture {
@@ -208,6 +210,7 @@ impl Fixture {
             backend,
             location,
             handle: Mutex::new(handle),
+            others: Mutex::new(Vec::new()),
         }
     }
 
@@ -247,7 +250,11 @@ impl Fixture {
     async fn another_node(&self) -> Arc<dyn Store> {
         match self.backend {
             Backend::Sqlite => self.store(),
-            Backend::Postgres => Self::open(self.backend, &self.location).await.store(),
+            Backend::Postgres => {
+                let other = Self::open(self.backend, &self.location).await;
+                self.others.lock().unwrap().push(other.clone());
+                other.store()
+            }
         }
     }
 
@@ -296,6 +303,14 @@ impl Fixture {
         self.scalar(&format!("SELECT COUNT(*) FROM {table}")).await
     }
 
+    /// The rows of `ledger_entries` once the ledger has been read through the store:
+    /// a read gives every committed write's entries their indexes first (PostgreSQL
+    /// writes hand them to a sequencer).
+    async fn ledger_entries(&self) -> i64 {
+        self.store().ledger_head().await.unwrap();
+        self.count("ledger_entries").await
+    }
+
     async fn table_names(&self) -> Vec<String> {
         match self.handle() {
             Handle::Sqlite(store) => sqlx::query_scalar(
@@ -324,6 +339,10 @@ impl Fixture {
     }
 
     async fn teardown(&self) {
+        let others = std::mem::take(&mut *self.others.lock().unwrap());
+        for other in others {
+            other.close().await;
+        }
         self.handle().close().await;
         match self.backend {
             Backend::Sqlite => {
@@ -445,7 +464,8 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 31] = [
+/// The tables of both backends.
+const TABLES: [&str; 32] = [
     "access_log",
     "accounts",
     "benefit_findings",
@@ -456,6 +476,7 @@ const TABLES: [&str; 31] = [
     "certificates",
     "dashboard_basis",
     "dashboard_counts",
+    "dashboard_stale",
     "deadline_alerts",
     "department_ratings",
     "draft_uploads",
@@ -480,7 +501,13 @@ const TABLES: [&str; 31] = [
 ];
 
 async fn assert_migrated(fixture: &Fixture) {
-    assert_eq!(fixture.table_names().await, TABLES);
+    let mut expected = TABLES.to_vec();
+    if matches!(fixture.backend, Backend::Postgres) {
+        // Writes on several nodes hand their ledger entries to the sequencer.
+        expected.push("ledger_pending");
+        expected.sort_unstable();
+    }
+    assert_eq!(fixture.table_names().await, expected);
     let versions: Vec<i64> = fixture.migrations().await.iter().map(|(version, _)| *version).collect();
     assert!(!versions.is_empty());
     assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
@@ -1476,6 +1503,49 @@ async fn sqlite_file_is_durable_wal() {
     .await;
 }
 
+/// PostgreSQL: a write does not queue behind what other nodes' writes hold. A
+/// transaction holding the ledger head (as a sequencer does) and the dashboard basis
+/// (shared, as every case write does) does not stop a case from being stored; a
+/// read of the ledger waits for the head, then finds the case's entries there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_writes_do_not_queue_on_a_shared_row() {
+    run(Backend::Postgres, true, |fixture| async move {
+        let Handle::Postgres(postgres) = fixture.handle() else {
+            unreachable!("a PostgreSQL fixture");
+        };
+        let store = fixture.store();
+        let mut holder = postgres.pool().begin().await.unwrap();
+        for hold in [
+            "SELECT size FROM ledger_head WHERE id = 1 FOR UPDATE",
+            "SELECT basis FROM dashboard_basis WHERE id = 1 FOR SHARE",
+        ] {
+            sqlx::query(hold).execute(&mut *holder).await.unwrap();
+        }
+
+        let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+        let stored = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            store.insert_case(&created.case, &created.events, None),
+        )
+        .await;
+        assert!(
+            matches!(stored, Ok(Ok(Inserted::Created))),
+            "the write waited for another transaction's rows: {stored:?}"
+        );
+
+        let reader = tokio::spawn({
+            let store = store.clone();
+            async move { store.ledger_head().await.unwrap() }
+        });
+        holder.rollback().await.unwrap();
+        let (size, _) = reader.await.unwrap();
+        assert_eq!(size, created.events.len() as u64);
+        assert_eq!(fixture.count("ledger_pending").await, 0);
+        consistent_ledger(&*store).await;
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_in_memory_store_works() {
     let store = SqliteStore::open_in_memory().await.unwrap();
@@ -1715,7 +1785,7 @@ async fn every_event_and_access_leaves_one_ledger_row(fixture: &Fixture) {
         refused_by_constraint(store.insert_case(&created.case, &created.events, None).await),
         "the same case id twice"
     );
-    assert_eq!(fixture.count("ledger_entries").await, created.events.len() as i64);
+    assert_eq!(fixture.ledger_entries().await, created.events.len() as i64);
     let head = store.ledger_head().await.unwrap();
     assert_eq!(head.0, created.events.len() as u64);
 
@@ -1726,13 +1796,13 @@ async fn every_event_and_access_leaves_one_ledger_row(fixture: &Fixture) {
         Updated::Written(2)
     );
     let after_update = (created.events.len() + accepted.events.len()) as i64;
-    assert_eq!(fixture.count("ledger_entries").await, after_update);
+    assert_eq!(fixture.ledger_entries().await, after_update);
     let stale = reject(&created.case, "GG00101001", "WJ", at(12, 3, 0));
     assert_eq!(
         store.update_case(&stale.case, 1, &stale.events).await.unwrap(),
         Updated::Conflict
     );
-    assert_eq!(fixture.count("ledger_entries").await, after_update);
+    assert_eq!(fixture.ledger_entries().await, after_update);
     let rows = consistent_ledger(&*store).await;
     let entry = decode(&rows[created.events.len()]);
     assert_eq!(entry.purpose.as_deref(), Some("accept"));
@@ -1759,7 +1829,7 @@ async fn every_event_and_access_leaves_one_ledger_row(fixture: &Fixture) {
         ..access(at(12, 2, 33), "read_case", Some(CASE_A))
     };
     store.record_access(&own).await.unwrap();
-    assert_eq!(fixture.count("ledger_entries").await, after_update + 4);
+    assert_eq!(fixture.ledger_entries().await, after_update + 4);
     assert_eq!(fixture.count("access_log").await, 4);
 
     let rows = consistent_ledger(&*store).await;
@@ -2026,7 +2096,7 @@ async fn ledger_tables_are_append_only(fixture: &Fixture) {
         .await
         .unwrap();
     let counts = [
-        fixture.count("ledger_entries").await,
+        fixture.ledger_entries().await,
         fixture.count("ledger_nodes").await,
         fixture.count("ledger_checkpoints").await,
         fixture.count("ledger_head").await,
@@ -2049,7 +2119,7 @@ async fn ledger_tables_are_append_only(fixture: &Fixture) {
         assert!(message.contains("ledger_"), "{statement}: {message}");
     }
     let after = [
-        fixture.count("ledger_entries").await,
+        fixture.ledger_entries().await,
         fixture.count("ledger_nodes").await,
         fixture.count("ledger_checkpoints").await,
         fixture.count("ledger_head").await,
@@ -3201,7 +3271,7 @@ async fn a_failed_write_among_concurrent_ones_fails_alone(fixture: &Fixture) {
     );
     let (ledger_after, _) = store.ledger_head().await.unwrap();
     assert_eq!(
-        fixture.count("ledger_entries").await,
+        fixture.ledger_entries().await,
         ledger_after as i64,
         "the ledger has no gap"
     );

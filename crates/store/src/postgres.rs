@@ -23,8 +23,17 @@ use crate::{Result, StoreError, sql};
 const POOL_SIZE: u32 = 10;
 
 /// Shards of each dashboard total: more than a node's connections, so that one
-/// node's concurrent writes always add to different rows.
-const DASHBOARD_SHARDS: u64 = 16;
+/// node's concurrent writes always add to different rows; each node starts its
+/// turns at a random shard, so that two nodes' writes seldom meet on one.
+const DASHBOARD_SHARDS: u64 = 32;
+
+/// Where a node starts its turns over the shards: from its process and the clock.
+fn first_shard() -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| u64::from(since.subsec_nanos()));
+    (u64::from(std::process::id()) ^ nanos) % DASHBOARD_SHARDS
+}
 
 /// How long a request waits for a free connection (or for the server to answer at start).
 const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,7 +92,7 @@ impl PostgresStore {
         Ok(Self {
             pool: pool.clone(),
             counter: crate::CounterCell::default(),
-            next_shard: std::sync::atomic::AtomicU64::new(0),
+            next_shard: std::sync::atomic::AtomicU64::new(first_shard()),
             sequencer: Sequencer::start(pool),
         })
     }
@@ -114,7 +123,7 @@ impl PostgresStore {
         Ok(Self {
             pool: pool.clone(),
             counter: crate::CounterCell::default(),
-            next_shard: std::sync::atomic::AtomicU64::new(0),
+            next_shard: std::sync::atomic::AtomicU64::new(first_shard()),
             sequencer: Sequencer::start(pool),
         })
     }

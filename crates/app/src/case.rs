@@ -110,6 +110,7 @@ pub async fn list(
         case_id,
         before,
         limit: limit + 1,
+        ..Default::default()
     };
     let cases = state.store.find_cases(&query).await?;
     crate::audit(state, caller, "list_cases", None, String::new(), "查看办件列表").await?;

@@ -2,14 +2,11 @@
 //! case of them with each department's progress, and reminders (催办) to a
 //! department whose task is late.
 
-use cases::{Case, CaseState};
+use cases::Case;
 use domain::{Account, Role};
 
 use crate::AppState;
 use crate::error::ApiError;
-
-/// How many recent cases the overview looks through.
-const SCAN: i64 = 500;
 
 /// The department `caller` works for and the one-things it leads; refused for
 /// anyone else.
@@ -33,24 +30,36 @@ pub fn led_by(state: &AppState, caller: &Account) -> Result<(String, Vec<String>
 }
 
 /// The open cases of the one-things `caller`'s department leads, with every
-/// task's progress. The reading is recorded.
-pub async fn overview(state: &AppState, caller: &Account) -> Result<(String, Vec<String>, Vec<Case>), ApiError> {
+/// task's progress: newest first, one page of at most `limit` after `cursor` (the
+/// previous page's `next`), however old the case. The reading is recorded.
+pub async fn overview(
+    state: &AppState,
+    caller: &Account,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(String, Vec<String>, crate::Page<Case>), ApiError> {
     let (department, led) = led_by(state, caller)?;
-    let summaries = state.store.all_cases(SCAN).await?;
-    let mut open = Vec::new();
-    for summary in summaries.iter().filter(|c| led.contains(&c.one_thing)) {
-        let Some(versioned) = state.store.load_case(&summary.id).await? else {
-            continue;
-        };
-        if matches!(
-            versioned.case.state(),
-            CaseState::InProgress | CaseState::AwaitingSupplement
-        ) {
+    let before = cursor.map(crate::page::case_cursor).transpose()?;
+    let limit = crate::page::limit(limit);
+    let query = store::CaseQuery {
+        one_things: led.clone(),
+        open: true,
+        before,
+        limit: limit + 1,
+        ..Default::default()
+    };
+    let summaries = state.store.find_cases(&query).await?;
+    let mut open = Vec::with_capacity(summaries.len());
+    for summary in &summaries {
+        if let Some(versioned) = state.store.load_case(&summary.id).await? {
             open.push(versioned.case);
         }
     }
     crate::audit(state, caller, "read_lead_overview", None, String::new(), "牵头部门督办").await?;
-    Ok((department, led, open))
+    let page = crate::Page::of(open, limit, |case| {
+        crate::page::case_cursor_of(case.submitted_at, case.id.as_str())
+    });
+    Ok((department, led, page))
 }
 
 /// Sends a reminder to the department of task `item` in case `id` of a one-thing

@@ -450,6 +450,52 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lead_view_pages_through_every_open_case_however_old() {
+    let site = spawn().await;
+    let now = chrono::Utc::now();
+    // The oldest open case comes last, after 52 newer ones: a page of 50, then the rest.
+    site.seed_newborn(
+        "YJS20260901OLD00001",
+        &testkit::newborn_all_yes(),
+        now - chrono::Duration::days(90),
+    )
+    .await;
+    for n in 0..52 {
+        let at = now - chrono::Duration::minutes(60 - n);
+        site.seed_newborn(&format!("YJS20261130LEAD{n:04}"), &testkit::newborn_all_yes(), at)
+            .await;
+    }
+    let (session, _) = login(&site, "staff-wj", "/").await;
+    let get = |path: String| {
+        let request = site
+            .client
+            .get(format!("{}{path}", site.base))
+            .header("cookie", &session);
+        async move { request.send().await.unwrap() }
+    };
+    let first = get("/workbench/lead".into()).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let html = first.text().await.unwrap().replace("&#x2f;", "/");
+    assert_eq!(html.matches("class=\"lead-case\"").count(), 50);
+    assert!(html.contains("YJS20261130LEAD0051"), "the newest first");
+    assert!(!html.contains("YJS20260901OLD00001"));
+    let next = html
+        .split("href=\"")
+        .map(|rest| rest.split('"').next().unwrap_or_default())
+        .find(|href| href.starts_with("/workbench/lead?cursor="))
+        .expect("a link to the next page")
+        .replace("&amp;", "&");
+    let second = get(next).await.text().await.unwrap();
+    assert_eq!(second.matches("class=\"lead-case\"").count(), 3);
+    assert!(second.contains("YJS20260901OLD00001") && second.contains("已到最后一页"));
+
+    // A cursor that is not one is a clear refusal, not an error page.
+    let bad = get("/workbench/lead?cursor=not-a-cursor".into()).await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(bad.text().await.unwrap().contains("翻页标记无效"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dashboards_show_the_figures_in_scope_and_export_them() {
     let site = spawn().await;
     let now = chrono::Utc::now();

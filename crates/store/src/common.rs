@@ -1682,6 +1682,9 @@ macro_rules! impl_store {
                         q = match param {
                             sql::CaseParam::Applicant => q.bind(query.applicant.clone().unwrap_or_default()),
                             sql::CaseParam::OneThing => q.bind(query.one_thing.clone().unwrap_or_default()),
+                            sql::CaseParam::OneThingOf(n) => {
+                                q.bind(query.one_things.get(n).cloned().unwrap_or_default())
+                            }
                             sql::CaseParam::State => q.bind(query.state.clone().unwrap_or_default()),
                             sql::CaseParam::CaseId => q.bind(query.case_id.clone().unwrap_or_default()),
                             sql::CaseParam::BeforeAt => q.bind(query.before.as_ref().map_or(0, |(at, _)| millis(*at))),

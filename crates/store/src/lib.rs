@@ -147,7 +147,11 @@ pub struct CaseSummary {
 pub struct CaseQuery {
     pub applicant: Option<String>,
     pub one_thing: Option<String>,
+    /// Any of these one-things (none: no such filter), e.g. those a department leads.
+    pub one_things: Vec<String>,
     pub state: Option<String>,
+    /// Only cases still being processed (办理中 or 待补正).
+    pub open: bool,
     pub case_id: Option<String>,
     pub before: Option<(DateTime<Utc>, String)>,
     pub limit: i64,

@@ -218,6 +218,15 @@ pub(crate) fn case_query(query: &crate::CaseQuery) -> (String, Vec<CaseParam>) {
     if query.case_id.is_some() {
         next(CaseParam::CaseId, "id = ?", &mut params);
     }
+    if !query.one_things.is_empty() {
+        let first = params.len() + 1;
+        params.extend((0..query.one_things.len()).map(CaseParam::OneThingOf));
+        let placeholders: Vec<String> = (first..=params.len()).map(|n| format!("${n}")).collect();
+        conditions.push(format!("one_thing IN ({})", placeholders.join(", ")));
+    }
+    if query.open {
+        conditions.push("state IN ('in_progress', 'awaiting_supplement')".to_owned());
+    }
     if query.before.is_some() {
         params.push(CaseParam::BeforeAt);
         params.push(CaseParam::BeforeId);
@@ -247,6 +256,8 @@ pub(crate) fn case_query(query: &crate::CaseQuery) -> (String, Vec<CaseParam>) {
 pub(crate) enum CaseParam {
     Applicant,
     OneThing,
+    /// The n-th of [`crate::CaseQuery::one_things`].
+    OneThingOf(usize),
     State,
     CaseId,
     BeforeAt,

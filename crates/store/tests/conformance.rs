@@ -1245,6 +1245,21 @@ async fn applicants_see_only_their_cases_newest_first(fixture: &Fixture) {
         ..Default::default()
     };
     assert_eq!(find(mine_after_a).await, [CASE_B]);
+    // Any of several one-things (a lead department's), open ones only.
+    let led = |one_things: &[&str]| store::CaseQuery {
+        one_things: one_things.iter().map(|id| (*id).to_owned()).collect(),
+        open: true,
+        ..Default::default()
+    };
+    assert_eq!(find(led(&["no-such", "newborn"])).await, [CASE_A, CASE_C, CASE_B]);
+    assert!(find(led(&["no-such", "other"])).await.is_empty());
+    let finished = reject(&b.case, "GG00101001", "WJ", at(12, 3, 0));
+    assert_eq!(
+        store.update_case(&finished.case, 1, &finished.events).await.unwrap(),
+        Updated::Written(2)
+    );
+    assert_ne!(finished.case.state(), cases::CaseState::InProgress);
+    assert_eq!(find(led(&["newborn"])).await, [CASE_A, CASE_C]);
 }
 
 // ------------------------------------------------------------------ accounts and sessions

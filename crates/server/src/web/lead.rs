@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use cases::TaskState;
@@ -21,15 +21,26 @@ fn refused(page: &Page, error: ApiError) -> Response {
     }
 }
 
-pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+pub async fn overview(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/workbench/lead").await;
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    let (department, led, open) = match app::lead::overview(&state, &account).await {
+    let cursor = query.get("cursor").map(String::as_str);
+    let (department, led, open) = match app::lead::overview(&state, &account, cursor, 0).await {
         Ok(found) => found,
+        Err(error) if error.code == "E_QUERY_INVALID" => return super::list_error(&page, &error),
         Err(error) => return refused(&page, error),
     };
+    let next = open
+        .next
+        .as_deref()
+        .map(|c| super::next_page_link("/workbench/lead", &[], c));
+    let open = open.items;
     let today = cases::china_date(state.now());
     let mut views = Vec::new();
     for case in open {
@@ -58,7 +69,10 @@ pub async fn overview(axum::extract::State(state): Shared, headers: HeaderMap) -
     page.render(
         "lead.html",
         "牵头督办",
-        context! { department_name => state.catalog.department_name(&department), one_things => names, cases => views },
+        context! {
+            department_name => state.catalog.department_name(&department), one_things => names, cases => views,
+            next => next, paged => cursor.is_some(),
+        },
     )
 }
 

@@ -11,9 +11,6 @@ use serde::Serialize;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// Most entries shown, newest first.
-const LIMIT: u64 = 500;
-
 /// One access by someone else.
 #[derive(Clone, Debug, Serialize)]
 pub struct AccessRow {
@@ -39,6 +36,8 @@ pub struct AccessRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct DataLog {
     pub rows: Vec<AccessRow>,
+    /// The cursor of the next (older) page; `None`: there is none.
+    pub next: Option<String>,
     /// The size of the latest signed checkpoint whose signature was checked.
     pub checkpoint_size: Option<u64>,
 }
@@ -111,11 +110,66 @@ fn element_name(state: &AppState, key: &str) -> String {
         .map_or_else(|| "一项共享数据".to_owned(), |element| element.name.clone())
 }
 
-/// The accesses to `caller`'s data by anyone else; only an applicant has one.
-pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError> {
+/// Rounds of reading at most for one page: a person's own reads of their data
+/// are in the ledger about them too, and are not shown.
+const ROUNDS: usize = 8;
+
+/// Up to `limit` accesses by others to `caller`'s data before index `before`,
+/// newest first, and the cursor after them when there may be more. Reads about the
+/// person's ID number (before they had an account, or a policy run over the whole
+/// population) are merged in.
+async fn page_of_others(
+    state: &AppState,
+    caller: &Account,
+    mut before: Option<u64>,
+    limit: usize,
+) -> Result<(Vec<store::LedgerRow>, Option<String>), ApiError> {
+    let fetch = limit + 1;
+    let subjects: Vec<String> = std::iter::once(caller.id.clone())
+        .chain(caller.id_number.as_deref().map(crate::benefits::person_subject))
+        .collect();
+    let mut shown = Vec::new();
+    for _ in 0..ROUNDS {
+        let mut rows = Vec::new();
+        let mut exhausted = true;
+        for subject in &subjects {
+            let found = state.store.access_rows_about(subject, before, fetch as u64).await?;
+            exhausted &= found.len() < fetch;
+            rows.extend(found);
+        }
+        rows.sort_by_key(|row| std::cmp::Reverse(row.index));
+        rows.dedup_by_key(|row| row.index);
+        exhausted &= rows.len() <= fetch;
+        rows.truncate(fetch);
+        before = rows.last().map(|row| row.index);
+        for row in rows {
+            let by_someone_else =
+                ledger::LedgerEntry::from_canonical_bytes(&row.entry).is_ok_and(|entry| entry.actor != caller.id);
+            if by_someone_else {
+                shown.push(row);
+                if shown.len() > limit {
+                    shown.truncate(limit);
+                    let next = shown.last().map(|row| crate::page::index_cursor_of(row.index));
+                    return Ok((shown, next));
+                }
+            }
+        }
+        if exhausted {
+            return Ok((shown, None));
+        }
+    }
+    Ok((shown, before.map(crate::page::index_cursor_of)))
+}
+
+/// The accesses to `caller`'s data by anyone else, newest first, one page of at
+/// most `limit` entries after `cursor` (the previous page's `next`); only an
+/// applicant has one.
+pub async fn of(state: &AppState, caller: &Account, cursor: Option<&str>, limit: i64) -> Result<DataLog, ApiError> {
     if caller.role != Role::Applicant {
         return Err(ApiError::forbidden("“谁查看了我的数据”只对申请人本人开放"));
     }
+    let before = cursor.map(crate::page::index_cursor).transpose()?;
+    let limit = usize::try_from(crate::page::limit(limit)).unwrap_or(1);
     crate::audit(
         state,
         caller,
@@ -125,19 +179,7 @@ pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError>
         "本人查询数据查看记录",
     )
     .await?;
-    let mut rows = state.store.ledger_rows_about(&caller.id, LIMIT).await?;
-    // Reads made before the person had an account, or without regard to one (a
-    // benefit policy run over the whole population), are about their ID number.
-    if let Some(id_number) = &caller.id_number {
-        rows.extend(
-            state
-                .store
-                .ledger_rows_about(&crate::benefits::person_subject(id_number), LIMIT)
-                .await?,
-        );
-        rows.sort_by_key(|row| std::cmp::Reverse(row.index));
-        rows.truncate(usize::try_from(LIMIT).unwrap_or(usize::MAX));
-    }
+    let (rows, next) = page_of_others(state, caller, before, limit).await?;
     // Publish a checkpoint on demand so that every access so far can be proven.
     if state.ledger_signer.is_some()
         && let Err(error) = super::ledger::publish_checkpoint(state).await
@@ -210,6 +252,7 @@ pub async fn of(state: &AppState, caller: &Account) -> Result<DataLog, ApiError>
     }
     Ok(DataLog {
         rows: views,
+        next,
         checkpoint_size: checkpoint.map(|(size, _)| size),
     })
 }

@@ -80,6 +80,19 @@ pub fn case_cursor(cursor: &str) -> Result<(DateTime<Utc>, String), ApiError> {
     Ok((at, id.to_owned()))
 }
 
+/// The cursor after a ledger entry (lists that page through the ledger backwards).
+pub fn index_cursor_of(index: u64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("idx|{index}"))
+}
+
+/// Reads an index cursor back.
+pub fn index_cursor(cursor: &str) -> Result<u64, ApiError> {
+    decode(cursor)?
+        .strip_prefix("idx|")
+        .and_then(|index| index.parse().ok())
+        .ok_or_else(invalid)
+}
+
 /// A task without a deadline sorts as if due on the last day the store knows.
 fn no_deadline() -> NaiveDate {
     NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or(NaiveDate::MAX)
@@ -120,7 +133,10 @@ mod tests {
             queue_cursor(&queue_cursor_of(None, id, "GG00101001")).unwrap().0,
             no_deadline()
         );
+        assert_eq!(index_cursor(&index_cursor_of(1_234_567)).unwrap(), 1_234_567);
+        assert!(index_cursor(&case_cursor_of(at, id)).is_err());
         for bad in ["", "!!", "bm90aGluZw", &"a".repeat(300)] {
+            assert_eq!(index_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(case_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(queue_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
         }

@@ -1840,10 +1840,31 @@ struct DataLog(app::data_log::DataLog);
     tag = "ledger",
     summary = "谁查看了我的数据：他人每一次查看本人数据的账本记录，并用最新签名检查点验证（仅申请人）",
     security(("bearer" = [])),
-    responses((status = 200, description = "查看记录", body = DataLog), (status = 401), (status = 403))
+    params(
+        ("limit" = Option<i64>, Query, description = "每页条数，默认 50，最多 200", minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query, description = "上一页返回的 next（更早的记录）")
+    ),
+    responses((status = 200, description = "查看记录（next 为下一页的 cursor，null 表示没有了）", body = DataLog), (status = 401), (status = 403), (status = 422))
 )]
-async fn data_access(State(state): Shared, user: CurrentUser) -> Result<Json<DataLog>, ApiError> {
-    Ok(Json(DataLog(app::data_log::of(&state, &user.0).await?)))
+async fn data_access(
+    State(state): Shared,
+    user: CurrentUser,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<DataLog>, ApiError> {
+    let query = query
+        .map(|Query(q)| q)
+        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))?;
+    let log = app::data_log::of(&state, &user.0, query.cursor.as_deref(), query.limit).await?;
+    Ok(Json(DataLog(log)))
+}
+
+/// A page of a list that has no filters: its size and where it starts.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PageQuery {
+    #[serde(default)]
+    limit: i64,
+    cursor: Option<String>,
 }
 
 /// 一件事或部门的一行统计

@@ -50,6 +50,56 @@ async fn a_person_reads_who_looked_at_their_data_over_the_api_as_on_the_page() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn who_looked_at_my_data_pages_through_every_read_by_others() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (applicant, _, id, _) = newborn_case(&node).await;
+    // 卫健 opens the case 12 times; the applicant's own reads come in between and
+    // are not shown (they are in the ledger about them too).
+    let wj = node.login("staff-wj").await;
+    for _ in 0..12 {
+        let (status, _) = node.call("GET", &format!("/cases/{id}"), Some(&wj), None).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _) = node.call("GET", &format!("/cases/{id}"), Some(&applicant), None).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (_, everything) = node
+        .call("GET", "/me/data-access?limit=200", Some(&applicant), None)
+        .await;
+    let all: Vec<u64> = everything["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["index"].as_u64().unwrap())
+        .collect();
+    assert!(all.len() >= 12, "{everything}");
+    assert!(everything["next"].is_null());
+
+    // Five at a time, newest first: the same rows, none twice, none left out.
+    let mut paged = Vec::new();
+    let mut path = "/me/data-access?limit=5".to_owned();
+    loop {
+        let (status, page) = node.call("GET", &path, Some(&applicant), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let rows = page["rows"].as_array().unwrap();
+        assert!(rows.len() <= 5);
+        paged.extend(rows.iter().map(|row| row["index"].as_u64().unwrap()));
+        match page["next"].as_str() {
+            Some(cursor) => path = format!("/me/data-access?limit=5&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    assert!(all.windows(2).all(|pair| pair[0] > pair[1]), "newest first: {all:?}");
+
+    // A cursor that is not one, or an unknown parameter, is refused by name.
+    for bad in ["/me/data-access?cursor=nope", "/me/data-access?page=2"] {
+        let (status, body) = node.call("GET", bad, Some(&applicant), None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(body["error"]["code"], "E_QUERY_INVALID", "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_are_read_over_the_api_and_marked_read_only_when_asked() {
     let node = spawn_node(sqlite_store().await, true).await;
     let (applicant, _, id, _) = newborn_case(&node).await;

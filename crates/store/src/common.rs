@@ -2253,6 +2253,25 @@ macro_rules! impl_store {
                         .collect()
                 }
 
+                async fn access_rows_about(
+                    &self,
+                    subject: &str,
+                    before: Option<u64>,
+                    limit: u64,
+                ) -> Result<Vec<LedgerRow>> {
+                    self.settle_ledger().await?;
+                    let before = before.map_or(i64::MAX, |index| i64::try_from(index).unwrap_or(i64::MAX));
+                    sqlx::query(&self.sql(sql::LEDGER_ACCESS_ABOUT))
+                        .bind(subject)
+                        .bind(before)
+                        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::ledger_row_from_row)
+                        .collect()
+                }
+
                 async fn ledger_root_at(&self, size: u64) -> Result<ledger::Hash> {
                     common::check_size(size, self.ledger_range().await?.size())?;
                     let nodes = self.ledger_node_map(&ledger::store::root_nodes(size)).await?;

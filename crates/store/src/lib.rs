@@ -512,6 +512,9 @@ pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
     async fn ledger_row(&self, index: u64) -> Result<Option<LedgerRow>>;
     /// Rows whose entry concerns `subject` (the account whose data it is), newest first.
     async fn ledger_rows_about(&self, subject: &str, limit: u64) -> Result<Vec<LedgerRow>>;
+    /// The `data.access` rows about `subject` before index `before` (all when
+    /// `None`), newest first: one page of "谁查看了我的数据".
+    async fn access_rows_about(&self, subject: &str, before: Option<u64>, limit: u64) -> Result<Vec<LedgerRow>>;
     /// The root of the first `size` entries.
     async fn ledger_root_at(&self, size: u64) -> Result<ledger::Hash>;
     async fn ledger_inclusion_proof(&self, index: u64, size: u64) -> Result<Vec<ledger::Hash>>;

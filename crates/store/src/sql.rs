@@ -399,6 +399,10 @@ pub(crate) const LEDGER_ROW: &str = "SELECT idx, entry, leaf_hash FROM ledger_en
 pub(crate) const LEDGER_ROWS_ABOUT: &str =
     "SELECT idx, entry, leaf_hash FROM ledger_entries WHERE subject = $1 ORDER BY idx DESC LIMIT $2";
 
+/// The accesses to a subject's data before an index, newest first (index
+/// `ledger_entries_subject`).
+pub(crate) const LEDGER_ACCESS_ABOUT: &str = "SELECT idx, entry, leaf_hash FROM ledger_entries \
+     WHERE subject = $1 AND kind = 'data.access' AND idx < $2 ORDER BY idx DESC LIMIT $3";
 pub(crate) const LEDGER_NODES_ALL: &str = "SELECT level, idx, hash FROM ledger_nodes ORDER BY level, idx";
 
 /// Most nodes fetched by one [`ledger_nodes_select`] statement (two parameters each).

@@ -1339,10 +1339,15 @@ pub async fn data_access(
     let Some(account) = page.user.clone() else {
         return page.login_redirect();
     };
-    let log = match app::data_log::of(&state, &account).await {
+    let cursor = query.get("cursor").map(String::as_str);
+    let log = match app::data_log::of(&state, &account, cursor, app::page::MAX_LIMIT).await {
         Ok(log) => log,
         Err(error) => return page.message(error.status, "无法查看", &error.message),
     };
+    let next = log
+        .next
+        .as_deref()
+        .map(|c| super::next_page_link("/my/data-access", &[], c));
     // The departments that appear, for the filter.
     let mut departments: Vec<(String, String)> = log
         .rows
@@ -1413,7 +1418,8 @@ pub async fn data_access(
         "data_access.html",
         "谁查看了我的数据",
         context! { groups => views, total => total, checkpoint => checkpoint_view, departments => department_options,
-        department => department, days => days, filtered => department.is_some() || days.is_some() },
+        department => department, days => days, filtered => department.is_some() || days.is_some(),
+        next => next, paged => cursor.is_some() },
     )
 }
 

@@ -109,7 +109,11 @@ pub async fn build_state(
         tracing::info!(keys = made, "department signing keys generated");
     }
     spawn_checkpoints(state.clone(), options.checkpoint_seconds);
-    spawn_deadline_watch(state.clone(), options.watch.watch_seconds);
+    spawn_deadline_watch(
+        state.clone(),
+        options.watch.watch_seconds,
+        options.watch.benefit_run_hour.0,
+    );
     spawn_dashboard_count(state.clone());
     Ok(state)
 }
@@ -202,10 +206,32 @@ pub struct WatchOptions {
     /// Working days a department has to answer a bad rating (整改期限; 5 to 15 are common).
     #[arg(long, env = "ONETHING_RECTIFICATION_DAYS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=60))]
     pub rectification_days: u32,
+    /// The hour (China time, 0–23) from which every 免申即享 policy is run for the
+    /// day, once across all nodes; a node started later that day catches up. `off`:
+    /// only runs started by hand.
+    #[arg(long, env = "ONETHING_BENEFIT_RUN_HOUR", default_value = "2", value_parser = parse_run_hour)]
+    pub benefit_run_hour: RunHour,
 }
 
-/// Raises due-soon and overdue alerts every `seconds`; safe on several nodes.
-fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
+/// When the nightly policy runs start, or never.
+#[derive(Clone, Copy, Debug)]
+pub struct RunHour(pub Option<u32>);
+
+fn parse_run_hour(text: &str) -> Result<RunHour, String> {
+    if text == "off" {
+        return Ok(RunHour(None));
+    }
+    match text.parse::<u32>() {
+        Ok(hour) if hour < 24 => Ok(RunHour(Some(hour))),
+        _ => Err("应为 0 到 23 的整点（中国时间），或 off".to_owned()),
+    }
+}
+
+/// Raises due-soon and overdue alerts every `seconds`, and starts the day's policy
+/// runs from `benefit_run_hour`; safe on several nodes.
+fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64, benefit_run_hour: Option<u32>) {
+    // Names this node in the claims of scheduled runs.
+    let node = format!("{}:{}", hostname(), std::process::id());
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(std::time::Duration::from_secs(seconds.max(1)));
         loop {
@@ -225,6 +251,23 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "deadline watch failed"),
             }
+            if let Some(hour) = benefit_run_hour {
+                match server::app::benefits::nightly(&state, &node, state.now(), hour).await {
+                    Ok(runs) => {
+                        for run in runs {
+                            tracing::info!(
+                                policy = %run.policy,
+                                evaluated = run.evaluated,
+                                qualifying = run.qualifying,
+                                new_findings = run.new_findings,
+                                withdrawn = run.withdrawn,
+                                "scheduled policy run"
+                            );
+                        }
+                    }
+                    Err(error) => tracing::warn!(error = %error.message, "scheduled policy runs failed"),
+                }
+            }
             match server::app::drafts::prune(&state, state.now()).await {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "abandoned draft files removed"),
@@ -232,6 +275,13 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64) {
             }
         }
     });
+}
+
+/// The machine's name, for naming a node (empty when it cannot be read).
+fn hostname() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_default()
 }
 
 /// Publishes a signed ledger checkpoint every `seconds` while the ledger grows.

@@ -492,3 +492,69 @@ async fn a_completed_newborn_case_finds_the_child_at_once() {
     let (_, inbox) = node.call("GET", "/me/notifications", Some(&mother), None).await;
     assert!(inbox.to_string().contains("符合“育儿补贴”条件"), "{inbox}");
 }
+
+/// The nightly runs: from 02:00 China time every policy runs for the day, once
+/// across two nodes racing for it; not again that day, not before 02:00 the next,
+/// and again from then on. The runs act as the scheduler, and find people.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policies_run_each_night_once_across_nodes() {
+    let schema = new_schema();
+    let first = population_node(postgres_store(&schema).await).await;
+    let second = spawn_node_with(postgres_store(&schema).await, false, |state| {
+        state.sources = Arc::new(testkit::sources())
+    })
+    .await;
+    let policies = first.state.catalog.policies.len();
+    assert!(policies >= 4);
+    let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+
+    // 01:59 in China (17:59 UTC the day before): too early.
+    let early = at("2026-11-30T17:59:00Z");
+    assert!(
+        app::benefits::nightly(&first.state, "a", early, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // 02:00: both nodes try at once; each policy runs exactly once.
+    let night = at("2026-11-30T18:00:00Z");
+    let (a, b) = tokio::join!(
+        app::benefits::nightly(&first.state, "a", night, 2),
+        app::benefits::nightly(&second.state, "b", night, 2)
+    );
+    let runs: Vec<_> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    let mut ran: Vec<&str> = runs.iter().map(|run| run.policy.as_str()).collect();
+    ran.sort_unstable();
+    let expected: Vec<&str> = first.state.catalog.policies.keys().map(String::as_str).collect();
+    assert_eq!(ran, expected, "each policy once");
+    assert!(runs.iter().all(|run| run.as_of.to_string() == "2026-12-01"));
+    assert!(runs.iter().map(|run| run.qualifying).sum::<usize>() > 0);
+
+    // Later that day, on either node: nothing more.
+    let noon = at("2026-12-01T04:00:00Z");
+    assert!(
+        app::benefits::nightly(&first.state, "a", noon, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        app::benefits::nightly(&second.state, "b", noon, 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // The next night, again.
+    let next = app::benefits::nightly(&second.state, "b", at("2026-12-01T18:30:00Z"), 2)
+        .await
+        .unwrap();
+    assert_eq!(next.len(), policies);
+
+    // The reads of the runs are in the ledger as the scheduler's.
+    let rows = first.store.ledger_rows(0, 100_000).await.unwrap();
+    assert!(rows.iter().any(|row| {
+        let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+        entry.actor == "system:scheduler" && entry.detail.starts_with("benefit_evaluation")
+    }));
+}

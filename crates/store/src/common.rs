@@ -2010,6 +2010,30 @@ macro_rules! impl_store {
                     .await
                 }
 
+                async fn claim_scheduled_run(
+                    &self,
+                    job: &str,
+                    period: &str,
+                    node: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let claimed = sqlx::query(&self.sql(sql::SCHEDULED_RUN_CLAIM))
+                            .bind(job)
+                            .bind(period)
+                            .bind(node)
+                            .bind(millis(at))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected()
+                            == 1;
+                        writer.commit().await?;
+                        Ok(claimed)
+                    })
+                    .await
+                }
+
                 async fn record_check(
                     &self,
                     asked: &$crate::AskedCheck,

@@ -421,6 +421,9 @@ pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
     /// Claims a deadline alert (`due_soon` or `overdue` of one task at one deadline)
     /// and stores its notifications, in one transaction. `false` when another node
     /// (or an earlier run) already raised it: then nothing is written.
+    /// Claims the run of `job` for `period` (e.g. a policy's nightly run for a day)
+    /// for `node`: `true` for exactly one caller across all nodes, `false` once taken.
+    async fn claim_scheduled_run(&self, job: &str, period: &str, node: &str, at: DateTime<Utc>) -> Result<bool>;
     async fn claim_alert(
         &self,
         case_id: &str,

@@ -526,6 +526,10 @@ pub(crate) const STATE_RATINGS: &str =
 pub(crate) const CERTIFICATE_STATE: &str =
     "SELECT file, revoked_on, revoke_reason, holder_id_number FROM certificates WHERE id = $1";
 
+/// Claims a scheduled job's period; no row is inserted once another node has it.
+pub(crate) const SCHEDULED_RUN_CLAIM: &str = "INSERT INTO scheduled_runs (job, period, node, claimed_at) \
+     VALUES ($1, $2, $3, $4) ON CONFLICT (job, period) DO NOTHING";
+
 // ---- dashboard totals (metrics::counts)
 
 pub(crate) const DASHBOARD_BASIS: &str = "SELECT basis FROM dashboard_basis WHERE id = 1";

@@ -459,13 +459,52 @@ conformance! {
         every_stored_case_and_rating_is_committed_in_the_ledger,
         dashboard_totals_follow_every_case_write,
         a_failed_write_among_concurrent_ones_fails_alone,
+        a_scheduled_run_is_claimed_once_across_nodes,
     ],
+}
+
+async fn a_scheduled_run_is_claimed_once_across_nodes(fixture: &Fixture) {
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let racers: Vec<_> = (0..8)
+        .map(|i| {
+            let node = nodes[i % 2].clone();
+            tokio::spawn(async move {
+                node.claim_scheduled_run(
+                    "benefit:childcare_subsidy",
+                    "2026-12-01",
+                    &format!("node-{i}"),
+                    at(1, 2, 0),
+                )
+                .await
+                .unwrap()
+            })
+        })
+        .collect();
+    let mut won = 0;
+    for racer in racers {
+        won += usize::from(racer.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    // Another day, another job: each its own claim.
+    assert!(
+        nodes[1]
+            .claim_scheduled_run("benefit:childcare_subsidy", "2026-12-02", "node-1", at(2, 2, 0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        nodes[0]
+            .claim_scheduled_run("benefit:elderly", "2026-12-01", "node-0", at(1, 2, 0))
+            .await
+            .unwrap()
+    );
+    assert_eq!(fixture.count("scheduled_runs").await, 3);
 }
 
 // ------------------------------------------------------------------ migrations
 
 /// The tables of both backends.
-const TABLES: [&str; 32] = [
+const TABLES: [&str; 33] = [
     "access_log",
     "accounts",
     "benefit_findings",
@@ -492,6 +531,7 @@ const TABLES: [&str; 32] = [
     "rating_indicators",
     "ratings",
     "rectifications",
+    "scheduled_runs",
     "schema_migrations",
     "sessions",
     "shared_checks",

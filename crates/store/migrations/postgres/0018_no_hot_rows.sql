@@ -1,4 +1,5 @@
--- 0018: writers on several nodes no longer queue on one row (PostgreSQL).
+-- 0018: writers on several nodes no longer queue on one row (PostgreSQL), and
+-- scheduled jobs run once across nodes.
 --
 -- Before, every write locked ledger_head (to append its entries) and
 -- dashboard_basis, and added to the same dashboard_counts rows, each lock held to
@@ -29,4 +30,14 @@ ALTER TABLE dashboard_counts ADD PRIMARY KEY (scope, key, measure, bucket, shard
 
 CREATE TABLE dashboard_stale (
     id BIGINT NOT NULL PRIMARY KEY CHECK (id = 1)
+);
+
+-- Scheduled jobs (a policy's nightly run): the node that inserts the row for a
+-- job and period runs it; the others find it taken. Exactly once across nodes.
+CREATE TABLE scheduled_runs (
+    job        TEXT   NOT NULL,
+    period     TEXT   NOT NULL,
+    node       TEXT   NOT NULL,
+    claimed_at BIGINT NOT NULL,
+    PRIMARY KEY (job, period)
 );

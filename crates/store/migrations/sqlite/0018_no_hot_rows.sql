@@ -6,3 +6,13 @@
 CREATE TABLE dashboard_stale (
     id INTEGER NOT NULL PRIMARY KEY CHECK (id = 1)
 );
+
+-- Scheduled jobs (a policy's nightly run): the node that inserts the row for a
+-- job and period runs it; the others find it taken. Exactly once across nodes.
+CREATE TABLE scheduled_runs (
+    job        TEXT    NOT NULL,
+    period     TEXT    NOT NULL,
+    node       TEXT    NOT NULL,
+    claimed_at INTEGER NOT NULL,
+    PRIMARY KEY (job, period)
+);

@@ -6,16 +6,27 @@ use domain::{Account, Notification};
 use crate::AppState;
 use crate::error::ApiError;
 
-/// Most messages returned, newest first.
-pub const LIMIT: i64 = 100;
-
 /// The messages of `caller` (their own, their department's, their role's), newest
-/// first, and how many are unread.
-pub async fn messages(state: &AppState, caller: &Account) -> Result<(Vec<Notification>, i64), ApiError> {
+/// first, one page of at most `limit` after `cursor` (the previous page's `next`),
+/// and how many are unread.
+pub async fn messages(
+    state: &AppState,
+    caller: &Account,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(crate::Page<Notification>, i64), ApiError> {
+    let before = cursor
+        .map(crate::page::index_cursor)
+        .transpose()?
+        .map(|id| i64::try_from(id).unwrap_or(i64::MAX));
+    let limit = crate::page::limit(limit);
     let recipients = crate::watch::recipients_of(caller);
-    let messages = state.store.notifications_for(&recipients, LIMIT).await?;
+    let messages = state.store.notifications_before(&recipients, before, limit + 1).await?;
     let unread = state.store.unread_count(&recipients).await?;
-    Ok((messages, unread))
+    let page = crate::Page::of(messages, limit, |message| {
+        crate::page::index_cursor_of(u64::try_from(message.id).unwrap_or(0))
+    });
+    Ok((page, unread))
 }
 
 /// Marks every message of `caller` read.

@@ -1792,6 +1792,8 @@ struct Notifications {
     notifications: Vec<Value>,
     /// 未读数
     unread: i64,
+    /// 下一页（更早的消息）的 cursor；null 表示没有了
+    next_cursor: Option<String>,
 }
 
 /// The caller's messages, newest first, with the number unread. Reading them does
@@ -1802,17 +1804,31 @@ struct Notifications {
     tag = "sessions",
     summary = "我的消息（本人、本部门、本角色的），最新的在前，含未读数；读取不标记已读",
     security(("bearer" = [])),
-    responses((status = 200, description = "消息", body = Notifications), (status = 401))
+    params(
+        ("limit" = Option<i64>, Query, description = "每页条数，默认 50，最多 200", minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query, description = "上一页返回的 next_cursor（更早的消息）")
+    ),
+    responses((status = 200, description = "消息", body = Notifications), (status = 401), (status = 422))
 )]
-async fn notifications(State(state): Shared, user: CurrentUser) -> Result<Json<Notifications>, ApiError> {
-    let (messages, unread) = app::inbox::messages(&state, &user.0).await?;
+async fn notifications(
+    State(state): Shared,
+    user: CurrentUser,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Json<Notifications>, ApiError> {
+    let query = page_query(query)?;
+    let (messages, unread) = app::inbox::messages(&state, &user.0, query.cursor.as_deref(), query.limit).await?;
     // The messages are the domain's type, which has no schema of its own.
     let notifications = messages
+        .items
         .iter()
         .map(serde_json::to_value)
         .collect::<Result<_, _>>()
         .map_err(ApiError::internal)?;
-    Ok(Json(Notifications { notifications, unread }))
+    Ok(Json(Notifications {
+        notifications,
+        unread,
+        next_cursor: messages.next,
+    }))
 }
 
 #[utoipa::path(
@@ -1851,11 +1867,16 @@ async fn data_access(
     user: CurrentUser,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<DataLog>, ApiError> {
-    let query = query
-        .map(|Query(q)| q)
-        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))?;
+    let query = page_query(query)?;
     let log = app::data_log::of(&state, &user.0, query.cursor.as_deref(), query.limit).await?;
     Ok(Json(DataLog(log)))
+}
+
+/// A page's query string, or `E_QUERY_INVALID` naming what is wrong.
+fn page_query(query: Result<Query<PageQuery>, QueryRejection>) -> Result<PageQuery, ApiError> {
+    query
+        .map(|Query(q)| q)
+        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))
 }
 
 /// A page of a list that has no filters: its size and where it starts.

@@ -249,3 +249,43 @@ async fn the_dashboard_over_the_api_is_scoped_like_the_page() {
     let (status, _) = node.call("GET", "/dashboard", Some(&applicant), None).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_page_through_with_a_cursor_newest_first() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let zhangsan = node.store.account_by_username("zhangsan").await.unwrap().unwrap();
+    let notices: Vec<domain::NewNotification> = (0..12)
+        .map(|n| domain::NewNotification {
+            recipient: zhangsan.id.clone(),
+            kind: "test".into(),
+            case_id: None,
+            item: None,
+            title: format!("第 {n} 条"),
+            body: String::new(),
+            created_at: chrono::Utc::now(),
+        })
+        .collect();
+    node.store.notify(&notices).await.unwrap();
+    let token = node.login("zhangsan").await;
+    let mut titles = Vec::new();
+    let mut path = "/me/notifications?limit=5".to_owned();
+    loop {
+        let (status, page) = node.call("GET", &path, Some(&token), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["unread"], 12);
+        let messages = page["notifications"].as_array().unwrap();
+        assert!(messages.len() <= 5);
+        titles.extend(messages.iter().map(|m| m["title"].as_str().unwrap().to_owned()));
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/me/notifications?limit=5&cursor={cursor}"),
+            None => break,
+        }
+    }
+    let expected: Vec<String> = (0..12).rev().map(|n| format!("第 {n} 条")).collect();
+    assert_eq!(titles, expected);
+    let (status, body) = node
+        .call("GET", "/me/notifications?cursor=zz", Some(&token), None)
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["code"], "E_QUERY_INVALID");
+}

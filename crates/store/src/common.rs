@@ -1420,9 +1420,10 @@ macro_rules! impl_store {
                     .await
                 }
 
-                async fn notifications_for(
+                async fn notifications_before(
                     &self,
                     recipients: &[String],
+                    before: Option<i64>,
                     limit: i64,
                 ) -> Result<Vec<$crate::Notification>> {
                     let [a, b, c] = common::three(recipients);
@@ -1430,6 +1431,7 @@ macro_rules! impl_store {
                         .bind(a)
                         .bind(b)
                         .bind(c)
+                        .bind(before.unwrap_or(i64::MAX))
                         .bind(limit)
                         .fetch_all(self.pool())
                         .await?

@@ -435,7 +435,17 @@ pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
     /// Stores messages outside any other change.
     async fn notify(&self, notices: &[NewNotification]) -> Result<()>;
     /// The newest messages for up to three recipients (an account, its department, its role).
-    async fn notifications_for(&self, recipients: &[String], limit: i64) -> Result<Vec<Notification>>;
+    async fn notifications_for(&self, recipients: &[String], limit: i64) -> Result<Vec<Notification>> {
+        self.notifications_before(recipients, None, limit).await
+    }
+    /// The messages before id `before` (all when `None`), newest first: a page of
+    /// the inbox.
+    async fn notifications_before(
+        &self,
+        recipients: &[String],
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Notification>>;
     async fn unread_count(&self, recipients: &[String]) -> Result<i64>;
     async fn mark_read(&self, recipients: &[String], now: DateTime<Utc>) -> Result<()>;
     async fn case_events(&self, id: &CaseId) -> Result<Vec<StoredEvent>>;

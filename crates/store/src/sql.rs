@@ -447,7 +447,7 @@ pub(crate) const RUNNING_TASKS_DUE: &str = "SELECT case_id, item, name, departme
     ORDER BY deadline, case_id, item LIMIT $2";
 
 pub(crate) const NOTIFICATIONS_FOR: &str = "SELECT id, recipient, kind, case_id, item, title, body, created_at, read_at \
-    FROM notifications WHERE recipient IN ($1, $2, $3) ORDER BY id DESC LIMIT $4";
+    FROM notifications WHERE recipient IN ($1, $2, $3) AND id < $4 ORDER BY id DESC LIMIT $5";
 
 pub(crate) const UNREAD_COUNT: &str =
     "SELECT COUNT(*) AS unread FROM notifications WHERE recipient IN ($1, $2, $3) AND read_at IS NULL";

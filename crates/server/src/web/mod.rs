@@ -581,15 +581,21 @@ async fn display(State(state): Shared, headers: HeaderMap, Query(query): Query<D
 
 /// The inbox: the newest messages for the user, their department and role; opening
 /// it marks them read.
-async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
+async fn inbox(
+    State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<std::collections::BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/inbox").await;
     let Some(account) = &page.user else {
         return page.login_redirect();
     };
-    let messages = match crate::app::inbox::messages(&state, account).await {
-        Ok((messages, _)) => messages,
-        Err(error) => return page.message(error.status, "系统繁忙", &error.message),
+    let cursor = query.get("cursor").map(String::as_str);
+    let (messages, next) = match crate::app::inbox::messages(&state, account, cursor, 0).await {
+        Ok((messages, _)) => (messages.items, messages.next),
+        Err(error) => return list_error(&page, &error),
     };
+    let next = next.as_deref().map(|c| next_page_link("/inbox", &[], c));
     // Opening the inbox reads them; a failure here only leaves them marked unread.
     if let Err(error) = crate::app::inbox::mark_read(&state, account).await {
         tracing::warn!(error = %error.message, "messages not marked read");
@@ -625,7 +631,11 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
             context! { latest => view(group[0]), earlier => earlier, count => group.len(), unread => unread }
         })
         .collect();
-    page.render("inbox.html", "消息", context! { groups => views })
+    page.render(
+        "inbox.html",
+        "消息",
+        context! { groups => views, next => next, paged => cursor.is_some() },
+    )
 }
 
 /// A page address that does not exist: the site's own 404 page, with the way home.

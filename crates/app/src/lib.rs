@@ -30,6 +30,7 @@ pub mod page;
 pub mod plan;
 pub mod ratings;
 pub mod rectifications;
+pub mod service;
 pub mod sharing;
 pub mod submit;
 pub mod supplement;

@@ -129,3 +129,4 @@ impl PostgresStore {
 impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
 crate::benefits::impl_benefit_store!(PostgresStore);
+crate::identity::impl_identity_store!(PostgresStore);

@@ -14,6 +14,7 @@ mod guide_api;
 pub mod ledger_api;
 pub mod limit;
 pub mod openapi;
+mod service_api;
 mod shared_api;
 mod telemetry;
 mod web;

@@ -497,7 +497,8 @@ async fn login_submit(
         match account.role {
             domain::Role::Staff => "/workbench".to_owned(),
             domain::Role::Applicant => "/my/cases".to_owned(),
-            domain::Role::Admin | domain::Role::Auditor => "/".to_owned(),
+            // A department system never has a page session.
+            domain::Role::Admin | domain::Role::Auditor | domain::Role::Service => "/".to_owned(),
         }
     } else {
         next
@@ -601,6 +602,7 @@ async fn inbox(State(state): Shared, headers: HeaderMap) -> Response {
             (domain::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
             (domain::Role::Staff, None) => "/workbench".to_owned(),
             (domain::Role::Admin | domain::Role::Auditor, _) => format!("/admin/cases/{id}"),
+            (domain::Role::Service, _) => "/".to_owned(),
         });
         context! {
             title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),

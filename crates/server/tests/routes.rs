@@ -453,7 +453,12 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         // (户口迁移一件事), not the window.
         "/workbench/lead" => &["staff_with_task", "staff_without"],
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
-        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
+        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" | "/admin/service-clients" => {
+            &["admin"]
+        }
+        // Without a configured provider everyone is told there is none; the login
+        // through one is tested end to end (e2e/tests/oidc.test.js).
+        "/login/oidc" | "/login/oidc/callback" => &[],
         // Supervision of rectifications: read by the auditor too.
         "/admin/rectifications" | "/admin/cases/{id}" => SUPERVISORS,
         "/dashboard" | "/dashboard/{name}" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
@@ -621,7 +626,7 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/certificates/{id}/revoke" => &[],
         // Only the lead department of the one-thing (卫健 leads 新生儿出生).
         "/workbench/lead/{id}/{item}/remind" => &[],
-        "/admin/calendar" => &["admin"],
+        "/admin/calendar" | "/admin/service-clients" => &["admin"],
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],

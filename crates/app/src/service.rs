@@ -542,6 +542,7 @@ pub async fn read_case(state: &AppState, principal: &SystemPrincipal, id: &str) 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -472,3 +472,80 @@ async fn bad_client_definitions_are_refused_all_at_once() {
     let (_, list) = node.call("GET", "/admin/service-clients", Some(&admin), None).await;
     assert!(list["clients"].as_array().unwrap().is_empty());
 }
+
+/// The admin page: a client created there shows its secret once, and that secret
+/// gets a token; the list never shows it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_creates_a_client_and_shows_its_secret_once() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let admin = node.login("admin").await;
+    let (status, html) = page_as(&node, &admin, "/admin/service-clients").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("还没有部门系统凭证"));
+    let csrf = csrf_in(&html);
+    let response = node
+        .client
+        .post(format!("{}/admin/service-clients", node.base.replace("/api/v1", "")))
+        .header("cookie", format!("onething_session={admin}"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("action", "create"),
+            ("name", "医保业务系统"),
+            ("department", "YB"),
+            ("scope.tasks:read", "on"),
+            ("scope.tasks:accept", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    let after = |marker: &str| {
+        let start = html.find(marker).unwrap_or_else(|| panic!("{marker} in {html}")) + marker.len();
+        html[start..start + html[start..].find('<').unwrap()].to_owned()
+    };
+    let secret = after("id=\"client-secret\">");
+    let client = after("客户端标识（client_id）：<code>");
+    assert!(client.starts_with("yb-"), "{client}");
+    let (status, issued) = token_basic(&node, &client, &secret, None).await;
+    assert_eq!(status, StatusCode::OK, "{issued}");
+    assert_eq!(issued["scope"], "tasks:read tasks:accept");
+    let (_, html) = page_as(&node, &admin, "/admin/service-clients").await;
+    assert!(html.contains(&client) && !html.contains(&secret));
+    // Staff may not open it.
+    let staff = node.login("staff-yb").await;
+    let (status, _) = page_as(&node, &staff, "/admin/service-clients").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+/// `--no-password-login`: passwords are refused at the API and the login page, which
+/// then offers only 统一身份认证.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn password_logins_can_be_switched_off() {
+    let node = spawn_node_with(sqlite_store().await, true, |state| state.password_login = false).await;
+    let before = ledger_size(&node).await;
+    let (status, body) = node
+        .call(
+            "POST",
+            "/login",
+            None,
+            Some(json!({ "username": "zhangsan", "password": server::auth::DEMO_PASSWORD })),
+        )
+        .await;
+    assert_eq!(
+        (status, code(&body)),
+        (StatusCode::FORBIDDEN, "E_PASSWORD_LOGIN_DISABLED"),
+        "{body}"
+    );
+    assert_eq!(ledger_size(&node).await, before);
+    let page = node
+        .client
+        .get(node.base.replace("/api/v1", "/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!page.contains("name=\"password\""), "{page}");
+}

@@ -709,8 +709,8 @@ mod tests {
     fn the_pkce_challenge_is_rfc_7636s_s256() {
         // RFC 7636 Appendix B.
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mJ0kmSAZZQbEqEw1moO5WVvqTfGjH8"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGjtJXDJWc"
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

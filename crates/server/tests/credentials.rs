@@ -297,8 +297,13 @@ async fn rotation_keeps_the_old_secret_for_its_grace_period_and_revocation_ends_
     let secrets = rotated["client"]["secrets"].as_array().unwrap();
     assert_eq!(secrets.len(), 2);
     assert!(secrets.iter().all(|s| s["live"] == true));
-    let old_id = secrets[0]["id"].as_str().unwrap().to_owned();
     let new_id = rotated["secret_id"].as_str().unwrap().to_owned();
+    // Both were made at the same instant of the test clock: the old is the other one.
+    let old_id = secrets
+        .iter()
+        .map(|s| s["id"].as_str().unwrap().to_owned())
+        .find(|id| *id != new_id)
+        .unwrap();
     let new_token = access_token(&node, &client, &new).await;
     let also_old = access_token(&node, &client, &old).await;
     for token in [&old_token, &also_old, &new_token] {

@@ -445,7 +445,7 @@ conformance! {
 
 // ------------------------------------------------------------------ migrations
 
-const TABLES: [&str; 31] = [
+const TABLES: [&str; 36] = [
     "access_log",
     "accounts",
     "benefit_findings",
@@ -460,6 +460,7 @@ const TABLES: [&str; 31] = [
     "department_ratings",
     "draft_uploads",
     "idempotency_keys",
+    "identity_links",
     "issuer_keys",
     "ledger_checkpoints",
     "ledger_entries",
@@ -467,11 +468,15 @@ const TABLES: [&str; 31] = [
     "ledger_nodes",
     "login_failures",
     "notifications",
+    "oidc_requests",
     "prefills",
     "rating_indicators",
     "ratings",
     "rectifications",
     "schema_migrations",
+    "service_clients",
+    "service_secrets",
+    "service_tokens",
     "sessions",
     "shared_checks",
     "shared_records",
@@ -483,7 +488,12 @@ async fn assert_migrated(fixture: &Fixture) {
     assert_eq!(fixture.table_names().await, TABLES);
     let versions: Vec<i64> = fixture.migrations().await.iter().map(|(version, _)| *version).collect();
     assert!(!versions.is_empty());
-    assert_eq!(versions, (1..=versions.len() as i64).collect::<Vec<_>>());
+    // Every version in order, but for one taken by work on another branch that has
+    // not landed here yet (as in `migrate.rs`); drop it from the list once merged.
+    const RESERVED: [i64; 1] = [18];
+    let last = *versions.last().unwrap();
+    let expected: Vec<i64> = (1..=last).filter(|v| !RESERVED.contains(v)).collect();
+    assert_eq!(versions, expected);
 }
 
 async fn migrations_create_exactly_the_expected_tables(fixture: &Fixture) {

@@ -398,7 +398,7 @@ async fn exchange(oidc: &Oidc, http: &reqwest::Client, code: &str, verifier: &st
         Some(secret) => request = request.basic_auth(&oidc.config.client_id, Some(secret)),
         None => form.push(("client_id", oidc.config.client_id.as_str())),
     }
-    let body = serde_urlencoded_pairs(&form);
+    let body = form_body(&form);
     let response = request
         .header("content-type", "application/x-www-form-urlencoded")
         .body(body)
@@ -423,7 +423,7 @@ async fn exchange(oidc: &Oidc, http: &reqwest::Client, code: &str, verifier: &st
 }
 
 /// `application/x-www-form-urlencoded` of name–value pairs.
-fn serde_urlencoded_pairs(pairs: &[(&str, &str)]) -> String {
+fn form_body(pairs: &[(&str, &str)]) -> String {
     let mut url = reqwest::Url::parse("x:/").unwrap_or_else(|_| unreachable_url());
     url.query_pairs_mut().extend_pairs(pairs);
     url.query().unwrap_or_default().to_owned()
@@ -716,9 +716,6 @@ mod tests {
 
     #[test]
     fn form_bodies_are_url_encoded() {
-        assert_eq!(
-            serde_urlencoded_pairs(&[("a", "x y"), ("b", "&=/")]),
-            "a=x+y&b=%26%3D%2F"
-        );
+        assert_eq!(form_body(&[("a", "x y"), ("b", "&=/")]), "a=x+y&b=%26%3D%2F");
     }
 }

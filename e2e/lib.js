@@ -2,6 +2,7 @@
 // own data directory, launches Debian's Chromium through playwright-core, and
 // offers helpers for logging in, accessibility checks and screenshots.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,11 +17,20 @@ const axeSource = readFileSync(path.join(here, 'node_modules', 'axe-core', 'axe.
 
 export const PASSWORD = 'demo-2026';
 
-/** Starts the demo server; resolves to { base, stop }. */
-export async function startServer() {
+/** A free TCP port on 127.0.0.1 (for servers whose address must be known first). */
+export async function freePort() {
+  const server = net.createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts the demo server, on `listen` with `args` added; resolves to { base, stop }. */
+export async function startServer({ listen = '127.0.0.1:0', args = [] } = {}) {
   const bin = process.env.ONETHING_BIN || path.join(root, 'target', 'debug', 'onething');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'onething-e2e-'));
-  const child = spawn(bin, ['demo', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(bin, ['demo', '--listen', listen, '--data-dir', dataDir, ...args], {
     env: { ...process.env, ONETHING_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -9,12 +9,14 @@ use store::Versioned;
 use crate::AppState;
 use crate::error::ApiError;
 
-/// The engine's actor for an account: staff act for their department, supervisors
-/// and auditors as administrators, everyone else as an applicant.
+/// The engine's actor for an account: staff and department systems act for their
+/// department (the engine asks only which department acts; the event names the
+/// account, `system:<client_id>` for a system), supervisors and auditors as
+/// administrators, everyone else as an applicant.
 pub fn actor_of(account: &Account) -> Actor {
     let id = account.id.clone();
     match (account.role, &account.department) {
-        (Role::Staff, Some(department)) => Actor::Staff {
+        (Role::Staff | Role::Service, Some(department)) => Actor::Staff {
             account: id,
             department: department.clone(),
         },
@@ -31,13 +33,24 @@ pub fn staff_department(account: &Account) -> Option<&str> {
     }
 }
 
+/// The department whose tasks `account` works on: staff's, or a department
+/// system's (whose scopes `crate::service` checks first); `None` for every other role.
+pub fn department_of(account: &Account) -> Option<&str> {
+    match account.role {
+        Role::Staff | Role::Service => account.department.as_deref(),
+        _ => None,
+    }
+}
+
 /// Whether `account` may see `case`: its applicant, staff of a department with a
 /// task in it, supervisors and auditors.
 pub fn may_see(account: &Account, case: &cases::Case) -> bool {
     match account.role {
         Role::Applicant => case.applicant == account.id,
         Role::Admin | Role::Auditor => true,
-        Role::Staff => staff_department(account).is_some_and(|d| case.tasks_of_department(d).next().is_some()),
+        Role::Staff | Role::Service => {
+            department_of(account).is_some_and(|d| case.tasks_of_department(d).next().is_some())
+        }
     }
 }
 
@@ -70,7 +83,7 @@ pub async fn department_task(
     id: &str,
     item: &str,
 ) -> Result<(Versioned, ItemCode), ApiError> {
-    let department = staff_department(account).ok_or_else(ApiError::case_not_found)?;
+    let department = department_of(account).ok_or_else(ApiError::case_not_found)?;
     let item = ItemCode::parse(item).map_err(|_| ApiError::case_not_found())?;
     let versioned = visible_case(state, account, id).await?;
     if versioned.case.tasks_of_department(department).any(|t| t.item == item) {
@@ -87,5 +100,6 @@ pub fn purpose(account: &Account) -> &'static str {
         Role::Staff => "部门办理本部门事项",
         Role::Admin => "监督管理",
         Role::Auditor => "审计监督",
+        Role::Service => "部门业务系统办理本部门事项",
     }
 }

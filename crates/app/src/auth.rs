@@ -187,6 +187,12 @@ pub struct Session {
 /// Logs in (the API's `POST /session` and the login page): checks the password
 /// ([`authenticate`]), opens a session and writes the login's audit entry.
 pub async fn login(state: &AppState, username: &str, password: &str) -> Result<Session, LoginError> {
+    if !state.password_login {
+        return Err(LoginError::Refused(ApiError::new(
+            "E_PASSWORD_LOGIN_DISABLED",
+            "本站已关闭密码登录，请使用统一身份认证登录",
+        )));
+    }
     let account = authenticate(state, username, password).await?;
     let (token, expires) = open_session(state, &account).await.map_err(LoginError::Refused)?;
     crate::audit(state, &account, "login", None, String::new(), "登录")
@@ -194,6 +200,17 @@ pub async fn login(state: &AppState, username: &str, password: &str) -> Result<S
         .map_err(LoginError::Store)?;
     Ok(Session {
         account,
+        token,
+        expires,
+    })
+}
+
+/// Opens a session for an account whose identity was established otherwise
+/// (统一身份认证, `crate::oidc`); the caller writes the login's entry.
+pub(crate) async fn open_session_for(state: &AppState, account: &Account) -> Result<Session, ApiError> {
+    let (token, expires) = open_session(state, account).await?;
+    Ok(Session {
+        account: account.clone(),
         token,
         expires,
     })

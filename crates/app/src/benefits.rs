@@ -60,7 +60,7 @@ fn may_manage(caller: &Account, policy: &Policy, write: bool) -> bool {
         Role::Admin => true,
         Role::Auditor => !write,
         Role::Staff => caller.department.as_deref() == Some(policy.department.as_str()),
-        Role::Applicant => false,
+        Role::Applicant | Role::Service => false,
     }
 }
 

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 /// department's items use or produce, everyone else who may see the case all of
 /// them (masked by [`super::masking`] where the role calls for it).
 pub fn visible_elements<'a>(state: &AppState, caller: &Account, case: &'a Case) -> BTreeSet<&'a str> {
-    let department_fields: Option<BTreeSet<&str>> = access::staff_department(caller).map(|department| {
+    let department_fields: Option<BTreeSet<&str>> = access::department_of(caller).map(|department| {
         let fields: BTreeSet<&str> = case
             .tasks_of_department(department)
             .filter_map(|t| state.catalog.items.get(&t.item))
@@ -98,7 +98,9 @@ pub async fn list(
     let applicant = match caller.role {
         Role::Applicant => Some(caller.id.clone()),
         Role::Admin | Role::Auditor => None,
-        Role::Staff => return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件")),
+        Role::Staff | Role::Service => {
+            return Err(ApiError::forbidden("部门工作人员请通过部门待办队列查看办件"));
+        }
     };
     let before = cursor.map(crate::page::case_cursor).transpose()?;
     let limit = crate::page::limit(limit);
@@ -124,7 +126,7 @@ pub async fn list(
 /// records it ([`read`], [`history`]).
 pub async fn events(state: &AppState, caller: &Account, case: &Case) -> Result<Vec<store::StoredEvent>, ApiError> {
     let mut events = state.store.case_events(&case.id).await?;
-    if let Some(department) = access::staff_department(caller) {
+    if let Some(department) = access::department_of(caller) {
         events.retain(|e| e.event.department.as_deref().is_none_or(|d| d == department));
     }
     Ok(events)

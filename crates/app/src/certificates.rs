@@ -314,7 +314,7 @@ pub async fn read(
             reader.department.as_deref() == Some(found.issuer_code.as_str())
                 || uses_in_case(state, reader, &found).await?
         }
-        Role::Admin | Role::Auditor => false,
+        Role::Admin | Role::Auditor | Role::Service => false,
     };
     if !allowed {
         return Err(not_found());

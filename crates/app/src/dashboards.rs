@@ -30,7 +30,7 @@ fn scope(account: &Account) -> Result<Scope, ApiError> {
             .clone()
             .map(Scope::Department)
             .ok_or_else(|| ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门")),
-        Role::Applicant => Err(ApiError::forbidden("统计面板供部门和督办人员使用")),
+        Role::Applicant | Role::Service => Err(ApiError::forbidden("统计面板供部门和督办人员使用")),
     }
 }
 

@@ -228,8 +228,15 @@ pub async fn of(state: &AppState, caller: &Account, cursor: Option<&str>, limit:
                             Role::Auditor => "审计人员".to_owned(),
                             Role::Applicant => format!("{}（申请人）", other.display_name),
                             Role::Staff => format!("{}（工作人员）", other.display_name),
+                            Role::Service => format!("{}（部门业务系统）", other.display_name),
                         },
-                        None => actor.to_owned(),
+                        None => match actor.strip_prefix("system:") {
+                            Some(client_id) => match state.store.service_client(client_id).await? {
+                                Some(client) => format!("{}（部门业务系统）", client.name),
+                                None => actor.to_owned(),
+                            },
+                            None => actor.to_owned(),
+                        },
                     };
                     names.insert(actor.to_owned(), name.clone());
                     name

@@ -113,7 +113,7 @@ pub async fn download(
     let case = versioned.case;
     let allowed = match caller.role {
         Role::Applicant => case.applicant == caller.id,
-        Role::Admin | Role::Auditor => false,
+        Role::Admin | Role::Auditor | Role::Service => false,
         Role::Staff => case
             .tasks_of_department(caller.department.as_deref().unwrap_or(""))
             .any(|task| {

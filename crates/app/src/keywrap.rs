@@ -33,6 +33,9 @@ pub enum KeyWrapError {
 /// The master key. `Debug` never shows it.
 pub struct KeyWrap {
     cipher: Sm4Gcm,
+    /// The key of the keyed hash of department systems' client secrets
+    /// (`crate::service`), derived from the master key for that one purpose.
+    credential_key: [u8; 32],
 }
 
 impl fmt::Debug for KeyWrap {
@@ -51,7 +54,14 @@ impl KeyWrap {
             return Err(KeyWrapError::MasterKeyLength);
         }
         let cipher = Sm4Gcm::new_from_slice(master).map_err(|_| KeyWrapError::MasterKeyLength)?;
-        Ok(Self { cipher })
+        let credential_key = crate::service::derive_key(master, b"onething service credentials v1");
+        Ok(Self { cipher, credential_key })
+    }
+
+    /// The key client secrets are hashed under: a leaked database without the
+    /// master key does not even let an attacker test a guessed secret.
+    pub fn credential_key(&self) -> &[u8; 32] {
+        &self.credential_key
     }
 
     /// A fresh random master key.

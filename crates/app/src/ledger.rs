@@ -143,6 +143,7 @@ pub fn may_read(reader: &domain::Account, entry: &::ledger::LedgerEntry) -> bool
     match reader.role {
         Role::Admin | Role::Auditor => true,
         Role::Applicant => entry.subject.as_deref() == Some(reader.id.as_str()),
+        Role::Service => false,
         Role::Staff => entry.department.is_some() && entry.department == reader.department,
     }
 }

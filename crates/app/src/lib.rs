@@ -25,11 +25,13 @@ pub mod ledger;
 pub mod legal_rep;
 pub mod limit;
 pub mod masking;
+pub mod oidc;
 pub mod operations;
 pub mod page;
 pub mod plan;
 pub mod ratings;
 pub mod rectifications;
+pub mod service;
 pub mod sharing;
 pub mod submit;
 pub mod supplement;
@@ -137,6 +139,11 @@ pub struct AppState {
     /// The bearer token that may read `/metrics` from any address; without one,
     /// only this machine (loopback) may.
     pub metrics_token: Option<String>,
+    /// The OpenID Connect provider of 统一身份认证, if configured.
+    pub oidc: Option<Arc<oidc::Oidc>>,
+    /// Whether accounts may log in with a password (`--no-password-login` turns
+    /// it off where 统一身份认证 is the only way in).
+    pub password_login: bool,
 }
 
 impl AppState {
@@ -162,6 +169,8 @@ impl AppState {
             public_limit: None,
             https: false,
             metrics_token: None,
+            oidc: None,
+            password_login: true,
         }
     }
 

@@ -129,7 +129,7 @@ pub async fn queue(
     cursor: Option<&str>,
     limit: i64,
 ) -> Result<(crate::Page<store::QueueEntry>, QueueCounts), ApiError> {
-    let allowed = caller.role == domain::Role::Admin || access::staff_department(caller) == Some(code);
+    let allowed = caller.role == domain::Role::Admin || access::department_of(caller) == Some(code);
     if !allowed {
         return Err(ApiError::forbidden("只能查看本部门的待办"));
     }

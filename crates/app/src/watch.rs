@@ -353,7 +353,7 @@ pub fn recipients_of(account: &domain::Account) -> Vec<String> {
     match account.role {
         domain::Role::Staff => recipients.extend(account.department.as_ref().map(|d| format!("dept:{d}"))),
         domain::Role::Admin => recipients.push("role:admin".to_owned()),
-        domain::Role::Applicant | domain::Role::Auditor => {}
+        domain::Role::Applicant | domain::Role::Auditor | domain::Role::Service => {}
     }
     // Messages to a person found by ID number (免申即享), account or not.
     if account.role == domain::Role::Applicant

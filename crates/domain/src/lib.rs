@@ -16,6 +16,10 @@ pub enum Role {
     Admin,
     /// Reads the whole ledger and cases (sensitive values masked); changes nothing.
     Auditor,
+    /// A department's own business system (公安户籍、医保、人社…) calling the API with
+    /// an OAuth 2.0 client credential: its department's tasks, within its scopes.
+    /// Never stored as an account; its principal is built from its credential.
+    Service,
 }
 
 impl Role {
@@ -25,6 +29,7 @@ impl Role {
             Self::Staff => "staff",
             Self::Admin => "admin",
             Self::Auditor => "auditor",
+            Self::Service => "service",
         }
     }
 
@@ -34,6 +39,7 @@ impl Role {
             "staff" => Self::Staff,
             "admin" => Self::Admin,
             "auditor" => Self::Auditor,
+            "service" => Self::Service,
             _ => return None,
         })
     }
@@ -128,4 +134,139 @@ pub struct Notification {
     #[serde(flatten)]
     pub message: NewNotification,
     pub read_at: Option<DateTime<Utc>>,
+}
+
+/// What a department system's credential may do: one department-task operation
+/// each (OAuth 2.0 scopes, RFC 6749 §3.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// The department's queue (待办).
+    #[serde(rename = "tasks:read")]
+    TasksRead,
+    /// 受理.
+    #[serde(rename = "tasks:accept")]
+    TasksAccept,
+    /// 补正告知.
+    #[serde(rename = "tasks:supplement")]
+    TasksSupplement,
+    /// 办结.
+    #[serde(rename = "tasks:approve")]
+    TasksApprove,
+    /// 不予办理.
+    #[serde(rename = "tasks:reject")]
+    TasksReject,
+    /// The fields of a case its department's items use.
+    #[serde(rename = "fields:read")]
+    FieldsRead,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Self::TasksRead,
+        Self::TasksAccept,
+        Self::TasksSupplement,
+        Self::TasksApprove,
+        Self::TasksReject,
+        Self::FieldsRead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TasksRead => "tasks:read",
+            Self::TasksAccept => "tasks:accept",
+            Self::TasksSupplement => "tasks:supplement",
+            Self::TasksApprove => "tasks:approve",
+            Self::TasksReject => "tasks:reject",
+            Self::FieldsRead => "fields:read",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scope| scope.as_str() == text)
+    }
+
+    /// What it allows, for people.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::TasksRead => "查看本部门待办",
+            Self::TasksAccept => "受理",
+            Self::TasksSupplement => "补正告知",
+            Self::TasksApprove => "办结",
+            Self::TasksReject => "不予办理",
+            Self::FieldsRead => "查看本部门事项使用的字段",
+        }
+    }
+
+    /// A space-separated scope list (RFC 6749 §3.3), in the order of [`Scope::ALL`].
+    pub fn join(scopes: &[Scope]) -> String {
+        let mut sorted = scopes.to_vec();
+        sorted.sort();
+        sorted.dedup();
+        sorted.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+
+    /// Parses a space-separated scope list; the first unknown scope is the error.
+    pub fn split(text: &str) -> Result<Vec<Scope>, String> {
+        let mut scopes = Vec::new();
+        for word in text.split_whitespace() {
+            let scope = Self::parse(word).ok_or_else(|| word.to_owned())?;
+            if !scopes.contains(&scope) {
+                scopes.push(scope);
+            }
+        }
+        scopes.sort();
+        Ok(scopes)
+    }
+}
+
+/// A department system's OAuth 2.0 client (client credentials grant).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceClient {
+    pub client_id: String,
+    pub name: String,
+    /// The department whose tasks it works on; it never sees another's.
+    pub department: String,
+    pub scopes: Vec<Scope>,
+    pub created_at: DateTime<Utc>,
+    /// The admin who created it.
+    pub created_by: String,
+    /// Once revoked, no secret of it and no token issued to it works.
+    pub revoked_at: Option<DateTime<Utc>>,
+    /// Its secrets, oldest first; during a rotation more than one is live.
+    pub secrets: Vec<ServiceSecret>,
+}
+
+/// One client secret, of which only a keyed hash is stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ServiceSecret {
+    pub id: String,
+    #[serde(skip)]
+    pub hash: String,
+    pub created_at: DateTime<Utc>,
+    /// The end of a rotation's grace period: a replaced secret works until then.
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl ServiceSecret {
+    /// Whether it still works at `now`.
+    pub fn live_at(&self, now: DateTime<Utc>) -> bool {
+        self.revoked_at.is_none() && self.expires_at.is_none_or(|end| end > now)
+    }
+}
+
+impl ServiceClient {
+    pub fn revoked(&self) -> bool {
+        self.revoked_at.is_some()
+    }
+}
+
+/// An access token issued to a service client, as stored (its hash is the key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceToken {
+    pub client_id: String,
+    /// The secret it was obtained with: revoking that secret ends the token too.
+    pub secret_id: String,
+    pub scopes: Vec<Scope>,
+    pub expires_at: DateTime<Utc>,
 }

@@ -59,6 +59,79 @@ pub struct ServerOptions {
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
+    /// 统一身份认证 (OpenID Connect) and password logins.
+    #[command(flatten)]
+    pub identity: IdentityOptions,
+}
+
+/// 统一身份认证: an OpenID Connect provider people log in through, and whether
+/// local passwords still work.
+#[derive(clap::Args, Clone, Debug, Default)]
+pub struct IdentityOptions {
+    /// The provider's issuer URL (as its ID tokens name it); turns 统一身份认证 on.
+    #[arg(long, env = "ONETHING_OIDC_ISSUER")]
+    pub oidc_issuer: Option<String>,
+    /// This site's client id at the provider.
+    #[arg(long, env = "ONETHING_OIDC_CLIENT_ID", requires = "oidc_issuer")]
+    pub oidc_client_id: Option<String>,
+    /// This site's client secret at the provider (sent by HTTP Basic); none for a public client.
+    #[arg(long, env = "ONETHING_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    pub oidc_client_secret: Option<String>,
+    /// Where the provider sends people back; default `http://<listen>/login/oidc/callback`.
+    #[arg(long, env = "ONETHING_OIDC_REDIRECT_URL")]
+    pub oidc_redirect_url: Option<String>,
+    /// The scopes asked for (space-separated, `openid` among them).
+    #[arg(long, env = "ONETHING_OIDC_SCOPES", default_value = "openid profile")]
+    pub oidc_scopes: String,
+    /// The claim holding the 公民身份号码.
+    #[arg(long, env = "ONETHING_OIDC_ID_NUMBER_CLAIM", default_value = "id_number")]
+    pub oidc_id_number_claim: String,
+    /// The claim naming a staff member's department code, if the provider has one.
+    #[arg(long, env = "ONETHING_OIDC_DEPARTMENT_CLAIM")]
+    pub oidc_department_claim: Option<String>,
+    /// The claim holding the person's name.
+    #[arg(long, env = "ONETHING_OIDC_NAME_CLAIM", default_value = "name")]
+    pub oidc_name_claim: String,
+    /// Refuse password logins: 统一身份认证 is the only way in.
+    #[arg(long, env = "ONETHING_NO_PASSWORD_LOGIN")]
+    pub no_password_login: bool,
+}
+
+impl IdentityOptions {
+    /// Sets the provider and the password switch on `state`.
+    pub fn apply(&self, state: &mut AppState, listen: SocketAddr) -> anyhow::Result<()> {
+        state.password_login = !self.no_password_login;
+        let Some(issuer) = self.oidc_issuer.clone().filter(|i| !i.is_empty()) else {
+            if self.no_password_login {
+                anyhow::bail!("--no-password-login 需要同时配置统一身份认证（--oidc-issuer）");
+            }
+            return Ok(());
+        };
+        let client_id = self
+            .oidc_client_id
+            .clone()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| anyhow::anyhow!("配置了 --oidc-issuer 还须配置 --oidc-client-id"))?;
+        if !server::oidc::scopes_include_openid(&self.oidc_scopes) {
+            anyhow::bail!("--oidc-scopes 须包含 openid");
+        }
+        let redirect_url = self
+            .oidc_redirect_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{listen}/login/oidc/callback"));
+        let mut config = server::oidc::OidcConfig::new(
+            issuer,
+            client_id,
+            self.oidc_client_secret.clone().filter(|s| !s.is_empty()),
+            redirect_url,
+        );
+        config.scopes = self.oidc_scopes.clone();
+        config.id_number_claim = self.oidc_id_number_claim.clone();
+        config.department_claim = self.oidc_department_claim.clone().filter(|c| !c.is_empty());
+        config.name_claim = self.oidc_name_claim.clone();
+        state.oidc = Some(Arc::new(server::oidc::Oidc::new(config)));
+        Ok(())
+    }
 }
 
 pub fn init_logging(format: &str) {
@@ -179,6 +252,7 @@ pub async fn build_state_quiet(
     }
     state.https = options.https;
     state.metrics_token = options.metrics_token.clone().filter(|t| !t.is_empty());
+    options.identity.apply(&mut state, options.listen)?;
     state.due_soon_percent = options.watch.due_soon_percent;
     state.rectification_days = options.watch.rectification_days;
     state.sources = Arc::new(sources);

@@ -28,7 +28,7 @@ use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::app;
-use crate::auth::{self, CurrentUser};
+use crate::auth::{self, Caller, CurrentUser};
 use crate::error::{ApiError, ApiJson};
 
 /// Largest request body accepted, in bytes. A whole one-thing form is a few KiB.
@@ -79,6 +79,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(crate::cert_api::routes())
         .merge(crate::guide_api::routes())
         .merge(crate::benefit_api::routes())
+        .merge(crate::service_api::routes())
 }
 
 pub(crate) async fn not_found() -> ApiError {
@@ -984,7 +985,7 @@ async fn submit_case(
     } else {
         StatusCode::CREATED
     };
-    let view = case_view(&state, &submitted.case, &user);
+    let view = case_view(&state, &submitted.case, &user.0);
     let mut response = (status, Json(view)).into_response();
     if submitted.replayed {
         response
@@ -1079,9 +1080,12 @@ async fn list_cases(
     params(("id" = String, Path, description = "办件编号")),
     responses((status = 200, description = "办件", body = CaseView), (status = 401), (status = 404))
 )]
-async fn get_case(State(state): Shared, user: CurrentUser, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
-    let case = app::case::read(&state, &user.0, &id).await?;
-    Ok(Json(case_view(&state, &case, &user)))
+async fn get_case(State(state): Shared, caller: Caller, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
+    let case = match &caller {
+        Caller::Person(user) => app::case::read(&state, &user.0, &id).await?,
+        Caller::System(system) => app::service::read_case(&state, system, &id).await?,
+    };
+    Ok(Json(case_view(&state, &case, caller.account())))
 }
 
 /// 办件全程记录
@@ -1312,14 +1316,14 @@ struct TaskView {
 /// The case as one user may see it. Staff see their department's tasks and the
 /// fields those items use; admins see every task with sensitive values masked;
 /// the applicant sees their whole case.
-fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> CaseView {
+fn case_view(state: &AppState, case: &Case, account: &domain::Account) -> CaseView {
     let catalog = &state.catalog;
-    let department = user.staff_department();
+    let department = app::access::department_of(account);
     let tasks: Vec<&cases::Task> = match department {
         Some(d) => case.tasks_of_department(d).collect(),
         None => case.tasks.iter().collect(),
     };
-    let shown = app::case::visible_elements(state, &user.0, case);
+    let shown = app::case::visible_elements(state, account, case);
     let mut form = BTreeMap::new();
     for (element_id, value) in &case.form {
         if !shown.contains(element_id.as_str()) {
@@ -1327,7 +1331,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> CaseView {
         }
         let element = catalog.elements.get(element_id);
         let sensitivity = element.map(|e| e.sensitivity).unwrap_or(Sensitivity::HighlySensitive);
-        let (shown, masked) = app::masking::shown_value(catalog, user.0.role, element_id, &value.value);
+        let (shown, masked) = app::masking::shown_value(catalog, account.role, element_id, &value.value);
         let source = match &value.provenance {
             Provenance::Typed => FormSource::Typed,
             Provenance::Supplemented => FormSource::Supplemented,
@@ -1383,7 +1387,7 @@ fn case_view(state: &AppState, case: &Case, user: &CurrentUser) -> CaseView {
                     .outputs
                     .iter()
                     .map(|(element, value)| {
-                        let shown = app::masking::shown_value(catalog, user.0.role, element, value).0;
+                        let shown = app::masking::shown_value(catalog, account.role, element, value).0;
                         (element.clone(), shown)
                     })
                     .collect(),
@@ -1462,7 +1466,7 @@ struct DepartmentQueue {
 )]
 async fn department_queue(
     State(state): Shared,
-    user: CurrentUser,
+    caller: Caller,
     Path(code): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<DepartmentQueue>, ApiError> {
@@ -1474,8 +1478,11 @@ async fn department_queue(
         state: query.state,
         case_id: query.case_id,
     };
-    let (page, counts) =
-        app::tasks::queue(&state, &user.0, &code, &filter, query.cursor.as_deref(), query.limit).await?;
+    let cursor = query.cursor.as_deref();
+    let (page, counts) = match &caller {
+        Caller::Person(user) => app::tasks::queue(&state, &user.0, &code, &filter, cursor, query.limit).await?,
+        Caller::System(system) => app::service::queue(&state, system, &code, &filter, cursor, query.limit).await?,
+    };
     // The queue's entries are the store's type, which this crate does not name.
     let tasks = page
         .items
@@ -1498,15 +1505,17 @@ async fn department_queue(
 
 async fn task_action(
     state: Arc<AppState>,
-    user: CurrentUser,
+    caller: Caller,
     id: String,
     item: String,
     action: Action,
 ) -> Result<Json<CaseView>, ApiError> {
-    let case = app::tasks::act(&state, &user.0, &id, &item, action)
-        .await
-        .map_err(ApiError::from)?;
-    Ok(Json(case_view(&state, &case, &user)))
+    let case = match &caller {
+        Caller::Person(user) => app::tasks::act(&state, &user.0, &id, &item, action).await,
+        Caller::System(system) => app::service::act(&state, system, &id, &item, action).await,
+    }
+    .map_err(ApiError::from)?;
+    Ok(Json(case_view(&state, &case, caller.account())))
 }
 
 #[utoipa::path(
@@ -1526,10 +1535,10 @@ async fn task_action(
 )]
 async fn accept_task(
     State(state): Shared,
-    user: CurrentUser,
+    caller: Caller,
     Path((id, item)): Path<(String, String)>,
 ) -> Result<Json<CaseView>, ApiError> {
-    task_action(state, user, id, item, Action::Accept).await
+    task_action(state, caller, id, item, Action::Accept).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1560,13 +1569,13 @@ struct SupplementRequestBody {
 )]
 async fn request_supplement(
     State(state): Shared,
-    user: CurrentUser,
+    caller: Caller,
     Path((id, item)): Path<(String, String)>,
     ApiJson(body): ApiJson<SupplementRequestBody>,
 ) -> Result<Json<CaseView>, ApiError> {
     task_action(
         state,
-        user,
+        caller,
         id,
         item,
         Action::RequestSupplement {
@@ -1604,12 +1613,12 @@ struct ApproveBody {
 )]
 async fn approve_task(
     State(state): Shared,
-    user: CurrentUser,
+    caller: Caller,
     Path((id, item)): Path<(String, String)>,
     ApiJson(body): ApiJson<ApproveBody>,
 ) -> Result<Json<CaseView>, ApiError> {
     let outputs = form_strings(body.outputs, "outputs")?;
-    task_action(state, user, id, item, Action::Approve { outputs }).await
+    task_action(state, caller, id, item, Action::Approve { outputs }).await
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -1637,11 +1646,11 @@ struct RejectBody {
 )]
 async fn reject_task(
     State(state): Shared,
-    user: CurrentUser,
+    caller: Caller,
     Path((id, item)): Path<(String, String)>,
     ApiJson(body): ApiJson<RejectBody>,
 ) -> Result<Json<CaseView>, ApiError> {
-    task_action(state, user, id, item, Action::Reject { reason: body.reason }).await
+    task_action(state, caller, id, item, Action::Reject { reason: body.reason }).await
 }
 
 /// 补正
@@ -1717,7 +1726,7 @@ async fn answer_supplement(
                 ApiError::from(app::AppError::Invalid(issues))
             }
         })?;
-    Ok(Json(case_view(&state, &case, &user)))
+    Ok(Json(case_view(&state, &case, &user.0)))
 }
 
 #[derive(Deserialize, ToSchema)]

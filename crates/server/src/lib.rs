@@ -14,6 +14,7 @@ mod guide_api;
 pub mod ledger_api;
 pub mod limit;
 pub mod openapi;
+mod service_api;
 mod shared_api;
 mod telemetry;
 mod web;
@@ -22,7 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use app::{self, AppState, Clock, certify, holidays, keywrap, legal_rep, seed_demo_accounts, sharing, watch};
+pub use app::{self, AppState, Clock, certify, holidays, keywrap, legal_rep, oidc, seed_demo_accounts, sharing, watch};
 
 pub use api::MAX_BODY_BYTES;
 pub(crate) use app::local_time;

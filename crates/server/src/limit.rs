@@ -20,7 +20,9 @@ fn limited(method: &Method, path: &str) -> bool {
     path.starts_with("/api/v1/certificates/verify")
         || (path.starts_with("/api/v1/certificates/") && path.ends_with("/status"))
         || path.starts_with("/verify")
-        || (method == Method::POST && (path == "/api/v1/login" || path == "/login"))
+        || (method == Method::POST && (path == "/api/v1/login" || path == "/login" || path == "/api/v1/oauth/token"))
+        // Each start of 统一身份认证 stores a login in flight.
+        || path == "/login/oidc"
         // Anonymous and costly: a plan is computed per call, a proof reads the tree.
         || (method == Method::POST && path.starts_with("/api/v1/catalog/one-things/") && path.ends_with("/plan"))
         || path.starts_with("/api/v1/ledger/proof/")
@@ -72,6 +74,8 @@ mod tests {
         assert!(limited(&Method::GET, "/api/v1/certificates/CN-1/status"));
         assert!(limited(&Method::GET, "/verify/s/abc"));
         assert!(limited(&Method::POST, "/login"));
+        assert!(limited(&Method::POST, "/api/v1/oauth/token"));
+        assert!(limited(&Method::GET, "/login/oidc"));
         assert!(!limited(&Method::GET, "/login"));
         assert!(!limited(&Method::GET, "/api/v1/certificates/CN-1/file"));
         assert!(!limited(&Method::POST, "/api/v1/cases"));

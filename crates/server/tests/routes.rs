@@ -22,6 +22,7 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
         "guide_api.rs",
         "openapi.rs",
         "benefit_api.rs",
+        "service_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             if route == "/healthz" {
@@ -249,6 +250,15 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // No finding of anyone here: everyone is told "not found" (the benefit tests
         // decline a real one).
         ("POST", "/me/benefits/{id}/decline") | ("POST", "/me/benefits/{id}/object") => &[],
+        // Anonymous by design: the client authenticates with its own credentials
+        // (here a JSON body, refused for its content type whoever sends it).
+        ("POST", "/oauth/token") => ALL,
+        ("GET", "/admin/service-clients")
+        | ("POST", "/admin/service-clients")
+        | ("POST", "/admin/service-clients/{client_id}/secrets") => &["admin"],
+        // No such client: the admin is told "not found", everyone else refused.
+        ("POST", "/admin/service-clients/{client_id}/revoke")
+        | ("POST", "/admin/service-clients/{client_id}/secrets/{secret_id}/revoke") => &[],
         _ => panic!("{method} {route} is not in the authorization matrix: add it"),
     })
 }
@@ -315,6 +325,8 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             .replace("{item}", "GG00101001")
             .replace("{code}", "WJ")
             .replace("{index}", &entry_index.to_string())
+            .replace("{client_id}", "no-such-client")
+            .replace("{secret_id}", "no-such-secret")
     };
     // Bodies that an allowed caller gets refused for their content, so that nothing
     // changes and the answer still shows whether authorization let them through.
@@ -336,6 +348,8 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             "/rectifications/{id}" => json!({ "follow_up": "" }),
             "/me/certificates/claim" => json!({ "type": "no_such_type" }),
             "/certificates/verify" => json!({}),
+            "/admin/service-clients" => json!({ "name": "", "department": "WJ", "scopes": [] }),
+            "/admin/service-clients/{client_id}/secrets" => json!({ "grace_hours": -1 }),
             _ => json!({}),
         }
     };
@@ -348,6 +362,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         "guide_api.rs",
         "openapi.rs",
         "benefit_api.rs",
+        "service_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             for method in methods {
@@ -438,7 +453,12 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         // (户口迁移一件事), not the window.
         "/workbench/lead" => &["staff_with_task", "staff_without"],
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
-        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
+        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" | "/admin/service-clients" => {
+            &["admin"]
+        }
+        // Without a configured provider everyone is told there is none; the login
+        // through one is tested end to end (e2e/tests/oidc.test.js).
+        "/login/oidc" | "/login/oidc/callback" => &[],
         // Supervision of rectifications: read by the auditor too.
         "/admin/rectifications" | "/admin/cases/{id}" => SUPERVISORS,
         "/dashboard" | "/dashboard/{name}" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
@@ -606,7 +626,7 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/certificates/{id}/revoke" => &[],
         // Only the lead department of the one-thing (卫健 leads 新生儿出生).
         "/workbench/lead/{id}/{item}/remind" => &[],
-        "/admin/calendar" => &["admin"],
+        "/admin/calendar" | "/admin/service-clients" => &["admin"],
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],

@@ -291,6 +291,7 @@ pub fn legal_basis(role: Role) -> &'static str {
         Role::Staff => "依申请人提交的办件办理本部门事项",
         Role::Admin => "监督管理职责",
         Role::Auditor => "审计监督职责",
+        Role::Service => "依申请人提交的办件由本部门业务系统办理本部门事项",
         Role::Applicant => "本人查询",
     }
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 pub mod benefits;
 mod common;
+pub mod identity;
 mod migrate;
 mod postgres;
 mod shared;
@@ -26,6 +27,7 @@ pub mod state;
 
 pub use benefits::{BenefitStore, Finding, FindingChange};
 pub use common::legal_basis;
+pub use identity::{IdentityStore, OidcRequest};
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
 pub use sqlite::{SqliteStore, WritesPaused};
@@ -51,7 +53,8 @@ pub enum StoreError {
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 pub use domain::{
-    Account, DepartmentRating, NewNotification, Notification, Rating, RatingSubmission, Rectification, Role,
+    Account, DepartmentRating, NewNotification, Notification, Rating, RatingSubmission, Rectification, Role, Scope,
+    ServiceClient, ServiceSecret, ServiceToken,
 };
 
 /// A retry-safe submission key (`Idempotency-Key` header), scoped to an account.
@@ -311,7 +314,7 @@ pub struct AskedCheck {
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
+pub trait Store: SharingStore + BenefitStore + IdentityStore + Send + Sync + 'static {
     /// Applies the migrations that have not run yet. Safe to call on every start
     /// and from several nodes at once.
     async fn migrate(&self) -> Result<()>;

@@ -110,6 +110,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "no_hot_rows",
         sql: include_str!("../migrations/sqlite/0018_no_hot_rows.sql"),
     },
+    Migration {
+        version: 19,
+        name: "service_identity",
+        sql: include_str!("../migrations/sqlite/0019_service_identity.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -203,6 +208,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 18,
         name: "no_hot_rows",
         sql: include_str!("../migrations/postgres/0018_no_hot_rows.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "service_identity",
+        sql: include_str!("../migrations/postgres/0019_service_identity.sql"),
     },
 ];
 

@@ -298,3 +298,4 @@ async fn sequence(pool: &PgPool, wait: bool) -> Result<u64> {
 impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
 crate::benefits::impl_benefit_store!(PostgresStore);
+crate::identity::impl_identity_store!(PostgresStore);

@@ -526,3 +526,4 @@ impl Writer<'_> {
 impl_store!(SqliteStore, SqliteConnection, "sqlite");
 crate::shared::impl_sharing_store!(SqliteStore);
 crate::benefits::impl_benefit_store!(SqliteStore);
+crate::identity::impl_identity_store!(SqliteStore);

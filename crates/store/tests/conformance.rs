@@ -433,6 +433,8 @@ conformance! {
         applicants_see_only_their_cases_newest_first,
         accounts_upsert_by_id,
         sessions_expire,
+        service_clients_rotate_and_revoke,
+        oidc_logins_in_flight_are_taken_once,
         access_log_round_trip,
         corrupt_document_is_an_error_not_a_panic,
         data_survives_reopening,
@@ -504,7 +506,7 @@ async fn a_scheduled_run_is_claimed_once_across_nodes(fixture: &Fixture) {
 // ------------------------------------------------------------------ migrations
 
 /// The tables of both backends.
-const TABLES: [&str; 33] = [
+const TABLES: [&str; 38] = [
     "access_log",
     "accounts",
     "benefit_findings",
@@ -520,6 +522,7 @@ const TABLES: [&str; 33] = [
     "department_ratings",
     "draft_uploads",
     "idempotency_keys",
+    "identity_links",
     "issuer_keys",
     "ledger_checkpoints",
     "ledger_entries",
@@ -527,12 +530,16 @@ const TABLES: [&str; 33] = [
     "ledger_nodes",
     "login_failures",
     "notifications",
+    "oidc_requests",
     "prefills",
     "rating_indicators",
     "ratings",
     "rectifications",
     "scheduled_runs",
     "schema_migrations",
+    "service_clients",
+    "service_secrets",
+    "service_tokens",
     "sessions",
     "shared_checks",
     "shared_records",
@@ -1362,6 +1369,102 @@ async fn accounts_upsert_by_id(fixture: &Fixture) {
     assert_eq!(store.account_by_id("acc-staff-1").await.unwrap(), Some(changed.clone()));
     assert_eq!(store.account_by_username("wj.zhang").await.unwrap(), None);
     assert_eq!(store.list_accounts().await.unwrap(), [applicant(), changed]);
+}
+
+async fn service_clients_rotate_and_revoke(fixture: &Fixture) {
+    let store = fixture.store();
+    let now = at(12, 1, 0);
+    let secret = |id: &str, created: chrono::DateTime<Utc>| store::ServiceSecret {
+        id: id.to_owned(),
+        hash: format!("hash-{id}"),
+        created_at: created,
+        expires_at: None,
+        revoked_at: None,
+    };
+    let client = store::ServiceClient {
+        client_id: "ga-1".to_owned(),
+        name: "户籍业务系统".to_owned(),
+        department: "GA".to_owned(),
+        scopes: vec![store::Scope::TasksRead, store::Scope::FieldsRead],
+        created_at: now,
+        created_by: "admin".to_owned(),
+        revoked_at: None,
+        secrets: vec![secret("s1", now)],
+    };
+    store.put_service_client(&client).await.unwrap();
+    assert_eq!(store.service_client("ga-1").await.unwrap(), Some(client.clone()));
+    assert_eq!(store.service_clients().await.unwrap(), vec![client.clone()]);
+
+    // A rotation ends the old secret at the grace period's end and adds the new one.
+    let later = now + Duration::minutes(5);
+    let grace_end = later + Duration::hours(24);
+    assert!(
+        store
+            .rotate_service_secret("ga-1", &secret("s2", later), grace_end)
+            .await
+            .unwrap()
+    );
+    let rotated = store.service_client("ga-1").await.unwrap().unwrap();
+    assert_eq!(rotated.secrets.len(), 2);
+    assert_eq!(rotated.secrets[0].expires_at, Some(grace_end));
+    assert_eq!(rotated.secrets[1].expires_at, None);
+    assert!(
+        !store
+            .rotate_service_secret("nobody", &secret("s3", later), grace_end)
+            .await
+            .unwrap()
+    );
+
+    // Tokens are kept by hash with the secret they came from.
+    let token = store::ServiceToken {
+        client_id: "ga-1".to_owned(),
+        secret_id: "s2".to_owned(),
+        scopes: vec![store::Scope::TasksRead],
+        expires_at: later + Duration::minutes(10),
+    };
+    store.create_service_token("token-hash", &token, now).await.unwrap();
+    assert_eq!(store.service_token("token-hash").await.unwrap(), Some(token));
+    assert_eq!(store.service_token("other").await.unwrap(), None);
+
+    // Revocations happen once.
+    assert!(store.revoke_service_secret("ga-1", "s1", later).await.unwrap());
+    assert!(!store.revoke_service_secret("ga-1", "s1", later).await.unwrap());
+    assert!(store.revoke_service_client("ga-1", later).await.unwrap());
+    assert!(!store.revoke_service_client("ga-1", later).await.unwrap());
+    let revoked = store.service_client("ga-1").await.unwrap().unwrap();
+    assert_eq!(revoked.revoked_at, Some(later));
+    assert_eq!(revoked.secrets[0].revoked_at, Some(later));
+    // A revoked client gets no new secret.
+    assert!(
+        !store
+            .rotate_service_secret("ga-1", &secret("s4", later), grace_end)
+            .await
+            .unwrap()
+    );
+}
+
+async fn oidc_logins_in_flight_are_taken_once(fixture: &Fixture) {
+    let store = fixture.store();
+    let request = store::OidcRequest {
+        nonce: "nonce-1".to_owned(),
+        verifier: "verifier-1".to_owned(),
+        expires_at: at(12, 1, 0),
+    };
+    store.put_oidc_request("state-hash", &request).await.unwrap();
+    assert_eq!(store.take_oidc_request("state-hash").await.unwrap(), Some(request));
+    assert_eq!(store.take_oidc_request("state-hash").await.unwrap(), None);
+    assert_eq!(store.take_oidc_request("never-issued").await.unwrap(), None);
+
+    store.put_account(&staff()).await.unwrap();
+    assert_eq!(store.identity_link("11010519491231002X").await.unwrap(), None);
+    store
+        .put_identity_link("11010519491231002X", "acc-staff-1", at(12, 1, 0), "admin")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.identity_link("11010519491231002X").await.unwrap().as_deref(),
+        Some("acc-staff-1")
+    );
 }
 
 async fn sessions_expire(fixture: &Fixture) {

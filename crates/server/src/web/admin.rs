@@ -427,3 +427,155 @@ pub async fn case(axum::extract::State(state): Shared, headers: HeaderMap, Path(
         context! { case => view, tasks => tasks, form => form, rating => rating, rectifications => rectifications },
     )
 }
+
+/// 部门系统凭证: the admin's list of department systems' clients, with forms to
+/// create, rotate and revoke them, and to link an ID number to a staff account for
+/// 统一身份认证. The rules are in `app::service` and `app::oidc`.
+pub async fn service_clients(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/admin/service-clients").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    render_service_clients(&state, &page, Vec::new(), None, None).await
+}
+
+async fn render_service_clients(
+    state: &AppState,
+    page: &Page,
+    errors: Vec<String>,
+    issued: Option<minijinja::Value>,
+    done: Option<&str>,
+) -> Response {
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let clients = match app::service::list_clients(state, account).await {
+        Ok(clients) => clients,
+        Err(error) => return page.store_error(error.message),
+    };
+    let staff = match app::oidc::staff_accounts(state, account).await {
+        Ok(staff) => staff,
+        Err(error) => return page.store_error(error.message),
+    };
+    let now = state.now();
+    let clients: Vec<_> = clients
+        .iter()
+        .map(|c| {
+            let secrets: Vec<_> = c
+                .secrets
+                .iter()
+                .map(|s| {
+                    let live = s.live_at(now);
+                    let state = match (s.revoked_at, s.expires_at) {
+                        (Some(at), _) => format!("已吊销（{}）", local_time(at)),
+                        (None, Some(end)) if end <= now => format!("已过期（{}）", local_time(end)),
+                        (None, Some(end)) => format!("过渡期至 {}", local_time(end)),
+                        (None, None) => "有效".to_owned(),
+                    };
+                    context! { id => s.id, live => live, state => state }
+                })
+                .collect();
+            context! {
+                client_id => c.client_id, name => c.name, revoked => c.revoked(),
+                department_name => state.catalog.department_name(&c.department),
+                scopes => c.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>(), secrets => secrets,
+            }
+        })
+        .collect();
+    let departments: Vec<_> = state
+        .catalog
+        .departments
+        .values()
+        .map(|d| context! { code => d.code, name => d.name })
+        .collect();
+    let scopes: Vec<_> = domain::Scope::ALL
+        .iter()
+        .map(|s| context! { name => s.as_str(), label => s.label_zh() })
+        .collect();
+    let staff: Vec<_> = staff
+        .iter()
+        .map(|a| context! { id => a.id, name => a.display_name })
+        .collect();
+    let failed = !errors.is_empty();
+    let mut response = page.render(
+        "admin_service_clients.html",
+        "部门系统凭证",
+        context! {
+            clients => clients, departments => departments, scopes => scopes, staff => staff,
+            errors => errors, issued => issued, done => done,
+        },
+    );
+    if failed {
+        *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    response
+}
+
+pub async fn service_clients_change(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/admin/service-clients").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let field = |name: &str| form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let issued = |issued: app::service::IssuedSecret| {
+        Some(context! { client_id => issued.client.client_id, name => issued.client.name, secret => issued.secret })
+    };
+    let refused = |error: app::error::ApiError| -> Vec<String> {
+        if error.details.is_empty() {
+            vec![error.message]
+        } else {
+            error.details.into_iter().map(|d| d.message).collect()
+        }
+    };
+    let outcome = match field("action").as_str() {
+        "create" => {
+            let input = app::service::NewClient {
+                name: field("name"),
+                department: field("department"),
+                scopes: form
+                    .keys()
+                    .filter_map(|k| k.strip_prefix("scope."))
+                    .map(str::to_owned)
+                    .collect(),
+            };
+            app::service::create_client(&state, &account, input)
+                .await
+                .map(|i| (issued(i), None))
+                .map_err(|e| refused(e.into()))
+        }
+        "rotate" => match field("grace_hours").parse::<i64>() {
+            Ok(hours) => app::service::rotate_secret(&state, &account, &field("client_id"), Some(hours))
+                .await
+                .map(|i| (issued(i), None))
+                .map_err(refused),
+            Err(_) => Err(vec!["过渡期请填写小时数，例如 24".to_owned()]),
+        },
+        "revoke" => app::service::revoke_client(&state, &account, &field("client_id"))
+            .await
+            .map(|_| (None, Some("凭证已吊销，其密钥和访问令牌随即失效。")))
+            .map_err(refused),
+        "revoke_secret" => app::service::revoke_secret(&state, &account, &field("client_id"), &field("secret_id"))
+            .await
+            .map(|_| (None, Some("密钥已吊销，用它取得的访问令牌随即失效。")))
+            .map_err(refused),
+        "link" => app::oidc::link_identity(&state, &account, &field("id_number"), &field("account"))
+            .await
+            .map(|_| (None, Some("已关联：此人用统一身份认证登录即为该工作人员账户。")))
+            .map_err(refused),
+        _ => Err(vec!["未知的操作".to_owned()]),
+    };
+    match outcome {
+        Ok((issued, done)) => render_service_clients(&state, &page, Vec::new(), issued, done).await,
+        Err(errors) => render_service_clients(&state, &page, errors, None, None).await,
+    }
+}

@@ -92,6 +92,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/workbench/policies/{id}/run", post(benefits::run))
         .route("/inbox", get(inbox))
         .route("/login", get(login_page).post(login_submit))
+        .route("/login/oidc", get(oidc_start))
+        .route("/login/oidc/callback", get(oidc_callback))
         .route("/logout", post(logout))
         .route("/display", get(display))
         .route("/workbench", get(workbench::queue))
@@ -105,6 +107,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/cases", get(admin::cases))
         .route("/admin/cases/{id}", get(admin::case))
         .route("/admin/calendar", get(admin::calendar).post(admin::calendar_import))
+        .route(
+            "/admin/service-clients",
+            get(admin::service_clients).post(admin::service_clients_change),
+        )
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/admin/rectifications/{id}", get(rectify::supervisor_show))
         .route("/workbench/rectifications", get(rectify::department_list))
@@ -130,7 +136,7 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 30] = [
+        let sources: [(&str, &str); 31] = [
             ("benefits.html", include_str!("../../templates/benefits.html")),
             ("policies.html", include_str!("../../templates/policies.html")),
             (
@@ -153,6 +159,10 @@ fn templates() -> &'static Environment<'static> {
                 include_str!("../../templates/admin_one_thing.html"),
             ),
             ("admin_cases.html", include_str!("../../templates/admin_cases.html")),
+            (
+                "admin_service_clients.html",
+                include_str!("../../templates/admin_service_clients.html"),
+            ),
             ("admin_case.html", include_str!("../../templates/admin_case.html")),
             ("base.html", include_str!("../../templates/base.html")),
             ("home.html", include_str!("../../templates/home.html")),
@@ -445,8 +455,60 @@ async fn login_page(State(state): Shared, headers: HeaderMap, Query(query): Quer
     page.render(
         "login.html",
         "登录",
-        context! { next => local_path(&query.next).unwrap_or("/"), username => "" },
+        context! {
+            next => local_path(&query.next).unwrap_or("/"), username => "",
+            oidc => state.oidc.is_some(), password_login => state.password_login,
+        },
     )
+}
+
+/// 统一身份认证登录: off to the provider with a fresh `state`, `nonce` and PKCE challenge.
+async fn oidc_start(State(state): Shared, headers: HeaderMap) -> Response {
+    let page = page(&state, &headers, "/login").await;
+    match app::oidc::start(&state).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(error) if error.status.is_server_error() => page.store_error(error.message),
+        Err(error) => page.message(error.status, "统一身份认证", &error.message),
+    }
+}
+
+#[derive(Deserialize)]
+struct OidcAnswer {
+    code: Option<String>,
+    state: Option<String>,
+    /// The provider's refusal (RFC 6749 §4.1.2.1), e.g. the person cancelled.
+    error: Option<String>,
+}
+
+/// The provider sends the browser back here: the login is checked
+/// (`app::oidc::finish`) and, if all is right, a session opens as after a password.
+async fn oidc_callback(
+    State(state): Shared,
+    headers: HeaderMap,
+    answer: Result<Query<OidcAnswer>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let page = page(&state, &headers, "/login").await;
+    let Ok(Query(answer)) = answer else {
+        return page.message(
+            StatusCode::BAD_REQUEST,
+            "统一身份认证未通过",
+            "登录请求已失效或被篡改，请重新登录。",
+        );
+    };
+    if let Some(error) = answer.error {
+        tracing::info!(error = %error.chars().take(64).collect::<String>(), "the provider refused the login");
+        return page.message(
+            StatusCode::UNAUTHORIZED,
+            "统一身份认证未完成",
+            "统一身份认证没有完成登录，请重新登录。",
+        );
+    }
+    let (code, login_state) = (answer.code.unwrap_or_default(), answer.state.unwrap_or_default());
+    match app::oidc::finish(&state, &code, &login_state).await {
+        Ok(session) => logged_in(session.account, session.token, "/".to_owned()),
+        Err(error) if error.status.is_server_error() => page.store_error(error.message),
+        Err(error) => page.message(error.status, "统一身份认证未通过", &error.message),
+    }
 }
 
 async fn login_submit(
@@ -467,7 +529,10 @@ async fn login_submit(
         let mut response = page.render(
             "login.html",
             "登录",
-            context! { next => next, username => username, error => message },
+            context! {
+                next => next, username => username, error => message,
+                oidc => state.oidc.is_some(), password_login => state.password_login,
+            },
         );
         *response.status_mut() = StatusCode::UNAUTHORIZED;
         response
@@ -487,17 +552,28 @@ async fn login_submit(
             tracing::error!(%error, "login failed");
             return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
         }
+        Err(auth::LoginError::Refused(error)) if error.code == "E_PASSWORD_LOGIN_DISABLED" => {
+            let mut response = failed(&error.message);
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            return response;
+        }
         Err(auth::LoginError::Refused(error)) => {
             tracing::error!(error = %error.message, "session not opened");
             return page.message(StatusCode::INTERNAL_SERVER_ERROR, "系统繁忙", "请稍后再试。");
         }
     };
-    let (account, token) = (session.account, session.token);
+    logged_in(session.account, session.token, next)
+}
+
+/// The answer to a login that opened a session: the session cookie, and on to
+/// `next`, or to the person's start page.
+fn logged_in(account: domain::Account, token: String, next: String) -> Response {
     let target = if next == "/" {
         match account.role {
             domain::Role::Staff => "/workbench".to_owned(),
             domain::Role::Applicant => "/my/cases".to_owned(),
-            domain::Role::Admin | domain::Role::Auditor => "/".to_owned(),
+            // A department system never has a page session.
+            domain::Role::Admin | domain::Role::Auditor | domain::Role::Service => "/".to_owned(),
         }
     } else {
         next
@@ -607,6 +683,7 @@ async fn inbox(
             (domain::Role::Staff, Some(item)) => format!("/workbench/cases/{id}/tasks/{item}"),
             (domain::Role::Staff, None) => "/workbench".to_owned(),
             (domain::Role::Admin | domain::Role::Auditor, _) => format!("/admin/cases/{id}"),
+            (domain::Role::Service, _) => "/".to_owned(),
         });
         context! {
             title => m.message.title, body => m.message.body, at => local_time(m.message.created_at),

@@ -18,6 +18,7 @@ use std::sync::Arc;
 pub mod benefits;
 mod common;
 mod migrate;
+pub mod outbox;
 mod postgres;
 mod shared;
 mod sql;
@@ -25,6 +26,9 @@ mod sqlite;
 pub mod state;
 
 pub use benefits::{BenefitStore, Finding, FindingChange};
+pub use outbox::{
+    Claim, ClaimedDelivery, DeadLetter, DeliveryAttempt, DeliveryOutcome, OutboxStore, StoredOutboxEvent, Subscription,
+};
 pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
@@ -307,7 +311,7 @@ pub struct AskedCheck {
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: SharingStore + BenefitStore + Send + Sync + 'static {
+pub trait Store: SharingStore + BenefitStore + OutboxStore + Send + Sync + 'static {
     /// Applies the migrations that have not run yet. Safe to call on every start
     /// and from several nodes at once.
     async fn migrate(&self) -> Result<()>;

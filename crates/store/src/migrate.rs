@@ -105,6 +105,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "benefit_findings",
         sql: include_str!("../migrations/sqlite/0017_benefit_findings.sql"),
     },
+    Migration {
+        version: 18,
+        name: "outbox",
+        sql: include_str!("../migrations/sqlite/0018_outbox.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -193,6 +198,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 17,
         name: "benefit_findings",
         sql: include_str!("../migrations/postgres/0017_benefit_findings.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "outbox",
+        sql: include_str!("../migrations/postgres/0018_outbox.sql"),
     },
 ];
 

@@ -129,3 +129,4 @@ impl PostgresStore {
 impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
 crate::benefits::impl_benefit_store!(PostgresStore);
+crate::outbox::impl_outbox_store!(PostgresStore, PgConnection, crate::outbox::claim_postgres());

@@ -241,3 +241,93 @@ pub fn from_case(case: &Case, events: &[Event]) -> Vec<OutboxEvent> {
     }
     out
 }
+
+/// An event about a case that is not a transition of its tasks (a rating, a
+/// rectification, a certificate), for `department`.
+fn about_case(event_type: EventType, case_id: Option<&str>, department: &str, at: DateTime<Utc>) -> OutboxEvent {
+    OutboxEvent {
+        event_type,
+        department: Some(department.to_owned()),
+        case_id: case_id.map(str::to_owned),
+        at,
+        data: EventData {
+            case_id: case_id.map(str::to_owned),
+            department: Some(department.to_owned()),
+            ..EventData::default()
+        },
+    }
+}
+
+/// A certificate issued or revoked by the issuing department (`issuer`).
+#[allow(clippy::too_many_arguments)]
+pub fn certificate(
+    event_type: EventType,
+    certificate_id: &str,
+    certificate_type: &str,
+    issuer: &str,
+    case_id: Option<&str>,
+    item: Option<&str>,
+    date: NaiveDate,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    let mut event = about_case(event_type, case_id, issuer, at);
+    event.data.certificate_id = Some(certificate_id.to_owned());
+    event.data.certificate_type = Some(certificate_type.to_owned());
+    event.data.item = item.map(str::to_owned);
+    event.data.date = Some(date);
+    event
+}
+
+/// A department's part of a case was rated (the level only: the comment is the
+/// applicant's words, read in the system).
+pub fn rating(case_id: &str, department: &str, level: i64, at: DateTime<Utc>) -> OutboxEvent {
+    let mut event = about_case(EventType::RatingSubmitted, Some(case_id), department, at);
+    event.data.level = Some(level);
+    event
+}
+
+/// A rectification opened (with its deadline) or closed.
+pub fn rectification(
+    event_type: EventType,
+    id: &str,
+    case_id: &str,
+    department: &str,
+    deadline: Option<NaiveDate>,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    let mut event = about_case(event_type, Some(case_id), department, at);
+    event.data.rectification_id = Some(id.to_owned());
+    event.data.deadline = deadline;
+    event
+}
+
+/// An official holiday notice for `year` was imported: for every subscriber.
+pub fn calendar_changed(year: i32, at: DateTime<Utc>) -> OutboxEvent {
+    OutboxEvent {
+        event_type: EventType::CalendarChanged,
+        department: None,
+        case_id: None,
+        at,
+        data: EventData {
+            year: Some(year),
+            ..EventData::default()
+        },
+    }
+}
+
+/// A 免申即享 run found a subject eligible: the finding's id, policy and period,
+/// never whom it concerns.
+pub fn benefit_found(finding_id: &str, policy: &str, period: &str, at: DateTime<Utc>) -> OutboxEvent {
+    OutboxEvent {
+        event_type: EventType::BenefitFound,
+        department: None,
+        case_id: None,
+        at,
+        data: EventData {
+            policy: Some(policy.to_owned()),
+            period: Some(period.to_owned()),
+            finding_id: Some(finding_id.to_owned()),
+            ..EventData::default()
+        },
+    }
+}

@@ -35,6 +35,7 @@ pub mod submit;
 pub mod supplement;
 pub mod tasks;
 pub mod watch;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -17,6 +17,9 @@ use rand::Rng as _;
 use store::{ClaimedDelivery, DeadLetter, DeliveryAttempt, DeliveryOutcome, StoreError, SubjectAccess, Subscription};
 use webhooks::{Ed25519Signer, EventType, Secret};
 
+/// What the front doors render (the store stays behind this crate).
+pub use store::{DeadLetter as DeadLetterView, DeliveryAttempt as AttemptView, Subscription as SubscriptionView};
+
 use crate::error::ApiError;
 use crate::{AppError, AppState};
 

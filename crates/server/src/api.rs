@@ -79,6 +79,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(crate::cert_api::routes())
         .merge(crate::guide_api::routes())
         .merge(crate::benefit_api::routes())
+        .merge(crate::webhook_api::routes())
 }
 
 pub(crate) async fn not_found() -> ApiError {

@@ -8,6 +8,7 @@
 mod api;
 pub mod auth;
 mod benefit_api;
+mod webhook_api;
 mod cert_api;
 pub mod error;
 mod guide_api;
@@ -22,7 +23,9 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use app::{self, AppState, Clock, certify, holidays, keywrap, legal_rep, seed_demo_accounts, sharing, watch};
+pub use app::{
+    self, AppState, Clock, certify, holidays, keywrap, legal_rep, seed_demo_accounts, sharing, watch, webhooks,
+};
 
 pub use api::MAX_BODY_BYTES;
 pub(crate) use app::local_time;

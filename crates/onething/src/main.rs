@@ -63,6 +63,9 @@ enum Command {
         /// Public, anonymous requests allowed per second per client address (0: no limit).
         #[arg(long, env = "ONETHING_PUBLIC_RATE", default_value_t = 10.0)]
         public_rate: f64,
+        /// Webhook dispatch and NATS publishing.
+        #[command(flatten)]
+        events: run::EventOptions,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -196,6 +199,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             checkpoint_seconds,
             watch,
             public_rate,
+            events,
         } => {
             let options = run::ServerOptions {
                 listen,
@@ -211,6 +215,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 public_rate,
                 https: false,
                 metrics_token: None,
+                events,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

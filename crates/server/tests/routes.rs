@@ -22,6 +22,7 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
         "guide_api.rs",
         "openapi.rs",
         "benefit_api.rs",
+        "webhook_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             if route == "/healthz" {
@@ -249,6 +250,14 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // No finding of anyone here: everyone is told "not found" (the benefit tests
         // decline a real one).
         ("POST", "/me/benefits/{id}/decline") | ("POST", "/me/benefits/{id}/object") => &[],
+        // Event delivery is administered by administrators only.
+        ("GET", "/admin/webhooks") | ("POST", "/admin/webhooks") | ("GET", "/admin/webhooks/dead-letters") => &["admin"],
+        // No subscription or dead letter exists here: everyone is told "not found".
+        ("POST", "/admin/webhooks/{id}/disable")
+        | ("GET", "/admin/webhooks/{id}/attempts")
+        | ("POST", "/admin/webhooks/{id}/dead-letters/{seq}/replay") => &[],
+        // The payload's format is public documentation.
+        ("GET", "/webhooks/payload-example") => ALL,
         _ => panic!("{method} {route} is not in the authorization matrix: add it"),
     })
 }
@@ -315,6 +324,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             .replace("{item}", "GG00101001")
             .replace("{code}", "WJ")
             .replace("{index}", &entry_index.to_string())
+            .replace("{seq}", "1")
     };
     // Bodies that an allowed caller gets refused for their content, so that nothing
     // changes and the answer still shows whether authorization let them through.
@@ -331,6 +341,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             "/cases/{id}/tasks/{item}/shared-question" => json!({ "check": "applicant_adult" }),
             "/admin/calendar/import" => json!({ "file_name": "x.toml", "content": "year = 1" }),
             "/certificates/{id}/revoke" => json!({ "reason": "" }),
+            "/admin/webhooks" => json!({ "department": "WJ", "url": "ftp://wj.example/" }),
             // The case is not finished: refused for that, not for who asks.
             "/cases/{id}/rating" => json!({ "level": 0 }),
             "/rectifications/{id}" => json!({ "follow_up": "" }),
@@ -348,6 +359,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         "guide_api.rs",
         "openapi.rs",
         "benefit_api.rs",
+        "webhook_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             for method in methods {
@@ -438,7 +450,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         // (户口迁移一件事), not the window.
         "/workbench/lead" => &["staff_with_task", "staff_without"],
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
-        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" => &["admin"],
+        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" | "/admin/webhooks" => &["admin"],
         // Supervision of rectifications: read by the auditor too.
         "/admin/rectifications" | "/admin/cases/{id}" => SUPERVISORS,
         "/dashboard" | "/dashboard/{name}" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
@@ -606,7 +618,9 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/certificates/{id}/revoke" => &[],
         // Only the lead department of the one-thing (卫健 leads 新生儿出生).
         "/workbench/lead/{id}/{item}/remind" => &[],
-        "/admin/calendar" => &["admin"],
+        "/admin/calendar" | "/admin/webhooks" => &["admin"],
+        // No subscription or dead letter exists here: nothing to act on.
+        "/admin/webhooks/{id}/disable" | "/admin/webhooks/{id}/dead-letters/{seq}/replay" => &[],
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],

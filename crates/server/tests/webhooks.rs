@@ -367,3 +367,78 @@ async fn outbox_events_are_published_to_nats_jetstream() {
     assert_eq!(kept.info().await.unwrap().state.messages, 1);
     jetstream.delete_stream(&stream).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_page_subscribes_shows_the_secret_once_and_disables() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let admin = node.login("admin").await;
+    let staff = node.login("staff-wj").await;
+    let (status, _) = page_as(&node, &staff, "/admin/webhooks").await;
+    assert_ne!(status, StatusCode::OK, "staff do not manage subscriptions");
+    let (status, html) = page_as(&node, &admin, "/admin/webhooks").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("还没有订阅"));
+    let csrf = csrf_in(&html);
+    let post = |fields: Vec<(&'static str, String)>| {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let url = format!("{}/admin/webhooks", node.base.replace("/api/v1", ""));
+        let admin = admin.clone();
+        async move {
+            let response = client
+                .post(url)
+                .header("cookie", format!("onething_session={admin}"))
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            (response.status(), response.text().await.unwrap())
+        }
+    };
+    // A bad address is refused in Chinese and nothing is stored.
+    let (status, html) = post(vec![
+        ("csrf", csrf.clone()),
+        ("department", "WJ".into()),
+        ("url", "wj.example".into()),
+        ("scheme", "v1".into()),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("推送地址必须是"), "{html}");
+    assert!(node.store.subscriptions().await.unwrap().is_empty());
+    // Without the page's token nothing happens either.
+    let (status, _) = post(vec![("department", "WJ".into()), ("url", "https://wj.example/h".into())]).await;
+    assert!(status.is_client_error());
+    assert!(node.store.subscriptions().await.unwrap().is_empty());
+
+    let (status, html) = post(vec![
+        ("csrf", csrf.clone()),
+        ("department", "WJ".into()),
+        ("url", "https://wj.example/hook".into()),
+        ("scheme", "v1".into()),
+        ("event_case.completed", "1".into()),
+    ])
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let start = html.find("whsec_").expect("the secret is shown");
+    let secret: String = html[start..].chars().take_while(|c| *c != '<').collect();
+    let stored = node.store.subscriptions().await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].event_types, ["case.completed"]);
+    let (_, again) = page_as(&node, &admin, "/admin/webhooks").await;
+    assert!(!again.contains(&secret), "shown once only");
+    assert!(again.contains("wj.example"), "the subscription is listed");
+
+    let (status, location) = post_form(
+        &node,
+        &admin,
+        "/admin/webhooks",
+        &format!("/admin/webhooks/{}/disable", stored[0].id),
+        &[],
+    )
+    .await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/webhooks"));
+    assert!(!node.store.subscription(&stored[0].id).await.unwrap().unwrap().enabled);
+}

@@ -80,7 +80,11 @@ pub async fn create(state: &AppState, caller: &Account, input: NewSubscription) 
     admin_only(caller)?;
     let department = input.department.trim().to_owned();
     if !state.catalog.departments.contains_key(&department) {
-        return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", format!("没有部门“{department}”")).field("department").into());
+        return Err(
+            ApiError::new("E_DEPARTMENT_NOT_FOUND", format!("没有部门“{department}”"))
+                .field("department")
+                .into(),
+        );
     }
     let mut event_types = Vec::new();
     for name in &input.event_types {
@@ -102,9 +106,12 @@ pub async fn create(state: &AppState, caller: &Account, input: NewSubscription) 
         .ok()
         .filter(|parsed| matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some());
     if valid_url.is_none() || url.len() > 2000 {
-        return Err(ApiError::new("E_WEBHOOK_URL_INVALID", "推送地址必须是以 http:// 或 https:// 开头的完整网址")
-            .field("url")
-            .into());
+        return Err(ApiError::new(
+            "E_WEBHOOK_URL_INVALID",
+            "推送地址必须是以 http:// 或 https:// 开头的完整网址",
+        )
+        .field("url")
+        .into());
     }
     let id = format!("WH{}", hex::encode_upper(rand::thread_rng().r#gen::<[u8; 8]>()));
     let (stored_secret, shown_secret, public_key) = match input.scheme.trim() {
@@ -149,7 +156,11 @@ pub async fn create(state: &AppState, caller: &Account, input: NewSubscription) 
         "webhook_subscription_create",
         format!("创建事件推送订阅 {id}（{department} → {url}）"),
     );
-    if !state.store.create_subscription(&subscription, &sealed, Some(&entry)).await? {
+    if !state
+        .store
+        .create_subscription(&subscription, &sealed, Some(&entry))
+        .await?
+    {
         return Err(ApiError::internal(format!("subscription id {id} drawn twice")).into());
     }
     Ok(Created {
@@ -175,7 +186,12 @@ async fn existing(state: &AppState, id: &str) -> Result<Subscription, AppError> 
 pub async fn disable(state: &AppState, caller: &Account, id: &str) -> Result<Subscription, AppError> {
     admin_only(caller)?;
     existing(state, id).await?;
-    let entry = record(state, caller, "webhook_subscription_disable", format!("停用事件推送订阅 {id}"));
+    let entry = record(
+        state,
+        caller,
+        "webhook_subscription_disable",
+        format!("停用事件推送订阅 {id}"),
+    );
     let reason = format!("管理员 {} 停用", caller.username);
     if !state.store.disable_subscription(id, &reason, Some(&entry)).await? {
         return Err(ApiError::new("E_WEBHOOK_DISABLED", "该订阅已经停用").into());
@@ -438,7 +454,11 @@ async fn deliver(state: Arc<AppState>, nats: Option<Nats>, delivery: ClaimedDeli
 pub async fn dispatch_once(state: &Arc<AppState>, nats: Option<&Nats>) -> Result<usize, StoreError> {
     let token = hex::encode(rand::thread_rng().r#gen::<[u8; 16]>());
     let now = state.now();
-    let kinds: &[&str] = if nats.is_some() { &["webhook", "nats"] } else { &["webhook"] };
+    let kinds: &[&str] = if nats.is_some() {
+        &["webhook", "nats"]
+    } else {
+        &["webhook"]
+    };
     let claimed = state
         .store
         .claim_deliveries(&store::Claim {
@@ -507,8 +527,14 @@ mod tests {
     #[test]
     fn outcomes_follow_the_answer_and_the_schedule() {
         let now = DateTime::<Utc>::default();
-        assert_eq!(outcome(&delivery(0, 0, "webhook"), &status(Some(204)), now, 0.0), DeliveryOutcome::Delivered);
-        assert_eq!(outcome(&delivery(0, 0, "webhook"), &status(Some(410)), now, 0.0), DeliveryOutcome::Gone);
+        assert_eq!(
+            outcome(&delivery(0, 0, "webhook"), &status(Some(204)), now, 0.0),
+            DeliveryOutcome::Delivered
+        );
+        assert_eq!(
+            outcome(&delivery(0, 0, "webhook"), &status(Some(410)), now, 0.0),
+            DeliveryOutcome::Gone
+        );
         assert_eq!(
             outcome(&delivery(0, 0, "webhook"), &status(Some(500)), now, 0.0),
             DeliveryOutcome::Retry(now + chrono::Duration::seconds(5))
@@ -517,7 +543,10 @@ mod tests {
             outcome(&delivery(1, 0, "webhook"), &status(None), now, 0.0),
             DeliveryOutcome::Retry(now + chrono::Duration::minutes(5))
         );
-        assert_eq!(outcome(&delivery(9, 0, "webhook"), &status(Some(500)), now, 0.0), DeliveryOutcome::Dead);
+        assert_eq!(
+            outcome(&delivery(9, 0, "webhook"), &status(Some(500)), now, 0.0),
+            DeliveryOutcome::Dead
+        );
         // After a replay the schedule starts again.
         assert_eq!(
             outcome(&delivery(10, 10, "webhook"), &status(Some(500)), now, 0.0),

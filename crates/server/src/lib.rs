@@ -8,7 +8,6 @@
 mod api;
 pub mod auth;
 mod benefit_api;
-mod webhook_api;
 mod cert_api;
 pub mod error;
 mod guide_api;
@@ -18,6 +17,7 @@ pub mod openapi;
 mod shared_api;
 mod telemetry;
 mod web;
+mod webhook_api;
 
 use std::sync::Arc;
 

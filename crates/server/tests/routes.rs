@@ -251,7 +251,9 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // decline a real one).
         ("POST", "/me/benefits/{id}/decline") | ("POST", "/me/benefits/{id}/object") => &[],
         // Event delivery is administered by administrators only.
-        ("GET", "/admin/webhooks") | ("POST", "/admin/webhooks") | ("GET", "/admin/webhooks/dead-letters") => &["admin"],
+        ("GET", "/admin/webhooks") | ("POST", "/admin/webhooks") | ("GET", "/admin/webhooks/dead-letters") => {
+            &["admin"]
+        }
         // No subscription or dead letter exists here: everyone is told "not found".
         ("POST", "/admin/webhooks/{id}/disable")
         | ("GET", "/admin/webhooks/{id}/attempts")

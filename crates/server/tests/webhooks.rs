@@ -34,7 +34,11 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     let inner_pad: Vec<u8> = block.iter().map(|b| b ^ 0x36).collect();
     let outer_pad: Vec<u8> = block.iter().map(|b| b ^ 0x5c).collect();
     let inner = Sha256::new().chain_update(&inner_pad).chain_update(message).finalize();
-    Sha256::new().chain_update(&outer_pad).chain_update(inner).finalize().into()
+    Sha256::new()
+        .chain_update(&outer_pad)
+        .chain_update(inner)
+        .finalize()
+        .into()
 }
 
 /// The Standard Webhooks check a department system makes: the secret's key bytes,
@@ -43,14 +47,18 @@ fn verified(secret: &str, headers: &HeaderMap, body: &[u8], now: DateTime<Utc>) 
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let key = BASE64.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
     let (id, timestamp) = (header("webhook-id"), header("webhook-timestamp"));
-    let Ok(seconds) = timestamp.parse::<i64>() else { return false };
+    let Ok(seconds) = timestamp.parse::<i64>() else {
+        return false;
+    };
     if (now.timestamp() - seconds).abs() > 300 {
         return false;
     }
     let mut signed = format!("{id}.{timestamp}.").into_bytes();
     signed.extend_from_slice(body);
     let expected = format!("v1,{}", BASE64.encode(hmac_sha256(&key, &signed)));
-    header("webhook-signature").split(' ').any(|candidate| candidate == expected)
+    header("webhook-signature")
+        .split(' ')
+        .any(|candidate| candidate == expected)
 }
 
 #[derive(Clone, Debug)]
@@ -77,11 +85,21 @@ struct Receiver {
     base: String,
 }
 
-async fn receive(State(script): State<Arc<Mutex<Script>>>, uri: Uri, headers: HeaderMap, body: axum::body::Bytes) -> AxumStatus {
+async fn receive(
+    State(script): State<Arc<Mutex<Script>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> AxumStatus {
     let mut script = script.lock().unwrap();
     let path = uri.path().to_owned();
     let default = script.default.get(&path).copied().unwrap_or(200);
-    let answer = script.answers.entry(path.clone()).or_default().pop_front().unwrap_or(default);
+    let answer = script
+        .answers
+        .entry(path.clone())
+        .or_default()
+        .pop_front()
+        .unwrap_or(default);
     script.received.push(Received {
         path,
         id: headers["webhook-id"].to_str().unwrap().to_owned(),
@@ -111,7 +129,11 @@ impl Receiver {
     }
 
     fn answer(&self, path: &str, answers: &[u16]) {
-        self.script.lock().unwrap().answers.insert(path.into(), answers.iter().copied().collect());
+        self.script
+            .lock()
+            .unwrap()
+            .answers
+            .insert(path.into(), answers.iter().copied().collect());
     }
 
     fn default(&self, path: &str, status: u16) {
@@ -119,7 +141,14 @@ impl Receiver {
     }
 
     fn at(&self, path: &str) -> Vec<Received> {
-        self.script.lock().unwrap().received.iter().filter(|r| r.path == path).cloned().collect()
+        self.script
+            .lock()
+            .unwrap()
+            .received
+            .iter()
+            .filter(|r| r.path == path)
+            .cloned()
+            .collect()
     }
 }
 
@@ -146,7 +175,8 @@ async fn subscribe(node: &Node, admin: &str, body: Value) -> Value {
 async fn ledger_mentions(node: &Node, what: &str) -> bool {
     let (size, _) = node.store.ledger_head().await.unwrap();
     let rows = node.store.ledger_rows(0, size).await.unwrap();
-    rows.iter().any(|row| String::from_utf8_lossy(&row.entry).contains(what))
+    rows.iter()
+        .any(|row| String::from_utf8_lossy(&row.entry).contains(what))
 }
 
 // ------------------------------------------------------------------ tests
@@ -156,9 +186,18 @@ async fn bad_subscriptions_are_refused_with_a_code_and_change_nothing() {
     let node = spawn_node(sqlite_store().await, true).await;
     let admin = node.login("admin").await;
     let cases = [
-        (json!({ "department": "WJ", "url": "ftp://wj.example/hook" }), "E_WEBHOOK_URL_INVALID"),
-        (json!({ "department": "WJ", "url": "not a url" }), "E_WEBHOOK_URL_INVALID"),
-        (json!({ "department": "NOPE", "url": "http://127.0.0.1:1/" }), "E_DEPARTMENT_NOT_FOUND"),
+        (
+            json!({ "department": "WJ", "url": "ftp://wj.example/hook" }),
+            "E_WEBHOOK_URL_INVALID",
+        ),
+        (
+            json!({ "department": "WJ", "url": "not a url" }),
+            "E_WEBHOOK_URL_INVALID",
+        ),
+        (
+            json!({ "department": "NOPE", "url": "http://127.0.0.1:1/" }),
+            "E_DEPARTMENT_NOT_FOUND",
+        ),
         (
             json!({ "department": "WJ", "url": "http://127.0.0.1:1/", "event_types": ["task.eaten"] }),
             "E_WEBHOOK_EVENT_UNKNOWN",
@@ -169,26 +208,48 @@ async fn bad_subscriptions_are_refused_with_a_code_and_change_nothing() {
         ),
     ];
     for (body, code) in cases {
-        let (status, error) = node.call("POST", "/admin/webhooks", Some(&admin), Some(body.clone())).await;
+        let (status, error) = node
+            .call("POST", "/admin/webhooks", Some(&admin), Some(body.clone()))
+            .await;
         assert!(status.is_client_error(), "{body}: {status}");
         assert_eq!(error["error"]["code"], code, "{body}: {error}");
         let message = error["error"]["message"].as_str().unwrap();
-        assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "Chinese message: {message}");
+        assert!(
+            message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+            "Chinese message: {message}"
+        );
     }
     // Only administrators manage subscriptions.
     let staff = node.login("staff-wj").await;
     let (status, error) = node
-        .call("POST", "/admin/webhooks", Some(&staff), Some(json!({ "department": "WJ", "url": "http://127.0.0.1:1/" })))
+        .call(
+            "POST",
+            "/admin/webhooks",
+            Some(&staff),
+            Some(json!({ "department": "WJ", "url": "http://127.0.0.1:1/" })),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
-    let (status, _) = node.call("GET", "/admin/webhooks/dead-letters", Some(&staff), None).await;
+    let (status, _) = node
+        .call("GET", "/admin/webhooks/dead-letters", Some(&staff), None)
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, list) = node.call("GET", "/admin/webhooks", Some(&admin), None).await;
     assert_eq!(list, json!([]), "nothing was stored");
-    let (status, error) = node.call("POST", "/admin/webhooks/WHX/dead-letters/1/replay", Some(&admin), None).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("E_DEAD_LETTER_NOT_FOUND")));
-    let (status, error) = node.call("POST", "/admin/webhooks/WHX/disable", Some(&admin), None).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("E_WEBHOOK_NOT_FOUND")));
+    let (status, error) = node
+        .call("POST", "/admin/webhooks/WHX/dead-letters/1/replay", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_DEAD_LETTER_NOT_FOUND"))
+    );
+    let (status, error) = node
+        .call("POST", "/admin/webhooks/WHX/disable", Some(&admin), None)
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_WEBHOOK_NOT_FOUND"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -201,19 +262,38 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     let secret = wj["secret"].as_str().unwrap().to_owned();
     assert!(secret.starts_with("whsec_"));
     let wj_id = wj["subscription"]["id"].as_str().unwrap().to_owned();
-    let gone = subscribe(&node, &admin, json!({ "department": "WJ", "url": receiver.url("/gone") })).await;
+    let gone = subscribe(
+        &node,
+        &admin,
+        json!({ "department": "WJ", "url": receiver.url("/gone") }),
+    )
+    .await;
     let gone_id = gone["subscription"]["id"].as_str().unwrap().to_owned();
-    assert!(ledger_mentions(&node, "webhook_subscription_create").await, "the admin's action is in the ledger");
+    assert!(
+        ledger_mentions(&node, "webhook_subscription_create").await,
+        "the admin's action is in the ledger"
+    );
     let (_, listed) = node.call("GET", "/admin/webhooks", Some(&admin), None).await;
-    assert!(!listed.to_string().contains(&secret), "the secret is shown once, never listed");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once, never listed"
+    );
 
     // The first delivery to /wj fails; /gone answers 410 Gone.
     receiver.answer("/wj", &[500]);
     receiver.default("/gone", 410);
     // A case dispatched to WJ and rejected by it: two events for WJ, in this order.
     let (_applicant, case_id) = finished_case(&node).await;
-    assert_eq!(dispatch(&node).await, 2, "the first event of the case, to each subscription");
-    assert_eq!(dispatch(&node).await, 0, "the retry is not due; the second event waits for the first");
+    assert_eq!(
+        dispatch(&node).await,
+        2,
+        "the first event of the case, to each subscription"
+    );
+    assert_eq!(
+        dispatch(&node).await,
+        0,
+        "the retry is not due; the second event waits for the first"
+    );
     assert_eq!(receiver.at("/wj").len(), 1);
     advance(&node, Duration::seconds(6));
     assert_eq!(dispatch(&node).await, 1);
@@ -236,7 +316,11 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     assert_eq!(got[0].id, got[1].id, "a retry keeps its message id");
     assert_ne!(got[1].id, got[2].id);
     for received in &got {
-        assert!(verified(&secret, &received.headers, &received.raw, now(&node)), "signature of {}", received.id);
+        assert!(
+            verified(&secret, &received.headers, &received.raw, now(&node)),
+            "signature of {}",
+            received.id
+        );
         assert_eq!(received.body["data"]["case_id"], case_id.as_str());
         assert_eq!(received.body["data"]["department"], "WJ");
     }
@@ -246,27 +330,47 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     assert!(!verified(&secret, &got[2].headers, &tampered, now(&node)));
     // No personal data: the applicant's form values never appear.
     let form = newborn_form(&node).await;
-    for value in form.values().filter(|value| value.chars().count() >= 2 && value.parse::<f64>().is_err()) {
+    for value in form
+        .values()
+        .filter(|value| value.chars().count() >= 2 && value.parse::<f64>().is_err())
+    {
         for received in &got {
-            assert!(!String::from_utf8_lossy(&received.raw).contains(value.as_str()), "{value} in a webhook");
+            assert!(
+                !String::from_utf8_lossy(&received.raw).contains(value.as_str()),
+                "{value} in a webhook"
+            );
         }
     }
 
     // 410 disabled /gone: it was tried once and is never called again.
     assert_eq!(receiver.at("/gone").len(), 1);
     let (_, listed) = node.call("GET", "/admin/webhooks", Some(&admin), None).await;
-    let gone_now = listed.as_array().unwrap().iter().find(|s| s["id"] == gone_id.as_str()).unwrap();
+    let gone_now = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == gone_id.as_str())
+        .unwrap();
     assert_eq!(gone_now["enabled"], false);
     assert_eq!(gone_now["disabled_reason"], "410 Gone");
 
     // A subscription that always fails: ten attempts on the schedule, then a dead letter.
-    let dead = subscribe(&node, &admin, json!({ "department": "WJ", "url": receiver.url("/dead"), "event_types": ["task.dispatched"] })).await;
+    let dead = subscribe(
+        &node,
+        &admin,
+        json!({ "department": "WJ", "url": receiver.url("/dead"), "event_types": ["task.dispatched"] }),
+    )
+    .await;
     let dead_id = dead["subscription"]["id"].as_str().unwrap().to_owned();
     let dead_secret = dead["secret"].as_str().unwrap().to_owned();
     receiver.default("/dead", 503);
     newborn_case(&node).await;
     for attempt in 1..=10 {
-        assert_eq!(dispatch(&node).await, if attempt == 1 { 2 } else { 1 }, "attempt {attempt}");
+        assert_eq!(
+            dispatch(&node).await,
+            if attempt == 1 { 2 } else { 1 },
+            "attempt {attempt}"
+        );
         assert_eq!(dispatch(&node).await, 0, "attempt {attempt} waits for its time");
         advance(&node, Duration::hours(25));
     }
@@ -274,7 +378,9 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     assert_eq!(receiver.at("/dead").len(), 10);
     // Ten days passed: the administrator logs in again.
     let admin = node.login("admin").await;
-    let (status, letters) = node.call("GET", "/admin/webhooks/dead-letters", Some(&admin), None).await;
+    let (status, letters) = node
+        .call("GET", "/admin/webhooks/dead-letters", Some(&admin), None)
+        .await;
     assert_eq!(status, StatusCode::OK);
     let letters = letters.as_array().unwrap().clone();
     assert_eq!(letters.len(), 1, "{letters:?}");
@@ -286,7 +392,12 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     receiver.default("/dead", 200);
     let seq = letters[0]["outbox_seq"].as_i64().unwrap();
     let (status, body) = node
-        .call("POST", &format!("/admin/webhooks/{dead_id}/dead-letters/{seq}/replay"), Some(&admin), None)
+        .call(
+            "POST",
+            &format!("/admin/webhooks/{dead_id}/dead-letters/{seq}/replay"),
+            Some(&admin),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
     assert!(ledger_mentions(&node, "webhook_replay").await);
@@ -294,9 +405,18 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     let last = receiver.at("/dead").pop().unwrap();
     assert_eq!((last.answered, last.id.clone()), (200, format!("msg_{seq}")));
     assert!(verified(&dead_secret, &last.headers, &last.raw, now(&node)));
-    let (_, letters) = node.call("GET", "/admin/webhooks/dead-letters", Some(&admin), None).await;
+    let (_, letters) = node
+        .call("GET", "/admin/webhooks/dead-letters", Some(&admin), None)
+        .await;
     assert_eq!(letters, json!([]));
-    let (status, log) = node.call("GET", &format!("/admin/webhooks/{dead_id}/attempts"), Some(&admin), None).await;
+    let (status, log) = node
+        .call(
+            "GET",
+            &format!("/admin/webhooks/{dead_id}/attempts"),
+            Some(&admin),
+            None,
+        )
+        .await;
     assert_eq!(status, StatusCode::OK);
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 11);
@@ -305,11 +425,18 @@ async fn webhooks_are_signed_in_case_order_retried_disabled_dead_lettered_and_re
     assert!(log[1..].iter().all(|attempt| attempt["status"] == 503));
 
     // Disabling is an admin action with its entry; disabling twice is refused.
-    let (status, disabled) = node.call("POST", &format!("/admin/webhooks/{wj_id}/disable"), Some(&admin), None).await;
+    let (status, disabled) = node
+        .call("POST", &format!("/admin/webhooks/{wj_id}/disable"), Some(&admin), None)
+        .await;
     assert_eq!((status, disabled["enabled"].clone()), (StatusCode::OK, json!(false)));
     assert!(ledger_mentions(&node, "webhook_subscription_disable").await);
-    let (status, error) = node.call("POST", &format!("/admin/webhooks/{wj_id}/disable"), Some(&admin), None).await;
-    assert_eq!((status, error["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("E_WEBHOOK_DISABLED")));
+    let (status, error) = node
+        .call("POST", &format!("/admin/webhooks/{wj_id}/disable"), Some(&admin), None)
+        .await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_WEBHOOK_DISABLED"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,7 +444,12 @@ async fn ed25519_webhooks_verify_with_the_public_key() {
     let receiver = Receiver::start().await;
     let node = spawn_node(sqlite_store().await, true).await;
     let admin = node.login("admin").await;
-    let created = subscribe(&node, &admin, json!({ "department": "WJ", "url": receiver.url("/ed"), "scheme": "v1a" })).await;
+    let created = subscribe(
+        &node,
+        &admin,
+        json!({ "department": "WJ", "url": receiver.url("/ed"), "scheme": "v1a" }),
+    )
+    .await;
     assert!(created["secret"].is_null(), "no shared secret");
     let public_key = created["subscription"]["public_key"].as_str().unwrap().to_owned();
     newborn_case(&node).await;
@@ -350,9 +482,14 @@ async fn outbox_events_are_published_to_nats_jetstream() {
     client.flush().await.unwrap();
 
     let node = spawn_node(sqlite_store().await, true).await;
-    server::webhooks::ensure_nats_subscription(&node.state, &stream).await.unwrap();
+    server::webhooks::ensure_nats_subscription(&node.state, &stream)
+        .await
+        .unwrap();
     let (_, _, case_id, _) = newborn_case(&node).await;
-    assert_eq!(server::webhooks::dispatch_once(&node.state, Some(&nats)).await.unwrap(), 1);
+    assert_eq!(
+        server::webhooks::dispatch_once(&node.state, Some(&nats)).await.unwrap(),
+        1
+    );
     let message = tokio::time::timeout(std::time::Duration::from_secs(10), messages.next())
         .await
         .expect("the event reached NATS")
@@ -409,7 +546,11 @@ async fn the_admin_page_subscribes_shows_the_secret_once_and_disables() {
     assert!(html.contains("推送地址必须是"), "{html}");
     assert!(node.store.subscriptions().await.unwrap().is_empty());
     // Without the page's token nothing happens either.
-    let (status, _) = post(vec![("department", "WJ".into()), ("url", "https://wj.example/h".into())]).await;
+    let (status, _) = post(vec![
+        ("department", "WJ".into()),
+        ("url", "https://wj.example/h".into()),
+    ])
+    .await;
     assert!(status.is_client_error());
     assert!(node.store.subscriptions().await.unwrap().is_empty());
 

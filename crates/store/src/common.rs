@@ -691,7 +691,8 @@ macro_rules! impl_store {
                         .await?
                         .int("last")?;
                     self.append_events(conn, &case.id, last_seq, events).await?;
-                    self.write_outbox(conn, &webhooks::events::from_case(case, events)).await?;
+                    self.write_outbox(conn, &webhooks::events::from_case(case, events))
+                        .await?;
                     self.append_ledger(
                         conn,
                         &Self::event_entries(case, events, expected_version + 1, &doc),

@@ -26,10 +26,10 @@ mod sqlite;
 pub mod state;
 
 pub use benefits::{BenefitStore, Finding, FindingChange};
+pub use common::legal_basis;
 pub use outbox::{
     Claim, ClaimedDelivery, DeadLetter, DeliveryAttempt, DeliveryOutcome, OutboxStore, StoredOutboxEvent, Subscription,
 };
-pub use common::legal_basis;
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
 pub use sqlite::{SqliteStore, WritesPaused};

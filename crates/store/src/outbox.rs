@@ -189,16 +189,19 @@ pub trait OutboxStore: Send + Sync {
 }
 
 /// What a revocation event says about the certificate: its type, issuer, case and item.
-pub(crate) const CERTIFICATE_ABOUT: &str = "SELECT type_code, issuer_code, case_id, item FROM certificates WHERE id = $1";
+pub(crate) const CERTIFICATE_ABOUT: &str =
+    "SELECT type_code, issuer_code, case_id, item FROM certificates WHERE id = $1";
 
 /// Which of the given findings were inserted by this write (a re-run keeps the stored id).
 pub(crate) fn findings_present(ids: usize) -> String {
     let placeholders: Vec<String> = (1..=ids).map(|n| format!("${n}")).collect();
-    format!("SELECT id FROM benefit_findings WHERE id IN ({})", placeholders.join(", "))
+    format!(
+        "SELECT id FROM benefit_findings WHERE id IN ({})",
+        placeholders.join(", ")
+    )
 }
 
-pub(crate) const OUTBOX_INSERT: &str =
-    "INSERT INTO outbox (event_type, department, case_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq";
+pub(crate) const OUTBOX_INSERT: &str = "INSERT INTO outbox (event_type, department, case_id, payload, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING seq";
 
 /// The deliveries of the outbox events `seq IN (…)`: one per enabled subscription of
 /// their department (or of every department) that takes their type.

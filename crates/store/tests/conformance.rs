@@ -3314,7 +3314,11 @@ async fn outbox_events_exist_iff_their_change_committed(fixture: &Fixture) {
         .filter(|value| value.chars().count() > 1 && !value.chars().all(|c| c.is_ascii_digit() && value.len() < 6))
         .collect();
     for value in &form_values {
-        assert!(!events[0].payload.contains(value.as_str()), "{value} leaked into {}", events[0].payload);
+        assert!(
+            !events[0].payload.contains(value.as_str()),
+            "{value} leaked into {}",
+            events[0].payload
+        );
     }
     assert!(!events[0].payload.contains("applicant-1"));
     // One delivery, to the department's subscription only (GA takes another type).
@@ -3340,7 +3344,10 @@ async fn outbox_events_exist_iff_their_change_committed(fixture: &Fixture) {
             &other.case,
             &other.events,
             None,
-            &[upload("U9", CASE_B, "child_photo", b"a"), upload("U9", CASE_B, "child_photo", b"b")],
+            &[
+                upload("U9", CASE_B, "child_photo", b"a"),
+                upload("U9", CASE_B, "child_photo", b"b"),
+            ],
             &[],
         )
         .await;
@@ -3459,18 +3466,37 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
     assert_eq!(first.iter().map(|d| d.outbox_seq).collect::<Vec<_>>(), [seqs[0]]);
     assert_eq!(first[0].secret, b"secret");
     assert_eq!(first[0].message_id(), format!("msg_{}", seqs[0]));
-    assert!(store.claim_deliveries(&claim("t2", now)).await.unwrap().is_empty(), "claimed, and blocks the rest");
+    assert!(
+        store.claim_deliveries(&claim("t2", now)).await.unwrap().is_empty(),
+        "claimed, and blocks the rest"
+    );
     // A retry keeps the next events waiting until it succeeds.
     let retry_at = now + Duration::seconds(5);
     assert!(
         store
-            .finish_delivery(&first[0], "t1", &store::DeliveryOutcome::Retry(retry_at), now, Some(500), 12, None)
+            .finish_delivery(
+                &first[0],
+                "t1",
+                &store::DeliveryOutcome::Retry(retry_at),
+                now,
+                Some(500),
+                12,
+                None
+            )
             .await
             .unwrap()
     );
     assert!(
         !store
-            .finish_delivery(&first[0], "t1", &store::DeliveryOutcome::Delivered, now, Some(200), 1, None)
+            .finish_delivery(
+                &first[0],
+                "t1",
+                &store::DeliveryOutcome::Delivered,
+                now,
+                Some(200),
+                1,
+                None
+            )
             .await
             .unwrap(),
         "a finished claim is no longer the token's"
@@ -3480,31 +3506,68 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].outbox_seq, again[0].attempts), (seqs[0], 1));
     store
-        .finish_delivery(&again[0], "t4", &store::DeliveryOutcome::Delivered, retry_at, Some(204), 3, None)
+        .finish_delivery(
+            &again[0],
+            "t4",
+            &store::DeliveryOutcome::Delivered,
+            retry_at,
+            Some(204),
+            3,
+            None,
+        )
         .await
         .unwrap();
     // Then the second; exhausted, it goes to the dead letters and the third follows.
     let second = store.claim_deliveries(&claim("t5", retry_at)).await.unwrap();
     assert_eq!(second.iter().map(|d| d.outbox_seq).collect::<Vec<_>>(), [seqs[1]]);
     store
-        .finish_delivery(&second[0], "t5", &store::DeliveryOutcome::Dead, retry_at, None, 30, Some("connection refused"))
+        .finish_delivery(
+            &second[0],
+            "t5",
+            &store::DeliveryOutcome::Dead,
+            retry_at,
+            None,
+            30,
+            Some("connection refused"),
+        )
         .await
         .unwrap();
     let dead = store.dead_letters(10).await.unwrap();
     assert_eq!(dead.len(), 1);
-    assert_eq!((dead[0].outbox_seq, dead[0].last_error.as_deref()), (seqs[1], Some("connection refused")));
+    assert_eq!(
+        (dead[0].outbox_seq, dead[0].last_error.as_deref()),
+        (seqs[1], Some("connection refused"))
+    );
     if seqs.len() > 2 {
         let third = store.claim_deliveries(&claim("t6", retry_at)).await.unwrap();
         assert_eq!(third[0].outbox_seq, seqs[2], "a dead letter does not block the case");
         store
-            .finish_delivery(&third[0], "t6", &store::DeliveryOutcome::Delivered, retry_at, Some(200), 1, None)
+            .finish_delivery(
+                &third[0],
+                "t6",
+                &store::DeliveryOutcome::Delivered,
+                retry_at,
+                Some(200),
+                1,
+                None,
+            )
             .await
             .unwrap();
     }
     // A replay sends it again, starting the schedule afresh; the log keeps every attempt.
     let admin = subject_access(at(12, 5, 0), "webhook_replay", "admin-1");
-    assert!(store.replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), Some(&admin)).await.unwrap());
-    assert!(!store.replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), None).await.unwrap());
+    assert!(
+        store
+            .replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), Some(&admin))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), None)
+            .await
+            .unwrap()
+    );
     assert!(store.dead_letters(10).await.unwrap().is_empty());
     let replayed = store.claim_deliveries(&claim("t7", at(12, 5, 0))).await.unwrap();
     let replayed: Vec<_> = replayed.into_iter().filter(|d| d.outbox_seq == seqs[1]).collect();
@@ -3512,16 +3575,33 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
     assert_eq!((replayed[0].attempts, replayed[0].attempts_this_round), (1, 0));
     // 410 Gone disables the subscription: nothing more is claimed for it.
     store
-        .finish_delivery(&replayed[0], "t7", &store::DeliveryOutcome::Gone, at(12, 5, 0), Some(410), 2, None)
+        .finish_delivery(
+            &replayed[0],
+            "t7",
+            &store::DeliveryOutcome::Gone,
+            at(12, 5, 0),
+            Some(410),
+            2,
+            None,
+        )
         .await
         .unwrap();
     let disabled = store.subscription("sub-all").await.unwrap().unwrap();
     assert!(!disabled.enabled);
     assert_eq!(disabled.disabled_reason.as_deref(), Some("410 Gone"));
-    assert!(store.claim_deliveries(&claim("t8", at(13, 0, 0))).await.unwrap().is_empty());
+    assert!(
+        store
+            .claim_deliveries(&claim("t8", at(13, 0, 0)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let log = store.delivery_attempts("sub-all", 100).await.unwrap();
     assert_eq!(log.len(), 4 + usize::from(seqs.len() > 2));
-    assert_eq!(log.iter().filter(|a| a.outbox_seq == seqs[1]).map(|a| a.attempt).max(), Some(2));
+    assert_eq!(
+        log.iter().filter(|a| a.outbox_seq == seqs[1]).map(|a| a.attempt).max(),
+        Some(2)
+    );
     assert!(log.iter().any(|a| a.status == Some(500) && a.latency_ms == 12));
 }
 
@@ -3555,9 +3635,17 @@ async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture)
                     }
                     for delivery in claimed {
                         assert!(
-                            node.finish_delivery(&delivery, &token, &store::DeliveryOutcome::Delivered, now, Some(200), 1, None)
-                                .await
-                                .unwrap()
+                            node.finish_delivery(
+                                &delivery,
+                                &token,
+                                &store::DeliveryOutcome::Delivered,
+                                now,
+                                Some(200),
+                                1,
+                                None
+                            )
+                            .await
+                            .unwrap()
                         );
                         mine.push(delivery.outbox_seq);
                     }
@@ -3575,5 +3663,8 @@ async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture)
     all.dedup();
     assert_eq!(before, all.len(), "a delivery was claimed twice");
     assert_eq!(all.len(), cases.len(), "every delivery was sent");
-    assert_eq!(fixture.scalar("SELECT COUNT(*) FROM webhook_attempts").await, cases.len() as i64);
+    assert_eq!(
+        fixture.scalar("SELECT COUNT(*) FROM webhook_attempts").await,
+        cases.len() as i64
+    );
 }

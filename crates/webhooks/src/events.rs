@@ -214,7 +214,12 @@ pub fn from_case(case: &Case, events: &[Event]) -> Vec<OutboxEvent> {
     }
     let finished = events
         .iter()
-        .filter(|event| matches!(event.transition, Transition::Approve | Transition::Reject | Transition::Cancel))
+        .filter(|event| {
+            matches!(
+                event.transition,
+                Transition::Approve | Transition::Reject | Transition::Cancel
+            )
+        })
         .map(|event| event.at)
         .max();
     let state = case.state();

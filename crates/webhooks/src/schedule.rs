@@ -8,7 +8,17 @@ use chrono::{DateTime, Duration, Utc};
 
 /// Seconds to wait before attempt `n + 1` (index `n - 1`): after the first attempt
 /// failed, 5 s; after the ninth, 24 h.
-const WAITS_SECONDS: [i64; 9] = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 14 * 3600, 20 * 3600, 24 * 3600];
+const WAITS_SECONDS: [i64; 9] = [
+    5,
+    5 * 60,
+    30 * 60,
+    2 * 3600,
+    5 * 3600,
+    10 * 3600,
+    14 * 3600,
+    20 * 3600,
+    24 * 3600,
+];
 
 /// Attempts in all; after the last one fails, the message goes to the dead letters.
 pub const MAX_ATTEMPTS: u32 = WAITS_SECONDS.len() as u32 + 1;
@@ -22,7 +32,11 @@ const JITTER_SHARE: f64 = 0.1;
 pub fn next_attempt(failed_attempt: u32, now: DateTime<Utc>, jitter: f64) -> Option<DateTime<Utc>> {
     let index = usize::try_from(failed_attempt.checked_sub(1)?).ok()?;
     let wait_seconds = *WAITS_SECONDS.get(index)?;
-    let jitter = if jitter.is_finite() { jitter.clamp(-1.0, 1.0) } else { 0.0 };
+    let jitter = if jitter.is_finite() {
+        jitter.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
     let wait_ms = wait_seconds as f64 * 1000.0 * (1.0 + JITTER_SHARE * jitter);
     Some(now + Duration::milliseconds(wait_ms.round() as i64))
 }
@@ -40,7 +54,11 @@ mod tests {
     fn the_schedule_is_the_standard_one_without_jitter() {
         let expected = [5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400];
         for (attempt, seconds) in (1..).zip(expected) {
-            assert_eq!(next_attempt(attempt, at(0), 0.0), Some(at(seconds)), "after attempt {attempt}");
+            assert_eq!(
+                next_attempt(attempt, at(0), 0.0),
+                Some(at(seconds)),
+                "after attempt {attempt}"
+            );
         }
         assert_eq!(MAX_ATTEMPTS, 10);
         assert_eq!(next_attempt(10, at(0), 0.0), None, "the tenth failure dead-letters");

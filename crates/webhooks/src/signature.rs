@@ -84,15 +84,18 @@ impl Secret {
     fn mac(&self, id: &str, timestamp: i64, body: &[u8]) -> Hmac<Sha256> {
         // HMAC takes a key of any length (a long one is hashed first), so
         // `new_from_slice` never fails for it; the fallback only satisfies the type.
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
-            .unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.0).unwrap_or_else(|_| <Hmac<Sha256> as Mac>::new(&Default::default()));
         mac.update(&signed_content(id, timestamp, body));
         mac
     }
 
     /// The `v1,<base64>` signature of a message.
     pub fn sign(&self, id: &str, timestamp: i64, body: &[u8]) -> String {
-        format!("v1,{}", BASE64.encode(self.mac(id, timestamp, body).finalize().into_bytes()))
+        format!(
+            "v1,{}",
+            BASE64.encode(self.mac(id, timestamp, body).finalize().into_bytes())
+        )
     }
 
     /// Checks a `webhook-signature` header as a receiver would: one `v1` signature
@@ -149,7 +152,10 @@ impl Ed25519Signer {
 
     /// `whpk_<base64>`: what the receiver verifies with.
     pub fn public_key_text(&self) -> String {
-        format!("{PUBLIC_KEY_PREFIX}{}", BASE64.encode(self.0.verifying_key().to_bytes()))
+        format!(
+            "{PUBLIC_KEY_PREFIX}{}",
+            BASE64.encode(self.0.verifying_key().to_bytes())
+        )
     }
 
     /// The `v1a,<base64>` signature of a message.
@@ -207,6 +213,7 @@ fn signatures<'a>(header: &'a str, version: &'a str) -> impl Iterator<Item = Vec
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -271,7 +278,10 @@ mod tests {
         let header = signer.sign("msg_1", 1_614_265_330, b"{}");
         assert!(header.starts_with("v1a,"));
         let public = signer.public_key_text();
-        assert_eq!(verify_v1a(&public, "msg_1", "1614265330", b"{}", &header, now()), Ok(()));
+        assert_eq!(
+            verify_v1a(&public, "msg_1", "1614265330", b"{}", &header, now()),
+            Ok(())
+        );
         assert_eq!(
             verify_v1a(&public, "msg_1", "1614265330", b"{1}", &header, now()),
             Err(SignatureError::NoMatch)

@@ -493,9 +493,10 @@ async fn render_webhooks(
     );
     if created.is_some() {
         // The secret is on this page only: no cache may keep it.
-        response
-            .headers_mut()
-            .insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
     }
     response
 }

@@ -107,7 +107,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/admin/calendar", get(admin::calendar).post(admin::calendar_import))
         .route("/admin/webhooks", get(admin::webhooks).post(admin::webhook_create))
         .route("/admin/webhooks/{id}/disable", post(admin::webhook_disable))
-        .route("/admin/webhooks/{id}/dead-letters/{seq}/replay", post(admin::webhook_replay))
+        .route(
+            "/admin/webhooks/{id}/dead-letters/{seq}/replay",
+            post(admin::webhook_replay),
+        )
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/admin/rectifications/{id}", get(rectify::supervisor_show))
         .route("/workbench/rectifications", get(rectify::department_list))

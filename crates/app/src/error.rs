@@ -48,6 +48,7 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_CONCURRENT_UPDATE", status: 409, title: "办件正被同时修改，请稍后重试" },
     ErrorCode { code: "E_CONTENT_TYPE", status: 415, title: "请求的内容类型不受支持" },
     ErrorCode { code: "E_CREDIT_CODE_INVALID", status: 422, title: "统一社会信用代码无效" },
+    ErrorCode { code: "E_DEAD_LETTER_NOT_FOUND", status: 404, title: "没有这条待重新推送的消息" },
     ErrorCode { code: "E_DEPARTMENT_NOT_FOUND", status: 404, title: "没有这个部门" },
     ErrorCode { code: "E_ELEMENTS_INVALID", status: 422, title: "要调用的数据项无效" },
     ErrorCode { code: "E_ELEMENT_NOT_NEEDED", status: 403, title: "本事项不需要这项数据" },
@@ -111,6 +112,11 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_TOO_MANY_REQUESTS", status: 429, title: "请求过于频繁，请稍后再试" },
     ErrorCode { code: "E_UNAUTHENTICATED", status: 401, title: "请先登录" },
     ErrorCode { code: "E_WALK_IN_REQUIRED", status: 422, title: "窗口代为提交须填写办事群众的身份信息" },
+    ErrorCode { code: "E_WEBHOOK_DISABLED", status: 409, title: "该事件推送订阅已经停用" },
+    ErrorCode { code: "E_WEBHOOK_EVENT_UNKNOWN", status: 422, title: "没有这种事件类型" },
+    ErrorCode { code: "E_WEBHOOK_NOT_FOUND", status: 404, title: "没有这个事件推送订阅" },
+    ErrorCode { code: "E_WEBHOOK_SCHEME_INVALID", status: 422, title: "签名方式只能是 v1（HMAC-SHA256）或 v1a（Ed25519）" },
+    ErrorCode { code: "E_WEBHOOK_URL_INVALID", status: 422, title: "推送地址必须是 http:// 或 https:// 开头的完整网址" },
     ErrorCode { code: "E_WRONG_DEPARTMENT", status: 403, title: "不是本部门的事项" },
 ];
 

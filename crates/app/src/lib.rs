@@ -37,6 +37,7 @@ pub mod submit;
 pub mod supplement;
 pub mod tasks;
 pub mod watch;
+pub mod webhooks;
 
 use std::sync::Arc;
 

@@ -65,6 +65,9 @@ enum Command {
         public_rate: f64,
         #[command(flatten)]
         identity: run::IdentityOptions,
+        /// Webhook dispatch and NATS publishing.
+        #[command(flatten)]
+        events: run::EventOptions,
     },
     /// Apply pending database migrations and exit.
     Migrate {
@@ -199,6 +202,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
             watch,
             public_rate,
             identity,
+            events,
         } => {
             let options = run::ServerOptions {
                 listen,
@@ -215,6 +219,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 https: false,
                 metrics_token: None,
                 identity,
+                events,
             };
             run::init_logging(&options.log_format);
             let calendar = load_calendar(&source)?;

@@ -56,6 +56,9 @@ pub struct ServerOptions {
     /// /metrics answers only requests from this machine.
     #[arg(long, env = "ONETHING_METRICS_TOKEN", hide_env_values = true)]
     pub metrics_token: Option<String>,
+    /// Events for department systems (webhooks, and NATS when configured).
+    #[command(flatten)]
+    pub events: EventOptions,
     /// Signature algorithm of newly generated department keys: SM2-SM3 or Ed25519.
     #[arg(long, env = "ONETHING_CERT_ALGORITHM", default_value = "SM2-SM3", value_parser = ["SM2-SM3", "Ed25519"])]
     pub cert_algorithm: String,
@@ -188,7 +191,51 @@ pub async fn build_state(
         options.watch.benefit_run_hour.0,
     );
     spawn_dashboard_count(state.clone());
+    spawn_event_dispatcher(state.clone(), &options.events).await?;
     Ok(state)
+}
+
+/// Where outbox events go besides the webhooks administrators subscribe.
+#[derive(clap::Args, Clone, Debug)]
+pub struct EventOptions {
+    /// NATS server (nats://host:4222) to publish every outbox event to, on JetStream
+    /// subjects `<prefix>.<department>.<event type>`; off when not given.
+    #[arg(long, env = "ONETHING_NATS_URL")]
+    pub nats_url: Option<String>,
+    /// The JetStream stream that keeps the events (created if missing).
+    #[arg(long, env = "ONETHING_NATS_STREAM", default_value = "ONETHING")]
+    pub nats_stream: String,
+    /// The first token of every subject.
+    #[arg(long, env = "ONETHING_NATS_SUBJECT_PREFIX", default_value = "onething")]
+    pub nats_subject_prefix: String,
+    /// Milliseconds the dispatcher waits when nothing is due.
+    #[arg(long, env = "ONETHING_DISPATCH_IDLE_MS", default_value_t = 500)]
+    pub dispatch_idle_ms: u64,
+}
+
+/// Starts the dispatcher that sends due webhook deliveries (and NATS messages). Safe
+/// on several nodes: each delivery is claimed by one.
+async fn spawn_event_dispatcher(state: Arc<AppState>, options: &EventOptions) -> anyhow::Result<()> {
+    let nats = match &options.nats_url {
+        Some(url) => {
+            let nats = server::webhooks::Nats::connect(url, &options.nats_stream, &options.nats_subject_prefix)
+                .await
+                .map_err(anyhow::Error::msg)
+                .context("无法连接 NATS JetStream")?;
+            server::webhooks::ensure_nats_subscription(&state, &options.nats_stream)
+                .await
+                .context("无法登记 NATS 推送")?;
+            tracing::info!(url = %url, stream = %options.nats_stream, "publishing events to NATS JetStream");
+            Some(nats)
+        }
+        None => None,
+    };
+    server::webhooks::spawn_dispatcher(
+        state,
+        nats,
+        std::time::Duration::from_millis(options.dispatch_idle_ms.max(10)),
+    );
+    Ok(())
 }
 
 /// Counts the dashboard's totals in the background if the database has none yet (a

@@ -80,6 +80,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .merge(crate::guide_api::routes())
         .merge(crate::benefit_api::routes())
         .merge(crate::service_api::routes())
+        .merge(crate::webhook_api::routes())
 }
 
 pub(crate) async fn not_found() -> ApiError {

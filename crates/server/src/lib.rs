@@ -18,12 +18,15 @@ mod service_api;
 mod shared_api;
 mod telemetry;
 mod web;
+mod webhook_api;
 
 use std::sync::Arc;
 
 use axum::Router;
 
-pub use app::{self, AppState, Clock, certify, holidays, keywrap, legal_rep, oidc, seed_demo_accounts, sharing, watch};
+pub use app::{
+    self, AppState, Clock, certify, holidays, keywrap, legal_rep, oidc, seed_demo_accounts, sharing, watch, webhooks,
+};
 
 pub use api::MAX_BODY_BYTES;
 pub(crate) use app::local_time;

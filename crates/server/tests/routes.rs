@@ -23,6 +23,7 @@ async fn the_openapi_document_lists_every_api_route_of_the_source() {
         "openapi.rs",
         "benefit_api.rs",
         "service_api.rs",
+        "webhook_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             if route == "/healthz" {
@@ -259,6 +260,16 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // No such client: the admin is told "not found", everyone else refused.
         ("POST", "/admin/service-clients/{client_id}/revoke")
         | ("POST", "/admin/service-clients/{client_id}/secrets/{secret_id}/revoke") => &[],
+        // Event delivery is administered by administrators only.
+        ("GET", "/admin/webhooks") | ("POST", "/admin/webhooks") | ("GET", "/admin/webhooks/dead-letters") => {
+            &["admin"]
+        }
+        // No subscription or dead letter exists here: everyone is told "not found".
+        ("POST", "/admin/webhooks/{id}/disable")
+        | ("GET", "/admin/webhooks/{id}/attempts")
+        | ("POST", "/admin/webhooks/{id}/dead-letters/{seq}/replay") => &[],
+        // The payload's format is public documentation.
+        ("GET", "/webhooks/payload-example") => ALL,
         _ => panic!("{method} {route} is not in the authorization matrix: add it"),
     })
 }
@@ -327,6 +338,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             .replace("{index}", &entry_index.to_string())
             .replace("{client_id}", "no-such-client")
             .replace("{secret_id}", "no-such-secret")
+            .replace("{seq}", "1")
     };
     // Bodies that an allowed caller gets refused for their content, so that nothing
     // changes and the answer still shows whether authorization let them through.
@@ -343,6 +355,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
             "/cases/{id}/tasks/{item}/shared-question" => json!({ "check": "applicant_adult" }),
             "/admin/calendar/import" => json!({ "file_name": "x.toml", "content": "year = 1" }),
             "/certificates/{id}/revoke" => json!({ "reason": "" }),
+            "/admin/webhooks" => json!({ "department": "WJ", "url": "ftp://wj.example/" }),
             // The case is not finished: refused for that, not for who asks.
             "/cases/{id}/rating" => json!({ "level": 0 }),
             "/rectifications/{id}" => json!({ "follow_up": "" }),
@@ -363,6 +376,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         "openapi.rs",
         "benefit_api.rs",
         "service_api.rs",
+        "webhook_api.rs",
     ] {
         for (route, methods) in routes_in(file) {
             for method in methods {
@@ -453,9 +467,12 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         // (户口迁移一件事), not the window.
         "/workbench/lead" => &["staff_with_task", "staff_without"],
         "/workbench/cases/{id}/tasks/{item}" => &["staff_with_task"],
-        "/admin" | "/admin/one-things/{id}" | "/admin/cases" | "/admin/calendar" | "/admin/service-clients" => {
-            &["admin"]
-        }
+        "/admin"
+        | "/admin/one-things/{id}"
+        | "/admin/cases"
+        | "/admin/calendar"
+        | "/admin/service-clients"
+        | "/admin/webhooks" => &["admin"],
         // Without a configured provider everyone is told there is none; the login
         // through one is tested end to end (e2e/tests/oidc.test.js).
         "/login/oidc" | "/login/oidc/callback" => &[],
@@ -626,7 +643,9 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/certificates/{id}/revoke" => &[],
         // Only the lead department of the one-thing (卫健 leads 新生儿出生).
         "/workbench/lead/{id}/{item}/remind" => &[],
-        "/admin/calendar" | "/admin/service-clients" => &["admin"],
+        "/admin/calendar" | "/admin/service-clients" | "/admin/webhooks" => &["admin"],
+        // No subscription or dead letter exists here: nothing to act on.
+        "/admin/webhooks/{id}/disable" | "/admin/webhooks/{id}/dead-letters/{seq}/replay" => &[],
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],

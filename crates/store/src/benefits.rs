@@ -113,7 +113,7 @@ macro_rules! impl_benefit_store {
             use chrono::{DateTime, Utc};
 
             use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding};
-            use $crate::common::millis;
+            use $crate::common::{ReadRow as _, millis};
             use $crate::{NewNotification, Result, SharedRecord, SubjectAccess};
 
             #[async_trait::async_trait]
@@ -170,6 +170,32 @@ macro_rules! impl_benefit_store {
                                     .bind(millis(finding.updated_at));
                             }
                             query.execute(&mut *writer.tx).await?;
+                            // A finding new to the store keeps the id it was given; one
+                            // found again keeps its stored id. The new ones are announced.
+                            let statement = self.sql_owned($crate::outbox::findings_present(chunk.len()));
+                            let mut query = sqlx::query(&statement);
+                            for finding in chunk {
+                                query = query.bind(&finding.id);
+                            }
+                            let new: std::collections::HashSet<String> = query
+                                .fetch_all(&mut *writer.tx)
+                                .await?
+                                .iter()
+                                .map(|row| row.text("id"))
+                                .collect::<Result<_>>()?;
+                            let events: Vec<_> = chunk
+                                .iter()
+                                .filter(|finding| new.contains(&finding.id))
+                                .map(|finding| {
+                                    webhooks::events::benefit_found(
+                                        &finding.id,
+                                        &finding.policy,
+                                        &finding.period,
+                                        finding.found_at,
+                                    )
+                                })
+                                .collect();
+                            self.write_outbox(&mut writer.tx, &events).await?;
                         }
                         self.write_accesses(&mut writer.tx, accesses).await?;
                         self.insert_notices(&mut writer.tx, notices).await?;

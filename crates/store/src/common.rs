@@ -575,6 +575,23 @@ macro_rules! impl_store {
                             .execute(&mut *conn)
                             .await?;
                     }
+                    let issued: Vec<_> = certificates
+                        .iter()
+                        .map(|new| {
+                            let c = &new.certificate;
+                            webhooks::events::certificate(
+                                webhooks::EventType::CertificateIssued,
+                                &c.id,
+                                &c.type_code,
+                                &c.issuer_code,
+                                c.case_id.as_deref(),
+                                c.item.as_deref(),
+                                c.issue_date,
+                                c.issued_at,
+                            )
+                        })
+                        .collect();
+                    self.write_outbox(conn, &issued).await?;
                     let entries: Vec<_> = certificates.iter().map($crate::shared::issued_entry).collect();
                     self.append_ledger(conn, &entries).await
                 }
@@ -703,6 +720,8 @@ macro_rules! impl_store {
                         .await?
                         .int("last")?;
                     self.append_events(conn, &case.id, last_seq, events).await?;
+                    self.write_outbox(conn, &webhooks::events::from_case(case, events))
+                        .await?;
                     self.append_ledger(
                         conn,
                         &Self::event_entries(case, events, expected_version + 1, &doc),
@@ -1280,6 +1299,8 @@ macro_rules! impl_store {
                             .await?;
                         self.write_tasks(&mut writer.tx, case).await?;
                         self.append_events(&mut writer.tx, &case.id, 0, events).await?;
+                        self.write_outbox(&mut writer.tx, &webhooks::events::from_case(case, events))
+                            .await?;
                         self.insert_uploads(&mut writer.tx, uploads).await?;
                         self.count_change(&mut writer.tx, None, case).await?;
                         // Last, so that PostgreSQL holds the ledger head lock briefly.
@@ -1855,6 +1876,24 @@ macro_rules! impl_store {
                         };
                         self.append_ledger(&mut writer.tx, std::slice::from_ref(&rating_entry))
                             .await?;
+                        let mut events: Vec<_> = submission
+                            .departments
+                            .iter()
+                            .map(|rated| {
+                                webhooks::events::rating(&rated.case_id, &rated.department, rated.level, rated.rated_at)
+                            })
+                            .collect();
+                        events.extend(submission.rectifications.iter().map(|opened| {
+                            webhooks::events::rectification(
+                                webhooks::EventType::RectificationOpened,
+                                &opened.id,
+                                &opened.case_id,
+                                &opened.department,
+                                Some(opened.deadline),
+                                opened.opened_at,
+                            )
+                        }));
+                        self.write_outbox(&mut writer.tx, &events).await?;
                         self.insert_notices(&mut writer.tx, &submission.notices).await?;
                         writer.commit().await?;
                         Ok(true)
@@ -1975,6 +2014,22 @@ macro_rules! impl_store {
                         }
                         self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
                             .await?;
+                        if let Some(closed_at) = closed_at {
+                            let row = sqlx::query(&self.sql(sql::RECTIFICATION_BY_ID))
+                                .bind(id)
+                                .fetch_one(&mut *writer.tx)
+                                .await?;
+                            let closed = webhooks::events::rectification(
+                                webhooks::EventType::RectificationClosed,
+                                id,
+                                &row.text("case_id")?,
+                                &row.text("department")?,
+                                None,
+                                closed_at,
+                            );
+                            self.write_outbox(&mut writer.tx, std::slice::from_ref(&closed))
+                                .await?;
+                        }
                         self.insert_notices(&mut writer.tx, notices).await?;
                         writer.commit().await?;
                         Ok(true)
@@ -2209,6 +2264,11 @@ macro_rules! impl_store {
                                 return Ok($crate::Imported::Conflict);
                             }
                         }
+                        self.write_outbox(
+                            &mut writer.tx,
+                            &[webhooks::events::calendar_changed(year.year, year.imported_at)],
+                        )
+                        .await?;
                         self.insert_notices(&mut writer.tx, &import.notices).await?;
                         // The operator's action concerns no one's data: no subject.
                         let access = $crate::SubjectAccess {

@@ -19,6 +19,7 @@ pub mod benefits;
 mod common;
 pub mod identity;
 mod migrate;
+pub mod outbox;
 mod postgres;
 mod shared;
 mod sql;
@@ -28,6 +29,9 @@ pub mod state;
 pub use benefits::{BenefitStore, Finding, FindingChange};
 pub use common::legal_basis;
 pub use identity::{IdentityStore, OidcRequest};
+pub use outbox::{
+    Claim, ClaimedDelivery, DeadLetter, DeliveryAttempt, DeliveryOutcome, OutboxStore, StoredOutboxEvent, Subscription,
+};
 pub use postgres::PostgresStore;
 pub use shared::{NewCertificate, Prefill, SharedRecord, SharingStore, StoredCertificate, StoredKey, SubjectAccess};
 pub use sqlite::{SqliteStore, WritesPaused};
@@ -314,7 +318,7 @@ pub struct AskedCheck {
 /// Everything the server needs from storage. Both backends pass the same
 /// conformance suite (`tests/conformance.rs`).
 #[async_trait]
-pub trait Store: SharingStore + BenefitStore + IdentityStore + Send + Sync + 'static {
+pub trait Store: SharingStore + BenefitStore + IdentityStore + OutboxStore + Send + Sync + 'static {
     /// Applies the migrations that have not run yet. Safe to call on every start
     /// and from several nodes at once.
     async fn migrate(&self) -> Result<()>;

@@ -115,6 +115,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "service_identity",
         sql: include_str!("../migrations/sqlite/0019_service_identity.sql"),
     },
+    Migration {
+        version: 20,
+        name: "outbox",
+        sql: include_str!("../migrations/sqlite/0020_outbox.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -213,6 +218,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 19,
         name: "service_identity",
         sql: include_str!("../migrations/postgres/0019_service_identity.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "outbox",
+        sql: include_str!("../migrations/postgres/0020_outbox.sql"),
     },
 ];
 

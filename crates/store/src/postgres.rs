@@ -299,3 +299,4 @@ impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
 crate::benefits::impl_benefit_store!(PostgresStore);
 crate::identity::impl_identity_store!(PostgresStore);
+crate::outbox::impl_outbox_store!(PostgresStore, PgConnection, crate::outbox::claim_postgres());

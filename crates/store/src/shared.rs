@@ -471,6 +471,22 @@ macro_rules! impl_sharing_store {
                         };
                         self.append_ledger(&mut writer.tx, std::slice::from_ref(&revoked))
                             .await?;
+                        let about = sqlx::query(&self.sql(crate::outbox::CERTIFICATE_ABOUT))
+                            .bind(id)
+                            .fetch_one(&mut *writer.tx)
+                            .await?;
+                        let event = webhooks::events::certificate(
+                            webhooks::EventType::CertificateRevoked,
+                            id,
+                            &about.text("type_code")?,
+                            &about.text("issuer_code")?,
+                            about.optional_text("case_id")?.as_deref(),
+                            about.optional_text("item")?.as_deref(),
+                            revoked_on,
+                            record.entry.at,
+                        );
+                        self.write_outbox(&mut writer.tx, std::slice::from_ref(&event))
+                            .await?;
                         writer.commit().await?;
                         Ok(true)
                     })

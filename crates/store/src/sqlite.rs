@@ -527,3 +527,4 @@ impl_store!(SqliteStore, SqliteConnection, "sqlite");
 crate::shared::impl_sharing_store!(SqliteStore);
 crate::benefits::impl_benefit_store!(SqliteStore);
 crate::identity::impl_identity_store!(SqliteStore);
+crate::outbox::impl_outbox_store!(SqliteStore, SqliteConnection, crate::outbox::claim_sqlite());

@@ -462,6 +462,9 @@ conformance! {
         dashboard_totals_follow_every_case_write,
         a_failed_write_among_concurrent_ones_fails_alone,
         a_scheduled_run_is_claimed_once_across_nodes,
+        outbox_events_exist_iff_their_change_committed,
+        deliveries_go_in_case_order_retry_dead_letter_and_replay,
+        concurrent_dispatchers_never_claim_the_same_delivery,
     ],
 }
 
@@ -506,7 +509,7 @@ async fn a_scheduled_run_is_claimed_once_across_nodes(fixture: &Fixture) {
 // ------------------------------------------------------------------ migrations
 
 /// The tables of both backends.
-const TABLES: [&str; 38] = [
+const TABLES: [&str; 42] = [
     "access_log",
     "accounts",
     "benefit_findings",
@@ -531,6 +534,7 @@ const TABLES: [&str; 38] = [
     "login_failures",
     "notifications",
     "oidc_requests",
+    "outbox",
     "prefills",
     "rating_indicators",
     "ratings",
@@ -545,6 +549,9 @@ const TABLES: [&str; 38] = [
     "shared_records",
     "tasks",
     "uploads",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 ];
 
 async fn assert_migrated(fixture: &Fixture) {
@@ -3459,5 +3466,433 @@ async fn a_failed_write_among_concurrent_ones_fails_alone(fixture: &Fixture) {
             .await
             .unwrap(),
         Inserted::Created
+    );
+}
+
+// ------------------------------------------------------------------ the outbox
+
+fn subscription(id: &str, department: &str, event_types: &[&str]) -> store::Subscription {
+    store::Subscription {
+        id: id.into(),
+        department: department.into(),
+        event_types: event_types.iter().map(|t| t.to_string()).collect(),
+        kind: "webhook".into(),
+        url: "http://127.0.0.1:9/hook".into(),
+        scheme: "v1".into(),
+        public_key: None,
+        enabled: true,
+        disabled_reason: None,
+        created_at: at(12, 0, 0),
+        created_by: "admin-1".into(),
+    }
+}
+
+fn claim<'a>(token: &'a str, now: DateTime<Utc>) -> store::Claim<'a> {
+    store::Claim {
+        token,
+        now,
+        lease_until: now + Duration::seconds(60),
+        limit: 100,
+        kinds: &["webhook"],
+    }
+}
+
+async fn outbox_events_exist_iff_their_change_committed(fixture: &Fixture) {
+    let store = fixture.store();
+    let admin = subject_access(at(12, 0, 0), "webhook_subscription_create", "admin-1");
+    assert!(
+        store
+            .create_subscription(&subscription("sub-wj", "WJ", &[]), b"secret", Some(&admin))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .create_subscription(&subscription("sub-wj", "GA", &[]), b"other", None)
+            .await
+            .unwrap(),
+        "an id is used once"
+    );
+    assert!(
+        store
+            .create_subscription(&subscription("sub-ga", "GA", &["case.completed"]), b"s", None)
+            .await
+            .unwrap()
+    );
+
+    // The insert of a case writes the dispatch of its first task, for its department.
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let events = store.outbox_events(0, 100).await.unwrap();
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0].event_type, "task.dispatched");
+    assert_eq!(events[0].department.as_deref(), Some("WJ"));
+    assert_eq!(events[0].case_id.as_deref(), Some(CASE_A));
+    let payload: serde_json::Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(payload["type"], "task.dispatched");
+    assert_eq!(payload["data"]["case_id"], CASE_A);
+    assert_eq!(payload["data"]["item"], "GG00101001");
+    assert_eq!(payload["data"]["task_state"], "dispatched");
+    // Nothing about the applicant: no name, no ID number, no account.
+    let form_values: Vec<String> = created
+        .case
+        .form
+        .values()
+        .map(|value| value.value.clone())
+        .filter(|value| value.chars().count() > 1 && !value.chars().all(|c| c.is_ascii_digit() && value.len() < 6))
+        .collect();
+    for value in &form_values {
+        assert!(
+            !events[0].payload.contains(value.as_str()),
+            "{value} leaked into {}",
+            events[0].payload
+        );
+    }
+    assert!(!events[0].payload.contains("applicant-1"));
+    // One delivery, to the department's subscription only (GA takes another type).
+    assert_eq!(fixture.count("webhook_deliveries").await, 1);
+
+    // A lost race writes no event; an acceptance is no event for subscribers.
+    let accepted = accept(&created.case, at(12, 2, 0));
+    let approved = approve(&accepted.case, "GG00101001", "WJ", at(12, 3, 0));
+    assert_eq!(
+        store.update_case(&approved.case, 7, &approved.events).await.unwrap(),
+        Updated::Conflict
+    );
+    assert_eq!(
+        store.update_case(&accepted.case, 1, &accepted.events).await.unwrap(),
+        Updated::Written(2)
+    );
+    assert_eq!(fixture.count("outbox").await, 1);
+    // A write that fails after its events were written leaves none of them: two files
+    // with one id fail the insert of case B at its uploads.
+    let other = new_case(CASE_B, "applicant-2", at(12, 1, 31));
+    let failed = store
+        .insert_case_with_uploads(
+            &other.case,
+            &other.events,
+            None,
+            &[
+                upload("U9", CASE_B, "child_photo", b"a"),
+                upload("U9", CASE_B, "child_photo", b"b"),
+            ],
+            &[],
+        )
+        .await;
+    assert!(refused_by_constraint(failed), "the duplicate file id is refused");
+    assert_eq!(fixture.count("outbox").await, 1, "no event of the failed write");
+    assert_eq!(fixture.count("webhook_deliveries").await, 1);
+    assert!(store.load_case(&case_id(CASE_B)).await.unwrap().is_none());
+
+    // The committed approval writes the dispatches it causes.
+    assert_eq!(
+        store.update_case(&approved.case, 2, &approved.events).await.unwrap(),
+        Updated::Written(3)
+    );
+    let dispatched: Vec<_> = approved
+        .events
+        .iter()
+        .filter(|event| event.transition == Transition::Dispatch)
+        .collect();
+    assert!(!dispatched.is_empty());
+    let events = store.outbox_events(events[0].seq, 100).await.unwrap();
+    assert_eq!(events.len(), dispatched.len());
+    for (stored, event) in events.iter().zip(&dispatched) {
+        assert_eq!(stored.event_type, "task.dispatched");
+        assert_eq!(stored.department, event.department);
+    }
+
+    // A certificate revocation and a calendar import write theirs too.
+    let calendar_before = fixture.count("outbox").await;
+    let rating = store::RatingSubmission {
+        rating: store::Rating {
+            case_id: CASE_A.into(),
+            account: "applicant-1".into(),
+            level: 1,
+            comment: "太慢".into(),
+            on_behalf: false,
+            rated_at: at(13, 9, 0),
+        },
+        indicators: Vec::new(),
+        departments: vec![store::DepartmentRating {
+            case_id: CASE_A.into(),
+            department: "WJ".into(),
+            level: 1,
+            comment: "太慢".into(),
+            rated_at: at(13, 9, 0),
+        }],
+        rectifications: vec![store::Rectification {
+            id: "R1".into(),
+            case_id: CASE_A.into(),
+            department: "WJ".into(),
+            level: 1,
+            complaint: "太慢".into(),
+            opened_at: at(13, 9, 0),
+            deadline: chrono::NaiveDate::from_ymd_opt(2026, 2, 27).unwrap(),
+            follow_up: None,
+            result: None,
+            closed_at: None,
+            closed_by: None,
+        }],
+        notices: Vec::new(),
+    };
+    assert!(store.put_rating_submission(&rating).await.unwrap());
+    let types: Vec<String> = store
+        .outbox_events(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .skip(calendar_before as usize)
+        .map(|event| event.event_type)
+        .collect();
+    assert_eq!(types, ["rating.submitted", "rectification.opened"]);
+    let closing = subject_access(at(14, 9, 0), "close_rectification", "applicant-1");
+    assert!(
+        store
+            .update_rectification("R1", "已改进", Some("已整改"), Some(at(14, 9, 0)), "s", &closing, &[])
+            .await
+            .unwrap()
+    );
+    let last = store.outbox_events(0, 100).await.unwrap().pop().unwrap();
+    assert_eq!(last.event_type, "rectification.closed");
+    assert_eq!(last.department.as_deref(), Some("WJ"));
+    // Closed once: the second close writes nothing, no event either.
+    let before = fixture.count("outbox").await;
+    assert!(
+        !store
+            .update_rectification("R1", "再次", Some("x"), Some(at(14, 10, 0)), "s", &closing, &[])
+            .await
+            .unwrap()
+    );
+    assert_eq!(fixture.count("outbox").await, before);
+}
+
+async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixture) {
+    let store = fixture.store();
+    store
+        .create_subscription(&subscription("sub-all", "*", &[]), b"secret", None)
+        .await
+        .unwrap();
+    let created = new_case(CASE_A, "applicant-1", at(12, 1, 30));
+    store.insert_case(&created.case, &created.events, None).await.unwrap();
+    let accepted = accept(&created.case, at(12, 2, 0));
+    store.update_case(&accepted.case, 1, &accepted.events).await.unwrap();
+    let approved = approve(&accepted.case, "GG00101001", "WJ", at(12, 3, 0));
+    store.update_case(&approved.case, 2, &approved.events).await.unwrap();
+    let seqs: Vec<i64> = store
+        .outbox_events(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.seq)
+        .collect();
+    assert!(seqs.len() >= 2, "the approval dispatched more tasks");
+
+    // Only the first event of the case is claimable, however many are due.
+    let now = at(12, 4, 0);
+    let first = store.claim_deliveries(&claim("t1", now)).await.unwrap();
+    assert_eq!(first.iter().map(|d| d.outbox_seq).collect::<Vec<_>>(), [seqs[0]]);
+    assert_eq!(first[0].secret, b"secret");
+    assert_eq!(first[0].message_id(), format!("msg_{}", seqs[0]));
+    assert!(
+        store.claim_deliveries(&claim("t2", now)).await.unwrap().is_empty(),
+        "claimed, and blocks the rest"
+    );
+    // A retry keeps the next events waiting until it succeeds.
+    let retry_at = now + Duration::seconds(5);
+    assert!(
+        store
+            .finish_delivery(
+                &first[0],
+                "t1",
+                &store::DeliveryOutcome::Retry(retry_at),
+                now,
+                Some(500),
+                12,
+                None
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .finish_delivery(
+                &first[0],
+                "t1",
+                &store::DeliveryOutcome::Delivered,
+                now,
+                Some(200),
+                1,
+                None
+            )
+            .await
+            .unwrap(),
+        "a finished claim is no longer the token's"
+    );
+    assert!(store.claim_deliveries(&claim("t3", now)).await.unwrap().is_empty());
+    let again = store.claim_deliveries(&claim("t4", retry_at)).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].outbox_seq, again[0].attempts), (seqs[0], 1));
+    store
+        .finish_delivery(
+            &again[0],
+            "t4",
+            &store::DeliveryOutcome::Delivered,
+            retry_at,
+            Some(204),
+            3,
+            None,
+        )
+        .await
+        .unwrap();
+    // Then the second; exhausted, it goes to the dead letters and the third follows.
+    let second = store.claim_deliveries(&claim("t5", retry_at)).await.unwrap();
+    assert_eq!(second.iter().map(|d| d.outbox_seq).collect::<Vec<_>>(), [seqs[1]]);
+    store
+        .finish_delivery(
+            &second[0],
+            "t5",
+            &store::DeliveryOutcome::Dead,
+            retry_at,
+            None,
+            30,
+            Some("connection refused"),
+        )
+        .await
+        .unwrap();
+    let dead = store.dead_letters(10).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        (dead[0].outbox_seq, dead[0].last_error.as_deref()),
+        (seqs[1], Some("connection refused"))
+    );
+    if seqs.len() > 2 {
+        let third = store.claim_deliveries(&claim("t6", retry_at)).await.unwrap();
+        assert_eq!(third[0].outbox_seq, seqs[2], "a dead letter does not block the case");
+        store
+            .finish_delivery(
+                &third[0],
+                "t6",
+                &store::DeliveryOutcome::Delivered,
+                retry_at,
+                Some(200),
+                1,
+                None,
+            )
+            .await
+            .unwrap();
+    }
+    // A replay sends it again, starting the schedule afresh; the log keeps every attempt.
+    let admin = subject_access(at(12, 5, 0), "webhook_replay", "admin-1");
+    assert!(
+        store
+            .replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), Some(&admin))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .replay_dead_letter("sub-all", seqs[1], at(12, 5, 0), None)
+            .await
+            .unwrap()
+    );
+    assert!(store.dead_letters(10).await.unwrap().is_empty());
+    let replayed = store.claim_deliveries(&claim("t7", at(12, 5, 0))).await.unwrap();
+    let replayed: Vec<_> = replayed.into_iter().filter(|d| d.outbox_seq == seqs[1]).collect();
+    assert_eq!(replayed.len(), 1);
+    assert_eq!((replayed[0].attempts, replayed[0].attempts_this_round), (1, 0));
+    // 410 Gone disables the subscription: nothing more is claimed for it.
+    store
+        .finish_delivery(
+            &replayed[0],
+            "t7",
+            &store::DeliveryOutcome::Gone,
+            at(12, 5, 0),
+            Some(410),
+            2,
+            None,
+        )
+        .await
+        .unwrap();
+    let disabled = store.subscription("sub-all").await.unwrap().unwrap();
+    assert!(!disabled.enabled);
+    assert_eq!(disabled.disabled_reason.as_deref(), Some("410 Gone"));
+    assert!(
+        store
+            .claim_deliveries(&claim("t8", at(13, 0, 0)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let log = store.delivery_attempts("sub-all", 100).await.unwrap();
+    assert_eq!(log.len(), 4 + usize::from(seqs.len() > 2));
+    assert_eq!(
+        log.iter().filter(|a| a.outbox_seq == seqs[1]).map(|a| a.attempt).max(),
+        Some(2)
+    );
+    assert!(log.iter().any(|a| a.status == Some(500) && a.latency_ms == 12));
+}
+
+async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture) {
+    let store = fixture.store();
+    store
+        .create_subscription(&subscription("sub-wj", "WJ", &[]), b"k", None)
+        .await
+        .unwrap();
+    let cases: Vec<String> = (0..30).map(|n| format!("YJS20260212{:06}", 100 + n)).collect();
+    for id in &cases {
+        let created = new_case(id, "applicant-1", at(12, 1, 30));
+        store.insert_case(&created.case, &created.events, None).await.unwrap();
+    }
+    let nodes = [fixture.store(), fixture.another_node().await];
+    let now = at(12, 4, 0);
+    let dispatchers: Vec<_> = (0..4)
+        .map(|n| {
+            let node = nodes[n % 2].clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                for round in 0.. {
+                    let token = format!("node{n}-{round}");
+                    let claim = store::Claim {
+                        limit: 3,
+                        ..claim(&token, now)
+                    };
+                    let claimed = node.claim_deliveries(&claim).await.unwrap();
+                    if claimed.is_empty() {
+                        break;
+                    }
+                    for delivery in claimed {
+                        assert!(
+                            node.finish_delivery(
+                                &delivery,
+                                &token,
+                                &store::DeliveryOutcome::Delivered,
+                                now,
+                                Some(200),
+                                1,
+                                None
+                            )
+                            .await
+                            .unwrap()
+                        );
+                        mine.push(delivery.outbox_seq);
+                    }
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for dispatcher in dispatchers {
+        all.extend(dispatcher.await.unwrap());
+    }
+    all.sort_unstable();
+    let before = all.len();
+    all.dedup();
+    assert_eq!(before, all.len(), "a delivery was claimed twice");
+    assert_eq!(all.len(), cases.len(), "every delivery was sent");
+    assert_eq!(
+        fixture.scalar("SELECT COUNT(*) FROM webhook_attempts").await,
+        cases.len() as i64
     );
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use catalog::{OneThing, Plan};
 use domain::Role;
 use ids::ItemCode;
@@ -577,5 +577,180 @@ pub async fn service_clients_change(
     match outcome {
         Ok((issued, done)) => render_service_clients(&state, &page, Vec::new(), issued, done).await,
         Err(errors) => render_service_clients(&state, &page, errors, None, None).await,
+    }
+}
+
+// ------------------------------------------------------------------ event delivery
+
+/// The event delivery page: subscriptions, one's delivery log, dead letters, and
+/// the form to subscribe a department's system.
+pub async fn webhooks(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/admin/webhooks").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    let log_of = query.get("log").cloned();
+    render_webhooks(&state, &page, log_of, None, Vec::new(), &BTreeMap::new()).await
+}
+
+async fn render_webhooks(
+    state: &AppState,
+    page: &Page,
+    log_of: Option<String>,
+    created: Option<crate::webhooks::Created>,
+    errors: Vec<minijinja::Value>,
+    form: &BTreeMap<String, String>,
+) -> Response {
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let subscriptions = match crate::webhooks::list(state, &account).await {
+        Ok(list) => list,
+        Err(error) => return page.store_error(crate::error::ApiError::from(error).message),
+    };
+    let dead_letters = match crate::webhooks::dead_letters(state, &account).await {
+        Ok(list) => list,
+        Err(error) => return page.store_error(crate::error::ApiError::from(error).message),
+    };
+    let attempts = match &log_of {
+        Some(id) => crate::webhooks::attempts(state, &account, id).await.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let departments: Vec<_> = state
+        .catalog
+        .departments
+        .values()
+        .map(|d| context! { code => d.code, name => d.name })
+        .collect();
+    let event_types: Vec<&str> = ::webhooks::EventType::ALL.iter().map(|t| t.as_str()).collect();
+    let mut response = page.render(
+        "admin_webhooks.html",
+        "事件推送",
+        context! {
+            subscriptions => subscriptions,
+            dead_letters => dead_letters,
+            log_of => log_of,
+            attempts => attempts,
+            created => created.as_ref().map(|c| &c.subscription),
+            secret => created.as_ref().and_then(|c| c.secret.clone()),
+            errors => errors,
+            form => form,
+            departments => departments,
+            event_types => event_types,
+        },
+    );
+    if created.is_some() {
+        // The secret is on this page only: no cache may keep it.
+        response.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    response
+}
+
+/// Creates a subscription; the page shows its secret once.
+pub async fn webhook_create(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, "/admin/webhooks").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    let event_types = form
+        .keys()
+        .filter_map(|key| key.strip_prefix("event_"))
+        .map(str::to_owned)
+        .collect();
+    let input = crate::webhooks::NewSubscription {
+        department: form.get("department").cloned().unwrap_or_default(),
+        event_types,
+        url: form.get("url").cloned().unwrap_or_default(),
+        scheme: form.get("scheme").cloned().unwrap_or_else(|| "v1".to_owned()),
+    };
+    match crate::webhooks::create(&state, &account, input).await {
+        Ok(created) => render_webhooks(&state, &page, None, Some(created), Vec::new(), &BTreeMap::new()).await,
+        Err(error) => {
+            let error = crate::error::ApiError::from(error);
+            if error.status.is_server_error() {
+                return page.store_error(error.message);
+            }
+            let anchor = format!("f-{}", error.field.as_deref().unwrap_or("url"));
+            let errors = vec![context! { anchor => anchor, message => error.message }];
+            let mut response = render_webhooks(&state, &page, None, None, errors, &form).await;
+            *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
+    }
+}
+
+/// Disables a subscription, then back to the page.
+pub async fn webhook_disable(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let acting = state.clone();
+    webhook_action(&state, &headers, &form, |account| async move {
+        crate::webhooks::disable(&acting, &account, &id).await.map(drop)
+    })
+    .await
+}
+
+/// Replays a dead letter, then back to the page.
+pub async fn webhook_replay(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Path((id, seq)): axum::extract::Path<(String, String)>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let acting = state.clone();
+    webhook_action(&state, &headers, &form, |account| async move {
+        // Read here, after the token check, so a bad number is "not found" like any other.
+        let seq = seq.parse::<i64>().unwrap_or(-1);
+        crate::webhooks::replay(&acting, &account, &id, seq).await
+    })
+    .await
+}
+
+async fn webhook_action<F, Fut>(
+    state: &AppState,
+    headers: &HeaderMap,
+    form: &BTreeMap<String, String>,
+    action: F,
+) -> Response
+where
+    F: FnOnce(domain::Account) -> Fut,
+    Fut: std::future::Future<Output = Result<(), app::AppError>>,
+{
+    let page = page(state, headers, "/admin/webhooks").await;
+    if let Err(response) = require_admin(&page) {
+        return response;
+    }
+    if let Err(response) = page.check_csrf(form) {
+        return response;
+    }
+    let Some(account) = page.user.clone() else {
+        return page.login_redirect();
+    };
+    match action(account).await {
+        Ok(()) => axum::response::Redirect::to("/admin/webhooks").into_response(),
+        Err(error) => {
+            let error = crate::error::ApiError::from(error);
+            page.message(error.status, "未能完成", &error.message)
+        }
     }
 }

@@ -111,6 +111,12 @@ pub fn routes() -> Router<Arc<AppState>> {
             "/admin/service-clients",
             get(admin::service_clients).post(admin::service_clients_change),
         )
+        .route("/admin/webhooks", get(admin::webhooks).post(admin::webhook_create))
+        .route("/admin/webhooks/{id}/disable", post(admin::webhook_disable))
+        .route(
+            "/admin/webhooks/{id}/dead-letters/{seq}/replay",
+            post(admin::webhook_replay),
+        )
         .route("/admin/rectifications", get(rectify::supervisor_list))
         .route("/admin/rectifications/{id}", get(rectify::supervisor_show))
         .route("/workbench/rectifications", get(rectify::department_list))
@@ -136,12 +142,16 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 31] = [
+        let sources: [(&str, &str); 32] = [
             ("benefits.html", include_str!("../../templates/benefits.html")),
             ("policies.html", include_str!("../../templates/policies.html")),
             (
                 "admin_calendar.html",
                 include_str!("../../templates/admin_calendar.html"),
+            ),
+            (
+                "admin_webhooks.html",
+                include_str!("../../templates/admin_webhooks.html"),
             ),
             ("window_rate.html", include_str!("../../templates/window_rate.html")),
             ("dashboard.html", include_str!("../../templates/dashboard.html")),

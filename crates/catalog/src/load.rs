@@ -1355,10 +1355,17 @@ fn check_report(
                     file,
                     span(&raw.document),
                     "report",
-                    format!("出具报告的事项“{}”必须在任何情形下都办理（不能有 when 条件）", issuer.item),
+                    format!(
+                        "出具报告的事项“{}”必须在任何情形下都办理（不能有 when 条件）",
+                        issuer.item
+                    ),
                 );
             }
-            if catalog.items.get(&issuer.item).is_some_and(|item| item.department != lead) {
+            if catalog
+                .items
+                .get(&issuer.item)
+                .is_some_and(|item| item.department != lead)
+            {
                 checker.report(
                     file,
                     span(&raw.document),
@@ -1408,7 +1415,12 @@ fn check_report(
     } else {
         let without: Vec<String> = members
             .iter()
-            .filter(|m| catalog.items.get(&m.item).is_some_and(|item| !item.fields.contains(subject)))
+            .filter(|m| {
+                catalog
+                    .items
+                    .get(&m.item)
+                    .is_some_and(|item| !item.fields.contains(subject))
+            })
             .map(|m| m.item.to_string())
             .collect();
         if !without.is_empty() {
@@ -1416,7 +1428,10 @@ fn check_report(
                 file,
                 span(&raw.subject),
                 "report.subject",
-                format!("报告对象“{subject}”应是每个成员事项的表单字段，以下事项没有：{}", without.join("、")),
+                format!(
+                    "报告对象“{subject}”应是每个成员事项的表单字段，以下事项没有：{}",
+                    without.join("、")
+                ),
             );
         }
     }

@@ -82,8 +82,15 @@ fn a_group_needs_two_distinct_members_and_a_valid_unique_id() {
         )
     });
     assert_problem(&problems, ENTRY, None, "至少需要两个一件事");
-    let (text, problems) = broken(ENTRY, |t| t.replace("id = \"enterprise-entry\"", "id = \"birth-to-school\""));
-    assert_problem(&problems, ENTRY, Some(line_of(&text, "id = ")), "一类事标识“birth-to-school”重复");
+    let (text, problems) = broken(ENTRY, |t| {
+        t.replace("id = \"enterprise-entry\"", "id = \"birth-to-school\"")
+    });
+    assert_problem(
+        &problems,
+        ENTRY,
+        Some(line_of(&text, "id = ")),
+        "一类事标识“birth-to-school”重复",
+    );
 }
 
 #[test]
@@ -117,7 +124,9 @@ fn a_report_document_must_be_issued_once_by_the_lead_after_every_section() {
 
 #[test]
 fn a_report_subject_must_be_asked_by_every_member_and_its_period_must_be_a_question() {
-    let (text, problems) = broken(LISTING, |t| t.replace("subject = \"enterprise.uscc\"", "subject = \"debtor.uscc\""));
+    let (text, problems) = broken(LISTING, |t| {
+        t.replace("subject = \"enterprise.uscc\"", "subject = \"debtor.uscc\"")
+    });
     assert_problem(
         &problems,
         LISTING,

@@ -27,16 +27,11 @@ const MAX_IN_FLIGHT: u64 = 2048;
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, rate, seconds] = args.as_slice() else {
-        anyhow::bail!(
-            "usage: fixed_rate URL RATE_PER_SECOND SECONDS (BODY_FILE, CONTENT_TYPE, TOKEN, KEY_PREFIX in the environment)"
-        );
+        anyhow::bail!("usage: fixed_rate URL RATE_PER_SECOND SECONDS (BODY_FILE, CONTENT_TYPE, TOKEN, KEY_PREFIX in the environment)");
     };
     let rate: f64 = rate.parse()?;
     let seconds: f64 = seconds.parse()?;
-    anyhow::ensure!(
-        rate > 0.0 && seconds > 0.0,
-        "the rate and the duration must be positive"
-    );
+    anyhow::ensure!(rate > 0.0 && seconds > 0.0, "the rate and the duration must be positive");
     let body = std::fs::read(std::env::var("BODY_FILE")?)?;
     let content_type = std::env::var("CONTENT_TYPE")?;
     let token = std::env::var("TOKEN")?;

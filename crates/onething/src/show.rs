@@ -87,13 +87,13 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
     if let Some(report) = &plan.report {
         let _ = writeln!(
             out,
-            "\n您将收到：一份《{}》，由{}汇总出具，{}",
+            "\n您将收到：一份《{}》，由{}汇总出具（{}）",
             report.document,
             report.issuer_name,
             if plan.critical_path_days == 0 {
                 "受理后当场出具".to_owned()
             } else {
-                format!("{} 个工作日内出具", plan.critical_path_days)
+                format!("{} 个工作日内", plan.critical_path_days)
             }
         );
         let _ = writeln!(out, "核查对象：申请表中的{}", report.subject_name);
@@ -102,7 +102,7 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
         }
         let _ = writeln!(
             out,
-            "由 {} 项部门核查组成（没有相关记录的注明“无记录”，有记录的逐条列明）：",
+            "以下 {} 项由各部门核查作答（没有相关记录的注明“无记录”，有记录的逐条列明）：",
             report.sections.len()
         );
         for section in &report.sections {

@@ -437,12 +437,13 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
             .any(|n| n.message.kind == "reminder" && n.message.title.contains("出生登记"))
     );
 
-    // A department that leads nothing has no such view.
-    let (ga, _) = login(&site, "staff-sw", "/").await;
+    // A department that leads nothing has no such view (税务 leads 纳税信用级别依授权查询
+    // since the 2025 second batch; 住房公积金 leads none).
+    let (gjj, _) = login(&site, "staff-gjj", "/").await;
     let page = site
         .client
         .get(format!("{}/workbench/lead", site.base))
-        .header("cookie", &ga)
+        .header("cookie", &gjj)
         .send()
         .await
         .unwrap();

@@ -306,8 +306,8 @@ const ITEM_KINDS: [(&str, &str); 10] = [
 impl Catalog {
     /// Loads and checks a whole catalog. Files are classified by path:
     /// `departments.toml`, `data-elements.toml`, `certificates.toml`,
-    /// `materials.toml`, `items/*.toml`, `onethings/*.toml`; other files
-    /// (such as a README) are ignored.
+    /// `materials.toml`, `items/*.toml`, `onethings/*.toml`, `groups/*.toml`,
+    /// `policies/*.toml`, `lexicon.toml`; other files (such as a README) are ignored.
     pub fn load(files: &[SourceFile]) -> Result<Catalog, Problems> {
         let mut checker = Checker {
             problems: Vec::new(),

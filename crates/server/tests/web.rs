@@ -644,6 +644,15 @@ async fn a_group_page_and_a_report_notice_say_what_one_receives() {
         .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 
+    let questions = site
+        .client
+        .get(format!("{}/one-things/tax-credit-query", site.base))
+        .send()
+        .await
+        .unwrap();
+    let html = questions.text().await.unwrap();
+    assert!(html.contains("出具一份《纳税信用级别查询结果》"), "{html}");
+
     // The notice of a report one-thing: the one document, from whom, about what, for
     // which period, in how many working days, with the answering departments.
     let notice = site

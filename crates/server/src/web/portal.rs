@@ -158,6 +158,10 @@ fn one_thing_view(state: &AppState, one: &OneThing, answers: &Answers) -> miniji
         batch => one.batch,
         lead_name => state.catalog.department_name(&one.lead),
         questions => one.asked_questions(answers),
+        // A report one-thing says up front that it ends in one document.
+        report_document => one.report.as_ref().and_then(|report| {
+            state.catalog.certificates.get(&report.document).map(|certificate| certificate.name.clone())
+        }),
     }
 }
 

@@ -59,6 +59,7 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_FORBIDDEN", status: 403, title: "无权进行此操作" },
     ErrorCode { code: "E_FORM_FIELD_INVALID", status: 422, title: "填写的内容有误，逐项见 details" },
     ErrorCode { code: "E_GRANT_TYPE_UNSUPPORTED", status: 400, title: "只支持 client_credentials 授权方式" },
+    ErrorCode { code: "E_GROUP_NOT_FOUND", status: 404, title: "没有找到这类事" },
     ErrorCode { code: "E_IDEMPOTENCY_KEY_INVALID", status: 400, title: "Idempotency-Key 格式不正确" },
     ErrorCode { code: "E_IDEMPOTENCY_KEY_REUSED", status: 422, title: "同一个 Idempotency-Key 用于了不同的请求" },
     ErrorCode { code: "E_ILLEGAL_TRANSITION", status: 409, title: "当前状态不允许这项操作" },

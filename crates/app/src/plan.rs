@@ -60,3 +60,20 @@ pub fn example(state: &AppState, id: &str) -> Result<catalog::example::Example, 
         .map_err(|error| ApiError::new("E_CALENDAR_NO_DATA", error.to_string()))?;
     Ok(catalog::example::example(&state.catalog, &plan, today))
 }
+
+/// The groups of one-things (一类事), in id order.
+pub fn groups(state: &AppState) -> Vec<&catalog::Group> {
+    state.catalog.groups.values().collect()
+}
+
+/// The group `id` taken together as of today: its members, what they share and the
+/// combined 四减; `E_GROUP_NOT_FOUND` when there is none.
+pub fn group(state: &AppState, id: &str) -> Result<catalog::GroupPlan, ApiError> {
+    let group = state
+        .catalog
+        .group(id)
+        .ok_or_else(|| ApiError::new("E_GROUP_NOT_FOUND", format!("没有找到一类事“{}”", shorten(id))))?;
+    let today = cases::china_date(state.now());
+    catalog::group_plan(&state.catalog, group, today, &state.calendar())
+        .map_err(|error| ApiError::new("E_CALENDAR_NO_DATA", error.to_string()))
+}

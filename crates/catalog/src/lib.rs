@@ -9,6 +9,7 @@
 
 pub mod condition;
 pub mod example;
+pub mod group;
 pub mod lexicon;
 mod load;
 pub mod model;
@@ -18,6 +19,7 @@ pub mod problem;
 pub mod value;
 
 pub use condition::Condition;
+pub use group::{GroupPlan, group_plan};
 pub use load::{SourceFile, claimed_days};
 pub use model::*;
 pub use plan::{Answers, Holdings, Plan, PlanError, SharedConsent, compute_plan};

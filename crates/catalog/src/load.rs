@@ -171,6 +171,27 @@ struct RawOneThing {
     material_rule: Vec<RawMaterialRule>,
     #[serde(default)]
     field_rule: Vec<RawFieldRule>,
+    #[serde(default)]
+    report: Option<RawReport>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawReport {
+    document: Text,
+    subject: Text,
+    #[serde(default)]
+    period: Option<Text>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    id: Text,
+    name: String,
+    #[serde(default)]
+    summary: String,
+    members: Vec<Text>,
 }
 
 #[derive(Deserialize)]
@@ -285,8 +306,8 @@ const ITEM_KINDS: [(&str, &str); 10] = [
 impl Catalog {
     /// Loads and checks a whole catalog. Files are classified by path:
     /// `departments.toml`, `data-elements.toml`, `certificates.toml`,
-    /// `materials.toml`, `items/*.toml`, `onethings/*.toml`; other files
-    /// (such as a README) are ignored.
+    /// `materials.toml`, `items/*.toml`, `onethings/*.toml`, `groups/*.toml`,
+    /// `policies/*.toml`, `lexicon.toml`; other files (such as a README) are ignored.
     pub fn load(files: &[SourceFile]) -> Result<Catalog, Problems> {
         let mut checker = Checker {
             problems: Vec::new(),
@@ -296,6 +317,7 @@ impl Catalog {
         let mut item_files = Vec::new();
         let mut one_thing_files = Vec::new();
         let mut policy_files = Vec::new();
+        let mut group_files = Vec::new();
         let mut singletons = BTreeMap::new();
         for (index, file) in files.iter().enumerate() {
             let path = file.path.replace('\\', "/");
@@ -316,11 +338,12 @@ impl Catalog {
                 _ if path.starts_with("items/") => item_files.push(index),
                 _ if path.starts_with("onethings/") => one_thing_files.push(index),
                 _ if path.starts_with("policies/") => policy_files.push(index),
+                _ if path.starts_with("groups/") => group_files.push(index),
                 _ => checker.report(
                     index,
                     None,
                     "",
-                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、lexicon.toml、items/*.toml、onethings/*.toml 或 policies/*.toml",
+                    "不认识的目录文件：应为 departments.toml、data-elements.toml、certificates.toml、materials.toml、lexicon.toml、items/*.toml、onethings/*.toml、groups/*.toml 或 policies/*.toml",
                 ),
             }
         }
@@ -357,6 +380,9 @@ impl Catalog {
         }
         for file in one_thing_files {
             load_one_thing(&mut checker, file, &mut catalog);
+        }
+        for file in group_files {
+            load_group(&mut checker, file, &mut catalog);
         }
         if let Some(&file) = singletons.get("lexicon.toml") {
             crate::lexicon::load_lexicon(&mut checker, file, &mut catalog);
@@ -1218,8 +1244,17 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
             });
         }
     }
+    // A report's period question is used by the report itself: the sections cover it.
+    let period_question = raw
+        .report
+        .as_ref()
+        .and_then(|report| report.period.as_ref())
+        .map(|period| period.get_ref().clone());
     for (index, question) in raw.question.iter().enumerate() {
-        if !used_questions.contains(question.id.get_ref()) && !conditioned_on.contains(question.id.get_ref()) {
+        if !used_questions.contains(question.id.get_ref())
+            && !conditioned_on.contains(question.id.get_ref())
+            && period_question.as_ref() != Some(question.id.get_ref())
+        {
             checker.report(
                 file,
                 span(&question.id),
@@ -1231,6 +1266,10 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
     if members.is_empty() {
         checker.report(file, span(&raw.id), "member", "一件事至少需要一个成员事项");
     }
+    let report = raw
+        .report
+        .as_ref()
+        .and_then(|report| check_report(checker, catalog, file, report, raw.lead.get_ref(), &members, &questions));
     if checker.problems.len() > problems_before {
         return;
     }
@@ -1250,11 +1289,209 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
         members,
         material_rules,
         field_rules,
+        report,
     };
     check_conditions_evaluate(checker, file, &one_thing);
     check_summary_claims(checker, file, &one_thing, catalog);
     if checker.problems.len() == problems_before {
         catalog.one_things.insert(id, one_thing);
+    }
+}
+
+/// Checks a report one-thing's `[report]` (see [`Report`]) and returns it when sound.
+fn check_report(
+    checker: &mut Checker,
+    catalog: &Catalog,
+    file: usize,
+    raw: &RawReport,
+    lead: &str,
+    members: &[Member],
+    questions: &[Question],
+) -> Option<Report> {
+    let before = checker.problems.len();
+    let document = raw.document.get_ref();
+    match catalog.certificates.get(document) {
+        None => checker.report(
+            file,
+            span(&raw.document),
+            "report.document",
+            format!("不存在的证照类型“{document}”"),
+        ),
+        Some(certificate) if certificate.issuer != lead => checker.report(
+            file,
+            span(&raw.document),
+            "report.document",
+            format!(
+                "报告“{}”由{}签发，应由牵头部门{}出具",
+                certificate.name,
+                catalog.department_name(&certificate.issuer),
+                catalog.department_name(lead)
+            ),
+        ),
+        Some(_) => {}
+    }
+    let issuers: Vec<&Member> = members
+        .iter()
+        .filter(|member| {
+            catalog
+                .items
+                .get(&member.item)
+                .is_some_and(|item| item.outputs.certificate.as_deref() == Some(document.as_str()))
+        })
+        .collect();
+    match issuers.as_slice() {
+        [issuer] => {
+            let sections: Vec<&Member> = members.iter().filter(|m| m.item != issuer.item).collect();
+            if sections.is_empty() {
+                checker.report(
+                    file,
+                    span(&raw.document),
+                    "report",
+                    "报告至少需要一个由部门核查作答的成员事项",
+                );
+            }
+            if issuer.when.is_some() {
+                checker.report(
+                    file,
+                    span(&raw.document),
+                    "report",
+                    format!(
+                        "出具报告的事项“{}”必须在任何情形下都办理（不能有 when 条件）",
+                        issuer.item
+                    ),
+                );
+            }
+            if catalog
+                .items
+                .get(&issuer.item)
+                .is_some_and(|item| item.department != lead)
+            {
+                checker.report(
+                    file,
+                    span(&raw.document),
+                    "report",
+                    format!("出具报告的事项“{}”应由牵头部门办理", issuer.item),
+                );
+            }
+            let missing: Vec<String> = sections
+                .iter()
+                .filter(|section| !issuer.after.contains(&section.item))
+                .map(|section| section.item.to_string())
+                .collect();
+            if !missing.is_empty() {
+                checker.report(
+                    file,
+                    span(&raw.document),
+                    "report",
+                    format!(
+                        "出具报告的事项“{}”应在各部门作答之后办理，after 缺少：{}",
+                        issuer.item,
+                        missing.join("、")
+                    ),
+                );
+            }
+        }
+        [] => checker.report(
+            file,
+            span(&raw.document),
+            "report.document",
+            format!("没有成员事项出具报告“{document}”（事项的 outputs.certificate）"),
+        ),
+        _ => checker.report(
+            file,
+            span(&raw.document),
+            "report.document",
+            format!("报告“{document}”只能由一个成员事项出具"),
+        ),
+    }
+    let subject = raw.subject.get_ref();
+    if !catalog.elements.contains_key(subject) {
+        checker.report(
+            file,
+            span(&raw.subject),
+            "report.subject",
+            format!("不存在的数据元“{subject}”"),
+        );
+    } else {
+        let without: Vec<String> = members
+            .iter()
+            .filter(|m| {
+                catalog
+                    .items
+                    .get(&m.item)
+                    .is_some_and(|item| !item.fields.contains(subject))
+            })
+            .map(|m| m.item.to_string())
+            .collect();
+        if !without.is_empty() {
+            checker.report(
+                file,
+                span(&raw.subject),
+                "report.subject",
+                format!(
+                    "报告对象“{subject}”应是每个成员事项的表单字段，以下事项没有：{}",
+                    without.join("、")
+                ),
+            );
+        }
+    }
+    if let Some(period) = &raw.period
+        && !questions.iter().any(|q| &q.id == period.get_ref())
+    {
+        checker.report(
+            file,
+            span(period),
+            "report.period",
+            format!("核查期间“{}”不是本一件事的情形问题", period.get_ref()),
+        );
+    }
+    (checker.problems.len() == before).then(|| Report {
+        document: document.clone(),
+        subject: subject.clone(),
+        period: raw.period.as_ref().map(|p| p.get_ref().clone()),
+    })
+}
+
+/// Loads one group (一类事): a valid, unique id, at least two distinct members, each an
+/// existing one-thing (named with its line when it is not).
+fn load_group(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
+    let Some(raw) = checker.parse::<RawGroup>(file) else {
+        return;
+    };
+    let before = checker.problems.len();
+    let id = raw.id.get_ref();
+    if let Err(error) = OneThingId::parse(id) {
+        checker.report(file, span(&raw.id), "id", format!("一类事标识无效：{error}"));
+    } else if catalog.groups.contains_key(id) {
+        checker.report(file, span(&raw.id), "id", format!("一类事标识“{id}”重复"));
+    }
+    let mut members: Vec<OneThingId> = Vec::new();
+    for (index, member) in raw.members.iter().enumerate() {
+        let at = format!("members[{index}]");
+        match OneThingId::parse(member.get_ref()) {
+            Ok(member_id) if !catalog.one_things.contains_key(&member_id) => {
+                checker.report(file, span(member), at, format!("不存在的一件事“{member_id}”"));
+            }
+            Ok(member_id) if members.contains(&member_id) => {
+                checker.report(file, span(member), at, format!("一件事“{member_id}”在本一类事中重复"));
+            }
+            Ok(member_id) => members.push(member_id),
+            Err(error) => checker.report(file, span(member), at, format!("一件事标识无效：{error}")),
+        }
+    }
+    if raw.members.len() < 2 {
+        checker.report(file, span(&raw.id), "members", "一类事至少需要两个一件事");
+    }
+    if checker.problems.len() == before {
+        catalog.groups.insert(
+            id.clone(),
+            Group {
+                id: id.clone(),
+                name: raw.name,
+                summary: raw.summary,
+                members,
+            },
+        );
     }
 }
 

@@ -282,6 +282,23 @@ pub struct FieldRule {
     pub when: Condition,
 }
 
+/// How a report one-thing (报告类一件事) is shaped: what the applicant receives is one
+/// document about one subject, assembled by the lead from the sections its members'
+/// departments answer (“无违法违规记录”, or the records found), instead of a permit or a
+/// registration. Checked by [`Catalog::load`]: the document is the lead's certificate
+/// type, issued by exactly one member of the lead's that always applies and comes after
+/// every other member (the sections); every member asks for the subject; the period is
+/// a question of the one-thing.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// The certificate type of the one document, e.g. `listing_compliance_report`.
+    pub document: String,
+    /// The data element naming whom the report is about, e.g. `enterprise.uscc`.
+    pub subject: String,
+    /// The question whose answer is the period the sections cover (近三年…), if any.
+    pub period: Option<String>,
+}
+
 /// A one-thing (一件事): items of several departments composed into one service.
 #[derive(Clone, Debug, Serialize)]
 pub struct OneThing {
@@ -300,9 +317,22 @@ pub struct OneThing {
     pub members: Vec<Member>,
     pub material_rules: Vec<MaterialRule>,
     pub field_rules: Vec<FieldRule>,
+    /// Set for a report one-thing; `None` for one that grants, registers or pays.
+    pub report: Option<Report>,
 }
 
 impl OneThing {
+    /// The member that issues a report one-thing's document; `None` for other one-things.
+    pub fn report_issuer<'a>(&'a self, catalog: &'a Catalog) -> Option<&'a Member> {
+        let report = self.report.as_ref()?;
+        self.members.iter().find(|member| {
+            catalog
+                .items
+                .get(&member.item)
+                .is_some_and(|item| item.outputs.certificate.as_deref() == Some(report.document.as_str()))
+        })
+    }
+
     pub fn question(&self, id: &str) -> Option<&Question> {
         self.questions.iter().find(|question| question.id == id)
     }
@@ -361,6 +391,18 @@ impl OneThing {
     }
 }
 
+/// A group of one-things (一类事) around one life or enterprise stage; what the members
+/// share is asked once when they are taken together ([`crate::group::group_plan`]).
+#[derive(Clone, Debug, Serialize)]
+pub struct Group {
+    /// Lower-case, digits and '-', like a one-thing id.
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    /// The member one-things, in the order people meet them; at least two, all existing.
+    pub members: Vec<OneThingId>,
+}
+
 /// The whole checked catalog.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Catalog {
@@ -375,6 +417,8 @@ pub struct Catalog {
     pub lexicon: crate::lexicon::Lexicon,
     /// Benefit policies (免申即享 / 主动告知), by id.
     pub policies: BTreeMap<String, crate::policy::Policy>,
+    /// Groups of one-things (一类事), by id.
+    pub groups: BTreeMap<String, Group>,
 }
 
 impl Catalog {
@@ -392,6 +436,10 @@ impl Catalog {
                 .values()
                 .find(|one_thing| one_thing.name.trim_end_matches("一件事") == bare)
         })
+    }
+
+    pub fn group(&self, id: &str) -> Option<&Group> {
+        self.groups.get(id)
     }
 
     pub fn department_name<'a>(&'a self, code: &'a str) -> &'a str {

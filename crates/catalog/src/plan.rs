@@ -121,6 +121,34 @@ pub struct Plan {
     pub skipped_fields: Vec<SkippedField>,
     pub materials: Vec<PlannedMaterial>,
     pub savings: Savings,
+    /// For a report one-thing: the one document, whom it is about, the period and the
+    /// departments answering. `None` for other one-things.
+    pub report: Option<PlannedReport>,
+}
+
+/// What the applicant of a report one-thing receives (一次告知: “您将收到……”).
+#[derive(Clone, Debug, Serialize)]
+pub struct PlannedReport {
+    /// The document's name (its certificate type), e.g. 企业上市合法合规信息核查报告.
+    pub document: String,
+    /// The department that assembles and issues it (the lead).
+    pub issuer_name: String,
+    /// The subject's data element and its name, e.g. 统一社会信用代码.
+    pub subject: String,
+    pub subject_name: String,
+    /// The period the sections cover, as the chosen option reads (近三年…).
+    pub period: Option<String>,
+    /// The departments answering, in schedule order; the issuing item is not a section.
+    pub sections: Vec<ReportSection>,
+}
+
+/// One department's part of a report.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReportSection {
+    pub item: ItemCode,
+    pub name: String,
+    pub department_name: String,
+    pub promised_limit_days: u32,
 }
 
 /// An applicable item with its place in the schedule.
@@ -377,6 +405,7 @@ pub fn compute_plan(
         });
     }
     planned_items.sort_by_key(|item| (item.stage, item.start_offset_days));
+    let report = planned_report(catalog, one_thing, &effective, &planned_items);
 
     // Which elements and certificates the one-thing itself produces, and by whom.
     let mut produced_elements: BTreeMap<&str, &ItemCode> = BTreeMap::new();
@@ -478,6 +507,49 @@ pub fn compute_plan(
         skipped_fields,
         materials,
         savings,
+        report,
+    })
+}
+
+/// The report part of the notice: every applicable member but the issuing one is a
+/// section its department answers.
+fn planned_report(
+    catalog: &Catalog,
+    one_thing: &OneThing,
+    effective: &Answers,
+    planned_items: &[PlannedItem],
+) -> Option<PlannedReport> {
+    let report = one_thing.report.as_ref()?;
+    let issuer = one_thing.report_issuer(catalog).map(|member| &member.item);
+    let period = report.period.as_ref().and_then(|question_id| {
+        let question = one_thing.question(question_id)?;
+        let value = effective.get(question_id)?;
+        question.option(value).map(|option| option.label.clone())
+    });
+    Some(PlannedReport {
+        document: catalog
+            .certificates
+            .get(&report.document)
+            .map(|certificate| certificate.name.clone())
+            .unwrap_or_else(|| report.document.clone()),
+        issuer_name: catalog.department_name(&one_thing.lead).to_owned(),
+        subject: report.subject.clone(),
+        subject_name: catalog
+            .elements
+            .get(&report.subject)
+            .map(|element| element.name.clone())
+            .unwrap_or_else(|| report.subject.clone()),
+        period,
+        sections: planned_items
+            .iter()
+            .filter(|item| Some(&item.code) != issuer)
+            .map(|item| ReportSection {
+                item: item.code.clone(),
+                name: item.name.clone(),
+                department_name: item.department_name.clone(),
+                promised_limit_days: item.promised_limit_days,
+            })
+            .collect(),
     })
 }
 

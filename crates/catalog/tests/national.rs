@@ -362,3 +362,145 @@ fn everyday_phrasings_find_the_new_one_things_first() {
         }
     }
 }
+
+// ---- the eight national one-things added last (issue #20): four report-shaped ----
+
+#[test]
+fn listing_compliance_for_three_years_with_foreign_trade() {
+    let plan = plan(
+        "listing-compliance",
+        &[("period", "three_years"), ("import_export", "yes")],
+    );
+    // Seven sections (市场监管, 税务, 人社, 公积金, 生态环境, 应急管理, 海关), then the report.
+    assert_eq!(plan.items.len(), 8);
+    assert_eq!(plan.items[7].code.as_str(), "GG02101002");
+    // Materials: each section alone asks for licence, application and authorization,
+    // 3 × 7 = 21; the report none. As one thing the three once (the licence too, as
+    // sharing is declined) → 3.
+    // Fields: 6 × 7 + the report's 4 = 46; 6 distinct, all typed → 6.
+    // Days: 3 × 7 + 1 = 22 alone; the sections in parallel 3, then the report 1 = 4.
+    // Visits: 7 + 1 = 8 alone, none as one thing.
+    // Steps: 3 × 7 + 2 = 23 − 2 × 7 = 9.
+    assert_eq!(figures(&plan), [(21, 3), (46, 6), (22, 4), (8, 0), (23, 9)]);
+    assert_eq!(plan.promised_date, date("2026-03-06"));
+    let report = plan.report.as_ref().unwrap();
+    assert_eq!(report.sections.len(), 7);
+    assert_eq!(report.period.as_deref(), Some("近三年（首次公开发行并上市）"));
+}
+
+#[test]
+fn bankruptcy_check_with_the_year_before_acceptance() {
+    let plan = plan("bankruptcy-check", &[("period", "one_year")]);
+    assert_eq!(plan.items.len(), 10);
+    // Materials: appointment, acceptance ruling and authorization for each of the nine
+    // registries, 27 alone; 3 as one thing.
+    // Fields: 8 × 9 + the court's 5 = 77; 8 distinct → 8.
+    // Days: 3 × 8 + 1 (登记) + 1 (汇总) = 26 alone; 3 in parallel then 1 = 4.
+    // Visits: 9 + 1 = 10 alone, none as one thing.
+    // Steps: 3 × 9 + 2 = 29 − 2 × 9 = 11.
+    assert_eq!(figures(&plan), [(27, 3), (77, 8), (26, 4), (10, 0), (29, 11)]);
+    let report = plan.report.as_ref().unwrap();
+    assert_eq!(report.subject, "debtor.uscc");
+    assert_eq!(report.sections.len(), 9);
+    assert_eq!(report.issuer_name, "人民法院（破产审判）");
+}
+
+#[test]
+fn credit_report_with_public_credit_information() {
+    let plan = plan("credit-report", &[("public_credit", "yes")]);
+    assert_eq!(codes(&plan), ["GG02001001", "GG02101001", "GG02001002"]);
+    // Materials: 3 + 2 + 0 = 5 alone; licence, legal representative's ID card and
+    // authorization once → 3.
+    // Fields: 6 + 6 + 4 = 16; 6 distinct → 6.
+    // Days: 0 + 1 + 0 = 1 alone; the platform's 1 day is the whole path → 1.
+    // Visits: 3 alone, none. Steps: 2 × 3 = 6 − 4 = 2.
+    assert_eq!(figures(&plan), [(5, 3), (16, 6), (1, 1), (3, 0), (6, 2)]);
+    // The 人民银行 report alone is printed on the spot.
+    let alone = self::plan("credit-report", &[("public_credit", "no")]);
+    assert_eq!(alone.critical_path_days, 0);
+    assert_eq!(alone.report.as_ref().unwrap().sections.len(), 1);
+}
+
+#[test]
+fn tax_credit_query_with_a_paper_authorization() {
+    let plan = plan(
+        "tax-credit-query",
+        &[("period", "three_years"), ("authorized_online", "no")],
+    );
+    assert_eq!(codes(&plan), ["GG00506001", "GG00506002"]);
+    // Materials: authorization, licence and the agent's authorization, 3 + 0 alone → 3.
+    // Fields: 7 + 4 = 11; 8 distinct, the level filled in by the query → 7.
+    // Days: 0, the same day. Visits: 1 + 0 → 0. Steps: 2 + 2 = 4 − 2 = 2.
+    assert_eq!(figures(&plan), [(3, 3), (11, 7), (0, 0), (1, 0), (4, 2)]);
+    assert_eq!(plan.report.as_ref().unwrap().subject_name, "被查询企业统一社会信用代码");
+    // Authorized online: no paper authorization.
+    let online = self::plan(
+        "tax-credit-query",
+        &[("period", "latest"), ("authorized_online", "yes")],
+    );
+    assert!(!online.materials.iter().any(|m| m.id == "tax_credit_authorization"));
+}
+
+#[test]
+fn credit_repair_of_every_record() {
+    let plan = plan(
+        "credit-repair",
+        &[
+            ("has_penalty", "yes"),
+            ("abnormal_list", "yes"),
+            ("serious_list", "yes"),
+            ("tax_credit", "yes"),
+        ],
+    );
+    assert_eq!(plan.items.len(), 5);
+    assert!(plan.report.is_none());
+    // Materials: 3 + 2 + 3 + 2 + 0 = 10 alone; licence, correction proof and the
+    // commitment → 3.
+    // Fields: 8 + 7 + 7 + 7 + 4 = 33; 8 distinct → 8.
+    // Days: 3 + 3 + 10 + 5 + 1 = 22 alone; the longest repair (失信名单 10) then the
+    // sharing 1 = 11.
+    // Visits: 4 alone, none. Steps: 3 + 3 + 4 + 3 + 2 = 15 − 8 = 7.
+    assert_eq!(figures(&plan), [(10, 3), (33, 8), (22, 11), (4, 0), (15, 7)]);
+}
+
+#[test]
+fn ip_protection_for_patent_and_trademark_with_customs() {
+    let plan = plan("ip-protection", &[("right_type", "both"), ("customs", "yes")]);
+    assert_eq!(plan.items.len(), 4);
+    // Materials: 3 + 4 + 3 + 2 = 12 alone; 4 distinct → 4.
+    // Fields: 10 + 10 + 10 + 8 = 38; 11 distinct, the 援助 opinion number filled in → 10.
+    // Days: 5 + 40 + 10 + 20 = 75 alone; 援助 5 → 裁决 40 = 45.
+    // Visits: 1 + 2 + 1 + 1 = 5 alone; 1 (the 裁决's hearing).
+    // Steps: 3 + 5 + 3 + 3 = 14 − 6 = 8.
+    assert_eq!(figures(&plan), [(12, 4), (38, 10), (75, 45), (5, 1), (14, 8)]);
+}
+
+#[test]
+fn sports_event_on_the_road_with_a_large_crowd() {
+    let plan = plan(
+        "sports-event",
+        &[("participants", "large"), ("on_road", "yes"), ("high_risk", "no")],
+    );
+    assert_eq!(codes(&plan), ["GG02301001", "XK00204001", "XK01403001"]);
+    // Materials: 2 + 4 + 3 = 9 alone; 5 distinct → 5.
+    // Fields: 9 + 9 + 7 = 25; 10 distinct → 10.
+    // Days: 3 + 5 + 5 = 13 alone; all in parallel → 5.
+    // Visits: 1 + 2 + 1 = 4 alone; 1 (the safety check on site).
+    // Steps: 3 + 4 + 3 = 10 − 4 = 6.
+    assert_eq!(figures(&plan), [(9, 5), (25, 10), (13, 5), (4, 1), (10, 6)]);
+}
+
+#[test]
+fn tech_innovation_with_every_policy() {
+    let plan = plan(
+        "tech-innovation",
+        &[("hnte", "yes"), ("rd_deduction", "yes"), ("voucher", "yes")],
+    );
+    assert_eq!(plan.items.len(), 4);
+    // Materials: 2 + 5 + 1 + 2 = 10 alone; 6 distinct → 6.
+    // Fields: 7 + 7 + 6 + 6 = 26; 8 distinct, the registration number filled in → 7.
+    // Days: 15 + 60 + 0 + 10 = 85 alone; 高企 60 is the longest, 入库 15 → 创新券 10 = 25
+    // beside it → 60.
+    // Visits: 4 alone, none. Steps: 3 + 5 + 2 + 4 = 14 − 6 = 8.
+    assert_eq!(figures(&plan), [(10, 6), (26, 7), (85, 60), (4, 0), (14, 8)]);
+}

@@ -7,7 +7,7 @@
 //! words, several MB in the binary) splits domain terms by newspaper frequencies and
 //! knows no colloquial phrase of ours. Characters no term covers are compared as
 //! bigrams, which is what a general segmenter would fall back to for unknown words.
-//! With 19 one-things and ~95 items the index is a few thousand postings, so a BM25
+//! With 27 one-things and ~135 items the index is a few thousand postings, so a BM25
 //! of our own (forty lines) ranks in microseconds and keeps every score explainable,
 //! which the reasons shown to the applicant need; tantivy would add an on-disk index,
 //! a tokenizer pipeline and a dependency tree for no gain at this size.

@@ -346,7 +346,7 @@ fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
             }
             let checks: usize = catalog.items.values().map(|item| item.checks.len()).sum();
             println!(
-                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事，{} 项惠民惠企政策",
+                "目录检查通过：{} 个部门，{} 个数据元，{} 种证照，{} 种材料，{} 个事项（{} 个可用不可见核验），{} 个一件事，{} 个一类事，{} 项惠民惠企政策",
                 catalog.departments.len(),
                 catalog.elements.len(),
                 catalog.certificates.len(),
@@ -354,6 +354,7 @@ fn catalog_check(source: &CatalogSource) -> anyhow::Result<ExitCode> {
                 catalog.items.len(),
                 checks,
                 catalog.one_things.len(),
+                catalog.groups.len(),
                 catalog.policies.len()
             );
             Ok(ExitCode::SUCCESS)
@@ -471,6 +472,10 @@ fn catalog_show(
     };
     let Some(key) = key else {
         print!("{}", show::list(&catalog));
+        if !catalog.groups.is_empty() {
+            println!("\n一类事：");
+            print!("{}", show::groups(&catalog));
+        }
         return Ok(ExitCode::SUCCESS);
     };
     let Some(one_thing) = catalog.find_one_thing(key) else {

@@ -24,6 +24,20 @@ pub fn list(catalog: &Catalog) -> String {
     out
 }
 
+/// One line per group of one-things (一类事), with its members.
+pub fn groups(catalog: &Catalog) -> String {
+    let mut out = String::new();
+    for group in catalog.groups.values() {
+        let members: Vec<&str> = group
+            .members
+            .iter()
+            .filter_map(|id| catalog.one_things.get(id).map(|one| one.name.as_str()))
+            .collect();
+        let _ = writeln!(out, "{:<24} {}（{}）", group.id, group.name, members.join("、"));
+    }
+    out
+}
+
 /// The situation questions with their options, as `--answer` hints.
 pub fn questions(one_thing: &OneThing) -> String {
     let mut out = format!("{} 的情形问题：\n", one_thing.name);
@@ -68,6 +82,36 @@ pub fn plan(catalog: &Catalog, plan: &Plan) -> String {
             "（{}年节假日安排尚未公布，日期按《全国年节及纪念日放假办法》推算，公布后可能调整）",
             plan.promised_date.format("%Y")
         );
+    }
+
+    if let Some(report) = &plan.report {
+        let _ = writeln!(
+            out,
+            "\n您将收到：一份《{}》，由{}汇总出具（{}）",
+            report.document,
+            report.issuer_name,
+            if plan.critical_path_days == 0 {
+                "受理后当场出具".to_owned()
+            } else {
+                format!("{} 个工作日内", plan.critical_path_days)
+            }
+        );
+        let _ = writeln!(out, "核查对象：申请表中的{}", report.subject_name);
+        if let Some(period) = &report.period {
+            let _ = writeln!(out, "核查期间：{period}");
+        }
+        let _ = writeln!(
+            out,
+            "以下 {} 项由各部门核查作答（没有相关记录的注明“无记录”，有记录的逐条列明）：",
+            report.sections.len()
+        );
+        for section in &report.sections {
+            let _ = writeln!(
+                out,
+                "  - {}：{}（承诺 {} 个工作日）",
+                section.department_name, section.name, section.promised_limit_days
+            );
+        }
     }
 
     let _ = writeln!(out, "\n一、办理事项（{} 项，同一阶段并联办理）", plan.items.len());

@@ -23,7 +23,7 @@ fn catalog_copy(name: &str) -> PathBuf {
     let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
     let target = std::env::temp_dir().join(format!("onething-catalog-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&target);
-    for dir in ["", "items", "onethings", "policies"] {
+    for dir in ["", "items", "onethings", "policies", "groups"] {
         std::fs::create_dir_all(target.join(dir)).unwrap();
         for entry in std::fs::read_dir(source.join(dir)).unwrap() {
             let path = entry.unwrap().path();

@@ -54,6 +54,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(prefill))
         .routes(routes!(example_submission))
         .routes(routes!(get_item))
+        .routes(routes!(list_groups))
+        .routes(routes!(get_group))
         .routes(routes!(submit_case).layer(with_files()))
         .routes(routes!(list_cases))
         .routes(routes!(get_case))
@@ -398,6 +400,62 @@ async fn get_one_thing(State(state): Shared, Path(id): Path<String>) -> Result<J
         members,
         material_rules: one_thing.material_rules.clone(),
     }))
+}
+
+/// 一类事（目录中的一行）
+#[derive(Serialize, ToSchema)]
+struct GroupSummary {
+    #[schema(example = "enterprise-entry")]
+    id: String,
+    name: String,
+    summary: String,
+    /// 成员一件事的标识，按办理先后
+    #[schema(value_type = Vec<String>)]
+    members: Vec<ids::OneThingId>,
+}
+
+#[derive(Serialize, ToSchema)]
+struct GroupList {
+    groups: Vec<GroupSummary>,
+}
+
+#[utoipa::path(
+    get,
+    path = "/catalog/groups",
+    tag = "catalog",
+    summary = "一类事目录",
+    responses((status = 200, description = "一类事列表", body = GroupList))
+)]
+async fn list_groups(State(state): Shared) -> Json<GroupList> {
+    let groups = app::plan::groups(&state)
+        .into_iter()
+        .map(|group| GroupSummary {
+            id: group.id.clone(),
+            name: group.name.clone(),
+            summary: group.summary.clone(),
+            members: group.members.clone(),
+        })
+        .collect();
+    Json(GroupList { groups })
+}
+
+/// 一类事详情：成员一件事、共用的部门、材料、表单字段和事项，以及合并办理的四减
+/// （items/materials/fields/days/visits/steps 各有 alone 逐项分别办、separately
+/// 各一件事分别办、together 一类事合并办）
+#[derive(Serialize, ToSchema)]
+#[schema(value_type = Object)]
+struct GroupView(catalog::GroupPlan);
+
+#[utoipa::path(
+    get,
+    path = "/catalog/groups/{id}",
+    tag = "catalog",
+    summary = "一类事详情与合并办理的四减",
+    params(("id" = String, Path, description = "一类事标识，如 enterprise-entry")),
+    responses((status = 200, description = "一类事", body = GroupView), (status = 404))
+)]
+async fn get_group(State(state): Shared, Path(id): Path<String>) -> Result<Json<GroupView>, ApiError> {
+    Ok(Json(GroupView(app::plan::group(&state, &id)?)))
 }
 
 /// 事项详情

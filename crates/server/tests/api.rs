@@ -870,3 +870,37 @@ async fn the_ledger_proves_every_access_and_shows_entries_only_to_those_concerne
     let (status, _) = act(&node, &auditor, id, "GG00101001", "accept", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_of_one_things_list_their_members_and_show_what_they_share() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (status, body) = node.call("GET", "/catalog/groups", None, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = body["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["birth-to-school", "enterprise-entry"]);
+    assert_eq!(
+        body["groups"][0]["members"],
+        json!(["newborn", "childcare-subsidy", "school-enrolment"])
+    );
+
+    let (status, body) = node.call("GET", "/catalog/groups/enterprise-entry", None, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["name"], "企业准入准营一类事");
+    assert_eq!(body["members"].as_array().unwrap().len(), 3);
+    // 企业设立登记 is in all three members' fullest plans: done once together.
+    assert_eq!(body["shared_items"][0]["id"], "XK00601001");
+    assert_eq!(
+        body["savings"]["items"],
+        json!({ "alone": 17, "separately": 17, "together": 14 })
+    );
+    let fields = &body["savings"]["fields"];
+    assert!(fields["together"].as_u64().unwrap() < fields["separately"].as_u64().unwrap());
+
+    let (status, body) = node.call("GET", "/catalog/groups/no-such-group", None, None).await;
+    assert_error(status, &body, StatusCode::NOT_FOUND, "E_GROUP_NOT_FOUND");
+}

@@ -201,6 +201,8 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         | ("POST", "/catalog/one-things/{id}/plan")
         | ("GET", "/catalog/one-things/{id}/example")
         | ("GET", "/catalog/items/{code}")
+        | ("GET", "/catalog/groups")
+        | ("GET", "/catalog/groups/{id}")
         | ("GET", "/calendar")
         | ("GET", "/openapi.json")
         | ("GET", "/healthz")
@@ -330,6 +332,7 @@ async fn every_api_operation_answers_every_kind_of_caller_as_the_matrix_says() {
         route
             .replace("/catalog/one-things/{id}", "/catalog/one-things/newborn")
             .replace("/catalog/items/{code}", "/catalog/items/GG00101001")
+            .replace("/catalog/groups/{id}", "/catalog/groups/birth-to-school")
             .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("/certificates/{id}", &format!("/certificates/{certificate}"))
             .replace("{id}", &id)
@@ -446,6 +449,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         "/"
         | "/one-things/{id}"
         | "/one-things/{id}/notice"
+        | "/groups/{id}"
         | "/verify"
         | "/verify/s/{token}"
         | "/verify/{id}"
@@ -558,6 +562,7 @@ async fn every_page_answers_every_kind_of_caller_as_the_matrix_says() {
             .replace("/one-things/{id}/apply", "/one-things/newborn/apply?hukou_local=yes&parents_married=no&insure_child=no&maternity_claim=no&noprefill=1")
             .replace("/one-things/{id}", "/one-things/newborn")
             .replace("/admin/one-things/{id}", "/admin/one-things/newborn")
+            .replace("/groups/{id}", "/groups/enterprise-entry")
             .replace("/policies/{id}", "/policies/elderly_allowance")
             .replace("/my/certificates/{id}", &format!("/my/certificates/{certificate}"))
             .replace("/verify/s/{token}", &format!("/verify/s/{secret}"))

@@ -437,12 +437,13 @@ async fn the_lead_department_sees_who_is_late_and_sends_a_reminder() {
             .any(|n| n.message.kind == "reminder" && n.message.title.contains("出生登记"))
     );
 
-    // A department that leads nothing has no such view.
-    let (ga, _) = login(&site, "staff-sw", "/").await;
+    // A department that leads nothing has no such view (税务 leads 纳税信用级别依授权查询
+    // since the 2025 second batch; 住房公积金 leads none).
+    let (gjj, _) = login(&site, "staff-gjj", "/").await;
     let page = site
         .client
         .get(format!("{}/workbench/lead", site.base))
-        .header("cookie", &ga)
+        .header("cookie", &gjj)
         .send()
         .await
         .unwrap();
@@ -656,5 +657,69 @@ async fn pages_are_compressed_for_weak_networks() {
         assert!(gzip.headers().get("content-security-policy").is_some(), "headers kept");
         let gzip_size = gzip.bytes().await.unwrap().len();
         assert!(gzip_size * 2 < plain_size, "{path}: {gzip_size} vs {plain_size}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_group_page_and_a_report_notice_say_what_one_receives() {
+    let site = spawn().await;
+    let home = site.client.get(format!("{}/", site.base)).send().await.unwrap();
+    let html = home.text().await.unwrap();
+    assert!(
+        html.contains("/groups/enterprise-entry") && html.contains("出生—入学一类事"),
+        "{html}"
+    );
+
+    let page = site
+        .client
+        .get(format!("{}/groups/birth-to-school", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("新生儿出生一件事") && html.contains("育儿补贴申领") && html.contains("只交一次"),
+        "{html}"
+    );
+    let missing = site
+        .client
+        .get(format!("{}/groups/no-such-group", site.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let questions = site
+        .client
+        .get(format!("{}/one-things/tax-credit-query", site.base))
+        .send()
+        .await
+        .unwrap();
+    let html = questions.text().await.unwrap();
+    assert!(html.contains("出具一份《纳税信用级别查询结果》"), "{html}");
+
+    // The notice of a report one-thing: the one document, from whom, about what, for
+    // which period, in how many working days, with the answering departments.
+    let notice = site
+        .client
+        .get(format!(
+            "{}/one-things/listing-compliance/notice?period=three_years&import_export=yes",
+            site.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(notice.status(), StatusCode::OK);
+    let html = notice.text().await.unwrap();
+    for part in [
+        "您将收到",
+        "《企业上市合法合规信息核查报告（专项信用报告）》",
+        "由发展和改革委员会（社会信用体系建设）汇总出具",
+        "核查期间：近三年（首次公开发行并上市）",
+        "4 个工作日内出具",
+        "海关：海关领域违法违规记录核查（企业信用状况）",
+    ] {
+        assert!(html.contains(part), "{part} missing in {html}");
     }
 }

@@ -17,7 +17,7 @@ pub fn catalog_dir() -> PathBuf {
 pub fn catalog_files() -> Vec<SourceFile> {
     let root = catalog_dir();
     let mut files = Vec::new();
-    for dir in ["", "items", "onethings", "policies"] {
+    for dir in ["", "items", "onethings", "policies", "groups"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "toml") {

@@ -51,6 +51,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/intake", get(intake::form).post(intake::propose))
         .route("/intake/confirm", post(intake::confirm))
         .route("/one-things/{id}", get(portal::one_thing))
+        .route("/groups/{id}", get(portal::group))
         .route("/one-things/{id}/notice", get(portal::notice))
         .route(
             "/one-things/{id}/apply",
@@ -142,8 +143,9 @@ fn templates() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Environment::new();
-        let sources: [(&str, &str); 32] = [
+        let sources: [(&str, &str); 33] = [
             ("benefits.html", include_str!("../../templates/benefits.html")),
+            ("group.html", include_str!("../../templates/group.html")),
             ("policies.html", include_str!("../../templates/policies.html")),
             (
                 "admin_calendar.html",

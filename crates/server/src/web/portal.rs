@@ -107,6 +107,17 @@ pub async fn home(
         stage_list("个人办事（按人生阶段）", "自然人", &PERSON_STAGES),
         stage_list("企业办事（按企业生命周期）", "法人", &ENTERPRISE_STAGES),
     ];
+    let groups: Vec<minijinja::Value> = app::plan::groups(&state)
+        .into_iter()
+        .map(|group| {
+            let members: Vec<String> = group
+                .members
+                .iter()
+                .filter_map(|id| state.catalog.one_things.get(id).map(|one| one.name.clone()))
+                .collect();
+            context! { id => group.id, name => group.name, summary => group.summary, members => members }
+        })
+        .collect();
     page.render(
         "home.html",
         "首页",
@@ -117,8 +128,23 @@ pub async fn home(
             reply => reply,
             contact => app::guidance::one_window_contact(&state),
             stages => stages,
+            groups => groups,
         },
     )
+}
+
+/// A group of one-things (一类事): its members, what they share, and what taking them
+/// together saves (the same use case as `GET /api/v1/catalog/groups/{id}`).
+pub async fn group(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let page = page(&state, &headers, &format!("/groups/{id}")).await;
+    match app::plan::group(&state, &id) {
+        Ok(group) => {
+            let title = group.name.clone();
+            page.render("group.html", &title, context! { group => group })
+        }
+        Err(error) if error.code == "E_GROUP_NOT_FOUND" => page.not_found(),
+        Err(error) => page.message(StatusCode::UNPROCESSABLE_ENTITY, "暂时无法计算", &error.message),
+    }
 }
 
 /// The one-thing with the questions asked given `answers`: a question that depends
@@ -132,6 +158,10 @@ fn one_thing_view(state: &AppState, one: &OneThing, answers: &Answers) -> miniji
         batch => one.batch,
         lead_name => state.catalog.department_name(&one.lead),
         questions => one.asked_questions(answers),
+        // A report one-thing says up front that it ends in one document.
+        report_document => one.report.as_ref().and_then(|report| {
+            state.catalog.certificates.get(&report.document).map(|certificate| certificate.name.clone())
+        }),
     }
 }
 

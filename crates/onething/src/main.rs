@@ -133,7 +133,8 @@ enum CatalogCommand {
     Show {
         #[command(flatten)]
         source: CatalogSource,
-        /// One-thing id (newborn) or Chinese name (新生儿出生); omit to list all.
+        /// One-thing id (newborn) or Chinese name (新生儿出生), or a group of one-things
+        /// (一类事, e.g. enterprise-entry); omit to list all.
         one_thing: Option<String>,
         /// An answer to a situation question, as question=option (repeatable).
         #[arg(long = "answer", short = 'a', value_name = "QUESTION=OPTION")]
@@ -479,7 +480,22 @@ fn catalog_show(
         return Ok(ExitCode::SUCCESS);
     };
     let Some(one_thing) = catalog.find_one_thing(key) else {
-        bail!("没有找到一件事“{key}”；运行 onething catalog show 查看全部");
+        if let Some(group) = catalog
+            .groups
+            .values()
+            .find(|g| g.id == key || g.name == key || g.name.strip_suffix("一类事") == Some(key))
+        {
+            let calendar = load_calendar(source)?;
+            let start = start.unwrap_or_else(today_in_china);
+            let plan = catalog::group_plan(&catalog, group, start, &calendar)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&plan)?);
+            } else {
+                print!("{}", show::group(&plan));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+        bail!("没有找到一件事或一类事“{key}”；运行 onething catalog show 查看全部");
     };
     let calendar = load_calendar(source)?;
     let answers = parse_answers(answers)?;

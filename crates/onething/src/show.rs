@@ -38,6 +38,59 @@ pub fn groups(catalog: &Catalog) -> String {
     out
 }
 
+/// A group of one-things taken together: its members, what they share (asked or
+/// done once), and the combined 四减.
+pub fn group(plan: &catalog::GroupPlan) -> String {
+    let mut out = format!("{}（一类事）\n{}\n\n包含的一件事：\n", plan.name, plan.summary);
+    for (n, member) in plan.members.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {}. {}（{}，牵头：{}，{} 个事项，关键路径 {} 个工作日）",
+            n + 1,
+            member.name,
+            member.id,
+            member.lead_name,
+            member.items,
+            member.critical_path_days
+        );
+    }
+    let shared = [
+        ("共用的材料（交一次）", &plan.shared_materials),
+        ("共用的表单字段（填一次）", &plan.shared_fields),
+        ("共同的事项（办一次）", &plan.shared_items),
+        ("共同涉及的部门", &plan.shared_departments),
+    ];
+    for (title, rows) in shared {
+        if rows.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "\n{title}：");
+        for row in rows {
+            let _ = writeln!(out, "  {}（{}）", row.name, row.one_things.join("、"));
+        }
+    }
+    let s = &plan.savings;
+    let _ = writeln!(out, "\n合起来办（逐项单办 → 分别办各件事 → 一起办）：");
+    for (label, figure) in [
+        ("事项", s.items),
+        ("材料", s.materials),
+        ("填写字段", s.fields),
+        ("工作日", s.days),
+        ("跑动次数", s.visits),
+        ("环节", s.steps),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {label}：{} → {} → {}（一起办再省 {}）",
+            figure.alone,
+            figure.separately,
+            figure.together,
+            figure.saved_together()
+        );
+    }
+    out
+}
+
 /// The situation questions with their options, as `--answer` hints.
 pub fn questions(one_thing: &OneThing) -> String {
     let mut out = format!("{} 的情形问题：\n", one_thing.name);

@@ -178,3 +178,33 @@ fn a_notice_file_is_checked_before_import() {
     assert!(stderr.contains("2027-09-15（中秋节）是法定节假日"), "{stderr}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_group_of_one_things_is_shown_with_what_taking_them_together_saves() {
+    let (code, listing, _) = onething(&["catalog", "show"]);
+    assert_eq!(code, Some(0));
+    assert!(listing.contains("enterprise-entry"), "{listing}");
+
+    let (code, text, stderr) = onething(&["catalog", "show", "企业准入准营", "--start", "2026-12-01"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(text.contains("企业开办"), "its members are named: {text}");
+    assert!(text.contains("共用的材料（交一次）"), "{text}");
+    let (code, json, stderr) = onething(&["catalog", "show", "enterprise-entry", "--start", "2026-12-01", "--json"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let plan: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let materials = &plan["savings"]["materials"];
+    let (separately, together) = (
+        materials["separately"].as_u64().unwrap(),
+        materials["together"].as_u64().unwrap(),
+    );
+    assert!(together < separately, "{materials}");
+    // The text says the same figures the JSON holds.
+    assert!(
+        text.contains(&format!("材料：{} → {separately} → {together}", materials["alone"])),
+        "{text}"
+    );
+
+    let (code, _, stderr) = onething(&["catalog", "show", "没有这类事"]);
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("没有找到一件事或一类事"), "{stderr}");
+}

@@ -116,6 +116,30 @@ pub fn queue_cursor(cursor: &str) -> Result<(NaiveDate, String, String), ApiErro
     Ok((deadline, case_id.to_owned(), item.to_owned()))
 }
 
+/// The cursor after a rectification (closed or not, its deadline, its id).
+pub fn rectification_cursor_of(closed: bool, deadline: NaiveDate, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}|{deadline}|{id}", u8::from(closed)))
+}
+
+/// Reads a rectification cursor back.
+pub fn rectification_cursor(cursor: &str) -> Result<(bool, NaiveDate, String), ApiError> {
+    let text = decode(cursor)?;
+    let mut parts = text.splitn(3, '|');
+    let (Some(closed), Some(deadline), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let closed = match closed {
+        "0" => false,
+        "1" => true,
+        _ => return Err(invalid()),
+    };
+    let deadline = deadline.parse::<NaiveDate>().map_err(|_| invalid())?;
+    if id.is_empty() {
+        return Err(invalid());
+    }
+    Ok((closed, deadline, id.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -134,11 +158,15 @@ mod tests {
             no_deadline()
         );
         assert_eq!(index_cursor(&index_cursor_of(1_234_567)).unwrap(), 1_234_567);
+        let read = rectification_cursor(&rectification_cursor_of(true, due, "R-1")).unwrap();
+        assert_eq!(read, (true, due, "R-1".to_owned()));
+        assert!(rectification_cursor(&queue_cursor_of(Some(due), id, "GG00101001")).is_err());
         assert!(index_cursor(&case_cursor_of(at, id)).is_err());
         for bad in ["", "!!", "bm90aGluZw", &"a".repeat(300)] {
             assert_eq!(index_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(case_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(queue_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
+            assert_eq!(rectification_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
         }
     }
 

@@ -34,17 +34,60 @@ fn scope(caller: &Account) -> Result<Option<&str>, ApiError> {
     }
 }
 
-/// The rectifications `caller` may see: their department's, or all for supervisors;
-/// late ones first, then open, then closed. The read is recorded.
-pub async fn list(state: &AppState, caller: &Account) -> Result<Vec<Rectification>, ApiError> {
-    let department = scope(caller)?;
-    let mut rows = state.store.rectifications(department).await?;
-    let order = |r: &Rectification| match status(state, r).0 {
-        "late" => 0,
-        "open" => 1,
-        _ => 2,
+/// What a list of rectifications is narrowed to; all empty is everything the
+/// caller may see.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// `open`, `late` or `closed`.
+    pub status: Option<String>,
+    pub case_id: Option<String>,
+    /// A department's only (supervisors; staff may name only their own).
+    pub department: Option<String>,
+}
+
+/// A page of the rectifications `caller` may see (their department's, or all for
+/// supervisors): open ones first with the earliest deadline first, so late ones
+/// lead, then closed ones; and the counts of all of them. The read is recorded.
+pub async fn list(
+    state: &AppState,
+    caller: &Account,
+    filter: &Filter,
+    cursor: Option<&str>,
+    limit: i64,
+) -> Result<(crate::Page<Rectification>, store::RectificationCounts), ApiError> {
+    let scope = scope(caller)?;
+    let department = match (scope, filter.department.as_deref().filter(|d| !d.is_empty())) {
+        (Some(own), Some(asked)) if own != asked => {
+            return Err(ApiError::forbidden("只能查看本部门的差评整改"));
+        }
+        (Some(own), _) => Some(own.to_owned()),
+        (None, Some(asked)) if !state.catalog.departments.contains_key(asked) => {
+            return Err(ApiError::new("E_DEPARTMENT_NOT_FOUND", "没有这个部门").field("department"));
+        }
+        (None, asked) => asked.map(str::to_owned),
     };
-    rows.sort_by_key(order);
+    let today = cases::china_date(state.now());
+    let status = match filter.status.as_deref().filter(|s| !s.is_empty()) {
+        Some("open") => Some(store::RectificationStatus::Open),
+        Some("late") => Some(store::RectificationStatus::Late(today)),
+        Some("closed") => Some(store::RectificationStatus::Closed),
+        Some(_) => {
+            return Err(ApiError::new("E_QUERY_INVALID", "整改状态只能是 open、late 或 closed").field("status"));
+        }
+        None => None,
+    };
+    let case_id = crate::page::case_number(filter.case_id.as_deref())?;
+    let after = cursor.map(crate::page::rectification_cursor).transpose()?;
+    let limit = crate::page::limit(limit);
+    let query = store::RectificationQuery {
+        department: department.clone(),
+        status,
+        case_id,
+        after,
+        limit: limit + 1,
+    };
+    let rows = state.store.find_rectifications(&query).await?;
+    let counts = state.store.rectification_counts(department.as_deref(), today).await?;
     crate::audit(
         state,
         caller,
@@ -54,7 +97,10 @@ pub async fn list(state: &AppState, caller: &Account) -> Result<Vec<Rectificatio
         "差评整改督办",
     )
     .await?;
-    Ok(rows)
+    let page = crate::Page::of(rows, limit, |r| {
+        crate::page::rectification_cursor_of(r.closed_at.is_some(), r.deadline, &r.id)
+    });
+    Ok((page, counts))
 }
 
 /// One rectification, for its department or a supervisor; anyone else is told it

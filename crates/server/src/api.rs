@@ -1067,8 +1067,8 @@ struct ListQuery {
     case_id: Option<String>,
 }
 
-/// A list's query string, or `E_QUERY_INVALID` naming what is wrong.
-fn list_query(query: Result<Query<ListQuery>, QueryRejection>) -> Result<ListQuery, ApiError> {
+/// A query string, or `E_QUERY_INVALID` naming what is wrong.
+fn query_params<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ApiError> {
     query
         .map(|Query(q)| q)
         .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))
@@ -1104,7 +1104,7 @@ async fn list_cases(
     user: CurrentUser,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<CaseList>, ApiError> {
-    let query = list_query(query)?;
+    let query = query_params(query)?;
     let filter = app::case::CaseFilter {
         one_thing: query.one_thing,
         state: query.state,
@@ -1529,7 +1529,7 @@ async fn department_queue(
     Path(code): Path<String>,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Json<DepartmentQueue>, ApiError> {
-    let query = list_query(query)?;
+    let query = query_params(query)?;
     if query.one_thing.is_some() {
         return Err(ApiError::new("E_QUERY_INVALID", "待办队列可按 state、case_id 筛选").field("one_thing"));
     }
@@ -1883,7 +1883,7 @@ async fn notifications(
     user: CurrentUser,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<Notifications>, ApiError> {
-    let query = page_query(query)?;
+    let query = query_params(query)?;
     let (messages, unread) = app::inbox::messages(&state, &user.0, query.cursor.as_deref(), query.limit).await?;
     // The messages are the domain's type, which has no schema of its own.
     let notifications = messages
@@ -1935,16 +1935,9 @@ async fn data_access(
     user: CurrentUser,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Json<DataLog>, ApiError> {
-    let query = page_query(query)?;
+    let query = query_params(query)?;
     let log = app::data_log::of(&state, &user.0, query.cursor.as_deref(), query.limit).await?;
     Ok(Json(DataLog(log)))
-}
-
-/// A page's query string, or `E_QUERY_INVALID` naming what is wrong.
-fn page_query(query: Result<Query<PageQuery>, QueryRejection>) -> Result<PageQuery, ApiError> {
-    query
-        .map(|Query(q)| q)
-        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))
 }
 
 /// A page of a list that has no filters: its size and where it starts.
@@ -2048,6 +2041,29 @@ fn rectification_view(state: &AppState, r: domain::Rectification) -> Rectificati
 #[derive(Serialize, ToSchema)]
 struct RectificationList {
     rectifications: Vec<RectificationView>,
+    /// 下一页的翻页标记（没有更多时为空）
+    next_cursor: Option<String>,
+    /// 全部（不受筛选和分页影响）：整改中、其中逾期、已办结的件数
+    counts: RectificationCountsView,
+}
+
+#[derive(Serialize, ToSchema)]
+struct RectificationCountsView {
+    open: i64,
+    late: i64,
+    closed: i64,
+}
+
+/// The query string of the rectification list.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RectificationListQuery {
+    #[serde(default)]
+    limit: i64,
+    cursor: Option<String>,
+    status: Option<String>,
+    case_id: Option<String>,
+    department: Option<String>,
 }
 
 /// A department's rectifications, or all of them for supervisors; late ones first.
@@ -2055,14 +2071,43 @@ struct RectificationList {
     get,
     path = "/rectifications",
     tag = "ratings",
-    summary = "差评整改：本部门的，督办人员看全部（逾期的在前）",
+    summary = "差评整改：本部门的，督办人员看全部（逾期的在前），分页（next_cursor）；可按状态、办件编号、部门筛选",
     security(("bearer" = [])),
-    responses((status = 200, description = "整改列表", body = RectificationList), (status = 401), (status = 403))
+    params(
+        ("limit" = Option<i64>, Query, description = "每页件数，默认 50，最多 200", minimum = 1, maximum = 200),
+        ("cursor" = Option<String>, Query, description = "上一页返回的 next_cursor"),
+        ("status" = Option<String>, Query, description = "整改状态：open（整改中，含逾期）、late（逾期）、closed（已办结）"),
+        ("case_id" = Option<String>, Query, description = "办件编号"),
+        ("department" = Option<String>, Query, description = "部门代码（督办人员；部门工作人员只能是本部门）")
+    ),
+    responses(
+        (status = 200, description = "整改列表", body = RectificationList),
+        (status = 401), (status = 403), (status = 404), (status = 422)
+    )
 )]
-async fn list_rectifications(State(state): Shared, user: CurrentUser) -> Result<Json<RectificationList>, ApiError> {
-    let rows = app::rectifications::list(&state, &user.0).await?;
-    let rectifications = rows.into_iter().map(|r| rectification_view(&state, r)).collect();
-    Ok(Json(RectificationList { rectifications }))
+async fn list_rectifications(
+    State(state): Shared,
+    user: CurrentUser,
+    query: Result<Query<RectificationListQuery>, QueryRejection>,
+) -> Result<Json<RectificationList>, ApiError> {
+    let query = query_params(query)?;
+    let filter = app::rectifications::Filter {
+        status: query.status,
+        case_id: query.case_id,
+        department: query.department,
+    };
+    let (page, counts) =
+        app::rectifications::list(&state, &user.0, &filter, query.cursor.as_deref(), query.limit).await?;
+    let rectifications = page.items.into_iter().map(|r| rectification_view(&state, r)).collect();
+    Ok(Json(RectificationList {
+        rectifications,
+        next_cursor: page.next,
+        counts: RectificationCountsView {
+            open: counts.open,
+            late: counts.late,
+            closed: counts.closed,
+        },
+    }))
 }
 
 #[utoipa::path(

@@ -279,6 +279,51 @@ async fn rectify_over_the_api(node: &Node) {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["error"]["code"], "E_RECTIFICATION_CLOSED");
 
+    // The list filters and counts: the closed one under 已办结, none left open; the
+    // counts cover the whole list, not the page.
+    let (status, list) = node
+        .call("GET", "/rectifications?status=closed&limit=1", Some(&wj), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(list["rectifications"][0]["id"], rectification.as_str(), "{list}");
+    assert_eq!(
+        (list["counts"]["open"].as_i64(), list["counts"]["closed"].as_i64()),
+        (Some(0), Some(1))
+    );
+    let (_, list) = node.call("GET", "/rectifications?status=open", Some(&wj), None).await;
+    assert_eq!(list["rectifications"].as_array().map(Vec::len), Some(0), "{list}");
+    let (_, list) = node
+        .call(
+            "GET",
+            &format!("/rectifications?department=WJ&case_id={id}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(list["rectifications"].as_array().map(Vec::len), Some(1), "{list}");
+    // Bad filters are refused by name; another department cannot be named by staff.
+    for (query, code) in [
+        ("status=pending", "E_QUERY_INVALID"),
+        ("cursor=bm90aGluZw", "E_QUERY_INVALID"),
+        ("limit=many", "E_QUERY_INVALID"),
+        ("case_id=12", "E_CASE_ID_INVALID"),
+    ] {
+        let (status, body) = node
+            .call("GET", &format!("/rectifications?{query}"), Some(&wj), None)
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(code)),
+            "{query}"
+        );
+    }
+    let (status, _) = node.call("GET", "/rectifications?department=WJ", Some(&ga), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = node
+        .call("GET", "/rectifications?department=XX", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
     // Supervisors drill in from their list to the rectification and its case.
     let (status, list) = page_as(node, &admin, "/admin/rectifications").await;
     assert_eq!(status, StatusCode::OK);

@@ -1964,6 +1964,62 @@ macro_rules! impl_store {
                     rows.iter().map(common::rectification_from_row).collect()
                 }
 
+                async fn find_rectifications(
+                    &self,
+                    query: &$crate::RectificationQuery,
+                ) -> Result<Vec<$crate::Rectification>> {
+                    let statement = self.sql_owned(sql::rectification_query(query));
+                    let mut q = sqlx::query(&statement);
+                    if let Some(department) = &query.department {
+                        q = q.bind(department.clone());
+                    }
+                    if let Some($crate::RectificationStatus::Late(today)) = query.status {
+                        q = q.bind(common::date_text(today));
+                    }
+                    if let Some(case_id) = &query.case_id {
+                        q = q.bind(case_id.clone());
+                    }
+                    if let Some((closed, deadline, id)) = &query.after {
+                        q = q
+                            .bind(i64::from(*closed))
+                            .bind(common::date_text(*deadline))
+                            .bind(id.clone());
+                    }
+                    q.bind(query.limit.clamp(1, 1000))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(common::rectification_from_row)
+                        .collect()
+                }
+
+                async fn rectification_counts(
+                    &self,
+                    department: Option<&str>,
+                    today: chrono::NaiveDate,
+                ) -> Result<$crate::RectificationCounts> {
+                    let row = match department {
+                        Some(department) => {
+                            sqlx::query(&self.sql(sql::RECTIFICATION_COUNTS_OF_DEPARTMENT))
+                                .bind(common::date_text(today))
+                                .bind(department)
+                                .fetch_one(self.pool())
+                                .await?
+                        }
+                        None => {
+                            sqlx::query(&self.sql(sql::RECTIFICATION_COUNTS_ALL))
+                                .bind(common::date_text(today))
+                                .fetch_one(self.pool())
+                                .await?
+                        }
+                    };
+                    Ok($crate::RectificationCounts {
+                        open: row.int("open")?,
+                        late: row.int("late")?,
+                        closed: row.int("closed")?,
+                    })
+                }
+
                 async fn rectification(&self, id: &str) -> Result<Option<$crate::Rectification>> {
                     sqlx::query(&self.sql(sql::RECTIFICATION_BY_ID))
                         .bind(id)

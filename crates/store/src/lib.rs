@@ -175,6 +175,37 @@ pub struct QueueQuery {
     pub limit: i64,
 }
 
+/// Which rectifications to list: open ones first (the earliest deadline first, so
+/// late ones lead), then closed ones; one page at a time, `after` being the last row
+/// of the previous page (closed or not, its deadline, its id).
+#[derive(Clone, Debug, Default)]
+pub struct RectificationQuery {
+    /// One department's, or everyone's with `None`.
+    pub department: Option<String>,
+    pub status: Option<RectificationStatus>,
+    pub case_id: Option<String>,
+    pub after: Option<(bool, NaiveDate, String)>,
+    pub limit: i64,
+}
+
+/// A rectification's status as a filter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RectificationStatus {
+    /// Not closed, late or not.
+    Open,
+    /// Not closed and its deadline before this day.
+    Late(NaiveDate),
+    Closed,
+}
+
+/// How many rectifications are open, open past their deadline, and closed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct RectificationCounts {
+    pub open: i64,
+    pub late: i64,
+    pub closed: i64,
+}
+
 /// One task in a department's queue.
 #[derive(Clone, Debug, Serialize)]
 pub struct QueueEntry {
@@ -501,6 +532,11 @@ pub trait Store: SharingStore + BenefitStore + IdentityStore + OutboxStore + Sen
     async fn rectifications_of_case(&self, case_id: &str) -> Result<Vec<Rectification>>;
     /// A department's rectifications, or everyone's with `None`; open ones first.
     async fn rectifications(&self, department: Option<&str>) -> Result<Vec<Rectification>>;
+    /// One page of rectifications (see [`RectificationQuery`]).
+    async fn find_rectifications(&self, query: &RectificationQuery) -> Result<Vec<Rectification>>;
+    /// The counts of a department's rectifications (everyone's with `None`), late
+    /// meaning open with a deadline before `today`.
+    async fn rectification_counts(&self, department: Option<&str>, today: NaiveDate) -> Result<RectificationCounts>;
     async fn rectification(&self, id: &str) -> Result<Option<Rectification>>;
     /// Open rectifications whose deadline is before `date`, for the deadline watch.
     async fn open_rectifications_due_before(&self, date: NaiveDate) -> Result<Vec<Rectification>>;

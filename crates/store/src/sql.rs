@@ -492,6 +492,65 @@ pub(crate) const RECTIFICATIONS_OF_CASE: &str = rectification_select!(" WHERE ca
 pub(crate) const RECTIFICATIONS_OF_DEPARTMENT: &str =
     rectification_select!(" WHERE department = $1 ORDER BY closed_at IS NOT NULL, deadline, id");
 pub(crate) const RECTIFICATIONS_ALL: &str = rectification_select!(" ORDER BY closed_at IS NOT NULL, deadline, id");
+/// Open rectifications sort before closed ones.
+const RECTIFICATION_RANK: &str = "(CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END)";
+
+/// The statement of a [`crate::RectificationQuery`]; its parameters are bound in the
+/// order the filters are listed there (department, status day, case, after, limit).
+pub(crate) fn rectification_query(query: &crate::RectificationQuery) -> String {
+    let mut conditions = Vec::new();
+    let mut n = 0;
+    if query.department.is_some() {
+        n += 1;
+        conditions.push(format!("department = ${n}"));
+    }
+    match query.status {
+        Some(crate::RectificationStatus::Open) => conditions.push("closed_at IS NULL".to_owned()),
+        Some(crate::RectificationStatus::Late(_)) => {
+            n += 1;
+            conditions.push(format!("closed_at IS NULL AND deadline < ${n}"));
+        }
+        Some(crate::RectificationStatus::Closed) => conditions.push("closed_at IS NOT NULL".to_owned()),
+        None => {}
+    }
+    if query.case_id.is_some() {
+        n += 1;
+        conditions.push(format!("case_id = ${n}"));
+    }
+    if query.after.is_some() {
+        let (r, d, i) = (n + 1, n + 2, n + 3);
+        n += 3;
+        conditions.push(format!(
+            "({RECTIFICATION_RANK} > ${r} OR ({RECTIFICATION_RANK} = ${r} \
+             AND (deadline > ${d} OR (deadline = ${d} AND id > ${i}))))"
+        ));
+    }
+    let filter = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    format!(
+        "{}{filter} ORDER BY {RECTIFICATION_RANK}, deadline, id LIMIT ${}",
+        rectification_select!(""),
+        n + 1
+    )
+}
+
+macro_rules! rectification_counts {
+    ($filter:literal) => {
+        concat!(
+            "SELECT COALESCE(SUM(CASE WHEN closed_at IS NULL THEN 1 ELSE 0 END), 0) AS open, \
+             COALESCE(SUM(CASE WHEN closed_at IS NULL AND deadline < $1 THEN 1 ELSE 0 END), 0) AS late, \
+             COALESCE(SUM(CASE WHEN closed_at IS NULL THEN 0 ELSE 1 END), 0) AS closed FROM rectifications",
+            $filter
+        )
+    };
+}
+
+pub(crate) const RECTIFICATION_COUNTS_ALL: &str = rectification_counts!("");
+pub(crate) const RECTIFICATION_COUNTS_OF_DEPARTMENT: &str = rectification_counts!(" WHERE department = $2");
+
 pub(crate) const RECTIFICATION_BY_ID: &str = rectification_select!(" WHERE id = $1");
 pub(crate) const RECTIFICATIONS_OPEN_DUE: &str =
     rectification_select!(" WHERE closed_at IS NULL AND deadline < $1 ORDER BY deadline, id");

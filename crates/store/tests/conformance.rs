@@ -443,6 +443,7 @@ conformance! {
         deadline_alerts_are_raised_exactly_once,
         notices_are_written_with_their_change_or_not_at_all,
         a_bad_rating_and_its_rectification_are_stored_together,
+        rectifications_list_a_page_at_a_time_with_filters_and_counts,
         draft_files_are_kept_per_applicant_and_one_thing_until_forgotten,
         every_event_and_access_leaves_one_ledger_row,
         ledger_roots_and_proofs_verify,
@@ -2464,6 +2465,158 @@ async fn draft_files_are_kept_per_applicant_and_one_thing_until_forgotten(fixtur
     assert_eq!(store.prune_draft_uploads(at(13, 1, 0)).await.unwrap(), 1);
     assert!(store.draft_uploads("applicant-2", "newborn").await.unwrap().is_empty());
     assert_eq!(store.draft_uploads("applicant-3", "newborn").await.unwrap().len(), 1);
+}
+
+/// Every rectification `query` finds, read a page (its limit) at a time.
+async fn walk(store: &dyn store::Store, mut query: store::RectificationQuery) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let rows = store.find_rectifications(&query).await.unwrap();
+        assert!(rows.len() as i64 <= query.limit, "a page holds at most its limit");
+        seen.extend(rows.iter().map(|r| r.id.clone()));
+        match rows.last() {
+            Some(last) if rows.len() as i64 == query.limit => {
+                query.after = Some((last.closed_at.is_some(), last.deadline, last.id.clone()));
+            }
+            _ => return seen,
+        }
+    }
+}
+
+async fn rectifications_list_a_page_at_a_time_with_filters_and_counts(fixture: &Fixture) {
+    let store = fixture.store();
+    // Two rated cases, six rectifications over three departments; one closed.
+    let opened = |case_id: &str, n: u32, department: &str, deadline: &str| store::Rectification {
+        id: format!("R-{case_id}-{n}"),
+        case_id: case_id.into(),
+        department: department.into(),
+        level: 1,
+        complaint: format!("意见{n}"),
+        opened_at: at(20, 9, n),
+        deadline: deadline.parse().unwrap(),
+        follow_up: None,
+        result: None,
+        closed_at: None,
+        closed_by: None,
+    };
+    let wanted = [
+        (
+            CASE_A,
+            vec![
+                (1, "GA", "2026-03-02"),
+                (2, "WJ", "2026-03-09"),
+                (3, "GA", "2026-03-09"),
+            ],
+        ),
+        (
+            CASE_B,
+            vec![
+                (4, "GA", "2026-03-05"),
+                (5, "MZ", "2026-03-01"),
+                (6, "WJ", "2026-03-03"),
+            ],
+        ),
+    ];
+    for (case_id, rows) in &wanted {
+        let created = new_case(case_id, "applicant-1", at(12, 1, 30));
+        store.insert_case(&created.case, &created.events, None).await.unwrap();
+        let submission = store::RatingSubmission {
+            rating: store::Rating {
+                case_id: (*case_id).into(),
+                account: "applicant-1".into(),
+                level: 1,
+                comment: "差".into(),
+                on_behalf: false,
+                rated_at: at(20, 9, 0),
+            },
+            indicators: Vec::new(),
+            departments: Vec::new(),
+            rectifications: rows.iter().map(|(n, d, due)| opened(case_id, *n, d, due)).collect(),
+            notices: Vec::new(),
+        };
+        assert!(store.put_rating_submission(&submission).await.unwrap());
+    }
+    let record = subject_access(at(21, 9, 0), "rectification_closed", "applicant-1");
+    let closed_id = format!("R-{CASE_B}-5");
+    assert!(
+        store
+            .update_rectification(
+                &closed_id,
+                "已回访",
+                Some("已整改"),
+                Some(at(21, 9, 0)),
+                "staff-mz",
+                &record,
+                &[]
+            )
+            .await
+            .unwrap()
+    );
+    // Open ones first by deadline (so the late lead), ties by id; then closed ones.
+    let all_order = [
+        format!("R-{CASE_A}-1"),
+        format!("R-{CASE_B}-6"),
+        format!("R-{CASE_B}-4"),
+        format!("R-{CASE_A}-2"),
+        format!("R-{CASE_A}-3"),
+        closed_id.clone(),
+    ];
+    let page = |department: Option<&str>, status: Option<store::RectificationStatus>, case_id: Option<&str>| {
+        store::RectificationQuery {
+            department: department.map(str::to_owned),
+            status,
+            case_id: case_id.map(str::to_owned),
+            after: None,
+            limit: 2,
+        }
+    };
+    assert_eq!(walk(&*store, page(None, None, None)).await, all_order);
+    assert_eq!(
+        walk(&*store, page(Some("GA"), None, None)).await,
+        [
+            format!("R-{CASE_A}-1"),
+            format!("R-{CASE_B}-4"),
+            format!("R-{CASE_A}-3")
+        ]
+    );
+    let today: chrono::NaiveDate = "2026-03-05".parse().unwrap();
+    assert_eq!(
+        walk(&*store, page(None, Some(store::RectificationStatus::Late(today)), None)).await,
+        [format!("R-{CASE_A}-1"), format!("R-{CASE_B}-6")],
+        "late: open with a deadline before today (due today is not late)"
+    );
+    assert_eq!(
+        walk(&*store, page(None, Some(store::RectificationStatus::Closed), None)).await,
+        std::slice::from_ref(&closed_id)
+    );
+    assert_eq!(
+        walk(
+            &*store,
+            page(Some("WJ"), Some(store::RectificationStatus::Open), Some(CASE_B))
+        )
+        .await,
+        [format!("R-{CASE_B}-6")]
+    );
+    assert_eq!(
+        store.rectification_counts(None, today).await.unwrap(),
+        store::RectificationCounts {
+            open: 5,
+            late: 2,
+            closed: 1
+        }
+    );
+    assert_eq!(
+        store.rectification_counts(Some("GA"), today).await.unwrap(),
+        store::RectificationCounts {
+            open: 3,
+            late: 1,
+            closed: 0
+        }
+    );
+    assert_eq!(
+        store.rectification_counts(Some("NONE"), today).await.unwrap(),
+        store::RectificationCounts::default()
+    );
 }
 
 async fn a_bad_rating_and_its_rectification_are_stored_together(fixture: &Fixture) {

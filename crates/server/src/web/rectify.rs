@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use axum::extract::Path;
+use axum::extract::{Path, Query};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::{Rectification, Role};
@@ -19,36 +19,60 @@ fn level_label(level: i64) -> &'static str {
     if level <= 1 { "非常不满意" } else { "不满意" }
 }
 
-/// The list page for a department (`Some`) or for supervisors (`None`).
-pub async fn list(state: &AppState, page: &Page, department: Option<&str>) -> Response {
+const STATUSES: [(&str, &str); 3] = [("open", "整改中（含逾期）"), ("late", "已逾期"), ("closed", "已办结")];
+
+/// The list page for a department (`Some`) or for supervisors (`None`): a page at a
+/// time, filtered by status, case number and (supervisors) department.
+pub async fn list(
+    state: &AppState,
+    page: &Page,
+    department: Option<&str>,
+    query: &BTreeMap<String, String>,
+) -> Response {
     let Some(account) = page.user.as_ref() else {
         return page.login_redirect();
     };
-    let rows = match crate::app::rectifications::list(state, account).await {
-        Ok(rows) => rows,
-        Err(error) => return page.message(error.status, "无法查看", &error.message),
+    let asked = |name: &str| query.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let (filter_status, filter_case) = (asked("status"), asked("case_id"));
+    let filter_department = if department.is_some() {
+        String::new()
+    } else {
+        asked("department")
     };
-    let (mut open, mut late, mut closed) = (0, 0, 0);
-    let rows: Vec<minijinja::Value> = rows
+    let filter = crate::app::rectifications::Filter {
+        status: Some(filter_status.clone()),
+        case_id: Some(filter_case.clone()),
+        department: Some(filter_department.clone()),
+    };
+    let cursor = query.get("cursor").map(String::as_str);
+    let (rows, counts) = match crate::app::rectifications::list(state, account, &filter, cursor, 0).await {
+        Ok(found) => found,
+        Err(error) => return super::list_error(page, &error),
+    };
+    let path = match department {
+        Some(_) => "/workbench/rectifications",
+        None => "/admin/rectifications",
+    };
+    let next = rows.next.as_deref().map(|c| {
+        super::next_page_link(
+            path,
+            &[
+                ("status", &filter_status),
+                ("case_id", &filter_case),
+                ("department", &filter_department),
+            ],
+            c,
+        )
+    });
+    let items: Vec<minijinja::Value> = rows
+        .items
         .iter()
         .map(|r| {
             let (code, label) = status(state, r);
-            match code {
-                "late" => {
-                    late += 1;
-                    open += 1;
-                }
-                "open" => open += 1,
-                _ => closed += 1,
-            }
-            let link = match department {
-                Some(_) => format!("/workbench/rectifications/{}", r.id),
-                None => format!("/admin/rectifications/{}", r.id),
-            };
             context! {
                 deadline => r.deadline.to_string(), status => code, status_label => label,
                 department_name => state.catalog.department_name(&r.department), case_id => r.case_id,
-                complaint => r.complaint, link => link,
+                complaint => r.complaint, link => format!("{path}/{}", r.id),
             }
         })
         .collect();
@@ -59,14 +83,35 @@ pub async fn list(state: &AppState, page: &Page, department: Option<&str>) -> Re
         ),
         None => ("全部差评整改（督办）".to_owned(), "/admin"),
     };
+    let statuses: Vec<_> = STATUSES
+        .iter()
+        .map(|(v, l)| context! { value => v, label => l })
+        .collect();
+    let departments: Vec<_> = match department {
+        Some(_) => Vec::new(),
+        None => state
+            .catalog
+            .departments
+            .values()
+            .map(|d| context! { code => d.code, name => d.name })
+            .collect(),
+    };
     page.render(
         "rectifications.html",
         "差评整改",
-        context! { rows => rows, open => open, late => late, closed => closed, heading => heading, back => back },
+        context! { rows => items, open => counts.open, late => counts.late, closed => counts.closed,
+        total => counts.open + counts.closed, heading => heading, back => back, path => path,
+        statuses => statuses, departments => departments, filter_status => filter_status,
+        filter_case => filter_case, filter_department => filter_department,
+        next => next, paged => cursor.is_some() },
     )
 }
 
-pub async fn department_list(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+pub async fn department_list(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/workbench/rectifications").await;
     match page
         .user
@@ -74,17 +119,21 @@ pub async fn department_list(axum::extract::State(state): Shared, headers: Heade
         .filter(|a| a.role == Role::Staff)
         .and_then(|a| a.department.clone())
     {
-        Some(department) => list(&state, &page, Some(&department)).await,
+        Some(department) => list(&state, &page, Some(&department), &query).await,
         None if page.user.is_none() => page.login_redirect(),
         None => page.message(StatusCode::FORBIDDEN, "仅限部门工作人员", "督办人员请在管理页面查看。"),
     }
 }
 
-pub async fn supervisor_list(axum::extract::State(state): Shared, headers: HeaderMap) -> Response {
+pub async fn supervisor_list(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, "/admin/rectifications").await;
     match &page.user {
         None => page.login_redirect(),
-        Some(account) if matches!(account.role, Role::Admin | Role::Auditor) => list(&state, &page, None).await,
+        Some(account) if matches!(account.role, Role::Admin | Role::Auditor) => list(&state, &page, None, &query).await,
         Some(_) => page.message(
             StatusCode::FORBIDDEN,
             "仅限督办人员",

@@ -56,7 +56,11 @@ pub fn document() -> Value {
     let components = document.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
     components.schemas.insert("Error".to_owned(), error_schema().into());
-    for item in document.paths.paths.values_mut() {
+    for (path, item) in document.paths.paths.iter_mut() {
+        // The token endpoint answers errors in OAuth's shape (RFC 6749 §5.2), as documented there.
+        if path.ends_with("/oauth/token") {
+            continue;
+        }
         let operations = [
             &mut item.get,
             &mut item.post,

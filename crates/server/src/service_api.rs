@@ -56,6 +56,17 @@ pub struct TokenAnswer {
     scope: String,
 }
 
+/// 令牌端点的错误（RFC 6749 第 5.2 节）
+#[derive(Serialize, ToSchema)]
+pub struct OAuthError {
+    /// invalid_request、invalid_client、unsupported_grant_type 或 invalid_scope
+    error: String,
+    /// 中文说明
+    error_description: String,
+    /// 本系统的错误代码，如 E_CLIENT_AUTH_FAILED
+    code: String,
+}
+
 /// Client id and secret from HTTP Basic (RFC 6749 §2.3.1: each form-urlencoded).
 fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, ApiError> {
     let Some(value) = headers.get(header::AUTHORIZATION) else {
@@ -90,12 +101,60 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, Ap
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "访问令牌", body = TokenAnswer),
-        (status = 400), (status = 401), (status = 415), (status = 429)
+        (status = 400, description = "RFC 6749 第 5.2 节的错误：error 为 invalid_request、unsupported_grant_type 或 invalid_scope，error_description 为中文说明，code 为本系统的错误代码", body = OAuthError),
+        (status = 401, description = "invalid_client：客户端标识或密钥不正确", body = OAuthError),
+        (status = 429, description = "invalid_client：密钥错误次数过多，暂时锁定", body = OAuthError)
     )
 )]
 async fn token(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
+    form: Result<Form<TokenRequest>, FormRejection>,
+) -> Response {
+    match issue(&state, &headers, form).await {
+        Ok(response) => response,
+        Err(error) => oauth_error(error),
+    }
+}
+
+/// RFC 6749 §5.2: the token endpoint answers errors in OAuth's own shape, the one
+/// off-the-shelf OAuth client libraries read: `error` (a registered code) and
+/// `error_description` (here in Chinese), with our stable code beside them as `code`.
+/// A failed client authentication is 401 with `WWW-Authenticate`; a locked client
+/// keeps 429 (and its Retry-After-like message); server faults keep our shape.
+fn oauth_error(error: ApiError) -> Response {
+    let oauth = match error.code {
+        "E_CLIENT_AUTH_FAILED" | "E_CLIENT_LOCKED" => "invalid_client",
+        "E_GRANT_TYPE_UNSUPPORTED" => "unsupported_grant_type",
+        "E_SCOPE_INVALID" => "invalid_scope",
+        _ if error.status.is_server_error() => return error.into_response(),
+        _ => "invalid_request",
+    };
+    let status = match error.status {
+        StatusCode::UNAUTHORIZED | StatusCode::TOO_MANY_REQUESTS => error.status,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    let body = serde_json::json!({
+        "error": oauth,
+        "error_description": error.message,
+        "code": error.code,
+    });
+    let mut response = (status, Json(body)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    if status == StatusCode::UNAUTHORIZED {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Basic realm=\"onething\", charset=\"UTF-8\""),
+        );
+    }
+    response
+}
+
+async fn issue(
+    state: &AppState,
+    headers: &HeaderMap,
     form: Result<Form<TokenRequest>, FormRejection>,
 ) -> Result<Response, ApiError> {
     let Form(request) = form.map_err(|rejection| match rejection {
@@ -109,7 +168,7 @@ async fn token(
             ApiError::new("E_GRANT_TYPE_UNSUPPORTED", "只支持 grant_type=client_credentials").field("grant_type"),
         );
     }
-    let (client_id, secret) = match (basic_credentials(&headers)?, request.client_id, request.client_secret) {
+    let (client_id, secret) = match (basic_credentials(headers)?, request.client_id, request.client_secret) {
         (Some(basic), None, None) => basic,
         (None, Some(id), Some(secret)) => (id, secret),
         (Some(_), _, _) => {
@@ -120,7 +179,7 @@ async fn token(
         }
         _ => return Err(ApiError::new("E_CLIENT_AUTH_FAILED", "缺少客户端标识或密钥")),
     };
-    let issued = app::service::issue_token(&state, &client_id, &secret, request.scope.as_deref()).await?;
+    let issued = app::service::issue_token(state, &client_id, &secret, request.scope.as_deref()).await?;
     let mut response = Json(TokenAnswer {
         access_token: issued.token,
         token_type: "Bearer",

@@ -93,8 +93,13 @@ async fn access_token(node: &Node, id: &str, secret: &str) -> String {
     body["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The stable error code: in our error shape, or beside RFC 6749's `error` at the
+/// token endpoint.
 fn code(body: &Value) -> &str {
-    body["error"]["code"].as_str().unwrap_or_default()
+    body["error"]["code"]
+        .as_str()
+        .or_else(|| body["code"].as_str())
+        .unwrap_or_default()
 }
 
 async fn a_department_system_works_its_tasks_within_its_scopes(store: Arc<dyn Store>) {
@@ -422,10 +427,13 @@ async fn a_wrong_secret_changes_nothing_and_counts_towards_a_lock() {
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let body: Value = response.json().await.unwrap();
     assert_eq!(code(&body), "E_GRANT_TYPE_UNSUPPORTED");
+    // Errors in RFC 6749's shape, which OAuth client libraries read.
+    assert_eq!(body["error"], "unsupported_grant_type", "{body}");
     let (status, body) = token_form(&node, &client, "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "invalid_client", "{body}");
     assert!(
-        body["error"]["message"]
+        body["error_description"]
             .as_str()
             .unwrap()
             .chars()

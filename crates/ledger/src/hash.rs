@@ -67,6 +67,11 @@ impl Hash {
     /// # Errors
     /// When the text is not hex or does not decode to 32 bytes.
     pub fn from_hex(text: &str) -> Result<Self, HashParseError> {
+        // The common case without an allocation (a ledger audit reads a million).
+        let mut bytes = [0u8; HASH_LEN];
+        if text.len() == 2 * HASH_LEN && hex::decode_to_slice(text, &mut bytes).is_ok() {
+            return Ok(Self(bytes));
+        }
         let bytes = hex::decode(text).map_err(|_| HashParseError::Encoding("hex"))?;
         Self::from_slice(&bytes)
     }

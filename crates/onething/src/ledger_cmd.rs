@@ -436,14 +436,23 @@ async fn audit_pass(
 }
 
 /// Sends every stored row, in index order, page by page; returns how many were read.
-/// Rows are read from the index after the last one read, so a missing row does not
-/// end the reading.
+/// Rows come from the store's bulk reader where it has one; otherwise a page at a
+/// time from the index after the last one read, so a missing row does not end the
+/// reading.
 async fn read_rows(
     store: &dyn Store,
     pages: &tokio::sync::mpsc::Sender<Vec<StoredRow<Vec<u8>>>>,
     commitments: &mut HashMap<String, (u64, String)>,
 ) -> anyhow::Result<u64> {
     let mut count = 0u64;
+    if let Some(mut stream) = store.ledger_stream(0) {
+        while let Some(page) = stream.recv().await {
+            let page = page?;
+            count += page.len() as u64;
+            pass_on(page, pages, commitments).await?;
+        }
+        return Ok(count);
+    }
     let mut from = 0u64;
     loop {
         let page = store.ledger_rows(from, PAGE).await?;
@@ -452,31 +461,40 @@ async fn read_rows(
         };
         let next = last.index.checked_add(1);
         count += page.len() as u64;
-        // The latest state commitment of every object (an entry that does not
-        // parse is the audit's to report).
-        for row in &page {
-            if store::state::may_commit(&row.entry)
-                && let Ok(entry) = LedgerEntry::from_canonical_bytes(&row.entry)
-                && let Some((key, digest)) = store::state::parse(&entry.detail)
-            {
-                commitments.insert(key, (row.index, digest));
-            }
-        }
-        let rows = page
-            .into_iter()
-            .map(|row| StoredRow {
-                entry: row.entry,
-                leaf_hash: Some(row.leaf_hash),
-            })
-            .collect();
-        if pages.send(rows).await.is_err() {
-            bail!("审计任务提前结束");
-        }
+        pass_on(page, pages, commitments).await?;
         match next {
             Some(next) => from = next,
             None => return Ok(count),
         }
     }
+}
+
+/// Notes the latest state commitment of every object in `page` (an entry that does
+/// not parse is the audit's to report) and hands the rows to the audit.
+async fn pass_on(
+    page: Vec<store::LedgerRow>,
+    pages: &tokio::sync::mpsc::Sender<Vec<StoredRow<Vec<u8>>>>,
+    commitments: &mut HashMap<String, (u64, String)>,
+) -> anyhow::Result<()> {
+    for row in &page {
+        if store::state::may_commit(&row.entry)
+            && let Ok(entry) = LedgerEntry::from_canonical_bytes(&row.entry)
+            && let Some((key, digest)) = store::state::parse(&entry.detail)
+        {
+            commitments.insert(key, (row.index, digest));
+        }
+    }
+    let rows = page
+        .into_iter()
+        .map(|row| StoredRow {
+            entry: row.entry,
+            leaf_hash: Some(row.leaf_hash),
+        })
+        .collect();
+    if pages.send(rows).await.is_err() {
+        bail!("审计任务提前结束");
+    }
+    Ok(())
 }
 
 /// A state key (`case:…`, `certificate:…`, `rating:…`) for people.

@@ -2355,6 +2355,10 @@ macro_rules! impl_store {
                     Ok((range.size(), range.root()))
                 }
 
+                fn ledger_stream(&self, from: u64) -> Option<tokio::sync::mpsc::Receiver<Result<Vec<LedgerRow>>>> {
+                    self.stream_ledger(from)
+                }
+
                 async fn ledger_rows(&self, from: u64, limit: u64) -> Result<Vec<LedgerRow>> {
                     self.settle_ledger().await?;
                     let Ok(from) = i64::try_from(from) else {

@@ -565,6 +565,12 @@ pub trait Store: SharingStore + BenefitStore + IdentityStore + OutboxStore + Sen
     async fn ledger_head(&self) -> Result<(u64, ledger::Hash)>;
     /// Rows `[from, from + limit)` in index order.
     async fn ledger_rows(&self, from: u64, limit: u64) -> Result<Vec<LedgerRow>>;
+    /// Every ledger row from index `from` on, in index order, in pages, read in one
+    /// pass on a thread of its own (the bulk reader of `ledger verify`); `None` where
+    /// the backend has nothing faster than [`Store::ledger_rows`] page by page.
+    fn ledger_stream(&self, _from: u64) -> Option<tokio::sync::mpsc::Receiver<Result<Vec<LedgerRow>>>> {
+        None
+    }
     async fn ledger_row(&self, index: u64) -> Result<Option<LedgerRow>>;
     /// Rows whose entry concerns `subject` (the account whose data it is), newest first.
     async fn ledger_rows_about(&self, subject: &str, limit: u64) -> Result<Vec<LedgerRow>>;

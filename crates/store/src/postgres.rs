@@ -159,6 +159,14 @@ impl PostgresStore {
     /// Writes defer their ledger appends to the sequencer.
     pub(crate) const LEDGER_DEFERRED: bool = true;
 
+    /// No bulk reader: pages of [`crate::Store::ledger_rows`] are as fast here.
+    pub(crate) fn stream_ledger(
+        &self,
+        _from: u64,
+    ) -> Option<tokio::sync::mpsc::Receiver<Result<Vec<crate::LedgerRow>>>> {
+        None
+    }
+
     /// A write put entries in `ledger_pending`.
     fn ledger_pending_written(&self) {
         self.sequencer.wake.notify_one();

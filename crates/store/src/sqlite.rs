@@ -41,6 +41,8 @@ pub struct SqliteStore {
     writes: Writes,
     /// Counts case writes for the dashboard (`Store::count_cases_with`).
     counter: crate::CounterCell,
+    /// The database file (`None` in memory), for the ledger's bulk reader.
+    path: Option<std::path::PathBuf>,
 }
 
 impl SqliteStore {
@@ -77,6 +79,7 @@ impl SqliteStore {
             pool,
             writes: Writes::Grouped(Batcher::start(conn)),
             counter: crate::CounterCell::default(),
+            path: Some(path.to_owned()),
         })
     }
 
@@ -97,6 +100,7 @@ impl SqliteStore {
             pool,
             writes: Writes::Single(Mutex::new(())),
             counter: crate::CounterCell::default(),
+            path: None,
         })
     }
 
@@ -524,6 +528,69 @@ impl Writer<'_> {
 }
 
 impl_store!(SqliteStore, SqliteConnection, "sqlite");
+
+/// Ledger rows per page of the bulk reader.
+const STREAM_PAGE: usize = 10_000;
+
+impl SqliteStore {
+    /// The ledger's bulk reader: a read-only connection of its own (WAL: it reads one
+    /// snapshot while writers go on) on a blocking thread, each row read in place.
+    pub(crate) fn stream_ledger(
+        &self,
+        from: u64,
+    ) -> Option<tokio::sync::mpsc::Receiver<Result<Vec<crate::LedgerRow>>>> {
+        let path = self.path.clone()?;
+        let (send, receive) = tokio::sync::mpsc::channel(4);
+        tokio::task::spawn_blocking(move || {
+            if let Err(error) = read_ledger(&path, from, &send) {
+                let _ = send.blocking_send(Err(error));
+            }
+        });
+        Some(receive)
+    }
+}
+
+fn bulk_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Corrupt(format!("ledger bulk read: {error}"))
+}
+
+fn read_ledger(path: &Path, from: u64, send: &tokio::sync::mpsc::Sender<Result<Vec<crate::LedgerRow>>>) -> Result<()> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(bulk_error)?;
+    let mut statement = conn
+        .prepare("SELECT idx, entry, leaf_hash FROM ledger_entries WHERE idx >= ?1 ORDER BY idx")
+        .map_err(bulk_error)?;
+    let from = i64::try_from(from).unwrap_or(i64::MAX);
+    let mut rows = statement.query([from]).map_err(bulk_error)?;
+    let mut page = Vec::with_capacity(STREAM_PAGE);
+    while let Some(row) = rows.next().map_err(bulk_error)? {
+        let index: i64 = row.get(0).map_err(bulk_error)?;
+        // Bytes as stored, whatever their column type: a tampered row is the audit's
+        // to report, not a read error.
+        let bytes = |column: usize| match row.get_ref(column) {
+            Ok(rusqlite::types::ValueRef::Blob(bytes) | rusqlite::types::ValueRef::Text(bytes)) => Ok(bytes),
+            Ok(_) => Ok(&[][..]),
+            Err(error) => Err(bulk_error(error)),
+        };
+        let entry = bytes(1)?;
+        let leaf = std::str::from_utf8(bytes(2)?).unwrap_or_default();
+        page.push(crate::LedgerRow {
+            index: u64::try_from(index).map_err(|_| StoreError::Corrupt(format!("ledger index {index}")))?,
+            entry: entry.to_vec(),
+            leaf_hash: crate::common::hash_from_text(leaf, &format!("ledger_entries.leaf_hash of {index}"))?,
+        });
+        if page.len() == STREAM_PAGE {
+            let full = std::mem::replace(&mut page, Vec::with_capacity(STREAM_PAGE));
+            if send.blocking_send(Ok(full)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !page.is_empty() {
+        let _ = send.blocking_send(Ok(page));
+    }
+    Ok(())
+}
 crate::shared::impl_sharing_store!(SqliteStore);
 crate::benefits::impl_benefit_store!(SqliteStore);
 crate::identity::impl_identity_store!(SqliteStore);

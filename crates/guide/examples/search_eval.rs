@@ -39,7 +39,7 @@ fn main() {
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
     let mut all_queries = Vec::new();
-    for name in ["tuning", "heldout", "heldout2", "heldout3"] {
+    for name in ["tuning", "heldout", "heldout2", "heldout3", "heldout4"] {
         let set = parse_set(&std::fs::read_to_string(format!("{dir}/{name}.tsv")).unwrap());
         let accuracy = measure(&index, &set);
         println!(

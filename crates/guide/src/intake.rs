@@ -162,15 +162,15 @@ fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], propos
     let kept: Vec<_> = found
         .iter()
         .filter(|(question, _, clause, phrase, start, end)| {
-            !found
-                .iter()
-                .any(|(other_question, _, other_clause, other_phrase, other_start, other_end)| {
+            !found.iter().any(
+                |(other_question, _, other_clause, other_phrase, other_start, other_end)| {
                     other_question == question
                         && other_clause == clause
                         && other_phrase.len() > phrase.len()
                         && other_start <= start
                         && end <= other_end
-                })
+                },
+            )
         })
         .collect();
     for question in &one.questions {

@@ -298,7 +298,11 @@ fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
             continue;
         }
         // The number ends at 岁 or at a 多/几 just before it.
-        let number_end = if at > 0 && matches!(chars[at - 1], '多' | '几') { at - 1 } else { at };
+        let number_end = if at > 0 && matches!(chars[at - 1], '多' | '几') {
+            at - 1
+        } else {
+            at
+        };
         let earliest = number_end.saturating_sub(3);
         for start in earliest..number_end {
             if let Some((years, used)) = crate::dates::number(&chars[start..number_end])

@@ -29,6 +29,9 @@ pub struct Lexicon {
 pub struct Synonym {
     pub phrases: Vec<String>,
     pub terms: Vec<String>,
+    /// The phrases only qualify a one-thing named otherwise (补办, 过户, 门诊): search
+    /// ranks by them but does not answer on them alone (补办结婚证 is not 社保卡).
+    pub qualifier: bool,
 }
 
 /// A phrase in a description that answers a situation question: “本市户口” →
@@ -83,6 +86,8 @@ struct RawLexicon {
 struct RawSynonym {
     phrases: Vec<Text>,
     terms: Vec<Text>,
+    #[serde(default)]
+    qualifier: bool,
 }
 
 #[derive(Deserialize)]
@@ -184,7 +189,11 @@ pub(crate) fn load_lexicon(checker: &mut Checker, file: usize, catalog: &mut Cat
                 );
             }
         }
-        lexicon.synonyms.push(Synonym { phrases, terms });
+        lexicon.synonyms.push(Synonym {
+            phrases,
+            terms,
+            qualifier: synonym.qualifier,
+        });
     }
     for (index, cue) in raw.answer_cue.iter().enumerate() {
         let at = format!("answer_cue[{index}]");

@@ -1,5 +1,6 @@
-//! Prints search accuracy on the tuning and held-out sets and the latency of a
-//! query, measured in this process (run it in release mode for real figures):
+//! Prints search accuracy on each labelled set (tuning, held-out 1–4), the intake's
+//! precision and recall on the labelled descriptions, and the latency of a query,
+//! measured in this process (run it in release mode for real figures):
 //!
 //! ```sh
 //! cargo run --release -p guide --example search_eval            # figures
@@ -39,7 +40,7 @@ fn main() {
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
     let mut all_queries = Vec::new();
-    for name in ["tuning", "heldout", "heldout2", "heldout3"] {
+    for name in ["tuning", "heldout", "heldout2", "heldout3", "heldout4"] {
         let set = parse_set(&std::fs::read_to_string(format!("{dir}/{name}.tsv")).unwrap());
         let accuracy = measure(&index, &set);
         println!(
@@ -71,7 +72,7 @@ fn main() {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 3, 12).unwrap();
     let intake = guide::eval::measure_intake(&catalog, &index, &descriptions, today);
     println!(
-        "intake: {} descriptions, one-thing right {}; answers precision {}/{} = {:.1}%, recall {}/{} = {:.1}%; values precision {}/{} = {:.1}%, recall {}/{} = {:.1}%",
+        "intake: {} descriptions, one-thing right {}; answers precision {}/{} = {:.1}%, recall {}/{} = {:.1}%; values precision {}/{} = {:.1}%, recall {}/{} = {:.1}%; proposed without their sentence {}",
         intake.descriptions,
         intake.one_thing_right,
         intake.answers_right,
@@ -86,13 +87,14 @@ fn main() {
         intake.fields_right,
         intake.fields_expected,
         intake.field_recall() * 100.0,
+        intake.without_sentence,
     );
     if show_misses {
         for (description, what) in &intake.errors {
             println!("  {what}: {description}");
         }
     }
-    // Latency: every query of both sets, many rounds, each timed alone.
+    // Latency: every labelled query of every set, many rounds, each timed alone.
     let mut timings = Vec::new();
     for _ in 0..50 {
         for query in &all_queries {

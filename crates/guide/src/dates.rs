@@ -27,7 +27,7 @@ fn weekday_of(c: char) -> Option<Weekday> {
 }
 
 /// A number written in digits or in Chinese numerals up to 99 (十五, 二十三, 3).
-fn number(text: &[char]) -> Option<(u32, usize)> {
+pub(crate) fn number(text: &[char]) -> Option<(u32, usize)> {
     let digits: String = text.iter().take_while(|c| c.is_ascii_digit()).collect();
     if !digits.is_empty() {
         return digits.parse().ok().map(|n| (n, digits.chars().count()));

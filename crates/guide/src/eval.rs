@@ -132,6 +132,9 @@ pub struct IntakeAccuracy {
     pub fields_proposed: usize,
     pub fields_right: usize,
     pub fields_expected: usize,
+    /// Answers and values proposed without the clause they came from: the page
+    /// shows that clause as the reason, so this must stay 0.
+    pub without_sentence: usize,
     /// What was proposed wrong or missed: (description, what).
     pub errors: Vec<(String, String)>,
 }
@@ -185,6 +188,8 @@ pub fn measure_intake(
                 .push((labelled.description.clone(), format!("one-thing {id:?}")));
             continue;
         }
+        accuracy.without_sentence += proposal.answers.iter().filter(|a| a.sentence.is_empty()).count()
+            + proposal.fields.iter().filter(|f| f.sentence.is_empty()).count();
         for answer in &proposal.answers {
             accuracy.answers_proposed += 1;
             if labelled

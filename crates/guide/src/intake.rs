@@ -75,13 +75,19 @@ fn clauses(description: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Whether the phrase at byte `at` of `clause` is negated by the character before it
-/// (不办医保, 没领证): a negated cue proposes nothing.
+/// Words that, written just before a cue, deny it: 没有员工, 不需要刻章, 暂不开户.
+/// The single negating characters are checked on their own; these words end otherwise.
+const NEGATIONS: [&str; 4] = ["没有", "不需要", "无需", "不用"];
+
+/// Whether the phrase at byte `at` of `clause` is negated by what is written just
+/// before it (不办医保, 没领证, 没有员工): a negated cue proposes nothing.
 fn negated(clause: &str, at: usize) -> bool {
-    clause[..at]
+    let before = &clause[..at];
+    before
         .chars()
         .last()
-        .is_some_and(|c| matches!(c, '不' | '没' | '未' | '无' | '非' | '别'))
+        .is_some_and(|c| matches!(c, '不' | '没' | '未' | '无' | '非' | '别' | '暂'))
+        || NEGATIONS.iter().any(|word| before.ends_with(word))
 }
 
 /// Every occurrence (byte offset) of `phrase` in `clause`.
@@ -150,18 +156,21 @@ fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], propos
             }
         }
     }
-    // A cue inside a longer cue of the same clause says less: 办医保 in 不用办医保.
+    // A cue inside a longer cue for the same question in the same clause says less:
+    // 办医保 in 不用办医保. Inside a cue for another question it still counts: 老公 in
+    // 老公这边 says who is joined as well as why.
     let kept: Vec<_> = found
         .iter()
-        .filter(|(_, _, clause, phrase, start, end)| {
-            !found
-                .iter()
-                .any(|(_, _, other_clause, other_phrase, other_start, other_end)| {
-                    other_clause == clause
+        .filter(|(question, _, clause, phrase, start, end)| {
+            !found.iter().any(
+                |(other_question, _, other_clause, other_phrase, other_start, other_end)| {
+                    other_question == question
+                        && other_clause == clause
                         && other_phrase.len() > phrase.len()
                         && other_start <= start
                         && end <= other_end
-                })
+                },
+            )
         })
         .collect();
     for question in &one.questions {

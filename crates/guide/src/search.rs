@@ -51,6 +51,15 @@ const FIELD_STAGE: f64 = 1.0;
 const FIELD_MATERIAL: f64 = 0.5;
 const FIELD_QUESTION: f64 = 0.3;
 
+/// When one typed phrase stands for several catalog terms that all match a document,
+/// the best counts whole and each further one at this share.
+const FURTHER_TERM_SHARE: f64 = 0.3;
+
+/// A term or phrase found inside a longer one counts at this weight: the longer is
+/// what was said (医疗费 inside 生育医疗费 is not 就医费用报销), the shorter still
+/// helps (挂失 in 社保卡挂失 names the item).
+const WEIGHT_INNER: f64 = 0.3;
+
 /// A bigram counts at this share of its field's weight in a document, so that
 /// shared characters (登记, 补贴) matter less than a whole term.
 const BIGRAM_SHARE: f64 = 0.5;
@@ -117,6 +126,13 @@ struct QueryTerm {
     key: String,
     weight: f64,
     reason: Reason,
+    /// The stretch of the query it was found in: the outermost phrase or term that
+    /// contains it. One stretch is one piece of evidence however many catalog terms
+    /// it stands for (社保卡 inside 办社保卡, the three terms of 迁过来).
+    group: String,
+    /// Whether it counts towards a confident answer: bigrams and the lexicon's
+    /// qualifiers (补办, 过户) rank but say nothing about which one-thing is meant.
+    decisive: bool,
 }
 
 /// One ranked one-thing.
@@ -203,15 +219,20 @@ impl Corpus {
         }
     }
 
-    /// BM25 of `terms` against document `index`: the score, the part of it that
-    /// terms other than bigrams give, and the reasons of the terms that matched.
-    fn score(&self, index: usize, terms: &[QueryTerm]) -> (f64, f64, Vec<Reason>) {
+    /// BM25 of `terms` against document `index`.
+    fn score(&self, index: usize, terms: &[QueryTerm]) -> Scored {
         let Some(doc) = self.docs.get(index) else {
-            return (0.0, 0.0, Vec::new());
+            return Scored::default();
         };
         let count = self.docs.len() as f64;
-        let mut score = 0.0;
-        let mut term_score = 0.0;
+        // The parts of each stretch of the query: one phrase that stands for three
+        // catalog terms is one piece of evidence, not three (迁过来 → 企业迁移,
+        // 企业迁入登记, 企业迁出登记 must not outweigh 户口 three to one), and a term
+        // inside a longer one adds only a little (社保卡 in 办社保卡).
+        let mut parts: BTreeMap<(&str, bool, bool), Vec<f64>> = BTreeMap::new();
+        // The stretches this document matches by what was said there, not only by
+        // something inside it.
+        let mut whole: BTreeSet<&str> = BTreeSet::new();
         let mut reasons = Vec::new();
         for term in terms {
             let Some(&frequency) = doc.terms.get(&term.key) else {
@@ -221,16 +242,78 @@ impl Corpus {
             let idf = ((count - df + 0.5) / (df + 0.5) + 1.0).ln();
             let norm = K1 * (1.0 - B + B * doc.length / self.average_length);
             let part = term.weight * idf * frequency * (K1 + 1.0) / (frequency + norm);
-            score += part;
-            if term.reason.via != Via::Characters {
-                term_score += part;
+            let characters = term.reason.via == Via::Characters;
+            if term.decisive && term.weight > WEIGHT_INNER {
+                whole.insert(term.group.as_str());
             }
+            parts
+                .entry((term.group.as_str(), term.decisive, characters))
+                .or_default()
+                .push(part);
             if !reasons.contains(&term.reason) {
                 reasons.push(term.reason.clone());
             }
         }
-        (score, term_score, reasons)
+        let mut scored = Scored::default();
+        for ((_, decisive, characters), mut phrase_parts) in parts {
+            phrase_parts.sort_by(|a, b| b.total_cmp(a));
+            let best = phrase_parts.first().copied().unwrap_or(0.0);
+            let rest: f64 = phrase_parts.iter().skip(1).sum();
+            let part = best + rest * FURTHER_TERM_SHARE;
+            scored.score += part;
+            if decisive {
+                scored.decisive += part;
+            }
+            if characters {
+                scored.characters += part;
+            }
+        }
+        scored.reasons = reasons;
+        scored.pieces = whole.len();
+        scored
     }
+}
+
+/// A document's score for a query and what it is made of.
+#[derive(Clone, Debug, Default)]
+struct Scored {
+    score: f64,
+    /// The part that terms and phrases which name a one-thing give (not bigrams,
+    /// not qualifiers).
+    decisive: f64,
+    /// The part that bigrams give.
+    characters: f64,
+    /// How many of the query's decisive stretches matched.
+    pieces: usize,
+    /// The reasons of the terms that matched.
+    reasons: Vec<Reason>,
+}
+
+/// Every age written in `chars` (八十五岁, 85岁, 九十多岁): where it starts and ends,
+/// and the years.
+fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
+    let mut found = Vec::new();
+    for (at, c) in chars.iter().enumerate() {
+        if *c != '岁' {
+            continue;
+        }
+        // The number ends at 岁 or at a 多/几 just before it.
+        let number_end = if at > 0 && matches!(chars[at - 1], '多' | '几') {
+            at - 1
+        } else {
+            at
+        };
+        let earliest = number_end.saturating_sub(3);
+        for start in earliest..number_end {
+            if let Some((years, used)) = crate::dates::number(&chars[start..number_end])
+                && start + used == number_end
+            {
+                found.push((start, at + 1, years));
+                break;
+            }
+        }
+    }
+    found
 }
 
 fn bigram_key(bigram: &str) -> String {
@@ -261,6 +344,8 @@ pub struct SearchIndex {
     vocabulary: BTreeSet<String>,
     /// Lexicon phrase → the catalog terms it stands for.
     synonyms: BTreeMap<String, Vec<String>>,
+    /// Lexicon phrases that only qualify (补办, 过户): not decisive on their own.
+    qualifiers: BTreeSet<String>,
     stopwords: BTreeSet<String>,
     /// Pinyin key → the vocabulary words and phrases that sound like it.
     homophones: HashMap<String, Vec<String>>,
@@ -293,7 +378,16 @@ impl SearchIndex {
             }
         }
         let mut synonyms: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut qualifiers = BTreeSet::new();
+        let mut decisive_phrases = BTreeSet::new();
         for synonym in &lexicon.synonyms {
+            for phrase in &synonym.phrases {
+                if synonym.qualifier {
+                    qualifiers.insert(phrase.to_lowercase());
+                } else {
+                    decisive_phrases.insert(phrase.to_lowercase());
+                }
+            }
             for term in &synonym.terms {
                 vocabulary.insert(term.to_lowercase());
             }
@@ -306,6 +400,8 @@ impl SearchIndex {
                 }
             }
         }
+        // A phrase that some entry gives as decisive is decisive.
+        qualifiers.retain(|phrase| !decisive_phrases.contains(phrase));
         vocabulary.retain(|word| word.chars().count() >= 2 || word.chars().any(is_han));
         let stopwords: BTreeSet<String> = lexicon.stopwords.iter().map(|w| w.to_lowercase()).collect();
 
@@ -376,7 +472,17 @@ impl SearchIndex {
             .one_things
             .values()
             .map(|one| bare_name(&one.name).to_owned())
-            .chain(catalog.one_things.values().flat_map(|one| one.keywords.iter().cloned()));
+            .chain(catalog.one_things.values().flat_map(|one| one.keywords.iter().cloned()))
+            // The lexicon's catalog terms of four characters or more (社会保障卡 →
+            // shbzk): shorter initials would collide.
+            .chain(
+                lexicon
+                    .synonyms
+                    .iter()
+                    .flat_map(|synonym| synonym.terms.iter())
+                    .filter(|term| term.chars().count() >= 4 && term.chars().all(is_han))
+                    .cloned(),
+            );
         for word in initial_sources {
             if let Some(key) = pinyin_initials(&word)
                 && key.len() >= 2
@@ -401,6 +507,7 @@ impl SearchIndex {
             item_corpus: Corpus::new(item_docs),
             vocabulary,
             synonyms,
+            qualifiers,
             stopwords,
             homophones,
             initials,
@@ -411,7 +518,7 @@ impl SearchIndex {
     /// Pushes every vocabulary word and lexicon phrase in `chars`, longest first (one
     /// inside a longer match adds nothing), and returns which characters a match
     /// covers and which a stopword covers.
-    fn match_entries(&self, chars: &[char], push: &mut impl FnMut(String, f64, Reason)) -> (Vec<bool>, Vec<bool>) {
+    fn match_entries(&self, chars: &[char], push: &mut impl FnMut(QueryTerm)) -> (Vec<bool>, Vec<bool>) {
         let mut matches: Vec<(usize, usize)> = Vec::new();
         let mut covered = vec![false; chars.len()];
         let mut stopword = vec![false; chars.len()];
@@ -427,37 +534,46 @@ impl SearchIndex {
                 }
                 // Inside a longer match, a term or phrase still counts (挂失 in
                 // 社保卡挂失 names the item), a stopword does not (个 in 个体户).
-                let inside = matches.iter().any(|&(s, e)| s <= start && end <= e);
-                if inside && is_stopword && synonym.is_none() && !is_term {
+                let outer = matches.iter().find(|&&(s, e)| s <= start && end <= e).copied();
+                if outer.is_some() && is_stopword && synonym.is_none() && !is_term {
                     continue;
                 }
+                let (group, weight): (String, f64) = match outer {
+                    Some((s, e)) => (chars[s..e].iter().collect(), WEIGHT_INNER),
+                    None => (window.clone(), WEIGHT_TERM),
+                };
                 matches.push((start, end));
                 covered[start..end].iter_mut().for_each(|c| *c = true);
                 if is_stopword && synonym.is_none() && !is_term {
                     stopword[start..end].iter_mut().for_each(|c| *c = true);
                 }
                 if is_term {
-                    push(
-                        window.clone(),
-                        WEIGHT_TERM,
-                        Reason {
+                    push(QueryTerm {
+                        key: window.clone(),
+                        weight,
+                        reason: Reason {
                             typed: window.clone(),
                             term: window.clone(),
                             via: Via::Term,
                         },
-                    );
+                        group: group.clone(),
+                        decisive: true,
+                    });
                 }
                 if let Some(targets) = synonym {
+                    let decisive = !self.qualifiers.contains(&window);
                     for target in targets {
-                        push(
-                            target.clone(),
-                            WEIGHT_TERM,
-                            Reason {
+                        push(QueryTerm {
+                            key: target.clone(),
+                            weight,
+                            reason: Reason {
                                 typed: window.clone(),
                                 term: target.clone(),
                                 via: Via::Synonym,
                             },
-                        );
+                            group: group.clone(),
+                            decisive,
+                        });
                     }
                 }
             }
@@ -468,14 +584,14 @@ impl SearchIndex {
     /// The terms of a normalised query, each with its weight and reason.
     fn query_terms(&self, query: &str) -> Vec<QueryTerm> {
         let mut terms: Vec<QueryTerm> = Vec::new();
-        let mut push = |key: String, weight: f64, reason: Reason| {
-            if let Some(existing) = terms.iter_mut().find(|t| t.key == key) {
-                if weight > existing.weight {
-                    existing.weight = weight;
-                    existing.reason = reason;
+        let mut push = |term: QueryTerm| {
+            if let Some(existing) = terms.iter_mut().find(|t| t.key == term.key) {
+                // The stronger finding stands; a decisive one over a qualifier.
+                if (term.decisive, term.weight) > (existing.decisive, existing.weight) {
+                    *existing = term;
                 }
             } else {
-                terms.push(QueryTerm { key, weight, reason });
+                terms.push(term);
             }
         };
         let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
@@ -487,15 +603,17 @@ impl SearchIndex {
         {
             {
                 for word in words {
-                    push(
-                        word.to_lowercase(),
-                        WEIGHT_PINYIN,
-                        Reason {
+                    push(QueryTerm {
+                        key: word.to_lowercase(),
+                        weight: WEIGHT_PINYIN,
+                        reason: Reason {
                             typed: compact.clone(),
                             term: word.clone(),
                             via: Via::Pinyin,
                         },
-                    );
+                        group: compact.clone(),
+                        decisive: true,
+                    });
                 }
             }
         }
@@ -513,6 +631,35 @@ impl SearchIndex {
                 .map(|(c, _)| *c)
                 .collect();
             self.match_entries(&reduced, &mut push);
+        }
+
+        // An age written as a number (八十五岁, 85岁, 九十多岁) stands for the lexicon's
+        // phrase of its decade (八十岁, 九十岁), which no list of phrases could spell out.
+        for (start, end, years) in ages(&chars) {
+            let decade = match years {
+                80..=89 => "八十岁",
+                90..=99 => "九十岁",
+                100..=130 => "百岁",
+                _ => continue,
+            };
+            let Some(targets) = self.synonyms.get(decade) else {
+                continue;
+            };
+            let written: String = chars[start..end].iter().collect();
+            covered[start..end].iter_mut().for_each(|c| *c = true);
+            for target in targets {
+                push(QueryTerm {
+                    key: target.clone(),
+                    weight: WEIGHT_TERM,
+                    reason: Reason {
+                        typed: written.clone(),
+                        term: target.clone(),
+                        via: Via::Synonym,
+                    },
+                    group: written.clone(),
+                    decisive: true,
+                });
+            }
         }
 
         // Homophone typos: a window not wholly matched that sounds like a term or
@@ -537,16 +684,19 @@ impl SearchIndex {
                         Some(targets) => targets.clone(),
                         None => vec![candidate.clone()],
                     };
+                    let decisive = !self.qualifiers.contains(candidate);
                     for target in targets {
-                        push(
-                            target.clone(),
-                            WEIGHT_TYPO,
-                            Reason {
+                        push(QueryTerm {
+                            key: target.clone(),
+                            weight: WEIGHT_TYPO,
+                            reason: Reason {
                                 typed: window.clone(),
                                 term: target,
                                 via: Via::Typo,
                             },
-                        );
+                            group: window.clone(),
+                            decisive,
+                        });
                     }
                 }
             }
@@ -560,15 +710,17 @@ impl SearchIndex {
             .map(|(c, covered)| if *covered { ' ' } else { *c })
             .collect();
         for bigram in bigrams(&uncovered) {
-            push(
-                bigram_key(&bigram),
-                WEIGHT_BIGRAM,
-                Reason {
+            push(QueryTerm {
+                key: bigram_key(&bigram),
+                weight: WEIGHT_BIGRAM,
+                reason: Reason {
                     typed: bigram.clone(),
-                    term: bigram,
+                    term: bigram.clone(),
                     via: Via::Characters,
                 },
-            );
+                group: bigram,
+                decisive: false,
+            });
         }
         terms
     }
@@ -592,38 +744,49 @@ impl SearchIndex {
 
     fn search_normalized(&self, query: String) -> SearchResult {
         let terms = self.query_terms(&query);
-        let mut hits: Vec<(f64, f64, usize, Vec<Reason>)> = (0..self.one_things.len())
+        // A one-thing that matches more of what was said ranks above one that matches
+        // a part of it strongly (新生儿办社保卡: 新生儿 and 社保卡, not 社保卡 alone).
+        let pieces: BTreeSet<&str> = terms.iter().filter(|t| t.decisive).map(|t| t.group.as_str()).collect();
+        let mut hits: Vec<(Scored, usize)> = (0..self.one_things.len())
             .map(|index| {
-                let (score, term_score, reasons) = self.one_thing_corpus.score(index, &terms);
-                (score, term_score, index, reasons)
+                let mut scored = self.one_thing_corpus.score(index, &terms);
+                let share = (1.0 + scored.pieces as f64) / (1.0 + pieces.len() as f64);
+                scored.score *= share;
+                scored.decisive *= share;
+                scored.characters *= share;
+                (scored, index)
             })
-            .filter(|(score, ..)| *score > 0.0)
+            .filter(|(scored, _)| scored.score > 0.0)
             .collect();
-        hits.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
-        let second = hits.get(1).map_or(0.0, |h| h.0);
-        let found = hits.first().is_some_and(|(score, term_score, ..)| {
-            (*score >= CONFIDENT_SCORE && *term_score >= CONFIDENT_TERM_SCORE)
+        hits.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.1.cmp(&b.1)));
+        let second = hits.get(1).map_or(0.0, |h| h.0.score);
+        let found = hits.first().is_some_and(|(scored, _)| {
+            // Qualifiers (补办, 过户) never make an answer confident: not as terms, and
+            // not as characters.
+            let evidence = scored.decisive + scored.characters;
+            (scored.score >= CONFIDENT_SCORE && scored.decisive >= CONFIDENT_TERM_SCORE)
                 // Shared characters alone suffice when they are many and point to one
                 // one-thing clearly (企业档案迁移): twice the runner-up and a high floor.
-                || (*score >= CONFIDENT_CHARACTERS_SCORE && *score >= CHARACTERS_MARGIN * second)
+                || (evidence >= CONFIDENT_CHARACTERS_SCORE && evidence >= CHARACTERS_MARGIN * second)
         });
-        let top = hits.first().map(|h| h.0).unwrap_or(0.0);
+        let top = hits.first().map(|h| h.0.score).unwrap_or(0.0);
         let one_things = if found {
             hits.into_iter()
                 .enumerate()
-                .filter(|(rank, (score, term_score, ..))| {
-                    *rank == 0 || (*score >= top * TAIL_SHARE && *term_score > 0.0)
+                .filter(|(rank, (scored, _))| {
+                    *rank == 0 || (scored.score >= top * TAIL_SHARE && scored.score > scored.characters)
                 })
                 .map(|(_, hit)| hit)
                 .take(MAX_ONE_THINGS)
-                .filter_map(|(score, _, index, mut reasons)| {
+                .filter_map(|(scored, index)| {
                     let (id, name, summary) = self.one_things.get(index)?.clone();
+                    let mut reasons = scored.reasons;
                     reasons.sort_by(|a, b| a.via.cmp(&b.via));
                     Some(OneThingHit {
                         id,
                         name,
                         summary,
-                        score: round(score),
+                        score: round(scored.score),
                         reasons,
                     })
                 })
@@ -632,10 +795,12 @@ impl SearchIndex {
             Vec::new()
         };
 
+        // An item is listed on what was typed for it, qualifiers included (挂失 names
+        // the item 社会保障卡正式挂失), but never on characters alone.
         let mut item_hits: Vec<(f64, f64, usize, Vec<Reason>)> = (0..self.items.len())
             .map(|index| {
-                let (score, term_score, reasons) = self.item_corpus.score(index, &terms);
-                (score, term_score, index, reasons)
+                let scored = self.item_corpus.score(index, &terms);
+                (scored.score, scored.score - scored.characters, index, scored.reasons)
             })
             .filter(|(_, term_score, ..)| *term_score >= CONFIDENT_TERM_SCORE)
             .collect();

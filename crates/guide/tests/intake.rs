@@ -120,23 +120,73 @@ fn the_same_description_gives_the_same_proposal() {
     assert_eq!(a.fields, b.fields);
 }
 
-/// The floors are what the labelled descriptions measured minus a margin (one-thing
-/// 39/40; answers 39/39 proposed right, 39/41 found; values 20/20 right, 20/21
-/// found). Every proposal carries its sentence (checked above), and none may be wrong
-/// more often than this.
+/// The floors are what the labelled descriptions reached when issue #19 was closed
+/// (75 descriptions: one-thing 73/75; answers 108/108 proposed right, 108/115 found;
+/// values 21/21 right, 21/22 found). Before the answer cues of that issue the same
+/// descriptions measured 39/39 answers right and 39/115 found. No proposal may come
+/// without the clause it was read from.
 #[test]
 fn the_labelled_descriptions_are_read_as_well_as_measured() {
     let catalog = testkit::catalog();
     let index = SearchIndex::new(&catalog);
     let set = guide::eval::parse_descriptions(include_str!("data/intake.tsv"));
-    assert!(set.len() >= 40);
+    assert!(set.len() >= 55);
     let accuracy = guide::eval::measure_intake(&catalog, &index, &set, day("2026-03-12"));
     assert!(
-        accuracy.one_thing_right as f64 / accuracy.descriptions as f64 >= 0.95
-            && accuracy.answer_precision() >= 0.97
-            && accuracy.answer_recall() >= 0.9
-            && accuracy.field_precision() >= 0.95
-            && accuracy.field_recall() >= 0.9,
+        accuracy.one_thing_right >= 73
+            && accuracy.answers_right == accuracy.answers_proposed
+            && accuracy.answers_right >= 108
+            && accuracy.fields_right == accuracy.fields_proposed
+            && accuracy.fields_right >= 21
+            && accuracy.without_sentence == 0,
         "{accuracy:#?}"
+    );
+    // Issue #19's goal: at least 80 % of the stated answers and values proposed.
+    assert!(accuracy.answer_recall() >= 0.8 && accuracy.field_recall() >= 0.8);
+}
+
+/// Every one-thing with situation questions has a labelled description, except
+/// those whose questions no description states.
+#[test]
+fn the_labelled_descriptions_cover_the_one_things_added_last() {
+    let set = guide::eval::parse_descriptions(include_str!("data/intake.tsv"));
+    for id in [
+        "sports-event",
+        "credit-repair",
+        "credit-report",
+        "listing-compliance",
+        "bankruptcy-check",
+        "tax-credit-query",
+        "ip-protection",
+        "tech-innovation",
+        "childcare-subsidy",
+    ] {
+        assert!(
+            set.iter().any(|d| d.expected == id && !d.answers.is_empty()),
+            "no labelled description with answers for {id}"
+        );
+    }
+}
+
+#[test]
+fn a_negating_word_before_a_cue_proposes_nothing_for_it() {
+    let proposal = read("我要注册一家公司，没有员工，不需要刻章", "2026-03-12");
+    assert_eq!(proposal.one_thing.as_ref().unwrap().0, "enterprise-startup");
+    assert!(answer(&proposal, "has_employees").is_none(), "{:?}", proposal.answers);
+    assert!(answer(&proposal, "need_seal").is_none(), "{:?}", proposal.answers);
+    let proposal = read("我要注册一家公司，要刻章，有三个员工", "2026-03-12");
+    assert_eq!(answer(&proposal, "need_seal").unwrap().value, "yes");
+    assert_eq!(answer(&proposal, "has_employees").unwrap().value, "yes");
+}
+
+#[test]
+fn a_cue_inside_a_cue_for_another_question_still_answers_its_own() {
+    let proposal = read("结婚了想把户口迁到老公这边", "2026-03-12");
+    assert_eq!(proposal.one_thing.as_ref().unwrap().0, "hukou-migration");
+    assert_eq!(answer(&proposal, "reason").unwrap().value, "kin");
+    let spouse = answer(&proposal, "married_kin").unwrap();
+    assert_eq!(
+        (spouse.value.as_str(), spouse.sentence.as_str()),
+        ("yes", "结婚了想把户口迁到老公这边")
     );
 }

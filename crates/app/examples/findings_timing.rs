@@ -94,6 +94,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             state_reason: None,
             found_at: at,
             updated_at: at,
+            change_note: None,
         })
         .collect();
     for chunk in findings.chunks(10_000) {

@@ -137,6 +137,10 @@ pub struct RunSummary {
     pub withdrawn: usize,
     /// Withdrawn findings whose subject qualifies again: restored, recipient told.
     pub restored: usize,
+    /// Known findings whose amount, payee or conditions changed with the data: updated,
+    /// with what changed in words (`change_note`), recipient told. The others are not
+    /// written at all.
+    pub changed: usize,
     pub total_amount_fen: i64,
     pub total_amount_yuan: String,
 }
@@ -286,6 +290,7 @@ async fn evaluate_all(
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut total = 0i64;
+    let (mut qualifying, mut new_findings, mut changed) = (0, 0, 0);
     for (subject, values) in subjects {
         let evaluation = compiled.evaluate(values, today);
         let named = evaluation.qualifies && names.contains_key(subject);
@@ -329,6 +334,7 @@ async fn evaluate_all(
             continue;
         }
         total += evaluation.amount_fen;
+        qualifying += 1;
         let recipient = subject_key(policy.target, evaluation.payee.as_deref().unwrap_or(subject));
         let reasons = serde_json::to_string(&evaluation.reasons).map_err(ApiError::internal)?;
         let finding = Finding {
@@ -347,20 +353,40 @@ async fn evaluate_all(
             state_reason: None,
             found_at: now,
             updated_at: now,
+            change_note: None,
         };
-        match known.get(subject) {
-            None => notices.push(found_notice(state, policy, &finding, &evaluation, names, now)),
-            Some(earlier) if earlier.state == "withdrawn" => changes.push((
+        let Some(earlier) = known.get(subject) else {
+            new_findings += 1;
+            notices.push(found_notice(state, policy, &finding, &evaluation, names, now));
+            findings.push(finding);
+            continue;
+        };
+        if earlier.state == "confirmed" {
+            // Confirmed for payment: the department's, whatever the data say now.
+            continue;
+        }
+        if earlier.state == "withdrawn" {
+            changes.push((
                 earlier.clone(),
                 match policy.mode {
                     PolicyMode::Grant => "granted",
                     PolicyMode::Invite { .. } => "invited",
                 },
                 "按最新数据重新满足全部条件".to_owned(),
-            )),
-            Some(_) => {}
+            ));
         }
-        findings.push(finding);
+        // The same outcome from the same data: nothing to write.
+        let Some(note) = what_changed(earlier, &finding) else {
+            continue;
+        };
+        changed += 1;
+        if matches!(earlier.state.as_str(), "granted" | "invited") {
+            notices.push(changed_notice(policy, &finding, &note, now));
+        }
+        findings.push(Finding {
+            change_note: Some(note),
+            ..finding
+        });
     }
     let summary = RunSummary {
         policy: policy.id.clone(),
@@ -369,10 +395,11 @@ async fn evaluate_all(
         period_label: period.label_zh(),
         as_of: today,
         evaluated: subjects.len(),
-        qualifying: findings.len(),
-        new_findings: notices.len(),
+        qualifying,
+        new_findings,
         withdrawn: changes.iter().filter(|(_, to, _)| *to == "withdrawn").count(),
         restored: changes.iter().filter(|(_, to, _)| *to != "withdrawn").count(),
+        changed,
         total_amount_fen: total,
         total_amount_yuan: fen_to_yuan(total),
     };
@@ -452,6 +479,76 @@ fn change_after_run(
             body,
             created_at: now,
         },
+    }
+}
+
+/// What a re-run changed in a known finding, in words for the person and the
+/// department, or `None` when the outcome is the same. Only the outcome is compared
+/// (amount, conditions, payee, name): the values read are not kept, so the words say
+/// what changed in the result, never the data themselves.
+fn what_changed(earlier: &Finding, now: &Finding) -> Option<String> {
+    let mut changed = Vec::new();
+    if earlier.amount_fen != now.amount_fen {
+        changed.push(format!(
+            "金额由 {} 元变为 {} 元",
+            fen_to_yuan(earlier.amount_fen),
+            fen_to_yuan(now.amount_fen)
+        ));
+    }
+    if earlier.reasons != now.reasons {
+        let before: Vec<Reason> = serde_json::from_str(&earlier.reasons).unwrap_or_default();
+        let after: Vec<Reason> = serde_json::from_str(&now.reasons).unwrap_or_default();
+        let flipped: Vec<String> = after
+            .iter()
+            .filter(|reason| {
+                before
+                    .iter()
+                    .find(|b| b.id == reason.id)
+                    .is_none_or(|b| b.held != reason.held)
+            })
+            .map(|reason| {
+                format!(
+                    "{}：{}",
+                    if reason.held { "现已满足" } else { "不再满足" },
+                    reason.label
+                )
+            })
+            .collect();
+        if flipped.is_empty() {
+            changed.push("认定理由已按最新数据更新".to_owned());
+        } else {
+            changed.extend(flipped);
+        }
+    }
+    if earlier.recipient != now.recipient {
+        changed.push("领取人已按最新数据变更".to_owned());
+    }
+    if earlier.subject_name != now.subject_name {
+        changed.push("姓名已按最新数据更新".to_owned());
+    }
+    (!changed.is_empty()).then(|| format!("按最新数据重新核查：{}", changed.join("；")))
+}
+
+/// Tells the recipient that a re-run changed their finding, and how.
+fn changed_notice(
+    policy: &Policy,
+    finding: &Finding,
+    note: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewNotification {
+    NewNotification {
+        recipient: finding.recipient.clone(),
+        kind: "benefit_changed".to_owned(),
+        case_id: None,
+        item: None,
+        title: format!("“{}”：认定结果有变化", policy.name),
+        body: format!(
+            "根据部门共享的最新数据，您{}的“{}”有变化（{note}），现为 {} 元。如有异议，可在“我的待遇”中提出。",
+            finding.period,
+            policy.name,
+            fen_to_yuan(finding.amount_fen)
+        ),
+        created_at: now,
     }
 }
 
@@ -540,6 +637,8 @@ pub struct MyBenefit {
     pub for_whom: Option<String>,
     /// The enterprise it is for, when the caller sees it as its legal representative.
     pub enterprise: Option<crate::legal_rep::Represented>,
+    /// What the last re-run changed (金额由…变为…), if it changed anything.
+    pub change_note: Option<String>,
     pub reasons: Vec<ReasonView>,
     /// Where 主动告知 applies, prefilled.
     pub apply_path: Option<String>,
@@ -577,6 +676,7 @@ fn my_benefit(
         state_reason: finding.state_reason.clone(),
         for_whom: (!own).then(|| mask_name(&finding.subject_name)),
         enterprise: enterprise.cloned(),
+        change_note: finding.change_note.clone(),
         reasons: reasons
             .into_iter()
             .map(|r| ReasonView {
@@ -773,6 +873,8 @@ pub struct FindingRow {
     pub state: String,
     pub state_label: &'static str,
     pub state_reason: Option<String>,
+    /// What the last re-run changed, if anything.
+    pub change_note: Option<String>,
     /// Whether the department may confirm it for payment now.
     pub may_confirm: bool,
 }
@@ -788,6 +890,7 @@ fn finding_row(finding: &Finding) -> FindingRow {
         state: finding.state.clone(),
         state_label: state_label(&finding.state),
         state_reason: finding.state_reason.clone(),
+        change_note: finding.change_note.clone(),
         may_confirm: finding.state == "granted",
     }
 }
@@ -1078,6 +1181,7 @@ pub async fn export_findings(
             "金额（元）",
             "状态",
             "说明",
+            "最近变化",
             "认定时间",
         ],
     );
@@ -1099,6 +1203,7 @@ pub async fn export_findings(
                     &row.amount_yuan,
                     row.state_label,
                     row.state_reason.as_deref().unwrap_or(""),
+                    row.change_note.as_deref().unwrap_or(""),
                     &found,
                 ],
             );

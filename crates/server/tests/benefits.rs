@@ -322,6 +322,68 @@ async fn childcare_journey(node: Node) {
     );
     assert_eq!(node.store.finding(&other.id).await.unwrap().unwrap().state, "granted");
     assert!(told("benefit_restored").await);
+    assert_eq!(fourth["changed"], 0, "{fourth}");
+
+    // The same data again: nothing is written.
+    let unchanged = node.store.finding(&other.id).await.unwrap().unwrap();
+    // A day later (a write would show in updated_at), logged in again.
+    node.set_date("2026-12-02");
+    let wj = node.login("staff-wj").await;
+    let run = |body: Value| {
+        let node = &node;
+        let wj = wj.clone();
+        async move {
+            node.call("POST", "/policies/childcare_subsidy/run", Some(&wj), Some(body))
+                .await
+        }
+    };
+    let (_, fifth) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(
+        (fifth["changed"].clone(), fifth["new_findings"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(node.store.finding(&other.id).await.unwrap().unwrap(), unchanged);
+
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    // A corrected birth date that changes the months: the finding is updated, says
+    // what changed, and the mother is told; the department's list shows it too.
+    let corrected = if other.amount_fen == 150_000 {
+        "2024-01-15"
+    } else {
+        "2023-06-15"
+    };
+    node.store
+        .put_shared_records(&birth_records(Some(corrected)))
+        .await
+        .unwrap();
+    let (_, sixth) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(
+        (sixth["changed"].clone(), sixth["withdrawn"].clone()),
+        (json!(1), json!(0)),
+        "{sixth}"
+    );
+    let changed = node.store.finding(&other.id).await.unwrap().unwrap();
+    assert_ne!(changed.amount_fen, other.amount_fen);
+    assert_eq!(changed.state, "granted");
+    let note = changed.change_note.clone().unwrap_or_default();
+    assert!(
+        note.contains(&format!(
+            "金额由 {} 元变为 {} 元",
+            yuan(other.amount_fen),
+            yuan(changed.amount_fen)
+        )),
+        "{note}"
+    );
+    assert!(told("benefit_changed").await);
+    let (_, list) = node
+        .call(
+            "GET",
+            &format!("/policies/childcare_subsidy/findings?q={}", other.id),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"][0]["change_note"], note.as_str(), "{list}");
     // Her decline stood through all of it.
     assert_eq!(
         node.store.finding(&finding.id).await.unwrap().unwrap().state,

@@ -103,6 +103,8 @@ pub struct Finding {
     pub state_reason: Option<String>,
     pub found_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the last re-run that changed it changed, in words (`None`: as found).
+    pub change_note: Option<String>,
 }
 
 #[async_trait]
@@ -161,7 +163,7 @@ pub trait BenefitStore: Send + Sync {
 }
 
 pub(crate) const FINDING_COLUMNS: &str = "id, policy, period, subject, subject_name, recipient, amount_fen, reasons, \
-                                          state, state_reason, found_at, updated_at";
+                                          state, state_reason, found_at, updated_at, change_note";
 
 pub(crate) fn finding_from_row(row: &impl crate::common::ReadRow) -> Result<Finding> {
     use crate::common::time_from_millis;
@@ -178,6 +180,7 @@ pub(crate) fn finding_from_row(row: &impl crate::common::ReadRow) -> Result<Find
         state_reason: row.optional_text("state_reason")?,
         found_at: time_from_millis(row.int("found_at")?, "finding time")?,
         updated_at: time_from_millis(row.int("updated_at")?, "finding update time")?,
+        change_note: row.optional_text("change_note")?,
     })
 }
 
@@ -221,11 +224,12 @@ macro_rules! impl_benefit_store {
                         let mut writer = self.begin_write().await?;
                         let single = format!(
                             "INSERT INTO benefit_findings ({FINDING_COLUMNS}) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                              ON CONFLICT (policy, period, subject) DO UPDATE SET \
                              amount_fen = excluded.amount_fen, reasons = excluded.reasons, \
                              recipient = excluded.recipient, subject_name = excluded.subject_name, \
-                             updated_at = excluded.updated_at WHERE benefit_findings.state <> 'confirmed'"
+                             updated_at = excluded.updated_at, change_note = excluded.change_note \
+                             WHERE benefit_findings.state <> 'confirmed'"
                         );
                         for chunk in findings.chunks(sql::ROWS_PER_INSERT) {
                             let statement = self.sql_rows(&single, chunk.len());
@@ -243,7 +247,8 @@ macro_rules! impl_benefit_store {
                                     .bind(&finding.state)
                                     .bind(finding.state_reason.as_deref())
                                     .bind(millis(finding.found_at))
-                                    .bind(millis(finding.updated_at));
+                                    .bind(millis(finding.updated_at))
+                                    .bind(finding.change_note.as_deref());
                             }
                             query.execute(&mut *writer.tx).await?;
                             // A finding new to the store keeps the id it was given; one

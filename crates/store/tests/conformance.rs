@@ -3914,6 +3914,7 @@ fn finding(id: &str, period: &str, subject: &str, amount_fen: i64) -> store::Fin
         state_reason: None,
         found_at: at(12, 0, 0),
         updated_at: at(12, 0, 0),
+        change_note: None,
     }
 }
 
@@ -4173,16 +4174,20 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
     // and announces nothing already known.
     let rerun = [
         finding("BF00000000000000F2", "2026", "S3", 999),
-        finding("BF00000000000000FA", "2026", "S5", 777),
+        store::Finding {
+            change_note: Some("金额由 700.00 元变为 7.77 元".into()),
+            ..finding("BF00000000000000FA", "2026", "S5", 777)
+        },
     ];
     store.put_findings("WJ", &rerun, &[], &[], &[]).await.unwrap();
     assert_eq!(
         store.finding("BF0000000000000002").await.unwrap().unwrap().amount_fen,
         100_000
     );
+    let changed = store.finding("BF000000000000000A").await.unwrap().unwrap();
     assert_eq!(
-        store.finding("BF000000000000000A").await.unwrap().unwrap().amount_fen,
-        777
+        (changed.amount_fen, changed.change_note.as_deref()),
+        (777, Some("金额由 700.00 元变为 7.77 元"))
     );
     assert_eq!(fixture.count("outbox").await, 7);
 }

@@ -1,6 +1,8 @@
 -- 免申即享 at scale: the department's list pages by keyset (period, then finding id),
--- filtered by state or searched by an exact ID number; and a finding may be confirmed
--- for payment (confirmed, 已确认发放).
+-- filtered by state or searched by an exact ID number; a finding may be confirmed for
+-- payment (confirmed, 已确认发放); and a re-run that changes a finding says what changed
+-- (change_note, e.g. 金额由 3600.00 元变为 1500.00 元).
+ALTER TABLE benefit_findings ADD COLUMN change_note TEXT;
 ALTER TABLE benefit_findings DROP CONSTRAINT benefit_findings_state_check;
 ALTER TABLE benefit_findings ADD CONSTRAINT benefit_findings_state_check
     CHECK (state IN ('granted', 'invited', 'declined', 'objected', 'withdrawn', 'confirmed'));

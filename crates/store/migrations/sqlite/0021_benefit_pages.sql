@@ -1,7 +1,8 @@
 -- 免申即享 at scale: the department's list pages by keyset (period, then finding id),
--- filtered by state or searched by an exact ID number; and a finding may be confirmed
--- for payment (confirmed, 已确认发放). SQLite cannot alter a CHECK constraint, so the
--- table is rebuilt with the same rows.
+-- filtered by state or searched by an exact ID number; a finding may be confirmed for
+-- payment (confirmed, 已确认发放); and a re-run that changes a finding says what changed
+-- (change_note, e.g. 金额由 3600.00 元变为 1500.00 元). SQLite cannot alter a CHECK
+-- constraint, so the table is rebuilt with the same rows.
 CREATE TABLE benefit_findings_v21 (
     id           TEXT    PRIMARY KEY,
     policy       TEXT    NOT NULL,
@@ -15,6 +16,7 @@ CREATE TABLE benefit_findings_v21 (
     state_reason TEXT,
     found_at     INTEGER  NOT NULL,
     updated_at   INTEGER  NOT NULL,
+    change_note  TEXT,
     UNIQUE (policy, period, subject)
 );
 INSERT INTO benefit_findings_v21 (id, policy, period, subject, subject_name, recipient, amount_fen, reasons,

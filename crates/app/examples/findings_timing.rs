@@ -34,9 +34,12 @@ fn staff() -> Account {
     }
 }
 
-/// A valid-looking 18-digit number per index (the list never parses it).
-fn id_number(i: usize) -> String {
-    format!("6201022025{i:07}X")
+/// A valid 公民身份号码 per index: 1,000 a day from `first_year`-01-01 on.
+fn id_number(first_year: i32, i: usize) -> String {
+    let born = chrono::NaiveDate::from_ymd_opt(first_year, 1, 1).unwrap() + chrono::Duration::days((i / 1000) as i64);
+    let first17 = format!("620102{}{:03}", born.format("%Y%m%d"), i % 1000);
+    let check = ids::id_check_char(&first17).unwrap();
+    format!("{first17}{check}")
 }
 
 async fn time<T>(name: &str, runs: u32, mut call: impl AsyncFnMut() -> T) -> T {
@@ -85,9 +88,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             id: format!("BF{:016X}", (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             policy: "childcare_subsidy".into(),
             period: "2026".into(),
-            subject: id_number(i),
+            subject: id_number(2023, i),
             subject_name: "王小宝".into(),
-            recipient: format!("person:{}", id_number(count + i)),
+            recipient: format!("person:{}", id_number(1985, i)),
             amount_fen: 360_000,
             reasons: "[]".into(),
             state: "granted".into(),

@@ -102,12 +102,26 @@ fn multi_row_with(single: &str, rows: usize, numbered: bool) -> String {
 
 // ---------------------------------------------------------------- benefit findings
 
-/// The `WHERE` of a department's query of findings ([`crate::FindingQuery`], its page
-/// aside): only the filters it has, so that each shape of query plans on its index.
-/// Returns the clause and the values to bind, in order, from `$1`.
-fn findings_where(query: &crate::FindingQuery) -> (String, Vec<String>) {
-    let mut clause = String::from("policy = $1");
+/// The `FROM` and `WHERE` of a department's query of findings
+/// ([`crate::FindingQuery`], its page aside): only the filters it has, so that each
+/// shape of query plans on its index. A search by ID number reads the few rows of that
+/// subject or recipient through their indexes first (a derived table), so the planner
+/// cannot prefer walking the policy's whole list in order. Returns the two clauses and
+/// the values to bind, in order, from `$1`.
+fn findings_from_where(query: &crate::FindingQuery) -> (String, String, Vec<String>) {
     let mut binds = vec![query.policy.clone()];
+    let from = match &query.subject {
+        Some(subject) => {
+            binds.push(subject.clone());
+            binds.push(format!("person:{subject}"));
+            binds.push(format!("enterprise:{subject}"));
+            "(SELECT * FROM benefit_findings WHERE subject = $2 \
+             UNION SELECT * FROM benefit_findings WHERE recipient IN ($3, $4)) AS f"
+                .to_owned()
+        }
+        None => "benefit_findings".to_owned(),
+    };
+    let mut clause = String::from("policy = $1");
     let mut bind = |clause: &mut String, text: &str, value: &str| {
         binds.push(value.to_owned());
         let n = binds.len();
@@ -122,18 +136,13 @@ fn findings_where(query: &crate::FindingQuery) -> (String, Vec<String>) {
     if let Some(id) = &query.id {
         bind(&mut clause, " AND id = $?", id);
     }
-    if let Some(subject) = &query.subject {
-        bind(&mut clause, " AND (subject = $?", subject);
-        bind(&mut clause, " OR recipient = $?", &format!("person:{subject}"));
-        bind(&mut clause, " OR recipient = $?)", &format!("enterprise:{subject}"));
-    }
-    (clause, binds)
+    (from, clause, binds)
 }
 
 /// One page of findings: after the keyset position, by period (newest first) then
 /// id; the page size is the last parameter.
 pub(crate) fn findings_page(query: &crate::FindingQuery) -> (String, Vec<String>) {
-    let (mut clause, mut binds) = findings_where(query);
+    let (from, mut clause, mut binds) = findings_from_where(query);
     if let Some((period, id)) = &query.after {
         binds.push(period.clone());
         let p = binds.len();
@@ -144,7 +153,7 @@ pub(crate) fn findings_page(query: &crate::FindingQuery) -> (String, Vec<String>
     let limit = binds.len() + 1;
     (
         format!(
-            "SELECT {} FROM benefit_findings WHERE {clause} ORDER BY period DESC, id LIMIT ${limit}",
+            "SELECT {} FROM {from} WHERE {clause} ORDER BY period DESC, id LIMIT ${limit}",
             crate::benefits::FINDING_COLUMNS
         ),
         binds,
@@ -155,7 +164,7 @@ pub(crate) fn findings_page(query: &crate::FindingQuery) -> (String, Vec<String>
 /// of those neither declined nor withdrawn, and how many are declined, objected and
 /// confirmed. (PostgreSQL sums BIGINT as NUMERIC: cast back.)
 pub(crate) fn findings_totals(query: &crate::FindingQuery) -> (String, Vec<String>) {
-    let (clause, binds) = findings_where(query);
+    let (from, clause, binds) = findings_from_where(query);
     (
         format!(
             "SELECT COUNT(*) AS count, \
@@ -163,7 +172,7 @@ pub(crate) fn findings_totals(query: &crate::FindingQuery) -> (String, Vec<Strin
              CAST(COALESCE(SUM(CASE WHEN state = 'declined' THEN 1 ELSE 0 END), 0) AS BIGINT) AS declined, \
              CAST(COALESCE(SUM(CASE WHEN state = 'objected' THEN 1 ELSE 0 END), 0) AS BIGINT) AS objected, \
              CAST(COALESCE(SUM(CASE WHEN state = 'confirmed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS confirmed \
-             FROM benefit_findings WHERE {clause}"
+             FROM {from} WHERE {clause}"
         ),
         binds,
     )

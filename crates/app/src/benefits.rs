@@ -16,7 +16,7 @@ use domain::{Account, NewNotification, Role};
 use eligibility::{CompiledPolicy, Evaluation, Reason, fen_to_yuan};
 use serde::Serialize;
 use sharing::SubjectKind;
-use store::{Finding, FindingChange, SubjectAccess};
+use store::{Finding, FindingChange, FindingQuery, SubjectAccess};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -137,6 +137,10 @@ pub struct RunSummary {
     pub withdrawn: usize,
     /// Withdrawn findings whose subject qualifies again: restored, recipient told.
     pub restored: usize,
+    /// Known findings whose amount, payee or conditions changed with the data: updated,
+    /// with what changed in words (`change_note`), recipient told. The others are not
+    /// written at all.
+    pub changed: usize,
     pub total_amount_fen: i64,
     pub total_amount_yuan: String,
 }
@@ -286,6 +290,7 @@ async fn evaluate_all(
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut total = 0i64;
+    let (mut qualifying, mut new_findings, mut changed) = (0, 0, 0);
     for (subject, values) in subjects {
         let evaluation = compiled.evaluate(values, today);
         let named = evaluation.qualifies && names.contains_key(subject);
@@ -329,6 +334,7 @@ async fn evaluate_all(
             continue;
         }
         total += evaluation.amount_fen;
+        qualifying += 1;
         let recipient = subject_key(policy.target, evaluation.payee.as_deref().unwrap_or(subject));
         let reasons = serde_json::to_string(&evaluation.reasons).map_err(ApiError::internal)?;
         let finding = Finding {
@@ -347,20 +353,40 @@ async fn evaluate_all(
             state_reason: None,
             found_at: now,
             updated_at: now,
+            change_note: None,
         };
-        match known.get(subject) {
-            None => notices.push(found_notice(state, policy, &finding, &evaluation, names, now)),
-            Some(earlier) if earlier.state == "withdrawn" => changes.push((
+        let Some(earlier) = known.get(subject) else {
+            new_findings += 1;
+            notices.push(found_notice(state, policy, &finding, &evaluation, names, now));
+            findings.push(finding);
+            continue;
+        };
+        if earlier.state == "confirmed" {
+            // Confirmed for payment: the department's, whatever the data say now.
+            continue;
+        }
+        if earlier.state == "withdrawn" {
+            changes.push((
                 earlier.clone(),
                 match policy.mode {
                     PolicyMode::Grant => "granted",
                     PolicyMode::Invite { .. } => "invited",
                 },
                 "按最新数据重新满足全部条件".to_owned(),
-            )),
-            Some(_) => {}
+            ));
         }
-        findings.push(finding);
+        // The same outcome from the same data: nothing to write.
+        let Some(note) = what_changed(earlier, &finding) else {
+            continue;
+        };
+        changed += 1;
+        if matches!(earlier.state.as_str(), "granted" | "invited") {
+            notices.push(changed_notice(policy, &finding, &note, now));
+        }
+        findings.push(Finding {
+            change_note: Some(note),
+            ..finding
+        });
     }
     let summary = RunSummary {
         policy: policy.id.clone(),
@@ -369,10 +395,11 @@ async fn evaluate_all(
         period_label: period.label_zh(),
         as_of: today,
         evaluated: subjects.len(),
-        qualifying: findings.len(),
-        new_findings: notices.len(),
+        qualifying,
+        new_findings,
         withdrawn: changes.iter().filter(|(_, to, _)| *to == "withdrawn").count(),
         restored: changes.iter().filter(|(_, to, _)| *to != "withdrawn").count(),
+        changed,
         total_amount_fen: total,
         total_amount_yuan: fen_to_yuan(total),
     };
@@ -382,7 +409,7 @@ async fn evaluate_all(
         .collect();
     state
         .store
-        .put_findings(&findings, &accesses, &notices, &changes)
+        .put_findings(&policy.department, &findings, &accesses, &notices, &changes)
         .await?;
     Ok(summary)
 }
@@ -452,6 +479,76 @@ fn change_after_run(
             body,
             created_at: now,
         },
+    }
+}
+
+/// What a re-run changed in a known finding, in words for the person and the
+/// department, or `None` when the outcome is the same. Only the outcome is compared
+/// (amount, conditions, payee, name): the values read are not kept, so the words say
+/// what changed in the result, never the data themselves.
+fn what_changed(earlier: &Finding, now: &Finding) -> Option<String> {
+    let mut changed = Vec::new();
+    if earlier.amount_fen != now.amount_fen {
+        changed.push(format!(
+            "金额由 {} 元变为 {} 元",
+            fen_to_yuan(earlier.amount_fen),
+            fen_to_yuan(now.amount_fen)
+        ));
+    }
+    if earlier.reasons != now.reasons {
+        let before: Vec<Reason> = serde_json::from_str(&earlier.reasons).unwrap_or_default();
+        let after: Vec<Reason> = serde_json::from_str(&now.reasons).unwrap_or_default();
+        let flipped: Vec<String> = after
+            .iter()
+            .filter(|reason| {
+                before
+                    .iter()
+                    .find(|b| b.id == reason.id)
+                    .is_none_or(|b| b.held != reason.held)
+            })
+            .map(|reason| {
+                format!(
+                    "{}：{}",
+                    if reason.held { "现已满足" } else { "不再满足" },
+                    reason.label
+                )
+            })
+            .collect();
+        if flipped.is_empty() {
+            changed.push("认定理由已按最新数据更新".to_owned());
+        } else {
+            changed.extend(flipped);
+        }
+    }
+    if earlier.recipient != now.recipient {
+        changed.push("领取人已按最新数据变更".to_owned());
+    }
+    if earlier.subject_name != now.subject_name {
+        changed.push("姓名已按最新数据更新".to_owned());
+    }
+    (!changed.is_empty()).then(|| format!("按最新数据重新核查：{}", changed.join("；")))
+}
+
+/// Tells the recipient that a re-run changed their finding, and how.
+fn changed_notice(
+    policy: &Policy,
+    finding: &Finding,
+    note: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> NewNotification {
+    NewNotification {
+        recipient: finding.recipient.clone(),
+        kind: "benefit_changed".to_owned(),
+        case_id: None,
+        item: None,
+        title: format!("“{}”：认定结果有变化", policy.name),
+        body: format!(
+            "根据部门共享的最新数据，您{}的“{}”有变化（{note}），现为 {} 元。如有异议，可在“我的待遇”中提出。",
+            finding.period,
+            policy.name,
+            fen_to_yuan(finding.amount_fen)
+        ),
+        created_at: now,
     }
 }
 
@@ -532,12 +629,16 @@ pub struct MyBenefit {
     pub period: String,
     pub amount_fen: i64,
     pub amount_yuan: String,
-    /// granted, invited, declined, objected.
+    /// granted, invited, declined, objected, withdrawn, confirmed.
     pub state: String,
     pub state_label: &'static str,
     pub state_reason: Option<String>,
     /// Whose benefit it is when not the recipient's own (a child): masked name.
     pub for_whom: Option<String>,
+    /// The enterprise it is for, when the caller sees it as its legal representative.
+    pub enterprise: Option<crate::legal_rep::Represented>,
+    /// What the last re-run changed (金额由…变为…), if it changed anything.
+    pub change_note: Option<String>,
     pub reasons: Vec<ReasonView>,
     /// Where 主动告知 applies, prefilled.
     pub apply_path: Option<String>,
@@ -552,11 +653,16 @@ fn state_label(state: &str) -> &'static str {
         "declined" => "已不同意（不发放）",
         "objected" => "已提出异议，待部门处理",
         "withdrawn" => "已不再符合条件（不发放）",
+        "confirmed" => "已确认发放",
         _ => "未知",
     }
 }
 
-fn my_benefit(state: &AppState, finding: &Finding) -> Option<MyBenefit> {
+fn my_benefit(
+    state: &AppState,
+    finding: &Finding,
+    enterprise: Option<&crate::legal_rep::Represented>,
+) -> Option<MyBenefit> {
     let policy = state.catalog.policies.get(&finding.policy)?;
     let reasons: Vec<Reason> = serde_json::from_str(&finding.reasons).unwrap_or_default();
     let own = finding.recipient == subject_key(policy.target, &finding.subject);
@@ -569,6 +675,8 @@ fn my_benefit(state: &AppState, finding: &Finding) -> Option<MyBenefit> {
         state_label: state_label(&finding.state),
         state_reason: finding.state_reason.clone(),
         for_whom: (!own).then(|| mask_name(&finding.subject_name)),
+        enterprise: enterprise.cloned(),
+        change_note: finding.change_note.clone(),
         reasons: reasons
             .into_iter()
             .map(|r| ReasonView {
@@ -581,16 +689,38 @@ fn my_benefit(state: &AppState, finding: &Finding) -> Option<MyBenefit> {
             PolicyMode::Grant => None,
         },
         may_decline: finding.state == "granted",
-        may_object: matches!(finding.state.as_str(), "granted" | "invited" | "withdrawn"),
+        may_object: matches!(
+            finding.state.as_str(),
+            "granted" | "invited" | "withdrawn" | "confirmed"
+        ),
         policy: policy_view(state, policy),
     })
 }
 
-/// 我的待遇: what policies found for the caller (as a person), newest first.
+/// 我的待遇: what policies found for the caller (as a person), and for the enterprises
+/// 法人库 names them legal representative of (稳岗返还), newest first. Nobody else sees
+/// an enterprise's findings.
 pub async fn mine(state: &AppState, caller: &Account) -> Result<Vec<MyBenefit>, ApiError> {
     let id_number = own_id_number(caller)?;
-    let findings = state.store.findings_of_recipient(&person_subject(id_number)).await?;
-    Ok(findings.iter().filter_map(|f| my_benefit(state, f)).collect())
+    let mut found: Vec<(Finding, Option<crate::legal_rep::Represented>)> = state
+        .store
+        .findings_of_recipient(&person_subject(id_number))
+        .await?
+        .into_iter()
+        .map(|finding| (finding, None))
+        .collect();
+    for enterprise in crate::legal_rep::enterprises_for_benefits(state, caller).await? {
+        let theirs = state
+            .store
+            .findings_of_recipient(&enterprise_subject(&enterprise.uscc))
+            .await?;
+        found.extend(theirs.into_iter().map(|finding| (finding, Some(enterprise.clone()))));
+    }
+    found.sort_by(|(a, _), (b, _)| b.found_at.cmp(&a.found_at).then_with(|| a.id.cmp(&b.id)));
+    Ok(found
+        .iter()
+        .filter_map(|(finding, enterprise)| my_benefit(state, finding, enterprise.as_ref()))
+        .collect())
 }
 
 fn own_id_number(caller: &Account) -> Result<&str, ApiError> {
@@ -628,9 +758,17 @@ pub async fn decide(
     let id_number = own_id_number(caller)?;
     let not_found = || ApiError::new("E_FINDING_NOT_FOUND", "没有找到这项待遇");
     let finding = state.store.finding(finding_id).await?.ok_or_else(not_found)?;
-    if finding.recipient != person_subject(id_number) {
-        return Err(not_found());
-    }
+    // A person's own finding, or an enterprise's whose legal representative 法人库
+    // names them now.
+    let enterprise = match finding.recipient.strip_prefix("enterprise:") {
+        Some(uscc) => Some(
+            crate::legal_rep::represents(state, caller, uscc)
+                .await?
+                .ok_or_else(not_found)?,
+        ),
+        None if finding.recipient == person_subject(id_number) => None,
+        None => return Err(not_found()),
+    };
     let policy = policy_of(state, &finding.policy)?;
     let reason = if reason.trim().is_empty() {
         String::new()
@@ -644,7 +782,11 @@ pub async fn decide(
     }
     let (to, action, allowed): (&str, &str, &[&str]) = match decision {
         Decision::Decline => ("declined", "benefit_declined", &["granted"]),
-        Decision::Object => ("objected", "benefit_objected", &["granted", "invited", "withdrawn"]),
+        Decision::Object => (
+            "objected",
+            "benefit_objected",
+            &["granted", "invited", "withdrawn", "confirmed"],
+        ),
     };
     if decision == Decision::Object && reason.is_empty() {
         return Err(ApiError::new("E_REASON_REQUIRED", "请写明异议的理由，部门将据此复核").field("reason"));
@@ -666,10 +808,20 @@ pub async fn decide(
             action,
             None,
             String::new(),
-            format!("本人对“{}”（{}）表示{verb}：{reason}", policy.name, finding.period),
+            match &enterprise {
+                Some(enterprise) => format!(
+                    "法定代表人代企业“{}”对“{}”（{}）表示{verb}：{reason}",
+                    enterprise.name, policy.name, finding.period
+                ),
+                None => format!("本人对“{}”（{}）表示{verb}：{reason}", policy.name, finding.period),
+            },
         ),
-        subject: Some(person_subject(id_number)),
-        legal_basis: "本人决定".to_owned(),
+        subject: Some(finding.recipient.clone()),
+        legal_basis: if enterprise.is_some() {
+            "法定代表人决定".to_owned()
+        } else {
+            "本人决定".to_owned()
+        },
     };
     let now = state.now();
     let changed = state
@@ -706,7 +858,7 @@ pub async fn decide(
         }])
         .await?;
     let finding = state.store.finding(&finding.id).await?.ok_or_else(not_found)?;
-    my_benefit(state, &finding).ok_or_else(not_found)
+    my_benefit(state, &finding, enterprise.as_ref()).ok_or_else(not_found)
 }
 
 /// One row of the department's list: names and ID numbers masked.
@@ -716,37 +868,124 @@ pub struct FindingRow {
     pub period: String,
     pub subject_masked: String,
     pub name_masked: String,
+    pub amount_fen: i64,
     pub amount_yuan: String,
     pub state: String,
     pub state_label: &'static str,
     pub state_reason: Option<String>,
+    /// What the last re-run changed, if anything.
+    pub change_note: Option<String>,
+    /// Whether the department may confirm it for payment now.
+    pub may_confirm: bool,
 }
 
-/// The department's view of a policy's findings.
+fn finding_row(finding: &Finding) -> FindingRow {
+    FindingRow {
+        id: finding.id.clone(),
+        period: finding.period.clone(),
+        subject_masked: mask(&finding.subject),
+        name_masked: mask_name(&finding.subject_name),
+        amount_fen: finding.amount_fen,
+        amount_yuan: fen_to_yuan(finding.amount_fen),
+        state: finding.state.clone(),
+        state_label: state_label(&finding.state),
+        state_reason: finding.state_reason.clone(),
+        change_note: finding.change_note.clone(),
+        may_confirm: finding.state == "granted",
+    }
+}
+
+/// The department's view of a policy's findings: the totals of everything the
+/// filters select, and one page of rows.
 #[derive(Clone, Debug, Serialize)]
 pub struct PolicyFindings {
     pub policy: PolicyView,
     pub period: Option<String>,
-    pub count: usize,
+    pub state: Option<String>,
+    pub count: i64,
     /// Of the findings neither declined nor withdrawn.
     pub total_amount_fen: i64,
     pub total_amount_yuan: String,
-    pub declined: usize,
-    pub objected: usize,
-    pub rows: Vec<FindingRow>,
+    pub declined: i64,
+    pub objected: i64,
+    pub confirmed: i64,
+    pub items: Vec<FindingRow>,
+    /// The cursor of the next page, if there is one (`next_cursor`, as the API's
+    /// other lists).
+    #[serde(rename = "next_cursor")]
+    pub next: Option<String>,
 }
 
-/// Most rows returned; the totals count all.
-pub const MAX_ROWS: usize = 500;
+/// What the department asks of a policy's findings, as typed (the API's query, the
+/// page's form): checked by [`findings`] and [`export_findings`].
+#[derive(Clone, Debug, Default)]
+pub struct FindingsFilter {
+    /// `2026` or `2026-12`.
+    pub period: Option<String>,
+    /// A state (`granted`, `declined`…).
+    pub state: Option<String>,
+    /// A whole 公民身份号码, 统一社会信用代码 or 待遇编号 (`BF…`).
+    pub q: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
 
-/// The findings of a policy (optionally one period) for its department, supervisors
-/// and auditors; names and ID numbers masked by the one masking rule.
-pub async fn findings(
-    state: &AppState,
-    caller: &Account,
-    policy_id: &str,
-    period: Option<&str>,
-) -> Result<PolicyFindings, ApiError> {
+/// What a typed search names.
+enum Search {
+    Subject(String),
+    Finding(String),
+}
+
+fn non_empty(text: Option<&str>) -> Option<&str> {
+    text.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// A period as typed: `2026` or `2026-12`.
+fn parse_period(text: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(period) = non_empty(text) else {
+        return Ok(None);
+    };
+    let bytes = period.as_bytes();
+    let digits = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    let valid = match bytes.len() {
+        4 => digits(0..4),
+        7 => {
+            digits(0..4)
+                && bytes[4] == b'-'
+                && digits(5..7)
+                && period[5..7].parse::<u32>().is_ok_and(|month| (1..=12).contains(&month))
+        }
+        _ => false,
+    };
+    if !valid {
+        return Err(ApiError::new("E_QUERY_INVALID", "期间应写成 2026 或 2026-12").field("period"));
+    }
+    Ok(Some(period.to_owned()))
+}
+
+fn parse_search(text: Option<&str>) -> Result<Option<Search>, ApiError> {
+    let Some(q) = non_empty(text) else {
+        return Ok(None);
+    };
+    let upper = q.to_ascii_uppercase();
+    if upper.len() == 18 && upper.starts_with("BF") && upper[2..].bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(Some(Search::Finding(upper)));
+    }
+    if let Ok(id_number) = ids::IdNumber::parse(q) {
+        return Ok(Some(Search::Subject(id_number.as_str().to_owned())));
+    }
+    if let Ok(code) = ids::CreditCode::parse(q) {
+        return Ok(Some(Search::Subject(code.as_str().to_owned())));
+    }
+    Err(ApiError::new(
+        "E_QUERY_INVALID",
+        "请输入完整的公民身份号码、统一社会信用代码或待遇编号（BF开头），不支持部分号码查询",
+    )
+    .field("q"))
+}
+
+/// The policy, if the caller may see its findings.
+fn policy_for_list<'a>(state: &'a AppState, caller: &Account, policy_id: &str) -> Result<&'a Policy, ApiError> {
     let policy = policy_of(state, policy_id)?;
     if !may_manage(caller, policy, false) {
         return Err(ApiError::forbidden(format!(
@@ -755,40 +994,476 @@ pub async fn findings(
             policy.name
         )));
     }
-    if let Some(period) = period
-        && !(period.len() == 4 || period.len() == 7)
-    {
-        return Err(ApiError::new("E_QUERY_INVALID", "期间应写成 2026 或 2026-12").field("period"));
+    Ok(policy)
+}
+
+/// The store's query for a filter, and the access entry a search by ID number (or
+/// credit code) leaves about that person (or enterprise): the department learns
+/// whether the policy found them.
+fn query_of(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    filter: &FindingsFilter,
+    action: &str,
+) -> Result<(FindingQuery, Option<SubjectAccess>), ApiError> {
+    let period = parse_period(filter.period.as_deref())?;
+    let finding_state = match non_empty(filter.state.as_deref()) {
+        None => None,
+        Some(text) if store::benefits::FINDING_STATES.contains(&text) => Some(text.to_owned()),
+        Some(_) => {
+            return Err(ApiError::new(
+                "E_QUERY_INVALID",
+                format!(
+                    "状态应为以下之一：{}",
+                    store::benefits::FINDING_STATES
+                        .iter()
+                        .map(|s| format!("{s}（{}）", state_label(s)))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+            )
+            .field("state"));
+        }
+    };
+    let search = parse_search(filter.q.as_deref())?;
+    let after = non_empty(filter.cursor.as_deref())
+        .map(crate::page::finding_cursor)
+        .transpose()?;
+    let mut query = FindingQuery {
+        policy: policy.id.clone(),
+        period,
+        state: finding_state,
+        subject: None,
+        id: None,
+        after,
+        limit: crate::page::limit(filter.limit),
+    };
+    let mut record = None;
+    match search {
+        Some(Search::Finding(id)) => query.id = Some(id),
+        Some(Search::Subject(subject)) => {
+            let who = if subject.len() == 18 && ids::IdNumber::parse(&subject).is_ok() {
+                person_subject(&subject)
+            } else {
+                enterprise_subject(&subject)
+            };
+            record = Some(SubjectAccess {
+                entry: crate::access_entry(
+                    state,
+                    Some(caller),
+                    action,
+                    None,
+                    "benefit_findings".to_owned(),
+                    format!(
+                        "{}按证件号码查询“{}”的认定结果",
+                        state.catalog.department_name(&policy.department),
+                        policy.name
+                    ),
+                ),
+                subject: Some(who),
+                legal_basis: legal_basis_of(policy),
+            });
+            query.subject = Some(subject);
+        }
+        None => {}
     }
-    let all = state.store.findings_of_policy(&policy.id, period).await?;
-    let total: i64 = all
-        .iter()
-        .filter(|f| f.state != "declined" && f.state != "withdrawn")
-        .map(|f| f.amount_fen)
-        .sum();
+    Ok((query, record))
+}
+
+fn legal_basis_of(policy: &Policy) -> String {
+    format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number)
+}
+
+/// The findings of a policy for its department, supervisors and auditors, one page at
+/// a time (keyset: the same cost at any depth), filtered by period and state or
+/// searched by a whole ID number, credit code or finding id; the totals of all that
+/// the filters select come from the database. Names and ID numbers are masked by the
+/// one masking rule; a search by ID number is an access entry about that person.
+pub async fn findings(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    filter: &FindingsFilter,
+) -> Result<PolicyFindings, ApiError> {
+    let policy = policy_for_list(state, caller, policy_id)?;
+    let (mut query, record) = query_of(state, caller, policy, filter, "benefit_search")?;
+    let limit = query.limit;
+    let totals = state.store.findings_totals(&query).await?;
+    query.limit = limit + 1;
+    let rows = state.store.findings_page(&query).await?;
+    if let Some(record) = record {
+        state.store.record_accesses(&[record]).await?;
+    }
+    let page = crate::page::Page::of(rows, limit, |f: &Finding| {
+        crate::page::finding_cursor_of(&f.period, &f.id)
+    });
     Ok(PolicyFindings {
         policy: policy_view(state, policy),
-        period: period.map(str::to_owned),
-        count: all.len(),
-        total_amount_fen: total,
-        total_amount_yuan: fen_to_yuan(total),
-        declined: all.iter().filter(|f| f.state == "declined").count(),
-        objected: all.iter().filter(|f| f.state == "objected").count(),
-        rows: all
-            .iter()
-            .take(MAX_ROWS)
-            .map(|f| FindingRow {
-                id: f.id.clone(),
-                period: f.period.clone(),
-                subject_masked: mask(&f.subject),
-                name_masked: mask_name(&f.subject_name),
-                amount_yuan: fen_to_yuan(f.amount_fen),
-                state: f.state.clone(),
-                state_label: state_label(&f.state),
-                state_reason: f.state_reason.clone(),
-            })
-            .collect(),
+        period: query.period.clone(),
+        state: query.state.clone(),
+        count: totals.count,
+        total_amount_fen: totals.amount_fen,
+        total_amount_yuan: fen_to_yuan(totals.amount_fen),
+        declined: totals.declined,
+        objected: totals.objected,
+        confirmed: totals.confirmed,
+        items: page.items.iter().map(finding_row).collect(),
+        next: page.next,
     })
+}
+
+/// Rows read per query while exporting.
+const EXPORT_CHUNK: i64 = 5_000;
+
+/// A CSV export of the list.
+#[derive(Clone, Debug)]
+pub struct FindingsExport {
+    pub filename: String,
+    /// UTF-8 with a byte-order mark (so that Excel reads the Chinese as such), CRLF.
+    pub body: String,
+    pub rows: usize,
+}
+
+/// A CSV cell (RFC 4180), defused: a cell a spreadsheet would take for a formula
+/// (`=`, `+`, `-`, `@`, tab, CR) starts with an apostrophe. A person's objection is
+/// free text and ends up here.
+fn csv_cell(out: &mut String, cell: &str) {
+    let defused;
+    let cell = if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        defused = format!("'{cell}");
+        defused.as_str()
+    } else {
+        cell
+    };
+    if cell.contains([',', '"', '\r', '\n']) {
+        out.push('"');
+        out.push_str(&cell.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(cell);
+    }
+}
+
+fn csv_row(out: &mut String, cells: &[&str]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        csv_cell(out, cell);
+    }
+    out.push_str("\r\n");
+}
+
+/// The whole list as the filters select it (no page), as CSV for the department:
+/// the same masking as the list, and itself a data access with its ledger entry.
+pub async fn export_findings(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    filter: &FindingsFilter,
+) -> Result<FindingsExport, ApiError> {
+    let policy = policy_for_list(state, caller, policy_id)?;
+    let filter = FindingsFilter {
+        cursor: None,
+        ..filter.clone()
+    };
+    let (mut query, search_record) = query_of(state, caller, policy, &filter, "benefit_export")?;
+    query.limit = EXPORT_CHUNK;
+    let mut body = String::from("\u{FEFF}");
+    csv_row(
+        &mut body,
+        &[
+            "待遇编号",
+            "期间",
+            "证件号码（脱敏）",
+            "姓名（脱敏）",
+            "金额（元）",
+            "状态",
+            "说明",
+            "最近变化",
+            "认定时间",
+        ],
+    );
+    let mut rows = 0;
+    loop {
+        let chunk = state.store.findings_page(&query).await?;
+        for finding in &chunk {
+            let row = finding_row(finding);
+            let found = (finding.found_at + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string();
+            csv_row(
+                &mut body,
+                &[
+                    &row.id,
+                    &row.period,
+                    &row.subject_masked,
+                    &row.name_masked,
+                    &row.amount_yuan,
+                    row.state_label,
+                    row.state_reason.as_deref().unwrap_or(""),
+                    row.change_note.as_deref().unwrap_or(""),
+                    &found,
+                ],
+            );
+        }
+        rows += chunk.len();
+        match chunk.last() {
+            Some(last) if chunk.len() as i64 == EXPORT_CHUNK => {
+                query.after = Some((last.period.clone(), last.id.clone()));
+            }
+            _ => break,
+        }
+    }
+    let scope = [
+        query.period.as_deref().map(|p| format!("期间{p}")),
+        query.state.as_deref().map(|s| format!("状态“{}”", state_label(s))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join("，");
+    let record = search_record.unwrap_or_else(|| SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(caller),
+            "benefit_export",
+            None,
+            "benefit_findings".to_owned(),
+            String::new(),
+        ),
+        subject: None,
+        legal_basis: legal_basis_of(policy),
+    });
+    let record = SubjectAccess {
+        entry: store::AccessEntry {
+            purpose: format!(
+                "导出“{}”认定名单（{}{rows} 行，姓名与证件号码已脱敏）",
+                policy.name,
+                if scope.is_empty() {
+                    String::new()
+                } else {
+                    format!("{scope}，")
+                }
+            ),
+            ..record.entry
+        },
+        ..record
+    };
+    state.store.record_accesses(&[record]).await?;
+    Ok(FindingsExport {
+        filename: format!(
+            "{}-findings{}.csv",
+            policy.id,
+            query.period.as_deref().map(|p| format!("-{p}")).unwrap_or_default()
+        ),
+        body,
+        rows,
+    })
+}
+
+/// What the department confirms for payment: named findings (待遇编号), all or none,
+/// or every granted finding of a period; one of the two.
+#[derive(Clone, Debug, Default)]
+pub struct ConfirmRequest {
+    pub findings: Option<Vec<String>>,
+    pub period: Option<String>,
+    /// Shown to the person with the new state.
+    pub note: String,
+}
+
+/// Most findings named in one confirmation; a whole period is confirmed by period.
+pub const MAX_CONFIRM_IDS: usize = 1_000;
+
+/// The longest note the department adds to a confirmation, in characters.
+pub const MAX_NOTE_CHARS: usize = 200;
+
+/// What a confirmation did.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConfirmSummary {
+    pub policy: String,
+    /// Confirmed by this request.
+    pub confirmed: usize,
+    /// Confirmed before (a retry): left as they were.
+    pub already_confirmed: usize,
+    /// The amount confirmed by this request.
+    pub amount_fen: i64,
+    pub amount_yuan: String,
+    /// For a whole period: the findings left out because the person declined or objected.
+    pub declined_left_out: i64,
+    pub objected_left_out: i64,
+}
+
+/// Confirms findings for payment (已认定 → 已确认发放), by the policy's department or an
+/// administrator: one entry per finding about its recipient, all in one transaction.
+/// Named findings are confirmed all or none: any declined, objected, withdrawn or
+/// invited one refuses the batch with its state named. Confirming again what is
+/// confirmed changes nothing (a retry is safe). The person sees the new state on
+/// 我的待遇.
+pub async fn confirm(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    request: &ConfirmRequest,
+) -> Result<ConfirmSummary, ApiError> {
+    let policy = policy_of(state, policy_id)?;
+    if !may_manage(caller, policy, true) {
+        return Err(ApiError::forbidden(format!(
+            "只有{}的工作人员或系统管理员可以确认“{}”的发放",
+            state.catalog.department_name(&policy.department),
+            policy.name
+        )));
+    }
+    let note = match non_empty(Some(&request.note)) {
+        None => String::new(),
+        Some(text) => ids::text::normalize(text, true)
+            .map_err(|error| ApiError::new("E_INVALID_REQUEST", format!("备注无效：{error}")).field("note"))?,
+    };
+    if note.chars().count() > MAX_NOTE_CHARS {
+        return Err(ApiError::new("E_INVALID_REQUEST", format!("备注最多 {MAX_NOTE_CHARS} 个字")).field("note"));
+    }
+    let mut left_out = (0, 0);
+    let findings: Vec<Finding> = match (&request.findings, &request.period) {
+        (Some(ids), None) => {
+            let mut unique: Vec<String> = Vec::new();
+            for id in ids {
+                let id = id.trim().to_ascii_uppercase();
+                if !id.is_empty() && !unique.contains(&id) {
+                    unique.push(id);
+                }
+            }
+            if unique.is_empty() {
+                return Err(ApiError::new("E_INVALID_REQUEST", "请选择要确认发放的待遇").field("findings"));
+            }
+            if unique.len() > MAX_CONFIRM_IDS {
+                return Err(ApiError::new(
+                    "E_INVALID_REQUEST",
+                    format!("一次最多确认 {MAX_CONFIRM_IDS} 项；确认整个期间请按期间确认"),
+                )
+                .field("findings"));
+            }
+            let found = state.store.findings_by_ids(&policy.id, &unique).await?;
+            let missing: Vec<&String> = unique.iter().filter(|id| !found.iter().any(|f| &&f.id == id)).collect();
+            if !missing.is_empty() {
+                return Err(not_found_ids(&missing));
+            }
+            found
+        }
+        (None, Some(period)) => {
+            let period = parse_period(Some(period.as_str()))?
+                .ok_or_else(|| ApiError::new("E_INVALID_REQUEST", "请写明要确认的期间").field("period"))?;
+            let mut query = FindingQuery {
+                policy: policy.id.clone(),
+                period: Some(period),
+                limit: EXPORT_CHUNK,
+                ..FindingQuery::default()
+            };
+            let totals = state.store.findings_totals(&query).await?;
+            left_out = (totals.declined, totals.objected);
+            query.state = Some("granted".to_owned());
+            let mut all = Vec::new();
+            loop {
+                let chunk = state.store.findings_page(&query).await?;
+                let full = chunk.len() as i64 == EXPORT_CHUNK;
+                if let Some(last) = chunk.last() {
+                    query.after = Some((last.period.clone(), last.id.clone()));
+                }
+                all.extend(chunk);
+                if !full {
+                    break;
+                }
+            }
+            all
+        }
+        _ => {
+            return Err(ApiError::new(
+                "E_INVALID_REQUEST",
+                "请在 findings（待遇编号）和 period（期间）中选择一项",
+            )
+            .field("findings"));
+        }
+    };
+    let department_name = state.catalog.department_name(&policy.department).to_owned();
+    let confirmations: Vec<store::FindingConfirmation> = findings
+        .iter()
+        .map(|finding| store::FindingConfirmation {
+            id: finding.id.clone(),
+            record: SubjectAccess {
+                entry: crate::access_entry(
+                    state,
+                    Some(caller),
+                    "benefit_confirmed",
+                    None,
+                    String::new(),
+                    format!(
+                        "{department_name}确认发放“{}”（{}）{} 元",
+                        policy.name,
+                        finding.period,
+                        fen_to_yuan(finding.amount_fen)
+                    ),
+                ),
+                subject: Some(finding.recipient.clone()),
+                legal_basis: legal_basis_of(policy),
+            },
+        })
+        .collect();
+    let reason = if note.is_empty() {
+        format!("{department_name}已确认发放，将于{}发放", policy.payment)
+    } else {
+        format!("{department_name}已确认发放：{note}")
+    };
+    match state
+        .store
+        .confirm_findings(&policy.id, &confirmations, &reason, state.now())
+        .await?
+    {
+        store::Confirmed::Done { confirmed, already } => {
+            let amount: i64 = findings
+                .iter()
+                .filter(|f| confirmed.contains(&f.id))
+                .map(|f| f.amount_fen)
+                .sum();
+            Ok(ConfirmSummary {
+                policy: policy.id.clone(),
+                confirmed: confirmed.len(),
+                already_confirmed: already.len(),
+                amount_fen: amount,
+                amount_yuan: fen_to_yuan(amount),
+                declined_left_out: left_out.0,
+                objected_left_out: left_out.1,
+            })
+        }
+        store::Confirmed::Refused { blocked, missing } => {
+            if !missing.is_empty() {
+                return Err(not_found_ids(&missing.iter().collect::<Vec<_>>()));
+            }
+            let named: Vec<String> = blocked
+                .iter()
+                .take(20)
+                .map(|(id, now)| format!("{id}（{}）", state_label(now)))
+                .collect();
+            Err(ApiError::new(
+                "E_FINDING_STATE",
+                format!(
+                    "以下 {} 项待遇不是“已认定”状态，不能确认发放，本次未作任何更改：{}{}",
+                    blocked.len(),
+                    named.join("、"),
+                    if blocked.len() > named.len() { "等" } else { "" }
+                ),
+            )
+            .field("findings"))
+        }
+    }
+}
+
+fn not_found_ids(missing: &[&String]) -> ApiError {
+    let named: Vec<&str> = missing.iter().take(20).map(|id| id.as_str()).collect();
+    ApiError::new(
+        "E_FINDING_NOT_FOUND",
+        format!("本政策没有这些待遇：{}，本次未作任何更改", named.join("、")),
+    )
+    .field("findings")
 }
 
 /// What a completed case tells about a child, as the shared attributes a policy

@@ -57,6 +57,9 @@ fn what(action: &str) -> &'static str {
         "read_rectification" | "rectification_follow_up" | "rectification_closed" => "您的评价及其整改",
         "benefit_evaluation" => "核查您是否符合一项惠民政策（只留下是否符合、金额和理由）",
         "benefit_declined" | "benefit_objected" => "您对一项待遇的决定",
+        "benefit_withdrawn" | "benefit_restored" => "按最新数据重新核查您的一项待遇",
+        "benefit_confirmed" => "确认发放您的一项待遇",
+        "benefit_search" => "按您的证件号码查询一项政策的认定结果",
         _ => "您的办件",
     }
 }

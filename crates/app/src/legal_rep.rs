@@ -15,6 +15,7 @@ use sharing::SubjectKind;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::sharing::{consented_read, fetch_record, source_name};
+use store::SubjectAccess;
 
 /// The attribute of a person naming the enterprises they represent.
 pub const REPRESENTED_ATTRIBUTE: &str = "represented_enterprises";
@@ -106,4 +107,112 @@ pub fn consent_covers_registry(state: &AppState, only: Option<&[String]>) -> boo
         return false;
     };
     only.is_none_or(|ticked| ticked.iter().any(|code| code == &registry.code))
+}
+
+/// Why 我的待遇 reads 法人库: the person looks at what concerns them, so no consent
+/// screen is needed, but every read is still an entry about them.
+const OWN_BENEFITS_BASIS: &str = "本人查询（核验法定代表人身份以查看企业待遇）";
+
+fn own_read(state: &AppState, account: &Account, elements: &str, purpose: String) -> SubjectAccess {
+    SubjectAccess {
+        entry: crate::access_entry(state, Some(account), "shared_read", None, elements.to_owned(), purpose),
+        subject: Some(account.id.clone()),
+        legal_basis: OWN_BENEFITS_BASIS.to_owned(),
+    }
+}
+
+/// The enterprises 法人库 confirms `account` legal representative of, for their
+/// 我的待遇 (稳岗返还 and other enterprise benefits). Empty without an ID number or
+/// such sources; each read that found something is an access entry about them.
+pub async fn enterprises_for_benefits(state: &AppState, account: &Account) -> Result<Vec<Represented>, ApiError> {
+    let Some(id_number) = account.id_number.as_deref().and_then(|text| IdNumber::parse(text).ok()) else {
+        return Ok(Vec::new());
+    };
+    let (Some(index), Some(registry)) = (
+        state.sources.serving(SubjectKind::Person, REPRESENTED_ATTRIBUTE),
+        state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number"),
+    ) else {
+        return Ok(Vec::new());
+    };
+    let Some(listed) = fetch_record(state, index, id_number.as_str())
+        .await?
+        .and_then(|record| record.get(REPRESENTED_ATTRIBUTE).cloned())
+    else {
+        return Ok(Vec::new());
+    };
+    let mut accesses = vec![own_read(
+        state,
+        account,
+        "enterprise.uscc",
+        format!(
+            "我的待遇：从{}列出本人担任法定代表人的企业",
+            source_name(state, &index.code)
+        ),
+    )];
+    let mut offered = Vec::new();
+    for piece in listed.split([',', '，', '、']) {
+        let Ok(code) = CreditCode::parse(piece.trim()) else {
+            continue;
+        };
+        if offered.iter().any(|e: &Represented| e.uscc == code.as_str()) || offered.len() >= MAX_OFFERED {
+            continue;
+        }
+        if let Some(enterprise) =
+            confirm_representative(state, account, &id_number, registry, &code, &mut accesses).await?
+        {
+            offered.push(enterprise);
+        }
+    }
+    state.store.record_accesses(&accesses).await?;
+    Ok(offered)
+}
+
+/// Whether 法人库 names `account` legal representative of the enterprise `uscc` now:
+/// the check before they act on its benefit. The read is an access entry about them.
+pub async fn represents(state: &AppState, account: &Account, uscc: &str) -> Result<Option<Represented>, ApiError> {
+    let (Some(id_number), Ok(code)) = (
+        account.id_number.as_deref().and_then(|text| IdNumber::parse(text).ok()),
+        CreditCode::parse(uscc),
+    ) else {
+        return Ok(None);
+    };
+    let Some(registry) = state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number") else {
+        return Ok(None);
+    };
+    let mut accesses = Vec::new();
+    let found = confirm_representative(state, account, &id_number, registry, &code, &mut accesses).await?;
+    state.store.record_accesses(&accesses).await?;
+    Ok(found)
+}
+
+/// Reads the enterprise in 法人库 and keeps it if its legal representative is
+/// `id_number` (the index may lag behind the registry), with the entry of the read.
+async fn confirm_representative(
+    state: &AppState,
+    account: &Account,
+    id_number: &IdNumber,
+    registry: &sharing::Source,
+    code: &CreditCode,
+    accesses: &mut Vec<SubjectAccess>,
+) -> Result<Option<Represented>, ApiError> {
+    let Some(record) = fetch_record(state, registry, code.as_str()).await? else {
+        return Ok(None);
+    };
+    accesses.push(own_read(
+        state,
+        account,
+        "enterprise.legal_rep_id_number,enterprise.name",
+        format!(
+            "我的待遇：从{}核验本人是否为企业 {} 的法定代表人",
+            source_name(state, &registry.code),
+            code.as_str()
+        ),
+    ));
+    if record.get("legal_rep_id_number").map(String::as_str) != Some(id_number.as_str()) {
+        return Ok(None);
+    }
+    Ok(Some(Represented {
+        uscc: code.as_str().to_owned(),
+        name: record.get("name").cloned().unwrap_or_default(),
+    }))
 }

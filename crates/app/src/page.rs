@@ -140,6 +140,32 @@ pub fn rectification_cursor(cursor: &str) -> Result<(bool, NaiveDate, String), A
     Ok((closed, deadline, id.to_owned()))
 }
 
+/// The cursor after a benefit finding of `period` with id `id` (lists by period,
+/// newest first, then id). The finding id, not the subject's ID number: a cursor
+/// travels in URLs and must not carry personal data.
+pub fn finding_cursor_of(period: &str, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("fnd|{period}|{id}"))
+}
+
+/// Reads a finding cursor back.
+pub fn finding_cursor(cursor: &str) -> Result<(String, String), ApiError> {
+    let text = decode(cursor)?;
+    let mut parts = text.splitn(3, '|');
+    let (Some("fnd"), Some(period), Some(id)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(invalid());
+    };
+    let period_ok = matches!(period.len(), 4 | 7)
+        && period
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if i == 4 { b == b'-' } else { b.is_ascii_digit() });
+    let id_ok = id.len() == 18 && id.starts_with("BF") && id[2..].bytes().all(|b| b.is_ascii_hexdigit());
+    if !period_ok || !id_ok {
+        return Err(invalid());
+    }
+    Ok((period.to_owned(), id.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -162,11 +188,20 @@ mod tests {
         assert_eq!(read, (true, due, "R-1".to_owned()));
         assert!(rectification_cursor(&queue_cursor_of(Some(due), id, "GG00101001")).is_err());
         assert!(index_cursor(&case_cursor_of(at, id)).is_err());
+        let finding = "BF0123456789ABCDEF";
+        assert_eq!(
+            finding_cursor(&finding_cursor_of("2026-12", finding)).unwrap(),
+            ("2026-12".to_owned(), finding.to_owned())
+        );
+        assert!(finding_cursor(&case_cursor_of(at, id)).is_err());
+        assert!(finding_cursor(&finding_cursor_of("2026", "110105202602100016")).is_err());
+        assert!(finding_cursor(&finding_cursor_of("20x6", finding)).is_err());
         for bad in ["", "!!", "bm90aGluZw", &"a".repeat(300)] {
             assert_eq!(index_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(case_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(queue_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
             assert_eq!(rectification_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
+            assert_eq!(finding_cursor(bad).unwrap_err().code, "E_QUERY_INVALID");
         }
     }
 

@@ -5,7 +5,10 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -22,6 +25,8 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(list_policies))
         .routes(routes!(run_policy))
         .routes(routes!(policy_findings))
+        .routes(routes!(export_findings))
+        .routes(routes!(confirm_findings))
         .routes(routes!(my_benefits))
         .routes(routes!(decline_benefit))
         .routes(routes!(object_benefit))
@@ -37,7 +42,7 @@ pub struct PolicyList(Vec<benefits::PolicyView>);
 #[schema(value_type = Object)]
 pub struct RunSummary(benefits::RunSummary);
 
-/// 政策的认定结果：count、total_amount_yuan、rows（姓名与证件号码已脱敏）
+/// 政策的认定结果：筛选范围内的 count、total_amount_fen（不含已不同意、已不再符合）、declined、objected、confirmed，本页 items（姓名与证件号码已脱敏），next_cursor（下一页；null 表示没有了）
 #[derive(serde::Serialize, ToSchema)]
 #[schema(value_type = Object)]
 pub struct Findings(benefits::PolicyFindings);
@@ -69,12 +74,53 @@ pub struct DecisionRequest {
     reason: String,
 }
 
-#[derive(Deserialize, IntoParams)]
+#[derive(Deserialize, IntoParams, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FindingsQuery {
     /// 期间：2026 或 2026-12；不填为全部
     period: Option<String>,
+    /// 状态：granted（已认定）、invited、declined、objected、withdrawn、confirmed（已确认发放）
+    state: Option<String>,
+    /// 完整的公民身份号码、统一社会信用代码（认定对象或领取人）或待遇编号（BF…）；按证件号码查询记入账本
+    q: Option<String>,
+    /// 上一页返回的 next_cursor
+    cursor: Option<String>,
+    /// 每页条数，默认 50，最多 200
+    #[serde(default)]
+    #[param(minimum = 1, maximum = 200)]
+    limit: i64,
 }
+
+fn findings_query(query: Result<Query<FindingsQuery>, QueryRejection>) -> Result<benefits::FindingsFilter, ApiError> {
+    let Query(query) = query
+        .map_err(|rejection| ApiError::new("E_QUERY_INVALID", format!("查询参数有误：{}", rejection.body_text())))?;
+    Ok(benefits::FindingsFilter {
+        period: query.period,
+        state: query.state,
+        q: query.q,
+        cursor: query.cursor,
+        limit: query.limit,
+    })
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmRequest {
+    /// 要确认发放的待遇编号（最多 1000 项）；与 period 二选一
+    #[serde(default)]
+    findings: Option<Vec<String>>,
+    /// 确认该期间全部“已认定”的待遇（2026 或 2026-12）；与 findings 二选一
+    #[serde(default)]
+    period: Option<String>,
+    /// 备注（最多 200 字），当事人在“我的待遇”中可见
+    #[serde(default)]
+    note: String,
+}
+
+/// 确认发放的结果：confirmed（本次确认）、already_confirmed（此前已确认，未变）、amount_yuan、按期间确认时未纳入的 declined_left_out、objected_left_out
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct ConfirmSummary(benefits::ConfirmSummary);
 
 /// `GET /api/v1/policies`
 #[utoipa::path(
@@ -120,7 +166,7 @@ async fn run_policy(
     get,
     path = "/policies/{id}/findings",
     tag = "benefits",
-    summary = "政策的认定结果：人数、总金额、名单（姓名、证件号码脱敏）",
+    summary = "政策的认定结果：筛选（期间、状态、完整证件号码或待遇编号）后的人数、总金额和分页名单（姓名、证件号码脱敏；next_cursor 为下一页）",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "政策标识"), FindingsQuery),
     responses(
@@ -132,10 +178,81 @@ async fn policy_findings(
     State(state): State<Arc<AppState>>,
     user: CurrentUser,
     Path(id): Path<String>,
-    Query(query): Query<FindingsQuery>,
+    query: Result<Query<FindingsQuery>, QueryRejection>,
 ) -> Result<Json<Findings>, ApiError> {
-    Ok(Json(Findings(
-        benefits::findings(&state, &user.0, &id, query.period.as_deref()).await?,
+    let filter = findings_query(query)?;
+    Ok(Json(Findings(benefits::findings(&state, &user.0, &id, &filter).await?)))
+}
+
+/// `GET /api/v1/policies/{id}/findings.csv`: the whole filtered list.
+#[utoipa::path(
+    get,
+    path = "/policies/{id}/findings.csv",
+    tag = "benefits",
+    summary = "导出认定名单（CSV，UTF-8 带 BOM，Excel 可直接打开；姓名、证件号码脱敏；导出记入账本）；筛选同列表，不分页",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识"), FindingsQuery),
+    responses(
+        (status = 200, description = "CSV", body = String, content_type = "text/csv"),
+        (status = 400), (status = 401), (status = 403), (status = 404)
+    )
+)]
+async fn export_findings(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    query: Result<Query<FindingsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let filter = findings_query(query)?;
+    let export = benefits::export_findings(&state, &user.0, &id, &filter).await?;
+    Ok(csv_response(export))
+}
+
+/// A CSV download: its type, and a file name for the browser.
+pub fn csv_response(export: benefits::FindingsExport) -> Response {
+    let mut response = export.body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.filename)) {
+        response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// `POST /api/v1/policies/{id}/findings/confirm`
+#[utoipa::path(
+    post,
+    path = "/policies/{id}/findings/confirm",
+    tag = "benefits",
+    summary = "确认发放：所选待遇（或某期间全部“已认定”的待遇）由“已认定”变为“已确认发放”，逐项记入账本，全部成功或全部不变；含已不同意、有异议等状态时拒绝并列明（E_FINDING_STATE）；重复提交不重复确认",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识")),
+    request_body = ConfirmRequest,
+    responses(
+        (status = 200, description = "确认结果", body = ConfirmSummary),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)
+    )
+)]
+async fn confirm_findings(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<ConfirmRequest>,
+) -> Result<Json<ConfirmSummary>, ApiError> {
+    Ok(Json(ConfirmSummary(
+        benefits::confirm(
+            &state,
+            &user.0,
+            &id,
+            &benefits::ConfirmRequest {
+                findings: request.findings,
+                period: request.period,
+                note: request.note,
+            },
+        )
+        .await?,
     )))
 }
 

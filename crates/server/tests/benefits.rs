@@ -322,6 +322,68 @@ async fn childcare_journey(node: Node) {
     );
     assert_eq!(node.store.finding(&other.id).await.unwrap().unwrap().state, "granted");
     assert!(told("benefit_restored").await);
+    assert_eq!(fourth["changed"], 0, "{fourth}");
+
+    // The same data again: nothing is written.
+    let unchanged = node.store.finding(&other.id).await.unwrap().unwrap();
+    // A day later (a write would show in updated_at), logged in again.
+    node.set_date("2026-12-02");
+    let wj = node.login("staff-wj").await;
+    let run = |body: Value| {
+        let node = &node;
+        let wj = wj.clone();
+        async move {
+            node.call("POST", "/policies/childcare_subsidy/run", Some(&wj), Some(body))
+                .await
+        }
+    };
+    let (_, fifth) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(
+        (fifth["changed"].clone(), fifth["new_findings"].clone()),
+        (json!(0), json!(0))
+    );
+    assert_eq!(node.store.finding(&other.id).await.unwrap().unwrap(), unchanged);
+
+    let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
+    // A corrected birth date that changes the months: the finding is updated, says
+    // what changed, and the mother is told; the department's list shows it too.
+    let corrected = if other.amount_fen == 150_000 {
+        "2024-01-15"
+    } else {
+        "2023-06-15"
+    };
+    node.store
+        .put_shared_records(&birth_records(Some(corrected)))
+        .await
+        .unwrap();
+    let (_, sixth) = run(json!({ "as_of": "2026-12-01" })).await;
+    assert_eq!(
+        (sixth["changed"].clone(), sixth["withdrawn"].clone()),
+        (json!(1), json!(0)),
+        "{sixth}"
+    );
+    let changed = node.store.finding(&other.id).await.unwrap().unwrap();
+    assert_ne!(changed.amount_fen, other.amount_fen);
+    assert_eq!(changed.state, "granted");
+    let note = changed.change_note.clone().unwrap_or_default();
+    assert!(
+        note.contains(&format!(
+            "金额由 {} 元变为 {} 元",
+            yuan(other.amount_fen),
+            yuan(changed.amount_fen)
+        )),
+        "{note}"
+    );
+    assert!(told("benefit_changed").await);
+    let (_, list) = node
+        .call(
+            "GET",
+            &format!("/policies/childcare_subsidy/findings?q={}", other.id),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(list["items"][0]["change_note"], note.as_str(), "{list}");
     // Her decline stood through all of it.
     assert_eq!(
         node.store.finding(&finding.id).await.unwrap().unwrap().state,
@@ -388,6 +450,38 @@ async fn the_pages_run_a_policy_and_show_my_benefits() {
     for finding in &stored {
         assert!(!page.contains(&finding.subject) && !page.contains(&finding.subject_name));
     }
+
+    // One finding, searched by its id, confirmed for payment from the page; the list
+    // exported as CSV from the page.
+    let target = &stored[stored.len() - 1];
+    let page = get(&format!("/workbench/policies/childcare_subsidy?q={}", target.id), &wj)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("value=\"{}\"", target.id)), "{page}");
+    let confirmed = node
+        .client
+        .post(format!("{site}/workbench/policies/childcare_subsidy/confirm"))
+        .header("cookie", format!("onething_session={wj}"))
+        .form(&[("csrf", csrf_field(&page).as_str()), ("finding", target.id.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert!(confirmed.text().await.unwrap().contains("已确认发放 1 项"));
+    assert_eq!(
+        node.store.finding(&target.id).await.unwrap().unwrap().state,
+        "confirmed"
+    );
+    let csv = get("/workbench/policies/childcare_subsidy/findings.csv?period=2026", &wj)
+        .await
+        .unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with('\u{FEFF}') && csv.contains("已确认发放"));
+    assert_eq!(csv.trim_end().split("\r\n").count(), stored.len() + 1);
 
     let finding = &stored[0];
     account_for(&node, "mother", finding.recipient.trim_start_matches("person:")).await;
@@ -557,4 +651,450 @@ async fn policies_run_each_night_once_across_nodes() {
         let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
         entry.actor == "system:scheduler" && entry.detail.starts_with("benefit_evaluation")
     }));
+}
+
+fn webhook(id: &str, department: &str) -> store::Subscription {
+    store::Subscription {
+        id: id.into(),
+        department: department.into(),
+        event_types: Vec::new(),
+        kind: "webhook".into(),
+        url: "http://127.0.0.1:9/hook".into(),
+        scheme: "v1".into(),
+        public_key: None,
+        enabled: true,
+        disabled_reason: None,
+        created_at: beijing_morning("2026-02-12"),
+        created_by: "admin".into(),
+    }
+}
+
+/// Ledger entries whose detail starts with `action` about `subject`.
+async fn entries_about(node: &Node, subject: &str, action: &str) -> usize {
+    node.store
+        .ledger_rows_about(subject, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|row| {
+            ledger::LedgerEntry::from_canonical_bytes(&row.entry)
+                .unwrap()
+                .detail
+                .starts_with(action)
+        })
+        .count()
+}
+
+/// Every ledger entry's action and purpose.
+async fn all_ledger_details(node: &Node) -> Vec<(String, String)> {
+    node.store
+        .ledger_rows(0, 1_000_000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let entry = ledger::LedgerEntry::from_canonical_bytes(&row.entry).unwrap();
+            (entry.detail, entry.purpose.unwrap_or_default())
+        })
+        .collect()
+}
+
+/// The department's side: benefit.found reaches only 卫健's subscription; the list
+/// pages by cursor through every finding once, filters and searches by whole ID
+/// number (an entry about that person), refuses bad queries; the CSV is masked, opens
+/// in Excel and is itself in the ledger; confirming for payment refuses a batch with
+/// a declined finding whole, confirms granted ones once however often it is sent,
+/// and the mother sees 已确认发放.
+async fn department_journey(node: Node) {
+    for (id, department) in [("sub-wj", "WJ"), ("sub-mz", "MZ")] {
+        assert!(
+            node.store
+                .create_subscription(&webhook(id, department), b"k", None)
+                .await
+                .unwrap()
+        );
+    }
+    let wj = node.login("staff-wj").await;
+    let mz = node.login("staff-mz").await;
+    let (status, summary) = node
+        .call(
+            "POST",
+            "/policies/childcare_subsidy/run",
+            Some(&wj),
+            Some(json!({ "as_of": "2026-12-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let qualifying = summary["qualifying"].as_u64().unwrap() as usize;
+    assert!(qualifying > 25, "{summary}");
+
+    // Every benefit.found went to 卫健's subscription, none to 民政's.
+    let now = beijing_morning("2026-12-02");
+    let claimed = node
+        .store
+        .claim_deliveries(&store::Claim {
+            token: "test",
+            now,
+            lease_until: now + chrono::Duration::seconds(60),
+            limit: 100_000,
+            kinds: &["webhook"],
+        })
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), qualifying);
+    assert!(
+        claimed
+            .iter()
+            .all(|d| d.subscription_id == "sub-wj" && d.event_type == "benefit.found")
+    );
+    assert!(claimed.iter().all(|d| d.department.as_deref() == Some("WJ")));
+
+    // Pages of 10 by cursor: every finding once.
+    let mut seen = std::collections::BTreeSet::new();
+    let mut path = "/policies/childcare_subsidy/findings?period=2026&limit=10".to_owned();
+    let mut pages = 0;
+    loop {
+        let (status, page) = node.call("GET", &path, Some(&wj), None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert_eq!(page["count"].as_u64().unwrap() as usize, qualifying);
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 10);
+        for item in items {
+            assert!(seen.insert(item["id"].as_str().unwrap().to_owned()), "a finding twice");
+            assert!(item["subject_masked"].as_str().unwrap().contains('*'));
+        }
+        pages += 1;
+        match page["next_cursor"].as_str() {
+            Some(cursor) => path = format!("/policies/childcare_subsidy/findings?period=2026&limit=10&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), qualifying);
+    assert_eq!(pages, qualifying.div_ceil(10));
+
+    // Bad queries: a clear code, nothing else.
+    for bad in [
+        "cursor=bm90aGluZw",
+        "state=paid",
+        "q=1101",
+        "period=2026-13",
+        "sort=name",
+    ] {
+        let (status, body) = node
+            .call(
+                "GET",
+                &format!("/policies/childcare_subsidy/findings?{bad}"),
+                Some(&wj),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("E_QUERY_INVALID")),
+            "{bad}: {body}"
+        );
+    }
+
+    // A search by the mother's whole ID number finds her finding, and is an entry
+    // about her.
+    let stored = node
+        .store
+        .findings_of_policy("childcare_subsidy", Some("2026"))
+        .await
+        .unwrap();
+    let declined = &stored[0];
+    let mother = declined.recipient.trim_start_matches("person:").to_owned();
+    let before = entries_about(&node, &declined.recipient, "benefit_search").await;
+    let (status, found) = node
+        .call(
+            "GET",
+            &format!("/policies/childcare_subsidy/findings?q={mother}"),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    assert!(
+        found["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|item| item["id"] == declined.id.as_str())
+    );
+    assert!(!found.to_string().contains(&mother), "the answer stays masked");
+    assert_eq!(
+        entries_about(&node, &declined.recipient, "benefit_search").await,
+        before + 1
+    );
+    let (_, by_id) = node
+        .call(
+            "GET",
+            &format!("/policies/childcare_subsidy/findings?q={}", declined.id.to_lowercase()),
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(by_id["count"], 1, "{by_id}");
+
+    // The mother declines one; the department objects to nothing but sees it.
+    account_for(&node, "mother", &mother).await;
+    let token = node.login("mother").await;
+    let (status, _) = node
+        .call(
+            "POST",
+            &format!("/me/benefits/{}/decline", declined.id),
+            Some(&token),
+            Some(json!({ "reason": "=HYPERLINK(\"http://x\")" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, only_declined) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/findings?state=declined",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (only_declined["count"].as_i64(), only_declined["declined"].as_i64()),
+        (Some(1), Some(1))
+    );
+
+    // The CSV: BOM, one line per finding, masked, defused, and in the ledger.
+    let site = node.base.clone();
+    let csv = node
+        .client
+        .get(format!("{site}/policies/childcare_subsidy/findings.csv?period=2026"))
+        .bearer_auth(&wj)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = csv.text().await.unwrap();
+    assert!(body.starts_with('\u{FEFF}'), "a byte-order mark for Excel");
+    let lines: Vec<&str> = body.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), qualifying + 1);
+    assert!(lines[0].contains("证件号码（脱敏）"));
+    for finding in &stored {
+        assert!(!body.contains(&finding.subject) && !body.contains(&finding.subject_name));
+    }
+    assert!(body.contains("'=HYPERLINK"), "a formula is defused");
+    assert!(!body.contains(",=HYPERLINK"));
+    assert!(
+        all_ledger_details(&node)
+            .await
+            .iter()
+            .any(|(action, purpose)| action == "benefit_export" && purpose.contains(&format!("{qualifying} 行")))
+    );
+    let (status, _) = node
+        .call("GET", "/policies/childcare_subsidy/findings.csv", Some(&mz), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Confirming a batch with the declined finding: refused whole, named.
+    let granted: Vec<&store::Finding> = stored
+        .iter()
+        .filter(|f| f.recipient != declined.recipient)
+        .take(2)
+        .collect();
+    let same_mother = granted.iter().filter(|f| f.recipient == granted[0].recipient).count();
+    let confirm = |body: Value, token: String| {
+        let node = &node;
+        async move {
+            node.call(
+                "POST",
+                "/policies/childcare_subsidy/findings/confirm",
+                Some(&token),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (status, body) = confirm(json!({ "findings": [granted[0].id, declined.id] }), wj.clone()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_FINDING_STATE")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&declined.id) && message.contains("已不同意"),
+        "{message}"
+    );
+    assert_eq!(
+        node.store.finding(&granted[0].id).await.unwrap().unwrap().state,
+        "granted"
+    );
+    let (status, body) = confirm(json!({ "findings": [granted[0].id] }), mz.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = confirm(json!({ "findings": ["BF0000000000000000"] }), wj.clone()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_FINDING_NOT_FOUND"))
+    );
+    let (status, body) = confirm(json!({ "findings": [] }), wj.clone()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // The granted ones: confirmed once, each in the ledger; a retry changes nothing.
+    let ids = json!({ "findings": [granted[0].id, granted[1].id], "note": "12月发放" });
+    let (status, done) = confirm(ids.clone(), wj.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(
+        (done["confirmed"].as_u64(), done["already_confirmed"].as_u64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(
+        entries_about(&node, &granted[0].recipient, "benefit_confirmed").await,
+        same_mother
+    );
+    let (status, again) = confirm(ids, wj.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (again["confirmed"].as_u64(), again["already_confirmed"].as_u64()),
+        (Some(0), Some(2))
+    );
+    assert_eq!(
+        entries_about(&node, &granted[0].recipient, "benefit_confirmed").await,
+        same_mother
+    );
+
+    // The rest of the period at once; the declined one left out and said so.
+    let (status, rest) = confirm(json!({ "period": "2026" }), wj.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{rest}");
+    assert_eq!(rest["confirmed"].as_u64().unwrap() as usize, qualifying - 3);
+    assert_eq!(rest["declined_left_out"], 1);
+    let (_, list) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/findings?period=2026",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(list["confirmed"].as_u64().unwrap() as usize, qualifying - 1);
+
+    // The person sees it.
+    let confirmed_mother = granted[0].recipient.trim_start_matches("person:").to_owned();
+    account_for(&node, "confirmed-mother", &confirmed_mother).await;
+    let token = node.login("confirmed-mother").await;
+    let (_, mine) = node.call("GET", "/me/benefits", Some(&token), None).await;
+    let benefit = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == granted[0].id.as_str())
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert_eq!(
+        (benefit["state"].as_str(), benefit["state_label"].as_str()),
+        (Some("confirmed"), Some("已确认发放"))
+    );
+    assert!(benefit["state_reason"].as_str().unwrap().contains("12月发放"));
+    assert_eq!(benefit["may_decline"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_department_lists_exports_and_confirms_on_sqlite() {
+    department_journey(population_node(sqlite_store().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_department_lists_exports_and_confirms_on_postgres() {
+    let schema = new_schema();
+    department_journey(population_node(postgres_store(&schema).await).await).await;
+}
+
+/// 稳岗返还 belongs to the enterprise: its legal representative (李四 for the demo's
+/// enterprise, per 法人库) sees it on 我的待遇 and may decline it; nobody else sees it
+/// or can act on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enterprise_benefit_is_its_legal_representatives_to_see() {
+    let node = population_node(sqlite_store().await).await;
+    // The demo enterprise: 10 insured, no arrears, no separations, 微型: 60% back.
+    node.store
+        .put_shared_records(&[store::SharedRecord {
+            source: sharing::sources::UNEMPLOYMENT_INSURANCE.into(),
+            subject: sharing::DEMO_ENTERPRISE_USCC.into(),
+            attributes: [
+                ("ui_insured_headcount", "10"),
+                ("ui_premium_last_year", "5000.00"),
+                ("ui_arrears", "否"),
+                ("ui_separations_last_year", "0"),
+                ("enterprise_scale", "微型"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        }])
+        .await
+        .unwrap();
+    let rs = node.login("staff-rs").await;
+    let (status, summary) = node
+        .call(
+            "POST",
+            "/policies/job_retention_refund/run",
+            Some(&rs),
+            Some(json!({ "as_of": "2026-12-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let finding = node
+        .store
+        .findings_of_recipient(&format!("enterprise:{}", sharing::DEMO_ENTERPRISE_USCC))
+        .await
+        .unwrap()
+        .pop()
+        .expect("the demo enterprise qualifies");
+    assert_eq!(finding.amount_fen, 300_000);
+
+    let lisi = node.login("lisi").await;
+    let (status, mine) = node.call("GET", "/me/benefits", Some(&lisi), None).await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let benefit = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == finding.id.as_str())
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert_eq!(benefit["enterprise"]["uscc"], sharing::DEMO_ENTERPRISE_USCC);
+    assert_eq!(benefit["enterprise"]["name"], "深圳市南山区李四餐饮管理有限公司");
+    assert_eq!(benefit["policy"]["name"], "失业保险稳岗返还");
+    // Reading 法人库 to know it is an entry about him.
+    assert!(entries_about(&node, "applicant-lisi", "shared_read").await >= 2);
+
+    // Nobody else: not on their 我的待遇, and not theirs to decline.
+    for other in ["zhangsan", "wangfang"] {
+        let token = node.login(other).await;
+        let (_, theirs) = node.call("GET", "/me/benefits", Some(&token), None).await;
+        assert!(!theirs.to_string().contains(&finding.id), "{other}: {theirs}");
+        let (status, body) = node
+            .call(
+                "POST",
+                &format!("/me/benefits/{}/decline", finding.id),
+                Some(&token),
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("E_FINDING_NOT_FOUND"))
+        );
+    }
+    assert_eq!(node.store.finding(&finding.id).await.unwrap().unwrap().state, "granted");
+
+    // He declines it for the enterprise: recorded about the enterprise.
+    let subject = format!("enterprise:{}", sharing::DEMO_ENTERPRISE_USCC);
+    let (status, declined) = node
+        .call(
+            "POST",
+            &format!("/me/benefits/{}/decline", finding.id),
+            Some(&lisi),
+            Some(json!({ "reason": "企业暂不申领" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{declined}");
+    assert_eq!(declined["state"], "declined");
+    assert_eq!(declined["enterprise"]["uscc"], sharing::DEMO_ENTERPRISE_USCC);
+    assert_eq!(entries_about(&node, &subject, "benefit_declined").await, 1);
 }

@@ -248,7 +248,11 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // auditors read its findings too; every member of staff sees their list.
         ("GET", "/policies") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
         ("POST", "/policies/{id}/run") => &["staff_without", "admin"],
-        ("GET", "/policies/{id}/findings") => &["staff_without", "admin", "auditor"],
+        ("GET", "/policies/{id}/findings") | ("GET", "/policies/{id}/findings.csv") => {
+            &["staff_without", "admin", "auditor"]
+        }
+        // Confirming for payment: the department and administrators, not auditors.
+        ("POST", "/policies/{id}/findings/confirm") => &["staff_without", "admin"],
         ("GET", "/me/benefits") => APPLICANTS,
         // No finding of anyone here: everyone is told "not found" (the benefit tests
         // decline a real one).
@@ -489,7 +493,7 @@ fn may_open(route: &str) -> Option<&'static [&'static str]> {
         "/my/benefits" => APPLICANTS,
         "/workbench/policies" => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
         // 高龄津贴 is 民政's (staff_without).
-        "/workbench/policies/{id}" => &["staff_without", "admin", "auditor"],
+        "/workbench/policies/{id}" | "/workbench/policies/{id}/findings.csv" => &["staff_without", "admin", "auditor"],
         _ => panic!("page {route} is not in the authorization matrix: add it"),
     })
 }
@@ -654,7 +658,7 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],
-        "/workbench/policies/{id}/run" => &["staff_without", "admin"],
+        "/workbench/policies/{id}/run" | "/workbench/policies/{id}/confirm" => &["staff_without", "admin"],
         _ => panic!("page form {route} is not in the authorization matrix: add it"),
     })
 }

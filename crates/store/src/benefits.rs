@@ -27,7 +27,60 @@ pub struct FindingChange {
 pub(crate) const FINDING_STATE_UPDATE: &str = "UPDATE benefit_findings SET state = $3, state_reason = $4, \
      updated_at = $5 WHERE id = $1 AND state = $2";
 
-pub const FINDING_STATES: [&str; 5] = ["granted", "invited", "declined", "objected", "withdrawn"];
+pub const FINDING_STATES: [&str; 6] = ["granted", "invited", "declined", "objected", "withdrawn", "confirmed"];
+
+/// What the department's list asks for: one policy, optionally one period, one state,
+/// the findings about (or paid to) one exact ID number or credit code, or one finding;
+/// a page of `limit` rows after a keyset position.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FindingQuery {
+    pub policy: String,
+    pub period: Option<String>,
+    pub state: Option<String>,
+    /// An ID number or credit code: findings whose subject or recipient it is.
+    pub subject: Option<String>,
+    pub id: Option<String>,
+    /// The (period, id) of the last row of the previous page; the list runs by period
+    /// (newest first), then by finding id.
+    pub after: Option<(String, String)>,
+    pub limit: i64,
+}
+
+/// The totals of the findings a [`FindingQuery`] selects (its page aside), computed by
+/// the database.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct FindingTotals {
+    pub count: i64,
+    /// The amount of the findings neither declined nor withdrawn, in fen.
+    pub amount_fen: i64,
+    pub declined: i64,
+    pub objected: i64,
+    pub confirmed: i64,
+}
+
+/// One finding to confirm for payment, with the entry that records it.
+#[derive(Clone, Debug)]
+pub struct FindingConfirmation {
+    pub id: String,
+    pub record: SubjectAccess,
+}
+
+/// What a batch confirmation did: all of it or nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// Every `granted` finding of the batch is now `confirmed` (these ids); the
+    /// others of the batch were confirmed before and are left as they are.
+    Done {
+        confirmed: Vec<String>,
+        already: Vec<String>,
+    },
+    /// Nothing written: some findings of the batch are in a state that cannot be
+    /// confirmed (id, state), or are not the policy's.
+    Refused {
+        blocked: Vec<(String, String)>,
+        missing: Vec<String>,
+    },
+}
 
 /// One subject found eligible for one policy in one period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -44,11 +97,14 @@ pub struct Finding {
     pub amount_fen: i64,
     /// The reasons as JSON (`eligibility::Reason` list), kept as written.
     pub reasons: String,
-    /// `granted` (免申即享), `invited` (主动告知), `declined`, `objected`.
+    /// `granted` (免申即享), `invited` (主动告知), `declined`, `objected`,
+    /// `withdrawn` (no longer qualifies), `confirmed` (confirmed for payment).
     pub state: String,
     pub state_reason: Option<String>,
     pub found_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the last re-run that changed it changed, in words (`None`: as found).
+    pub change_note: Option<String>,
 }
 
 #[async_trait]
@@ -56,12 +112,15 @@ pub trait BenefitStore: Send + Sync {
     /// Every record of the given sources (the subjects a policy runs over).
     async fn shared_records_of(&self, sources: &[String]) -> Result<Vec<SharedRecord>>;
     /// Inserts new findings and updates the amount and reasons of existing ones
-    /// (same policy, period and subject) without touching their state, with the access
-    /// entries of the reads and the messages, and the state changes a run decided
-    /// (each applied, with its entry and message, only if the finding is still in the
-    /// state it was read in), in one transaction.
+    /// (same policy, period and subject) without touching their state (nor anything of
+    /// a finding confirmed for payment), with the access entries of the reads and the
+    /// messages, and the state changes a run decided (each applied, with its entry and
+    /// message, only if the finding is still in the state it was read in), in one
+    /// transaction. Each new finding writes a `benefit.found` event for `department`,
+    /// the policy's, and only its subscriptions receive it.
     async fn put_findings(
         &self,
+        department: &str,
         findings: &[Finding],
         accesses: &[SubjectAccess],
         notices: &[NewNotification],
@@ -72,6 +131,24 @@ pub trait BenefitStore: Send + Sync {
     /// The findings a person or enterprise receives, newest first.
     async fn findings_of_recipient(&self, recipient: &str) -> Result<Vec<Finding>>;
     async fn finding(&self, id: &str) -> Result<Option<Finding>>;
+    /// One page of a policy's findings ([`FindingQuery`]), by period (newest first)
+    /// then id.
+    async fn findings_page(&self, query: &FindingQuery) -> Result<Vec<Finding>>;
+    /// The totals of everything the query selects, whatever its page.
+    async fn findings_totals(&self, query: &FindingQuery) -> Result<FindingTotals>;
+    /// The policy's findings with these ids (unknown ones left out).
+    async fn findings_by_ids(&self, policy: &str, ids: &[String]) -> Result<Vec<Finding>>;
+    /// Confirms findings of `policy` for payment (`granted` → `confirmed`) with the
+    /// entry of each, in one transaction: all of them, or nothing when any is in
+    /// another state than `granted` or `confirmed` or is not the policy's. A finding
+    /// already confirmed is left as it is and gets no new entry (a retry is harmless).
+    async fn confirm_findings(
+        &self,
+        policy: &str,
+        findings: &[FindingConfirmation],
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Confirmed>;
     /// Moves a finding from `from` to `to` with the person's reason and the entry that
     /// records it; `false` (nothing written) when it is not in state `from`.
     async fn change_finding_state(
@@ -86,7 +163,7 @@ pub trait BenefitStore: Send + Sync {
 }
 
 pub(crate) const FINDING_COLUMNS: &str = "id, policy, period, subject, subject_name, recipient, amount_fen, reasons, \
-                                          state, state_reason, found_at, updated_at";
+                                          state, state_reason, found_at, updated_at, change_note";
 
 pub(crate) fn finding_from_row(row: &impl crate::common::ReadRow) -> Result<Finding> {
     use crate::common::time_from_millis;
@@ -103,6 +180,7 @@ pub(crate) fn finding_from_row(row: &impl crate::common::ReadRow) -> Result<Find
         state_reason: row.optional_text("state_reason")?,
         found_at: time_from_millis(row.int("found_at")?, "finding time")?,
         updated_at: time_from_millis(row.int("updated_at")?, "finding update time")?,
+        change_note: row.optional_text("change_note")?,
     })
 }
 
@@ -114,7 +192,7 @@ macro_rules! impl_benefit_store {
 
             use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding};
             use $crate::common::{ReadRow as _, millis};
-            use $crate::{NewNotification, Result, SharedRecord, SubjectAccess};
+            use $crate::{NewNotification, Result, SharedRecord, SubjectAccess, sql};
 
             #[async_trait::async_trait]
             impl $crate::BenefitStore for $store {
@@ -136,6 +214,7 @@ macro_rules! impl_benefit_store {
 
                 async fn put_findings(
                     &self,
+                    department: &str,
                     findings: &[Finding],
                     accesses: &[SubjectAccess],
                     notices: &[NewNotification],
@@ -145,11 +224,12 @@ macro_rules! impl_benefit_store {
                         let mut writer = self.begin_write().await?;
                         let single = format!(
                             "INSERT INTO benefit_findings ({FINDING_COLUMNS}) \
-                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
                              ON CONFLICT (policy, period, subject) DO UPDATE SET \
                              amount_fen = excluded.amount_fen, reasons = excluded.reasons, \
                              recipient = excluded.recipient, subject_name = excluded.subject_name, \
-                             updated_at = excluded.updated_at"
+                             updated_at = excluded.updated_at, change_note = excluded.change_note \
+                             WHERE benefit_findings.state <> 'confirmed'"
                         );
                         for chunk in findings.chunks(sql::ROWS_PER_INSERT) {
                             let statement = self.sql_rows(&single, chunk.len());
@@ -167,7 +247,8 @@ macro_rules! impl_benefit_store {
                                     .bind(&finding.state)
                                     .bind(finding.state_reason.as_deref())
                                     .bind(millis(finding.found_at))
-                                    .bind(millis(finding.updated_at));
+                                    .bind(millis(finding.updated_at))
+                                    .bind(finding.change_note.as_deref());
                             }
                             query.execute(&mut *writer.tx).await?;
                             // A finding new to the store keeps the id it was given; one
@@ -190,6 +271,7 @@ macro_rules! impl_benefit_store {
                                     webhooks::events::benefit_found(
                                         &finding.id,
                                         &finding.policy,
+                                        department,
                                         &finding.period,
                                         finding.found_at,
                                     )
@@ -262,6 +344,132 @@ macro_rules! impl_benefit_store {
                         .as_ref()
                         .map(benefits::finding_from_row)
                         .transpose()
+                }
+
+                async fn findings_page(&self, query: &benefits::FindingQuery) -> Result<Vec<Finding>> {
+                    let (statement, binds) = sql::findings_page(query);
+                    let statement = self.sql_owned(statement);
+                    let mut select = sqlx::query(&statement);
+                    for bind in &binds {
+                        select = select.bind(bind.as_str());
+                    }
+                    select
+                        .bind(query.limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(benefits::finding_from_row)
+                        .collect()
+                }
+
+                async fn findings_totals(&self, query: &benefits::FindingQuery) -> Result<benefits::FindingTotals> {
+                    let (statement, binds) = sql::findings_totals(query);
+                    let statement = self.sql_owned(statement);
+                    let mut select = sqlx::query(&statement);
+                    for bind in &binds {
+                        select = select.bind(bind.as_str());
+                    }
+                    let row = select.fetch_one(self.pool()).await?;
+                    Ok(benefits::FindingTotals {
+                        count: row.int("count")?,
+                        amount_fen: row.int("amount_fen")?,
+                        declined: row.int("declined")?,
+                        objected: row.int("objected")?,
+                        confirmed: row.int("confirmed")?,
+                    })
+                }
+
+                async fn findings_by_ids(&self, policy: &str, ids: &[String]) -> Result<Vec<Finding>> {
+                    let mut found = Vec::with_capacity(ids.len());
+                    for chunk in ids.chunks(sql::ROWS_PER_INSERT) {
+                        let statement = self.sql_owned(sql::findings_by_ids(chunk.len()));
+                        let mut select = sqlx::query(&statement).bind(policy);
+                        for id in chunk {
+                            select = select.bind(id);
+                        }
+                        for row in select.fetch_all(self.pool()).await? {
+                            found.push(benefits::finding_from_row(&row)?);
+                        }
+                    }
+                    Ok(found)
+                }
+
+                async fn confirm_findings(
+                    &self,
+                    policy: &str,
+                    findings: &[benefits::FindingConfirmation],
+                    reason: &str,
+                    at: DateTime<Utc>,
+                ) -> Result<benefits::Confirmed> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        // The states as this transaction reads them.
+                        let mut states = std::collections::HashMap::new();
+                        for chunk in findings.chunks(sql::ROWS_PER_INSERT) {
+                            let statement = self.sql_owned(sql::finding_states(chunk.len()));
+                            let mut select = sqlx::query(&statement).bind(policy);
+                            for finding in chunk {
+                                select = select.bind(&finding.id);
+                            }
+                            for row in select.fetch_all(&mut *writer.tx).await? {
+                                states.insert(row.text("id")?, row.text("state")?);
+                            }
+                        }
+                        let mut to_confirm = Vec::new();
+                        let mut already = Vec::new();
+                        let mut blocked = Vec::new();
+                        let mut missing = Vec::new();
+                        for finding in findings {
+                            match states.get(&finding.id).map(String::as_str) {
+                                Some("granted") => to_confirm.push(finding),
+                                Some("confirmed") => already.push(finding.id.clone()),
+                                Some(other) => blocked.push((finding.id.clone(), other.to_owned())),
+                                None => missing.push(finding.id.clone()),
+                            }
+                        }
+                        if !blocked.is_empty() || !missing.is_empty() {
+                            writer.rollback().await?;
+                            return Ok(benefits::Confirmed::Refused { blocked, missing });
+                        }
+                        let mut changed = 0;
+                        for chunk in to_confirm.chunks(sql::ROWS_PER_INSERT) {
+                            let statement = self.sql_owned(sql::findings_confirm(chunk.len()));
+                            let mut update = sqlx::query(&statement).bind(policy).bind(reason).bind(millis(at));
+                            for finding in chunk {
+                                update = update.bind(&finding.id);
+                            }
+                            changed += update.execute(&mut *writer.tx).await?.rows_affected();
+                        }
+                        // A person declined or objected between the read and the update
+                        // (PostgreSQL; SQLite's single writer excludes it): all or nothing.
+                        if changed != to_confirm.len() as u64 {
+                            writer.rollback().await?;
+                            let ids: Vec<String> = to_confirm.iter().map(|f| f.id.clone()).collect();
+                            let now: std::collections::HashSet<String> =
+                                <Self as $crate::BenefitStore>::findings_by_ids(self, policy, &ids)
+                                    .await?
+                                    .into_iter()
+                                    .filter(|f| f.state != "granted")
+                                    .map(|f| f.id)
+                                    .collect();
+                            return Ok(benefits::Confirmed::Refused {
+                                blocked: to_confirm
+                                    .iter()
+                                    .filter(|f| now.contains(&f.id))
+                                    .map(|f| (f.id.clone(), "changed".to_owned()))
+                                    .collect(),
+                                missing: Vec::new(),
+                            });
+                        }
+                        let records: Vec<SubjectAccess> = to_confirm.iter().map(|f| f.record.clone()).collect();
+                        self.write_accesses(&mut writer.tx, &records).await?;
+                        writer.commit().await?;
+                        Ok(benefits::Confirmed::Done {
+                            confirmed: to_confirm.iter().map(|f| f.id.clone()).collect(),
+                            already,
+                        })
+                    })
+                    .await
                 }
 
                 async fn change_finding_state(

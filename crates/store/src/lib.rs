@@ -26,7 +26,7 @@ mod sql;
 mod sqlite;
 pub mod state;
 
-pub use benefits::{BenefitStore, Finding, FindingChange};
+pub use benefits::{BenefitStore, Confirmed, Finding, FindingChange, FindingConfirmation, FindingQuery, FindingTotals};
 pub use common::legal_basis;
 pub use identity::{IdentityStore, OidcRequest};
 pub use outbox::{

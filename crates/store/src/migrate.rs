@@ -120,6 +120,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "outbox",
         sql: include_str!("../migrations/sqlite/0020_outbox.sql"),
     },
+    Migration {
+        version: 21,
+        name: "benefit_pages",
+        sql: include_str!("../migrations/sqlite/0021_benefit_pages.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -223,6 +228,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 20,
         name: "outbox",
         sql: include_str!("../migrations/postgres/0020_outbox.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "benefit_pages",
+        sql: include_str!("../migrations/postgres/0021_benefit_pages.sql"),
     },
 ];
 

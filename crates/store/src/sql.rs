@@ -100,6 +100,119 @@ fn multi_row_with(single: &str, rows: usize, numbered: bool) -> String {
     out
 }
 
+// ---------------------------------------------------------------- benefit findings
+
+/// The `FROM` and `WHERE` of a department's query of findings
+/// ([`crate::FindingQuery`], its page aside): only the filters it has, so that each
+/// shape of query plans on its index. A search by ID number reads the few rows of that
+/// subject or recipient through their indexes first (a derived table), so the planner
+/// cannot prefer walking the policy's whole list in order. Returns the two clauses and
+/// the values to bind, in order, from `$1`.
+fn findings_from_where(query: &crate::FindingQuery) -> (String, String, Vec<String>) {
+    let mut binds = vec![query.policy.clone()];
+    let from = match &query.subject {
+        Some(subject) => {
+            binds.push(subject.clone());
+            binds.push(format!("person:{subject}"));
+            binds.push(format!("enterprise:{subject}"));
+            "(SELECT * FROM benefit_findings WHERE subject = $2 \
+             UNION SELECT * FROM benefit_findings WHERE recipient IN ($3, $4)) AS f"
+                .to_owned()
+        }
+        None => "benefit_findings".to_owned(),
+    };
+    let mut clause = String::from("policy = $1");
+    let mut bind = |clause: &mut String, text: &str, value: &str| {
+        binds.push(value.to_owned());
+        let n = binds.len();
+        clause.push_str(&text.replace("$?", &format!("${n}")));
+    };
+    if let Some(period) = &query.period {
+        bind(&mut clause, " AND period = $?", period);
+    }
+    if let Some(state) = &query.state {
+        bind(&mut clause, " AND state = $?", state);
+    }
+    if let Some(id) = &query.id {
+        bind(&mut clause, " AND id = $?", id);
+    }
+    (from, clause, binds)
+}
+
+/// One page of findings: after the keyset position, by period (newest first) then
+/// id; the page size is the last parameter.
+pub(crate) fn findings_page(query: &crate::FindingQuery) -> (String, Vec<String>) {
+    let (from, mut clause, mut binds) = findings_from_where(query);
+    if let Some((period, id)) = &query.after {
+        binds.push(period.clone());
+        let p = binds.len();
+        binds.push(id.clone());
+        let i = binds.len();
+        clause.push_str(&format!(" AND (period < ${p} OR (period = ${p} AND id > ${i}))"));
+    }
+    let limit = binds.len() + 1;
+    (
+        format!(
+            "SELECT {} FROM {from} WHERE {clause} ORDER BY period DESC, id LIMIT ${limit}",
+            crate::benefits::FINDING_COLUMNS
+        ),
+        binds,
+    )
+}
+
+/// The totals of everything a query selects, by the database: the count, the amount
+/// of those neither declined nor withdrawn, and how many are declined, objected and
+/// confirmed. (PostgreSQL sums BIGINT as NUMERIC: cast back.)
+pub(crate) fn findings_totals(query: &crate::FindingQuery) -> (String, Vec<String>) {
+    let (from, clause, binds) = findings_from_where(query);
+    (
+        format!(
+            "SELECT COUNT(*) AS count, \
+             CAST(COALESCE(SUM(CASE WHEN state IN ('declined', 'withdrawn') THEN 0 ELSE amount_fen END), 0) AS BIGINT) AS amount_fen, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'declined' THEN 1 ELSE 0 END), 0) AS BIGINT) AS declined, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'objected' THEN 1 ELSE 0 END), 0) AS BIGINT) AS objected, \
+             CAST(COALESCE(SUM(CASE WHEN state = 'confirmed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS confirmed \
+             FROM {from} WHERE {clause}"
+        ),
+        binds,
+    )
+}
+
+/// `$2, $3, …` for `count` values after the first parameter.
+fn placeholders_after_first(count: usize, first: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The policy's (`$1`) findings with the ids `$2…`.
+pub(crate) fn findings_by_ids(count: usize) -> String {
+    format!(
+        "SELECT {} FROM benefit_findings WHERE policy = $1 AND id IN ({}) ORDER BY period DESC, id",
+        crate::benefits::FINDING_COLUMNS,
+        placeholders_after_first(count, 2)
+    )
+}
+
+/// The states of the policy's (`$1`) findings with the ids `$2…`.
+pub(crate) fn finding_states(count: usize) -> String {
+    format!(
+        "SELECT id, state FROM benefit_findings WHERE policy = $1 AND id IN ({})",
+        placeholders_after_first(count, 2)
+    )
+}
+
+/// Confirms for payment the policy's (`$1`) granted findings with the ids `$4…`, with
+/// the department's note (`$2`) at `$3`.
+pub(crate) fn findings_confirm(count: usize) -> String {
+    format!(
+        "UPDATE benefit_findings SET state = 'confirmed', state_reason = $2, updated_at = $3 \
+         WHERE policy = $1 AND state = 'granted' AND id IN ({})",
+        placeholders_after_first(count, 4)
+    )
+}
+
 // ---------------------------------------------------------------- migrations
 
 pub(crate) const MIGRATION_APPLIED: &str = "SELECT version FROM schema_migrations WHERE version = $1";

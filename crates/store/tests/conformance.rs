@@ -466,6 +466,7 @@ conformance! {
         outbox_events_exist_iff_their_change_committed,
         deliveries_go_in_case_order_retry_dead_letter_and_replay,
         concurrent_dispatchers_never_claim_the_same_delivery,
+        benefit_findings_route_page_and_confirm,
     ],
 }
 
@@ -4048,4 +4049,298 @@ async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture)
         fixture.scalar("SELECT COUNT(*) FROM webhook_attempts").await,
         cases.len() as i64
     );
+}
+
+// ------------------------------------------------------------------ benefit findings
+
+fn finding(id: &str, period: &str, subject: &str, amount_fen: i64) -> store::Finding {
+    store::Finding {
+        id: id.into(),
+        policy: "childcare_subsidy".into(),
+        period: period.into(),
+        subject: subject.into(),
+        subject_name: "王小宝".into(),
+        recipient: format!("person:M{subject}"),
+        amount_fen,
+        reasons: "[]".into(),
+        state: "granted".into(),
+        state_reason: None,
+        found_at: at(12, 0, 0),
+        updated_at: at(12, 0, 0),
+        change_note: None,
+    }
+}
+
+fn query(period: Option<&str>, limit: i64) -> store::FindingQuery {
+    store::FindingQuery {
+        policy: "childcare_subsidy".into(),
+        period: period.map(str::to_owned),
+        limit,
+        ..store::FindingQuery::default()
+    }
+}
+
+async fn state_of(store: &dyn Store, id: &str) -> String {
+    store.finding(id).await.unwrap().unwrap().state
+}
+
+/// A run's findings announce themselves to the policy's department only; the list
+/// pages by keyset with its totals from SQL; a batch confirmation is all or nothing,
+/// one ledger entry per finding, and harmless to repeat; a re-run does not touch a
+/// confirmed finding.
+async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
+    let store = fixture.store();
+    for (id, department) in [("sub-wj", "WJ"), ("sub-rs", "RS")] {
+        assert!(
+            store
+                .create_subscription(&subscription(id, department, &[]), b"k", None)
+                .await
+                .unwrap()
+        );
+    }
+    // Ids in an order unlike the subjects': the list runs by period, then id.
+    let first = [
+        finding("BF0000000000000003", "2026", "S1", 300_000),
+        finding("BF0000000000000001", "2026", "S2", 200_000),
+        finding("BF0000000000000002", "2026", "S3", 100_000),
+    ];
+    store.put_findings("WJ", &first, &[], &[], &[]).await.unwrap();
+    let events = store.outbox_events(0, 100).await.unwrap();
+    assert_eq!(events.len(), 3);
+    for event in &events {
+        assert_eq!(event.event_type, "benefit.found");
+        assert_eq!(event.department.as_deref(), Some("WJ"));
+        let payload: serde_json::Value = serde_json::from_str(&event.payload).unwrap();
+        assert_eq!(payload["data"]["department"], "WJ");
+        assert!(!event.payload.contains("S1") && !event.payload.contains("王小宝"));
+    }
+    assert_eq!(
+        fixture
+            .scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = 'sub-wj'")
+            .await,
+        3
+    );
+    assert_eq!(
+        fixture
+            .scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = 'sub-rs'")
+            .await,
+        0,
+        "another department's subscription receives nothing"
+    );
+
+    let second = [
+        finding("BF0000000000000005", "2025", "S1", 50_000),
+        finding("BF0000000000000004", "2025", "S4", 60_000),
+        finding("BF000000000000000A", "2026", "S5", 70_000),
+        finding("BF0000000000000006", "2026", "S6", 80_000),
+    ];
+    store.put_findings("WJ", &second, &[], &[], &[]).await.unwrap();
+    let person = subject_access(at(12, 5, 0), "benefit_declined", "person:MS2");
+    assert!(
+        store
+            .change_finding_state(
+                "BF0000000000000001",
+                "granted",
+                "declined",
+                Some("不需要"),
+                at(12, 5, 0),
+                &person
+            )
+            .await
+            .unwrap()
+    );
+    let person = subject_access(at(12, 6, 0), "benefit_objected", "person:MS6");
+    assert!(
+        store
+            .change_finding_state(
+                "BF0000000000000006",
+                "granted",
+                "objected",
+                Some("金额不对"),
+                at(12, 6, 0),
+                &person
+            )
+            .await
+            .unwrap()
+    );
+
+    // Pages of two, walked by keyset: every finding once, in order.
+    let mut walked = Vec::new();
+    let mut page = query(None, 2);
+    loop {
+        let rows = store.findings_page(&page).await.unwrap();
+        walked.extend(rows.iter().map(|f| f.id.clone()));
+        match rows.last() {
+            Some(last) if rows.len() == 2 => page.after = Some((last.period.clone(), last.id.clone())),
+            _ => break,
+        }
+    }
+    assert_eq!(
+        walked,
+        [
+            "BF0000000000000001",
+            "BF0000000000000002",
+            "BF0000000000000003",
+            "BF0000000000000006",
+            "BF000000000000000A",
+            "BF0000000000000004",
+            "BF0000000000000005",
+        ]
+    );
+    // Totals by SQL: all 7; the declined one's amount not counted.
+    let totals = store.findings_totals(&query(None, 2)).await.unwrap();
+    assert_eq!(
+        totals,
+        store::FindingTotals {
+            count: 7,
+            amount_fen: 300_000 + 100_000 + 50_000 + 60_000 + 70_000 + 80_000,
+            declined: 1,
+            objected: 1,
+            confirmed: 0,
+        }
+    );
+    let in_2025 = store.findings_totals(&query(Some("2025"), 2)).await.unwrap();
+    assert_eq!((in_2025.count, in_2025.amount_fen), (2, 110_000));
+    let granted_2026 = store::FindingQuery {
+        state: Some("granted".into()),
+        ..query(Some("2026"), 50)
+    };
+    let ids: Vec<String> = store
+        .findings_page(&granted_2026)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|f| f.id)
+        .collect();
+    assert_eq!(ids, ["BF0000000000000002", "BF0000000000000003", "BF000000000000000A"]);
+    // A search by ID number finds the subject's and the recipient's findings.
+    let by_subject = store::FindingQuery {
+        subject: Some("S1".into()),
+        ..query(None, 50)
+    };
+    assert_eq!(store.findings_page(&by_subject).await.unwrap().len(), 2);
+    let by_recipient = store::FindingQuery {
+        subject: Some("MS4".into()),
+        ..query(None, 50)
+    };
+    let found = store.findings_page(&by_recipient).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id, "BF0000000000000004");
+    let by_id = store::FindingQuery {
+        id: Some("BF0000000000000004".into()),
+        ..query(None, 50)
+    };
+    assert_eq!(store.findings_totals(&by_id).await.unwrap().count, 1);
+    let other_policy = store::FindingQuery {
+        policy: "elderly_allowance".into(),
+        ..query(None, 50)
+    };
+    assert!(store.findings_page(&other_policy).await.unwrap().is_empty());
+
+    // A batch with a declined and an objected finding is refused whole.
+    let confirmation = |id: &str| store::FindingConfirmation {
+        id: id.into(),
+        record: subject_access(at(13, 9, 0), "benefit_confirmed", "person:M"),
+    };
+    let entries = fixture.ledger_entries().await;
+    let refused = store
+        .confirm_findings(
+            "childcare_subsidy",
+            &[
+                confirmation("BF0000000000000002"),
+                confirmation("BF0000000000000001"),
+                confirmation("BF0000000000000006"),
+            ],
+            "已确认发放",
+            at(13, 9, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        store::Confirmed::Refused {
+            blocked: vec![
+                ("BF0000000000000001".into(), "declined".into()),
+                ("BF0000000000000006".into(), "objected".into())
+            ],
+            missing: vec![],
+        }
+    );
+    assert_eq!(
+        state_of(&*store, "BF0000000000000002").await,
+        "granted",
+        "nothing changed"
+    );
+    assert_eq!(fixture.ledger_entries().await, entries);
+    // Another policy's finding is not this policy's to confirm.
+    let missing = store
+        .confirm_findings(
+            "elderly_allowance",
+            &[confirmation("BF0000000000000002")],
+            "x",
+            at(13, 9, 0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        missing,
+        store::Confirmed::Refused {
+            blocked: vec![],
+            missing: vec!["BF0000000000000002".into()],
+        }
+    );
+
+    // Granted ones are confirmed, each with its entry; a retry changes nothing.
+    let batch = [confirmation("BF0000000000000002"), confirmation("BF0000000000000003")];
+    let done = store
+        .confirm_findings("childcare_subsidy", &batch, "已确认发放", at(13, 9, 0))
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        store::Confirmed::Done {
+            confirmed: vec!["BF0000000000000002".into(), "BF0000000000000003".into()],
+            already: vec![],
+        }
+    );
+    assert_eq!(fixture.ledger_entries().await, entries + 2);
+    let stored = store.finding("BF0000000000000002").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.state.as_str(), stored.state_reason.as_deref()),
+        ("confirmed", Some("已确认发放"))
+    );
+    let again = store
+        .confirm_findings("childcare_subsidy", &batch, "已确认发放", at(13, 9, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        store::Confirmed::Done {
+            confirmed: vec![],
+            already: vec!["BF0000000000000002".into(), "BF0000000000000003".into()],
+        }
+    );
+    assert_eq!(fixture.ledger_entries().await, entries + 2);
+    assert_eq!(store.findings_totals(&query(None, 2)).await.unwrap().confirmed, 2);
+
+    // A re-run with other amounts updates a granted finding, never a confirmed one,
+    // and announces nothing already known.
+    let rerun = [
+        finding("BF00000000000000F2", "2026", "S3", 999),
+        store::Finding {
+            change_note: Some("金额由 700.00 元变为 7.77 元".into()),
+            ..finding("BF00000000000000FA", "2026", "S5", 777)
+        },
+    ];
+    store.put_findings("WJ", &rerun, &[], &[], &[]).await.unwrap();
+    assert_eq!(
+        store.finding("BF0000000000000002").await.unwrap().unwrap().amount_fen,
+        100_000
+    );
+    let changed = store.finding("BF000000000000000A").await.unwrap().unwrap();
+    assert_eq!(
+        (changed.amount_fen, changed.change_note.as_deref()),
+        (777, Some("金额由 700.00 元变为 7.77 元"))
+    );
+    assert_eq!(fixture.count("outbox").await, 7);
 }

@@ -321,14 +321,16 @@ pub fn calendar_changed(year: i32, at: DateTime<Utc>) -> OutboxEvent {
 }
 
 /// A 免申即享 run found a subject eligible: the finding's id, policy and period,
-/// never whom it concerns.
-pub fn benefit_found(finding_id: &str, policy: &str, period: &str, at: DateTime<Utc>) -> OutboxEvent {
+/// never whom it concerns. It is for the policy's department only (its webhook
+/// subscriptions, and the NATS subject `<prefix>.<department>.benefit.found`).
+pub fn benefit_found(finding_id: &str, policy: &str, department: &str, period: &str, at: DateTime<Utc>) -> OutboxEvent {
     OutboxEvent {
         event_type: EventType::BenefitFound,
-        department: None,
+        department: Some(department.to_owned()),
         case_id: None,
         at,
         data: EventData {
+            department: Some(department.to_owned()),
             policy: Some(policy.to_owned()),
             period: Some(period.to_owned()),
             finding_id: Some(finding_id.to_owned()),

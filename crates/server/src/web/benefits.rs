@@ -1,11 +1,12 @@
 //! 免申即享 pages: 我的待遇 for a person (the findings with their reasons, 不同意 and
-//! 有异议), and the policy department's page to run a policy and see what it found
-//! (count, total, masked names and ID numbers). The rules are in [`app::benefits`].
+//! 有异议; an enterprise's for its legal representative), and the policy department's
+//! page to run a policy and see what it found (totals, a filtered page of masked rows,
+//! the CSV export, confirming for payment). The rules are in [`app::benefits`].
 
 use std::collections::BTreeMap;
 
-use axum::extract::Path;
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Role;
 use minijinja::context;
@@ -68,36 +69,201 @@ pub async fn policies(axum::extract::State(state): Shared, headers: HeaderMap) -
     }
 }
 
+/// The list's filters as the page's query string carries them.
+fn filter_of(query: &BTreeMap<String, String>) -> benefits::FindingsFilter {
+    let text = |name: &str| query.get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    benefits::FindingsFilter {
+        period: text("period"),
+        state: text("state"),
+        q: text("q"),
+        cursor: text("cursor"),
+        limit: 50,
+    }
+}
+
+fn pair(name: &str, value: &str) -> String {
+    let value = percent_encoding::utf8_percent_encode(value, percent_encoding::NON_ALPHANUMERIC);
+    format!("{name}={value}")
+}
+
+/// The query string of a filter (without the cursor), for the next page and the export.
+fn query_string(filter: &benefits::FindingsFilter) -> String {
+    [("period", &filter.period), ("state", &filter.state), ("q", &filter.q)]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|value| pair(name, value)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// What the page says after an action.
+#[derive(Default)]
+struct Outcome {
+    summary: Option<benefits::RunSummary>,
+    confirmed: Option<benefits::ConfirmSummary>,
+    error: Option<String>,
+}
+
 async fn policy_page(
     state: &crate::AppState,
     page: &super::Page,
     id: &str,
-    summary: Option<benefits::RunSummary>,
+    filter: &benefits::FindingsFilter,
+    outcome: Outcome,
     status: StatusCode,
 ) -> Response {
     let Some(account) = page.user.as_ref() else {
         return page.login_redirect();
     };
-    match benefits::findings(state, account, id, None).await {
+    match benefits::findings(state, account, id, filter).await {
         Ok(findings) => {
             let may_run = matches!(account.role, Role::Admin | Role::Staff);
+            let query = query_string(filter);
+            let next = findings.next.as_ref().map(|cursor| {
+                let cursor = pair("cursor", cursor);
+                if query.is_empty() {
+                    cursor
+                } else {
+                    format!("{query}&{cursor}")
+                }
+            });
             let mut response = page.render(
                 "policies.html",
                 &findings.policy.name.clone(),
-                context! { policies => (), policy => findings.policy.clone(), findings => findings, summary => summary, may_run => may_run },
+                context! {
+                    policies => (), policy => findings.policy.clone(), findings => findings,
+                    summary => outcome.summary, confirmed => outcome.confirmed, error => outcome.error,
+                    may_run => may_run, filter => context! {
+                        period => filter.period, state => filter.state, q => filter.q,
+                    },
+                    states => store_states(),
+                    query => query, next => next, paged => filter.cursor.is_some(),
+                },
             );
             *response.status_mut() = status;
             response
         }
         Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
+        Err(error) if error.code == "E_QUERY_INVALID" => page.message(error.status, "查询条件有误", &error.message),
         Err(error) => page.message(error.status, "无法查看", &error.message),
     }
 }
 
-/// `GET /workbench/policies/{id}`: the findings, with the run form.
-pub async fn policy(axum::extract::State(state): Shared, headers: HeaderMap, Path(id): Path<String>) -> Response {
+/// The states the list filters by, with their labels.
+fn store_states() -> Vec<(&'static str, &'static str)> {
+    [
+        ("granted", "已认定"),
+        ("confirmed", "已确认发放"),
+        ("invited", "邀请申请"),
+        ("declined", "已不同意"),
+        ("objected", "有异议"),
+        ("withdrawn", "已不再符合"),
+    ]
+    .to_vec()
+}
+
+/// `GET /workbench/policies/{id}`: the findings (filters, a page), with the run form.
+pub async fn policy(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
     let page = page(&state, &headers, &format!("/workbench/policies/{id}")).await;
-    policy_page(&state, &page, &id, None, StatusCode::OK).await
+    policy_page(
+        &state,
+        &page,
+        &id,
+        &filter_of(&query),
+        Outcome::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// `GET /workbench/policies/{id}/findings.csv`: the filtered list as CSV.
+pub async fn export(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/policies/{id}")).await;
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    match benefits::export_findings(&state, account, &id, &filter_of(&query)).await {
+        Ok(export) => {
+            let mut response = export.body.into_response();
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/csv; charset=utf-8"),
+            );
+            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.filename)) {
+                response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
+        Err(error) => page.message(error.status, "无法导出", &error.message),
+    }
+}
+
+/// `POST /workbench/policies/{id}/confirm`: the ticked findings (`finding`, repeated),
+/// or every granted finding of `period` when `all` is set.
+pub async fn confirm(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    axum::Form(pairs): axum::Form<Vec<(String, String)>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/policies/{id}")).await;
+    let form: BTreeMap<String, String> = pairs.iter().cloned().collect();
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let request = if form.contains_key("all") {
+        benefits::ConfirmRequest {
+            period: Some(form.get("period").cloned().unwrap_or_default()),
+            ..benefits::ConfirmRequest::default()
+        }
+    } else {
+        benefits::ConfirmRequest {
+            findings: Some(
+                pairs
+                    .iter()
+                    .filter(|(name, _)| name == "finding")
+                    .map(|(_, value)| value.clone())
+                    .collect(),
+            ),
+            ..benefits::ConfirmRequest::default()
+        }
+    };
+    let request = benefits::ConfirmRequest {
+        note: form.get("note").cloned().unwrap_or_default(),
+        ..request
+    };
+    let filter = filter_of(&form);
+    match benefits::confirm(&state, account, &id, &request).await {
+        Ok(confirmed) => {
+            let outcome = Outcome {
+                confirmed: Some(confirmed),
+                ..Outcome::default()
+            };
+            policy_page(&state, &page, &id, &filter, outcome, StatusCode::OK).await
+        }
+        Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
+        Err(error) if error.status == StatusCode::FORBIDDEN => page.message(error.status, "无法确认", &error.message),
+        Err(error) => {
+            let outcome = Outcome {
+                error: Some(error.message.clone()),
+                ..Outcome::default()
+            };
+            policy_page(&state, &page, &id, &filter, outcome, error.status).await
+        }
+    }
 }
 
 /// `POST /workbench/policies/{id}/run`
@@ -128,7 +294,17 @@ pub async fn run(
         },
     };
     match benefits::run_policy(&state, account, &id, as_of).await {
-        Ok(summary) => policy_page(&state, &page, &id, Some(summary), StatusCode::OK).await,
+        Ok(summary) => {
+            let outcome = Outcome {
+                summary: Some(summary),
+                ..Outcome::default()
+            };
+            let filter = benefits::FindingsFilter {
+                limit: 50,
+                ..benefits::FindingsFilter::default()
+            };
+            policy_page(&state, &page, &id, &filter, outcome, StatusCode::OK).await
+        }
         Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
         Err(error) => page.message(error.status, "无法运行", &error.message),
     }

@@ -91,6 +91,8 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/workbench/policies", get(benefits::policies))
         .route("/workbench/policies/{id}", get(benefits::policy))
         .route("/workbench/policies/{id}/run", post(benefits::run))
+        .route("/workbench/policies/{id}/findings.csv", get(benefits::export))
+        .route("/workbench/policies/{id}/confirm", post(benefits::confirm))
         .route("/inbox", get(inbox))
         .route("/login", get(login_page).post(login_submit))
         .route("/login/oidc", get(oidc_start))

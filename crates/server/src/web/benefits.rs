@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, Query};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::Role;
 use minijinja::context;
@@ -192,17 +192,7 @@ pub async fn export(
         return page.login_redirect();
     };
     match benefits::export_findings(&state, account, &id, &filter_of(&query)).await {
-        Ok(export) => {
-            let mut response = export.body.into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/csv; charset=utf-8"),
-            );
-            if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{}\"", export.filename)) {
-                response.headers_mut().insert(header::CONTENT_DISPOSITION, value);
-            }
-            response
-        }
+        Ok(export) => crate::benefit_api::csv_response(export),
         Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
         Err(error) => page.message(error.status, "无法导出", &error.message),
     }

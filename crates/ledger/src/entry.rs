@@ -201,6 +201,12 @@ fn write_opt(out: &mut Vec<u8>, value: Option<&str>) {
 fn write_string(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.push(b'"');
+    // Most strings need no escape: copied whole (a bulk append encodes millions).
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),
@@ -243,5 +249,15 @@ mod tests {
             String::from_utf8(out).unwrap_or_default(),
             "\"a\\\"b\\\\c\\b\\t\\n\\f\\r\\u0001\\u001f\u{7f}é€😀/\""
         );
+    }
+
+    #[test]
+    fn strings_without_escapes_are_copied_whole() {
+        let mut out = b"x".to_vec();
+        write_string(&mut out, "育儿补贴 birth_date,hukou_local");
+        assert_eq!(out, "x\"育儿补贴 birth_date,hukou_local\"".as_bytes());
+        out.clear();
+        write_string(&mut out, "");
+        assert_eq!(out, b"\"\"");
     }
 }

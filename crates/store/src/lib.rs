@@ -52,6 +52,9 @@ pub enum StoreError {
     /// The group commit this write was part of failed (SQLite): nothing of it is stored.
     #[error("group commit failed: {0}")]
     GroupCommit(String),
+    /// A bulk write (SQLite's bulk writer) failed: nothing of it is stored.
+    #[error("bulk write failed: {0}")]
+    Bulk(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;

@@ -303,6 +303,14 @@ async fn sequence(pool: &PgPool, wait: bool) -> Result<u64> {
     }
 }
 
+impl PostgresStore {
+    /// Bulk accesses take the common path here: their entries go to
+    /// `ledger_pending` in multi-row statements and the sequencer numbers them.
+    pub(crate) async fn record_accesses_in_bulk(&self, _accesses: &[crate::SubjectAccess]) -> Option<Result<()>> {
+        None
+    }
+}
+
 impl_store!(PostgresStore, PgConnection, "postgres");
 crate::shared::impl_sharing_store!(PostgresStore);
 crate::benefits::impl_benefit_store!(PostgresStore);

@@ -282,6 +282,9 @@ macro_rules! impl_sharing_store {
                 }
 
                 async fn record_accesses(&self, accesses: &[SubjectAccess]) -> Result<()> {
+                    if let Some(written) = self.record_accesses_in_bulk(accesses).await {
+                        return written;
+                    }
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
                         self.write_accesses(&mut writer.tx, accesses).await?;

@@ -41,8 +41,10 @@ pub struct SqliteStore {
     writes: Writes,
     /// Counts case writes for the dashboard (`Store::count_cases_with`).
     counter: crate::CounterCell,
-    /// The database file (`None` in memory), for the ledger's bulk reader.
+    /// The database file (`None` in memory), for the ledger's bulk reader and writer.
     path: Option<std::path::PathBuf>,
+    /// The bulk writer's connection (rusqlite), opened at its first use and kept.
+    bulk: Arc<std::sync::Mutex<Option<rusqlite::Connection>>>,
 }
 
 impl SqliteStore {
@@ -80,6 +82,7 @@ impl SqliteStore {
             writes: Writes::Grouped(Batcher::start(conn)),
             counter: crate::CounterCell::default(),
             path: Some(path.to_owned()),
+            bulk: Arc::default(),
         })
     }
 
@@ -101,6 +104,7 @@ impl SqliteStore {
             writes: Writes::Single(Mutex::new(())),
             counter: crate::CounterCell::default(),
             path: None,
+            bulk: Arc::default(),
         })
     }
 
@@ -119,6 +123,10 @@ impl SqliteStore {
         self.pool.close().await;
         if let Writes::Grouped(batcher) = &self.writes {
             let mut batch = batcher.state.lock().await;
+            // A bulk write holds the writer while it runs: none is running now.
+            if let Ok(mut bulk) = self.bulk.lock() {
+                bulk.take();
+            }
             batch.finish().await;
             if let Some(conn) = batch.conn.take()
                 && let Err(error) = conn.close().await
@@ -591,6 +599,206 @@ fn read_ledger(path: &Path, from: u64, send: &tokio::sync::mpsc::Sender<Result<V
     }
     Ok(())
 }
+/// Entries below this count join the group commit like any write; from it on, a
+/// bulk write takes the writer for a transaction of its own on rusqlite.
+pub(crate) const BULK_MIN: usize = 256;
+
+impl SqliteStore {
+    /// A department's batch read or a policy run over a population: every access its
+    /// row and its ledger entry, in one transaction of its own on the bulk writer.
+    ///
+    /// Why rusqlite here and sqlx elsewhere: sqlx's SQLite driver copies every bound
+    /// value to own it and hands each statement to its worker thread over a channel;
+    /// for hundreds of thousands of rows that is most of the time. rusqlite binds in
+    /// place with statements prepared once, on a blocking thread. The write takes the
+    /// writer (the group in progress is committed first and the next waits), so
+    /// SQLite still sees one writer, and it is acknowledged after its own commit
+    /// (`synchronous = FULL`): durability is the same as any write.
+    ///
+    /// `None` when this store has no file (in memory) or the batch is small: the
+    /// caller writes through the group commit then.
+    pub(crate) async fn record_accesses_in_bulk(&self, accesses: &[crate::SubjectAccess]) -> Option<Result<()>> {
+        let (Writes::Grouped(batcher), Some(path)) = (&self.writes, self.path.clone()) else {
+            return None;
+        };
+        if accesses.len() < BULK_MIN {
+            return None;
+        }
+        // The entries' canonical bytes are encoded on another thread while the
+        // writer inserts the access rows: the two halves overlap on two cores.
+        let accesses = Arc::new(accesses.to_vec());
+        let (send, entries) = std::sync::mpsc::sync_channel(1);
+        let encoding = accesses.clone();
+        tokio::task::spawn_blocking(move || {
+            let encoded: Vec<crate::common::EncodedEntry> = encoding
+                .iter()
+                .map(|access| crate::common::EncodedEntry::of(&crate::shared::subject_access_entry(access)))
+                .collect();
+            let _ = send.send(encoded);
+        });
+        batcher.queued.fetch_add(1, Ordering::SeqCst);
+        let queued = Queued(&batcher.queued);
+        let mut batch = batcher.state.lock().await;
+        drop(queued);
+        batch.finish().await;
+        let slot = self.bulk.clone();
+        let written = tokio::task::spawn_blocking(move || {
+            let mut slot = slot
+                .lock()
+                .map_err(|_| StoreError::Bulk("the bulk writer failed before".into()))?;
+            if slot.is_none() {
+                *slot = Some(open_bulk_writer(&path)?);
+            }
+            let Some(conn) = slot.as_mut() else {
+                return Err(StoreError::Bulk("the bulk writer is not open".into()));
+            };
+            write_accesses_bulk(conn, &accesses, &entries)
+        })
+        .await;
+        drop(batch);
+        Some(written.unwrap_or_else(|error| Err(StoreError::Bulk(format!("the bulk writer stopped: {error}")))))
+    }
+}
+
+/// An access row's columns, borrowed from its access.
+struct AccessRow<'a> {
+    at: i64,
+    actor: &'a str,
+    role: &'static str,
+    department: Option<&'a str>,
+    action: &'a str,
+    case_id: Option<&'a str>,
+    elements: &'a str,
+    purpose: &'a str,
+}
+
+impl<'a> AccessRow<'a> {
+    fn of(access: &'a crate::SubjectAccess) -> Self {
+        let entry = &access.entry;
+        Self {
+            at: crate::common::millis(entry.at),
+            actor: &entry.actor,
+            role: entry.role.as_str(),
+            department: entry.department.as_deref(),
+            action: &entry.action,
+            case_id: entry.case_id.as_deref(),
+            elements: &entry.elements,
+            purpose: &entry.purpose,
+        }
+    }
+}
+
+fn bulk_write_error(error: rusqlite::Error) -> StoreError {
+    StoreError::Bulk(error.to_string())
+}
+
+/// The bulk writer's connection, with the settings of the store's own connections
+/// and a larger page cache (the ledger's subject index takes inserts all over).
+fn open_bulk_writer(path: &Path) -> Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(bulk_write_error)?;
+    conn.busy_timeout(BUSY_TIMEOUT).map_err(bulk_write_error)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; \
+         PRAGMA cache_size = -65536;",
+    )
+    .map_err(bulk_write_error)?;
+    Ok(conn)
+}
+
+/// Rows per multi-row statement of the bulk writer: one statement step per this
+/// many rows instead of one per row (prepared once per transaction shape).
+const BULK_ROWS: usize = 64;
+
+/// Inserts `rows` with `single` (a one-row `INSERT … VALUES (…)`) repeated
+/// [`BULK_ROWS`] rows a statement.
+fn insert_rows<'a, R>(
+    tx: &rusqlite::Transaction<'_>,
+    single: &str,
+    rows: &'a [R],
+    bind: impl Fn(&'a R, &mut Vec<&'a dyn rusqlite::ToSql>),
+) -> Result<()> {
+    let full = sql::multi_row_sqlite(single, BULK_ROWS);
+    let mut values: Vec<&'a dyn rusqlite::ToSql> = Vec::new();
+    for chunk in rows.chunks(BULK_ROWS) {
+        values.clear();
+        for row in chunk {
+            bind(row, &mut values);
+        }
+        let statement = if chunk.len() == BULK_ROWS {
+            Cow::Borrowed(full.as_str())
+        } else {
+            Cow::Owned(sql::multi_row_sqlite(single, chunk.len()))
+        };
+        tx.prepare_cached(&statement)
+            .and_then(|mut insert| insert.execute(rusqlite::params_from_iter(values.iter())))
+            .map_err(bulk_write_error)?;
+    }
+    Ok(())
+}
+
+/// The access rows, then the ledger entries appended at the head, in one
+/// transaction: all of it or nothing.
+fn write_accesses_bulk(
+    conn: &mut rusqlite::Connection,
+    accesses: &[crate::SubjectAccess],
+    entries: &std::sync::mpsc::Receiver<Vec<crate::common::EncodedEntry>>,
+) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(bulk_write_error)?;
+    let rows: Vec<AccessRow<'_>> = accesses.iter().map(AccessRow::of).collect();
+    insert_rows(&tx, sql::ACCESS_INSERT, &rows, |row, values| {
+        values.extend([
+            &row.at as &dyn rusqlite::ToSql,
+            &row.actor,
+            &row.role,
+            &row.department,
+            &row.action,
+            &row.case_id,
+            &row.elements,
+            &row.purpose,
+        ]);
+    })?;
+    let (size, frontier): (i64, String) = tx
+        .query_row(sql::LEDGER_HEAD, [], |row| Ok((row.get(0)?, row.get(1)?)))
+        .map_err(bulk_write_error)?;
+    let entries = entries
+        .recv()
+        .map_err(|_| StoreError::Bulk("the entries were not encoded".into()))?;
+    let append = crate::common::plan_append(size, &frontier, entries)?;
+    insert_rows(&tx, sql::LEDGER_ENTRY_INSERT, &append.rows, |row, values| {
+        values.extend([
+            &row.index as &dyn rusqlite::ToSql,
+            &row.bytes,
+            &row.leaf_hash,
+            &row.subject,
+            &row.kind,
+        ]);
+    })?;
+    insert_rows(
+        &tx,
+        sql::LEDGER_NODE_INSERT,
+        &append.nodes,
+        |(level, index, hash), values| {
+            values.extend([level as &dyn rusqlite::ToSql, index, hash]);
+        },
+    )?;
+    let moved = tx
+        .execute(
+            &sql::to_sqlite(sql::LEDGER_HEAD_UPDATE),
+            rusqlite::params![append.new_size, append.frontier, size],
+        )
+        .map_err(bulk_write_error)?;
+    if moved != 1 {
+        return Err(StoreError::Corrupt("the ledger head moved during an append".into()));
+    }
+    tx.commit().map_err(bulk_write_error)
+}
+
 crate::shared::impl_sharing_store!(SqliteStore);
 crate::benefits::impl_benefit_store!(SqliteStore);
 crate::identity::impl_identity_store!(SqliteStore);

@@ -12,6 +12,11 @@ export const PEOPLE = {
   zhaoliu: { name: '赵六', id_number: '110101199003070011' },
   // A claim that fails the GB 11643 check digit: refused.
   badnumber: { name: '错号码', id_number: '110101199003070012' },
+  // Staff: the provider names their department (卫健, 公安) in the `department` claim.
+  wjstaff: { name: '王卫健', id_number: '110101198506150019', department: 'WJ' },
+  gastaff: { name: '李公安', id_number: '110101199001010031', department: 'GA' },
+  // A department OneThing does not have: refused, no account made.
+  nodept: { name: '无此部门', id_number: '11010119920304001X', department: 'QQ' },
 };
 
 export const CLIENT_ID = 'onething-e2e';
@@ -35,7 +40,7 @@ export async function startProvider({ port, redirectUri }) {
     pkce: { required: () => true },
     // The ID token itself carries the claims of the scopes asked for.
     conformIdTokenClaims: false,
-    claims: { openid: ['sub'], profile: ['name'], id_number: ['id_number'] },
+    claims: { openid: ['sub'], profile: ['name'], id_number: ['id_number'], department: ['department'] },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ['e2e-cookie-key-not-for-production'] },
     async findAccount(ctx, sub) {

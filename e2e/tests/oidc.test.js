@@ -1,7 +1,9 @@
 // 统一身份认证 in a real Chromium against a real OpenID Connect provider (oidc-provider):
 // 张三 clicks 统一身份认证登录, signs in at the provider and lands back in OneThing as
 // himself, seeing his own cases; someone new gets an applicant account at first
-// login; a tampered `state` and an ID number with a wrong check digit are refused.
+// login; staff land on their own department's workbench by the provider's department
+// claim; a tampered `state`, an ID number with a wrong check digit and an unknown
+// department are refused.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launch, freePort, PASSWORD, seriousViolations } from '../lib.js';
@@ -20,7 +22,7 @@ before(async () => {
     listen: `127.0.0.1:${appPort}`,
     args: ['--oidc-issuer', provider.issuer, '--oidc-client-id', CLIENT_ID,
       '--oidc-client-secret', CLIENT_SECRET, '--oidc-redirect-url', redirect,
-      '--oidc-scopes', 'openid profile id_number'],
+      '--oidc-scopes', 'openid profile id_number department', '--oidc-department-claim', 'department'],
   });
   browser = await launch();
 });
@@ -117,5 +119,44 @@ test('an ID number that fails the check digit is refused', async () => {
   await signInAtProvider(page, 'badnumber');
   await page.waitForURL((url) => url.pathname === '/login/oidc/callback');
   assert.match(await page.locator('main').innerText(), /公民身份号码/);
+  await context.close();
+});
+
+test('staff sign in by the department claim and see only their department\'s work', async () => {
+  const caseId = await zhangsanApplies(server.base);
+  // 卫健 issues the 出生医学证明 first: the new case is in its queue.
+  let task;
+  const wj = await browser.newContext();
+  const page = await wj.newPage();
+  await signInAtProvider(page, 'wjstaff');
+  await page.waitForURL(`${server.base}/workbench`);
+  assert.match(await page.locator('body').innerText(), /王卫健/);
+  assert.match(await page.locator('main').innerText(), new RegExp(caseId));
+  assert.deepEqual(await seriousViolations(page), []);
+  task = await page.locator(`a[href*="/workbench/cases/${caseId}/tasks/"]`).first().getAttribute('href');
+  assert.equal((await page.goto(`${server.base}${task}`)).status(), 200);
+  await wj.close();
+  // 公安's 出生登记 waits for that certificate: nothing of the case reaches 公安 yet.
+  const ga = await browser.newContext();
+  const gaPage = await ga.newPage();
+  await signInAtProvider(gaPage, 'gastaff');
+  await gaPage.waitForURL(`${server.base}/workbench`);
+  assert.match(await gaPage.locator('body').innerText(), /李公安/);
+  assert.doesNotMatch(await gaPage.locator('main').innerText(), new RegExp(caseId));
+  // …and 卫健's task of the case is not theirs to open.
+  const opened = await gaPage.goto(`${server.base}${task}`);
+  assert.notEqual(opened.status(), 200);
+  assert.doesNotMatch(await gaPage.locator('main').innerText(), /张三/);
+  await ga.close();
+});
+
+test('a department claim the catalog does not know is refused', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signInAtProvider(page, 'nodept');
+  await page.waitForURL((url) => url.pathname === '/login/oidc/callback');
+  assert.match(await page.locator('main').innerText(), /部门不在本系统中/);
+  await page.goto(`${server.base}/workbench`);
+  await page.waitForURL((url) => url.pathname === '/login');
   await context.close();
 });

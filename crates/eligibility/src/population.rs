@@ -59,17 +59,14 @@ impl Column {
 
     /// `int(x)` of each value: `None` when absent or not an integer (as CEL parses it).
     pub(crate) fn ints(&self) -> &[Option<i64>] {
-        self.ints.get_or_init(|| self.each(|text| text.parse::<i64>().ok(), None))
+        self.ints
+            .get_or_init(|| self.each(|text| text.parse::<i64>().ok(), None))
     }
 
     /// `size(x)` of each value: the number of characters (0 when absent).
     pub(crate) fn chars(&self) -> &[i64] {
-        self.chars.get_or_init(|| {
-            self.each(
-                |text| i64::try_from(text.chars().count()).unwrap_or(i64::MAX),
-                0,
-            )
-        })
+        self.chars
+            .get_or_init(|| self.each(|text| i64::try_from(text.chars().count()).unwrap_or(i64::MAX), 0))
     }
 
     /// Each value read as yuan, in fen (`DerivedKind::Fen`).

@@ -56,7 +56,13 @@ fn yuan() -> impl Strategy<Value = Option<String>> {
 fn subject() -> impl Strategy<Value = BTreeMap<String, String>> {
     let person = (
         birth_date(),
-        pick(&["620102199403150025", "62010219940315002X", "6201021994031500", "", "张三的母亲证件号码一二三四五六七八"]),
+        pick(&[
+            "620102199403150025",
+            "62010219940315002X",
+            "6201021994031500",
+            "",
+            "张三的母亲证件号码一二三四五六七八",
+        ]),
         pick(&["110105198001010011", ""]),
         pick(&["", "11010519800101001142", "残疾人证"]),
         number(),
@@ -114,7 +120,13 @@ fn agree(compiled: &CompiledPolicy, subjects: &[BTreeMap<String, String>], today
             compiled.policy().id
         );
         for (i, reason) in reference.reasons.iter().enumerate() {
-            assert_eq!(outcome.held(i), reason.held, "{} {} on {values:?}", compiled.policy().id, reason.id);
+            assert_eq!(
+                outcome.held(i),
+                reason.held,
+                "{} {} on {values:?}",
+                compiled.policy().id,
+                reason.id
+            );
         }
         assert_eq!(
             compiled.evaluation(&population, index, outcome, today),

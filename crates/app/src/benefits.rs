@@ -206,6 +206,31 @@ pub async fn run_policy(
     policy_id: &str,
     as_of: Option<NaiveDate>,
 ) -> Result<RunSummary, ApiError> {
+    run_policy_reporting(state, caller, policy_id, as_of, &|_| {}).await
+}
+
+/// How far a run of a policy is, for a progress display.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunProgress {
+    /// Reading the shared records of the policy's sources.
+    Reading,
+    /// Evaluating `subjects` subjects (read from `records` records).
+    Evaluating { records: usize, subjects: usize },
+    /// Storing the findings, the access (and ledger) entries and the messages, in one
+    /// transaction.
+    Storing { findings: usize, accesses: usize },
+    /// Stored.
+    Done,
+}
+
+/// [`run_policy`], telling `progress` each stage as it starts.
+pub async fn run_policy_reporting(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    as_of: Option<NaiveDate>,
+    progress: &(dyn Fn(RunProgress) + Sync),
+) -> Result<RunSummary, ApiError> {
     let policy = policy_of(state, policy_id)?;
     if !may_manage(caller, policy, true) {
         return Err(ApiError::forbidden(format!(
@@ -224,6 +249,7 @@ pub async fn run_policy(
         .collect();
     let name_source = name_source(state, kind);
     sources.extend(name_source.clone());
+    progress(RunProgress::Reading);
     let records = state
         .store
         .shared_records_of(&sources.into_iter().collect::<Vec<_>>())
@@ -233,7 +259,8 @@ pub async fn run_policy(
     // used only for those who qualify.
     let mut subjects: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut names: BTreeMap<String, String> = BTreeMap::new();
-    for record in records {
+    let record_count = records.len();
+    for mut record in records {
         if Some(&record.source) == name_source.as_ref()
             && let Some(name) = record.attributes.get("name")
         {
@@ -248,14 +275,19 @@ pub async fn run_policy(
         let Some(first) = read.next() else {
             continue;
         };
-        let values = subjects.entry(record.subject.clone()).or_default();
+        let values = subjects.entry(record.subject).or_default();
         for attribute in std::iter::once(first).chain(read) {
-            if let Some(value) = record.attributes.get(attribute) {
-                values.insert(attribute.clone(), value.clone());
+            if let Some(value) = record.attributes.remove(attribute) {
+                values.insert(attribute.clone(), value);
             }
         }
     }
-    let outcome = evaluate_all(state, caller, policy, &compiled, today, &subjects, &names).await?;
+    progress(RunProgress::Evaluating {
+        records: record_count,
+        subjects: subjects.len(),
+    });
+    let outcome = evaluate_all_reporting(state, caller, policy, &compiled, today, &subjects, &names, progress).await?;
+    progress(RunProgress::Done);
     Ok(outcome)
 }
 
@@ -270,6 +302,29 @@ async fn evaluate_all(
     subjects: &BTreeMap<String, BTreeMap<String, String>>,
     names: &BTreeMap<String, String>,
 ) -> Result<RunSummary, ApiError> {
+    evaluate_all_reporting(state, caller, policy, compiled, today, subjects, names, &|_| {}).await
+}
+
+/// [`evaluate_all`], telling `progress` when storing starts. The subjects are
+/// evaluated together over their columns ([`eligibility::Population`]); the full
+/// evaluation with its reasons is made only for those that need it (found, or no
+/// longer qualifying for an earlier finding), equal to the one-subject evaluation.
+#[allow(clippy::too_many_arguments)]
+async fn evaluate_all_reporting(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    compiled: &CompiledPolicy,
+    today: NaiveDate,
+    subjects: &BTreeMap<String, BTreeMap<String, String>>,
+    names: &BTreeMap<String, String>,
+    progress: &(dyn Fn(RunProgress) + Sync),
+) -> Result<RunSummary, ApiError> {
+    let mut population = eligibility::Population::for_policies([policy]);
+    for (subject, values) in subjects {
+        population.push(subject.as_str(), values);
+    }
+    let outcomes = compiled.evaluate_population(&population, today);
     let period = eligibility::Period::containing(policy.period_unit, today);
     let now = state.now();
     let known: BTreeMap<String, Finding> = state
@@ -286,39 +341,42 @@ async fn evaluate_all(
     let elements = policy.reads.join(",");
     // A qualifying subject's name is read too, for the department's list.
     let elements_with_name = format!("{elements},name");
+    // Every entry of the run is the same read but for its subject and whether the
+    // name was read: made once, at the run's time.
+    let entry = crate::access_entry(
+        state,
+        Some(caller),
+        "benefit_evaluation",
+        None,
+        elements.clone(),
+        format!(
+            "{department_name}为“{}”核查（{}，{}；只保存是否符合、金额和理由）",
+            policy.name,
+            period.label_zh(),
+            policy.mode.label_zh()
+        ),
+    );
     let mut accesses = Vec::with_capacity(subjects.len());
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut total = 0i64;
     let (mut qualifying, mut new_findings, mut changed) = (0, 0, 0);
-    for (subject, values) in subjects {
-        let evaluation = compiled.evaluate(values, today);
-        let named = evaluation.qualifies && names.contains_key(subject);
+    for (index, (subject, outcome)) in subjects.keys().zip(&outcomes).enumerate() {
+        let named = outcome.qualifies && names.contains_key(subject);
+        let mut entry = entry.clone();
+        if named {
+            entry.elements.clone_from(&elements_with_name);
+        }
         accesses.push(SubjectAccess {
-            entry: crate::access_entry(
-                state,
-                Some(caller),
-                "benefit_evaluation",
-                None,
-                if named {
-                    elements_with_name.clone()
-                } else {
-                    elements.clone()
-                },
-                format!(
-                    "{department_name}为“{}”核查（{}，{}；只保存是否符合、金额和理由）",
-                    policy.name,
-                    period.label_zh(),
-                    policy.mode.label_zh()
-                ),
-            ),
+            entry,
             subject: Some(subject_key(policy.target, subject)),
             legal_basis: legal_basis.clone(),
         });
-        if !evaluation.qualifies {
+        if !outcome.qualifies {
             if let Some(earlier) = known.get(subject)
                 && (earlier.state == "granted" || earlier.state == "invited")
             {
+                let evaluation = compiled.evaluation(&population, index, outcome, today);
                 let failed: Vec<&str> = evaluation
                     .reasons
                     .iter()
@@ -333,6 +391,7 @@ async fn evaluate_all(
             }
             continue;
         }
+        let evaluation = compiled.evaluation(&population, index, outcome, today);
         total += evaluation.amount_fen;
         qualifying += 1;
         let recipient = subject_key(policy.target, evaluation.payee.as_deref().unwrap_or(subject));
@@ -407,6 +466,10 @@ async fn evaluate_all(
         .iter()
         .map(|(finding, to, reason)| change_after_run(state, caller, policy, finding, to, reason, now))
         .collect();
+    progress(RunProgress::Storing {
+        findings: findings.len(),
+        accesses: accesses.len(),
+    });
     state
         .store
         .put_findings(&policy.department, &findings, &accesses, &notices, &changes)

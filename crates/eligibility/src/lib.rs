@@ -6,6 +6,13 @@
 //! their values.
 //!
 //! Pure: the caller passes the subject's attributes and `today`.
+//!
+//! Two ways to evaluate, with the same results: [`CompiledPolicy::evaluate`], one
+//! subject through the CEL interpreter (the reference, and what the catalog check
+//! parses), and [`CompiledPolicy::evaluate_population`], a whole [`Population`] held
+//! as columns through the fast evaluator (`fast`), which compiles the part of CEL the
+//! catalog uses into typed expressions and leaves any other policy to the interpreter.
+//! The nightly runs over a million people use the second.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +22,13 @@ use cel::objects::Value;
 use cel::{Context, Env, Program};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
+
+mod fast;
+mod population;
+
+pub use population::Population;
+
+use fast::{Binding, FastAmount, FastCondition, Source};
 
 /// Why a policy could not be compiled (the catalog check already parsed it, so this
 /// means a catalog built by other means).
@@ -115,6 +129,50 @@ pub struct CompiledPolicy {
     policy: Policy,
     conditions: Vec<CompiledExpression>,
     amount: CompiledExpression,
+    /// The fast form, when every expression of the policy has one.
+    fast: Option<FastPolicy>,
+}
+
+/// A policy compiled for [`CompiledPolicy::evaluate_population`]: every variable an
+/// expression reads is a slot (at most 64, so that a subject's known ones are a mask).
+struct FastPolicy {
+    variables: Vec<(String, Source)>,
+    conditions: Vec<FastConditionPlan>,
+    amount: FastAmount,
+    /// The slots the amount reads.
+    amount_reads: u64,
+}
+
+struct FastConditionPlan {
+    expression: FastCondition,
+    /// The slots it reads.
+    mask: u64,
+    /// What the reason says it read (as `Reason::reads`).
+    reads: Vec<String>,
+    /// Each slot it reads, by name, with the attributes named missing when the slot
+    /// is not known (as `Reason::missing`).
+    missing: Vec<(usize, Vec<String>)>,
+}
+
+/// What one policy found for one subject of a [`Population`], without the reasons'
+/// text: [`CompiledPolicy::evaluation`] turns it into the full [`Evaluation`] for the
+/// subjects that need it (those found, those withdrawn).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    pub qualifies: bool,
+    /// In fen; 0 when not qualifying.
+    pub amount_fen: i64,
+    /// Bit `i` set when condition `i` held.
+    held: u64,
+    /// Bit `j` set when variable slot `j` was known.
+    known: u64,
+}
+
+impl Outcome {
+    /// Whether condition `index` (in the policy's order) held.
+    pub fn held(&self, index: usize) -> bool {
+        index < 64 && self.held & (1 << index) != 0
+    }
 }
 
 fn standard_env() -> Arc<Env> {
@@ -200,11 +258,117 @@ impl CompiledPolicy {
             .map(|condition| compile(policy, &condition.expression))
             .collect::<Result<Vec<_>, _>>()?;
         let amount = compile(policy, &policy.amount_fen)?;
+        let fast = FastPolicy::compile(policy, &conditions, &amount);
         Ok(CompiledPolicy {
             policy: policy.clone(),
             conditions,
             amount,
+            fast,
         })
+    }
+
+    /// Whether [`CompiledPolicy::evaluate_population`] uses the fast evaluator (every
+    /// expression of the policy is in the part of CEL it compiles) rather than the
+    /// CEL interpreter for each subject.
+    pub fn is_fast(&self) -> bool {
+        self.fast.is_some()
+    }
+
+    /// Evaluates every subject of `population`, in order, for the period containing
+    /// `today`: the same decision and amount as [`CompiledPolicy::evaluate`] on each
+    /// subject's attributes.
+    pub fn evaluate_population(&self, population: &Population, today: NaiveDate) -> Vec<Outcome> {
+        let period = Period::containing(self.policy.period_unit, today);
+        let in_force = self.in_force(period);
+        let Some(fast) = &self.fast else {
+            return (0..population.len())
+                .map(|index| {
+                    let evaluation = self.evaluate(&population.values(index), today);
+                    let held = evaluation
+                        .reasons
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, reason)| reason.held && *i < 64)
+                        .fold(0u64, |held, (i, _)| held | (1 << i));
+                    Outcome {
+                        qualifies: evaluation.qualifies,
+                        amount_fen: evaluation.amount_fen,
+                        held,
+                        known: 0,
+                    }
+                })
+                .collect();
+        };
+        let binding = Binding::new(&fast.variables, population, today, period, self.policy.effective_from);
+        let mut outcomes = Vec::with_capacity(population.len());
+        for index in 0..population.len() {
+            let known = binding.known(index);
+            let mut held = 0u64;
+            for (i, condition) in fast.conditions.iter().enumerate() {
+                if condition.mask & !known == 0 && binding.holds(&condition.expression, index) {
+                    held |= 1 << i;
+                }
+            }
+            let all_held = held.count_ones() as usize == fast.conditions.len();
+            let amount_fen = if in_force && all_held && fast.amount_reads & !known == 0 {
+                binding.amount(&fast.amount, index).filter(|fen| *fen > 0).unwrap_or(0)
+            } else {
+                0
+            };
+            outcomes.push(Outcome {
+                qualifies: amount_fen > 0,
+                amount_fen,
+                held,
+                known,
+            });
+        }
+        outcomes
+    }
+
+    /// The full evaluation of the `index`th subject of `population` from its
+    /// [`Outcome`], equal to what [`CompiledPolicy::evaluate`] gives for it.
+    pub fn evaluation(&self, population: &Population, index: usize, outcome: &Outcome, today: NaiveDate) -> Evaluation {
+        let Some(fast) = &self.fast else {
+            return self.evaluate(&population.values(index), today);
+        };
+        let policy = &self.policy;
+        let period = Period::containing(policy.period_unit, today);
+        let reasons = policy
+            .conditions
+            .iter()
+            .zip(&fast.conditions)
+            .enumerate()
+            .map(|(i, (condition, plan))| Reason {
+                id: condition.id.clone(),
+                label: condition.label.clone(),
+                held: outcome.held(i),
+                reads: plan.reads.clone(),
+                missing: plan
+                    .missing
+                    .iter()
+                    .filter(|(slot, _)| outcome.known & (1 << *slot) == 0)
+                    .flat_map(|(_, sources)| sources.iter().cloned())
+                    .collect(),
+            })
+            .collect();
+        let payee = policy.payee.iter().find_map(|attribute| {
+            population
+                .value(index, attribute)
+                .filter(|v| !v.trim().is_empty())
+                .map(str::to_owned)
+        });
+        Evaluation {
+            qualifies: outcome.qualifies,
+            amount_fen: outcome.amount_fen,
+            period,
+            in_force: self.in_force(period),
+            reasons,
+            payee,
+        }
+    }
+
+    fn in_force(&self, period: Period) -> bool {
+        period.end >= self.policy.effective_from && self.policy.effective_until.is_none_or(|u| period.start <= u)
     }
 
     pub fn policy(&self) -> &Policy {
@@ -221,7 +385,7 @@ impl CompiledPolicy {
     pub fn evaluate(&self, values: &BTreeMap<String, String>, today: NaiveDate) -> Evaluation {
         let policy = &self.policy;
         let period = Period::containing(policy.period_unit, today);
-        let in_force = period.end >= policy.effective_from && policy.effective_until.is_none_or(|u| period.start <= u);
+        let in_force = self.in_force(period);
         // Every variable a condition may read, as a CEL value; absent when the data
         // lack what it needs.
         let mut known: BTreeMap<&str, Value> = BTreeMap::new();
@@ -247,16 +411,7 @@ impl CompiledPolicy {
                 known.insert(derived.name.as_str(), Value::Int(value));
             }
         }
-        let source_of = |name: &str| -> Vec<String> {
-            if name == AGE_VARIABLE {
-                return vec!["birth_date".to_owned()];
-            }
-            match policy.derived.iter().find(|d| d.name == name).map(|d| &d.kind) {
-                Some(DerivedKind::MonthsUnderAge { .. }) => vec!["birth_date".to_owned()],
-                Some(DerivedKind::Fen { attribute }) => vec![attribute.clone()],
-                None => vec![name.to_owned()],
-            }
-        };
+        let source_of = |name: &str| source_of(policy, name);
         let mut reasons = Vec::with_capacity(self.conditions.len());
         for (condition, compiled) in policy.conditions.iter().zip(&self.conditions) {
             let mut reads: Vec<String> = compiled.variables.iter().flat_map(|v| source_of(v)).collect();
@@ -305,6 +460,95 @@ impl CompiledPolicy {
             reasons,
             payee,
         }
+    }
+}
+
+/// The attributes a variable is computed from (`age` counts as `birth_date`).
+fn source_of(policy: &Policy, name: &str) -> Vec<String> {
+    if name == AGE_VARIABLE {
+        return vec!["birth_date".to_owned()];
+    }
+    match policy.derived.iter().find(|d| d.name == name).map(|d| &d.kind) {
+        Some(DerivedKind::MonthsUnderAge { .. }) => vec!["birth_date".to_owned()],
+        Some(DerivedKind::Fen { attribute }) => vec![attribute.clone()],
+        None => vec![name.to_owned()],
+    }
+}
+
+impl FastPolicy {
+    /// The fast form of a policy, or `None` when an expression is outside what
+    /// `fast` compiles, when it reads more than 64 names or has more than 64
+    /// conditions, or when a name could mean two things (an attribute also named
+    /// `age` or like a derived value: the catalog check refuses these).
+    fn compile(policy: &Policy, conditions: &[CompiledExpression], amount: &CompiledExpression) -> Option<FastPolicy> {
+        let mut names: Vec<&String> = conditions
+            .iter()
+            .chain(std::iter::once(amount))
+            .flat_map(|compiled| &compiled.variables)
+            .collect();
+        names.sort();
+        names.dedup();
+        if names.len() > 64 || conditions.len() > 64 {
+            return None;
+        }
+        let ambiguous = policy.reads.iter().any(|attribute| {
+            attribute == AGE_VARIABLE || policy.derived.iter().any(|derived| &derived.name == attribute)
+        }) || policy.derived.iter().enumerate().any(|(i, derived)| {
+            derived.name == AGE_VARIABLE || policy.derived[..i].iter().any(|earlier| earlier.name == derived.name)
+        });
+        if ambiguous {
+            return None;
+        }
+        let variables: Vec<(String, Source)> = names
+            .into_iter()
+            .map(|name| {
+                let source = match policy.derived.iter().find(|d| &d.name == name).map(|d| &d.kind) {
+                    Some(DerivedKind::MonthsUnderAge { years }) => Source::MonthsUnderAge(*years),
+                    Some(DerivedKind::Fen { attribute }) => Source::Fen(attribute.clone()),
+                    None if name == AGE_VARIABLE => Source::Age,
+                    None if policy.reads.contains(name) => Source::Attribute(name.clone()),
+                    None => Source::Unknown,
+                };
+                (name.clone(), source)
+            })
+            .collect();
+        let slot = |name: &String| variables.iter().position(|(n, _)| n == name);
+        let mask_of = |compiled: &CompiledExpression| -> Option<u64> {
+            compiled
+                .variables
+                .iter()
+                .map(|name| slot(name).map(|slot| 1u64 << slot))
+                .try_fold(0u64, |mask, bit| Some(mask | bit?))
+        };
+        let plans = conditions
+            .iter()
+            .map(|compiled| {
+                let mut reads: Vec<String> = compiled
+                    .variables
+                    .iter()
+                    .flat_map(|name| source_of(policy, name))
+                    .collect();
+                reads.sort();
+                reads.dedup();
+                let missing = compiled
+                    .variables
+                    .iter()
+                    .map(|name| Some((slot(name)?, source_of(policy, name))))
+                    .collect::<Option<Vec<_>>>()?;
+                Some(FastConditionPlan {
+                    expression: fast::condition(compiled.program.expression(), &variables)?,
+                    mask: mask_of(compiled)?,
+                    reads,
+                    missing,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(FastPolicy {
+            amount: fast::amount(amount.program.expression(), &variables)?,
+            amount_reads: mask_of(amount)?,
+            conditions: plans,
+            variables,
+        })
     }
 }
 

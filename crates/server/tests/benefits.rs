@@ -1212,6 +1212,8 @@ async fn objections_and_confirmation_jobs(node: Node) {
         tokens.push(token);
     }
     let (upheld, corrected) = (objectors[0], objectors[1]);
+    // Her findings (one per child under 3), each confirmed once in the end.
+    let hers = stored.iter().filter(|f| f.recipient == corrected.recipient).count();
 
     // The period is refused whole while objections are open, naming them.
     let confirm = |body: Value| {
@@ -1428,7 +1430,10 @@ async fn objections_and_confirmation_jobs(node: Node) {
     let job = finished_job(&node, &wj, "CJ00000000000000AA").await;
     assert_eq!(job["state"], "succeeded", "{job}");
     assert_eq!(job["confirmed"].as_u64().unwrap() as usize, qualifying);
-    assert_eq!(entries_about(&node, &corrected.recipient, "benefit_confirmed").await, 1);
+    assert_eq!(
+        entries_about(&node, &corrected.recipient, "benefit_confirmed").await,
+        hers
+    );
 
     // Every finding confirmed once, each with its entry; the job's end in the ledger.
     let (_, list) = node
@@ -1481,7 +1486,10 @@ async fn objections_and_confirmation_jobs(node: Node) {
         (job["state"].as_str(), job["confirmed"].as_u64()),
         (Some("succeeded"), Some(0))
     );
-    assert_eq!(entries_about(&node, &corrected.recipient, "benefit_confirmed").await, 1);
+    assert_eq!(
+        entries_about(&node, &corrected.recipient, "benefit_confirmed").await,
+        hers
+    );
     let details = all_ledger_details(&node).await;
     assert_eq!(
         details

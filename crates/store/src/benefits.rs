@@ -630,7 +630,9 @@ macro_rules! impl_benefit_store {
                         self.write_accesses(&mut writer.tx, &records).await?;
                         let events: Vec<_> = by_period
                             .into_iter()
-                            .map(|(period, ids)| {
+                            .map(|(period, mut ids)| {
+                                // In id order, whatever order the database returned them in.
+                                ids.sort_unstable();
                                 webhooks::events::benefit_confirmed(ids, policy, department, &period, None, at)
                             })
                             .collect();
@@ -852,6 +854,7 @@ macro_rules! impl_benefit_store {
                                 done.amount_fen += row.int("amount_fen")?;
                             }
                         }
+                        done.confirmed.sort_unstable();
                         // A person who declined or objected since the batch was read keeps
                         // their decision: only what was confirmed gets an entry.
                         let confirmed: std::collections::HashSet<&str> =

@@ -230,7 +230,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let started = Instant::now();
     let refused = benefits::confirm(&state, &caller, "childcare_subsidy", &period).await;
-    let refused = refused.err().expect("open objections refuse the period");
+    let refused = refused.expect_err("open objections refuse the period");
     println!(
         "{:<48} {:>9.2} ms ({})",
         "confirm the period: refused (objections open)",

@@ -1491,7 +1491,7 @@ pub struct ConfirmSummary {
 #[serde(untagged)]
 pub enum ConfirmOutcome {
     Confirmed(ConfirmSummary),
-    Started(crate::benefit_jobs::ConfirmJobView),
+    Started(Box<crate::benefit_jobs::ConfirmJobView>),
 }
 
 /// The entry that records confirming `finding` for payment, about its recipient.
@@ -1589,7 +1589,7 @@ pub async fn confirm(
             let period = parse_period(Some(period.as_str()))?
                 .ok_or_else(|| ApiError::new("E_INVALID_REQUEST", "请写明要确认的期间").field("period"))?;
             let job = crate::benefit_jobs::start(state, caller, policy, &period, reason).await?;
-            return Ok(ConfirmOutcome::Started(job));
+            return Ok(ConfirmOutcome::Started(Box::new(job)));
         }
         _ => {
             return Err(ApiError::new(

@@ -290,7 +290,7 @@ async fn confirm_findings(
     Ok(match outcome {
         benefits::ConfirmOutcome::Started(job) => {
             let location = job.location.clone();
-            let mut response = (StatusCode::ACCEPTED, Json(ConfirmJob(job))).into_response();
+            let mut response = (StatusCode::ACCEPTED, Json(ConfirmJob(*job))).into_response();
             if let Ok(value) = HeaderValue::from_str(&location) {
                 response.headers_mut().insert(header::LOCATION, value);
             }

@@ -250,7 +250,7 @@ pub async fn confirm(
                     ..Outcome::default()
                 },
                 benefits::ConfirmOutcome::Started(job) => Outcome {
-                    started: Some(job),
+                    started: Some(*job),
                     ..Outcome::default()
                 },
             };

@@ -2,8 +2,10 @@
 //! 育儿补贴 for one period (every 50th declined, every 70th objected) into a fresh
 //! store, then times, through the use cases (access, masking, SQL totals, cursors),
 //! the first page of the list, a deep page, a state filter, a search by whole ID
-//! number, the CSV export of everything, and confirming the whole period for payment
-//! (one ledger entry per finding).
+//! number, the CSV export of everything; then confirming the whole period for payment:
+//! refused while objections are open, the department answering each objection, and
+//! the background job (batches of `benefit_jobs::BATCH`, one ledger entry per
+//! finding) from the request to its end, and once more (nothing left to confirm).
 //!
 //! ```text
 //! cargo run --release -p app --example findings_timing [-- COUNT [postgres]]
@@ -53,7 +55,7 @@ async fn time<T>(name: &str, runs: u32, mut call: impl AsyncFnMut() -> T) -> T {
     last
 }
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let count: usize = std::env::args().nth(1).and_then(|n| n.parse().ok()).unwrap_or(100_000);
     let postgres = std::env::args().nth(2).as_deref() == Some("postgres");
@@ -221,44 +223,81 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         export.rows,
         export.body.len() as f64 / 1_048_576.0
     );
+    // Confirming the whole period: refused while objections are open.
+    let period = ConfirmRequest {
+        period: Some("2026".into()),
+        ..ConfirmRequest::default()
+    };
     let started = Instant::now();
-    let confirmed = benefits::confirm(
-        &state,
-        &caller,
-        "childcare_subsidy",
-        &ConfirmRequest {
-            period: Some("2026".into()),
-            ..ConfirmRequest::default()
-        },
-    )
-    .await
-    .unwrap();
+    let refused = benefits::confirm(&state, &caller, "childcare_subsidy", &period).await;
+    let refused = refused.expect_err("open objections refuse the period");
     println!(
-        "{:<48} {:>9.2} s ({} confirmed, {} declined and {} objected left out)",
-        "confirm the whole period (one entry each)",
-        started.elapsed().as_secs_f64(),
-        confirmed.confirmed,
-        confirmed.declined_left_out,
-        confirmed.objected_left_out
+        "{:<48} {:>9.2} ms ({})",
+        "confirm the period: refused (objections open)",
+        started.elapsed().as_secs_f64() * 1000.0,
+        refused.code
     );
+    // The department answers every objection (维持), one request each.
+    let objected: Vec<&Finding> = findings
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 50 != 0 && i % 70 == 0)
+        .map(|(_, f)| f)
+        .collect();
     let started = Instant::now();
-    let again = benefits::confirm(
-        &state,
-        &caller,
-        "childcare_subsidy",
-        &ConfirmRequest {
-            period: Some("2026".into()),
-            ..ConfirmRequest::default()
-        },
-    )
-    .await
-    .unwrap();
+    for finding in &objected {
+        benefits::answer_objection(
+            &state,
+            &caller,
+            "childcare_subsidy",
+            &finding.id,
+            &benefits::ObjectionAnswerRequest {
+                decision: "uphold".into(),
+                reply: "经核实，认定无误".into(),
+                amount_yuan: None,
+            },
+        )
+        .await
+        .unwrap();
+    }
     println!(
-        "{:<48} {:>9.2} s ({} confirmed)",
-        "confirm it again (nothing to do)",
-        started.elapsed().as_secs_f64(),
-        again.confirmed
+        "{:<48} {:>9.2} ms each ({} objections)",
+        "answer an objection (+ entry, message)",
+        started.elapsed().as_secs_f64() * 1000.0 / objected.len().max(1) as f64,
+        objected.len()
     );
+    // The job: the request returns at once, the batches follow in the background.
+    for round in ["confirm the whole period (job", "confirm it again (job, nothing to do"] {
+        let started = Instant::now();
+        let job = match benefits::confirm(&state, &caller, "childcare_subsidy", &period)
+            .await
+            .unwrap()
+        {
+            benefits::ConfirmOutcome::Started(job) => job,
+            benefits::ConfirmOutcome::Confirmed(_) => unreachable!("a period starts a job"),
+        };
+        let accepted = started.elapsed();
+        let done = loop {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            let current = app::benefit_jobs::job(&state, &caller, "childcare_subsidy", &job.id)
+                .await
+                .unwrap();
+            if current.state != "running" {
+                break current;
+            }
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "{:<48} {:>9.2} s ({} {}/{} confirmed, {:.0}/s; request answered in {:.1} ms)",
+            format!("{round}, {} per batch)", app::benefit_jobs::BATCH),
+            seconds,
+            done.state,
+            done.confirmed,
+            done.total,
+            done.confirmed as f64 / seconds,
+            accepted.as_secs_f64() * 1000.0
+        );
+    }
     if let Some(pg) = pg {
         sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
             .execute(pg.pool())

@@ -45,7 +45,7 @@ fn kind_of(target: PolicyTarget) -> SubjectKind {
     }
 }
 
-fn policy_of<'a>(state: &'a AppState, id: &str) -> Result<&'a Policy, ApiError> {
+pub(crate) fn policy_of<'a>(state: &'a AppState, id: &str) -> Result<&'a Policy, ApiError> {
     state
         .catalog
         .policies
@@ -462,10 +462,18 @@ async fn evaluate_all_reporting(
         total_amount_fen: total,
         total_amount_yuan: fen_to_yuan(total),
     };
-    let changes: Vec<FindingChange> = changes
+    let mut changes: Vec<FindingChange> = changes
         .iter()
         .map(|(finding, to, reason)| change_after_run(state, caller, policy, finding, to, reason, now))
         .collect();
+    // An enterprise's messages go to its legal representative's inbox.
+    if policy.target == PolicyTarget::Enterprise {
+        let addressed = notices
+            .iter_mut()
+            .chain(changes.iter_mut().map(|change| &mut change.notice))
+            .collect();
+        accesses.extend(crate::legal_rep::address_enterprise_notices(state, caller, &legal_basis, addressed).await?);
+    }
     progress(RunProgress::Storing {
         findings: findings.len(),
         accesses: accesses.len(),
@@ -924,6 +932,184 @@ pub async fn decide(
     my_benefit(state, &finding, enterprise.as_ref()).ok_or_else(not_found)
 }
 
+/// The department's decision on an objection (有异议).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ObjectionDecision {
+    /// 维持: the finding stands as it was before the objection.
+    Uphold,
+    /// 更正: the person was right; the finding is corrected (its amount, if given)
+    /// and granted (or invited) again, to be confirmed like any other.
+    Correct,
+}
+
+impl ObjectionDecision {
+    /// As typed: `uphold` / `维持`, `correct` / `更正`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim() {
+            "uphold" | "维持" => Some(Self::Uphold),
+            "correct" | "更正" => Some(Self::Correct),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Uphold => "维持原认定",
+            Self::Correct => "更正",
+        }
+    }
+}
+
+/// The department's answer to an objection, as typed.
+#[derive(Clone, Debug, Default)]
+pub struct ObjectionAnswerRequest {
+    /// `uphold` (维持) or `correct` (更正).
+    pub decision: String,
+    /// The reply the person reads, in Chinese.
+    pub reply: String,
+    /// For 更正: the corrected amount in yuan (`1500` or `1500.00`); empty keeps it.
+    pub amount_yuan: Option<String>,
+}
+
+/// Answers a person's objection (有异议) to a finding of `policy_id`, by its
+/// department or an administrator: 维持 returns the finding to the state it had before
+/// the objection; 更正 grants (or invites) it again, with a corrected amount if given.
+/// The reply is the person's to read on 我的待遇 and in a message; the answer is an
+/// entry about the recipient; all in one transaction. An objected finding is confirmed
+/// for payment only after this.
+pub async fn answer_objection(
+    state: &AppState,
+    caller: &Account,
+    policy_id: &str,
+    finding_id: &str,
+    request: &ObjectionAnswerRequest,
+) -> Result<FindingRow, ApiError> {
+    let policy = policy_of(state, policy_id)?;
+    if !may_manage(caller, policy, true) {
+        return Err(ApiError::forbidden(format!(
+            "只有{}的工作人员或系统管理员可以答复“{}”的异议",
+            state.catalog.department_name(&policy.department),
+            policy.name
+        )));
+    }
+    let not_found = || ApiError::new("E_FINDING_NOT_FOUND", "本政策没有这项待遇");
+    let finding = state
+        .store
+        .finding(&finding_id.trim().to_ascii_uppercase())
+        .await?
+        .filter(|finding| finding.policy == policy.id)
+        .ok_or_else(not_found)?;
+    let decision = ObjectionDecision::parse(&request.decision).ok_or_else(|| {
+        ApiError::new("E_INVALID_REQUEST", "请选择答复：uphold（维持）或 correct（更正）").field("decision")
+    })?;
+    let reply = match non_empty(Some(&request.reply)) {
+        None => return Err(ApiError::new("E_REASON_REQUIRED", "请写明答复，当事人将看到").field("reply")),
+        Some(text) => ids::text::normalize(text, true)
+            .map_err(|error| ApiError::new("E_INVALID_REQUEST", format!("答复无效：{error}")).field("reply"))?,
+    };
+    if reply.chars().count() > MAX_REASON_CHARS {
+        return Err(ApiError::new("E_INVALID_REQUEST", format!("答复最多 {MAX_REASON_CHARS} 个字")).field("reply"));
+    }
+    let amount_fen = match (decision, non_empty(request.amount_yuan.as_deref())) {
+        (_, None) => None,
+        (ObjectionDecision::Uphold, Some(_)) => {
+            return Err(
+                ApiError::new("E_INVALID_REQUEST", "维持原认定时不能改金额；要改金额请选择更正").field("amount_yuan"),
+            );
+        }
+        (ObjectionDecision::Correct, Some(text)) => {
+            Some(eligibility::yuan_to_fen(text).filter(|fen| *fen >= 0).ok_or_else(|| {
+                ApiError::new("E_INVALID_REQUEST", "金额应写成 1500 或 1500.00（元）").field("amount_yuan")
+            })?)
+        }
+    };
+    if finding.state != "objected" {
+        return Err(ApiError::new(
+            "E_FINDING_STATE",
+            format!("这项待遇当前为“{}”，没有待答复的异议", state_label(&finding.state)),
+        ));
+    }
+    let live = match policy.mode {
+        PolicyMode::Grant => "granted",
+        PolicyMode::Invite { .. } => "invited",
+    };
+    let to = match decision {
+        // An objection from before objections were kept: the policy's live state.
+        ObjectionDecision::Uphold => state
+            .store
+            .open_objection(&finding.id)
+            .await?
+            .map_or_else(|| live.to_owned(), |objection| objection.objected_from),
+        ObjectionDecision::Correct => live.to_owned(),
+    };
+    let department_name = state.catalog.department_name(&policy.department).to_owned();
+    let amount_text = amount_fen
+        .map(|fen| format!("，金额更正为 {} 元", fen_to_yuan(fen)))
+        .unwrap_or_default();
+    let now = state.now();
+    let mut answer = store::ObjectionAnswer {
+        finding: finding.id.clone(),
+        to: to.clone(),
+        decision: match decision {
+            ObjectionDecision::Uphold => "upheld",
+            ObjectionDecision::Correct => "corrected",
+        }
+        .to_owned(),
+        reply: reply.clone(),
+        state_reason: format!("{department_name}复核异议，{}{amount_text}：{reply}", decision.label()),
+        amount_fen,
+        resolved_by: caller.id.clone(),
+        at: now,
+        record: SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(caller),
+                "benefit_objection_answered",
+                None,
+                String::new(),
+                format!(
+                    "{department_name}答复对“{}”（{}）的异议：{}{amount_text}：{reply}",
+                    policy.name,
+                    finding.period,
+                    decision.label()
+                ),
+            ),
+            subject: Some(finding.recipient.clone()),
+            legal_basis: legal_basis_of(policy),
+        },
+        notice: NewNotification {
+            recipient: finding.recipient.clone(),
+            kind: "benefit_objection_answered".to_owned(),
+            case_id: None,
+            item: None,
+            title: format!("“{}”：您的异议已有答复", policy.name),
+            body: format!(
+                "{department_name}复核了您对{}“{}”提出的异议，决定{}{amount_text}。答复：{reply}。现状态：{}。可在“我的待遇”中查看。",
+                finding.period,
+                policy.name,
+                decision.label(),
+                state_label(&to)
+            ),
+            created_at: now,
+        },
+    };
+    if finding.recipient.starts_with("enterprise:") {
+        let extra = crate::legal_rep::address_enterprise_notices(
+            state,
+            caller,
+            &legal_basis_of(policy),
+            vec![&mut answer.notice],
+        )
+        .await?;
+        state.store.record_accesses(&extra).await?;
+    }
+    if !state.store.answer_objection(&answer).await? {
+        return Err(ApiError::new("E_FINDING_STATE", "这项待遇刚刚被处理过，请刷新后再看"));
+    }
+    let finding = state.store.finding(&finding.id).await?.ok_or_else(not_found)?;
+    Ok(finding_row(&finding))
+}
+
 /// One row of the department's list: names and ID numbers masked.
 #[derive(Clone, Debug, Serialize)]
 pub struct FindingRow {
@@ -940,6 +1126,8 @@ pub struct FindingRow {
     pub change_note: Option<String>,
     /// Whether the department may confirm it for payment now.
     pub may_confirm: bool,
+    /// Whether an objection waits for the department's answer.
+    pub may_answer: bool,
 }
 
 fn finding_row(finding: &Finding) -> FindingRow {
@@ -955,6 +1143,7 @@ fn finding_row(finding: &Finding) -> FindingRow {
         state_reason: finding.state_reason.clone(),
         change_note: finding.change_note.clone(),
         may_confirm: finding.state == "granted",
+        may_answer: finding.state == "objected",
     }
 }
 
@@ -1048,7 +1237,11 @@ fn parse_search(text: Option<&str>) -> Result<Option<Search>, ApiError> {
 }
 
 /// The policy, if the caller may see its findings.
-fn policy_for_list<'a>(state: &'a AppState, caller: &Account, policy_id: &str) -> Result<&'a Policy, ApiError> {
+pub(crate) fn policy_for_list<'a>(
+    state: &'a AppState,
+    caller: &Account,
+    policy_id: &str,
+) -> Result<&'a Policy, ApiError> {
     let policy = policy_of(state, policy_id)?;
     if !may_manage(caller, policy, false) {
         return Err(ApiError::forbidden(format!(
@@ -1134,7 +1327,7 @@ fn query_of(
     Ok((query, record))
 }
 
-fn legal_basis_of(policy: &Policy) -> String {
+pub(crate) fn legal_basis_of(policy: &Policy) -> String {
     format!("《{}》（{}）", policy.legal_basis.title, policy.legal_basis.number)
 }
 
@@ -1353,23 +1546,60 @@ pub struct ConfirmSummary {
     /// The amount confirmed by this request.
     pub amount_fen: i64,
     pub amount_yuan: String,
-    /// For a whole period: the findings left out because the person declined or objected.
-    pub declined_left_out: i64,
-    pub objected_left_out: i64,
+}
+
+/// What a confirmation request did: named findings are confirmed at once; a whole
+/// period is confirmed by a background job ([`crate::benefit_jobs`]), started.
+#[derive(Clone, Debug, Serialize)]
+#[serde(untagged)]
+pub enum ConfirmOutcome {
+    Confirmed(ConfirmSummary),
+    Started(Box<crate::benefit_jobs::ConfirmJobView>),
+}
+
+/// The entry that records confirming `finding` for payment, about its recipient.
+pub(crate) fn confirmation_of(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    department_name: &str,
+    finding: &Finding,
+) -> store::FindingConfirmation {
+    store::FindingConfirmation {
+        id: finding.id.clone(),
+        record: SubjectAccess {
+            entry: crate::access_entry(
+                state,
+                Some(caller),
+                "benefit_confirmed",
+                None,
+                String::new(),
+                format!(
+                    "{department_name}确认发放“{}”（{}）{} 元",
+                    policy.name,
+                    finding.period,
+                    fen_to_yuan(finding.amount_fen)
+                ),
+            ),
+            subject: Some(finding.recipient.clone()),
+            legal_basis: legal_basis_of(policy),
+        },
+    }
 }
 
 /// Confirms findings for payment (已认定 → 已确认发放), by the policy's department or an
-/// administrator: one entry per finding about its recipient, all in one transaction.
-/// Named findings are confirmed all or none: any declined, objected, withdrawn or
-/// invited one refuses the batch with its state named. Confirming again what is
-/// confirmed changes nothing (a retry is safe). The person sees the new state on
-/// 我的待遇.
+/// administrator: one entry per finding about its recipient. Named findings are
+/// confirmed at once, all or none, in one transaction: any declined, objected,
+/// withdrawn or invited one refuses the batch with its state named. A whole period
+/// starts a background job ([`crate::benefit_jobs`]) and returns it at once. Confirming
+/// again what is confirmed changes nothing (a retry is safe). The person sees the new
+/// state on 我的待遇.
 pub async fn confirm(
-    state: &AppState,
+    state: &std::sync::Arc<AppState>,
     caller: &Account,
     policy_id: &str,
     request: &ConfirmRequest,
-) -> Result<ConfirmSummary, ApiError> {
+) -> Result<ConfirmOutcome, ApiError> {
     let policy = policy_of(state, policy_id)?;
     if !may_manage(caller, policy, true) {
         return Err(ApiError::forbidden(format!(
@@ -1386,7 +1616,12 @@ pub async fn confirm(
     if note.chars().count() > MAX_NOTE_CHARS {
         return Err(ApiError::new("E_INVALID_REQUEST", format!("备注最多 {MAX_NOTE_CHARS} 个字")).field("note"));
     }
-    let mut left_out = (0, 0);
+    let department_name = state.catalog.department_name(&policy.department).to_owned();
+    let reason = if note.is_empty() {
+        format!("{department_name}已确认发放，将于{}发放", policy.payment)
+    } else {
+        format!("{department_name}已确认发放：{note}")
+    };
     let findings: Vec<Finding> = match (&request.findings, &request.period) {
         (Some(ids), None) => {
             let mut unique: Vec<String> = Vec::new();
@@ -1416,28 +1651,8 @@ pub async fn confirm(
         (None, Some(period)) => {
             let period = parse_period(Some(period.as_str()))?
                 .ok_or_else(|| ApiError::new("E_INVALID_REQUEST", "请写明要确认的期间").field("period"))?;
-            let mut query = FindingQuery {
-                policy: policy.id.clone(),
-                period: Some(period),
-                limit: EXPORT_CHUNK,
-                ..FindingQuery::default()
-            };
-            let totals = state.store.findings_totals(&query).await?;
-            left_out = (totals.declined, totals.objected);
-            query.state = Some("granted".to_owned());
-            let mut all = Vec::new();
-            loop {
-                let chunk = state.store.findings_page(&query).await?;
-                let full = chunk.len() as i64 == EXPORT_CHUNK;
-                if let Some(last) = chunk.last() {
-                    query.after = Some((last.period.clone(), last.id.clone()));
-                }
-                all.extend(chunk);
-                if !full {
-                    break;
-                }
-            }
-            all
+            let job = crate::benefit_jobs::start(state, caller, policy, &period, reason).await?;
+            return Ok(ConfirmOutcome::Started(Box::new(job)));
         }
         _ => {
             return Err(ApiError::new(
@@ -1447,38 +1662,13 @@ pub async fn confirm(
             .field("findings"));
         }
     };
-    let department_name = state.catalog.department_name(&policy.department).to_owned();
     let confirmations: Vec<store::FindingConfirmation> = findings
         .iter()
-        .map(|finding| store::FindingConfirmation {
-            id: finding.id.clone(),
-            record: SubjectAccess {
-                entry: crate::access_entry(
-                    state,
-                    Some(caller),
-                    "benefit_confirmed",
-                    None,
-                    String::new(),
-                    format!(
-                        "{department_name}确认发放“{}”（{}）{} 元",
-                        policy.name,
-                        finding.period,
-                        fen_to_yuan(finding.amount_fen)
-                    ),
-                ),
-                subject: Some(finding.recipient.clone()),
-                legal_basis: legal_basis_of(policy),
-            },
-        })
+        .map(|finding| confirmation_of(state, caller, policy, &department_name, finding))
         .collect();
-    let reason = if note.is_empty() {
-        format!("{department_name}已确认发放，将于{}发放", policy.payment)
-    } else {
-        format!("{department_name}已确认发放：{note}")
-    };
     match state
         .store
-        .confirm_findings(&policy.id, &confirmations, &reason, state.now())
+        .confirm_findings(&policy.department, &policy.id, &confirmations, &reason, state.now())
         .await?
     {
         store::Confirmed::Done { confirmed, already } => {
@@ -1487,15 +1677,13 @@ pub async fn confirm(
                 .filter(|f| confirmed.contains(&f.id))
                 .map(|f| f.amount_fen)
                 .sum();
-            Ok(ConfirmSummary {
+            Ok(ConfirmOutcome::Confirmed(ConfirmSummary {
                 policy: policy.id.clone(),
                 confirmed: confirmed.len(),
                 already_confirmed: already.len(),
                 amount_fen: amount,
                 amount_yuan: fen_to_yuan(amount),
-                declined_left_out: left_out.0,
-                objected_left_out: left_out.1,
-            })
+            }))
         }
         store::Confirmed::Refused { blocked, missing } => {
             if !missing.is_empty() {

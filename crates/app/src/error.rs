@@ -46,6 +46,8 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_CLIENT_AUTH_FAILED", status: 401, title: "部门系统的客户端标识或密钥不正确" },
     ErrorCode { code: "E_CLIENT_LOCKED", status: 429, title: "客户端密钥错误次数过多，请稍后再试" },
     ErrorCode { code: "E_CONCURRENT_UPDATE", status: 409, title: "办件正被同时修改，请稍后重试" },
+    ErrorCode { code: "E_CONFIRM_JOB_NOT_FOUND", status: 404, title: "没有这个确认发放任务" },
+    ErrorCode { code: "E_CONFIRM_JOB_RUNNING", status: 409, title: "该政策该期间已有确认发放任务在进行" },
     ErrorCode { code: "E_CONTENT_TYPE", status: 415, title: "请求的内容类型不受支持" },
     ErrorCode { code: "E_CREDIT_CODE_INVALID", status: 422, title: "统一社会信用代码无效" },
     ErrorCode { code: "E_DEAD_LETTER_NOT_FOUND", status: 404, title: "没有这条待重新推送的消息" },

@@ -216,3 +216,70 @@ async fn confirm_representative(
         name: record.get("name").cloned().unwrap_or_default(),
     }))
 }
+
+/// Delivers messages addressed to an enterprise (`enterprise:<credit code>`, which no
+/// inbox reads) to the person 法人库 names its legal representative when the message
+/// is stored: the recipient becomes `person:<their ID number>` (so they read it with
+/// or without an account yet) and the message names the enterprise. A message whose
+/// enterprise 法人库 does not know, or names no valid representative of, stays as it
+/// was. Each lookup is a read of the representative's data by `caller` for
+/// `legal_basis`: the entries about them are returned, to be written with the
+/// messages.
+///
+/// Delivery time rather than reading time: the representative changes rarely, the
+/// inbox is read on every page (its unread badge) and would otherwise read 法人库 and
+/// write entries each time, and a message is a notice of what happened then, to whom
+/// represented the enterprise then. What the enterprise is entitled to now is still
+/// decided on 我的待遇 by asking 法人库 at that moment ([`enterprises_for_benefits`]).
+pub async fn address_enterprise_notices(
+    state: &AppState,
+    caller: &Account,
+    legal_basis: &str,
+    notices: Vec<&mut domain::NewNotification>,
+) -> Result<Vec<SubjectAccess>, ApiError> {
+    let mut accesses = Vec::new();
+    let Some(registry) = state.sources.serving(SubjectKind::Enterprise, "legal_rep_id_number") else {
+        return Ok(accesses);
+    };
+    // The representative and name of each enterprise, read once per call.
+    let mut known: std::collections::BTreeMap<String, Option<(IdNumber, String)>> = std::collections::BTreeMap::new();
+    for notice in notices {
+        let Some(uscc) = notice.recipient.strip_prefix("enterprise:").map(str::to_owned) else {
+            continue;
+        };
+        if !known.contains_key(&uscc) {
+            let record = fetch_record(state, registry, &uscc).await?;
+            let representative = record.and_then(|record| {
+                let id_number = IdNumber::parse(record.get("legal_rep_id_number")?).ok()?;
+                Some((id_number, record.get("name").cloned().unwrap_or_default()))
+            });
+            if let Some((id_number, _)) = &representative {
+                accesses.push(SubjectAccess {
+                    entry: crate::access_entry(
+                        state,
+                        Some(caller),
+                        "shared_read",
+                        None,
+                        "enterprise.legal_rep_id_number".to_owned(),
+                        format!(
+                            "为向企业 {uscc} 的法定代表人送达消息，从{}读取其法定代表人",
+                            source_name(state, &registry.code)
+                        ),
+                    ),
+                    subject: Some(crate::benefits::person_subject(id_number.as_str())),
+                    legal_basis: legal_basis.to_owned(),
+                });
+            }
+            known.insert(uscc.clone(), representative);
+        }
+        if let Some(Some((id_number, name))) = known.get(&uscc) {
+            notice.recipient = crate::benefits::person_subject(id_number.as_str());
+            notice.title = format!("企业“{name}”：{}", notice.title);
+            notice.body = format!(
+                "您是企业“{name}”（统一社会信用代码 {uscc}）登记的法定代表人。{}",
+                notice.body
+            );
+        }
+    }
+    Ok(accesses)
+}

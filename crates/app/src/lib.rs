@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod benefit_jobs;
 pub mod benefits;
 pub mod case;
 pub mod certificates;

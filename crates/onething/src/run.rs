@@ -348,8 +348,8 @@ fn parse_run_hour(text: &str) -> Result<RunHour, String> {
     }
 }
 
-/// Raises due-soon and overdue alerts every `seconds`, and starts the day's policy
-/// runs from `benefit_run_hour`; safe on several nodes.
+/// Raises due-soon and overdue alerts every `seconds`, starts the day's policy runs
+/// from `benefit_run_hour` and resumes stalled confirmation jobs; safe on several nodes.
 fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64, benefit_run_hour: Option<u32>) {
     // Names this node in the claims of scheduled runs.
     let node = format!("{}:{}", hostname(), std::process::id());
@@ -388,6 +388,14 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64, benefit_run_hour: Op
                     }
                     Err(error) => tracing::warn!(error = %error.message, "scheduled policy runs failed"),
                 }
+            }
+            // A period's confirmation job whose node stopped is carried on here.
+            match server::app::benefit_jobs::resume_stalled(&state).await {
+                Ok(resumed) if !resumed.is_empty() => {
+                    tracing::info!(jobs = ?resumed, "confirmation jobs resumed");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(error = %error.message, "confirmation jobs not resumed"),
             }
             match server::app::drafts::prune(&state, state.now()).await {
                 Ok(0) => {}

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -27,6 +27,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
         .routes(routes!(policy_findings))
         .routes(routes!(export_findings))
         .routes(routes!(confirm_findings))
+        .routes(routes!(confirm_jobs))
+        .routes(routes!(confirm_job))
+        .routes(routes!(answer_objection))
         .routes(routes!(my_benefits))
         .routes(routes!(decline_benefit))
         .routes(routes!(object_benefit))
@@ -117,10 +120,40 @@ pub struct ConfirmRequest {
     note: String,
 }
 
-/// 确认发放的结果：confirmed（本次确认）、already_confirmed（此前已确认，未变）、amount_yuan、按期间确认时未纳入的 declined_left_out、objected_left_out
+/// 确认发放的结果：按待遇编号确认时为 confirmed（本次确认）、already_confirmed（此前已确认，未变）、amount_yuan；按期间确认时为已开始的后台任务（见 ConfirmJob）
 #[derive(serde::Serialize, ToSchema)]
 #[schema(value_type = Object)]
-pub struct ConfirmSummary(benefits::ConfirmSummary);
+pub struct ConfirmOutcome(benefits::ConfirmOutcome);
+
+/// 按期间确认发放的后台任务：id、period、state（running 进行中、succeeded 已完成、failed 失败）、started_by、started_at、finished_at、total（开始时“已认定”的项数）、confirmed（已确认）、percent、amount_yuan、error（失败原因及失败前完成的情况）、location（查询进度的地址）
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct ConfirmJob(app::benefit_jobs::ConfirmJobView);
+
+/// 政策最近的确认发放任务（新的在前，最多 5 个）
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct ConfirmJobs(Vec<app::benefit_jobs::ConfirmJobView>);
+
+/// 认定名单中的一行（姓名、证件号码已脱敏）
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct FindingRow(benefits::FindingRow);
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectionAnswerRequest {
+    /// uphold（维持原认定）或 correct（更正）
+    #[schema(example = "correct")]
+    #[serde(default)]
+    decision: String,
+    /// 答复（必填，最多 500 字），当事人在“我的待遇”和消息中可见
+    #[serde(default)]
+    reply: String,
+    /// 更正时的金额（元，如 1500.00）；不填则金额不变
+    #[serde(default)]
+    amount_yuan: Option<String>,
+}
 
 /// `GET /api/v1/policies`
 #[utoipa::path(
@@ -226,12 +259,14 @@ pub fn csv_response(export: benefits::FindingsExport) -> Response {
     post,
     path = "/policies/{id}/findings/confirm",
     tag = "benefits",
-    summary = "确认发放：所选待遇（或某期间全部“已认定”的待遇）由“已认定”变为“已确认发放”，逐项记入账本，全部成功或全部不变；含已不同意、有异议等状态时拒绝并列明（E_FINDING_STATE）；重复提交不重复确认",
+    summary = "确认发放：所选待遇由“已认定”变为“已确认发放”，逐项记入账本，全部成功或全部不变（200）；含已不同意、有异议等状态时拒绝并列明（E_FINDING_STATE）。按期间确认时立即返回后台任务（202，Location 为查询进度的地址），任务分批确认该期间全部“已认定”的待遇；该期间有未答复的异议时拒绝并列明（E_FINDING_STATE），同一期间已有任务在进行时拒绝并给出其编号（E_CONFIRM_JOB_RUNNING）。重复提交不重复确认",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "政策标识")),
     request_body = ConfirmRequest,
     responses(
-        (status = 200, description = "确认结果", body = ConfirmSummary),
+        (status = 200, description = "按待遇编号确认的结果", body = ConfirmOutcome),
+        (status = 202, description = "按期间确认：已开始的后台任务", body = ConfirmJob,
+         headers(("Location" = String, description = "查询任务进度的地址"))),
         (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)
     )
 )]
@@ -240,16 +275,105 @@ async fn confirm_findings(
     user: CurrentUser,
     Path(id): Path<String>,
     ApiJson(request): ApiJson<ConfirmRequest>,
-) -> Result<Json<ConfirmSummary>, ApiError> {
-    Ok(Json(ConfirmSummary(
-        benefits::confirm(
+) -> Result<Response, ApiError> {
+    let outcome = benefits::confirm(
+        &state,
+        &user.0,
+        &id,
+        &benefits::ConfirmRequest {
+            findings: request.findings,
+            period: request.period,
+            note: request.note,
+        },
+    )
+    .await?;
+    Ok(match outcome {
+        benefits::ConfirmOutcome::Started(job) => {
+            let location = job.location.clone();
+            let mut response = (StatusCode::ACCEPTED, Json(ConfirmJob(*job))).into_response();
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                response.headers_mut().insert(header::LOCATION, value);
+            }
+            response
+        }
+        confirmed @ benefits::ConfirmOutcome::Confirmed(_) => Json(ConfirmOutcome(confirmed)).into_response(),
+    })
+}
+
+/// `GET /api/v1/policies/{id}/confirm-jobs`
+#[utoipa::path(
+    get,
+    path = "/policies/{id}/confirm-jobs",
+    tag = "benefits",
+    summary = "政策最近的确认发放任务及进度（政策主管部门、管理员、审计人员）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识")),
+    responses(
+        (status = 200, description = "任务列表", body = ConfirmJobs),
+        (status = 401), (status = 403), (status = 404)
+    )
+)]
+async fn confirm_jobs(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<ConfirmJobs>, ApiError> {
+    Ok(Json(ConfirmJobs(app::benefit_jobs::jobs(&state, &user.0, &id).await?)))
+}
+
+/// `GET /api/v1/policies/{id}/confirm-jobs/{job}`
+#[utoipa::path(
+    get,
+    path = "/policies/{id}/confirm-jobs/{job}",
+    tag = "benefits",
+    summary = "确认发放任务的进度：已确认/总数、状态（进行中、已完成、失败）、发起人和时间（E_CONFIRM_JOB_NOT_FOUND）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识"), ("job" = String, Path, description = "任务编号（CJ…）")),
+    responses(
+        (status = 200, description = "任务", body = ConfirmJob),
+        (status = 401), (status = 403), (status = 404)
+    )
+)]
+async fn confirm_job(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, job)): Path<(String, String)>,
+) -> Result<Json<ConfirmJob>, ApiError> {
+    Ok(Json(ConfirmJob(
+        app::benefit_jobs::job(&state, &user.0, &id, &job).await?,
+    )))
+}
+
+/// `POST /api/v1/policies/{id}/findings/{finding}/answer`
+#[utoipa::path(
+    post,
+    path = "/policies/{id}/findings/{finding}/answer",
+    tag = "benefits",
+    summary = "答复异议：维持（恢复异议前的状态）或更正（可改金额，重新“已认定”），答复当事人可见并收到消息，记入账本；答复后方可确认发放（E_FINDING_STATE、E_REASON_REQUIRED）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识"), ("finding" = String, Path, description = "待遇编号")),
+    request_body = ObjectionAnswerRequest,
+    responses(
+        (status = 200, description = "答复后的待遇", body = FindingRow),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)
+    )
+)]
+async fn answer_objection(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, finding)): Path<(String, String)>,
+    ApiJson(request): ApiJson<ObjectionAnswerRequest>,
+) -> Result<Json<FindingRow>, ApiError> {
+    Ok(Json(FindingRow(
+        benefits::answer_objection(
             &state,
             &user.0,
             &id,
-            &benefits::ConfirmRequest {
-                findings: request.findings,
-                period: request.period,
-                note: request.note,
+            &finding,
+            &benefits::ObjectionAnswerRequest {
+                decision: request.decision,
+                reply: request.reply,
+                amount_yuan: request.amount_yuan,
             },
         )
         .await?,

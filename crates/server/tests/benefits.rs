@@ -699,6 +699,26 @@ async fn all_ledger_details(node: &Node) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Polls a confirmation job until it is no longer running.
+async fn finished_job(node: &Node, token: &str, id: &str) -> Value {
+    for _ in 0..2_000 {
+        let (status, job) = node
+            .call(
+                "GET",
+                &format!("/policies/childcare_subsidy/confirm-jobs/{id}"),
+                Some(token),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{job}");
+        if job["state"] != "running" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("confirmation job {id} did not finish");
+}
+
 /// The department's side: benefit.found reaches only 卫健's subscription; the list
 /// pages by cursor through every finding once, filters and searches by whole ID
 /// number (an entry about that person), refuses bad queries; the CSV is masked, opens
@@ -960,11 +980,13 @@ async fn department_journey(node: Node) {
         same_mother
     );
 
-    // The rest of the period at once; the declined one left out and said so.
-    let (status, rest) = confirm(json!({ "period": "2026" }), wj.clone()).await;
-    assert_eq!(status, StatusCode::OK, "{rest}");
-    assert_eq!(rest["confirmed"].as_u64().unwrap() as usize, qualifying - 3);
-    assert_eq!(rest["declined_left_out"], 1);
+    // The rest of the period by a background job; the declined one left out.
+    let (status, job) = confirm(json!({ "period": "2026" }), wj.clone()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(job["total"].as_u64().unwrap() as usize, qualifying - 3);
+    let job = finished_job(&node, &wj, job["id"].as_str().unwrap()).await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["confirmed"].as_u64().unwrap() as usize, qualifying - 3);
     let (_, list) = node
         .call(
             "GET",
@@ -1062,12 +1084,43 @@ async fn an_enterprise_benefit_is_its_legal_representatives_to_see() {
     assert_eq!(benefit["policy"]["name"], "失业保险稳岗返还");
     // Reading 法人库 to know it is an entry about him.
     assert!(entries_about(&node, "applicant-lisi", "shared_read").await >= 2);
+    // The run's message reached him, naming the enterprise; finding his ID number in
+    // 法人库 to deliver it is an entry about him.
+    let (_, inbox) = node.call("GET", "/me/notifications", Some(&lisi), None).await;
+    let message = inbox["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["kind"] == "benefit_found")
+        .unwrap_or_else(|| panic!("{inbox}"));
+    assert!(
+        message["title"]
+            .as_str()
+            .unwrap()
+            .contains("深圳市南山区李四餐饮管理有限公司")
+            && message["body"].as_str().unwrap().contains("失业保险稳岗返还"),
+        "{message}"
+    );
+    let lisi_id = node
+        .store
+        .account_by_username("lisi")
+        .await
+        .unwrap()
+        .unwrap()
+        .id_number
+        .unwrap();
+    assert_eq!(
+        entries_about(&node, &format!("person:{lisi_id}"), "shared_read").await,
+        1
+    );
 
-    // Nobody else: not on their 我的待遇, and not theirs to decline.
+    // Nobody else: not on their 我的待遇 nor in their inbox, and not theirs to decline.
     for other in ["zhangsan", "wangfang"] {
         let token = node.login(other).await;
         let (_, theirs) = node.call("GET", "/me/benefits", Some(&token), None).await;
         assert!(!theirs.to_string().contains(&finding.id), "{other}: {theirs}");
+        let (_, inbox) = node.call("GET", "/me/notifications", Some(&token), None).await;
+        assert!(!inbox.to_string().contains("稳岗返还"), "{other}: {inbox}");
         let (status, body) = node
             .call(
                 "POST",
@@ -1097,4 +1150,424 @@ async fn an_enterprise_benefit_is_its_legal_representatives_to_see() {
     assert_eq!(declined["state"], "declined");
     assert_eq!(declined["enterprise"]["uscc"], sharing::DEMO_ENTERPRISE_USCC);
     assert_eq!(entries_about(&node, &subject, "benefit_declined").await, 1);
+}
+
+/// A person objects and the department answers (维持, 更正 with an amount): the
+/// person reads the reply on 我的待遇 and in a message, each answer is an entry about
+/// them; a period with an open objection is refused whole, naming it. Once answered,
+/// the period is confirmed by a background job: 202 with its Location, progress from
+/// GET, the job's start and end in the ledger, one entry per finding, benefit.confirmed
+/// with ids only to 卫健's subscription; one job per period at a time; a job whose node
+/// stopped is resumed from what was committed; running it again confirms nothing twice.
+async fn objections_and_confirmation_jobs(node: Node) {
+    for (id, department) in [("sub-wj", "WJ"), ("sub-mz", "MZ")] {
+        assert!(
+            node.store
+                .create_subscription(&webhook(id, department), b"k", None)
+                .await
+                .unwrap()
+        );
+    }
+    let wj = node.login("staff-wj").await;
+    let mz = node.login("staff-mz").await;
+    let (status, summary) = node
+        .call(
+            "POST",
+            "/policies/childcare_subsidy/run",
+            Some(&wj),
+            Some(json!({ "as_of": "2026-12-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let qualifying = summary["qualifying"].as_u64().unwrap() as usize;
+    let stored = node
+        .store
+        .findings_of_policy("childcare_subsidy", Some("2026"))
+        .await
+        .unwrap();
+    // Two mothers object, each to a finding of her own.
+    let mut objectors: Vec<&store::Finding> = Vec::new();
+    for finding in &stored {
+        if objectors.iter().all(|f| f.recipient != finding.recipient) {
+            objectors.push(finding);
+        }
+        if objectors.len() == 2 {
+            break;
+        }
+    }
+    let mut tokens = Vec::new();
+    for (i, finding) in objectors.iter().enumerate() {
+        let username = format!("objector-{i}");
+        account_for(&node, &username, finding.recipient.trim_start_matches("person:")).await;
+        let token = node.login(&username).await;
+        let (status, body) = node
+            .call(
+                "POST",
+                &format!("/me/benefits/{}/object", finding.id),
+                Some(&token),
+                Some(json!({ "reason": "孩子出生月份登记有误" })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        tokens.push(token);
+    }
+    let (upheld, corrected) = (objectors[0], objectors[1]);
+    // Her findings (one per child under 3), each confirmed once in the end.
+    let hers = stored.iter().filter(|f| f.recipient == corrected.recipient).count();
+
+    // The period is refused whole while objections are open, naming them.
+    let confirm = |body: Value| {
+        let node = &node;
+        let wj = wj.clone();
+        async move {
+            node.call(
+                "POST",
+                "/policies/childcare_subsidy/findings/confirm",
+                Some(&wj),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let ledger_before = node.store.ledger_head().await.unwrap().0;
+    let (status, body) = confirm(json!({ "period": "2026" })).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_FINDING_STATE")),
+        "{body}"
+    );
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&upheld.id) && message.contains(&corrected.id),
+        "{message}"
+    );
+    assert_eq!(node.store.ledger_head().await.unwrap().0, ledger_before);
+    assert!(
+        node.store
+            .confirm_jobs("childcare_subsidy", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The department sees the objections with the person's reason.
+    let (_, objected) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/findings?state=objected",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(objected["count"], 2, "{objected}");
+    assert!(
+        objected["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["state_reason"] == "孩子出生月份登记有误" && item["may_answer"] == true)
+    );
+
+    // Answers: bad input and other departments change nothing.
+    let answer = |finding: &str, body: Value, token: &str| {
+        let node = &node;
+        let path = format!("/policies/childcare_subsidy/findings/{finding}/answer");
+        let token = token.to_owned();
+        async move { node.call("POST", &path, Some(&token), Some(body)).await }
+    };
+    for (body, code) in [
+        (json!({ "decision": "ignore", "reply": "x" }), "E_INVALID_REQUEST"),
+        (json!({ "decision": "uphold", "reply": " " }), "E_REASON_REQUIRED"),
+        (
+            json!({ "decision": "correct", "reply": "x", "amount_yuan": "很多" }),
+            "E_INVALID_REQUEST",
+        ),
+    ] {
+        let (status, error) = answer(&upheld.id, body, &wj).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+        assert_eq!(error["error"]["code"], code);
+    }
+    let (status, _) = answer(&upheld.id, json!({ "decision": "uphold", "reply": "x" }), &mz).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = answer(&upheld.id, json!({ "decision": "uphold", "reply": "x" }), &tokens[0]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(node.store.finding(&upheld.id).await.unwrap().unwrap().state, "objected");
+
+    // 维持: back to granted, the reply on 我的待遇 and in a message, an entry about her.
+    let (status, row) = answer(
+        &upheld.id,
+        json!({ "decision": "uphold", "reply": "经核对出生医学证明，月份无误" }),
+        &wj,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{row}");
+    assert_eq!(row["state"], "granted");
+    assert!(!row.to_string().contains(&upheld.subject), "masked: {row}");
+    let (status, again) = answer(&upheld.id, json!({ "decision": "uphold", "reply": "再答一次" }), &wj).await;
+    assert_eq!(
+        (status, again["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_FINDING_STATE"))
+    );
+    assert_eq!(
+        entries_about(&node, &upheld.recipient, "benefit_objection_answered").await,
+        1
+    );
+    let (_, mine) = node.call("GET", "/me/benefits", Some(&tokens[0]), None).await;
+    let benefit = mine
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["id"] == upheld.id.as_str())
+        .unwrap_or_else(|| panic!("{mine}"));
+    assert_eq!(benefit["state"], "granted");
+    let reason = benefit["state_reason"].as_str().unwrap();
+    assert!(
+        reason.contains("维持原认定") && reason.contains("经核对出生医学证明，月份无误"),
+        "{reason}"
+    );
+    let (_, inbox) = node.call("GET", "/me/notifications", Some(&tokens[0]), None).await;
+    assert!(
+        inbox["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "benefit_objection_answered"
+                && m["body"].as_str().unwrap().contains("经核对出生医学证明")),
+        "{inbox}"
+    );
+    // 更正 with an amount, from the page: its form shows her reason; granted again at
+    // the corrected amount.
+    let objected_page = "/workbench/policies/childcare_subsidy?state=objected";
+    let (status, html) = page_as(&node, &wj, objected_page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("答复异议：{}", corrected.id)) && html.contains("当事人的理由：孩子出生月份登记有误"),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("答复异议：{}", upheld.id)), "answered already");
+    let (status, _) = post_form(
+        &node,
+        &wj,
+        objected_page,
+        &format!("/workbench/policies/childcare_subsidy/findings/{}/answer", corrected.id),
+        &[
+            ("decision", "correct"),
+            ("reply", "已按户籍登记更正月数"),
+            ("amount_yuan", "1500"),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let now_corrected = node.store.finding(&corrected.id).await.unwrap().unwrap();
+    assert_eq!(
+        (now_corrected.state.as_str(), now_corrected.amount_fen),
+        ("granted", 150_000)
+    );
+    let (_, inbox) = node.call("GET", "/me/notifications", Some(&tokens[1]), None).await;
+    assert!(
+        inbox["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["kind"] == "benefit_objection_answered"
+                && m["body"].as_str().unwrap().contains("金额更正为 1500.00 元")),
+        "{inbox}"
+    );
+
+    // Another job of the period is running (on another node): refused, named.
+    let now = node.state.now();
+    let running = store::ConfirmJob {
+        id: "CJ00000000000000AA".into(),
+        policy: "childcare_subsidy".into(),
+        period: "2026".into(),
+        state: "running".into(),
+        started_by: "staff-wj".into(),
+        started_by_name: "卫健".into(),
+        started_at: now,
+        finished_at: None,
+        total: 0,
+        confirmed: 0,
+        amount_fen: 0,
+        reason: "已确认发放".into(),
+        error: None,
+        lease_owner: Some("other-node".into()),
+        lease_until: now + chrono::Duration::seconds(60),
+    };
+    let record = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: now,
+            actor: "staff-wj".into(),
+            role: domain::Role::Staff,
+            department: Some("WJ".into()),
+            action: "benefit_confirm_job_started".into(),
+            case_id: None,
+            elements: String::new(),
+            purpose: "测试".into(),
+        },
+        subject: None,
+        legal_basis: "测试".into(),
+    };
+    assert!(node.store.start_confirm_job(&running, &record).await.unwrap().is_none());
+    let (status, body) = confirm(json!({ "period": "2026" })).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_CONFIRM_JOB_RUNNING")),
+        "{body}"
+    );
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("CJ00000000000000AA")
+    );
+    // That node stops; its lease runs out and this node's watch tick resumes it.
+    node.set_date("2026-02-13");
+    let resumed = server::app::benefit_jobs::resume_stalled(&node.state).await.unwrap();
+    // A day later: new sessions.
+    let wj = node.login("staff-wj").await;
+    let mz = node.login("staff-mz").await;
+    assert_eq!(resumed, ["CJ00000000000000AA"]);
+    let job = finished_job(&node, &wj, "CJ00000000000000AA").await;
+    assert_eq!(job["state"], "succeeded", "{job}");
+    assert_eq!(job["confirmed"].as_u64().unwrap() as usize, qualifying);
+    assert_eq!(
+        entries_about(&node, &corrected.recipient, "benefit_confirmed").await,
+        hers
+    );
+
+    // Every finding confirmed once, each with its entry; the job's end in the ledger.
+    let (_, list) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/findings?period=2026",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(list["confirmed"].as_u64().unwrap() as usize, qualifying);
+    let details = all_ledger_details(&node).await;
+    assert_eq!(
+        details
+            .iter()
+            .filter(|(action, _)| action.starts_with("benefit_confirmed"))
+            .count(),
+        qualifying
+    );
+    assert!(
+        details
+            .iter()
+            .any(|(action, purpose)| action.starts_with("benefit_confirm_job_finished")
+                && purpose.contains("CJ00000000000000AA")
+                && purpose.contains(&format!("确认 {qualifying} 项")))
+    );
+
+    // Again, through the API: 202 at once with where to read it; nothing twice.
+    let response = node
+        .client
+        .post(format!("{}/policies/childcare_subsidy/findings/confirm", node.base))
+        .bearer_auth(&wj)
+        .json(&json!({ "period": "2026", "note": "12月发放" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(
+        location,
+        format!(
+            "/api/v1/policies/childcare_subsidy/confirm-jobs/{}",
+            started["id"].as_str().unwrap()
+        )
+    );
+    assert_eq!(started["total"], 0);
+    let job = finished_job(&node, &wj, started["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (job["state"].as_str(), job["confirmed"].as_u64()),
+        (Some("succeeded"), Some(0))
+    );
+    assert_eq!(
+        entries_about(&node, &corrected.recipient, "benefit_confirmed").await,
+        hers
+    );
+    let details = all_ledger_details(&node).await;
+    assert_eq!(
+        details
+            .iter()
+            .filter(|(action, _)| action.starts_with("benefit_confirm_job_started"))
+            .count(),
+        2,
+        "the second job's start (the first was inserted by the test)"
+    );
+    // Jobs are the department's: 民政 sees none of them.
+    let (status, _) = node
+        .call(
+            "GET",
+            &format!(
+                "/policies/childcare_subsidy/confirm-jobs/{}",
+                started["id"].as_str().unwrap()
+            ),
+            Some(&mz),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = node
+        .call(
+            "GET",
+            "/policies/childcare_subsidy/confirm-jobs/CJ0000000000000000",
+            Some(&wj),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_CONFIRM_JOB_NOT_FOUND"))
+    );
+    let (status, jobs) = node
+        .call("GET", "/policies/childcare_subsidy/confirm-jobs", Some(&wj), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(jobs.as_array().unwrap().len(), 2);
+
+    // benefit.confirmed: to 卫健's subscription only, ids and the period, no one's name.
+    let now = beijing_morning("2026-02-14");
+    let claimed = node
+        .store
+        .claim_deliveries(&store::Claim {
+            token: "test",
+            now,
+            lease_until: now + chrono::Duration::seconds(60),
+            limit: 100_000,
+            kinds: &["webhook"],
+        })
+        .await
+        .unwrap();
+    let confirmed: Vec<_> = claimed.iter().filter(|d| d.event_type == "benefit.confirmed").collect();
+    assert!(!confirmed.is_empty());
+    assert!(confirmed.iter().all(|d| d.subscription_id == "sub-wj"));
+    let mut ids = std::collections::BTreeSet::new();
+    for delivery in &confirmed {
+        let payload: Value = serde_json::from_str(&delivery.payload).unwrap();
+        assert_eq!(payload["data"]["period"], "2026");
+        assert_eq!(payload["data"]["confirm_job"], "CJ00000000000000AA");
+        for id in payload["data"]["finding_ids"].as_array().unwrap() {
+            assert!(ids.insert(id.as_str().unwrap().to_owned()));
+        }
+        for finding in &stored {
+            assert!(!delivery.payload.contains(&finding.subject) && !delivery.payload.contains(&finding.subject_name));
+        }
+    }
+    assert_eq!(ids.len(), qualifying);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objections_are_answered_and_a_period_is_confirmed_in_the_background_on_sqlite() {
+    objections_and_confirmation_jobs(population_node(sqlite_store().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn objections_are_answered_and_a_period_is_confirmed_in_the_background_on_postgres() {
+    let schema = new_schema();
+    objections_and_confirmation_jobs(population_node(postgres_store(&schema).await).await).await;
 }

@@ -253,6 +253,10 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         }
         // Confirming for payment: the department and administrators, not auditors.
         ("POST", "/policies/{id}/findings/confirm") => &["staff_without", "admin"],
+        ("GET", "/policies/{id}/confirm-jobs") => &["staff_without", "admin", "auditor"],
+        // No such job or finding here: the department and administrators are told
+        // "not found", everyone else refused.
+        ("GET", "/policies/{id}/confirm-jobs/{job}") | ("POST", "/policies/{id}/findings/{finding}/answer") => &[],
         ("GET", "/me/benefits") => APPLICANTS,
         // No finding of anyone here: everyone is told "not found" (the benefit tests
         // decline a real one).
@@ -659,6 +663,8 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],
         "/workbench/policies/{id}/run" | "/workbench/policies/{id}/confirm" => &["staff_without", "admin"],
+        // No such finding here: the department is told "not found", everyone else refused.
+        "/workbench/policies/{id}/findings/{finding}/answer" => &[],
         _ => panic!("page form {route} is not in the authorization matrix: add it"),
     })
 }

@@ -82,6 +82,90 @@ pub enum Confirmed {
     },
 }
 
+/// A background job confirming every granted finding of one policy's period for
+/// payment, batch by batch (`benefit_confirm_jobs`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConfirmJob {
+    pub id: String,
+    pub policy: String,
+    pub period: String,
+    /// `running`, `succeeded` or `failed`.
+    pub state: String,
+    /// The account that started it, and its display name.
+    pub started_by: String,
+    pub started_by_name: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The period's granted findings when it started.
+    pub total: i64,
+    /// Confirmed by this job so far (committed batches).
+    pub confirmed: i64,
+    pub amount_fen: i64,
+    /// What each recipient reads beside 已确认发放.
+    pub reason: String,
+    /// Why it failed, with what was done by then.
+    pub error: Option<String>,
+    /// The node running it, and until when its claim holds without a new batch.
+    pub lease_owner: Option<String>,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// One batch of a [`ConfirmJob`]: the findings to confirm with their entries, under
+/// the job's lease held by `node`.
+#[derive(Clone, Debug)]
+pub struct ConfirmBatch<'a> {
+    pub job: &'a str,
+    pub node: &'a str,
+    /// The policy's department: it alone receives the `benefit.confirmed` event.
+    pub department: &'a str,
+    pub policy: &'a str,
+    pub period: &'a str,
+    pub findings: &'a [FindingConfirmation],
+    pub reason: &'a str,
+    pub at: DateTime<Utc>,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// What one committed batch confirmed: the findings still granted when it ran (one
+/// entry each), and their amount.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchConfirmed {
+    pub confirmed: Vec<String>,
+    pub amount_fen: i64,
+}
+
+/// The department's answer to an objection (有异议): the finding leaves `objected` for
+/// `to` (the state before the objection when upheld; granted or invited when
+/// corrected, with the corrected amount if any), with the entry that records it and
+/// the message that tells the person.
+#[derive(Clone, Debug)]
+pub struct ObjectionAnswer {
+    pub finding: String,
+    pub to: String,
+    /// `upheld` (维持) or `corrected` (更正).
+    pub decision: String,
+    pub reply: String,
+    /// What the person reads beside the new state.
+    pub state_reason: String,
+    pub amount_fen: Option<i64>,
+    pub resolved_by: String,
+    pub at: DateTime<Utc>,
+    pub record: SubjectAccess,
+    pub notice: NewNotification,
+}
+
+/// An objection as stored: the state it interrupted and the person's reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Objection {
+    pub finding: String,
+    pub objected_at: DateTime<Utc>,
+    pub objected_from: String,
+    pub reason: String,
+    pub decision: Option<String>,
+    pub reply: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+}
+
 /// One subject found eligible for one policy in one period.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Finding {
@@ -142,15 +226,61 @@ pub trait BenefitStore: Send + Sync {
     /// entry of each, in one transaction: all of them, or nothing when any is in
     /// another state than `granted` or `confirmed` or is not the policy's. A finding
     /// already confirmed is left as it is and gets no new entry (a retry is harmless).
+    /// What it confirms is announced to `department`, the policy's, by one
+    /// `benefit.confirmed` event per period.
     async fn confirm_findings(
         &self,
+        department: &str,
         policy: &str,
         findings: &[FindingConfirmation],
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<Confirmed>;
+    /// Starts a confirmation job with the entry that records its start, in one
+    /// transaction; `Some(job)`: nothing written, `job` of the same policy and period
+    /// is running.
+    async fn start_confirm_job(&self, job: &ConfirmJob, record: &SubjectAccess) -> Result<Option<ConfirmJob>>;
+    async fn confirm_job(&self, id: &str) -> Result<Option<ConfirmJob>>;
+    /// A policy's latest jobs, newest first.
+    async fn confirm_jobs(&self, policy: &str, limit: i64) -> Result<Vec<ConfirmJob>>;
+    /// The running jobs whose lease ran out before `now` (their node stopped).
+    async fn stalled_confirm_jobs(&self, now: DateTime<Utc>) -> Result<Vec<ConfirmJob>>;
+    /// Takes over a running job whose lease ran out before `now`; `false` when another
+    /// node holds it or it finished.
+    async fn claim_confirm_job(
+        &self,
+        id: &str,
+        node: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<bool>;
+    /// Confirms one batch in one transaction: each finding still `granted` becomes
+    /// `confirmed` with its entry (the others are left as they are), one
+    /// `benefit.confirmed` event for the department carries their ids, and the job's
+    /// progress and lease move on. `None` (nothing written) when `node` no longer holds
+    /// the job.
+    async fn confirm_job_batch(&self, batch: &ConfirmBatch<'_>) -> Result<Option<BatchConfirmed>>;
+    /// Ends a running job held by `node` as `succeeded` or `failed` (with `error`),
+    /// with the entry that records it; `false` (nothing written) when it does not hold it.
+    async fn finish_confirm_job(
+        &self,
+        id: &str,
+        node: &str,
+        state: &str,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+        record: &SubjectAccess,
+    ) -> Result<bool>;
+    /// Answers the open objection of a finding (`ObjectionAnswer`): the finding's new
+    /// state, reason (and corrected amount), the objection's decision and reply, the
+    /// entry and the message, in one transaction; `false` (nothing written) when the
+    /// finding is no longer `objected`.
+    async fn answer_objection(&self, answer: &ObjectionAnswer) -> Result<bool>;
+    /// The open (unanswered) objection of a finding, if any.
+    async fn open_objection(&self, finding: &str) -> Result<Option<Objection>>;
     /// Moves a finding from `from` to `to` with the person's reason and the entry that
-    /// records it; `false` (nothing written) when it is not in state `from`.
+    /// records it; `false` (nothing written) when it is not in state `from`. Moving to
+    /// `objected` also opens an objection (`benefit_objections`) noting `from`.
     async fn change_finding_state(
         &self,
         id: &str,
@@ -164,6 +294,33 @@ pub trait BenefitStore: Send + Sync {
 
 pub(crate) const FINDING_COLUMNS: &str = "id, policy, period, subject, subject_name, recipient, amount_fen, reasons, \
                                           state, state_reason, found_at, updated_at, change_note";
+
+pub(crate) const JOB_COLUMNS: &str = "id, policy, period, state, started_by, started_by_name, started_at, \
+                                      finished_at, total, confirmed, amount_fen, reason, error, lease_owner, lease_until";
+
+pub(crate) fn job_from_row(row: &impl crate::common::ReadRow) -> Result<ConfirmJob> {
+    use crate::common::time_from_millis;
+    Ok(ConfirmJob {
+        id: row.text("id")?,
+        policy: row.text("policy")?,
+        period: row.text("period")?,
+        state: row.text("state")?,
+        started_by: row.text("started_by")?,
+        started_by_name: row.text("started_by_name")?,
+        started_at: time_from_millis(row.int("started_at")?, "job start")?,
+        finished_at: row
+            .optional_int("finished_at")?
+            .map(|at| time_from_millis(at, "job end"))
+            .transpose()?,
+        total: row.int("total")?,
+        confirmed: row.int("confirmed")?,
+        amount_fen: row.int("amount_fen")?,
+        reason: row.text("reason")?,
+        error: row.optional_text("error")?,
+        lease_owner: row.optional_text("lease_owner")?,
+        lease_until: time_from_millis(row.int("lease_until")?, "job lease")?,
+    })
+}
 
 pub(crate) fn finding_from_row(row: &impl crate::common::ReadRow) -> Result<Finding> {
     use crate::common::time_from_millis;
@@ -190,7 +347,7 @@ macro_rules! impl_benefit_store {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding};
+            use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding, JOB_COLUMNS};
             use $crate::common::{ReadRow as _, millis};
             use $crate::{NewNotification, Result, SharedRecord, SubjectAccess, sql};
 
@@ -396,6 +553,7 @@ macro_rules! impl_benefit_store {
 
                 async fn confirm_findings(
                     &self,
+                    department: &str,
                     policy: &str,
                     findings: &[benefits::FindingConfirmation],
                     reason: &str,
@@ -432,13 +590,20 @@ macro_rules! impl_benefit_store {
                             return Ok(benefits::Confirmed::Refused { blocked, missing });
                         }
                         let mut changed = 0;
+                        // Confirmed ids by period: one event per period.
+                        let mut by_period: std::collections::BTreeMap<String, Vec<String>> =
+                            std::collections::BTreeMap::new();
                         for chunk in to_confirm.chunks(sql::ROWS_PER_INSERT) {
-                            let statement = self.sql_owned(sql::findings_confirm(chunk.len()));
+                            let statement =
+                                self.sql_owned(format!("{} RETURNING id, period", sql::findings_confirm(chunk.len())));
                             let mut update = sqlx::query(&statement).bind(policy).bind(reason).bind(millis(at));
                             for finding in chunk {
                                 update = update.bind(&finding.id);
                             }
-                            changed += update.execute(&mut *writer.tx).await?.rows_affected();
+                            for row in update.fetch_all(&mut *writer.tx).await? {
+                                changed += 1;
+                                by_period.entry(row.text("period")?).or_default().push(row.text("id")?);
+                            }
                         }
                         // A person declined or objected between the read and the update
                         // (PostgreSQL; SQLite's single writer excludes it): all or nothing.
@@ -463,6 +628,15 @@ macro_rules! impl_benefit_store {
                         }
                         let records: Vec<SubjectAccess> = to_confirm.iter().map(|f| f.record.clone()).collect();
                         self.write_accesses(&mut writer.tx, &records).await?;
+                        let events: Vec<_> = by_period
+                            .into_iter()
+                            .map(|(period, mut ids)| {
+                                // In id order, whatever order the database returned them in.
+                                ids.sort_unstable();
+                                webhooks::events::benefit_confirmed(ids, policy, department, &period, None, at)
+                            })
+                            .collect();
+                        self.write_outbox(&mut writer.tx, &events).await?;
                         writer.commit().await?;
                         Ok(benefits::Confirmed::Done {
                             confirmed: to_confirm.iter().map(|f| f.id.clone()).collect(),
@@ -496,12 +670,324 @@ macro_rules! impl_benefit_store {
                             writer.rollback().await?;
                             return Ok(false);
                         }
+                        if to == "objected" {
+                            sqlx::query(&self.sql(
+                                "INSERT INTO benefit_objections (finding_id, objected_at, objected_from, reason) \
+                                 VALUES ($1, $2, $3, $4) ON CONFLICT (finding_id, objected_at) DO NOTHING",
+                            ))
+                            .bind(id)
+                            .bind(millis(at))
+                            .bind(from)
+                            .bind(reason.unwrap_or(""))
+                            .execute(&mut *writer.tx)
+                            .await?;
+                        }
                         self.write_accesses(&mut writer.tx, std::slice::from_ref(record))
                             .await?;
                         writer.commit().await?;
                         Ok(true)
                     })
                     .await
+                }
+
+                async fn start_confirm_job(
+                    &self,
+                    job: &benefits::ConfirmJob,
+                    record: &SubjectAccess,
+                ) -> Result<Option<benefits::ConfirmJob>> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let statement = self.sql_owned(format!(
+                            "INSERT INTO benefit_confirm_jobs ({JOB_COLUMNS}) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) ON CONFLICT DO NOTHING"
+                        ));
+                        let inserted = sqlx::query(&statement)
+                            .bind(&job.id)
+                            .bind(&job.policy)
+                            .bind(&job.period)
+                            .bind(&job.state)
+                            .bind(&job.started_by)
+                            .bind(&job.started_by_name)
+                            .bind(millis(job.started_at))
+                            .bind(job.finished_at.map(millis))
+                            .bind(job.total)
+                            .bind(job.confirmed)
+                            .bind(job.amount_fen)
+                            .bind(&job.reason)
+                            .bind(job.error.as_deref())
+                            .bind(job.lease_owner.as_deref())
+                            .bind(millis(job.lease_until))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if inserted == 0 {
+                            // One job per policy and period runs at a time: that one.
+                            let statement = self.sql_owned(format!(
+                                "SELECT {JOB_COLUMNS} FROM benefit_confirm_jobs \
+                                 WHERE policy = $1 AND period = $2 AND state = 'running'"
+                            ));
+                            let running = sqlx::query(&statement)
+                                .bind(&job.policy)
+                                .bind(&job.period)
+                                .fetch_optional(&mut *writer.tx)
+                                .await?
+                                .as_ref()
+                                .map(benefits::job_from_row)
+                                .transpose()?;
+                            writer.rollback().await?;
+                            return match running {
+                                Some(running) => Ok(Some(running)),
+                                None => Err($crate::StoreError::Corrupt(format!("confirmation job id {} already stored", job.id))),
+                            };
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        writer.commit().await?;
+                        Ok(None)
+                    })
+                    .await
+                }
+
+                async fn confirm_job(&self, id: &str) -> Result<Option<benefits::ConfirmJob>> {
+                    let statement =
+                        self.sql_owned(format!("SELECT {JOB_COLUMNS} FROM benefit_confirm_jobs WHERE id = $1"));
+                    sqlx::query(&statement)
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(benefits::job_from_row)
+                        .transpose()
+                }
+
+                async fn confirm_jobs(&self, policy: &str, limit: i64) -> Result<Vec<benefits::ConfirmJob>> {
+                    let statement = self.sql_owned(format!(
+                        "SELECT {JOB_COLUMNS} FROM benefit_confirm_jobs WHERE policy = $1 \
+                         ORDER BY started_at DESC, id LIMIT $2"
+                    ));
+                    sqlx::query(&statement)
+                        .bind(policy)
+                        .bind(limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(benefits::job_from_row)
+                        .collect()
+                }
+
+                async fn stalled_confirm_jobs(&self, now: DateTime<Utc>) -> Result<Vec<benefits::ConfirmJob>> {
+                    let statement = self.sql_owned(format!(
+                        "SELECT {JOB_COLUMNS} FROM benefit_confirm_jobs WHERE state = 'running' AND lease_until < $1 \
+                         ORDER BY started_at, id"
+                    ));
+                    sqlx::query(&statement)
+                        .bind(millis(now))
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(benefits::job_from_row)
+                        .collect()
+                }
+
+                async fn claim_confirm_job(
+                    &self,
+                    id: &str,
+                    node: &str,
+                    now: DateTime<Utc>,
+                    lease_until: DateTime<Utc>,
+                ) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        // The condition is checked again on the row itself: of two nodes
+                        // taking over at once, the second finds the lease renewed.
+                        let claimed = sqlx::query(&self.sql(
+                            "UPDATE benefit_confirm_jobs SET lease_owner = $2, lease_until = $4 \
+                             WHERE id = $1 AND state = 'running' AND lease_until < $3",
+                        ))
+                        .bind(id)
+                        .bind(node)
+                        .bind(millis(now))
+                        .bind(millis(lease_until))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        writer.commit().await?;
+                        Ok(claimed == 1)
+                    })
+                    .await
+                }
+
+                async fn confirm_job_batch(
+                    &self,
+                    batch: &benefits::ConfirmBatch<'_>,
+                ) -> Result<Option<benefits::BatchConfirmed>> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let held = sqlx::query(&self.sql(
+                            "UPDATE benefit_confirm_jobs SET lease_until = $3 \
+                             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                        ))
+                        .bind(batch.job)
+                        .bind(batch.node)
+                        .bind(millis(batch.lease_until))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if held == 0 {
+                            writer.rollback().await?;
+                            return Ok(None);
+                        }
+                        let mut done = benefits::BatchConfirmed::default();
+                        for chunk in batch.findings.chunks(sql::ROWS_PER_INSERT) {
+                            let statement = self.sql_owned(format!(
+                                "{} RETURNING id, amount_fen",
+                                sql::findings_confirm(chunk.len())
+                            ));
+                            let mut update = sqlx::query(&statement)
+                                .bind(batch.policy)
+                                .bind(batch.reason)
+                                .bind(millis(batch.at));
+                            for finding in chunk {
+                                update = update.bind(&finding.id);
+                            }
+                            for row in update.fetch_all(&mut *writer.tx).await? {
+                                done.confirmed.push(row.text("id")?);
+                                done.amount_fen += row.int("amount_fen")?;
+                            }
+                        }
+                        done.confirmed.sort_unstable();
+                        // A person who declined or objected since the batch was read keeps
+                        // their decision: only what was confirmed gets an entry.
+                        let confirmed: std::collections::HashSet<&str> =
+                            done.confirmed.iter().map(String::as_str).collect();
+                        let records: Vec<SubjectAccess> = batch
+                            .findings
+                            .iter()
+                            .filter(|f| confirmed.contains(f.id.as_str()))
+                            .map(|f| f.record.clone())
+                            .collect();
+                        self.write_accesses(&mut writer.tx, &records).await?;
+                        if !done.confirmed.is_empty() {
+                            let event = webhooks::events::benefit_confirmed(
+                                done.confirmed.clone(),
+                                batch.policy,
+                                batch.department,
+                                batch.period,
+                                Some(batch.job),
+                                batch.at,
+                            );
+                            self.write_outbox(&mut writer.tx, std::slice::from_ref(&event)).await?;
+                        }
+                        sqlx::query(&self.sql(
+                            "UPDATE benefit_confirm_jobs SET confirmed = confirmed + $2, amount_fen = amount_fen + $3 \
+                             WHERE id = $1",
+                        ))
+                        .bind(batch.job)
+                        .bind(done.confirmed.len() as i64)
+                        .bind(done.amount_fen)
+                        .execute(&mut *writer.tx)
+                        .await?;
+                        writer.commit().await?;
+                        Ok(Some(done))
+                    })
+                    .await
+                }
+
+                async fn finish_confirm_job(
+                    &self,
+                    id: &str,
+                    node: &str,
+                    state: &str,
+                    error: Option<&str>,
+                    at: DateTime<Utc>,
+                    record: &SubjectAccess,
+                ) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let finished = sqlx::query(&self.sql(
+                            "UPDATE benefit_confirm_jobs SET state = $3, error = $4, finished_at = $5, lease_owner = NULL \
+                             WHERE id = $1 AND lease_owner = $2 AND state = 'running'",
+                        ))
+                        .bind(id)
+                        .bind(node)
+                        .bind(state)
+                        .bind(error)
+                        .bind(millis(at))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if finished == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn answer_objection(&self, answer: &benefits::ObjectionAnswer) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let changed = sqlx::query(&self.sql(
+                            "UPDATE benefit_findings SET state = $2, state_reason = $3, \
+                             amount_fen = COALESCE($4, amount_fen), updated_at = $5 \
+                             WHERE id = $1 AND state = 'objected'",
+                        ))
+                        .bind(&answer.finding)
+                        .bind(&answer.to)
+                        .bind(&answer.state_reason)
+                        .bind(answer.amount_fen)
+                        .bind(millis(answer.at))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        sqlx::query(&self.sql(
+                            "UPDATE benefit_objections SET decision = $2, reply = $3, resolved_by = $4, resolved_at = $5 \
+                             WHERE finding_id = $1 AND resolved_at IS NULL",
+                        ))
+                        .bind(&answer.finding)
+                        .bind(&answer.decision)
+                        .bind(&answer.reply)
+                        .bind(&answer.resolved_by)
+                        .bind(millis(answer.at))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(&answer.record)).await?;
+                        self.insert_notices(&mut writer.tx, std::slice::from_ref(&answer.notice)).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn open_objection(&self, finding: &str) -> Result<Option<benefits::Objection>> {
+                    use $crate::common::time_from_millis;
+                    let row = sqlx::query(&self.sql(
+                        "SELECT finding_id, objected_at, objected_from, reason, decision, reply, resolved_at \
+                         FROM benefit_objections WHERE finding_id = $1 AND resolved_at IS NULL \
+                         ORDER BY objected_at DESC LIMIT 1",
+                    ))
+                    .bind(finding)
+                    .fetch_optional(self.pool())
+                    .await?;
+                    let Some(row) = row else { return Ok(None) };
+                    Ok(Some(benefits::Objection {
+                        finding: row.text("finding_id")?,
+                        objected_at: time_from_millis(row.int("objected_at")?, "objection time")?,
+                        objected_from: row.text("objected_from")?,
+                        reason: row.text("reason")?,
+                        decision: row.optional_text("decision")?,
+                        reply: row.optional_text("reply")?,
+                        resolved_at: row
+                            .optional_int("resolved_at")?
+                            .map(|at| time_from_millis(at, "answer time"))
+                            .transpose()?,
+                    }))
                 }
             }
         };

@@ -26,7 +26,10 @@ mod sql;
 mod sqlite;
 pub mod state;
 
-pub use benefits::{BenefitStore, Confirmed, Finding, FindingChange, FindingConfirmation, FindingQuery, FindingTotals};
+pub use benefits::{
+    BatchConfirmed, BenefitStore, ConfirmBatch, ConfirmJob, Confirmed, Finding, FindingChange, FindingConfirmation,
+    FindingQuery, FindingTotals, Objection, ObjectionAnswer,
+};
 pub use common::legal_basis;
 pub use identity::{IdentityStore, OidcRequest};
 pub use outbox::{

@@ -125,6 +125,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "benefit_pages",
         sql: include_str!("../migrations/sqlite/0021_benefit_pages.sql"),
     },
+    Migration {
+        version: 22,
+        name: "benefit_confirm_jobs",
+        sql: include_str!("../migrations/sqlite/0022_benefit_confirm_jobs.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -233,6 +238,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 21,
         name: "benefit_pages",
         sql: include_str!("../migrations/postgres/0021_benefit_pages.sql"),
+    },
+    Migration {
+        version: 22,
+        name: "benefit_confirm_jobs",
+        sql: include_str!("../migrations/postgres/0022_benefit_confirm_jobs.sql"),
     },
 ];
 

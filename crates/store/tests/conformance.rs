@@ -467,6 +467,7 @@ conformance! {
         deliveries_go_in_case_order_retry_dead_letter_and_replay,
         concurrent_dispatchers_never_claim_the_same_delivery,
         benefit_findings_route_page_and_confirm,
+        confirmation_jobs_and_objections,
     ],
 }
 
@@ -511,10 +512,12 @@ async fn a_scheduled_run_is_claimed_once_across_nodes(fixture: &Fixture) {
 // ------------------------------------------------------------------ migrations
 
 /// The tables of both backends.
-const TABLES: [&str; 42] = [
+const TABLES: [&str; 44] = [
     "access_log",
     "accounts",
+    "benefit_confirm_jobs",
     "benefit_findings",
+    "benefit_objections",
     "calendar_years",
     "case_events",
     "cases",
@@ -4245,6 +4248,7 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
     let entries = fixture.ledger_entries().await;
     let refused = store
         .confirm_findings(
+            "WJ",
             "childcare_subsidy",
             &[
                 confirmation("BF0000000000000002"),
@@ -4275,6 +4279,7 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
     // Another policy's finding is not this policy's to confirm.
     let missing = store
         .confirm_findings(
+            "MZ",
             "elderly_allowance",
             &[confirmation("BF0000000000000002")],
             "x",
@@ -4293,7 +4298,7 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
     // Granted ones are confirmed, each with its entry; a retry changes nothing.
     let batch = [confirmation("BF0000000000000002"), confirmation("BF0000000000000003")];
     let done = store
-        .confirm_findings("childcare_subsidy", &batch, "已确认发放", at(13, 9, 0))
+        .confirm_findings("WJ", "childcare_subsidy", &batch, "已确认发放", at(13, 9, 0))
         .await
         .unwrap();
     assert_eq!(
@@ -4304,13 +4309,37 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
         }
     );
     assert_eq!(fixture.ledger_entries().await, entries + 2);
+    // One benefit.confirmed for 卫健 with both ids and the period, nobody's name.
+    let confirmed_events: Vec<_> = store
+        .outbox_events(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.event_type == "benefit.confirmed")
+        .collect();
+    assert_eq!(confirmed_events.len(), 1);
+    assert_eq!(confirmed_events[0].department.as_deref(), Some("WJ"));
+    let payload: serde_json::Value = serde_json::from_str(&confirmed_events[0].payload).unwrap();
+    assert_eq!(
+        payload["data"]["finding_ids"],
+        serde_json::json!(["BF0000000000000002", "BF0000000000000003"])
+    );
+    assert_eq!(payload["data"]["period"], "2026");
+    assert!(!confirmed_events[0].payload.contains("S2") && !confirmed_events[0].payload.contains("王小宝"));
+    assert_eq!(
+        fixture
+            .scalar("SELECT COUNT(*) FROM webhook_deliveries WHERE subscription_id = 'sub-rs'")
+            .await,
+        0,
+        "another department's subscription receives nothing"
+    );
     let stored = store.finding("BF0000000000000002").await.unwrap().unwrap();
     assert_eq!(
         (stored.state.as_str(), stored.state_reason.as_deref()),
         ("confirmed", Some("已确认发放"))
     );
     let again = store
-        .confirm_findings("childcare_subsidy", &batch, "已确认发放", at(13, 9, 1))
+        .confirm_findings("WJ", "childcare_subsidy", &batch, "已确认发放", at(13, 9, 1))
         .await
         .unwrap();
     assert_eq!(
@@ -4342,5 +4371,223 @@ async fn benefit_findings_route_page_and_confirm(fixture: &Fixture) {
         (changed.amount_fen, changed.change_note.as_deref()),
         (777, Some("金额由 700.00 元变为 7.77 元"))
     );
-    assert_eq!(fixture.count("outbox").await, 7);
+    assert_eq!(fixture.count("outbox").await, 8);
+}
+
+fn job(id: &str, node: &str, lease_until: DateTime<Utc>) -> store::ConfirmJob {
+    store::ConfirmJob {
+        id: id.into(),
+        policy: "childcare_subsidy".into(),
+        period: "2026".into(),
+        state: "running".into(),
+        started_by: "staff-wj".into(),
+        started_by_name: "卫健".into(),
+        started_at: at(14, 0, 0),
+        finished_at: None,
+        total: 3,
+        confirmed: 0,
+        amount_fen: 0,
+        reason: "已确认发放".into(),
+        error: None,
+        lease_owner: Some(node.into()),
+        lease_until,
+    }
+}
+
+/// A period's confirmation job: one running per policy and period; each batch under
+/// the job's lease confirms what is still granted with one entry each, one
+/// benefit.confirmed for the department and the progress, in one transaction; a node
+/// that lost the lease writes nothing; a stalled job is taken over once. An objection
+/// notes the state it interrupted, and its answer moves the finding on with the reply
+/// and the message in one transaction.
+async fn confirmation_jobs_and_objections(fixture: &Fixture) {
+    let store = fixture.store();
+    assert!(
+        store
+            .create_subscription(&subscription("sub-wj", "WJ", &[]), b"k", None)
+            .await
+            .unwrap()
+    );
+    let findings = [
+        finding("BF0000000000000001", "2026", "S1", 100_000),
+        finding("BF0000000000000002", "2026", "S2", 200_000),
+        finding("BF0000000000000003", "2026", "S3", 300_000),
+    ];
+    store.put_findings("WJ", &findings, &[], &[], &[]).await.unwrap();
+    let entries = fixture.ledger_entries().await;
+    let start = subject_access(at(14, 0, 0), "benefit_confirm_job_started", "person:M");
+    assert_eq!(
+        store
+            .start_confirm_job(&job("CJ1", "node-a", at(14, 2, 0)), &start)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(fixture.ledger_entries().await, entries + 1);
+    // A second job for the same period: refused, the running one named.
+    let running = store
+        .start_confirm_job(&job("CJ2", "node-b", at(14, 2, 0)), &start)
+        .await
+        .unwrap()
+        .expect("one job per policy and period");
+    assert_eq!(running.id, "CJ1");
+    assert!(store.confirm_job("CJ2").await.unwrap().is_none());
+    assert_eq!(fixture.ledger_entries().await, entries + 1);
+
+    // The person objects to one before the batch: it is left out, and the objection
+    // remembers it was granted.
+    let person = subject_access(at(14, 0, 30), "benefit_objected", "person:MS2");
+    assert!(
+        store
+            .change_finding_state(
+                "BF0000000000000002",
+                "granted",
+                "objected",
+                Some("金额不对"),
+                at(14, 0, 30),
+                &person
+            )
+            .await
+            .unwrap()
+    );
+    let objection = store.open_objection("BF0000000000000002").await.unwrap().unwrap();
+    assert_eq!(
+        (objection.objected_from.as_str(), objection.reason.as_str()),
+        ("granted", "金额不对")
+    );
+    let confirmations: Vec<store::FindingConfirmation> = findings
+        .iter()
+        .map(|f| store::FindingConfirmation {
+            id: f.id.clone(),
+            record: subject_access(at(14, 1, 0), "benefit_confirmed", &f.recipient),
+        })
+        .collect();
+    let batch = |node: &'static str| store::ConfirmBatch {
+        job: "CJ1",
+        node,
+        department: "WJ",
+        policy: "childcare_subsidy",
+        period: "2026",
+        findings: &confirmations,
+        reason: "已确认发放",
+        at: at(14, 1, 0),
+        lease_until: at(14, 3, 0),
+    };
+    let before = fixture.ledger_entries().await;
+    assert_eq!(
+        store.confirm_job_batch(&batch("node-b")).await.unwrap(),
+        None,
+        "a node without the lease writes nothing"
+    );
+    assert_eq!(state_of(&*store, "BF0000000000000001").await, "granted");
+    let done = store.confirm_job_batch(&batch("node-a")).await.unwrap().unwrap();
+    assert_eq!(
+        done,
+        store::BatchConfirmed {
+            confirmed: vec!["BF0000000000000001".into(), "BF0000000000000003".into()],
+            amount_fen: 400_000,
+        }
+    );
+    assert_eq!(fixture.ledger_entries().await, before + 2);
+    let progress = store.confirm_job("CJ1").await.unwrap().unwrap();
+    assert_eq!((progress.confirmed, progress.amount_fen), (2, 400_000));
+    assert_eq!(progress.lease_until, at(14, 3, 0));
+    let events: Vec<_> = store
+        .outbox_events(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "benefit.confirmed")
+        .collect();
+    assert_eq!(events.len(), 1);
+    let payload: serde_json::Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(payload["data"]["confirm_job"], "CJ1");
+    assert_eq!(payload["data"]["department"], "WJ");
+    assert!(!events[0].payload.contains("MS1"));
+    // Again: nothing is confirmed twice.
+    let again = store.confirm_job_batch(&batch("node-a")).await.unwrap().unwrap();
+    assert!(again.confirmed.is_empty());
+    assert_eq!(fixture.ledger_entries().await, before + 2);
+
+    // Stalled (its lease ran out): taken over once.
+    assert!(store.stalled_confirm_jobs(at(14, 2, 0)).await.unwrap().is_empty());
+    let stalled = store.stalled_confirm_jobs(at(14, 4, 0)).await.unwrap();
+    assert_eq!(stalled.len(), 1);
+    assert!(
+        store
+            .claim_confirm_job("CJ1", "node-b", at(14, 4, 0), at(14, 6, 0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_confirm_job("CJ1", "node-c", at(14, 4, 0), at(14, 6, 0))
+            .await
+            .unwrap()
+    );
+    let finish = subject_access(at(14, 5, 0), "benefit_confirm_job_finished", "person:M");
+    assert!(
+        !store
+            .finish_confirm_job("CJ1", "node-a", "succeeded", None, at(14, 5, 0), &finish)
+            .await
+            .unwrap(),
+        "the node that lost it cannot finish it"
+    );
+    assert!(
+        store
+            .finish_confirm_job("CJ1", "node-b", "succeeded", None, at(14, 5, 0), &finish)
+            .await
+            .unwrap()
+    );
+    let finished = store.confirm_job("CJ1").await.unwrap().unwrap();
+    assert_eq!(
+        (finished.state.as_str(), finished.finished_at),
+        ("succeeded", Some(at(14, 5, 0)))
+    );
+    // Finished: a new job for the period may start.
+    assert_eq!(
+        store
+            .start_confirm_job(&job("CJ3", "node-a", at(14, 8, 0)), &start)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(store.confirm_jobs("childcare_subsidy", 10).await.unwrap().len(), 2);
+
+    // The objection answered (更正 with a new amount): granted again, with the reply.
+    let answer = store::ObjectionAnswer {
+        finding: "BF0000000000000002".into(),
+        to: "granted".into(),
+        decision: "corrected".into(),
+        reply: "已按实际月数更正".into(),
+        state_reason: "部门复核（更正）：已按实际月数更正".into(),
+        amount_fen: Some(150_000),
+        resolved_by: "staff-wj".into(),
+        at: at(14, 9, 0),
+        record: subject_access(at(14, 9, 0), "benefit_objection_answered", "person:MS2"),
+        notice: store::NewNotification {
+            recipient: "person:MS2".into(),
+            kind: "benefit_objection_answered".into(),
+            case_id: None,
+            item: None,
+            title: "异议已答复".into(),
+            body: "已按实际月数更正".into(),
+            created_at: at(14, 9, 0),
+        },
+    };
+    let before = fixture.ledger_entries().await;
+    assert!(store.answer_objection(&answer).await.unwrap());
+    assert!(!store.answer_objection(&answer).await.unwrap(), "answered once");
+    assert_eq!(fixture.ledger_entries().await, before + 1);
+    let corrected = store.finding("BF0000000000000002").await.unwrap().unwrap();
+    assert_eq!((corrected.state.as_str(), corrected.amount_fen), ("granted", 150_000));
+    assert!(store.open_objection("BF0000000000000002").await.unwrap().is_none());
+    assert_eq!(
+        store
+            .notifications_for(&["person:MS2".to_owned()], 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -46,10 +46,13 @@ pub enum EventType {
     /// A 免申即享 run found someone eligible.
     #[serde(rename = "benefit.found")]
     BenefitFound,
+    /// The policy's department confirmed findings for payment (已确认发放).
+    #[serde(rename = "benefit.confirmed")]
+    BenefitConfirmed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 12] = [
+    pub const ALL: [EventType; 13] = [
         Self::TaskDispatched,
         Self::SupplementRequested,
         Self::SupplementAnswered,
@@ -62,6 +65,7 @@ impl EventType {
         Self::RectificationClosed,
         Self::CalendarChanged,
         Self::BenefitFound,
+        Self::BenefitConfirmed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +82,7 @@ impl EventType {
             Self::RectificationClosed => "rectification.closed",
             Self::CalendarChanged => "calendar.changed",
             Self::BenefitFound => "benefit.found",
+            Self::BenefitConfirmed => "benefit.confirmed",
         }
     }
 
@@ -138,6 +143,13 @@ pub struct EventData {
     pub period: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finding_id: Option<String>,
+    /// The findings a confirmation (`benefit.confirmed`) confirmed for payment in one
+    /// transaction, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub finding_ids: Vec<String>,
+    /// The background job that confirmed a whole period, if one did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirm_job: Option<String>,
 }
 
 /// The body of a webhook and of a NATS message (the Standard Webhooks envelope).
@@ -334,6 +346,34 @@ pub fn benefit_found(finding_id: &str, policy: &str, department: &str, period: &
             policy: Some(policy.to_owned()),
             period: Some(period.to_owned()),
             finding_id: Some(finding_id.to_owned()),
+            ..EventData::default()
+        },
+    }
+}
+
+/// Findings of one policy and period confirmed for payment in one transaction (a
+/// named batch, or one batch of a period's confirmation job): their ids, the policy,
+/// the period and the job, never whom they concern. For the policy's department only,
+/// like [`benefit_found`].
+pub fn benefit_confirmed(
+    finding_ids: Vec<String>,
+    policy: &str,
+    department: &str,
+    period: &str,
+    confirm_job: Option<&str>,
+    at: DateTime<Utc>,
+) -> OutboxEvent {
+    OutboxEvent {
+        event_type: EventType::BenefitConfirmed,
+        department: Some(department.to_owned()),
+        case_id: None,
+        at,
+        data: EventData {
+            department: Some(department.to_owned()),
+            policy: Some(policy.to_owned()),
+            period: Some(period.to_owned()),
+            finding_ids,
+            confirm_job: confirm_job.map(str::to_owned),
             ..EventData::default()
         },
     }

@@ -100,6 +100,10 @@ fn query_string(filter: &benefits::FindingsFilter) -> String {
 struct Outcome {
     summary: Option<benefits::RunSummary>,
     confirmed: Option<benefits::ConfirmSummary>,
+    /// A period's confirmation job just started.
+    started: Option<app::benefit_jobs::ConfirmJobView>,
+    /// An objection just answered.
+    answered: Option<benefits::FindingRow>,
     error: Option<String>,
 }
 
@@ -114,6 +118,7 @@ async fn policy_page(
     let Some(account) = page.user.as_ref() else {
         return page.login_redirect();
     };
+    let jobs = app::benefit_jobs::jobs(state, account, id).await.unwrap_or_default();
     match benefits::findings(state, account, id, filter).await {
         Ok(findings) => {
             let may_run = matches!(account.role, Role::Admin | Role::Staff);
@@ -132,6 +137,7 @@ async fn policy_page(
                 context! {
                     policies => (), policy => findings.policy.clone(), findings => findings,
                     summary => outcome.summary, confirmed => outcome.confirmed, error => outcome.error,
+                    started => outcome.started, answered => outcome.answered, jobs => jobs,
                     may_run => may_run, filter => context! {
                         period => filter.period, state => filter.state, q => filter.q,
                     },
@@ -238,9 +244,15 @@ pub async fn confirm(
     let filter = filter_of(&form);
     match benefits::confirm(&state, account, &id, &request).await {
         Ok(confirmed) => {
-            let outcome = Outcome {
-                confirmed: Some(confirmed),
-                ..Outcome::default()
+            let outcome = match confirmed {
+                benefits::ConfirmOutcome::Confirmed(confirmed) => Outcome {
+                    confirmed: Some(confirmed),
+                    ..Outcome::default()
+                },
+                benefits::ConfirmOutcome::Started(job) => Outcome {
+                    started: Some(*job),
+                    ..Outcome::default()
+                },
             };
             policy_page(&state, &page, &id, &filter, outcome, StatusCode::OK).await
         }
@@ -297,5 +309,46 @@ pub async fn run(
         }
         Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
         Err(error) => page.message(error.status, "无法运行", &error.message),
+    }
+}
+
+/// `POST /workbench/policies/{id}/findings/{finding}/answer`: the department's answer
+/// to an objection (`decision`: uphold or correct, `reply`, `amount_yuan`).
+pub async fn answer(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    Path((id, finding)): Path<(String, String)>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&state, &headers, &format!("/workbench/policies/{id}")).await;
+    if let Err(response) = page.check_csrf(&form) {
+        return response;
+    }
+    let Some(account) = page.user.as_ref() else {
+        return page.login_redirect();
+    };
+    let request = benefits::ObjectionAnswerRequest {
+        decision: form.get("decision").cloned().unwrap_or_default(),
+        reply: form.get("reply").cloned().unwrap_or_default(),
+        amount_yuan: form.get("amount_yuan").cloned(),
+    };
+    let filter = filter_of(&form);
+    match benefits::answer_objection(&state, account, &id, &finding, &request).await {
+        Ok(row) => {
+            let outcome = Outcome {
+                answered: Some(row),
+                ..Outcome::default()
+            };
+            policy_page(&state, &page, &id, &filter, outcome, StatusCode::OK).await
+        }
+        Err(error) if error.code == "E_POLICY_NOT_FOUND" || error.code == "E_FINDING_NOT_FOUND" => page.not_found(),
+        Err(error) if error.status == StatusCode::FORBIDDEN => page.message(error.status, "无法答复", &error.message),
+        Err(error) => {
+            let outcome = Outcome {
+                error: Some(error.message.clone()),
+                ..Outcome::default()
+            };
+            policy_page(&state, &page, &id, &filter, outcome, error.status).await
+        }
     }
 }

@@ -93,6 +93,10 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/workbench/policies/{id}/run", post(benefits::run))
         .route("/workbench/policies/{id}/findings.csv", get(benefits::export))
         .route("/workbench/policies/{id}/confirm", post(benefits::confirm))
+        .route(
+            "/workbench/policies/{id}/findings/{finding}/answer",
+            post(benefits::answer),
+        )
         .route("/inbox", get(inbox))
         .route("/login", get(login_page).post(login_submit))
         .route("/login/oidc", get(oidc_start))

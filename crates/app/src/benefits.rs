@@ -64,6 +64,26 @@ fn may_manage(caller: &Account, policy: &Policy, write: bool) -> bool {
     }
 }
 
+/// The policy `policy_id` if `caller` may act on it (staff of its department or an
+/// administrator); else the refusal “只有…的工作人员或系统管理员可以{verb}“{policy}”{what}”.
+fn policy_to_manage<'a>(
+    state: &'a AppState,
+    caller: &Account,
+    policy_id: &str,
+    verb: &str,
+    what: &str,
+) -> Result<&'a Policy, ApiError> {
+    let policy = policy_of(state, policy_id)?;
+    if !may_manage(caller, policy, true) {
+        return Err(ApiError::forbidden(format!(
+            "只有{}的工作人员或系统管理员可以{verb}“{}”{what}",
+            state.catalog.department_name(&policy.department),
+            policy.name
+        )));
+    }
+    Ok(policy)
+}
+
 /// A policy as listed for staff and people.
 #[derive(Clone, Debug, Serialize)]
 pub struct PolicyView {
@@ -231,14 +251,7 @@ pub async fn run_policy_reporting(
     as_of: Option<NaiveDate>,
     progress: &(dyn Fn(RunProgress) + Sync),
 ) -> Result<RunSummary, ApiError> {
-    let policy = policy_of(state, policy_id)?;
-    if !may_manage(caller, policy, true) {
-        return Err(ApiError::forbidden(format!(
-            "只有{}的工作人员或系统管理员可以运行“{}”",
-            state.catalog.department_name(&policy.department),
-            policy.name
-        )));
-    }
+    let policy = policy_to_manage(state, caller, policy_id, "运行", "")?;
     let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
     let today = as_of.unwrap_or_else(|| cases::china_date(state.now()));
     let kind = kind_of(policy.target);
@@ -984,14 +997,7 @@ pub async fn answer_objection(
     finding_id: &str,
     request: &ObjectionAnswerRequest,
 ) -> Result<FindingRow, ApiError> {
-    let policy = policy_of(state, policy_id)?;
-    if !may_manage(caller, policy, true) {
-        return Err(ApiError::forbidden(format!(
-            "只有{}的工作人员或系统管理员可以答复“{}”的异议",
-            state.catalog.department_name(&policy.department),
-            policy.name
-        )));
-    }
+    let policy = policy_to_manage(state, caller, policy_id, "答复", "的异议")?;
     let not_found = || ApiError::new("E_FINDING_NOT_FOUND", "本政策没有这项待遇");
     let finding = state
         .store
@@ -1600,14 +1606,7 @@ pub async fn confirm(
     policy_id: &str,
     request: &ConfirmRequest,
 ) -> Result<ConfirmOutcome, ApiError> {
-    let policy = policy_of(state, policy_id)?;
-    if !may_manage(caller, policy, true) {
-        return Err(ApiError::forbidden(format!(
-            "只有{}的工作人员或系统管理员可以确认“{}”的发放",
-            state.catalog.department_name(&policy.department),
-            policy.name
-        )));
-    }
+    let policy = policy_to_manage(state, caller, policy_id, "确认", "的发放")?;
     let note = match non_empty(Some(&request.note)) {
         None => String::new(),
         Some(text) => ids::text::normalize(text, true)

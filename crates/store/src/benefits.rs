@@ -200,7 +200,9 @@ pub trait BenefitStore: Send + Sync {
     /// a finding confirmed for payment), with the access entries of the reads and the
     /// messages, and the state changes a run decided (each applied, with its entry and
     /// message, only if the finding is still in the state it was read in), in one
-    /// transaction. Each new finding writes a `benefit.found` event for `department`,
+    /// transaction. On a SQLite file, a run of many reads records `accesses` first, in
+    /// transactions of their own (the reads happened whatever the outcome; the writer
+    /// is free between them). Each new finding writes a `benefit.found` event for `department`,
     /// the policy's, and only its subscriptions receive it.
     async fn put_findings(
         &self,
@@ -377,6 +379,15 @@ macro_rules! impl_benefit_store {
                     notices: &[NewNotification],
                     changes: &[benefits::FindingChange],
                 ) -> Result<()> {
+                    // A run over a population records its reads first, in batches
+                    // where the backend has a bulk writer; otherwise with its findings.
+                    let accesses = match self.record_run_accesses(accesses).await {
+                        Some(written) => {
+                            written?;
+                            &[][..]
+                        }
+                        None => accesses,
+                    };
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
                         let single = format!(

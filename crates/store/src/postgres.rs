@@ -309,6 +309,12 @@ impl PostgresStore {
     pub(crate) async fn record_accesses_in_bulk(&self, _accesses: &[crate::SubjectAccess]) -> Option<Result<()>> {
         None
     }
+
+    /// A policy run's reads go with its findings in one transaction: writers of
+    /// other nodes and sessions do not wait for it (no single writer here).
+    pub(crate) async fn record_run_accesses(&self, _accesses: &[crate::SubjectAccess]) -> Option<Result<()>> {
+        None
+    }
 }
 
 impl_store!(PostgresStore, PgConnection, "postgres");

@@ -127,3 +127,86 @@ async fn writers_during_a_bulk_write_wait_and_lose_nothing() {
     store.close().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn finding(i: usize) -> store::Finding {
+    let at = DateTime::<Utc>::from_timestamp(1_770_000_000, 0).unwrap();
+    store::Finding {
+        id: format!("BF{i:08}"),
+        policy: "childcare_subsidy".into(),
+        period: "2026".into(),
+        subject: format!("11010520200101{i:04}"),
+        subject_name: "张小明".into(),
+        recipient: "person:110105198001010011".into(),
+        amount_fen: 360_000,
+        reasons: "[]".into(),
+        state: "granted".into(),
+        state_reason: None,
+        found_at: at,
+        updated_at: at,
+        change_note: None,
+    }
+}
+
+/// A policy run over a population records its reads in batches: a write that queues
+/// while the run holds the writer gets it after one batch, not after the whole run
+/// (a million-person run held the writer for 22 s in one transaction). Every read
+/// and every finding is stored, and the ledger is one tree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_policy_run_lets_other_writers_in_between_its_batches() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use store::BenefitStore;
+
+    let (store, dir) = file_store("run").await;
+    let store = Arc::new(store);
+    let order = Arc::new(AtomicUsize::new(0));
+    let reads = batch(0, 50_000, "育儿补贴资格核验");
+    let findings = [finding(1), finding(2)];
+    // Hold the writer so that the run and then the small write queue, in that order.
+    let paused = store.pause_writes().await;
+    let run = {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move {
+            store.put_findings("WJ", &findings, &reads, &[], &[]).await.unwrap();
+            order.fetch_add(1, Ordering::SeqCst)
+        })
+    };
+    while store.queued_writes() < 1 {
+        tokio::task::yield_now().await;
+    }
+    let small = {
+        let (store, order) = (store.clone(), order.clone());
+        tokio::spawn(async move {
+            store.record_accesses(&batch(100_000, 1, "单次查看")).await.unwrap();
+            order.fetch_add(1, Ordering::SeqCst)
+        })
+    };
+    while store.queued_writes() < 2 {
+        tokio::task::yield_now().await;
+    }
+    drop(paused);
+    let (run_done, small_done) = (run.await.unwrap(), small.await.unwrap());
+    assert!(
+        small_done < run_done,
+        "the small write waited for the whole run ({small_done} vs {run_done})"
+    );
+    let (size, root) = store.ledger_head().await.unwrap();
+    assert_eq!(size, 50_001);
+    let rows = store.ledger_rows(0, size).await.unwrap();
+    let mut range = ledger::CompactRange::default();
+    for row in &rows {
+        range.append(ledger::leaf_hash(&row.entry));
+    }
+    assert_eq!(range.root(), root);
+    // The small write's entry sits right after the run's first batch.
+    let entry = |index: usize| String::from_utf8_lossy(&rows[index].entry).into_owned();
+    assert!(entry(20_000).contains("单次查看"), "entry 20000: {}", entry(20_000));
+    assert!(entry(19_999).contains("育儿补贴资格核验"));
+    assert!(entry(20_001).contains("育儿补贴资格核验"));
+    let stored = store
+        .findings_of_policy("childcare_subsidy", Some("2026"))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 2);
+    store.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -84,6 +84,15 @@ fn policy_to_manage<'a>(
     Ok(policy)
 }
 
+/// The policy `policy_id` if `caller` may run it.
+pub(crate) fn policy_to_run<'a>(
+    state: &'a AppState,
+    caller: &Account,
+    policy_id: &str,
+) -> Result<&'a Policy, ApiError> {
+    policy_to_manage(state, caller, policy_id, "运行", "")
+}
+
 /// A policy as listed for staff and people.
 #[derive(Clone, Debug, Serialize)]
 pub struct PolicyView {
@@ -211,7 +220,12 @@ pub async fn nightly(
         {
             continue;
         }
-        runs.push(run_policy(state, &scheduler, policy, Some(today)).await?);
+        match run_policy(state, &scheduler, policy, Some(today)).await {
+            Ok(summary) => runs.push(summary),
+            // Someone is running it right now: that run is today's.
+            Err(error) if error.code == "E_POLICY_RUN_RUNNING" => {}
+            Err(error) => return Err(error),
+        }
     }
     Ok(runs)
 }
@@ -236,14 +250,15 @@ pub enum RunProgress {
     Reading,
     /// Evaluating `subjects` subjects (read from `records` records).
     Evaluating { records: usize, subjects: usize },
-    /// Storing the findings, the access (and ledger) entries and the messages, in one
-    /// transaction.
+    /// Storing the findings, the access (and ledger) entries and the messages.
     Storing { findings: usize, accesses: usize },
     /// Stored.
     Done,
 }
 
-/// [`run_policy`], telling `progress` each stage as it starts.
+/// [`run_policy`], telling `progress` each stage as it starts. The run is recorded
+/// ([`crate::benefit_runs`]): its start, stages and end, each visible to the
+/// department; refused while another run of the policy is running.
 pub async fn run_policy_reporting(
     state: &AppState,
     caller: &Account,
@@ -251,9 +266,22 @@ pub async fn run_policy_reporting(
     as_of: Option<NaiveDate>,
     progress: &(dyn Fn(RunProgress) + Sync),
 ) -> Result<RunSummary, ApiError> {
-    let policy = policy_to_manage(state, caller, policy_id, "运行", "")?;
-    let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
+    let policy = policy_to_run(state, caller, policy_id)?;
     let today = as_of.unwrap_or_else(|| cases::china_date(state.now()));
+    let run = crate::benefit_runs::begin(state, caller, policy, today).await?;
+    crate::benefit_runs::carry_out(state, caller, policy, &run, progress).await
+}
+
+/// Evaluates `policy` over every subject some source of its reads has a record of,
+/// for `today`, and stores what it found; `tracker` hears each stage.
+pub(crate) async fn evaluate_population(
+    state: &AppState,
+    caller: &Account,
+    policy: &Policy,
+    today: NaiveDate,
+    tracker: &crate::benefit_runs::Tracker<'_>,
+) -> Result<RunSummary, ApiError> {
+    let compiled = CompiledPolicy::compile(policy).map_err(ApiError::internal)?;
     let kind = kind_of(policy.target);
     let mut sources: BTreeSet<String> = policy
         .reads
@@ -262,7 +290,7 @@ pub async fn run_policy_reporting(
         .collect();
     let name_source = name_source(state, kind);
     sources.extend(name_source.clone());
-    progress(RunProgress::Reading);
+    tracker.at(RunProgress::Reading).await;
     let records = state
         .store
         .shared_records_of(&sources.into_iter().collect::<Vec<_>>())
@@ -295,12 +323,14 @@ pub async fn run_policy_reporting(
             }
         }
     }
-    progress(RunProgress::Evaluating {
-        records: record_count,
-        subjects: subjects.len(),
-    });
-    let outcome = evaluate_all_reporting(state, caller, policy, &compiled, today, &subjects, &names, progress).await?;
-    progress(RunProgress::Done);
+    tracker
+        .at(RunProgress::Evaluating {
+            records: record_count,
+            subjects: subjects.len(),
+        })
+        .await;
+    let outcome = evaluate_all_reporting(state, caller, policy, &compiled, today, &subjects, &names, tracker).await?;
+    tracker.at(RunProgress::Done).await;
     Ok(outcome)
 }
 
@@ -315,7 +345,8 @@ async fn evaluate_all(
     subjects: &BTreeMap<String, BTreeMap<String, String>>,
     names: &BTreeMap<String, String>,
 ) -> Result<RunSummary, ApiError> {
-    evaluate_all_reporting(state, caller, policy, compiled, today, subjects, names, &|_| {}).await
+    let tracker = crate::benefit_runs::Tracker::silent(state);
+    evaluate_all_reporting(state, caller, policy, compiled, today, subjects, names, &tracker).await
 }
 
 /// [`evaluate_all`], telling `progress` when storing starts. The subjects are
@@ -331,7 +362,7 @@ async fn evaluate_all_reporting(
     today: NaiveDate,
     subjects: &BTreeMap<String, BTreeMap<String, String>>,
     names: &BTreeMap<String, String>,
-    progress: &(dyn Fn(RunProgress) + Sync),
+    tracker: &crate::benefit_runs::Tracker<'_>,
 ) -> Result<RunSummary, ApiError> {
     let mut population = eligibility::Population::for_policies([policy]);
     for (subject, values) in subjects {
@@ -487,10 +518,12 @@ async fn evaluate_all_reporting(
             .collect();
         accesses.extend(crate::legal_rep::address_enterprise_notices(state, caller, &legal_basis, addressed).await?);
     }
-    progress(RunProgress::Storing {
-        findings: findings.len(),
-        accesses: accesses.len(),
-    });
+    tracker
+        .at(RunProgress::Storing {
+            findings: findings.len(),
+            accesses: accesses.len(),
+        })
+        .await;
     state
         .store
         .put_findings(&policy.department, &findings, &accesses, &notices, &changes)

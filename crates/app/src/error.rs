@@ -95,6 +95,8 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_ONE_THING_NOT_FOUND", status: 404, title: "没有找到这件事" },
     ErrorCode { code: "E_PASSWORD_LOGIN_DISABLED", status: 403, title: "本站已关闭密码登录，请使用统一身份认证登录" },
     ErrorCode { code: "E_POLICY_NOT_FOUND", status: 404, title: "没有这项政策" },
+    ErrorCode { code: "E_POLICY_RUN_NOT_FOUND", status: 404, title: "没有这次政策运行" },
+    ErrorCode { code: "E_POLICY_RUN_RUNNING", status: 409, title: "该政策正在运行" },
     ErrorCode { code: "E_PREFILL_NOT_FOUND", status: 422, title: "没有找到这份预填数据" },
     ErrorCode { code: "E_QUERY_EMPTY", status: 422, title: "请输入要办的事或要问的问题" },
     ErrorCode { code: "E_QUERY_INVALID", status: 400, title: "查询参数无效" },

@@ -8,6 +8,7 @@
 pub mod access;
 pub mod auth;
 pub mod benefit_jobs;
+pub mod benefit_runs;
 pub mod benefits;
 pub mod case;
 pub mod certificates;

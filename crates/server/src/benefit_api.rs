@@ -24,6 +24,9 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::default()
         .routes(routes!(list_policies))
         .routes(routes!(run_policy))
+        .routes(routes!(start_run))
+        .routes(routes!(policy_runs))
+        .routes(routes!(policy_run))
         .routes(routes!(policy_findings))
         .routes(routes!(export_findings))
         .routes(routes!(confirm_findings))
@@ -130,6 +133,16 @@ pub struct ConfirmOutcome(benefits::ConfirmOutcome);
 #[schema(value_type = Object)]
 pub struct ConfirmJob(app::benefit_jobs::ConfirmJobView);
 
+/// 政策的一次运行：id、as_of（评估日）、period、state（running 进行中、succeeded 已完成、failed 失败、interrupted 已中断：运行它的节点已停止）、stage（reading 读取共享数据、evaluating 逐一核查、storing 保存结果并记入账本、done 完成）、records、subjects、findings、accesses（到当前阶段为止已知的数量）、summary（完成后的运行结果，同 RunSummary）、error、started_by、started_at、finished_at、location（查询的地址）
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct PolicyRun(app::benefit_runs::PolicyRunView);
+
+/// 政策最近的运行（新的在前，最多 10 次），无论由谁发起（本部门、定时任务、命令行）
+#[derive(serde::Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct PolicyRuns(Vec<app::benefit_runs::PolicyRunView>);
+
 /// 政策最近的确认发放任务（新的在前，最多 5 个）
 #[derive(serde::Serialize, ToSchema)]
 #[schema(value_type = Object)]
@@ -174,13 +187,13 @@ async fn list_policies(State(state): State<Arc<AppState>>, user: CurrentUser) ->
     post,
     path = "/policies/{id}/run",
     tag = "benefits",
-    summary = "运行政策：对共享数据中的全部对象核查，保存符合者及理由，每次读取记入账本，新符合者收到消息（政策主管部门或管理员；E_POLICY_NOT_FOUND）",
+    summary = "运行政策并等待结果：对共享数据中的全部对象核查，保存符合者及理由，每次读取记入账本，新符合者收到消息；这次运行也记在运行列表中。人口多时请用 POST /policies/{id}/runs 在后台运行（政策主管部门或管理员；E_POLICY_NOT_FOUND；已有运行在进行时 E_POLICY_RUN_RUNNING）",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "政策标识，如 childcare_subsidy")),
     request_body = RunRequest,
     responses(
         (status = 200, description = "运行结果", body = RunSummary),
-        (status = 400), (status = 401), (status = 403), (status = 404), (status = 422)
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)
     )
 )]
 async fn run_policy(
@@ -191,6 +204,80 @@ async fn run_policy(
 ) -> Result<Json<RunSummary>, ApiError> {
     Ok(Json(RunSummary(
         benefits::run_policy(&state, &user.0, &id, request.as_of).await?,
+    )))
+}
+
+/// `POST /api/v1/policies/{id}/runs`: the same run in the background.
+#[utoipa::path(
+    post,
+    path = "/policies/{id}/runs",
+    tag = "benefits",
+    summary = "在后台运行政策：立即返回这次运行（202，Location 为查询进度的地址），运行的阶段、数量和结果在该地址及政策页面可见；该政策已有运行在进行时拒绝并给出其编号（E_POLICY_RUN_RUNNING）（政策主管部门或管理员）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识，如 childcare_subsidy")),
+    request_body = RunRequest,
+    responses(
+        (status = 202, description = "已开始的运行", body = PolicyRun,
+         headers(("Location" = String, description = "查询运行进度的地址"))),
+        (status = 400), (status = 401), (status = 403), (status = 404), (status = 409), (status = 422)
+    )
+)]
+async fn start_run(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    ApiJson(request): ApiJson<RunRequest>,
+) -> Result<Response, ApiError> {
+    let run = app::benefit_runs::start(&state, &user.0, &id, request.as_of).await?;
+    let location = run.location.clone();
+    let mut response = (StatusCode::ACCEPTED, Json(PolicyRun(run))).into_response();
+    if let Ok(value) = HeaderValue::from_str(&location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    Ok(response)
+}
+
+/// `GET /api/v1/policies/{id}/runs`
+#[utoipa::path(
+    get,
+    path = "/policies/{id}/runs",
+    tag = "benefits",
+    summary = "政策最近的运行及进度（政策主管部门、管理员、审计人员）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识")),
+    responses(
+        (status = 200, description = "运行列表", body = PolicyRuns),
+        (status = 401), (status = 403), (status = 404)
+    )
+)]
+async fn policy_runs(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<PolicyRuns>, ApiError> {
+    Ok(Json(PolicyRuns(app::benefit_runs::runs(&state, &user.0, &id).await?)))
+}
+
+/// `GET /api/v1/policies/{id}/runs/{run}`
+#[utoipa::path(
+    get,
+    path = "/policies/{id}/runs/{run}",
+    tag = "benefits",
+    summary = "一次运行的阶段、数量和结果（E_POLICY_RUN_NOT_FOUND）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "政策标识"), ("run" = String, Path, description = "运行编号（PR…）")),
+    responses(
+        (status = 200, description = "运行", body = PolicyRun),
+        (status = 401), (status = 403), (status = 404)
+    )
+)]
+async fn policy_run(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path((id, run)): Path<(String, String)>,
+) -> Result<Json<PolicyRun>, ApiError> {
+    Ok(Json(PolicyRun(
+        app::benefit_runs::run(&state, &user.0, &id, &run).await?,
     )))
 }
 

@@ -442,9 +442,30 @@ async fn the_pages_run_a_policy_and_show_my_benefits() {
         .send()
         .await
         .unwrap();
+    // The run goes on in the background: the page it lands on follows it (and
+    // refreshes itself while it runs) until it shows what the run found.
     assert_eq!(response.status(), StatusCode::OK);
-    let page = response.text().await.unwrap();
+    let follow = response.url().clone();
+    assert!(follow.query().is_some_and(|q| q.starts_with("run=PR")), "{follow}");
+    let mut page = response.text().await.unwrap();
+    for _ in 0..500 {
+        if !page.contains("正在运行") {
+            break;
+        }
+        assert!(page.contains("http-equiv=\"refresh\""), "{page}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        page = get(&format!("{}?{}", follow.path(), follow.query().unwrap()), &wj)
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+    }
     assert!(page.contains("已运行（2026年度"), "{page}");
+    assert!(
+        page.contains("运行记录") && !page.contains("http-equiv=\"refresh\""),
+        "{page}"
+    );
     let stored = node.store.findings_of_policy("childcare_subsidy", None).await.unwrap();
     assert!(page.contains(&format!("共 {} 个符合者", stored.len())), "{page}");
     for finding in &stored {
@@ -1570,4 +1591,218 @@ async fn objections_are_answered_and_a_period_is_confirmed_in_the_background_on_
 async fn objections_are_answered_and_a_period_is_confirmed_in_the_background_on_postgres() {
     let schema = new_schema();
     objections_and_confirmation_jobs(population_node(postgres_store(&schema).await).await).await;
+}
+
+/// Polls a policy run until it is no longer running.
+async fn finished_run(node: &Node, token: &str, location: &str) -> Value {
+    let path = location.trim_start_matches("/api/v1");
+    for _ in 0..2_000 {
+        let (status, run) = node.call("GET", path, Some(token), None).await;
+        assert_eq!(status, StatusCode::OK, "{run}");
+        if run["state"] != "running" {
+            return run;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("run {location} did not finish");
+}
+
+/// A run in the background: 202 with where to follow it; its stage and then its
+/// summary there and in the list, with an entry for its start and its end. One run
+/// per policy at a time, refused with the running run's id; a run whose node stopped
+/// (its lease ran out) is marked interrupted when the next starts. A waiting run
+/// (`POST …/run`) is recorded too. Other departments may not start one; auditors may
+/// read them.
+async fn runs_in_the_background(node: Node) {
+    node.set_date("2026-12-01");
+    let wj = node.login("staff-wj").await;
+    let ga = node.login("staff-ga").await;
+    let auditor = node.login("auditor").await;
+
+    let (status, body) = node
+        .call("POST", "/policies/childcare_subsidy/runs", Some(&ga), Some(json!({})))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = node
+        .call(
+            "POST",
+            "/policies/childcare_subsidy/runs",
+            Some(&auditor),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = node
+        .call(
+            "POST",
+            "/policies/childcare_subsidy/runs",
+            Some(&wj),
+            Some(json!({ "as_of": "2026-02-30" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, runs) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&wj), None)
+        .await;
+    assert_eq!(runs, json!([]), "refusals start nothing");
+
+    let response = node
+        .client
+        .post(format!("{}/policies/childcare_subsidy/runs", node.base))
+        .bearer_auth(&wj)
+        .json(&json!({ "as_of": "2026-12-01" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    let started: Value = response.json().await.unwrap();
+    assert_eq!(started["location"], location.as_str());
+    assert_eq!(started["as_of"], "2026-12-01");
+    let run = finished_run(&node, &wj, &location).await;
+    assert_eq!(run["state"], "succeeded", "{run}");
+    assert_eq!(run["stage"], "done");
+    assert_eq!(run["subjects"].as_u64(), Some(PERSONS as u64 + 4), "{run}");
+    let found = node.store.findings_of_policy("childcare_subsidy", None).await.unwrap();
+    assert_eq!(run["summary"]["qualifying"].as_u64(), Some(found.len() as u64), "{run}");
+    assert_eq!(run["findings"].as_u64(), Some(found.len() as u64), "{run}");
+    assert_eq!(run["summary"]["evaluated"], run["subjects"]);
+    let id = run["id"].as_str().unwrap().to_owned();
+    let details = all_ledger_details(&node).await;
+    for action in ["benefit_run_started", "benefit_run_finished"] {
+        assert_eq!(
+            details
+                .iter()
+                .filter(|(detail, purpose)| detail.starts_with(action) && purpose.contains(&id))
+                .count(),
+            1,
+            "{action}"
+        );
+    }
+    // The auditor reads it; 公安 does not.
+    let (status, runs) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&auditor), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(runs[0]["id"], id.as_str());
+    let (status, _) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&ga), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = node
+        .call(
+            "GET",
+            &format!("/policies/elderly_allowance/runs/{id}"),
+            Some(&auditor),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (StatusCode::NOT_FOUND, Some("E_POLICY_RUN_NOT_FOUND")),
+        "a run is read under its own policy"
+    );
+
+    // Another node's run holds the policy: refused with its id, nothing started.
+    let now = *node.clock.lock().unwrap() + chrono::Duration::seconds(1);
+    *node.clock.lock().unwrap() = now;
+    let other = store::PolicyRun {
+        id: "PRELSEWHERE0001".to_owned(),
+        policy: "childcare_subsidy".to_owned(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+        period: "2026".to_owned(),
+        state: "running".to_owned(),
+        stage: "storing".to_owned(),
+        started_by: "system:scheduler".to_owned(),
+        started_by_name: "定时任务".to_owned(),
+        started_at: now,
+        finished_at: None,
+        records: 0,
+        subjects: 0,
+        findings: 0,
+        accesses: 0,
+        summary: None,
+        error: None,
+        lease_owner: Some("another-node".to_owned()),
+        lease_until: now + chrono::Duration::seconds(600),
+    };
+    let record = store::SubjectAccess {
+        entry: store::AccessEntry {
+            at: now,
+            actor: "system:scheduler".into(),
+            role: domain::Role::Admin,
+            department: None,
+            action: "benefit_run_started".into(),
+            case_id: None,
+            elements: String::new(),
+            purpose: "另一节点的运行 PRELSEWHERE0001".into(),
+        },
+        subject: None,
+        legal_basis: String::new(),
+    };
+    assert_eq!(node.store.start_policy_run(&other, &record).await.unwrap(), None);
+    for path in ["/policies/childcare_subsidy/runs", "/policies/childcare_subsidy/run"] {
+        let (status, body) = node.call("POST", path, Some(&wj), Some(json!({}))).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (StatusCode::CONFLICT, Some("E_POLICY_RUN_RUNNING")),
+            "{path}: {body}"
+        );
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains("PRELSEWHERE0001"),
+            "{body}"
+        );
+    }
+    let (_, runs) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&wj), None)
+        .await;
+    assert_eq!(runs.as_array().unwrap().len(), 2, "{runs}");
+    assert_eq!(runs[0]["state_label"], "进行中");
+
+    // That node stopped: past its lease the run reads 已中断, and the next run marks
+    // it failed and goes ahead, waiting for its result this time.
+    *node.clock.lock().unwrap() = now + chrono::Duration::seconds(601);
+    let (_, runs) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&wj), None)
+        .await;
+    assert_eq!(runs[0]["state"], "interrupted", "{runs}");
+    assert_eq!(runs[0]["state_label"], "已中断");
+    let (status, summary) = node
+        .call(
+            "POST",
+            "/policies/childcare_subsidy/run",
+            Some(&wj),
+            Some(json!({ "as_of": "2026-12-01" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    assert_eq!(summary["new_findings"], 0, "{summary}");
+    let (_, runs) = node
+        .call("GET", "/policies/childcare_subsidy/runs", Some(&wj), None)
+        .await;
+    assert_eq!(runs.as_array().unwrap().len(), 3, "{runs}");
+    assert_eq!(runs[0]["state"], "succeeded", "{runs}");
+    assert_eq!(runs[0]["summary"]["evaluated"], summary["evaluated"]);
+    let interrupted = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["id"] == "PRELSEWHERE0001")
+        .unwrap();
+    assert_eq!(interrupted["state"], "failed", "{interrupted}");
+    assert!(
+        interrupted["error"].as_str().unwrap().contains("运行中断"),
+        "{interrupted}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_in_the_background_on_sqlite() {
+    runs_in_the_background(population_node(sqlite_store().await).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_in_the_background_on_postgres() {
+    let schema = new_schema();
+    runs_in_the_background(population_node(postgres_store(&schema).await).await).await;
 }

@@ -247,7 +247,8 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         // 免申即享: a policy's department (民政 for 高龄津贴) and administrators run it;
         // auditors read its findings too; every member of staff sees their list.
         ("GET", "/policies") => &["staff_with_task", "staff_without", "window", "admin", "auditor"],
-        ("POST", "/policies/{id}/run") => &["staff_without", "admin"],
+        ("POST", "/policies/{id}/run") | ("POST", "/policies/{id}/runs") => &["staff_without", "admin"],
+        ("GET", "/policies/{id}/runs") => &["staff_without", "admin", "auditor"],
         ("GET", "/policies/{id}/findings") | ("GET", "/policies/{id}/findings.csv") => {
             &["staff_without", "admin", "auditor"]
         }
@@ -256,7 +257,9 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         ("GET", "/policies/{id}/confirm-jobs") => &["staff_without", "admin", "auditor"],
         // No such job or finding here: the department and administrators are told
         // "not found", everyone else refused.
-        ("GET", "/policies/{id}/confirm-jobs/{job}") | ("POST", "/policies/{id}/findings/{finding}/answer") => &[],
+        ("GET", "/policies/{id}/confirm-jobs/{job}")
+        | ("GET", "/policies/{id}/runs/{run}")
+        | ("POST", "/policies/{id}/findings/{finding}/answer") => &[],
         ("GET", "/me/benefits") => APPLICANTS,
         // No finding of anyone here: everyone is told "not found" (the benefit tests
         // decline a real one).

@@ -110,6 +110,48 @@ pub struct ConfirmJob {
     pub lease_until: DateTime<Utc>,
 }
 
+/// A run of a policy over the whole population (`benefit_runs`), recorded as it goes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PolicyRun {
+    pub id: String,
+    pub policy: String,
+    /// The evaluation date, and the period (`2026`, `2026-12`) it falls in.
+    pub as_of: chrono::NaiveDate,
+    pub period: String,
+    /// `running`, `succeeded` or `failed`.
+    pub state: String,
+    /// `reading`, `evaluating`, `storing` or `done`.
+    pub stage: String,
+    pub started_by: String,
+    pub started_by_name: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Shared records read, subjects evaluated, findings and access entries stored.
+    pub records: i64,
+    pub subjects: i64,
+    pub findings: i64,
+    pub accesses: i64,
+    /// The run's summary as JSON, once it succeeded.
+    pub summary: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// The node running it, and until when its claim holds without a new stage.
+    pub lease_owner: Option<String>,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// How far a [`PolicyRun`] is: its stage and counts, and its lease moved on.
+#[derive(Clone, Debug)]
+pub struct RunStage<'a> {
+    pub id: &'a str,
+    pub stage: &'a str,
+    pub records: i64,
+    pub subjects: i64,
+    pub findings: i64,
+    pub accesses: i64,
+    pub lease_until: DateTime<Utc>,
+}
+
 /// One batch of a [`ConfirmJob`]: the findings to confirm with their entries, under
 /// the job's lease held by `node`.
 #[derive(Clone, Debug)]
@@ -273,6 +315,28 @@ pub trait BenefitStore: Send + Sync {
         at: DateTime<Utc>,
         record: &SubjectAccess,
     ) -> Result<bool>;
+    /// Records the start of a run, with the entry that records it, in one transaction;
+    /// a running run of the same policy whose lease ran out before `run.started_at` is
+    /// marked failed (interrupted) first. `Some(running)` (nothing written) when
+    /// another run of the policy is running.
+    async fn start_policy_run(&self, run: &PolicyRun, record: &SubjectAccess) -> Result<Option<PolicyRun>>;
+    /// Moves a running run to `stage` with its counts and a new lease.
+    async fn policy_run_stage(&self, stage: &RunStage<'_>) -> Result<()>;
+    /// Ends a running run as `succeeded` (with its `summary`) or `failed` (with
+    /// `error`), with the entry that records it; `false` (nothing written) when it is
+    /// not running any more (marked interrupted meanwhile).
+    async fn finish_policy_run(
+        &self,
+        id: &str,
+        state: &str,
+        summary: Option<&str>,
+        error: Option<&str>,
+        at: DateTime<Utc>,
+        record: &SubjectAccess,
+    ) -> Result<bool>;
+    async fn policy_run(&self, id: &str) -> Result<Option<PolicyRun>>;
+    /// The latest runs of a policy, newest first.
+    async fn policy_runs(&self, policy: &str, limit: i64) -> Result<Vec<PolicyRun>>;
     /// Answers the open objection of a finding (`ObjectionAnswer`): the finding's new
     /// state, reason (and corrected amount), the objection's decision and reply, the
     /// entry and the message, in one transaction; `false` (nothing written) when the
@@ -299,6 +363,37 @@ pub(crate) const FINDING_COLUMNS: &str = "id, policy, period, subject, subject_n
 
 pub(crate) const JOB_COLUMNS: &str = "id, policy, period, state, started_by, started_by_name, started_at, \
                                       finished_at, total, confirmed, amount_fen, reason, error, lease_owner, lease_until";
+
+pub(crate) const RUN_COLUMNS: &str = "id, policy, as_of, period, state, stage, started_by, started_by_name, \
+                                      started_at, finished_at, records, subjects, findings, accesses, summary, error, \
+                                      lease_owner, lease_until";
+
+pub(crate) fn run_from_row(row: &impl crate::common::ReadRow) -> Result<PolicyRun> {
+    use crate::common::{date_from_text, time_from_millis};
+    Ok(PolicyRun {
+        id: row.text("id")?,
+        policy: row.text("policy")?,
+        as_of: date_from_text(&row.text("as_of")?, "run date")?,
+        period: row.text("period")?,
+        state: row.text("state")?,
+        stage: row.text("stage")?,
+        started_by: row.text("started_by")?,
+        started_by_name: row.text("started_by_name")?,
+        started_at: time_from_millis(row.int("started_at")?, "run start")?,
+        finished_at: row
+            .optional_int("finished_at")?
+            .map(|at| time_from_millis(at, "run end"))
+            .transpose()?,
+        records: row.int("records")?,
+        subjects: row.int("subjects")?,
+        findings: row.int("findings")?,
+        accesses: row.int("accesses")?,
+        summary: row.optional_text("summary")?,
+        error: row.optional_text("error")?,
+        lease_owner: row.optional_text("lease_owner")?,
+        lease_until: time_from_millis(row.int("lease_until")?, "run lease")?,
+    })
+}
 
 pub(crate) fn job_from_row(row: &impl crate::common::ReadRow) -> Result<ConfirmJob> {
     use crate::common::time_from_millis;
@@ -349,7 +444,7 @@ macro_rules! impl_benefit_store {
         const _: () = {
             use chrono::{DateTime, Utc};
 
-            use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding, JOB_COLUMNS};
+            use $crate::benefits::{self as benefits, FINDING_COLUMNS, Finding, JOB_COLUMNS, RUN_COLUMNS};
             use $crate::common::{ReadRow as _, millis};
             use $crate::{NewNotification, Result, SharedRecord, SubjectAccess, sql};
 
@@ -935,6 +1030,155 @@ macro_rules! impl_benefit_store {
                         Ok(true)
                     })
                     .await
+                }
+
+                async fn start_policy_run(
+                    &self,
+                    run: &benefits::PolicyRun,
+                    record: &SubjectAccess,
+                ) -> Result<Option<benefits::PolicyRun>> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        // A run whose node stopped holds the policy no longer.
+                        sqlx::query(&self.sql(
+                            "UPDATE benefit_runs SET state = 'failed', finished_at = $2, lease_owner = NULL, \
+                             error = '运行中断：运行它的节点已停止，未完成的部分没有保存结果（已记录的读取仍在账本中）' \
+                             WHERE policy = $1 AND state = 'running' AND lease_until < $2",
+                        ))
+                        .bind(&run.policy)
+                        .bind(millis(run.started_at))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                        let statement = self.sql_owned(format!(
+                            "INSERT INTO benefit_runs ({RUN_COLUMNS}) VALUES \
+                             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                             ON CONFLICT DO NOTHING"
+                        ));
+                        let inserted = sqlx::query(&statement)
+                            .bind(&run.id)
+                            .bind(&run.policy)
+                            .bind($crate::common::date_text(run.as_of))
+                            .bind(&run.period)
+                            .bind(&run.state)
+                            .bind(&run.stage)
+                            .bind(&run.started_by)
+                            .bind(&run.started_by_name)
+                            .bind(millis(run.started_at))
+                            .bind(run.finished_at.map(millis))
+                            .bind(run.records)
+                            .bind(run.subjects)
+                            .bind(run.findings)
+                            .bind(run.accesses)
+                            .bind(run.summary.as_deref())
+                            .bind(run.error.as_deref())
+                            .bind(run.lease_owner.as_deref())
+                            .bind(millis(run.lease_until))
+                            .execute(&mut *writer.tx)
+                            .await?
+                            .rows_affected();
+                        if inserted == 0 {
+                            let statement = self.sql_owned(format!(
+                                "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE policy = $1 AND state = 'running'"
+                            ));
+                            let running = sqlx::query(&statement)
+                                .bind(&run.policy)
+                                .fetch_optional(&mut *writer.tx)
+                                .await?
+                                .as_ref()
+                                .map(benefits::run_from_row)
+                                .transpose()?;
+                            writer.rollback().await?;
+                            return match running {
+                                Some(running) => Ok(Some(running)),
+                                None => Err($crate::StoreError::Corrupt(format!("policy run id {} already stored", run.id))),
+                            };
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        writer.commit().await?;
+                        Ok(None)
+                    })
+                    .await
+                }
+
+                async fn policy_run_stage(&self, stage: &benefits::RunStage<'_>) -> Result<()> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        sqlx::query(&self.sql(
+                            "UPDATE benefit_runs SET stage = $2, records = $3, subjects = $4, findings = $5, \
+                             accesses = $6, lease_until = $7 WHERE id = $1 AND state = 'running'",
+                        ))
+                        .bind(stage.id)
+                        .bind(stage.stage)
+                        .bind(stage.records)
+                        .bind(stage.subjects)
+                        .bind(stage.findings)
+                        .bind(stage.accesses)
+                        .bind(millis(stage.lease_until))
+                        .execute(&mut *writer.tx)
+                        .await?;
+                        writer.commit().await
+                    })
+                    .await
+                }
+
+                async fn finish_policy_run(
+                    &self,
+                    id: &str,
+                    state: &str,
+                    summary: Option<&str>,
+                    error: Option<&str>,
+                    at: DateTime<Utc>,
+                    record: &SubjectAccess,
+                ) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let finished = sqlx::query(&self.sql(
+                            "UPDATE benefit_runs SET state = $2, stage = CASE WHEN $2 = 'succeeded' THEN 'done' ELSE stage END, \
+                             summary = $3, error = $4, finished_at = $5, lease_owner = NULL \
+                             WHERE id = $1 AND state = 'running'",
+                        ))
+                        .bind(id)
+                        .bind(state)
+                        .bind(summary)
+                        .bind(error)
+                        .bind(millis(at))
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if finished == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn policy_run(&self, id: &str) -> Result<Option<benefits::PolicyRun>> {
+                    let statement = self.sql_owned(format!("SELECT {RUN_COLUMNS} FROM benefit_runs WHERE id = $1"));
+                    sqlx::query(&statement)
+                        .bind(id)
+                        .fetch_optional(self.pool())
+                        .await?
+                        .as_ref()
+                        .map(benefits::run_from_row)
+                        .transpose()
+                }
+
+                async fn policy_runs(&self, policy: &str, limit: i64) -> Result<Vec<benefits::PolicyRun>> {
+                    let statement = self.sql_owned(format!(
+                        "SELECT {RUN_COLUMNS} FROM benefit_runs WHERE policy = $1 ORDER BY started_at DESC, id LIMIT $2"
+                    ));
+                    sqlx::query(&statement)
+                        .bind(policy)
+                        .bind(limit)
+                        .fetch_all(self.pool())
+                        .await?
+                        .iter()
+                        .map(benefits::run_from_row)
+                        .collect()
                 }
 
                 async fn answer_objection(&self, answer: &benefits::ObjectionAnswer) -> Result<bool> {

@@ -28,7 +28,7 @@ pub mod state;
 
 pub use benefits::{
     BatchConfirmed, BenefitStore, ConfirmBatch, ConfirmJob, Confirmed, Finding, FindingChange, FindingConfirmation,
-    FindingQuery, FindingTotals, Objection, ObjectionAnswer,
+    FindingQuery, FindingTotals, Objection, ObjectionAnswer, PolicyRun, RunStage,
 };
 pub use common::legal_basis;
 pub use identity::{IdentityStore, OidcRequest};

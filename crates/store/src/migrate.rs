@@ -130,6 +130,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "benefit_confirm_jobs",
         sql: include_str!("../migrations/sqlite/0022_benefit_confirm_jobs.sql"),
     },
+    Migration {
+        version: 23,
+        name: "benefit_runs",
+        sql: include_str!("../migrations/sqlite/0023_benefit_runs.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -243,6 +248,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 22,
         name: "benefit_confirm_jobs",
         sql: include_str!("../migrations/postgres/0022_benefit_confirm_jobs.sql"),
+    },
+    Migration {
+        version: 23,
+        name: "benefit_runs",
+        sql: include_str!("../migrations/postgres/0023_benefit_runs.sql"),
     },
 ];
 

@@ -98,12 +98,13 @@ fn query_string(filter: &benefits::FindingsFilter) -> String {
 /// What the page says after an action.
 #[derive(Default)]
 struct Outcome {
-    summary: Option<benefits::RunSummary>,
     confirmed: Option<benefits::ConfirmSummary>,
     /// A period's confirmation job just started.
     started: Option<app::benefit_jobs::ConfirmJobView>,
     /// An objection just answered.
     answered: Option<benefits::FindingRow>,
+    /// The run the page follows (`?run=`), started a moment ago.
+    follow: Option<String>,
     error: Option<String>,
 }
 
@@ -119,6 +120,17 @@ async fn policy_page(
         return page.login_redirect();
     };
     let jobs = app::benefit_jobs::jobs(state, account, id).await.unwrap_or_default();
+    let runs = app::benefit_runs::runs(state, account, id).await.unwrap_or_default();
+    // The run the page was sent to follow (`?run=`), as it is now.
+    let current = match &outcome.follow {
+        Some(run) => app::benefit_runs::run(state, account, id, run).await.ok(),
+        None => None,
+    };
+    let refresh = runs.iter().any(|run| run.state == "running");
+    let summary = current
+        .as_ref()
+        .filter(|run| run.state == "succeeded")
+        .and_then(|run| run.summary.clone());
     match benefits::findings(state, account, id, filter).await {
         Ok(findings) => {
             let may_run = matches!(account.role, Role::Admin | Role::Staff);
@@ -136,8 +148,9 @@ async fn policy_page(
                 &findings.policy.name.clone(),
                 context! {
                     policies => (), policy => findings.policy.clone(), findings => findings,
-                    summary => outcome.summary, confirmed => outcome.confirmed, error => outcome.error,
+                    summary => summary, confirmed => outcome.confirmed, error => outcome.error,
                     started => outcome.started, answered => outcome.answered, jobs => jobs,
+                    runs => runs, current => current, refresh => refresh,
                     may_run => may_run, filter => context! {
                         period => filter.period, state => filter.state, q => filter.q,
                     },
@@ -180,7 +193,10 @@ pub async fn policy(
         &page,
         &id,
         &filter_of(&query),
-        Outcome::default(),
+        Outcome {
+            follow: query.get("run").cloned(),
+            ..Outcome::default()
+        },
         StatusCode::OK,
     )
     .await
@@ -295,19 +311,22 @@ pub async fn run(
             }
         },
     };
-    match benefits::run_policy(&state, account, &id, as_of).await {
-        Ok(summary) => {
+    // In the background: the page shows the run's stage and refreshes itself until
+    // it has ended (a million people take about half a minute).
+    match app::benefit_runs::start(&state, account, &id, as_of).await {
+        Ok(run) => Redirect::to(&format!("/workbench/policies/{id}?run={}", run.id)).into_response(),
+        Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
+        Err(error) if error.code == "E_POLICY_RUN_RUNNING" => {
             let outcome = Outcome {
-                summary: Some(summary),
+                error: Some(error.message.clone()),
                 ..Outcome::default()
             };
             let filter = benefits::FindingsFilter {
                 limit: 50,
                 ..benefits::FindingsFilter::default()
             };
-            policy_page(&state, &page, &id, &filter, outcome, StatusCode::OK).await
+            policy_page(&state, &page, &id, &filter, outcome, error.status).await
         }
-        Err(error) if error.code == "E_POLICY_NOT_FOUND" => page.not_found(),
         Err(error) => page.message(error.status, "无法运行", &error.message),
     }
 }

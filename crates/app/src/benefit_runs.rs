@@ -269,6 +269,15 @@ impl<'a> Tracker<'a> {
     }
 }
 
+/// Renews the run's lease every [`RENEW_EVERY`], for as long as it is polled.
+async fn renew_lease(tracker: &Tracker<'_>) -> std::convert::Infallible {
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
+    loop {
+        renew.tick().await;
+        tracker.record().await;
+    }
+}
+
 /// Carries out a begun run to its end and records how it ended.
 pub(crate) async fn carry_out(
     state: &AppState,
@@ -279,13 +288,14 @@ pub(crate) async fn carry_out(
 ) -> Result<RunSummary, ApiError> {
     let tracker = Tracker::new(state, run, progress);
     let work = crate::benefits::evaluate_population(state, caller, policy, run.as_of, &tracker);
-    tokio::pin!(work);
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
-    let outcome = loop {
-        tokio::select! {
-            outcome = &mut work => break outcome,
-            _ = renew.tick() => tracker.record().await,
-        }
+    // The renewal is polled beside the work, never instead of it: the work may hold
+    // the writer while a renewal waits for it (a renewal awaited in a `select!` arm
+    // would wait for a writer the suspended work never releases).
+    let renewal = renew_lease(&tracker);
+    tokio::pin!(work, renewal);
+    let outcome = tokio::select! {
+        outcome = &mut work => outcome,
+        never = &mut renewal => match never {},
     };
     let department_name = state.catalog.department_name(&policy.department);
     let (ended, summary, error, purpose) = match &outcome {

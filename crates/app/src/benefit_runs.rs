@@ -28,13 +28,10 @@ use crate::benefits::{RunProgress, RunSummary};
 use crate::error::ApiError;
 
 /// How long a run's claim holds without being renewed. A run renews it at each
-/// stage and every [`RENEW_EVERY`] while it goes on, so a run whose process was
-/// stopped (a node down, the command line interrupted) holds the policy for at most
-/// this long.
+/// stage and every `AppState::run_lease_renewal` (15 s) while it goes on, so a run
+/// whose process was stopped (a node down, the command line interrupted) holds the
+/// policy for at most this long.
 const LEASE_SECONDS: i64 = 60;
-
-/// How often a running run renews its lease.
-const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// A run as the department sees it.
 #[derive(Clone, Debug, Serialize)]
@@ -269,9 +266,10 @@ impl<'a> Tracker<'a> {
     }
 }
 
-/// Renews the run's lease every [`RENEW_EVERY`], for as long as it is polled.
+/// Renews the run's lease every `run_lease_renewal`, for as long as it is polled.
 async fn renew_lease(tracker: &Tracker<'_>) -> std::convert::Infallible {
-    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + RENEW_EVERY, RENEW_EVERY);
+    let every = tracker.state.run_lease_renewal;
+    let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     loop {
         renew.tick().await;
         tracker.record().await;

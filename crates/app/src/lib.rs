@@ -147,6 +147,8 @@ pub struct AppState {
     /// Whether accounts may log in with a password (`--no-password-login` turns
     /// it off where 统一身份认证 is the only way in).
     pub password_login: bool,
+    /// How often a running policy run renews its lease (15 s; tests make it short).
+    pub run_lease_renewal: std::time::Duration,
 }
 
 impl AppState {
@@ -174,6 +176,7 @@ impl AppState {
             metrics_token: None,
             oidc: None,
             password_login: true,
+            run_lease_renewal: std::time::Duration::from_secs(15),
         }
     }
 

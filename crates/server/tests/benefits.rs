@@ -18,7 +18,15 @@ use common::*;
 const PERSONS: usize = 1_500;
 
 async fn population_node(store: Arc<dyn Store>) -> Node {
-    let node = spawn_node_with(store, true, |state| state.sources = Arc::new(testkit::sources())).await;
+    population_node_with(store, |_| {}).await
+}
+
+async fn population_node_with(store: Arc<dyn Store>, configure: impl FnOnce(&mut app::AppState)) -> Node {
+    let node = spawn_node_with(store, true, |state| {
+        state.sources = Arc::new(testkit::sources());
+        configure(state);
+    })
+    .await;
     let records: Vec<store::SharedRecord> = sharing::Generator::new(2026)
         .population(PERSONS)
         .chain(sharing::demo_people())
@@ -1805,4 +1813,28 @@ async fn runs_in_the_background_on_sqlite() {
 async fn runs_in_the_background_on_postgres() {
     let schema = new_schema();
     runs_in_the_background(population_node(postgres_store(&schema).await).await).await;
+}
+
+/// A run renews its lease while it goes on, also while it holds the writer: with a
+/// renewal every millisecond, renewals fall in the middle of its writes, and the run
+/// still ends (a renewal that waited for the writer instead of beside the run hung it
+/// for good: this test timed out against that code).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_renews_its_lease_while_it_holds_the_writer() {
+    let node = population_node_with(sqlite_store().await, |state| {
+        state.run_lease_renewal = std::time::Duration::from_millis(1);
+    })
+    .await;
+    let scheduler = app::benefits::scheduler_account();
+    let run = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        app::benefits::run_policy(&node.state, &scheduler, "childcare_subsidy", None),
+    )
+    .await
+    .expect("the run hung");
+    let summary = run.unwrap();
+    assert_eq!(summary.evaluated, PERSONS + 4);
+    let runs = node.store.policy_runs("childcare_subsidy", 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].state, "succeeded");
 }

@@ -512,12 +512,13 @@ async fn a_scheduled_run_is_claimed_once_across_nodes(fixture: &Fixture) {
 // ------------------------------------------------------------------ migrations
 
 /// The tables of both backends.
-const TABLES: [&str; 44] = [
+const TABLES: [&str; 45] = [
     "access_log",
     "accounts",
     "benefit_confirm_jobs",
     "benefit_findings",
     "benefit_objections",
+    "benefit_runs",
     "calendar_years",
     "case_events",
     "cases",

@@ -358,6 +358,9 @@ pub trait BenefitStore: Send + Sync {
     ) -> Result<bool>;
 }
 
+/// Findings written at once from which the planner's statistics are refreshed.
+pub(crate) const REFRESH_STATISTICS_AFTER: usize = 10_000;
+
 pub(crate) const FINDING_COLUMNS: &str = "id, policy, period, subject, subject_name, recipient, amount_fen, reasons, \
                                           state, state_reason, found_at, updated_at, change_note";
 
@@ -564,7 +567,11 @@ macro_rules! impl_benefit_store {
                         }
                         writer.commit().await
                     })
-                    .await
+                    .await?;
+                    if findings.len() >= benefits::REFRESH_STATISTICS_AFTER {
+                        self.refresh_statistics("benefit_findings").await;
+                    }
+                    Ok(())
                 }
 
                 async fn findings_of_policy(&self, policy: &str, period: Option<&str>) -> Result<Vec<Finding>> {

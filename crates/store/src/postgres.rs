@@ -167,6 +167,17 @@ impl PostgresStore {
         None
     }
 
+    /// Refreshes the planner's statistics of `table` after a bulk load. Without
+    /// them a freshly loaded table looks empty, and PostgreSQL's generic plan for
+    /// "these 1,000 findings of this policy, if still granted" walked the policy's
+    /// whole (policy, state) index instead of the primary key: confirming a period of
+    /// 100,000 findings took 98 s instead of seconds.
+    async fn refresh_statistics(&self, table: &'static str) {
+        if let Err(error) = sqlx::query(&format!("ANALYZE {table}")).execute(&self.pool).await {
+            tracing::warn!(%error, table, "could not refresh the planner's statistics");
+        }
+    }
+
     /// A write put entries in `ledger_pending`.
     fn ledger_pending_written(&self) {
         self.sequencer.wake.notify_one();

@@ -146,6 +146,8 @@ pub struct AppState {
     /// Whether accounts may log in with a password (`--no-password-login` turns
     /// it off where 统一身份认证 is the only way in).
     pub password_login: bool,
+    /// The webhook dispatcher's lease on a delivery and the endpoint's time to answer.
+    pub delivery_timing: webhooks::DeliveryTiming,
 }
 
 impl AppState {
@@ -173,6 +175,7 @@ impl AppState {
             metrics_token: None,
             oidc: None,
             password_login: true,
+            delivery_timing: webhooks::DeliveryTiming::DEFAULT,
         }
     }
 

@@ -1,5 +1,5 @@
 //! Events for department systems: the administrator's webhook subscriptions (create,
-//! list, disable), the delivery log, the dead letters and their replay, and the
+//! list, disable, enable again), the delivery log, the dead letters and their replay, and the
 //! dispatcher that sends due deliveries — signed webhooks (Standard Webhooks) and,
 //! when configured, NATS JetStream messages.
 //!
@@ -231,6 +231,24 @@ pub async fn disable(state: &AppState, caller: &Account, id: &str) -> Result<Sub
     let reason = format!("管理员 {} 停用", caller.username);
     if !state.store.disable_subscription(id, &reason, Some(&entry)).await? {
         return Err(ApiError::new("E_WEBHOOK_DISABLED", "该订阅已经停用").into());
+    }
+    existing(state, id).await
+}
+
+/// Starts a disabled subscription again (stopped by an administrator or by a `410
+/// Gone`): its pending deliveries are sent again, from where they stood. Events
+/// written while it was disabled were not queued for it and are not sent.
+pub async fn enable(state: &AppState, caller: &Account, id: &str) -> Result<Subscription, AppError> {
+    admin_only(caller)?;
+    existing(state, id).await?;
+    let entry = record(
+        state,
+        caller,
+        "webhook_subscription_enable",
+        format!("重新启用事件推送订阅 {id}"),
+    );
+    if !state.store.enable_subscription(id, Some(&entry)).await? {
+        return Err(ApiError::new("E_WEBHOOK_ENABLED", "该订阅正在启用，无需重新启用").into());
     }
     existing(state, id).await
 }

@@ -3988,6 +3988,19 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
         Some(2)
     );
     assert!(log.iter().any(|a| a.status == Some(500) && a.latency_ms == 12));
+    // Enabled again by an administrator, it sends what waited from where it stood;
+    // enabling it twice, or an unknown one, changes nothing.
+    let admin = subject_access(at(13, 0, 0), "webhook_subscription_enable", "admin-1");
+    assert!(store.enable_subscription("sub-all", Some(&admin)).await.unwrap());
+    assert!(!store.enable_subscription("sub-all", None).await.unwrap());
+    assert!(!store.enable_subscription("sub-none", None).await.unwrap());
+    let enabled = store.subscription("sub-all").await.unwrap().unwrap();
+    assert!(enabled.enabled);
+    assert_eq!(enabled.disabled_reason, None);
+    let resumed = store.claim_deliveries(&claim("t9", at(13, 0, 0))).await.unwrap();
+    let resumed: Vec<_> = resumed.into_iter().filter(|d| d.outbox_seq == seqs[1]).collect();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].attempts, 2);
 }
 
 async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture) {

@@ -45,7 +45,8 @@ const SUBSCRIBED: [&str; 2] = ["task.dispatched", "case.rejected"];
 #[derive(Clone, Debug)]
 struct Seen {
     id: String,
-    body: Vec<u8>,
+    /// The body as text (the payload is JSON), readable when an assertion fails.
+    body: String,
     /// Answered 200 (otherwise held without an answer).
     answered: bool,
 }
@@ -66,7 +67,7 @@ async fn receive(
         let answering = shared.answering;
         shared.seen.push(Seen {
             id: headers["webhook-id"].to_str().unwrap().to_owned(),
-            body: body.to_vec(),
+            body: String::from_utf8_lossy(&body).into_owned(),
             answered: answering,
         });
         answering
@@ -216,7 +217,7 @@ async fn killed_mid_delivery_loses_nothing(backend: &Backend) {
         .await;
     let in_flight = receiver.seen()[0].clone();
     assert!(!in_flight.answered);
-    let in_flight_body: Value = serde_json::from_slice(&in_flight.body).unwrap();
+    let in_flight_body: Value = serde_json::from_str(&in_flight.body).unwrap();
     assert_eq!(
         (
             in_flight_body["type"].as_str(),

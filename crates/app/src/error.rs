@@ -118,6 +118,7 @@ pub const ERROR_CODES: &[ErrorCode] = &[
     ErrorCode { code: "E_UNAUTHENTICATED", status: 401, title: "请先登录" },
     ErrorCode { code: "E_WALK_IN_REQUIRED", status: 422, title: "窗口代为提交须填写办事群众的身份信息" },
     ErrorCode { code: "E_WEBHOOK_DISABLED", status: 409, title: "该事件推送订阅已经停用" },
+    ErrorCode { code: "E_WEBHOOK_ENABLED", status: 409, title: "该事件推送订阅正在启用" },
     ErrorCode { code: "E_WEBHOOK_EVENT_UNKNOWN", status: 422, title: "没有这种事件类型" },
     ErrorCode { code: "E_WEBHOOK_NOT_FOUND", status: 404, title: "没有这个事件推送订阅" },
     ErrorCode { code: "E_WEBHOOK_SCHEME_INVALID", status: 422, title: "签名方式只能是 v1（HMAC-SHA256）或 v1a（Ed25519）" },

@@ -149,6 +149,8 @@ pub struct AppState {
     pub password_login: bool,
     /// How often a running policy run renews its lease (15 s; tests make it short).
     pub run_lease_renewal: std::time::Duration,
+    /// The webhook dispatcher's lease on a delivery and the endpoint's time to answer.
+    pub delivery_timing: webhooks::DeliveryTiming,
 }
 
 impl AppState {
@@ -177,6 +179,7 @@ impl AppState {
             oidc: None,
             password_login: true,
             run_lease_renewal: std::time::Duration::from_secs(15),
+            delivery_timing: webhooks::DeliveryTiming::DEFAULT,
         }
     }
 

@@ -21,6 +21,7 @@ use domain::{Account, Role, Scope, ServiceClient, ServiceSecret, ServiceToken};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
+use store::SubjectAccess;
 
 use crate::error::ApiError;
 use crate::{AppError, AppState};
@@ -185,8 +186,8 @@ pub async fn create_client(state: &AppState, caller: &Account, input: NewClient)
         revoked_at: None,
         secrets: vec![secret.clone()],
     };
-    state.store.put_service_client(&client).await?;
-    admin_entry(state, caller, "service_client_created", &client, "创建部门系统凭证").await?;
+    let record = admin_record(state, caller, "service_client_created", &client, "创建部门系统凭证");
+    state.store.put_service_client(&client, Some(&record)).await?;
     Ok(IssuedSecret {
         client,
         secret_id: secret.id,
@@ -194,23 +195,21 @@ pub async fn create_client(state: &AppState, caller: &Account, input: NewClient)
     })
 }
 
-async fn admin_entry(
-    state: &AppState,
-    caller: &Account,
-    action: &str,
-    client: &ServiceClient,
-    what: &str,
-) -> Result<(), ApiError> {
-    crate::audit(
-        state,
-        caller,
-        action,
-        None,
-        String::new(),
-        &format!("{what}：{}（{}，{}）", client.name, client.client_id, client.department),
-    )
-    .await?;
-    Ok(())
+/// The entry of an administrator's change to a client, written by the store in the
+/// change's own transaction: never a change without its entry, nor the reverse.
+fn admin_record(state: &AppState, caller: &Account, action: &str, client: &ServiceClient, what: &str) -> SubjectAccess {
+    SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(caller),
+            action,
+            None,
+            String::new(),
+            format!("{what}：{}（{}，{}）", client.name, client.client_id, client.department),
+        ),
+        subject: None,
+        legal_basis: store::legal_basis(caller.role).to_owned(),
+    }
 }
 
 /// Every client (admins only), secrets without their hashes.
@@ -248,14 +247,19 @@ pub async fn rotate_secret(
     let client = client_of(state, client_id).await?;
     let now = state.now();
     let (secret, value) = new_secret(now, state);
+    let record = admin_record(state, caller, "service_secret_rotated", &client, "更换部门系统密钥");
     if !state
         .store
-        .rotate_service_secret(&client.client_id, &secret, now + chrono::Duration::hours(grace))
+        .rotate_service_secret(
+            &client.client_id,
+            &secret,
+            now + chrono::Duration::hours(grace),
+            Some(&record),
+        )
         .await?
     {
         return Err(ApiError::new("E_ILLEGAL_TRANSITION", "该凭证已吊销，不能再更换密钥"));
     }
-    admin_entry(state, caller, "service_secret_rotated", &client, "更换部门系统密钥").await?;
     let client = client_of(state, client_id).await?;
     Ok(IssuedSecret {
         client,
@@ -273,14 +277,14 @@ pub async fn revoke_secret(
 ) -> Result<ServiceClient, ApiError> {
     require_admin(caller)?;
     let client = client_of(state, client_id).await?;
+    let record = admin_record(state, caller, "service_secret_revoked", &client, "吊销部门系统密钥");
     if !state
         .store
-        .revoke_service_secret(&client.client_id, secret_id, state.now())
+        .revoke_service_secret(&client.client_id, secret_id, state.now(), Some(&record))
         .await?
     {
         return Err(ApiError::new("E_SERVICE_CLIENT_NOT_FOUND", "该凭证没有这个有效的密钥"));
     }
-    admin_entry(state, caller, "service_secret_revoked", &client, "吊销部门系统密钥").await?;
     client_of(state, client_id).await
 }
 
@@ -288,14 +292,14 @@ pub async fn revoke_secret(
 pub async fn revoke_client(state: &AppState, caller: &Account, client_id: &str) -> Result<ServiceClient, ApiError> {
     require_admin(caller)?;
     let client = client_of(state, client_id).await?;
+    let record = admin_record(state, caller, "service_client_revoked", &client, "吊销部门系统凭证");
     if !state
         .store
-        .revoke_service_client(&client.client_id, state.now())
+        .revoke_service_client(&client.client_id, state.now(), Some(&record))
         .await?
     {
         return Err(ApiError::new("E_ILLEGAL_TRANSITION", "该凭证已经吊销"));
     }
-    admin_entry(state, caller, "service_client_revoked", &client, "吊销部门系统凭证").await?;
     client_of(state, client_id).await
 }
 
@@ -393,23 +397,29 @@ pub async fn issue_token(
         scopes: scopes.clone(),
         expires_at: now + chrono::Duration::seconds(TOKEN_SECONDS),
     };
+    // The issue is in the ledger as the system, in the token's own transaction.
+    let principal = principal_account(&client);
+    let record = SubjectAccess {
+        entry: crate::access_entry(
+            state,
+            Some(&principal),
+            "token_issued",
+            None,
+            String::new(),
+            format!("获取访问令牌：{}", Scope::join(&scopes)),
+        ),
+        subject: None,
+        legal_basis: store::legal_basis(principal.role).to_owned(),
+    };
     state
         .store
         .create_service_token(
             &crate::auth::token_hash(&token),
             &stored,
             now - chrono::Duration::hours(1),
+            Some(&record),
         )
         .await?;
-    crate::audit(
-        state,
-        &principal_account(&client),
-        "token_issued",
-        None,
-        String::new(),
-        &format!("获取访问令牌：{}", Scope::join(&scopes)),
-    )
-    .await?;
     Ok(AccessToken {
         token,
         expires_in: TOKEN_SECONDS,

@@ -1,5 +1,5 @@
 //! Events for department systems: the administrator's webhook subscriptions (create,
-//! list, disable), the delivery log, the dead letters and their replay, and the
+//! list, disable, enable again), the delivery log, the dead letters and their replay, and the
 //! dispatcher that sends due deliveries — signed webhooks (Standard Webhooks) and,
 //! when configured, NATS JetStream messages.
 //!
@@ -23,10 +23,46 @@ pub use store::{DeadLetter as DeadLetterView, DeliveryAttempt as AttemptView, Su
 use crate::error::ApiError;
 use crate::{AppError, AppState};
 
-/// How long a dispatcher holds a claimed delivery before another may take it.
-const LEASE_SECONDS: i64 = 60;
-/// How long a department's endpoint has to answer.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a dispatcher holds a claimed delivery, and how long a department's
+/// endpoint has to answer.
+///
+/// The lease is at least twice the request timeout, so that an attempt is recorded
+/// while its claim still holds and no other dispatcher sends the delivery meanwhile.
+/// After a crash the lease is what a delivery in flight waits before another node, or
+/// the same one restarted, sends it again (with the same `webhook-id`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DeliveryTiming {
+    lease: Duration,
+    request_timeout: Duration,
+}
+
+impl DeliveryTiming {
+    /// A minute's lease; ten seconds to answer.
+    pub const DEFAULT: Self = Self {
+        lease: Duration::from_secs(60),
+        request_timeout: Duration::from_secs(10),
+    };
+
+    /// `None` unless the timeout is at least a second and the lease at least twice it.
+    pub fn new(lease: Duration, request_timeout: Duration) -> Option<Self> {
+        (request_timeout >= Duration::from_secs(1) && lease >= request_timeout * 2)
+            .then_some(Self { lease, request_timeout })
+    }
+
+    pub fn lease(&self) -> Duration {
+        self.lease
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+}
+
+impl Default for DeliveryTiming {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
 /// Deliveries claimed at once (each the earliest pending of its case).
 const CLAIM_BATCH: i64 = 32;
 /// What a log entry keeps of an error.
@@ -199,6 +235,24 @@ pub async fn disable(state: &AppState, caller: &Account, id: &str) -> Result<Sub
     existing(state, id).await
 }
 
+/// Starts a disabled subscription again (stopped by an administrator or by a `410
+/// Gone`): its pending deliveries are sent again, from where they stood. Events
+/// written while it was disabled were not queued for it and are not sent.
+pub async fn enable(state: &AppState, caller: &Account, id: &str) -> Result<Subscription, AppError> {
+    admin_only(caller)?;
+    existing(state, id).await?;
+    let entry = record(
+        state,
+        caller,
+        "webhook_subscription_enable",
+        format!("重新启用事件推送订阅 {id}"),
+    );
+    if !state.store.enable_subscription(id, Some(&entry)).await? {
+        return Err(ApiError::new("E_WEBHOOK_ENABLED", "该订阅正在启用，无需重新启用").into());
+    }
+    existing(state, id).await
+}
+
 /// The newest attempts to a subscription: status, latency, response code.
 pub async fn attempts(state: &AppState, caller: &Account, id: &str) -> Result<Vec<DeliveryAttempt>, AppError> {
     admin_only(caller)?;
@@ -356,7 +410,7 @@ async fn post(state: &AppState, delivery: &ClaimedDelivery, department: &str) ->
     let sent = state
         .http
         .post(&delivery.url)
-        .timeout(REQUEST_TIMEOUT)
+        .timeout(state.delivery_timing.request_timeout())
         .header("content-type", "application/json")
         .header("webhook-id", &id)
         .header("webhook-timestamp", timestamp.to_string())
@@ -454,6 +508,7 @@ async fn deliver(state: Arc<AppState>, nats: Option<Nats>, delivery: ClaimedDeli
 pub async fn dispatch_once(state: &Arc<AppState>, nats: Option<&Nats>) -> Result<usize, StoreError> {
     let token = hex::encode(rand::thread_rng().r#gen::<[u8; 16]>());
     let now = state.now();
+    let lease = chrono::Duration::from_std(state.delivery_timing.lease()).unwrap_or(chrono::Duration::MAX);
     let kinds: &[&str] = if nats.is_some() {
         &["webhook", "nats"]
     } else {
@@ -464,7 +519,7 @@ pub async fn dispatch_once(state: &Arc<AppState>, nats: Option<&Nats>) -> Result
         .claim_deliveries(&store::Claim {
             token: &token,
             now,
-            lease_until: now + chrono::Duration::seconds(LEASE_SECONDS),
+            lease_until: now + lease,
             limit: CLAIM_BATCH,
             kinds,
         })

@@ -211,6 +211,31 @@ pub struct EventOptions {
     /// Milliseconds the dispatcher waits when nothing is due.
     #[arg(long, env = "ONETHING_DISPATCH_IDLE_MS", default_value_t = 500)]
     pub dispatch_idle_ms: u64,
+    /// Seconds a department's webhook endpoint has to answer a delivery.
+    #[arg(long, env = "ONETHING_WEBHOOK_TIMEOUT_SECONDS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub webhook_timeout_seconds: u64,
+    /// Seconds a node holds a delivery it is sending (at least twice the timeout).
+    /// If the node dies meanwhile, another node, or this one restarted, sends the
+    /// delivery again once this has passed.
+    #[arg(long, env = "ONETHING_WEBHOOK_LEASE_SECONDS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(2..=86_400))]
+    pub webhook_lease_seconds: u64,
+}
+
+impl EventOptions {
+    /// The dispatcher's lease and the endpoints' time to answer.
+    fn delivery_timing(&self) -> anyhow::Result<server::webhooks::DeliveryTiming> {
+        server::webhooks::DeliveryTiming::new(
+            std::time::Duration::from_secs(self.webhook_lease_seconds),
+            std::time::Duration::from_secs(self.webhook_timeout_seconds),
+        )
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--webhook-lease-seconds（{}）须至少是 --webhook-timeout-seconds（{}）的两倍，投递记录才能在租约内写下",
+                self.webhook_lease_seconds,
+                self.webhook_timeout_seconds
+            )
+        })
+    }
 }
 
 /// Starts the dispatcher that sends due webhook deliveries (and NATS messages). Safe
@@ -298,6 +323,7 @@ pub async fn build_state_quiet(
         )));
     }
     state.https = options.https;
+    state.delivery_timing = options.events.delivery_timing()?;
     state.metrics_token = options.metrics_token.clone().filter(|t| !t.is_empty());
     options.identity.apply(&mut state, options.listen)?;
     state.due_soon_percent = options.watch.due_soon_percent;

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,9 @@ use sqlx::Connection as _;
 use store::Store as _;
 
 mod common;
-use common::{Demo, command, start_demo};
+use common::{
+    Demo, command, login, newborn_body, postgres_url, postgres_url_in, start_demo, start_serve_on_postgres, submit,
+};
 
 // ------------------------------------------------------------------ processes
 
@@ -77,53 +78,6 @@ fn block_on<F: std::future::Future>(future: F) -> F::Output {
 }
 
 // ------------------------------------------------------------------ the API
-
-async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
-    let response: Value = client
-        .post(format!("{base}/login"))
-        .json(&json!({ "username": username, "password": "demo-2026" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    response["token"].as_str().unwrap().to_owned()
-}
-
-/// A newborn application as the API takes it: multipart, with the JSON submission
-/// and a scan for each material. Returns the content type and the body.
-async fn newborn_body(client: &reqwest::Client, base: &str) -> (String, Vec<u8>) {
-    let answers =
-        json!({ "hukou_local": "yes", "parents_married": "no", "insure_child": "no", "maternity_claim": "no" });
-    let plan: Value = client
-        .post(format!("{base}/catalog/one-things/newborn/plan"))
-        .json(&json!({ "answers": answers }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
-    let (files, commitments) = testkit::sample_materials_from_json(&plan);
-    let submission = json!({ "one_thing": "newborn", "answers": answers, "form": form, "commitments": commitments });
-    testkit::multipart_submission(&submission, &files)
-}
-
-async fn submit(client: &reqwest::Client, base: &str, token: &str, body: &(String, Vec<u8>)) -> String {
-    let response = client
-        .post(format!("{base}/cases"))
-        .bearer_auth(token)
-        .header("content-type", &body.0)
-        .body(body.1.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
-    let case: Value = response.json().await.unwrap();
-    case["id"].as_str().unwrap().to_owned()
-}
 
 async fn get_case(client: &reqwest::Client, base: &str, token: &str, id: &str) {
     let response = client
@@ -686,45 +640,6 @@ fn a_case_edited_behind_the_application_is_named_by_verify() {
 
 // ------------------------------------------------------------------ PostgreSQL
 
-fn postgres_url() -> String {
-    std::env::var("ONETHING_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
-}
-
-/// The server's URL for one schema of the test database: every table of this test
-/// lives there, beside other tests' schemas.
-fn postgres_url_in(schema: &str) -> String {
-    let url = postgres_url();
-    let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options%5Bsearch_path%5D={schema}")
-}
-
-/// Starts `onething serve` on PostgreSQL with the demo accounts, on a free port.
-fn start_serve_on_postgres(data_dir: &Path, url: &str) -> (Demo, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = command()
-        .args(["serve", "--demo-accounts", "--log-format", "text", "--listen"])
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("--database")
-        .arg(url)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let child = Demo(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (child, format!("http://127.0.0.1:{port}/api/v1"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
     let schema = format!("kill9_{}", std::process::id());
@@ -739,7 +654,7 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
     .unwrap();
     let url = postgres_url_in(&schema);
     let data_dir = temp_dir("crash-pg");
-    let (mut child, base) = start_serve_on_postgres(&data_dir, &url);
+    let (mut child, base) = start_serve_on_postgres(&data_dir, &url, &[]);
     let acknowledged = burst_then_kill_9(&mut child, &base).await;
     assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
 

@@ -22,6 +22,7 @@ pub fn routes() -> OpenApiRouter<Arc<AppState>> {
     OpenApiRouter::default()
         .routes(routes!(list_subscriptions, create_subscription))
         .routes(routes!(disable_subscription))
+        .routes(routes!(enable_subscription))
         .routes(routes!(subscription_attempts))
         .routes(routes!(dead_letters))
         .routes(routes!(replay_dead_letter))
@@ -228,6 +229,27 @@ async fn disable_subscription(
     Path(id): Path<String>,
 ) -> Result<Json<Subscription>, ApiError> {
     Ok(Json(webhooks::disable(&state, &user.0, &id).await?.into()))
+}
+
+/// `POST /api/v1/admin/webhooks/{id}/enable`
+#[utoipa::path(
+    post,
+    path = "/admin/webhooks/{id}/enable",
+    tag = "webhooks",
+    summary = "重新启用已停用的订阅（管理员停用或对方返回 410 后）：待推送的消息继续推送，停用期间的事件不补发（管理员；E_WEBHOOK_NOT_FOUND、E_WEBHOOK_ENABLED）",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "订阅编号")),
+    responses(
+        (status = 200, description = "重新启用后的订阅", body = Subscription),
+        (status = 401), (status = 403), (status = 404), (status = 409)
+    )
+)]
+async fn enable_subscription(
+    State(state): State<Arc<AppState>>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<Subscription>, ApiError> {
+    Ok(Json(webhooks::enable(&state, &user.0, &id).await?.into()))
 }
 
 /// `GET /api/v1/admin/webhooks/{id}/attempts`

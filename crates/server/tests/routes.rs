@@ -279,6 +279,7 @@ fn allowed(method: &str, route: &str) -> Option<&'static [&'static str]> {
         }
         // No subscription or dead letter exists here: everyone is told "not found".
         ("POST", "/admin/webhooks/{id}/disable")
+        | ("POST", "/admin/webhooks/{id}/enable")
         | ("GET", "/admin/webhooks/{id}/attempts")
         | ("POST", "/admin/webhooks/{id}/dead-letters/{seq}/replay") => &[],
         // The payload's format is public documentation.
@@ -661,7 +662,9 @@ fn may_post(route: &str) -> Option<&'static [&'static str]> {
         "/workbench/lead/{id}/{item}/remind" => &[],
         "/admin/calendar" | "/admin/service-clients" | "/admin/webhooks" => &["admin"],
         // No subscription or dead letter exists here: nothing to act on.
-        "/admin/webhooks/{id}/disable" | "/admin/webhooks/{id}/dead-letters/{seq}/replay" => &[],
+        "/admin/webhooks/{id}/disable"
+        | "/admin/webhooks/{id}/enable"
+        | "/admin/webhooks/{id}/dead-letters/{seq}/replay" => &[],
         "/window/rate" => &["window"],
         // No finding of anyone here (the benefit tests decline a real one).
         "/my/benefits/{id}/{action}" => &[],

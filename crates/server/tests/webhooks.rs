@@ -583,4 +583,85 @@ async fn the_admin_page_subscribes_shows_the_secret_once_and_disables() {
     .await;
     assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/webhooks"));
     assert!(!node.store.subscription(&stored[0].id).await.unwrap().unwrap().enabled);
+
+    // A stopped subscription offers 重新启用, which starts it again.
+    let (_, html) = page_as(&node, &admin, "/admin/webhooks").await;
+    let enable = format!("/admin/webhooks/{}/enable", stored[0].id);
+    assert!(html.contains(&enable) && html.contains("重新启用"), "{html}");
+    let (status, location) = post_form(&node, &admin, "/admin/webhooks", &enable, &[]).await;
+    assert_eq!((status, location.as_str()), (StatusCode::SEE_OTHER, "/admin/webhooks"));
+    assert!(node.store.subscription(&stored[0].id).await.unwrap().unwrap().enabled);
+    let (_, html) = page_as(&node, &admin, "/admin/webhooks").await;
+    assert!(!html.contains(&enable), "an enabled subscription offers 停用 only");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disabled_subscription_is_enabled_again_and_sends_what_waited() {
+    let receiver = Receiver::start().await;
+    let node = spawn_node(sqlite_store().await, true).await;
+    let admin = node.login("admin").await;
+    let created = subscribe(
+        &node,
+        &admin,
+        json!({ "department": "WJ", "url": receiver.url("/moving") }),
+    )
+    .await;
+    let id = created["subscription"]["id"].as_str().unwrap().to_owned();
+    let secret = created["secret"].as_str().unwrap().to_owned();
+    let enable = format!("/admin/webhooks/{id}/enable");
+
+    // The endpoint answers 410 Gone while it moves: the subscription stops after the
+    // first event of a case (task.dispatched), the second (case.rejected) waits.
+    receiver.answer("/moving", &[410]);
+    let (_applicant, case_id) = finished_case(&node).await;
+    assert_eq!(dispatch(&node).await, 1);
+    assert_eq!(dispatch(&node).await, 0, "a disabled subscription is sent nothing");
+    // A case written while it is disabled is not queued for it.
+    let (_, while_disabled, _, _) = newborn_case(&node).await;
+    assert_eq!(dispatch(&node).await, 0);
+    // Staff may not enable it.
+    let staff = node.login("staff-wj").await;
+    let (status, _) = node.call("POST", &enable, Some(&staff), None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(!node.store.subscription(&id).await.unwrap().unwrap().enabled);
+
+    // The administrator enables it again: an entry in the ledger, the reason cleared.
+    let (status, enabled) = node.call("POST", &enable, Some(&admin), None).await;
+    assert_eq!(status, StatusCode::OK, "{enabled}");
+    assert_eq!(enabled["enabled"], true);
+    assert_eq!(enabled["disabled_reason"], Value::Null);
+    assert!(ledger_mentions(&node, "webhook_subscription_enable").await);
+    let (status, error) = node.call("POST", &enable, Some(&admin), None).await;
+    assert_eq!(
+        (status, error["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("E_WEBHOOK_ENABLED"))
+    );
+
+    // What waited is sent, in the case's order, the refused message with its id.
+    assert_eq!(dispatch(&node).await, 1);
+    assert_eq!(dispatch(&node).await, 1);
+    assert_eq!(
+        dispatch(&node).await,
+        0,
+        "the case written while disabled was not queued"
+    );
+    let got = receiver.at("/moving");
+    let summary: Vec<(String, u16)> = got
+        .iter()
+        .map(|r| (r.body["type"].as_str().unwrap().to_owned(), r.answered))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("task.dispatched".to_owned(), 410),
+            ("task.dispatched".to_owned(), 200),
+            ("case.rejected".to_owned(), 200)
+        ]
+    );
+    assert_eq!(got[0].id, got[1].id);
+    for received in &got {
+        assert_eq!(received.body["data"]["case_id"], case_id.as_str());
+        assert_ne!(received.body["data"]["case_id"], while_disabled["id"]);
+        assert!(verified(&secret, &received.headers, &received.raw, now(&node)));
+    }
 }

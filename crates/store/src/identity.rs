@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::common::{ReadRow, time_from_millis};
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, SubjectAccess};
 use domain::{Scope, ServiceClient, ServiceSecret, ServiceToken};
 
 /// An OpenID Connect login in flight: what the provider's answer is checked against.
@@ -22,8 +22,9 @@ pub struct OidcRequest {
 
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
-    /// Stores a new client with its first secret, in one transaction.
-    async fn put_service_client(&self, client: &ServiceClient) -> Result<()>;
+    /// Stores a new client with its first secret and the entry that records who
+    /// created it (and so its ledger entry), in one transaction.
+    async fn put_service_client(&self, client: &ServiceClient, record: Option<&SubjectAccess>) -> Result<()>;
     /// A client with all its secrets, oldest first.
     async fn service_client(&self, client_id: &str) -> Result<Option<ServiceClient>>;
     /// Every client with its secrets, by department and name.
@@ -31,17 +32,31 @@ pub trait IdentityStore: Send + Sync {
     /// Adds `secret` to a client that is not revoked, and ends every other secret of
     /// it that has no end yet (or a later one) at `old_until`: the grace period of a
     /// rotation. `false` (nothing written) when the client is unknown or revoked.
+    /// `record` is written in the same transaction, as with every write below.
     async fn rotate_service_secret(
         &self,
         client_id: &str,
         secret: &ServiceSecret,
         old_until: DateTime<Utc>,
+        record: Option<&SubjectAccess>,
     ) -> Result<bool>;
-    /// Revokes one secret of a client; `false` when there is no such live secret.
-    async fn revoke_service_secret(&self, client_id: &str, secret_id: &str, at: DateTime<Utc>) -> Result<bool>;
-    /// Revokes a client (and so its secrets and tokens); `false` when unknown or
-    /// revoked already.
-    async fn revoke_service_client(&self, client_id: &str, at: DateTime<Utc>) -> Result<bool>;
+    /// Revokes one secret of a client; `false` (nothing written) when there is no
+    /// such live secret.
+    async fn revoke_service_secret(
+        &self,
+        client_id: &str,
+        secret_id: &str,
+        at: DateTime<Utc>,
+        record: Option<&SubjectAccess>,
+    ) -> Result<bool>;
+    /// Revokes a client (and so its secrets and tokens); `false` (nothing written)
+    /// when unknown or revoked already.
+    async fn revoke_service_client(
+        &self,
+        client_id: &str,
+        at: DateTime<Utc>,
+        record: Option<&SubjectAccess>,
+    ) -> Result<bool>;
     /// Stores an access token by the SHA-256 of its value, and forgets tokens that
     /// expired before `prune_before`.
     async fn create_service_token(
@@ -49,6 +64,7 @@ pub trait IdentityStore: Send + Sync {
         token_hash: &str,
         token: &ServiceToken,
         prune_before: DateTime<Utc>,
+        record: Option<&SubjectAccess>,
     ) -> Result<()>;
     /// The stored token of a hash, expired or not (the caller decides).
     async fn service_token(&self, token_hash: &str) -> Result<Option<ServiceToken>>;
@@ -128,8 +144,8 @@ macro_rules! impl_identity_store {
             use chrono::{DateTime, Utc};
             use domain::{Scope, ServiceClient, ServiceSecret, ServiceToken};
 
-            use $crate::Result;
             use $crate::common::{ReadRow as _, millis};
+            use $crate::{Result, SubjectAccess};
             use $crate::identity::{self as identity, CLIENT_COLUMNS, OidcRequest, SECRET_COLUMNS};
 
             impl $store {
@@ -150,7 +166,11 @@ macro_rules! impl_identity_store {
 
             #[async_trait::async_trait]
             impl $crate::IdentityStore for $store {
-                async fn put_service_client(&self, client: &ServiceClient) -> Result<()> {
+                async fn put_service_client(
+                    &self,
+                    client: &ServiceClient,
+                    record: Option<&SubjectAccess>,
+                ) -> Result<()> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
                         let statement = self.sql_owned(format!(
@@ -179,6 +199,9 @@ macro_rules! impl_identity_store {
                                 .bind(secret.revoked_at.map(millis))
                                 .execute(&mut *writer.tx)
                                 .await?;
+                        }
+                        if let Some(record) = record {
+                            self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
                         }
                         writer.commit().await
                     })
@@ -223,6 +246,7 @@ macro_rules! impl_identity_store {
                     client_id: &str,
                     secret: &ServiceSecret,
                     old_until: DateTime<Utc>,
+                    record: Option<&SubjectAccess>,
                 ) -> Result<bool> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
@@ -233,6 +257,7 @@ macro_rules! impl_identity_store {
                         .fetch_optional(&mut *writer.tx)
                         .await?;
                         if live.is_none() {
+                            writer.rollback().await?;
                             return Ok(false);
                         }
                         sqlx::query(&self.sql(
@@ -255,6 +280,9 @@ macro_rules! impl_identity_store {
                             .bind(secret.revoked_at.map(millis))
                             .execute(&mut *writer.tx)
                             .await?;
+                        if let Some(record) = record {
+                            self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        }
                         writer.commit().await?;
                         Ok(true)
                     })
@@ -266,6 +294,7 @@ macro_rules! impl_identity_store {
                     client_id: &str,
                     secret_id: &str,
                     at: DateTime<Utc>,
+                    record: Option<&SubjectAccess>,
                 ) -> Result<bool> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
@@ -279,13 +308,25 @@ macro_rules! impl_identity_store {
                         .execute(&mut *writer.tx)
                         .await?
                         .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        if let Some(record) = record {
+                            self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        }
                         writer.commit().await?;
-                        Ok(changed == 1)
+                        Ok(true)
                     })
                     .await
                 }
 
-                async fn revoke_service_client(&self, client_id: &str, at: DateTime<Utc>) -> Result<bool> {
+                async fn revoke_service_client(
+                    &self,
+                    client_id: &str,
+                    at: DateTime<Utc>,
+                    record: Option<&SubjectAccess>,
+                ) -> Result<bool> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
                         let changed = sqlx::query(&self.sql(
@@ -296,8 +337,15 @@ macro_rules! impl_identity_store {
                         .execute(&mut *writer.tx)
                         .await?
                         .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        if let Some(record) = record {
+                            self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        }
                         writer.commit().await?;
-                        Ok(changed == 1)
+                        Ok(true)
                     })
                     .await
                 }
@@ -307,6 +355,7 @@ macro_rules! impl_identity_store {
                     token_hash: &str,
                     token: &ServiceToken,
                     prune_before: DateTime<Utc>,
+                    record: Option<&SubjectAccess>,
                 ) -> Result<()> {
                     self.grouped(async {
                         let mut writer = self.begin_write().await?;
@@ -325,6 +374,9 @@ macro_rules! impl_identity_store {
                         .bind(millis(token.expires_at))
                         .execute(&mut *writer.tx)
                         .await?;
+                        if let Some(record) = record {
+                            self.write_accesses(&mut writer.tx, std::slice::from_ref(record)).await?;
+                        }
                         writer.commit().await
                     })
                     .await

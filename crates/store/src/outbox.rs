@@ -152,6 +152,11 @@ pub trait OutboxStore: Send + Sync {
     /// Disables a subscription with a reason and the entry that records who did it;
     /// `false` (nothing written) when it is unknown or already disabled.
     async fn disable_subscription(&self, id: &str, reason: &str, record: Option<&SubjectAccess>) -> Result<bool>;
+    /// Enables a disabled subscription again (after a `410 Gone` or an administrator's
+    /// stop) with the entry that records who did it: its pending deliveries are sent
+    /// again; events written while it was disabled have none. `false` (nothing
+    /// written) when it is unknown or already enabled.
+    async fn enable_subscription(&self, id: &str, record: Option<&SubjectAccess>) -> Result<bool>;
     /// Claims up to `claim.limit` due deliveries ([`Claim`]), each the earliest
     /// pending one of its case for its subscription.
     async fn claim_deliveries(&self, claim: &Claim<'_>) -> Result<Vec<ClaimedDelivery>>;
@@ -444,6 +449,28 @@ macro_rules! impl_outbox_store {
                         ))
                         .bind(id)
                         .bind(reason)
+                        .execute(&mut *writer.tx)
+                        .await?
+                        .rows_affected();
+                        if changed == 0 {
+                            writer.rollback().await?;
+                            return Ok(false);
+                        }
+                        self.record_admin(&mut writer.tx, record).await?;
+                        writer.commit().await?;
+                        Ok(true)
+                    })
+                    .await
+                }
+
+                async fn enable_subscription(&self, id: &str, record: Option<&SubjectAccess>) -> Result<bool> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let changed = sqlx::query(&self.sql(
+                            "UPDATE webhook_subscriptions SET enabled = 1, disabled_reason = NULL \
+                             WHERE id = $1 AND enabled = 0",
+                        ))
+                        .bind(id)
                         .execute(&mut *writer.tx)
                         .await?
                         .rows_affected();

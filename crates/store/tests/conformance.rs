@@ -1404,7 +1404,16 @@ async fn service_clients_rotate_and_revoke(fixture: &Fixture) {
         revoked_at: None,
         secrets: vec![secret("s1", now)],
     };
-    store.put_service_client(&client).await.unwrap();
+    // Every write carries the entry that records it, in its own transaction: one
+    // ledger entry per write that changed something, none for one that did not.
+    let record = |action: &str| subject_access(now, action, "admin");
+    let ledger_size = || async { store.ledger_head().await.unwrap().0 };
+    let size = ledger_size().await;
+    store
+        .put_service_client(&client, Some(&record("service_client_created")))
+        .await
+        .unwrap();
+    assert_eq!(ledger_size().await, size + 1);
     assert_eq!(store.service_client("ga-1").await.unwrap(), Some(client.clone()));
     assert_eq!(store.service_clients().await.unwrap(), vec![client.clone()]);
 
@@ -1413,20 +1422,32 @@ async fn service_clients_rotate_and_revoke(fixture: &Fixture) {
     let grace_end = later + Duration::hours(24);
     assert!(
         store
-            .rotate_service_secret("ga-1", &secret("s2", later), grace_end)
+            .rotate_service_secret(
+                "ga-1",
+                &secret("s2", later),
+                grace_end,
+                Some(&record("service_secret_rotated"))
+            )
             .await
             .unwrap()
     );
+    assert_eq!(ledger_size().await, size + 2);
     let rotated = store.service_client("ga-1").await.unwrap().unwrap();
     assert_eq!(rotated.secrets.len(), 2);
     assert_eq!(rotated.secrets[0].expires_at, Some(grace_end));
     assert_eq!(rotated.secrets[1].expires_at, None);
     assert!(
         !store
-            .rotate_service_secret("nobody", &secret("s3", later), grace_end)
+            .rotate_service_secret(
+                "nobody",
+                &secret("s3", later),
+                grace_end,
+                Some(&record("service_secret_rotated"))
+            )
             .await
             .unwrap()
     );
+    assert_eq!(ledger_size().await, size + 2, "a refused rotation leaves no entry");
 
     // Tokens are kept by hash with the secret they came from.
     let token = store::ServiceToken {
@@ -1435,25 +1456,53 @@ async fn service_clients_rotate_and_revoke(fixture: &Fixture) {
         scopes: vec![store::Scope::TasksRead],
         expires_at: later + Duration::minutes(10),
     };
-    store.create_service_token("token-hash", &token, now).await.unwrap();
+    store
+        .create_service_token("token-hash", &token, now, Some(&record("token_issued")))
+        .await
+        .unwrap();
+    assert_eq!(ledger_size().await, size + 3);
     assert_eq!(store.service_token("token-hash").await.unwrap(), Some(token));
     assert_eq!(store.service_token("other").await.unwrap(), None);
 
-    // Revocations happen once.
-    assert!(store.revoke_service_secret("ga-1", "s1", later).await.unwrap());
-    assert!(!store.revoke_service_secret("ga-1", "s1", later).await.unwrap());
-    assert!(store.revoke_service_client("ga-1", later).await.unwrap());
-    assert!(!store.revoke_service_client("ga-1", later).await.unwrap());
+    // Revocations happen once, each with its entry.
+    let revoked_secret = record("service_secret_revoked");
+    assert!(
+        store
+            .revoke_service_secret("ga-1", "s1", later, Some(&revoked_secret))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_service_secret("ga-1", "s1", later, Some(&revoked_secret))
+            .await
+            .unwrap()
+    );
+    let revoked_client = record("service_client_revoked");
+    assert!(
+        store
+            .revoke_service_client("ga-1", later, Some(&revoked_client))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .revoke_service_client("ga-1", later, Some(&revoked_client))
+            .await
+            .unwrap()
+    );
+    assert_eq!(ledger_size().await, size + 5);
     let revoked = store.service_client("ga-1").await.unwrap().unwrap();
     assert_eq!(revoked.revoked_at, Some(later));
     assert_eq!(revoked.secrets[0].revoked_at, Some(later));
     // A revoked client gets no new secret.
     assert!(
         !store
-            .rotate_service_secret("ga-1", &secret("s4", later), grace_end)
+            .rotate_service_secret("ga-1", &secret("s4", later), grace_end, None)
             .await
             .unwrap()
     );
+    assert_eq!(ledger_size().await, size + 5);
 }
 
 async fn oidc_logins_in_flight_are_taken_once(fixture: &Fixture) {
@@ -3989,6 +4038,19 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
         Some(2)
     );
     assert!(log.iter().any(|a| a.status == Some(500) && a.latency_ms == 12));
+    // Enabled again by an administrator, it sends what waited from where it stood;
+    // enabling it twice, or an unknown one, changes nothing.
+    let admin = subject_access(at(13, 0, 0), "webhook_subscription_enable", "admin-1");
+    assert!(store.enable_subscription("sub-all", Some(&admin)).await.unwrap());
+    assert!(!store.enable_subscription("sub-all", None).await.unwrap());
+    assert!(!store.enable_subscription("sub-none", None).await.unwrap());
+    let enabled = store.subscription("sub-all").await.unwrap().unwrap();
+    assert!(enabled.enabled);
+    assert_eq!(enabled.disabled_reason, None);
+    let resumed = store.claim_deliveries(&claim("t9", at(13, 0, 0))).await.unwrap();
+    let resumed: Vec<_> = resumed.into_iter().filter(|d| d.outbox_seq == seqs[1]).collect();
+    assert_eq!(resumed.len(), 1);
+    assert_eq!(resumed[0].attempts, 2);
 }
 
 async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture) {

@@ -1,10 +1,13 @@
-//! The real binary as a process: the demo on a free port, killed when dropped.
+//! The real binary as a process: the demo on a free port, or `serve` on PostgreSQL,
+//! killed when dropped; and the API calls the tests make of it.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 
 /// The demo process; killed (SIGKILL) and reaped when dropped.
 pub struct Demo(pub Child);
@@ -35,9 +38,15 @@ pub fn command() -> Command {
 
 /// Starts `onething demo` on a free port and returns it with its API base URL.
 pub fn start_demo(data_dir: &Path) -> (Demo, String) {
+    start_demo_with(data_dir, &[])
+}
+
+/// Starts `onething demo` on a free port with `args` added.
+pub fn start_demo_with(data_dir: &Path, args: &[&str]) -> (Demo, String) {
     let mut child = command()
         .args(["demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir)
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -55,4 +64,96 @@ pub fn start_demo(data_dir: &Path) -> (Demo, String) {
             return (child, base);
         }
     }
+}
+
+// ------------------------------------------------------------------ PostgreSQL
+
+pub fn postgres_url() -> String {
+    std::env::var("ONETHING_TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// The server's URL for one schema of the test database: every table of this test
+/// lives there, beside other tests' schemas.
+pub fn postgres_url_in(schema: &str) -> String {
+    let url = postgres_url();
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options%5Bsearch_path%5D={schema}")
+}
+
+/// Starts `onething serve` on PostgreSQL with the demo accounts, on a free port,
+/// with `args` added.
+pub fn start_serve_on_postgres(data_dir: &Path, url: &str, args: &[&str]) -> (Demo, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = command()
+        .args(["serve", "--demo-accounts", "--log-format", "text", "--listen"])
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("--database")
+        .arg(url)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let child = Demo(child);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (child, format!("http://127.0.0.1:{port}/api/v1"))
+}
+
+// ------------------------------------------------------------------ the API
+
+pub async fn login(client: &reqwest::Client, base: &str, username: &str) -> String {
+    let response: Value = client
+        .post(format!("{base}/login"))
+        .json(&json!({ "username": username, "password": "demo-2026" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    response["token"].as_str().unwrap().to_owned()
+}
+
+/// A newborn application as the API takes it: multipart, with the JSON submission
+/// and a scan for each material. Returns the content type and the body.
+pub async fn newborn_body(client: &reqwest::Client, base: &str) -> (String, Vec<u8>) {
+    let answers =
+        json!({ "hukou_local": "yes", "parents_married": "no", "insure_child": "no", "maternity_claim": "no" });
+    let plan: Value = client
+        .post(format!("{base}/catalog/one-things/newborn/plan"))
+        .json(&json!({ "answers": answers }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let form = testkit::sample_form_from_json(&testkit::catalog(), &plan);
+    let (files, commitments) = testkit::sample_materials_from_json(&plan);
+    let submission = json!({ "one_thing": "newborn", "answers": answers, "form": form, "commitments": commitments });
+    testkit::multipart_submission(&submission, &files)
+}
+
+pub async fn submit(client: &reqwest::Client, base: &str, token: &str, body: &(String, Vec<u8>)) -> String {
+    let response = client
+        .post(format!("{base}/cases"))
+        .bearer_auth(token)
+        .header("content-type", &body.0)
+        .body(body.1.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    let case: Value = response.json().await.unwrap();
+    case["id"].as_str().unwrap().to_owned()
 }

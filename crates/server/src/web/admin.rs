@@ -710,6 +710,20 @@ pub async fn webhook_disable(
     .await
 }
 
+/// Enables a disabled subscription again, then back to the page.
+pub async fn webhook_enable(
+    axum::extract::State(state): Shared,
+    headers: HeaderMap,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    axum::Form(form): axum::Form<BTreeMap<String, String>>,
+) -> Response {
+    let acting = state.clone();
+    webhook_action(&state, &headers, &form, |account| async move {
+        crate::webhooks::enable(&acting, &account, &id).await.map(drop)
+    })
+    .await
+}
+
 /// Replays a dead letter, then back to the page.
 pub async fn webhook_replay(
     axum::extract::State(state): Shared,

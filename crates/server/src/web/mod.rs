@@ -120,6 +120,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         )
         .route("/admin/webhooks", get(admin::webhooks).post(admin::webhook_create))
         .route("/admin/webhooks/{id}/disable", post(admin::webhook_disable))
+        .route("/admin/webhooks/{id}/enable", post(admin::webhook_enable))
         .route(
             "/admin/webhooks/{id}/dead-letters/{seq}/replay",
             post(admin::webhook_replay),

@@ -266,13 +266,18 @@ impl<'a> Tracker<'a> {
     }
 }
 
-/// Renews the run's lease every `run_lease_renewal`, for as long as it is polled.
-async fn renew_lease(tracker: &Tracker<'_>) -> std::convert::Infallible {
+/// Renews the run's lease every `run_lease_renewal` until `done` is notified; a
+/// renewal under way is finished first.
+async fn renew_lease(tracker: &Tracker<'_>, done: &tokio::sync::Notify) {
     let every = tracker.state.run_lease_renewal;
     let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    renew.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        renew.tick().await;
-        tracker.record().await;
+        tokio::select! {
+            biased;
+            () = done.notified() => return,
+            _ = renew.tick() => tracker.record().await,
+        }
     }
 }
 
@@ -288,13 +293,18 @@ pub(crate) async fn carry_out(
     let work = crate::benefits::evaluate_population(state, caller, policy, run.as_of, &tracker);
     // The renewal is polled beside the work, never instead of it: the work may hold
     // the writer while a renewal waits for it (a renewal awaited in a `select!` arm
-    // would wait for a writer the suspended work never releases).
-    let renewal = renew_lease(&tracker);
-    tokio::pin!(work, renewal);
-    let outcome = tokio::select! {
-        outcome = &mut work => outcome,
-        never = &mut renewal => match never {},
-    };
+    // would wait for a writer the suspended work never releases). And it is told to
+    // stop rather than dropped: dropped in the middle of its write, it left the
+    // SQLite writer connection hanging for the next write.
+    let done = tokio::sync::Notify::new();
+    let (outcome, ()) = tokio::join!(
+        async {
+            let outcome = work.await;
+            done.notify_one();
+            outcome
+        },
+        renew_lease(&tracker, &done)
+    );
     let department_name = state.catalog.department_name(&policy.department);
     let (ended, summary, error, purpose) = match &outcome {
         Ok(summary) => (

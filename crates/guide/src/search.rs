@@ -289,15 +289,16 @@ struct Scored {
     reasons: Vec<Reason>,
 }
 
-/// Every age written in `chars` (八十五岁, 85岁, 九十多岁): where it starts and ends,
-/// and the years.
+/// Every age written in `chars` (八十五岁, 85岁, 九十多岁, 满八十, 85了): where it
+/// starts and ends, and the years. Without 岁 a number is an age only after 满 or
+/// before 了, and only from 60 on (满3个月, 交了15年 are no ages).
 fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
     let mut found = Vec::new();
     for (at, c) in chars.iter().enumerate() {
-        if *c != '岁' {
+        if !matches!(*c, '岁' | '了') {
             continue;
         }
-        // The number ends at 岁 or at a 多/几 just before it.
+        // The number ends here or at a 多/几 just before.
         let number_end = if at > 0 && matches!(chars[at - 1], '多' | '几') {
             at - 1
         } else {
@@ -308,9 +309,23 @@ fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
             if let Some((years, used)) = crate::dates::number(&chars[start..number_end])
                 && start + used == number_end
             {
-                found.push((start, at + 1, years));
+                if *c == '岁' || years >= 60 {
+                    found.push((start, at + 1, years));
+                }
                 break;
             }
+        }
+    }
+    // 满八十, 满85: the number after 满, when no 岁 or 了 followed it.
+    for (at, c) in chars.iter().enumerate() {
+        if *c != '满' {
+            continue;
+        }
+        if let Some((years, used)) = crate::dates::number(&chars[at + 1..])
+            && years >= 60
+            && !found.iter().any(|(start, ..)| *start == at + 1)
+        {
+            found.push((at, at + 1 + used, years));
         }
     }
     found
@@ -596,25 +611,27 @@ impl SearchIndex {
         };
         let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
 
-        // Pinyin initials: a short query of Latin letters only.
-        if (2..=8).contains(&compact.len())
-            && compact.chars().all(|c| c.is_ascii_lowercase())
-            && let Some(words) = self.initials.get(&compact)
-        {
-            {
-                for word in words {
-                    push(QueryTerm {
-                        key: word.to_lowercase(),
-                        weight: WEIGHT_PINYIN,
-                        reason: Reason {
-                            typed: compact.clone(),
-                            term: word.clone(),
-                            via: Via::Pinyin,
-                        },
-                        group: compact.clone(),
-                        decisive: true,
-                    });
-                }
+        // Pinyin initials: a run of two to eight Latin letters, alone (sbk) or beside
+        // Han text (sbk补办).
+        for run in compact.split(|c: char| !c.is_ascii_lowercase()) {
+            if !(2..=8).contains(&run.len()) {
+                continue;
+            }
+            let Some(words) = self.initials.get(run) else {
+                continue;
+            };
+            for word in words {
+                push(QueryTerm {
+                    key: word.to_lowercase(),
+                    weight: WEIGHT_PINYIN,
+                    reason: Reason {
+                        typed: run.to_owned(),
+                        term: word.clone(),
+                        via: Via::Pinyin,
+                    },
+                    group: run.to_owned(),
+                    decisive: true,
+                });
             }
         }
 

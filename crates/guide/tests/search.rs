@@ -110,6 +110,35 @@ fn qualifiers_alone_are_not_an_answer() {
     assert_eq!(first(&index, "二手房过户").as_deref(), Some("second-hand-home"));
 }
 
+/// Two qualifiers said apart that agree on one one-thing name it; each alone does
+/// not, and moving house is not moving a company.
+#[test]
+fn two_qualifiers_together_name_what_neither_names_alone() {
+    let index = index();
+    for (query, expected) in [
+        ("我的专利被别人仿冒了怎么办", "ip-protection"),
+        ("别人盗用我们的商标", "ip-protection"),
+        ("想把户口从外地迁到本市", "hukou-migration"),
+        ("公司注册地要从上海迁到杭州", "enterprise-relocation"),
+    ] {
+        assert_eq!(first(&index, query).as_deref(), Some(expected), "{query}");
+    }
+    for query in [
+        "侵犯隐私",
+        "假冒伪劣产品投诉",
+        "老人搬到养老院",
+        "户口本丢了",
+        "申请专利",
+    ] {
+        let result = index.search(query).unwrap();
+        assert!(!result.found, "{query}: {:?}", result.one_things);
+    }
+    assert_eq!(
+        first(&index, "我搬到新家了要接燃气").as_deref(),
+        Some("utility-connection")
+    );
+}
+
 /// One stretch of the query is one piece of evidence: a phrase that stands for three
 /// catalog terms does not outweigh the one that names what is meant.
 #[test]

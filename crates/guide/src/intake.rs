@@ -151,7 +151,18 @@ pub fn propose(
         return Ok(proposal);
     };
     let clauses = clauses(&description);
-    let texts: Vec<String> = clauses.iter().map(|(_, clause)| clause.clone()).collect();
+    // Each clause as read and as shown; then each list written with 、 read whole
+    // (水、电、燃气都要过户 says 水电燃气), shown as written, after the clauses so that
+    // the shortest clause is the one shown when both say the same.
+    let mut texts: Vec<(String, String)> = clauses
+        .iter()
+        .map(|(_, clause)| (clause.clone(), clause.clone()))
+        .collect();
+    texts.extend(
+        lists(&description)
+            .into_iter()
+            .map(|list| (list.replace('、', ""), list)),
+    );
     propose_answers(catalog, one, &texts, &mut proposal);
     propose_fields(catalog, one, &clauses, today, &mut proposal);
     Ok(proposal)
@@ -166,11 +177,22 @@ fn denial(one: &OneThing, question: &str, value: &str) -> Option<String> {
     (value == "yes" && values == BTreeSet::from(["yes", "no"])).then(|| "no".to_owned())
 }
 
-fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], proposal: &mut Proposal) {
+/// The clauses of `description` that hold a list written with 、, whole.
+fn lists(description: &str) -> Vec<String> {
+    description
+        .split(['。', '！', '!', '？', '?', '\n', '，', ',', '；', ';'])
+        .map(str::trim)
+        .filter(|clause| clause.contains('、'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `clauses` are `(text read, text shown)`.
+fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[(String, String)], proposal: &mut Proposal) {
     // (question, value, clause, phrase, start, end) of every cue found.
     let mut found: Vec<(String, String, usize, String, usize, usize)> = Vec::new();
     for cue in catalog.lexicon.answer_cues.iter().filter(|cue| cue.one_thing == one.id) {
-        for (index, clause) in clauses.iter().enumerate() {
+        for (index, (clause, _)) in clauses.iter().enumerate() {
             for phrase in &cue.phrases {
                 for at in occurrences(clause, phrase) {
                     let end = at + phrase.len();
@@ -222,7 +244,7 @@ fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], propos
                     question_text: question.text.clone(),
                     value: option.value.clone(),
                     label: option.label.clone(),
-                    sentence: clauses.get(*clause).cloned().unwrap_or_default(),
+                    sentence: clauses.get(*clause).map(|(_, shown)| shown.clone()).unwrap_or_default(),
                     phrase: phrase.clone(),
                 });
             }

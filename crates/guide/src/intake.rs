@@ -90,20 +90,35 @@ const NEGATED_VERBS: [char; 13] = [
     '开', '交', '缴', '办', '买', '上', '给', '有', '是', '用', '要', '领', '招',
 ];
 
-/// Words that, written just after a cue, deny it: 燃气不用, 医保先不办.
-const AFTER_NEGATIONS: [&str; 7] = ["不用", "不要", "不需要", "不办", "先不", "暂不", "就不"];
+/// Words that, written just after a cue, deny it (燃气不用, 医保先不办, 公积金暂不开)
+/// when they end the clause or the verb after them is the doing of the cue itself
+/// (刻章不用跑 denies the trip, not the seal).
+const AFTER_NEGATIONS: [&str; 6] = ["不用", "不需要", "不办", "先不", "暂不", "就不"];
+const AFTER_NEGATED_VERBS: [&str; 9] = ["办", "过户", "开", "交", "接", "装", "申请", "了", "领"];
+
+/// Whether `before` ends in a negation: 不, 没, 没有, 不是….
+fn ends_negated(before: &str) -> bool {
+    before.chars().last().is_some_and(negating) || NEGATIONS.iter().any(|word| before.ends_with(word))
+}
 
 /// Whether the phrase at bytes `at..end` of `clause` is denied by what is written
-/// just before it (不办医保, 没领证, 没有员工, 没开公积金账户) or just after it
-/// (燃气不用).
+/// just before it (不办医保, 没领证, 没有员工, 没开公积金账户, 没有交过生育保险) or just
+/// after it (燃气不用).
 fn negated(clause: &str, at: usize, end: usize) -> bool {
-    let before = &clause[..at];
-    let mut last = before.chars().rev();
-    let (one, two) = (last.next(), last.next());
-    one.is_some_and(negating)
-        || NEGATIONS.iter().any(|word| before.ends_with(word))
-        || (two.is_some_and(|c| matches!(c, '不' | '没' | '未')) && one.is_some_and(|c| NEGATED_VERBS.contains(&c)))
-        || AFTER_NEGATIONS.iter().any(|word| clause[end..].starts_with(word))
+    // 交过, 办过: what was (not) done before.
+    let before = clause[..at].strip_suffix('过').unwrap_or(&clause[..at]);
+    let verb_denied = before
+        .chars()
+        .last()
+        .filter(|c| NEGATED_VERBS.contains(c))
+        .is_some_and(|verb| ends_negated(&before[..before.len() - verb.len_utf8()]));
+    ends_negated(before)
+        || verb_denied
+        || AFTER_NEGATIONS.iter().any(|word| {
+            clause[end..]
+                .strip_prefix(word)
+                .is_some_and(|rest| rest.is_empty() || AFTER_NEGATED_VERBS.iter().any(|verb| rest.starts_with(verb)))
+        })
 }
 
 /// Every occurrence (byte offset) of `phrase` in `clause`.

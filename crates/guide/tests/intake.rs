@@ -184,6 +184,12 @@ fn a_denied_cue_answers_no_to_a_yes_or_no_question() {
     assert_eq!(answer(&proposal, "move_gas").unwrap().value, "no");
     assert_eq!(answer(&proposal, "move_power").unwrap().value, "yes");
     assert_eq!(answer(&proposal, "loan").unwrap().value, "no");
+    let proposal = read("孩子昨天出生了，我没有交过生育保险", "2026-03-12");
+    assert_eq!(answer(&proposal, "maternity_claim").unwrap().value, "no");
+    // What is denied after a cue must be the cue's own doing: 刻章不用跑 keeps 刻章.
+    let proposal = read("我要注册一家公司，刻章不用跑腿，公积金暂不开", "2026-03-12");
+    assert_eq!(answer(&proposal, "need_seal").unwrap().value, "yes");
+    assert_eq!(answer(&proposal, "open_housing_fund").unwrap().value, "no");
     // A denial says nothing to a question with more than yes and no: 没丢 is not
     // 首次申领 nor 换领.
     let proposal = read("社保卡没丢，想开通坐地铁的功能", "2026-03-12");

@@ -3,9 +3,11 @@
 //!
 //! “我老婆上周三在市妇幼生了个女儿，我们都是本市户口，想给孩子上户口、办医保”
 //! becomes: the one-thing (search over the description), situation answers found by
-//! the lexicon's answer cues (each with the clause it came from), and form values
-//! found by its field cues (dates resolved against today, names after 叫, the child's
-//! sex, the hospital, ID numbers only with a valid check digit). Everything is
+//! the lexicon's answer cues (each with the clause it came from; a denied 是 cue of a
+//! yes/no question is its 否), and form values found by its field cues (dates
+//! resolved against today, names after 叫, the child's sex, the hospital, ID numbers
+//! only with a valid check digit, phone numbers; a name or number goes to the role
+//! named before it, a number named for no one to the applicant). Everything is
 //! checked against the catalog: only the one-thing's questions and their options,
 //! only elements its items ask for, values that pass the element's validation.
 //! Nothing here is used until the applicant confirms or corrects each proposal.

@@ -798,10 +798,10 @@ impl SearchIndex {
             // Qualifiers (补办, 过户) never make an answer confident: not as terms, and
             // not as characters.
             let evidence = scored.decisive + scored.characters;
-            (scored.score >= CONFIDENT_SCORE && scored.decisive >= CONFIDENT_TERM_SCORE)
-                // Two qualifiers said apart that agree on one one-thing name it: 专利 and
-                // 仿冒, 户口 and 迁到; one alone (车辆过户, 申请专利) does not.
-                || (scored.score >= CONFIDENT_SCORE && scored.qualifiers >= QUALIFIERS_TOGETHER)
+            // Two qualifiers said apart that agree on one one-thing name it (专利 and
+            // 仿冒, 户口 and 迁到); one alone (车辆过户, 申请专利) does not.
+            (scored.score >= CONFIDENT_SCORE
+                && (scored.decisive >= CONFIDENT_TERM_SCORE || scored.qualifiers >= QUALIFIERS_TOGETHER))
                 // Shared characters alone suffice when they are many and point to one
                 // one-thing clearly (企业档案迁移): twice the runner-up and a high floor.
                 || (evidence >= CONFIDENT_CHARACTERS_SCORE && evidence >= CHARACTERS_MARGIN * second)

@@ -58,6 +58,9 @@ pub enum FieldCueKind {
     IdNumber,
     /// The place after 在 that ends in a hospital word (医院, 妇幼, 卫生院…).
     Place,
+    /// A telephone number in the sentence (an 11-digit mobile number, a landline with
+    /// its area code); the phrase says whose it is (法人电话).
+    Phone,
 }
 
 /// A phrase that says which data element a value in its sentence fills.
@@ -249,6 +252,7 @@ pub(crate) fn load_lexicon(checker: &mut Checker, file: usize, catalog: &mut Cat
             ("name", ElementType::Text, None) => Some(FieldCueKind::Name),
             ("place", ElementType::Text, None) => Some(FieldCueKind::Place),
             ("id_number", ElementType::IdNumber, None) => Some(FieldCueKind::IdNumber),
+            ("phone", ElementType::Phone, None) => Some(FieldCueKind::Phone),
             ("value", ElementType::Choice(options), Some(value)) if options.contains(value.get_ref()) => {
                 Some(FieldCueKind::Value(value.get_ref().clone()))
             }
@@ -260,7 +264,7 @@ pub(crate) fn load_lexicon(checker: &mut Checker, file: usize, catalog: &mut Cat
                 span(&cue.kind),
                 format!("{at}.kind"),
                 format!(
-                    "线索类型“{}”不适用于数据元“{}”（{}）：date 用于日期，name/place 用于文本，id_number 用于身份号码，value 用于选项并写明其中一个选项",
+                    "线索类型“{}”不适用于数据元“{}”（{}）：date 用于日期，name/place 用于文本，id_number 用于身份号码，phone 用于电话号码，value 用于选项并写明其中一个选项",
                     cue.kind.get_ref(),
                     element.id,
                     element.element_type.name()

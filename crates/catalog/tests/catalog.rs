@@ -1512,6 +1512,12 @@ fn the_bundled_lexicon_loads_with_its_synonyms_and_cues() {
             .iter()
             .any(|c| c.element == "child.sex" && c.kind == catalog::lexicon::FieldCueKind::Value("女".into()))
     );
+    assert!(
+        lexicon
+            .field_cues
+            .iter()
+            .any(|c| c.element == "enterprise.legal_rep_phone" && c.kind == catalog::lexicon::FieldCueKind::Phone)
+    );
 }
 
 #[test]
@@ -1540,6 +1546,15 @@ fn a_lexicon_term_must_occur_in_the_catalog_and_cues_must_name_what_exists() {
         )
     });
     assert_problem(&problems, LEXICON, None, "线索类型“date”不适用于数据元“child.name”");
+    // A phone cue fills only a phone element.
+    let (_, problems) = broken(LEXICON, |t| {
+        t.replacen(
+            "element = \"person.phone\"\nkind = \"phone\"",
+            "element = \"person.name\"\nkind = \"phone\"",
+            1,
+        )
+    });
+    assert_problem(&problems, LEXICON, None, "线索类型“phone”不适用于数据元“person.name”");
     let (_, problems) = broken(LEXICON, |t| {
         t.replacen("one_thing = \"newborn\"", "one_thing = \"wedding\"", 1)
     });

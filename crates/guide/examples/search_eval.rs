@@ -1,4 +1,4 @@
-//! Prints search accuracy on each labelled set (tuning, held-out 1–4), the intake's
+//! Prints search accuracy on each labelled set (tuning, held-out 1–5), the intake's
 //! precision and recall on the labelled descriptions, and the latency of a query,
 //! measured in this process (run it in release mode for real figures):
 //!
@@ -40,7 +40,7 @@ fn main() {
     }
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
     let mut all_queries = Vec::new();
-    for name in ["tuning", "heldout", "heldout2", "heldout3", "heldout4"] {
+    for name in ["tuning", "heldout", "heldout2", "heldout3", "heldout4", "heldout5"] {
         let set = parse_set(&std::fs::read_to_string(format!("{dir}/{name}.tsv")).unwrap());
         let accuracy = measure(&index, &set);
         println!(

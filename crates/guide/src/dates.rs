@@ -1,5 +1,6 @@
 //! Dates as people write them in a description, resolved against today: 2025年3月5日,
-//! 3月5号, 2025-03-05, 今天, 昨天, 前天, 大前天, 3天前, 上周三, 这周一, 周二.
+//! 3月5号, 去年10月5号, 上个月15号, 2025-03-05, 今天, 昨天, 前天, 大前天, 3天前, 上周三,
+//! 这周一, 周二.
 //!
 //! Only past or present dates are returned: the intake reads dates of events that
 //! have happened (a birth, a death); “下周” is not one of them.
@@ -139,7 +140,25 @@ fn date_at(text: &[char], today: NaiveDate) -> Option<(NaiveDate, usize)> {
             }
         }
     }
-    // 2025年3月5日 / 3月5号 / 三月五日.
+    // 上个月15号 / 这个月3号: a day of last or this month.
+    for (prefix, months_back) in [("上个月", 1), ("上月", 1), ("这个月", 0), ("本月", 0)] {
+        if starts(prefix) {
+            let at = prefix.chars().count();
+            let (day, used) = number(&text[at..])?;
+            if !matches!(text.get(at + used), Some('日' | '号')) {
+                return None;
+            }
+            let first = today.with_day(1)?;
+            let month = if months_back == 1 {
+                first.pred_opt()?.with_day(1)?
+            } else {
+                first
+            };
+            let date = NaiveDate::from_ymd_opt(month.year(), month.month(), day)?;
+            return Some((date, at + used + 1));
+        }
+    }
+    // 2025年3月5日 / 去年10月5号 / 3月5号 / 三月五日.
     let mut at = 0;
     let mut year = None;
     if let Some((y, used)) = number(text)
@@ -148,6 +167,12 @@ fn date_at(text: &[char], today: NaiveDate) -> Option<(NaiveDate, usize)> {
     {
         year = Some(y as i32);
         at = used + 1;
+    }
+    for (word, back) in [("前年", 2), ("去年", 1), ("今年", 0)] {
+        if starts(word) {
+            year = Some(today.year() - back);
+            at = word.chars().count();
+        }
     }
     let (month, used) = number(&text[at..])?;
     if text.get(at + used) != Some(&'月') {
@@ -203,6 +228,12 @@ mod tests {
             "a future date is not an event that happened"
         );
         assert_eq!(found("生了个女儿"), None);
+        assert_eq!(found("女儿去年10月5号出生的"), Some(day("2025-10-05")));
+        assert_eq!(found("去年3月1号"), Some(day("2025-03-01")));
+        assert_eq!(found("今年1月8日"), Some(day("2026-01-08")));
+        assert_eq!(found("上个月15号走的"), Some(day("2026-02-15")));
+        assert_eq!(found("这个月3号"), Some(day("2026-03-03")));
+        assert_eq!(found("上个月31号"), None, "February has no 31st");
         assert_eq!(find_date("上周三", today).unwrap().written, "上周三");
     }
 }

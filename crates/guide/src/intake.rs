@@ -3,9 +3,11 @@
 //!
 //! “我老婆上周三在市妇幼生了个女儿，我们都是本市户口，想给孩子上户口、办医保”
 //! becomes: the one-thing (search over the description), situation answers found by
-//! the lexicon's answer cues (each with the clause it came from), and form values
-//! found by its field cues (dates resolved against today, names after 叫, the child's
-//! sex, the hospital, ID numbers only with a valid check digit). Everything is
+//! the lexicon's answer cues (each with the clause it came from; a denied 是 cue of a
+//! yes/no question is its 否), and form values found by its field cues (dates
+//! resolved against today, names after 叫, the child's sex, the hospital, ID numbers
+//! only with a valid check digit, phone numbers; a name or number goes to the role
+//! named before it, a number named for no one to the applicant). Everything is
 //! checked against the catalog: only the one-thing's questions and their options,
 //! only elements its items ask for, values that pass the element's validation.
 //! Nothing here is used until the applicant confirms or corrects each proposal.
@@ -75,19 +77,50 @@ fn clauses(description: &str) -> Vec<(usize, String)> {
         .collect()
 }
 
-/// Words that, written just before a cue, deny it: 没有员工, 不需要刻章, 暂不开户.
+/// Words that, written just before a cue, deny it: 没有员工, 不需要刻章, 无需开户.
 /// The single negating characters are checked on their own; these words end otherwise.
-const NEGATIONS: [&str; 4] = ["没有", "不需要", "无需", "不用"];
+const NEGATIONS: [&str; 5] = ["没有", "不需要", "无需", "不用", "不是"];
 
-/// Whether the phrase at byte `at` of `clause` is negated by what is written just
-/// before it (不办医保, 没领证, 没有员工): a negated cue proposes nothing.
-fn negated(clause: &str, at: usize) -> bool {
-    let before = &clause[..at];
-    before
+/// Characters that deny what follows them (不办医保, 没领证, 未落户).
+fn negating(c: char) -> bool {
+    matches!(c, '不' | '没' | '未' | '无' | '非' | '别' | '暂')
+}
+
+/// Verbs that sit between a negation and its object: 没开公积金账户, 没交生育保险,
+/// 不是低保户.
+const NEGATED_VERBS: [char; 13] = [
+    '开', '交', '缴', '办', '买', '上', '给', '有', '是', '用', '要', '领', '招',
+];
+
+/// Words that, written just after a cue, deny it (燃气不用, 医保先不办, 公积金暂不开)
+/// when they end the clause or the verb after them is the doing of the cue itself
+/// (刻章不用跑 denies the trip, not the seal).
+const AFTER_NEGATIONS: [&str; 6] = ["不用", "不需要", "不办", "先不", "暂不", "就不"];
+const AFTER_NEGATED_VERBS: [&str; 9] = ["办", "过户", "开", "交", "接", "装", "申请", "了", "领"];
+
+/// Whether `before` ends in a negation: 不, 没, 没有, 不是….
+fn ends_negated(before: &str) -> bool {
+    before.chars().last().is_some_and(negating) || NEGATIONS.iter().any(|word| before.ends_with(word))
+}
+
+/// Whether the phrase at bytes `at..end` of `clause` is denied by what is written
+/// just before it (不办医保, 没领证, 没有员工, 没开公积金账户, 没有交过生育保险) or just
+/// after it (燃气不用).
+fn negated(clause: &str, at: usize, end: usize) -> bool {
+    // 交过, 办过: what was (not) done before.
+    let before = clause[..at].strip_suffix('过').unwrap_or(&clause[..at]);
+    let verb_denied = before
         .chars()
         .last()
-        .is_some_and(|c| matches!(c, '不' | '没' | '未' | '无' | '非' | '别' | '暂'))
-        || NEGATIONS.iter().any(|word| before.ends_with(word))
+        .filter(|c| NEGATED_VERBS.contains(c))
+        .is_some_and(|verb| ends_negated(&before[..before.len() - verb.len_utf8()]));
+    ends_negated(before)
+        || verb_denied
+        || AFTER_NEGATIONS.iter().any(|word| {
+            clause[end..]
+                .strip_prefix(word)
+                .is_some_and(|rest| rest.is_empty() || AFTER_NEGATED_VERBS.iter().any(|verb| rest.starts_with(verb)))
+        })
 }
 
 /// Every occurrence (byte offset) of `phrase` in `clause`.
@@ -135,22 +168,57 @@ pub fn propose(
         return Ok(proposal);
     };
     let clauses = clauses(&description);
-    let texts: Vec<String> = clauses.iter().map(|(_, clause)| clause.clone()).collect();
+    // Each clause as read and as shown; then each list written with 、 read whole
+    // (水、电、燃气都要过户 says 水电燃气), shown as written, after the clauses so that
+    // the shortest clause is the one shown when both say the same.
+    let mut texts: Vec<(String, String)> = clauses
+        .iter()
+        .map(|(_, clause)| (clause.clone(), clause.clone()))
+        .collect();
+    texts.extend(
+        lists(&description)
+            .into_iter()
+            .map(|list| (list.replace('、', ""), list)),
+    );
     propose_answers(catalog, one, &texts, &mut proposal);
     propose_fields(catalog, one, &clauses, today, &mut proposal);
     Ok(proposal)
 }
 
-fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], proposal: &mut Proposal) {
+/// The answer a denied cue gives: `no` when the cue says `yes` to a question whose
+/// options are exactly yes and no; nothing otherwise (没丢 says nothing about which
+/// of 首次, 补领 or 换领 is meant).
+fn denial(one: &OneThing, question: &str, value: &str) -> Option<String> {
+    let question = one.questions.iter().find(|q| q.id == question)?;
+    let values: BTreeSet<&str> = question.options.iter().map(|o| o.value.as_str()).collect();
+    (value == "yes" && values == BTreeSet::from(["yes", "no"])).then(|| "no".to_owned())
+}
+
+/// The clauses of `description` that hold a list written with 、, whole.
+fn lists(description: &str) -> Vec<String> {
+    description
+        .split(['。', '！', '!', '？', '?', '\n', '，', ',', '；', ';'])
+        .map(str::trim)
+        .filter(|clause| clause.contains('、'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `clauses` are `(text read, text shown)`.
+fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[(String, String)], proposal: &mut Proposal) {
     // (question, value, clause, phrase, start, end) of every cue found.
     let mut found: Vec<(String, String, usize, String, usize, usize)> = Vec::new();
     for cue in catalog.lexicon.answer_cues.iter().filter(|cue| cue.one_thing == one.id) {
-        for (index, clause) in clauses.iter().enumerate() {
+        for (index, (clause, _)) in clauses.iter().enumerate() {
             for phrase in &cue.phrases {
                 for at in occurrences(clause, phrase) {
-                    if !negated(clause, at) {
-                        let end = at + phrase.len();
+                    let end = at + phrase.len();
+                    if !negated(clause, at, end) {
                         found.push((cue.question.clone(), cue.value.clone(), index, phrase.clone(), at, end));
+                    } else if let Some(no) = denial(one, &cue.question, &cue.value) {
+                        // A denied 是 of a yes/no question is its 否: 没开公积金账户,
+                        // 不是低保户, 燃气不用.
+                        found.push((cue.question.clone(), no, index, phrase.clone(), at, end));
                     }
                 }
             }
@@ -193,7 +261,7 @@ fn propose_answers(catalog: &Catalog, one: &OneThing, clauses: &[String], propos
                     question_text: question.text.clone(),
                     value: option.value.clone(),
                     label: option.label.clone(),
-                    sentence: clauses.get(*clause).cloned().unwrap_or_default(),
+                    sentence: clauses.get(*clause).map(|(_, shown)| shown.clone()).unwrap_or_default(),
                     phrase: phrase.clone(),
                 });
             }
@@ -250,6 +318,57 @@ fn id_candidates(clause: &str) -> Vec<(usize, String)> {
     found
 }
 
+/// The applicant's own elements: what a number named for no one else fills.
+const APPLICANT_ID: &str = "person.id_number";
+const APPLICANT_PHONE: &str = "person.phone";
+
+/// Whether a cue of this kind says whose a value is (a name, an ID number, a phone).
+fn is_role(kind: &FieldCueKind) -> bool {
+    matches!(kind, FieldCueKind::Name | FieldCueKind::IdNumber | FieldCueKind::Phone)
+}
+
+/// Telephone numbers in `clause`, with their byte offsets: an 11-digit mobile number
+/// (1, then 3–9, then nine digits) or a landline with its area code (0 and two or
+/// three digits, a hyphen, seven or eight digits), standing alone among digits, so
+/// that part of an ID or account number is never read as one.
+fn phone_candidates(clause: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let bytes = clause.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        if !bytes[start].is_ascii_digit() {
+            start += 1;
+            continue;
+        }
+        let mut end = start;
+        while end < bytes.len() && (bytes[end].is_ascii_digit() || bytes[end] == b'-') {
+            end += 1;
+        }
+        // A trailing hyphen is punctuation, not part of the number.
+        let run = clause[start..end].trim_end_matches('-');
+        let mobile = run.len() == 11
+            && run.bytes().all(|b| b.is_ascii_digit())
+            && run.starts_with('1')
+            && matches!(run.as_bytes()[1], b'3'..=b'9');
+        let landline = match run.split_once('-') {
+            Some((area, number)) => {
+                area.starts_with('0')
+                    && (3..=4).contains(&area.len())
+                    && (7..=8).contains(&number.len())
+                    && number.bytes().all(|b| b.is_ascii_digit())
+            }
+            None => false,
+        };
+        // Letters right after the digits (an ID number's X) make it no phone number.
+        let followed_by_letter = clause[end..].chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+        if (mobile || landline) && !followed_by_letter {
+            found.push((start, run.to_owned()));
+        }
+        start = end;
+    }
+    found
+}
+
 /// The hospital after 在 in `clause`: 在市妇幼生了 → 市妇幼.
 fn place_in(clause: &str) -> Option<String> {
     const ENDINGS: [&str; 6] = ["妇幼保健院", "保健院", "卫生院", "医院", "妇幼", "诊所"];
@@ -302,17 +421,39 @@ fn propose_fields(
     // The person an ID number belongs to may be named in an earlier clause of the
     // same sentence: 我老婆叫刘芳，身份证号… .
     let mut last_id_role: Option<(usize, String)> = None;
+    let mut last_phone_role: Option<(usize, String)> = None;
+    let mut last_name_role: Option<(usize, String)> = None;
     for (sentence, clause) in clauses {
         let clause = clause.as_str();
         // The cue phrases of this clause, with where each is.
-        let present: Vec<(usize, &catalog::lexicon::FieldCue)> = cues
+        let found: Vec<(usize, usize, &catalog::lexicon::FieldCue)> = cues
             .iter()
             .flat_map(|cue| {
                 cue.phrases
                     .iter()
-                    .flat_map(|phrase| occurrences(clause, phrase))
-                    .map(move |at| (at, *cue))
+                    .flat_map(|phrase| {
+                        occurrences(clause, phrase)
+                            .into_iter()
+                            .map(move |at| (at, at + phrase.len()))
+                    })
+                    .map(move |(at, end)| (at, end, *cue))
             })
+            .collect();
+        // A role inside a longer role's phrase says less: 电话 in 法人电话 is the legal
+        // representative's, 孩子 in 孩子妈 the mother's.
+        let present: Vec<(usize, &catalog::lexicon::FieldCue)> = found
+            .iter()
+            .filter(|(at, end, cue)| {
+                !is_role(&cue.kind)
+                    || !found.iter().any(|(other_at, other_end, other)| {
+                        is_role(&other.kind)
+                            && other.kind == cue.kind
+                            && other_end - other_at > end - at
+                            && other_at <= at
+                            && end <= other_end
+                    })
+            })
+            .map(|(at, _, cue)| (*at, *cue))
             .collect();
         let has = |kind: &dyn Fn(&FieldCueKind) -> bool| -> Vec<&catalog::lexicon::FieldCue> {
             present
@@ -352,9 +493,20 @@ fn propose_fields(
                 .map(|(_, cue)| cue.element.clone())
         };
         for (at, written, name) in name_after(clause) {
-            if let Some(element) = nearest_before(at, &|k| *k == FieldCueKind::Name) {
+            // 生了个儿子，名字叫孙浩然: the role may be named in an earlier clause of the
+            // same sentence.
+            let role = nearest_before(at, &|k| *k == FieldCueKind::Name).or_else(|| {
+                last_name_role
+                    .as_ref()
+                    .filter(|(in_sentence, _)| in_sentence == sentence)
+                    .map(|(_, element)| element.clone())
+            });
+            if let Some(element) = role {
                 push(proposal, &element, &name, clause, &written);
             }
+        }
+        if let Some(element) = nearest_before(clause.len(), &|k| *k == FieldCueKind::Name) {
+            last_name_role = Some((*sentence, element));
         }
         for (at, number) in id_candidates(clause) {
             if number.len() != 18 || ids::IdNumber::parse(&number).is_err() {
@@ -370,6 +522,8 @@ fn propose_fields(
                     .filter(|(in_sentence, _)| in_sentence == sentence)
                     .map(|(_, element)| element.clone())
             });
+            // Named for no one else, the number is the applicant's own.
+            let role = role.or_else(|| wanted.contains(APPLICANT_ID).then(|| APPLICANT_ID.to_owned()));
             match role {
                 Some(element) => push(proposal, &element, &number, clause, &mask(&number)),
                 None => proposal
@@ -379,6 +533,22 @@ fn propose_fields(
         }
         if let Some(element) = nearest_before(clause.len(), &|k| *k == FieldCueKind::IdNumber) {
             last_id_role = Some((*sentence, element));
+        }
+        for (at, number) in phone_candidates(clause) {
+            let role = nearest_before(at, &|k| *k == FieldCueKind::Phone)
+                .or_else(|| {
+                    last_phone_role
+                        .as_ref()
+                        .filter(|(in_sentence, _)| in_sentence == sentence)
+                        .map(|(_, element)| element.clone())
+                })
+                .or_else(|| wanted.contains(APPLICANT_PHONE).then(|| APPLICANT_PHONE.to_owned()));
+            if let Some(element) = role {
+                push(proposal, &element, &number, clause, &number);
+            }
+        }
+        if let Some(element) = nearest_before(clause.len(), &|k| *k == FieldCueKind::Phone) {
+            last_phone_role = Some((*sentence, element));
         }
     }
 }

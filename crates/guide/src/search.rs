@@ -22,7 +22,8 @@
 //! Documents are the one-things (name, keywords, summary, life stage, items,
 //! materials, questions; fields weighted) and the items (name, materials,
 //! department). A one-thing is a confident answer only when a term other than a
-//! bigram matches it and its score passes a floor; otherwise the answer is
+//! bigram or a qualifier matches it (or two qualifiers said apart agree on it: 专利
+//! and 仿冒) and its score passes a floor; otherwise the answer is
 //! “没有找到”, with the one window's contact, rather than a wrong first hit.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -68,6 +69,9 @@ const BIGRAM_SHARE: f64 = 0.5;
 /// terms other than bigrams must contribute to it.
 const CONFIDENT_SCORE: f64 = 1.0;
 const CONFIDENT_TERM_SCORE: f64 = 0.6;
+
+/// How many different qualifiers of one one-thing make a confident answer together.
+const QUALIFIERS_TOGETHER: usize = 2;
 
 /// When no term matched, the least score of characters alone, and how many times the
 /// runner-up's score the first must have. Queries without a one-thing scored at most
@@ -233,6 +237,8 @@ impl Corpus {
         // The stretches this document matches by what was said there, not only by
         // something inside it.
         let mut whole: BTreeSet<&str> = BTreeSet::new();
+        // The qualifiers (补办, 过户, 仿冒) this document matches, each stretch once.
+        let mut qualifying: BTreeSet<&str> = BTreeSet::new();
         let mut reasons = Vec::new();
         for term in terms {
             let Some(&frequency) = doc.terms.get(&term.key) else {
@@ -245,6 +251,9 @@ impl Corpus {
             let characters = term.reason.via == Via::Characters;
             if term.decisive && term.weight > WEIGHT_INNER {
                 whole.insert(term.group.as_str());
+            }
+            if !term.decisive && !characters && term.weight > WEIGHT_INNER {
+                qualifying.insert(term.group.as_str());
             }
             parts
                 .entry((term.group.as_str(), term.decisive, characters))
@@ -270,6 +279,7 @@ impl Corpus {
         }
         scored.reasons = reasons;
         scored.pieces = whole.len();
+        scored.qualifiers = qualifying.len();
         scored
     }
 }
@@ -285,19 +295,22 @@ struct Scored {
     characters: f64,
     /// How many of the query's decisive stretches matched.
     pieces: usize,
+    /// How many of the query's qualifying stretches matched.
+    qualifiers: usize,
     /// The reasons of the terms that matched.
     reasons: Vec<Reason>,
 }
 
-/// Every age written in `chars` (八十五岁, 85岁, 九十多岁): where it starts and ends,
-/// and the years.
+/// Every age written in `chars` (八十五岁, 85岁, 九十多岁, 满八十, 85了): where it
+/// starts and ends, and the years. Without 岁 a number is an age only after 满 or
+/// before 了, and only from 60 on (满3个月, 交了15年 are no ages).
 fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
     let mut found = Vec::new();
     for (at, c) in chars.iter().enumerate() {
-        if *c != '岁' {
+        if !matches!(*c, '岁' | '了') {
             continue;
         }
-        // The number ends at 岁 or at a 多/几 just before it.
+        // The number ends here or at a 多/几 just before.
         let number_end = if at > 0 && matches!(chars[at - 1], '多' | '几') {
             at - 1
         } else {
@@ -308,9 +321,23 @@ fn ages(chars: &[char]) -> Vec<(usize, usize, u32)> {
             if let Some((years, used)) = crate::dates::number(&chars[start..number_end])
                 && start + used == number_end
             {
-                found.push((start, at + 1, years));
+                if *c == '岁' || years >= 60 {
+                    found.push((start, at + 1, years));
+                }
                 break;
             }
+        }
+    }
+    // 满八十, 满85: the number after 满, when no 岁 or 了 followed it.
+    for (at, c) in chars.iter().enumerate() {
+        if *c != '满' {
+            continue;
+        }
+        if let Some((years, used)) = crate::dates::number(&chars[at + 1..])
+            && years >= 60
+            && !found.iter().any(|(start, ..)| *start == at + 1)
+        {
+            found.push((at, at + 1 + used, years));
         }
     }
     found
@@ -585,7 +612,12 @@ impl SearchIndex {
     fn query_terms(&self, query: &str) -> Vec<QueryTerm> {
         let mut terms: Vec<QueryTerm> = Vec::new();
         let mut push = |term: QueryTerm| {
-            if let Some(existing) = terms.iter_mut().find(|t| t.key == term.key) {
+            // Qualifiers said apart stay apart (专利 and 仿冒 both stand for 知识产权保护):
+            // together they may name a one-thing that neither names alone.
+            let apart = |t: &QueryTerm| {
+                !t.decisive && !term.decisive && t.reason.via != Via::Characters && t.group != term.group
+            };
+            if let Some(existing) = terms.iter_mut().find(|t| t.key == term.key && !apart(t)) {
                 // The stronger finding stands; a decisive one over a qualifier.
                 if (term.decisive, term.weight) > (existing.decisive, existing.weight) {
                     *existing = term;
@@ -596,25 +628,27 @@ impl SearchIndex {
         };
         let compact: String = query.chars().filter(|c| !c.is_whitespace()).collect();
 
-        // Pinyin initials: a short query of Latin letters only.
-        if (2..=8).contains(&compact.len())
-            && compact.chars().all(|c| c.is_ascii_lowercase())
-            && let Some(words) = self.initials.get(&compact)
-        {
-            {
-                for word in words {
-                    push(QueryTerm {
-                        key: word.to_lowercase(),
-                        weight: WEIGHT_PINYIN,
-                        reason: Reason {
-                            typed: compact.clone(),
-                            term: word.clone(),
-                            via: Via::Pinyin,
-                        },
-                        group: compact.clone(),
-                        decisive: true,
-                    });
-                }
+        // Pinyin initials: a run of two to eight Latin letters, alone (sbk) or beside
+        // Han text (sbk补办).
+        for run in compact.split(|c: char| !c.is_ascii_lowercase()) {
+            if !(2..=8).contains(&run.len()) {
+                continue;
+            }
+            let Some(words) = self.initials.get(run) else {
+                continue;
+            };
+            for word in words {
+                push(QueryTerm {
+                    key: word.to_lowercase(),
+                    weight: WEIGHT_PINYIN,
+                    reason: Reason {
+                        typed: run.to_owned(),
+                        term: word.clone(),
+                        via: Via::Pinyin,
+                    },
+                    group: run.to_owned(),
+                    decisive: true,
+                });
             }
         }
 
@@ -764,7 +798,10 @@ impl SearchIndex {
             // Qualifiers (补办, 过户) never make an answer confident: not as terms, and
             // not as characters.
             let evidence = scored.decisive + scored.characters;
-            (scored.score >= CONFIDENT_SCORE && scored.decisive >= CONFIDENT_TERM_SCORE)
+            // Two qualifiers said apart that agree on one one-thing name it (专利 and
+            // 仿冒, 户口 and 迁到); one alone (车辆过户, 申请专利) does not.
+            (scored.score >= CONFIDENT_SCORE
+                && (scored.decisive >= CONFIDENT_TERM_SCORE || scored.qualifiers >= QUALIFIERS_TOGETHER))
                 // Shared characters alone suffice when they are many and point to one
                 // one-thing clearly (企业档案迁移): twice the runner-up and a high floor.
                 || (evidence >= CONFIDENT_CHARACTERS_SCORE && evidence >= CHARACTERS_MARGIN * second)

@@ -24,6 +24,10 @@ fn first(index: &SearchIndex, query: &str) -> Option<String> {
 /// fourth, written from the one-things' names and summaries by someone who had not
 /// read the lexicon, measured 144/157 top-1, 148/157 top-3 and 14/16 refused before
 /// and was never tuned on (`search_eval -- --misses` prints what it still misses).
+/// The fifth, written the same way before the last changes and measured once before
+/// them, measured 164/175 top-1, 168/175 top-3 and 17/17 refused; after them 175/175,
+/// 175/175 and 17/17 (the fourth 156/157 top-1). The floors of these two newest sets
+/// leave one query of top-1 as margin.
 #[test]
 fn accuracy_on_the_labelled_sets_stays_at_what_was_reached() {
     let index = index();
@@ -32,7 +36,8 @@ fn accuracy_on_the_labelled_sets_stays_at_what_was_reached() {
         ("held-out", include_str!("data/heldout.tsv"), 212, 213, 16),
         ("held-out 2", include_str!("data/heldout2.tsv"), 125, 125, 12),
         ("held-out 3", include_str!("data/heldout3.tsv"), 104, 104, 12),
-        ("held-out 4", include_str!("data/heldout4.tsv"), 153, 156, 15),
+        ("held-out 4", include_str!("data/heldout4.tsv"), 155, 157, 15),
+        ("held-out 5", include_str!("data/heldout5.tsv"), 174, 175, 17),
     ] {
         let accuracy = measure(&index, &parse_set(text));
         assert!(
@@ -60,6 +65,7 @@ fn all_labelled_queries_together_meet_the_issue_s_goals() {
         include_str!("data/heldout2.tsv"),
         include_str!("data/heldout3.tsv"),
         include_str!("data/heldout4.tsv"),
+        include_str!("data/heldout5.tsv"),
     ] {
         set.extend(parse_set(text));
     }
@@ -78,13 +84,16 @@ fn every_one_thing_is_reached_by_held_out_queries() {
     let catalog = testkit::catalog();
     let first = parse_set(include_str!("data/heldout.tsv"));
     let fourth = parse_set(include_str!("data/heldout4.tsv"));
+    let fifth = parse_set(include_str!("data/heldout5.tsv"));
     for id in catalog.one_things.keys() {
         assert!(
             first.iter().any(|l| l.expected == id.as_str()),
             "no held-out query for {id}"
         );
-        let phrasings = fourth.iter().filter(|l| l.expected == id.as_str()).count();
-        assert!(phrasings >= 4, "heldout4 has {phrasings} phrasings for {id}");
+        for (name, set) in [("heldout4", &fourth), ("heldout5", &fifth)] {
+            let phrasings = set.iter().filter(|l| l.expected == id.as_str()).count();
+            assert!(phrasings >= 4, "{name} has {phrasings} phrasings for {id}");
+        }
     }
 }
 
@@ -99,6 +108,35 @@ fn qualifiers_alone_are_not_an_answer() {
     }
     assert_eq!(first(&index, "社保卡补办").as_deref(), Some("social-security-card"));
     assert_eq!(first(&index, "二手房过户").as_deref(), Some("second-hand-home"));
+}
+
+/// Two qualifiers said apart that agree on one one-thing name it; each alone does
+/// not, and moving house is not moving a company.
+#[test]
+fn two_qualifiers_together_name_what_neither_names_alone() {
+    let index = index();
+    for (query, expected) in [
+        ("我的专利被别人仿冒了怎么办", "ip-protection"),
+        ("别人盗用我们的商标", "ip-protection"),
+        ("想把户口从外地迁到本市", "hukou-migration"),
+        ("公司注册地要从上海迁到杭州", "enterprise-relocation"),
+    ] {
+        assert_eq!(first(&index, query).as_deref(), Some(expected), "{query}");
+    }
+    for query in [
+        "侵犯隐私",
+        "假冒伪劣产品投诉",
+        "老人搬到养老院",
+        "户口本丢了",
+        "申请专利",
+    ] {
+        let result = index.search(query).unwrap();
+        assert!(!result.found, "{query}: {:?}", result.one_things);
+    }
+    assert_eq!(
+        first(&index, "我搬到新家了要接燃气").as_deref(),
+        Some("utility-connection")
+    );
 }
 
 /// One stretch of the query is one piece of evidence: a phrase that stands for three
@@ -135,6 +173,36 @@ fn an_age_of_eighty_or_more_finds_the_old_age_allowance() {
     }
     // A child's age is no old age.
     assert_ne!(first(&index, "孩子5岁").as_deref(), Some("elderly-allowances"));
+}
+
+#[test]
+fn an_old_age_without_sui_is_read_after_man_or_before_le() {
+    let index = index();
+    for query in [
+        "爷爷满八十了有补贴领不",
+        "我妈85了每个月有没有补助",
+        "奶奶满90有什么补贴",
+    ] {
+        assert_eq!(first(&index, query).as_deref(), Some("elderly-allowances"), "{query}");
+    }
+    // Small numbers before 了 or after 满 are no ages.
+    assert_ne!(first(&index, "孩子满3个月了").as_deref(), Some("elderly-allowances"));
+    assert_ne!(first(&index, "社保交了15了").as_deref(), Some("elderly-allowances"));
+}
+
+#[test]
+fn pinyin_initials_beside_han_text_are_read() {
+    let index = index();
+    let result = index.search("sbk补办").unwrap();
+    assert_eq!(result.one_things[0].id, "social-security-card");
+    assert!(
+        result.one_things[0]
+            .reasons
+            .iter()
+            .any(|r| r.via == Via::Pinyin && r.typed == "sbk"),
+        "{:?}",
+        result.one_things[0].reasons
+    );
 }
 
 #[test]

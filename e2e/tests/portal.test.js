@@ -231,6 +231,28 @@ test('an applicant does 新生儿出生 and every department works it to complet
   await checkAxe(applicant, 'data access');
   await screenshots(applicant, 'data-access');
   assert.ok(supplementDone);
+
+  // 免申即享: the birth registered, 育儿补贴 was found for the child the same minute,
+  // with its reasons, on the parent's 我的待遇.
+  await applicant.goto(`${server.base}/my/benefits`);
+  const benefit = applicant.locator('ol.benefits > li', { hasText: '育儿补贴' });
+  assert.equal(await benefit.count(), 1, await applicant.locator('main').innerText());
+  assert.match(await benefit.innerText(), /\d+\.\d{2} 元/);
+  assert.match(await benefit.innerText(), /✔ 符合/);
+  await checkAxe(applicant, 'my benefits');
+  // 卫健 finds the child on its list by the whole ID number, then runs the policy over
+  // everyone from its page: the page follows the run until it has ended.
+  await staffContext.clearCookies();
+  await login(staff, server.base, 'staff-wj');
+  await staff.goto(`${server.base}/workbench/policies/childcare_subsidy?q=${OUTPUTS['child.id_number']}`);
+  assert.match(await staff.locator('main table').last().innerText(), /已认定/);
+  await staff.getByRole('button', { name: '运行政策' }).click();
+  await staff.waitForURL(/\?run=PR[0-9A-F]+/);
+  await staff.getByText(/已运行（\d{4}年度，评估日 /).waitFor({ timeout: 60000 });
+  const runs = staff.locator('h3:has-text("运行记录") + table');
+  assert.match(await runs.locator('tbody tr').first().innerText(), /已完成/);
+  assert.match(await runs.locator('tbody tr').first().innerText(), /卫生健康委员会工作人员/);
+  await checkAxe(staff, 'policy page after a run');
   await context.close();
   await staffContext.close();
 });

@@ -249,15 +249,30 @@ impl SqliteStore {
                 } else {
                     "BEGIN IMMEDIATE; SAVEPOINT w"
                 };
-                let Some(conn) = batch.conn.as_mut() else {
+                let was_open = batch.open;
+                if batch.conn.is_none() {
                     return Err(sqlx::Error::PoolClosed.into());
+                }
+                // Until the statement has answered, the connection may or may not be
+                // in the transaction and the savepoint: a writer dropped meanwhile (its
+                // caller gone) leaves the batch marked open and abandoned, so that the
+                // next turn rolls back to the savepoint, or the whole group if the
+                // savepoint never came to be. (Marked closed, the next writer began a
+                // transaction inside the one this statement had begun, and failed, as
+                // did every write after it.)
+                batch.open = true;
+                batch.abandoned = true;
+                let started = match batch.conn.as_mut() {
+                    Some(conn) => execute(conn, start).await,
+                    None => Err(sqlx::Error::PoolClosed),
                 };
-                if let Err(error) = execute(conn, start).await {
+                batch.abandoned = false;
+                if let Err(error) = started {
+                    batch.open = was_open;
                     // A group left open without a writer is committed by the flusher.
                     batcher.flush.notify_one();
                     return Err(error.into());
                 }
-                batch.open = true;
                 Ok(Writer {
                     tx: Part::Grouped(Turn {
                         batch,

@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 use domain::Account;
 use eligibility::fen_to_yuan;
 use serde::Serialize;
-use store::{ConfirmBatch, ConfirmJob, FindingQuery, SubjectAccess};
+use store::{ConfirmBatch, ConfirmJob, FindingQuery};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -116,12 +116,6 @@ fn view(state: &AppState, job: &ConfirmJob) -> ConfirmJobView {
     }
 }
 
-fn random_job_id() -> String {
-    use rand::Rng;
-    let bytes: [u8; 8] = rand::thread_rng().r#gen();
-    format!("CJ{}", hex::encode_upper(bytes))
-}
-
 /// Starts confirming every granted finding of `period` (checked by the caller, as
 /// is the caller's right to confirm): refused with the findings named while any
 /// objection is open, or with the running job's id while one runs. `reason` is what
@@ -174,7 +168,7 @@ pub(crate) async fn start(
         .await?;
     let now = state.now();
     let job = ConfirmJob {
-        id: random_job_id(),
+        id: format!("CJ{}", crate::benefits::random_id()),
         policy: policy.id.clone(),
         period: period.to_owned(),
         state: "running".to_owned(),
@@ -190,7 +184,7 @@ pub(crate) async fn start(
         lease_owner: Some(node_id().to_owned()),
         lease_until: now + chrono::Duration::seconds(LEASE_SECONDS),
     };
-    let record = job_entry(
+    let record = crate::benefits::policy_entry(
         state,
         caller,
         policy,
@@ -212,15 +206,6 @@ pub(crate) async fn start(
     }
     tokio::spawn(run(state.clone(), job.clone(), caller.clone()));
     Ok(view(state, &job))
-}
-
-/// An entry about the job itself (its start, its end): no one's data.
-fn job_entry(state: &AppState, actor: &Account, policy: &Policy, action: &str, purpose: String) -> SubjectAccess {
-    SubjectAccess {
-        entry: crate::access_entry(state, Some(actor), action, None, String::new(), purpose),
-        subject: None,
-        legal_basis: crate::benefits::legal_basis_of(policy),
-    }
 }
 
 /// A job of `policy_id`, for whom may see its findings.
@@ -373,7 +358,7 @@ async fn finish(state: &AppState, job: &ConfirmJob, actor: &Account, outcome: Re
             policy.name, job.period, job.id
         ),
     };
-    let record = job_entry(state, actor, policy, "benefit_confirm_job_finished", purpose);
+    let record = crate::benefits::policy_entry(state, actor, policy, "benefit_confirm_job_finished", purpose);
     match state
         .store
         .finish_confirm_job(&job.id, node_id(), to, error.as_deref(), state.now(), &record)

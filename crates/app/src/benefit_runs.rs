@@ -21,7 +21,7 @@ use catalog::Policy;
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::Account;
 use serde::Serialize;
-use store::{PolicyRun, RunStage, SubjectAccess};
+use store::{PolicyRun, RunStage};
 
 use crate::AppState;
 use crate::benefits::{RunProgress, RunSummary};
@@ -110,21 +110,6 @@ fn view(state: &AppState, run: &PolicyRun) -> PolicyRunView {
     }
 }
 
-fn random_run_id() -> String {
-    use rand::Rng;
-    let bytes: [u8; 8] = rand::thread_rng().r#gen();
-    format!("PR{}", hex::encode_upper(bytes))
-}
-
-/// An entry about the run itself (its start, its end): no one's data.
-fn run_entry(state: &AppState, actor: &Account, policy: &Policy, action: &str, purpose: String) -> SubjectAccess {
-    SubjectAccess {
-        entry: crate::access_entry(state, Some(actor), action, None, String::new(), purpose),
-        subject: None,
-        legal_basis: crate::benefits::legal_basis_of(policy),
-    }
-}
-
 /// Records the start of a run of `policy` (the caller's right to run it checked) for
 /// `as_of`; refused with the running run's id while one runs.
 pub(crate) async fn begin(
@@ -136,7 +121,7 @@ pub(crate) async fn begin(
     let now = state.now();
     let period = eligibility::Period::containing(policy.period_unit, as_of);
     let run = PolicyRun {
-        id: random_run_id(),
+        id: format!("PR{}", crate::benefits::random_id()),
         policy: policy.id.clone(),
         as_of,
         period: period.key(),
@@ -156,7 +141,7 @@ pub(crate) async fn begin(
         lease_until: now + chrono::Duration::seconds(LEASE_SECONDS),
     };
     let department_name = state.catalog.department_name(&policy.department);
-    let record = run_entry(
+    let record = crate::benefits::policy_entry(
         state,
         caller,
         policy,
@@ -339,7 +324,7 @@ pub(crate) async fn carry_out(
     } else {
         "benefit_run_failed"
     };
-    let record = run_entry(state, caller, policy, action, purpose);
+    let record = crate::benefits::policy_entry(state, caller, policy, action, purpose);
     match state
         .store
         .finish_policy_run(

@@ -669,10 +669,27 @@ fn changed_notice(
     }
 }
 
-fn random_id() -> String {
+/// 16 random hex digits, the part of a finding's, job's or run's id after its prefix.
+pub(crate) fn random_id() -> String {
     use rand::Rng;
     let bytes: [u8; 8] = rand::thread_rng().r#gen();
     hex::encode_upper(bytes)
+}
+
+/// An entry about the work on a policy itself (a run's or a confirmation job's start
+/// and end): no one's data.
+pub(crate) fn policy_entry(
+    state: &AppState,
+    actor: &Account,
+    policy: &Policy,
+    action: &str,
+    purpose: String,
+) -> SubjectAccess {
+    SubjectAccess {
+        entry: crate::access_entry(state, Some(actor), action, None, String::new(), purpose),
+        subject: None,
+        legal_basis: legal_basis_of(policy),
+    }
 }
 
 /// “您符合…条件，…元将于…发放” with the reasons, or the invitation to apply.

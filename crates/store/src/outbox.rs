@@ -231,6 +231,11 @@ const DUE: &str = "SELECT d.subscription_id, d.outbox_seq FROM webhook_deliverie
        AND e.ordering_key = d.ordering_key AND e.state = 'pending' AND e.outbox_seq < d.outbox_seq) \
      ORDER BY d.next_at, d.outbox_seq LIMIT $6";
 
+/// Whether any delivery may be due: read first, so that an idle dispatcher (twice a
+/// second on every node) does not take the writer for a claim that finds nothing.
+pub(crate) const ANY_DUE: &str = "SELECT EXISTS (SELECT 1 FROM webhook_deliveries \
+     WHERE state = 'pending' AND next_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)) AS due";
+
 /// PostgreSQL: rows another dispatcher is claiming are skipped, not waited for.
 pub(crate) fn claim_postgres() -> String {
     format!(
@@ -487,6 +492,13 @@ macro_rules! impl_outbox_store {
 
                 async fn claim_deliveries(&self, claim: &outbox::Claim<'_>) -> Result<Vec<ClaimedDelivery>> {
                     let kind = |at: usize| claim.kinds.get(at).copied().unwrap_or("");
+                    let due = sqlx::query(&self.sql(outbox::ANY_DUE))
+                        .bind(millis(claim.now))
+                        .fetch_one(self.pool())
+                        .await?;
+                    if !sqlx::Row::try_get::<bool, _>(&due, "due")? {
+                        return Ok(Vec::new());
+                    }
                     let claimed = self
                         .grouped(async {
                             let mut writer = self.begin_write().await?;

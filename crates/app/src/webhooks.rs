@@ -503,6 +503,23 @@ async fn deliver(state: Arc<AppState>, nats: Option<Nats>, delivery: ClaimedDeli
     }
 }
 
+/// How long an event stays in the outbox once every delivery of it was made (its
+/// delivery log goes with it); events still to deliver, dead letters included, stay.
+pub const KEEP_DELIVERED_DAYS: i64 = 30;
+
+/// Events removed per watch tick at most, so that pruning a backlog holds the writer
+/// only briefly.
+const PRUNE_BATCH: i64 = 10_000;
+
+/// Removes the events delivered more than [`KEEP_DELIVERED_DAYS`] ago, with their
+/// deliveries and attempts (run by the deadline watch); how many went.
+pub async fn prune(state: &AppState, now: DateTime<Utc>) -> Result<u64, StoreError> {
+    state
+        .store
+        .prune_outbox(now - chrono::Duration::days(KEEP_DELIVERED_DAYS), PRUNE_BATCH)
+        .await
+}
+
 /// Claims the due deliveries once and sends them concurrently (each is the earliest
 /// pending one of its case for its subscription, so order holds); how many.
 pub async fn dispatch_once(state: &Arc<AppState>, nats: Option<&Nats>) -> Result<usize, StoreError> {

@@ -428,6 +428,11 @@ fn spawn_deadline_watch(state: Arc<AppState>, seconds: u64, benefit_run_hour: Op
                 Ok(removed) => tracing::info!(removed, "abandoned draft files removed"),
                 Err(error) => tracing::warn!(error = %error.message, "draft files not pruned"),
             }
+            match server::app::webhooks::prune(&state, state.now()).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "delivered outbox events removed"),
+                Err(error) => tracing::warn!(%error, "outbox not pruned"),
+            }
         }
     });
 }

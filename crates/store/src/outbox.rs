@@ -189,6 +189,11 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<bool>;
     /// Outbox events after `after_seq`, oldest first.
     async fn outbox_events(&self, after_seq: i64, limit: i64) -> Result<Vec<StoredOutboxEvent>>;
+    /// Removes up to `limit` events written before `before` whose every delivery was
+    /// made, with those deliveries and their attempts, in one transaction; returns how
+    /// many events went. Events with a delivery still pending or dead (a dead letter
+    /// waits for its replay) stay, and so do their logs.
+    async fn prune_outbox(&self, before: DateTime<Utc>, limit: i64) -> Result<u64>;
     /// How many deliveries are in each state (`pending`, `delivered`, `dead`).
     async fn delivery_counts(&self) -> Result<Vec<(String, i64)>>;
 }
@@ -235,6 +240,26 @@ const DUE: &str = "SELECT d.subscription_id, d.outbox_seq FROM webhook_deliverie
 /// second on every node) does not take the writer for a claim that finds nothing.
 pub(crate) const ANY_DUE: &str = "SELECT EXISTS (SELECT 1 FROM webhook_deliveries \
      WHERE state = 'pending' AND next_at <= $1 AND (claimed_until IS NULL OR claimed_until < $1)) AS due";
+
+/// The oldest events written before `$1` with no delivery left to make (none pending,
+/// none dead), at most `$2`.
+pub(crate) const PRUNABLE: &str = "SELECT seq FROM outbox o WHERE o.created_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_seq = o.seq AND d.state <> 'delivered') \
+     ORDER BY o.seq LIMIT $2";
+
+/// Deleting `count` prunable events (bound as `$1…`): their attempts, their (made)
+/// deliveries, then the events themselves.
+pub(crate) fn prune_statements(count: usize) -> [String; 3] {
+    let list = (1..=count).map(|n| format!("${n}")).collect::<Vec<_>>().join(", ");
+    [
+        format!("DELETE FROM webhook_attempts WHERE outbox_seq IN ({list})"),
+        format!("DELETE FROM webhook_deliveries WHERE outbox_seq IN ({list}) AND state = 'delivered'"),
+        format!(
+            "DELETE FROM outbox WHERE seq IN ({list}) \
+             AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.outbox_seq = outbox.seq)"
+        ),
+    ]
+}
 
 /// PostgreSQL: rows another dispatcher is claiming are skipped, not waited for.
 pub(crate) fn claim_postgres() -> String {
@@ -673,6 +698,42 @@ macro_rules! impl_outbox_store {
                         self.record_admin(&mut writer.tx, record).await?;
                         writer.commit().await?;
                         Ok(true)
+                    })
+                    .await
+                }
+
+                async fn prune_outbox(&self, before: DateTime<Utc>, limit: i64) -> Result<u64> {
+                    self.grouped(async {
+                        let mut writer = self.begin_write().await?;
+                        let seqs: Vec<i64> = sqlx::query(&self.sql(outbox::PRUNABLE))
+                            .bind(millis(before))
+                            .bind(limit)
+                            .fetch_all(&mut *writer.tx)
+                            .await?
+                            .iter()
+                            .map(|row| row.int("seq"))
+                            .collect::<Result<_>>()?;
+                        if seqs.is_empty() {
+                            writer.rollback().await?;
+                            return Ok(0);
+                        }
+                        let mut pruned = 0;
+                        for chunk in seqs.chunks(sql::ROWS_PER_INSERT) {
+                            // Attempts, deliveries, then the events: the last
+                            // statement's count is the events'.
+                            let mut deleted = 0;
+                            for statement in outbox::prune_statements(chunk.len()) {
+                                let statement = self.sql_owned(statement);
+                                let mut query = sqlx::query(&statement);
+                                for seq in chunk {
+                                    query = query.bind(*seq);
+                                }
+                                deleted = query.execute(&mut *writer.tx).await?.rows_affected();
+                            }
+                            pruned += deleted;
+                        }
+                        writer.commit().await?;
+                        Ok(pruned)
                     })
                     .await
                 }

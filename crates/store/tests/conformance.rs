@@ -4051,6 +4051,28 @@ async fn deliveries_go_in_case_order_retry_dead_letter_and_replay(fixture: &Fixt
     let resumed: Vec<_> = resumed.into_iter().filter(|d| d.outbox_seq == seqs[1]).collect();
     assert_eq!(resumed.len(), 1);
     assert_eq!(resumed[0].attempts, 2);
+    // Retention: once old enough, an event whose every delivery was made goes with its
+    // delivery and its log; one still to be delivered stays, with its log.
+    assert_eq!(
+        store.prune_outbox(at(12, 0, 0), 100).await.unwrap(),
+        0,
+        "nothing that old"
+    );
+    let pruned = store.prune_outbox(at(20, 0, 0), 100).await.unwrap();
+    assert_eq!(pruned as usize, 1 + usize::from(seqs.len() > 2), "the delivered events");
+    let left: Vec<i64> = store
+        .outbox_events(0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|event| event.seq)
+        .collect();
+    assert!(!left.contains(&seqs[0]) && left.contains(&seqs[1]), "{left:?}");
+    assert_eq!(left.len(), seqs.len() - pruned as usize);
+    let log = store.delivery_attempts("sub-all", 100).await.unwrap();
+    assert!(log.iter().all(|a| a.outbox_seq != seqs[0]));
+    assert!(log.iter().any(|a| a.outbox_seq == seqs[1]));
+    assert_eq!(store.prune_outbox(at(20, 0, 0), 100).await.unwrap(), 0, "pruning twice");
 }
 
 async fn concurrent_dispatchers_never_claim_the_same_delivery(fixture: &Fixture) {

@@ -122,8 +122,12 @@ async fn policy_page(
     let jobs = app::benefit_jobs::jobs(state, account, id).await.unwrap_or_default();
     let runs = app::benefit_runs::runs(state, account, id).await.unwrap_or_default();
     // The run the page was sent to follow (`?run=`), as it is now.
+    // Usually among the latest runs just read; read on its own only when older.
     let current = match &outcome.follow {
-        Some(run) => app::benefit_runs::run(state, account, id, run).await.ok(),
+        Some(run) => match runs.iter().find(|listed| &listed.id == run) {
+            Some(listed) => Some(listed.clone()),
+            None => app::benefit_runs::run(state, account, id, run).await.ok(),
+        },
         None => None,
     };
     let refresh = runs.iter().any(|run| run.state == "running");

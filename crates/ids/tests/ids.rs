@@ -744,6 +744,56 @@ fn a_withdrawn_area_code_is_accepted_only_for_people_born_while_it_was_in_force(
 }
 
 #[test]
+fn codes_created_since_2021_are_known_and_the_ones_they_replaced_are_withdrawn() {
+    let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+    // 横县 (450127) became 横州市 (450181) in 2021: a child born there in 2024 carries
+    // the new code, an adult born there in 1990 keeps the old one.
+    let newborn = IdNumber::parse_on(&with_id_check("45018120240315002"), today).unwrap();
+    assert_eq!(newborn.area_name(), "横州市");
+    let adult = IdNumber::parse_on(&with_id_check("45012719900315002"), today).unwrap();
+    assert_eq!(adult.area_name(), "横县");
+    let err = IdNumber::parse_on(&with_id_check("45012720240315002"), today).unwrap_err();
+    assert_eq!(err.code(), "ID_NUMBER_AREA_CODE_WITHDRAWN");
+    assert_eq!(
+        err.to_string(),
+        "公民身份号码前六位“450127”（横县）2021年后已停用，2024年出生的人不会使用这个地址码"
+    );
+    // More of the 2021–2023 changes: 沙县区, 三元区 after the merger with 梅列区,
+    // 龙海区, 旬阳市, 沙湾市, 米林市, 错那市, 白杨市.
+    for (code, name) in [
+        ("350405", "沙县区"),
+        ("350404", "三元区"),
+        ("350604", "龙海区"),
+        ("610981", "旬阳市"),
+        ("654203", "沙湾市"),
+        ("540481", "米林市"),
+        ("540581", "错那市"),
+        ("659012", "白杨市"),
+    ] {
+        let id = IdNumber::parse_on(&with_id_check(&format!("{code}20250101001")), today).unwrap();
+        assert_eq!(id.area_name(), name, "{code}");
+    }
+    // The current names of codes whose places swapped over the years.
+    assert_eq!(
+        IdNumber::parse(&with_id_check("43030019800101001"))
+            .unwrap()
+            .area_name(),
+        "湘潭市"
+    );
+    assert_eq!(
+        IdNumber::parse(&with_id_check("43050019800101001"))
+            .unwrap()
+            .area_name(),
+        "邵阳市"
+    );
+    // A development zone's statistical code (not GB/T 2260) is not an address code.
+    assert_eq!(
+        IdNumber::parse(&with_id_check("13017120000101001")).unwrap_err().code(),
+        "ID_NUMBER_AREA_CODE"
+    );
+}
+
+#[test]
 fn a_birth_date_after_today_is_refused_when_checked_on_a_day() {
     let today = NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
     // Born 2099: a well-formed number, but nobody holds it yet.

@@ -186,6 +186,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                         .map_err(|e| anyhow::anyhow!(e.message))?;
                     tracing::warn!("demo accounts created");
                 }
+                run::start_background(&state, &server).await?;
                 let listener = tokio::net::TcpListener::bind(server.listen)
                     .await
                     .with_context(|| format!("无法监听 {}", server.listen))?;
@@ -233,6 +234,7 @@ fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
                 if seeded > 0 {
                     println!("已生成演示共享数据 {seeded} 条（人口、婚姻、社保、医保、公积金、法人）");
                 }
+                run::start_background(&state, &options).await?;
                 let listener = tokio::net::TcpListener::bind(options.listen)
                     .await
                     .with_context(|| format!("无法监听 {}", options.listen))?;

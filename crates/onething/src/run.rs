@@ -173,7 +173,8 @@ pub async fn open_store(options: &ServerOptions) -> anyhow::Result<Arc<dyn Store
     Ok(store)
 }
 
-/// The state with its background loops (checkpoints, deadline watch).
+/// The state, with the departments' signing keys; its background loops start with
+/// [`start_background`], once whatever the node seeds (the demo's data) is in place.
 pub async fn build_state(
     options: &ServerOptions,
     catalog_dir: Option<&Path>,
@@ -184,6 +185,13 @@ pub async fn build_state(
     if made > 0 {
         tracing::info!(keys = made, "department signing keys generated");
     }
+    Ok(state)
+}
+
+/// The background loops: checkpoints, the deadline watch (with the nightly policy
+/// runs), the dashboard count and the event dispatcher. The demo starts them after it
+/// has loaded its population, so that a run due at start-up finds the people it is for.
+pub async fn start_background(state: &Arc<AppState>, options: &ServerOptions) -> anyhow::Result<()> {
     spawn_checkpoints(state.clone(), options.checkpoint_seconds);
     spawn_deadline_watch(
         state.clone(),
@@ -191,8 +199,7 @@ pub async fn build_state(
         options.watch.benefit_run_hour.0,
     );
     spawn_dashboard_count(state.clone());
-    spawn_event_dispatcher(state.clone(), &options.events).await?;
-    Ok(state)
+    spawn_event_dispatcher(state.clone(), &options.events).await
 }
 
 /// Where outbox events go besides the webhooks administrators subscribe.

@@ -703,3 +703,80 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
         .unwrap();
     let _ = std::fs::remove_dir_all(&data_dir);
 }
+
+/// `ledger verify` on PostgreSQL reads the rows through its bulk copy: an entry edited
+/// in the database is found at its index there too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_entry_is_found_at_its_index_on_postgres() {
+    let schema = format!("verify_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&postgres_url())
+        .await
+        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
+    sqlx::raw_sql(&format!(
+        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
+    ))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+    let url = postgres_url_in(&schema);
+    let data_dir = temp_dir("verify-pg");
+    {
+        let (_server, base) = start_serve_on_postgres(&data_dir, &url, &[]);
+        let client = reqwest::Client::new();
+        let token = login(&client, &base, "zhangsan").await;
+        let body = newborn_body(&client, &base).await;
+        submit(&client, &base, &token, &body).await;
+    }
+    let verify = |dir: PathBuf, database: String| {
+        let output = command()
+            .args(["ledger", "verify", "--log-format", "text", "--database"])
+            .arg(&database)
+            .arg("--data-dir")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        Output::from(output)
+    };
+    let (dir, database) = (data_dir.clone(), url.clone());
+    let intact = tokio::task::spawn_blocking(move || verify(dir, database))
+        .await
+        .unwrap();
+    assert_eq!(intact.code, Some(0), "{intact:?}");
+    assert!(intact.stdout.contains("账本完整"), "{intact:?}");
+
+    let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+    let size: i64 = sqlx::query_scalar("SELECT count(*) FROM ledger_entries")
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    let index = size / 2;
+    let bytes: Vec<u8> = sqlx::query_scalar("SELECT entry FROM ledger_entries WHERE idx = $1")
+        .bind(index)
+        .fetch_one(&mut connection)
+        .await
+        .unwrap();
+    let mut entry = LedgerEntry::from_canonical_bytes(&bytes).unwrap();
+    entry.actor = "someone-else".into();
+    // The table refuses changes by trigger; a database superuser can switch it off.
+    sqlx::raw_sql("SET session_replication_role = replica")
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE ledger_entries SET entry = $1 WHERE idx = $2")
+        .bind(entry.canonical_bytes())
+        .bind(index)
+        .execute(&mut connection)
+        .await
+        .unwrap();
+    connection.close().await.unwrap();
+    let (dir, database) = (data_dir.clone(), url.clone());
+    let tampered = tokio::task::spawn_blocking(move || verify(dir, database))
+        .await
+        .unwrap();
+    assert_tampered_at(&tampered, index as u64, "条目内容被修改");
+    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&data_dir);
+}

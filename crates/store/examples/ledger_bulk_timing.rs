@@ -9,6 +9,9 @@
 //! time target/release/onething ledger verify --data-dir DATA_DIR
 //! ```
 //!
+//! DATA_DIR may be a PostgreSQL URL instead (`postgres://…`); then time
+//! `onething ledger verify --database URL --data-dir SOME_DIR`.
+//!
 //! Prints entries/s and checks that the ledger grew by exactly COUNT.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -17,7 +20,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use store::{AccessEntry, Role, SharingStore, SqliteStore, Store, SubjectAccess};
+use store::{AccessEntry, PostgresStore, Role, SqliteStore, Store, SubjectAccess};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,8 +31,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let count: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(1_000_000);
     let batch: usize = args.get(2).and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    std::fs::create_dir_all(&dir)?;
-    let store = SqliteStore::open(&dir.join("onething.db")).await?;
+    let store: Box<dyn Store> = match dir.to_str() {
+        Some(url) if url.starts_with("postgres://") => Box::new(PostgresStore::connect(url).await?),
+        _ => {
+            std::fs::create_dir_all(&dir)?;
+            Box::new(SqliteStore::open(&dir.join("onething.db")).await?)
+        }
+    };
     store.migrate().await?;
     let at = DateTime::<Utc>::from_timestamp(1_770_000_000, 0).unwrap_or_default();
     let (before, _) = store.ledger_head().await?;
@@ -68,6 +76,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         elapsed.as_secs_f64(),
         count as f64 / elapsed.as_secs_f64()
     );
-    store.close().await;
+    drop(store);
     Ok(())
 }

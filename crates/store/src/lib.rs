@@ -20,6 +20,7 @@ mod common;
 pub mod identity;
 mod migrate;
 pub mod outbox;
+mod pgcopy;
 mod postgres;
 mod shared;
 mod sql;

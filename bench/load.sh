@@ -6,6 +6,7 @@
 # Idempotency-Key). Prints the sustained rate and p50/p90/p99 latency.
 # `postgres2` runs two nodes over one PostgreSQL database and drives each with
 # half the connections (one wrk each; their rates add up, latencies per node).
+# ONETHING_BENCH_BIN=path runs that binary instead of building this tree's.
 # RATE=N (requests/s, in the environment) drives at that fixed rate instead, with
 # the open-loop generator `crates/onething/examples/fixed_rate.rs` (latency counted
 # from when each request was due; two nodes get half the rate each).
@@ -20,8 +21,13 @@ port=18089
 base="http://127.0.0.1:${port}"
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install -y wrk" >&2; exit 1; }
 
-cargo build --release -p onething >/dev/null 2>&1
-bin=target/release/onething
+# ONETHING_BENCH_BIN: a binary built before (to compare two builds alternately);
+# otherwise the release build of this tree.
+bin="${ONETHING_BENCH_BIN:-}"
+if [ -z "$bin" ]; then
+  cargo build --release -p onething >/dev/null 2>&1
+  bin=target/release/onething
+fi
 rate="${RATE:-}"
 if [ -n "$rate" ]; then
   cargo build --release -p onething --example fixed_rate >/dev/null 2>&1

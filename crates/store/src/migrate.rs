@@ -135,6 +135,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "benefit_runs",
         sql: include_str!("../migrations/sqlite/0023_benefit_runs.sql"),
     },
+    Migration {
+        version: 24,
+        name: "one_index_by_submission_time",
+        sql: include_str!("../migrations/sqlite/0024_one_index_by_submission_time.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations, in order. Same versions and table shapes as [`SQLITE`].
@@ -253,6 +258,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 23,
         name: "benefit_runs",
         sql: include_str!("../migrations/postgres/0023_benefit_runs.sql"),
+    },
+    Migration {
+        version: 24,
+        name: "one_index_by_submission_time",
+        sql: include_str!("../migrations/postgres/0024_one_index_by_submission_time.sql"),
     },
 ];
 

@@ -172,6 +172,14 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
                 .or_insert_with(|| id_number.to_string());
         }
     }
+    // A person's report is about the person it is submitted for, and no one else.
+    let own_id_number = match &person {
+        Some((_, id_number)) => Some(id_number.as_str()),
+        None => caller.id_number.as_deref(),
+    };
+    if person.is_some() || !window {
+        issues.extend(report_subject_issue(one_thing, &form, own_id_number));
+    }
     let applicant = match &person {
         Some((name, id_number)) if issues.is_empty() => match applicant_for(state, name, id_number).await? {
             Ok(id) => id,
@@ -243,6 +251,38 @@ pub async fn submit(state: &AppState, caller: &Account, submission: Submission) 
         .field("Idempotency-Key")
         .into()),
     }
+}
+
+/// Why a person's report (个人信用报告…, see
+/// [`catalog::OneThing::report_is_about_the_applicant`]) may not be asked for with
+/// `form`: its subject must be `own_id_number`, the ID number of the person it is for
+/// (the signed-in applicant's, or the walk-in's read from their ID card). Anyone
+/// else's report needs their written authorization (征信业管理条例 第十八条), which no
+/// one-thing takes; an account without an ID number cannot ask for one at all. A
+/// missing value is left to the form's own check. `None` for every other one-thing.
+pub(crate) fn report_subject_issue(
+    one_thing: &catalog::OneThing,
+    form: &BTreeMap<String, String>,
+    own_id_number: Option<&str>,
+) -> Option<FieldIssue> {
+    if !one_thing.report_is_about_the_applicant() {
+        return None;
+    }
+    let element = catalog::APPLICANT_ID_NUMBER;
+    let given = form
+        .get(element)
+        .map(|value| value.trim())
+        .filter(|value| !value.is_empty())?;
+    let message = match own_id_number {
+        Some(own) if given.eq_ignore_ascii_case(own.trim()) => return None,
+        Some(_) => "只能查询本人的报告：公民身份号码应为申请人本人的",
+        None => "只能查询本人的报告：账号未登记公民身份号码，请先完成实名认证",
+    };
+    Some(FieldIssue {
+        field: element.to_owned(),
+        code: "REPORT_NOT_OWN".into(),
+        message: message.into(),
+    })
 }
 
 /// The walk-in's name and ID number, or the issues with them.

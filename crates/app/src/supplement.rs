@@ -70,6 +70,25 @@ pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: A
                 }),
             }
         }
+        // A person's report stays about the applicant: a correction may not name anyone else.
+        if let Some(one_thing) = state.catalog.one_thing(&case.one_thing) {
+            let mut form: BTreeMap<String, String> = case
+                .form
+                .iter()
+                .map(|(element, value)| (element.clone(), value.value.clone()))
+                .collect();
+            form.extend(
+                answer
+                    .corrections
+                    .iter()
+                    .map(|(element, value)| (element.clone(), value.clone())),
+            );
+            issues.extend(super::submit::report_subject_issue(
+                one_thing,
+                &form,
+                caller.id_number.as_deref(),
+            ));
+        }
         let outcome = match case.answer_supplement_with(
             &state.catalog,
             &state.calendar(),

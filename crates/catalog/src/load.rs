@@ -1266,10 +1266,13 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
     if members.is_empty() {
         checker.report(file, span(&raw.id), "member", "一件事至少需要一个成员事项");
     }
-    let report = raw
-        .report
-        .as_ref()
-        .and_then(|report| check_report(checker, catalog, file, report, raw.lead.get_ref(), &members, &questions));
+    let report = raw.report.as_ref().and_then(|report| {
+        let whose = Whose {
+            lead: raw.lead.get_ref(),
+            applicant: raw.applicant.get_ref(),
+        };
+        check_report(checker, catalog, file, report, &whose, &members, &questions)
+    });
     if checker.problems.len() > problems_before {
         return;
     }
@@ -1298,17 +1301,26 @@ fn load_one_thing(checker: &mut Checker, file: usize, catalog: &mut Catalog) {
     }
 }
 
+/// Who issues a report one-thing's document and who asks for it.
+struct Whose<'a> {
+    /// The lead department's code.
+    lead: &'a str,
+    /// 自然人 or 法人.
+    applicant: &'a str,
+}
+
 /// Checks a report one-thing's `[report]` (see [`Report`]) and returns it when sound.
 fn check_report(
     checker: &mut Checker,
     catalog: &Catalog,
     file: usize,
     raw: &RawReport,
-    lead: &str,
+    whose: &Whose<'_>,
     members: &[Member],
     questions: &[Question],
 ) -> Option<Report> {
     let before = checker.problems.len();
+    let lead = whose.lead;
     let document = raw.document.get_ref();
     match catalog.certificates.get(document) {
         None => checker.report(
@@ -1405,6 +1417,14 @@ fn check_report(
         ),
     }
     let subject = raw.subject.get_ref();
+    if whose.applicant == "自然人" && subject != APPLICANT_ID_NUMBER {
+        checker.report(
+            file,
+            span(&raw.subject),
+            "report.subject",
+            format!("个人申请的报告只能是本人的：报告对象应为“{APPLICANT_ID_NUMBER}”（申请人公民身份号码），不能是“{subject}”"),
+        );
+    }
     if !catalog.elements.contains_key(subject) {
         checker.report(
             file,

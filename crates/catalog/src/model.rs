@@ -282,13 +282,20 @@ pub struct FieldRule {
     pub when: Condition,
 }
 
+/// The data element holding the applicant's own ID number (申请人公民身份号码). It is
+/// the subject of every report a person asks for: a person receives their own report
+/// only (征信业管理条例 第十八条 asks for the subject's written authorization otherwise,
+/// which no one-thing takes), so the catalog refuses a person's report about any
+/// other element and the application refuses a value other than the applicant's own.
+pub const APPLICANT_ID_NUMBER: &str = "person.id_number";
+
 /// How a report one-thing (报告类一件事) is shaped: what the applicant receives is one
 /// document about one subject, assembled by the lead from the sections its members'
 /// departments answer (“无违法违规记录”, or the records found), instead of a permit or a
 /// registration. Checked by [`Catalog::load`]: the document is the lead's certificate
 /// type, issued by exactly one member of the lead's that always applies and comes after
 /// every other member (the sections); every member asks for the subject; the period is
-/// a question of the one-thing.
+/// a question of the one-thing; a person's report is about [`APPLICANT_ID_NUMBER`].
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
     /// The certificate type of the one document, e.g. `listing_compliance_report`.
@@ -331,6 +338,16 @@ impl OneThing {
                 .get(&member.item)
                 .is_some_and(|item| item.outputs.certificate.as_deref() == Some(report.document.as_str()))
         })
+    }
+
+    /// Whether this is a person's report (个人信用报告…): its subject is the applicant
+    /// themself, so the subject's value must be the applicant's own ID number.
+    pub fn report_is_about_the_applicant(&self) -> bool {
+        self.applicant == "自然人"
+            && self
+                .report
+                .as_ref()
+                .is_some_and(|report| report.subject == APPLICANT_ID_NUMBER)
     }
 
     pub fn question(&self, id: &str) -> Option<&Question> {

@@ -422,6 +422,26 @@ fn credit_report_with_public_credit_information() {
 }
 
 #[test]
+fn personal_credit_report_with_public_credit_information() {
+    let plan = plan("personal-credit-report", &[("public_credit", "yes")]);
+    assert_eq!(codes(&plan), ["GG02001003", "GG02101003", "GG02001004"]);
+    // Materials: 1 + 1 + 0 = 2 alone; the applicant's ID card once → 1.
+    // Fields: 3 + 3 + 3 = 9; name, ID number and phone once → 3.
+    // Days: 0 + 1 + 0 = 1 alone; the platform's 1 day is the whole path → 1.
+    // Visits: 3 alone, none. Steps: 2 × 3 = 6 − 4 = 2.
+    assert_eq!(figures(&plan), [(2, 1), (9, 3), (1, 1), (3, 0), (6, 2)]);
+    let report = plan.report.as_ref().unwrap();
+    assert_eq!(report.document, "个人征信信息查询报告");
+    assert_eq!(report.subject_name, "申请人公民身份号码");
+    assert_eq!(report.sections.len(), 2);
+    // The 人民银行 report alone is printed on the spot, from the one counter.
+    let alone = self::plan("personal-credit-report", &[("public_credit", "no")]);
+    assert_eq!(codes(&alone), ["GG02001003", "GG02001004"]);
+    assert_eq!(alone.critical_path_days, 0);
+    assert_eq!(figures(&alone), [(1, 1), (6, 3), (0, 0), (2, 0), (4, 2)]);
+}
+
+#[test]
 fn tax_credit_query_with_a_paper_authorization() {
     let plan = plan(
         "tax-credit-query",

@@ -54,6 +54,7 @@ fn assert_problem(problems: &[catalog::Problem], file: &str, line: Option<usize>
 
 const LISTING: &str = "onethings/listing-compliance.toml";
 const ENTRY: &str = "groups/enterprise-entry.toml";
+const PERSONAL_CREDIT: &str = "onethings/personal-credit-report.toml";
 
 #[test]
 fn a_group_naming_an_unknown_one_thing_is_refused_with_file_and_line() {
@@ -143,6 +144,40 @@ fn a_report_subject_must_be_asked_by_every_member_and_its_period_must_be_a_quest
     // Without the report, its period question is one no condition uses.
     let (_, problems) = broken(LISTING, |t| t.replace("period = \"period\"\n", ""));
     assert_problem(&problems, LISTING, None, "问题“period”没有被任何条件使用");
+}
+
+/// A person may ask only for their own report: the catalog refuses a person's report
+/// about anything but the applicant's own ID number, even one every member asks for,
+/// while an enterprise's report may be about another enterprise (纳税信用 by
+/// authorization).
+#[test]
+fn a_person_s_report_can_only_be_about_the_applicant() {
+    let catalog = bundled();
+    let person = catalog.one_thing("personal-credit-report").unwrap();
+    assert!(person.report_is_about_the_applicant());
+    for id in ["credit-report", "tax-credit-query", "newborn"] {
+        assert!(!catalog.one_thing(id).unwrap().report_is_about_the_applicant(), "{id}");
+    }
+    let (text, problems) = broken(PERSONAL_CREDIT, |t| {
+        t.replace("subject = \"person.id_number\"", "subject = \"person.phone\"")
+    });
+    assert_problem(
+        &problems,
+        PERSONAL_CREDIT,
+        Some(line_of(&text, "subject = ")),
+        "个人申请的报告只能是本人的",
+    );
+    // The same report asked for by an enterprise is not held to it.
+    let mut files = bundled_files();
+    let file = files.iter_mut().find(|f| f.path == PERSONAL_CREDIT).unwrap();
+    file.text = file
+        .text
+        .replace("subject = \"person.id_number\"", "subject = \"person.phone\"")
+        .replace("applicant = \"自然人\"", "applicant = \"法人\"");
+    let catalog = Catalog::load(&files).unwrap_or_else(|problems| panic!("{problems}"));
+    let enterprise = catalog.one_thing("personal-credit-report").unwrap();
+    assert_eq!(enterprise.report.as_ref().unwrap().subject, "person.phone");
+    assert!(!enterprise.report_is_about_the_applicant());
 }
 
 #[test]

@@ -27,7 +27,9 @@ fn first(index: &SearchIndex, query: &str) -> Option<String> {
 /// The fifth, written the same way before the last changes and measured once before
 /// them, measured 164/175 top-1, 168/175 top-3 and 17/17 refused; after them 175/175,
 /// 175/175 and 17/17 (the fourth 156/157 top-1). The floors of these two newest sets
-/// leave one query of top-1 as margin.
+/// leave one query of top-1 as margin. Five phrasings for the person's credit report,
+/// added to the fifth set with that one-thing, measured 2/5 top-1 and 5/5 top-3 (the
+/// fifth 177/180 and 180/180).
 #[test]
 fn accuracy_on_the_labelled_sets_stays_at_what_was_reached() {
     let index = index();
@@ -37,7 +39,7 @@ fn accuracy_on_the_labelled_sets_stays_at_what_was_reached() {
         ("held-out 2", include_str!("data/heldout2.tsv"), 125, 125, 12),
         ("held-out 3", include_str!("data/heldout3.tsv"), 104, 104, 12),
         ("held-out 4", include_str!("data/heldout4.tsv"), 155, 157, 15),
-        ("held-out 5", include_str!("data/heldout5.tsv"), 174, 175, 17),
+        ("held-out 5", include_str!("data/heldout5.tsv"), 176, 180, 17),
     ] {
         let accuracy = measure(&index, &parse_set(text));
         assert!(
@@ -79,6 +81,10 @@ fn all_labelled_queries_together_meet_the_issue_s_goals() {
     );
 }
 
+/// One-things added after the first and the fourth held-out sets were written: a set is
+/// never edited after its measurement, so their phrasings are in the newest set only.
+const ADDED_AFTER_THE_FOURTH_SET: [&str; 1] = ["personal-credit-report"];
+
 #[test]
 fn every_one_thing_is_reached_by_held_out_queries() {
     let catalog = testkit::catalog();
@@ -86,15 +92,42 @@ fn every_one_thing_is_reached_by_held_out_queries() {
     let fourth = parse_set(include_str!("data/heldout4.tsv"));
     let fifth = parse_set(include_str!("data/heldout5.tsv"));
     for id in catalog.one_things.keys() {
-        assert!(
-            first.iter().any(|l| l.expected == id.as_str()),
-            "no held-out query for {id}"
-        );
-        for (name, set) in [("heldout4", &fourth), ("heldout5", &fifth)] {
+        let sets: &[(&str, &Vec<_>)] = if ADDED_AFTER_THE_FOURTH_SET.contains(&id.as_str()) {
+            &[("heldout5", &fifth)]
+        } else {
+            assert!(
+                first.iter().any(|l| l.expected == id.as_str()),
+                "no held-out query for {id}"
+            );
+            &[("heldout4", &fourth), ("heldout5", &fifth)]
+        };
+        for &(name, set) in sets {
             let phrasings = set.iter().filter(|l| l.expected == id.as_str()).count();
             assert!(phrasings >= 4, "{name} has {phrasings} phrasings for {id}");
         }
     }
+}
+
+/// 征信 has two sides: a person's own report and an enterprise's. Words naming whose
+/// report it is decide, and printing one's 征信报告 is what a person does at the
+/// 人民银行 counter.
+#[test]
+fn a_person_s_credit_report_and_an_enterprise_s_are_told_apart() {
+    let index = index();
+    for (query, expected) in [
+        ("查个人征信", "personal-credit-report"),
+        ("个人信用报告", "personal-credit-report"),
+        ("打印征信报告", "personal-credit-report"),
+        ("本人征信", "personal-credit-report"),
+        ("企业征信报告", "credit-report"),
+        ("公司征信", "credit-report"),
+        ("公共信用信息报告", "credit-report"),
+    ] {
+        assert_eq!(first(&index, query).as_deref(), Some(expected), "{query}");
+    }
+    // Asked for by name, a person's report does not offer the enterprise's at all.
+    let hits = index.search("个人信用报告").unwrap().one_things;
+    assert!(hits.iter().all(|hit| hit.id != "credit-report"), "{hits:?}");
 }
 
 /// Words that only say what is done (补办, 过户, 门诊) rank a one-thing named

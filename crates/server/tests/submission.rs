@@ -604,3 +604,130 @@ async fn files_are_kept_when_an_application_is_refused_for_a_field() {
             .is_empty()
     );
 }
+
+/// A person may ask only for their own credit report (征信业管理条例 第十八条): online the
+/// report's ID number must be the signed-in applicant's, at the window the walk-in's,
+/// and a supplement may not turn it into someone else's. Nothing is stored when refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_gets_only_their_own_credit_report() {
+    let node = spawn_node(sqlite_store().await, true).await;
+    let (status, example) = node
+        .call("GET", "/catalog/one-things/personal-credit-report/example", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{example}");
+    let files: Vec<(String, Vec<u8>)> = example["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| (u["id"].as_str().unwrap().to_owned(), testkit::SAMPLE_SCAN.to_vec()))
+        .collect();
+    let with_id = |id_number: Option<&str>| {
+        let mut submission = example["submission"].clone();
+        match id_number {
+            Some(id_number) => submission["form"]["person.id_number"] = json!(id_number),
+            None => {
+                submission["form"].as_object_mut().unwrap().remove("person.id_number");
+            }
+        }
+        submission
+    };
+    let zhangsan_id = "11010519491231002X";
+    let lisi_id = "440305199001010018";
+
+    // lisi asking for zhangsan's report is refused on the ID number, with nothing stored.
+    let lisi = node.login("lisi").await;
+    let (status, body) = node.submit_multipart(&lisi, &with_id(Some(zhangsan_id)), &files).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let details = body["error"]["details"].as_array().unwrap();
+    assert!(
+        details
+            .iter()
+            .any(|d| d["field"] == "form.person.id_number" && d["code"] == "REPORT_NOT_OWN"),
+        "{body}"
+    );
+    assert!(
+        node.store
+            .cases_of_applicant("applicant-lisi")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Their own is accepted.
+    let (status, case) = node.submit_multipart(&lisi, &with_id(Some(lisi_id)), &files).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    assert_eq!(case["form"]["person.id_number"]["value"], lisi_id);
+
+    // At the window the report is the walk-in's: another ID number in the form is
+    // refused, and without one the walk-in's own fills it.
+    let window = node.login("staff-zw").await;
+    let walk_in = |submission: Value| {
+        let mut submission = submission;
+        submission["walk_in"] = json!({ "name": "赵六", "id_number": WALK_IN_ID });
+        submission
+    };
+    let (status, body) = node
+        .submit_multipart(&window, &walk_in(with_id(Some(zhangsan_id))), &files)
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["details"][0]["code"], "REPORT_NOT_OWN", "{body}");
+    let (status, case) = node.submit_multipart(&window, &walk_in(with_id(None)), &files).await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let stored = node
+        .store
+        .load_case(&cases::CaseId::parse(case["id"].as_str().unwrap()).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.case.applicant, format!("applicant-{WALK_IN_ID}"));
+    assert_eq!(stored.case.form["person.id_number"].value, WALK_IN_ID);
+
+    // zhangsan's own, typed with a lower-case x: a supplement cannot make it someone
+    // else's report.
+    let zhangsan = node.login("zhangsan").await;
+    let (status, case) = node
+        .submit_multipart(&zhangsan, &with_id(Some("11010519491231002x")), &files)
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{case}");
+    let id = case["id"].as_str().unwrap().to_owned();
+    let rh = node.login("staff-rh").await;
+    let (status, body) = act(&node, &rh, &id, "GG02001003", "accept", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = act(
+        &node,
+        &rh,
+        &id,
+        "GG02001003",
+        "request-supplement",
+        json!({ "reasons": ["请核对联系电话"] }),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/supplement"),
+            Some(&zhangsan),
+            Some(json!({ "corrections": { "person.id_number": lisi_id }, "note": "改查他人" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        body["error"]["details"][0]["field"], "corrections.person.id_number",
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"][0]["code"], "REPORT_NOT_OWN", "{body}");
+    let (_, mine) = node.call("GET", &format!("/cases/{id}"), Some(&zhangsan), None).await;
+    assert_eq!(mine["state"], "awaiting_supplement");
+    assert_eq!(mine["form"]["person.id_number"]["value"], zhangsan_id);
+    // A correction of the phone alone goes through.
+    let (status, mine) = node
+        .call(
+            "POST",
+            &format!("/cases/{id}/supplement"),
+            Some(&zhangsan),
+            Some(json!({ "corrections": { "person.phone": "13900139000" }, "note": "已更正" })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    assert_eq!(mine["state"], "in_progress");
+}

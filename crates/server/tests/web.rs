@@ -669,6 +669,13 @@ async fn a_group_page_and_a_report_notice_say_what_one_receives() {
         html.contains("/groups/enterprise-entry") && html.contains("出生—入学一类事"),
         "{html}"
     );
+    // A person's own credit report is listed among a person's things (生活), the
+    // enterprise's among an enterprise's.
+    let person = html.find("个人办事（按人生阶段）").unwrap();
+    let enterprise = html.find("企业办事（按企业生命周期）").unwrap();
+    let personal_credit = html.find(r#"href="/one-things/personal-credit-report""#).unwrap();
+    let enterprise_credit = html.find(r#"href="/one-things/credit-report""#).unwrap();
+    assert!(person < personal_credit && personal_credit < enterprise && enterprise < enterprise_credit);
 
     let page = site
         .client

@@ -18,7 +18,7 @@ use store::Store as _;
 
 mod common;
 use common::{
-    Demo, command, login, newborn_body, postgres_url, postgres_url_in, start_demo, start_serve_on_postgres, submit,
+    Demo, TestSchema, command, login, newborn_body, postgres_url, start_demo, start_serve_on_postgres, submit,
 };
 
 // ------------------------------------------------------------------ processes
@@ -642,17 +642,8 @@ fn a_case_edited_behind_the_application_is_named_by_verify() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
-    let schema = format!("kill9_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&postgres_url())
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
-    sqlx::raw_sql(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    let url = postgres_url_in(&schema);
+    let schema = TestSchema::fresh("kill9").await;
+    let url = schema.url();
     let data_dir = temp_dir("crash-pg");
     let (mut child, base) = start_serve_on_postgres(&data_dir, &url, &[]);
     let acknowledged = burst_then_kill_9(&mut child, &base).await;
@@ -677,7 +668,7 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
 
     // Every acknowledged case is stored with exactly one submit entry, and nothing
     // was stored without its entry.
-    let store = store::PostgresStore::connect_with_schema(&postgres_url(), &schema)
+    let store = store::PostgresStore::connect_with_schema(&postgres_url(), &schema.name)
         .await
         .unwrap();
     let mut submits: BTreeMap<String, usize> = BTreeMap::new();
@@ -697,10 +688,7 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
         assert_eq!(submits.get(id), Some(&1), "acknowledged case {id} has no submit entry");
     }
     assert_eq!(stored_cases.len(), submits.len());
-    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    schema.remove().await;
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -708,17 +696,8 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
 /// in the database is found at its index there too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_edited_entry_is_found_at_its_index_on_postgres() {
-    let schema = format!("verify_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&postgres_url())
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
-    sqlx::raw_sql(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
-    let url = postgres_url_in(&schema);
+    let schema = TestSchema::fresh("verify").await;
+    let url = schema.url();
     let data_dir = temp_dir("verify-pg");
     {
         let (_server, base) = start_serve_on_postgres(&data_dir, &url, &[]);
@@ -774,9 +753,6 @@ async fn an_edited_entry_is_found_at_its_index_on_postgres() {
         .await
         .unwrap();
     assert_tampered_at(&tampered, index as u64, "条目内容被修改");
-    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    schema.remove().await;
     let _ = std::fs::remove_dir_all(&data_dir);
 }

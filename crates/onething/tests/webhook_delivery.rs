@@ -15,12 +15,12 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
-use sqlx::Connection as _;
 use store::{DeliveryAttempt, Store, StoredOutboxEvent};
 
 mod common;
 use common::{
-    Demo, login, newborn_body, postgres_url, postgres_url_in, start_demo_with, start_serve_on_postgres, submit,
+    Demo, TestSchema, login, newborn_body, postgres_url, postgres_url_in, start_demo_with, start_serve_on_postgres,
+    submit,
 };
 
 /// The dispatcher's timing for this test: it looks for due deliveries every 20 ms, an
@@ -347,23 +347,11 @@ async fn a_node_killed_mid_delivery_loses_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_killed_mid_delivery_loses_nothing_on_postgres() {
-    let schema = format!("webhook_kill9_{}", std::process::id());
-    let mut admin = sqlx::PgConnection::connect(&postgres_url())
-        .await
-        .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
-    sqlx::raw_sql(&format!(
-        "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"
-    ))
-    .execute(&mut admin)
-    .await
-    .unwrap();
+    let schema = TestSchema::fresh("webhook_kill9").await;
     let backend = Backend::Postgres {
         data_dir: temp_dir("kill9-pg"),
-        schema: schema.clone(),
+        schema: schema.name.clone(),
     };
     killed_mid_delivery_loses_nothing(&backend).await;
-    sqlx::raw_sql(&format!("DROP SCHEMA {schema} CASCADE"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    schema.remove().await;
 }

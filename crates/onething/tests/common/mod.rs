@@ -84,6 +84,40 @@ pub fn postgres_url_in(schema: &str) -> String {
     format!("{url}{separator}options%5Bsearch_path%5D={schema}")
 }
 
+/// A schema of its own in the test database for one test, made empty; the test
+/// removes it with [`TestSchema::remove`] when it is done.
+pub struct TestSchema {
+    pub name: String,
+    admin: sqlx::PgConnection,
+}
+
+impl TestSchema {
+    pub async fn fresh(prefix: &str) -> Self {
+        use sqlx::Connection as _;
+        let name = format!("{prefix}_{}", std::process::id());
+        let mut admin = sqlx::PgConnection::connect(&postgres_url())
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL at {} is required for this test: {e}", postgres_url()));
+        sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        Self { name, admin }
+    }
+
+    /// The server's URL for this schema.
+    pub fn url(&self) -> String {
+        postgres_url_in(&self.name)
+    }
+
+    pub async fn remove(mut self) {
+        sqlx::raw_sql(&format!("DROP SCHEMA {} CASCADE", self.name))
+            .execute(&mut self.admin)
+            .await
+            .unwrap();
+    }
+}
+
 /// Starts `onething serve` on PostgreSQL with the demo accounts, on a free port,
 /// with `args` added.
 pub fn start_serve_on_postgres(data_dir: &Path, url: &str, args: &[&str]) -> (Demo, String) {

@@ -71,7 +71,11 @@ pub async fn answer(state: &AppState, caller: &Account, case_id: &str, answer: A
             }
         }
         // A person's report stays about the applicant: a correction may not name anyone else.
-        if let Some(one_thing) = state.catalog.one_thing(&case.one_thing) {
+        if let Some(one_thing) = state
+            .catalog
+            .one_thing(&case.one_thing)
+            .filter(|one_thing| one_thing.report_is_about_the_applicant())
+        {
             let mut form: BTreeMap<String, String> = case
                 .form
                 .iter()

@@ -640,18 +640,10 @@ fn a_case_edited_behind_the_application_is_named_by_verify() {
 
 // ------------------------------------------------------------------ PostgreSQL
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
-    let schema = TestSchema::fresh("kill9").await;
-    let url = schema.url();
-    let data_dir = temp_dir("crash-pg");
-    let (mut child, base) = start_serve_on_postgres(&data_dir, &url, &[]);
-    let acknowledged = burst_then_kill_9(&mut child, &base).await;
-    assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
-
-    // The ledger verifies, from the database the killed server left.
-    let (dir, database) = (data_dir.clone(), url.clone());
-    let verified = tokio::task::spawn_blocking(move || {
+/// `onething ledger verify` over the database at `url`, off the test's runtime.
+async fn verify_on_postgres(data_dir: &Path, url: &str) -> Output {
+    let (dir, database) = (data_dir.to_owned(), url.to_owned());
+    tokio::task::spawn_blocking(move || {
         let output = command()
             .args(["ledger", "verify", "--log-format", "text", "--database"])
             .arg(&database)
@@ -662,7 +654,20 @@ async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
         Output::from(output)
     })
     .await
-    .unwrap();
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_submissions_are_in_the_ledger_after_kill_9_on_postgres() {
+    let schema = TestSchema::fresh("kill9").await;
+    let url = schema.url();
+    let data_dir = temp_dir("crash-pg");
+    let (mut child, base) = start_serve_on_postgres(&data_dir, &url, &[]);
+    let acknowledged = burst_then_kill_9(&mut child, &base).await;
+    assert!(acknowledged.len() >= 30, "only {} acknowledged", acknowledged.len());
+
+    // The ledger verifies, from the database the killed server left.
+    let verified = verify_on_postgres(&data_dir, &url).await;
     assert_eq!(verified.code, Some(0), "{verified:?}");
     assert!(verified.stdout.contains("账本完整"), "{verified:?}");
 
@@ -706,20 +711,7 @@ async fn an_edited_entry_is_found_at_its_index_on_postgres() {
         let body = newborn_body(&client, &base).await;
         submit(&client, &base, &token, &body).await;
     }
-    let verify = |dir: PathBuf, database: String| {
-        let output = command()
-            .args(["ledger", "verify", "--log-format", "text", "--database"])
-            .arg(&database)
-            .arg("--data-dir")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        Output::from(output)
-    };
-    let (dir, database) = (data_dir.clone(), url.clone());
-    let intact = tokio::task::spawn_blocking(move || verify(dir, database))
-        .await
-        .unwrap();
+    let intact = verify_on_postgres(&data_dir, &url).await;
     assert_eq!(intact.code, Some(0), "{intact:?}");
     assert!(intact.stdout.contains("账本完整"), "{intact:?}");
 
@@ -748,10 +740,7 @@ async fn an_edited_entry_is_found_at_its_index_on_postgres() {
         .await
         .unwrap();
     connection.close().await.unwrap();
-    let (dir, database) = (data_dir.clone(), url.clone());
-    let tampered = tokio::task::spawn_blocking(move || verify(dir, database))
-        .await
-        .unwrap();
+    let tampered = verify_on_postgres(&data_dir, &url).await;
     assert_tampered_at(&tampered, index as u64, "条目内容被修改");
     schema.remove().await;
     let _ = std::fs::remove_dir_all(&data_dir);
